@@ -1,0 +1,103 @@
+# ddmreport - build, test, demo.  `make demo` and `make test` are the two
+# commands the README starts with.
+
+CC      ?= cc
+PKGS    := sqlite3 xlsxwriter libpcre2-8
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2
+OPT     ?= -O2 -g
+CFLAGS  ?=
+CFLAGS  += -std=c11 $(WARN) $(OPT) $(PKG_CFLAGS) -Isrc -Ibuild -MMD -MP
+LDLIBS  += $(PKG_LIBS) -lcsv -lm
+ifeq ($(CI),true)
+CFLAGS  += -Werror
+endif
+
+# Quiet output; V=1 shows full commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+BUILD   := build
+SRC     := $(wildcard src/*.c)
+OBJ     := $(patsubst src/%.c,$(BUILD)/%.o,$(SRC)) $(BUILD)/embedded.o
+LIBOBJ  := $(filter-out $(BUILD)/main.o,$(OBJ))
+RES     := $(sort $(wildcard queries/*.sql queries/reports/*.sql queries/formats/*.fmt queries/formats/*.map templates/*.tmpl))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+DEB_PKGS := build-essential pkg-config libsqlite3-dev libxlsxwriter-dev libcsv-dev libpcre2-dev tzdata python3 python3-openpyxl libxml2-utils sqlite3
+
+.PHONY: all test unit e2e demo deps clean sanitize valgrind format check-format
+
+all: ddmreport
+
+ddmreport: $(OBJ)
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $(OBJ) $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/embed: src/tools/embed.c | $(BUILD)
+	$(Q)$(CC) -std=c11 -O1 -o $@ $<
+
+$(BUILD)/embedded.c: $(BUILD)/embed $(RES)
+	@echo "  EMBED queries/ templates/"
+	$(Q)$(BUILD)/embed $@ $(RES)
+
+$(BUILD)/embedded.o: $(BUILD)/embedded.c
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBOBJ) | $(BUILD)
+	@mkdir -p $(BUILD)/tests
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJ) $(LDFLAGS) $(LDLIBS)
+
+$(BUILD):
+	@mkdir -p $(BUILD)
+
+# Installs what is missing from Debian's packages (as root), or says what to run.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing Debian packages; run as root:"; \
+	    echo "  apt-get update && apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+unit: $(UNIT)
+
+test: ddmreport $(UNIT)
+	$(Q)LC_ALL=C TZ=UTC sh tests/run.sh
+
+# The nightly job over the sample fleet, as of the samples' last night.
+demo: deps ddmreport
+	./ddmreport run --db reports/demo.db --out reports --as-of 2026-11-26T12:00:00Z samples/
+	@echo "reports written to reports/ (ddmreport.xlsx and one CSV per report)"
+
+sanitize:
+	$(MAKE) clean
+	$(MAKE) test OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=address,undefined"
+
+valgrind: ddmreport
+	$(Q)LC_ALL=C TZ=UTC DDM_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" sh tests/run.sh
+
+format:
+	clang-format -i src/*.c src/*.h src/tools/*.c tests/unit/*.c tests/unit/*.h
+
+check-format:
+	clang-format --dry-run --Werror src/*.c src/*.h src/tools/*.c tests/unit/*.c tests/unit/*.h
+
+clean:
+	rm -rf $(BUILD) ddmreport
+
+-include $(OBJ:.o=.d)

@@ -1,0 +1,11 @@
+-- devices: every device with its classification and the facts behind it.
+SELECT serial_number, device_name, user, grp AS "group", platform, model,
+       classification, enforcement, status, status_raw,
+       ddm_iso(status_since) AS status_since, os_version,
+       target_os_version, target_build_version, target_scope,
+       deadline_local, time_zone, time_zone_source,
+       ddm_iso(deadline_utc) AS deadline_utc,
+       ddm_iso(last_seen) AS last_seen, failure_count, failure_reason,
+       details_url, notes
+  FROM ev_final
+ ORDER BY serial_number;

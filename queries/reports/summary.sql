@@ -1,0 +1,22 @@
+-- summary: devices per classification and platform, most urgent first.
+WITH class(classification, ord, meaning) AS (VALUES
+	('past-deadline',     1, 'below the target version after the deadline'),
+	('error',             2, 'update failed on the device'),
+	('stuck-downloading', 3, 'downloading for longer than the stuck limit'),
+	('not-reporting',     4, 'no report or check-in within the stale limit'),
+	('due-soon',          5, 'deadline within the due-soon window'),
+	('in-progress',       6, 'below target, deadline not yet near'),
+	('compliant',         7, 'at or above the target version'),
+	('no-target',         8, 'no enforcement target applies'),
+	('out-of-scope',      9, 'incompatible with or excluded from the update'))
+SELECT c.classification,
+       count(e.serial_number) AS devices,
+       coalesce(sum(e.platform = 'macOS'), 0) AS macos,
+       coalesce(sum(e.platform = 'iOS'), 0) AS ios,
+       coalesce(sum(e.platform = 'iPadOS'), 0) AS ipados,
+       coalesce(sum(e.platform IS NULL
+                    OR e.platform NOT IN ('macOS', 'iOS', 'iPadOS')), 0) AS other,
+       c.meaning
+  FROM class c LEFT JOIN ev_final e ON e.classification = c.classification
+ GROUP BY c.classification
+ ORDER BY c.ord;

@@ -1,0 +1,107 @@
+-- schema.sql: the history database.  Run at every open; idempotent.
+--
+-- Times are INTEGER seconds since the Unix epoch, UTC (fractions dropped).
+-- Local deadlines are TEXT 'YYYY-MM-DDTHH:MM:SS' with no zone, as in the
+-- DDM declaration.  Raw values from the inputs are kept beside the mapped
+-- ones (status_raw) so nothing a vendor said is lost.
+
+-- Every input file ever ingested; a file is known by its content.
+CREATE TABLE IF NOT EXISTS source_file (
+	id             INTEGER PRIMARY KEY,
+	sha256         TEXT NOT NULL UNIQUE,
+	path           TEXT NOT NULL,   -- as given on the command line
+	kind           TEXT NOT NULL,   -- status | inventory | targets
+	format         TEXT NOT NULL,   -- input format name (queries/formats)
+	size           INTEGER NOT NULL,
+	rows_read      INTEGER NOT NULL DEFAULT 0,
+	rows_stored    INTEGER NOT NULL DEFAULT 0,
+	rows_duplicate INTEGER NOT NULL DEFAULT 0,
+	rows_rejected  INTEGER NOT NULL DEFAULT 0,
+	time_basis     TEXT NOT NULL DEFAULT 'content', -- content | file-name | mtime
+	source_tz      TEXT,            -- zone used for times without one
+	ingested_at    INTEGER NOT NULL
+);
+
+-- Every serial ever seen, with what the inventory says about it.
+CREATE TABLE IF NOT EXISTS device (
+	serial_number  TEXT PRIMARY KEY,
+	in_inventory   INTEGER NOT NULL DEFAULT 0,
+	device_name    TEXT,
+	user           TEXT,
+	grp            TEXT,
+	platform       TEXT,
+	model          TEXT,
+	time_zone      TEXT,
+	last_check_in  INTEGER,
+	os_version     TEXT,
+	source_file    INTEGER REFERENCES source_file(id)
+) WITHOUT ROWID;
+
+-- One status report of one device at one instant.  A device reports at
+-- most once per second, so (serial, reported_at) identifies a report and
+-- overlapping exports never double one.
+CREATE TABLE IF NOT EXISTS observation (
+	serial_number         TEXT NOT NULL,
+	reported_at           INTEGER NOT NULL,
+	status                TEXT NOT NULL,  -- Pending Downloading Cached Installing Pass Error Unknown Incompatible Excluded
+	status_raw            TEXT,
+	os_version            TEXT,
+	build_version         TEXT,
+	extra_version         TEXT,
+	target_os_version     TEXT,           -- device-reported pending version
+	target_build_version  TEXT,
+	target_local_datetime TEXT,           -- device-reported deadline
+	failure_count         INTEGER,
+	failure_reason        TEXT,
+	device_name           TEXT,
+	user                  TEXT,
+	grp                   TEXT,
+	platform              TEXT,
+	model                 TEXT,
+	time_zone             TEXT,
+	source_file           INTEGER NOT NULL REFERENCES source_file(id),
+	line                  INTEGER NOT NULL,
+	PRIMARY KEY (serial_number, reported_at)
+) WITHOUT ROWID;
+
+-- A partial index lets the evaluation find the latest report that carries a
+-- version without walking the whole history.
+CREATE INDEX IF NOT EXISTS observation_version
+	ON observation(serial_number, reported_at) WHERE os_version IS NOT NULL;
+
+-- Enforcement targets.  Scope: serial_number (one device), else grp (a
+-- group name, or '*' for every device of the platform).  Empty strings, not
+-- NULL, so the UNIQUE constraint folds repeats.
+CREATE TABLE IF NOT EXISTS target (
+	id                    INTEGER PRIMARY KEY,
+	platform              TEXT NOT NULL DEFAULT '',
+	grp                   TEXT NOT NULL DEFAULT '',
+	serial_number         TEXT NOT NULL DEFAULT '',
+	target_os_version     TEXT NOT NULL,
+	target_build_version  TEXT NOT NULL DEFAULT '',
+	target_local_datetime TEXT NOT NULL,
+	details_url           TEXT NOT NULL DEFAULT '',
+	source_file           INTEGER NOT NULL REFERENCES source_file(id),
+	line                  INTEGER NOT NULL,
+	UNIQUE (platform, grp, serial_number, target_os_version,
+		target_build_version, target_local_datetime)
+);
+CREATE INDEX IF NOT EXISTS target_group ON target(platform, grp);
+CREATE INDEX IF NOT EXISTS target_serial ON target(serial_number);
+
+-- Input rows that were not ingested, and why.
+CREATE TABLE IF NOT EXISTS rejected (
+	source_file INTEGER NOT NULL REFERENCES source_file(id),
+	line        INTEGER NOT NULL,
+	reason      TEXT NOT NULL,
+	raw         TEXT
+);
+
+-- What this run was asked and what it used (parameters, queries, templates
+-- with their SHA-256), for the About sheet.  Temporary: one run's notes.
+CREATE TEMP TABLE IF NOT EXISTS run_note (
+	seq     INTEGER PRIMARY KEY,
+	section TEXT NOT NULL,
+	name    TEXT NOT NULL,
+	value   TEXT
+);

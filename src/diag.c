@@ -1,0 +1,128 @@
+/*
+ * diag.c - error codes, their messages, and the lines written to stderr.
+ *
+ * The enum, the exit-code table and the message table are kept in step by
+ * _Static_assert.  Output is one line per event; everything that comes from
+ * data is escaped so an export cannot paint the operator's terminal.
+ */
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cell.h"
+#include "util.h"
+
+static const int exit_codes[] = {
+	[DDM_OK] = 0,
+	[DDM_FINDINGS] = 1,
+	[DDM_ERR_DATA] = 65,
+	[DDM_ERR_LOCKED] = 75,
+	[DDM_ERR_NOINPUT] = 66,
+	[DDM_ERR_CANTCREAT] = 73,
+	[DDM_ERR_IO] = 74,
+	[DDM_ERR_USAGE] = 64,
+	[DDM_ERR_INTERNAL] = 70,
+};
+
+static const char *const messages[] = {
+	[DDM_OK] = "success",
+	[DDM_FINDINGS] = "findings present",
+	[DDM_ERR_DATA] = "bad input data",
+	[DDM_ERR_LOCKED] = "another run holds the lock",
+	[DDM_ERR_NOINPUT] = "input missing or unreadable",
+	[DDM_ERR_CANTCREAT] = "cannot create output",
+	[DDM_ERR_IO] = "input/output error",
+	[DDM_ERR_USAGE] = "usage error",
+	[DDM_ERR_INTERNAL] = "internal error",
+};
+
+_Static_assert(sizeof exit_codes / sizeof exit_codes[0] == DDM_ERR__COUNT,
+	       "exit code table out of step with ddm_err");
+_Static_assert(sizeof messages / sizeof messages[0] == DDM_ERR__COUNT,
+	       "message table out of step with ddm_err");
+
+static bool quiet;
+
+int diag_exit_code(ddm_err err)
+{
+	if ((unsigned)err >= DDM_ERR__COUNT)
+		return 70;
+	return exit_codes[err];
+}
+
+const char *diag_strerror(ddm_err err)
+{
+	if ((unsigned)err >= DDM_ERR__COUNT)
+		return "unknown error";
+	return messages[err];
+}
+
+ddm_err diag_worst(ddm_err a, ddm_err b)
+{
+	return a > b ? a : b;
+}
+
+void diag_set_quiet(bool q)
+{
+	quiet = q;
+}
+
+bool diag_is_quiet(void)
+{
+	return quiet;
+}
+
+static void vline(const char *level, const char *where, const char *fmt,
+		  va_list ap)
+{
+	char msg[2048];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (where)
+		fprintf(stderr, "ddmreport: %s: %s: %s\n", level, where, msg);
+	else
+		fprintf(stderr, "ddmreport: %s: %s\n", level, msg);
+}
+
+ddm_err diag_error(ddm_err err, const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline("error", where, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+void diag_warn(const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	vline("warning", where, fmt, ap);
+	va_end(ap);
+}
+
+const char *diag_qn(const char *s, size_t len)
+{
+	static char ring[8][1024];
+	static unsigned next;
+	char *slot = ring[next++ % 8];
+	buf b = {0};
+
+	if (!s)
+		return "(null)";
+	cell_escape_diag(&b, s, len, 200);
+	snprintf(slot, sizeof ring[0], "%s", buf_cstr(&b));
+	buf_free(&b);
+	return slot;
+}
+
+const char *diag_q(const char *s)
+{
+	return diag_qn(s, s ? strlen(s) : 0);
+}

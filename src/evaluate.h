@@ -1,0 +1,35 @@
+/*
+ * evaluate.h - the evaluate stage: runs the policy (queries/evaluate.sql)
+ * over the history as of one instant, producing temp.ev_final for the
+ * reports.
+ */
+#ifndef DDM_EVALUATE_H
+#define DDM_EVALUATE_H
+
+#include <stdint.h>
+
+#include "diag.h"
+#include "store.h"
+
+/* The policy's parameters. */
+typedef struct eval_params {
+	int64_t as_of;
+	int64_t stuck_after;    /* seconds */
+	int64_t stale_after;    /* seconds */
+	int64_t due_within;     /* seconds */
+	const char *default_tz; /* NULL when none */
+} eval_params;
+
+/* The parameters as SQL bindings (":as_of", ...); p must hold 5 entries.
+ * Returns the count. */
+size_t evaluate_bindings(const eval_params *ep, store_param *p);
+
+/* Records "section / name / value" for the About sheet. */
+ddm_err evaluate_note(store *s, const char *section, const char *name,
+		      const char *value);
+
+/* Notes every resource loaded so far (queries, templates, formats) with
+ * its SHA-256, then runs queries/evaluate.sql. */
+ddm_err evaluate_run(store *s, const eval_params *ep);
+
+#endif

@@ -1,0 +1,725 @@
+/*
+ * ingest.c - detect each input's format, map its rows, store them.
+ *
+ * Pipeline position: first stage.  csvin parses, formats says what the
+ * columns and words mean, store keeps the rows.  Per file:
+ *   BEGIN IMMEDIATE; a source_file row; every record; then the file's
+ *   SHA-256 (computed while reading) is compared with those already stored:
+ *   seen before -> ROLLBACK (nothing changes), else COMMIT.
+ * Hashing while reading keeps the common case (a new file) to one pass.
+ */
+#define _DEFAULT_SOURCE
+#include "ingest.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "csvin.h"
+#include "formats.h"
+#include "sha256.h"
+#include "timeutil.h"
+#include "util.h"
+#include "version.h"
+
+/* Parameter indices of one store statement, resolved once. */
+typedef struct stmt_params {
+	store_stmt *st;
+	int p[F__COUNT];
+	int file, line, status_raw, reason, raw, reported_at, last_check_in;
+	int failure_count;
+} stmt_params;
+
+struct ingest {
+	store *store;            /* borrowed */
+	formats *formats;        /* owned */
+	ingest_opts opts;
+	ingest_stats stats;
+	stmt_params obs, seen, inv, tgt, rej;
+	store_stmt *file_begin, *file_known, *file_finish; /* store-owned */
+};
+
+/* State while one file is read. */
+typedef struct file_ctx {
+	ingest *in;
+	const char *path;
+	int64_t file_id;
+	const format *fmt;  /* NULL until the header is read */
+	int col[F__COUNT];
+	size_t ncols;
+	long rows_read, stored, duplicate, rejected;
+	ddm_err fatal;      /* an error that stops this file */
+	bool header_bad;
+} file_ctx;
+
+static void resolve(stmt_params *sp, store_stmt *st)
+{
+	char name[64];
+
+	sp->st = st;
+	for (int f = 0; f < F__COUNT; f++) {
+		const char *fname = field_name((field_id)f);
+
+		snprintf(name, sizeof name, ":%s",
+			 strcmp(fname, "group") == 0 ? "grp" : fname);
+		sp->p[f] = store_stmt_param(st, name);
+	}
+	sp->file = store_stmt_param(st, ":file");
+	sp->line = store_stmt_param(st, ":line");
+	sp->status_raw = store_stmt_param(st, ":status_raw");
+	sp->reason = store_stmt_param(st, ":reason");
+	sp->raw = store_stmt_param(st, ":raw");
+	sp->reported_at = store_stmt_param(st, ":reported_at");
+	sp->last_check_in = store_stmt_param(st, ":last_check_in");
+	sp->failure_count = store_stmt_param(st, ":failure_count");
+}
+
+ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
+{
+	ingest *in = xcalloc(1, sizeof *in);
+	store_stmt *st[8];
+	static const char *const names[8] = {
+		"observation", "device_seen", "inventory",  "target",
+		"rejected",    "file_begin",  "file_known", "file_finish",
+	};
+	ddm_err err;
+
+	in->store = s;
+	in->opts = *opts;
+	for (int i = 0; i < 8; i++) {
+		st[i] = store_stmt_get(s, names[i]);
+		if (!st[i]) {
+			free(in);
+			return DDM_ERR_INTERNAL;
+		}
+	}
+	resolve(&in->obs, st[0]);
+	resolve(&in->seen, st[1]);
+	resolve(&in->inv, st[2]);
+	resolve(&in->tgt, st[3]);
+	resolve(&in->rej, st[4]);
+	in->file_begin = st[5];
+	in->file_known = st[6];
+	in->file_finish = st[7];
+	err = formats_load(&in->formats);
+	if (err) {
+		free(in);
+		return err;
+	}
+	*out = in;
+	return DDM_OK;
+}
+
+void ingest_free(ingest *in)
+{
+	if (!in)
+		return;
+	formats_free(in->formats);
+	free(in);
+}
+
+const ingest_stats *ingest_get_stats(const ingest *in)
+{
+	return &in->stats;
+}
+
+/* ---- field helpers ----------------------------------------------------- */
+
+typedef struct span {
+	const char *s;
+	size_t len;
+} span;
+
+/* The trimmed value of field f in rec ({NULL,0} when absent or empty). */
+static span get(const file_ctx *fc, const csvin_record *rec, field_id f)
+{
+	span v = {NULL, 0};
+	int c = fc->col[f];
+
+	if (c < 0 || (size_t)c >= rec->n)
+		return v;
+	v.s = rec->field[c];
+	v.len = rec->len[c];
+	while (v.len && (*v.s == ' ' || *v.s == '\t')) {
+		v.s++;
+		v.len--;
+	}
+	while (v.len && (v.s[v.len - 1] == ' ' || v.s[v.len - 1] == '\t' ||
+			 v.s[v.len - 1] == '\r'))
+		v.len--;
+	if (!v.len)
+		v.s = NULL;
+	return v;
+}
+
+static void bind_span(stmt_params *sp, field_id f, span v)
+{
+	store_bind_text(sp->st, sp->p[f], v.s, v.len);
+}
+
+/* Stores a rejected row; raw is the record joined with commas, cut. */
+static ddm_err reject(file_ctx *fc, long line, const char *reason,
+		      const csvin_record *rec)
+{
+	ingest *in = fc->in;
+	buf raw = {0};
+	ddm_err err;
+
+	if (rec) {
+		for (size_t i = 0; i < rec->n && raw.len < 1024; i++) {
+			if (i)
+				buf_putc(&raw, ',');
+			buf_append(&raw, rec->field[i], rec->len[i]);
+		}
+		if (raw.len > 1024)
+			raw.len = 1024;
+	}
+	store_bind_int(in->rej.st, in->rej.file, fc->file_id);
+	store_bind_int(in->rej.st, in->rej.line, line);
+	store_bind_text(in->rej.st, in->rej.reason, reason, strlen(reason));
+	store_bind_text(in->rej.st, in->rej.raw, rec ? buf_cstr(&raw) : NULL,
+			raw.len);
+	err = store_stmt_run(in->rej.st, NULL, NULL);
+	buf_free(&raw);
+	fc->rejected++;
+	return err;
+}
+
+/* Parses a timestamp field; times without a zone are read in source_tz. */
+static bool parse_time(const ingest *in, span v, int64_t *out)
+{
+	bool had_zone;
+	int64_t t;
+
+	if (!v.s || !ts_parse(v.s, v.len, &t, &had_zone))
+		return false;
+	if (!had_zone && in->opts.source_tz &&
+	    !tz_wall_to_utc(in->opts.source_tz, t, &t, NULL))
+		return false;
+	*out = t;
+	return true;
+}
+
+/* Upper-cased copy of a serial (serials are upper-case; exports vary). */
+static void serial_norm(span v, char *out, size_t cap)
+{
+	size_t n = v.len < cap - 1 ? v.len : cap - 1;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = v.s[i];
+
+		out[i] = (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
+	}
+	out[n] = '\0';
+}
+
+/* The platform name for a row: its own column, else from the model. */
+static span platform_of(const file_ctx *fc, span plat, span model)
+{
+	const char *p = NULL;
+	span out = plat;
+
+	if (plat.s)
+		p = formats_platform(fc->in->formats, plat.s, plat.len);
+	else if (model.s)
+		p = formats_platform_of_model(fc->in->formats, model.s,
+					      model.len);
+	if (p) {
+		out.s = p;
+		out.len = strlen(p);
+	}
+	return out;
+}
+
+static bool parse_count(span v, int64_t *out)
+{
+	char tmp[24], *end;
+	long long n;
+
+	if (!v.s || v.len >= sizeof tmp)
+		return false;
+	memcpy(tmp, v.s, v.len);
+	tmp[v.len] = '\0';
+	errno = 0;
+	n = strtoll(tmp, &end, 10);
+	if (errno || *end || n < 0)
+		return false;
+	*out = n;
+	return true;
+}
+
+/* ---- rows by kind -------------------------------------------------------- */
+
+static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
+{
+	ingest *in = fc->in;
+	stmt_params *sp = &in->obs;
+	span serial = get(fc, rec, F_SERIAL_NUMBER);
+	span when = get(fc, rec, F_REPORTED_AT);
+	span raw = get(fc, rec, F_STATUS);
+	span tdt = get(fc, rec, F_TARGET_LOCAL_DATETIME);
+	span fcount = get(fc, rec, F_FAILURE_COUNT);
+	span reason = get(fc, rec, F_FAILURE_REASON);
+	const char *status, *cap_reason;
+	size_t cap_len;
+	char sn[128];
+	int64_t t, wall, count = 0;
+	int changes = 0;
+	ddm_err err;
+
+	if (!serial.s)
+		return reject(fc, rec->line, "missing serial_number", rec);
+	if (serial.len >= sizeof sn)
+		return reject(fc, rec->line, "serial_number longer than 127 bytes",
+			      rec);
+	if (!when.s)
+		return reject(fc, rec->line, "missing reported_at", rec);
+	if (!parse_time(in, when, &t)) {
+		char why[160];
+
+		snprintf(why, sizeof why, "reported_at is not a time: %s",
+			 diag_qn(when.s, when.len));
+		return reject(fc, rec->line, why, rec);
+	}
+	if (tdt.s && !ts_parse_wall(tdt.s, tdt.len, &wall))
+		return reject(fc, rec->line,
+			      "target_local_datetime is not YYYY-MM-DDTHH:MM:SS",
+			      rec);
+	if (fcount.s && !parse_count(fcount, &count))
+		return reject(fc, rec->line,
+			      "failure_count is not a whole number", rec);
+	status = formats_status(in->formats, fc->fmt, raw.s ? raw.s : "",
+				raw.len, &cap_reason, &cap_len);
+	if (!status)
+		return reject(fc, rec->line,
+			      "status could not be matched (match limit)", rec);
+	serial_norm(serial, sn, sizeof sn);
+	store_bind_text(sp->st, sp->p[F_SERIAL_NUMBER], sn, strlen(sn));
+	store_bind_int(sp->st, sp->reported_at, t);
+	store_bind_text(sp->st, sp->p[F_STATUS], status, strlen(status));
+	store_bind_text(sp->st, sp->status_raw, raw.s ? raw.s : "", raw.len);
+	for (int f = F_DEVICE_NAME; f <= F_TIME_ZONE; f++)
+		if (f != F_PLATFORM)
+			bind_span(sp, (field_id)f, get(fc, rec, (field_id)f));
+	bind_span(sp, F_PLATFORM,
+		  platform_of(fc, get(fc, rec, F_PLATFORM), get(fc, rec, F_MODEL)));
+	if (fcount.s)
+		store_bind_int(sp->st, sp->failure_count, count);
+	if (!reason.s && cap_reason) {
+		reason.s = cap_reason;
+		reason.len = cap_len;
+	}
+	bind_span(sp, F_FAILURE_REASON, reason);
+	store_bind_int(sp->st, sp->file, fc->file_id);
+	store_bind_int(sp->st, sp->line, rec->line);
+	err = store_stmt_run(sp->st, &changes, NULL);
+	if (err)
+		return err;
+	if (changes == 0) {
+		fc->duplicate++;
+		return DDM_OK;
+	}
+	fc->stored++;
+	store_bind_text(in->seen.st, in->seen.p[F_SERIAL_NUMBER], sn, strlen(sn));
+	return store_stmt_run(in->seen.st, NULL, NULL);
+}
+
+static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
+{
+	ingest *in = fc->in;
+	stmt_params *sp = &in->inv;
+	span serial = get(fc, rec, F_SERIAL_NUMBER);
+	span check = get(fc, rec, F_LAST_CHECK_IN);
+	char sn[128];
+	int64_t t;
+	ddm_err err;
+
+	if (!serial.s)
+		return reject(fc, rec->line, "missing serial_number", rec);
+	if (serial.len >= sizeof sn)
+		return reject(fc, rec->line, "serial_number longer than 127 bytes",
+			      rec);
+	if (check.s && !parse_time(in, check, &t)) {
+		char why[160];
+
+		snprintf(why, sizeof why, "last_check_in is not a time: %s",
+			 diag_qn(check.s, check.len));
+		return reject(fc, rec->line, why, rec);
+	}
+	serial_norm(serial, sn, sizeof sn);
+	store_bind_text(sp->st, sp->p[F_SERIAL_NUMBER], sn, strlen(sn));
+	bind_span(sp, F_DEVICE_NAME, get(fc, rec, F_DEVICE_NAME));
+	bind_span(sp, F_USER, get(fc, rec, F_USER));
+	bind_span(sp, F_GROUP, get(fc, rec, F_GROUP));
+	bind_span(sp, F_MODEL, get(fc, rec, F_MODEL));
+	bind_span(sp, F_TIME_ZONE, get(fc, rec, F_TIME_ZONE));
+	bind_span(sp, F_OS_VERSION, get(fc, rec, F_OS_VERSION));
+	bind_span(sp, F_PLATFORM,
+		  platform_of(fc, get(fc, rec, F_PLATFORM), get(fc, rec, F_MODEL)));
+	if (check.s)
+		store_bind_int(sp->st, sp->last_check_in, t);
+	store_bind_int(sp->st, sp->file, fc->file_id);
+	err = store_stmt_run(sp->st, NULL, NULL);
+	if (err == DDM_OK)
+		fc->stored++;
+	return err;
+}
+
+static ddm_err row_target(file_ctx *fc, const csvin_record *rec)
+{
+	ingest *in = fc->in;
+	stmt_params *sp = &in->tgt;
+	span plat = get(fc, rec, F_PLATFORM);
+	span grp = get(fc, rec, F_GROUP);
+	span serial = get(fc, rec, F_SERIAL_NUMBER);
+	span ver = get(fc, rec, F_TARGET_OS_VERSION);
+	span tdt = get(fc, rec, F_TARGET_LOCAL_DATETIME);
+	span empty = {"", 0};
+	const char *pname;
+	char sn[128];
+	version v;
+	int64_t wall;
+	int changes = 0;
+	ddm_err err;
+
+	if (!plat.s)
+		return reject(fc, rec->line, "missing platform", rec);
+	pname = formats_platform(in->formats, plat.s, plat.len);
+	if (!pname)
+		return reject(fc, rec->line,
+			      "platform is not one of macOS, iOS, iPadOS, tvOS, "
+			      "visionOS, watchOS",
+			      rec);
+	if (!ver.s || !version_parse(ver.s, ver.len, &v))
+		return reject(fc, rec->line,
+			      "target_os_version is missing or not a version",
+			      rec);
+	if (!tdt.s || !ts_parse_wall(tdt.s, tdt.len, &wall))
+		return reject(fc, rec->line,
+			      "target_local_datetime is not YYYY-MM-DDTHH:MM:SS",
+			      rec);
+	if (serial.s && serial.len >= sizeof sn)
+		return reject(fc, rec->line, "serial_number longer than 127 bytes",
+			      rec);
+	store_bind_text(sp->st, sp->p[F_PLATFORM], pname, strlen(pname));
+	if (serial.s) {
+		serial_norm(serial, sn, sizeof sn);
+		store_bind_text(sp->st, sp->p[F_SERIAL_NUMBER], sn, strlen(sn));
+		bind_span(sp, F_GROUP, empty);
+	} else {
+		store_bind_text(sp->st, sp->p[F_SERIAL_NUMBER], "", 0);
+		bind_span(sp, F_GROUP, grp.s ? grp : (span){"*", 1});
+	}
+	bind_span(sp, F_TARGET_OS_VERSION, ver);
+	{
+		span b = get(fc, rec, F_TARGET_BUILD_VERSION);
+		span u = get(fc, rec, F_DETAILS_URL);
+
+		bind_span(sp, F_TARGET_BUILD_VERSION, b.s ? b : empty);
+		bind_span(sp, F_DETAILS_URL, u.s ? u : empty);
+	}
+	bind_span(sp, F_TARGET_LOCAL_DATETIME, tdt);
+	store_bind_int(sp->st, sp->file, fc->file_id);
+	store_bind_int(sp->st, sp->line, rec->line);
+	err = store_stmt_run(sp->st, &changes, NULL);
+	if (err)
+		return err;
+	if (changes)
+		fc->stored++;
+	else
+		fc->duplicate++;
+	return DDM_OK;
+}
+
+/* ---- CSV callbacks ------------------------------------------------------- */
+
+static ddm_err on_record(void *ctx, const csvin_record *rec)
+{
+	file_ctx *fc = ctx;
+	char why[96];
+
+	if (!fc->fmt) {
+		fc->fmt = formats_detect(fc->in->formats, rec->field, rec->len,
+					 rec->n, fc->col);
+		fc->ncols = rec->n;
+		if (!fc->fmt) {
+			fc->header_bad = true;
+			return DDM_ERR_DATA;
+		}
+		return DDM_OK;
+	}
+	fc->rows_read++;
+	if (rec->n != fc->ncols) {
+		snprintf(why, sizeof why, "row has %zu fields, header has %zu",
+			 rec->n, fc->ncols);
+		return reject(fc, rec->line, why, rec);
+	}
+	switch (format_kind_of(fc->fmt)) {
+	case KIND_STATUS:
+		return row_status(fc, rec);
+	case KIND_INVENTORY:
+		return row_inventory(fc, rec);
+	case KIND_TARGETS:
+		return row_target(fc, rec);
+	default:
+		return DDM_ERR_INTERNAL;
+	}
+}
+
+static ddm_err on_bad(void *ctx, long line, const char *reason)
+{
+	file_ctx *fc = ctx;
+
+	if (!fc->fmt) {
+		fc->header_bad = true;
+		return DDM_ERR_DATA;
+	}
+	fc->rows_read++;
+	return reject(fc, line, reason, NULL);
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+/* Records a file that could not be ingested at all, in its own
+ * transaction, so the rejected report shows it. */
+static void record_failed_file(ingest *in, const char *path, long long size,
+			       const char *sha, const char *reason)
+{
+	file_ctx fc = {.in = in, .path = path};
+	char *pending = xasprintf("failed:%s", sha);
+	int64_t id = 0;
+	int p;
+
+	if (store_begin(in->store) != DDM_OK)
+		goto out;
+	p = store_stmt_param(in->file_begin, ":pending");
+	store_bind_text(in->file_begin, p, pending, strlen(pending));
+	store_bind_text(in->file_begin, store_stmt_param(in->file_begin, ":path"),
+			path, strlen(path));
+	store_bind_int(in->file_begin, store_stmt_param(in->file_begin, ":size"),
+		       size);
+	store_bind_int(in->file_begin, store_stmt_param(in->file_begin, ":now"),
+		       (int64_t)time(NULL));
+	if (store_stmt_run(in->file_begin, NULL, &id) != DDM_OK || !id) {
+		store_rollback(in->store);
+		goto out;
+	}
+	fc.file_id = id;
+	if (reject(&fc, 1, reason, NULL) != DDM_OK ||
+	    store_commit(in->store) != DDM_OK)
+		store_rollback(in->store);
+out:
+	free(pending);
+}
+
+static ddm_err finish_file(ingest *in, file_ctx *fc, const char *sha,
+			   long long size, bool *known)
+{
+	store_stmt *st = in->file_known;
+	int64_t id = 0;
+	const char *fmt = format_name(fc->fmt);
+	const char *kind = format_kind_name(format_kind_of(fc->fmt));
+	ddm_err err;
+
+	store_bind_text(st, store_stmt_param(st, ":sha256"), sha, 64);
+	err = store_stmt_run(st, NULL, &id);
+	if (err)
+		return err;
+	*known = id != 0;
+	if (*known)
+		return DDM_OK;
+	st = in->file_finish;
+	store_bind_text(st, store_stmt_param(st, ":sha256"), sha, 64);
+	store_bind_text(st, store_stmt_param(st, ":kind"), kind, strlen(kind));
+	store_bind_text(st, store_stmt_param(st, ":format"), fmt, strlen(fmt));
+	store_bind_int(st, store_stmt_param(st, ":size"), size);
+	store_bind_int(st, store_stmt_param(st, ":rows_read"), fc->rows_read);
+	store_bind_int(st, store_stmt_param(st, ":rows_stored"), fc->stored);
+	store_bind_int(st, store_stmt_param(st, ":rows_duplicate"),
+		       fc->duplicate);
+	store_bind_int(st, store_stmt_param(st, ":rows_rejected"), fc->rejected);
+	store_bind_text(st, store_stmt_param(st, ":time_basis"), "content", 7);
+	store_bind_int(st, store_stmt_param(st, ":file"), fc->file_id);
+	return store_stmt_run(st, NULL, NULL);
+}
+
+static ddm_err ingest_file(ingest *in, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	file_ctx fc = {.in = in, .path = path};
+	csvin_callbacks cb = {on_record, on_bad, &fc};
+	sha256_ctx sha;
+	char hex[65];
+	long long bytes = 0;
+	bool known = false;
+	int64_t id = 0;
+	store_stmt *fb = in->file_begin;
+	ddm_err err;
+
+	if (!f)
+		return diag_error(DDM_ERR_NOINPUT, diag_q(path), "cannot open: %s",
+				  strerror(errno));
+	err = store_begin(in->store);
+	if (err)
+		goto out_close;
+	store_bind_text(fb, store_stmt_param(fb, ":pending"), "pending", 7);
+	store_bind_text(fb, store_stmt_param(fb, ":path"), path, strlen(path));
+	store_bind_int(fb, store_stmt_param(fb, ":size"), 0);
+	store_bind_text(fb, store_stmt_param(fb, ":source_tz"),
+			in->opts.source_tz,
+			in->opts.source_tz ? strlen(in->opts.source_tz) : 0);
+	store_bind_int(fb, store_stmt_param(fb, ":now"), (int64_t)time(NULL));
+	err = store_stmt_run(fb, NULL, &id);
+	if (err)
+		goto out_rollback;
+	fc.file_id = id;
+	sha256_init(&sha);
+	err = csvin_read(f, path, &cb, &sha, &bytes);
+	if (fc.header_bad || (err == DDM_OK && !fc.fmt)) {
+		/* Hash the rest so a known bad file is named consistently. */
+		char block[65536];
+		size_t n;
+
+		while ((n = fread(block, 1, sizeof block, f)) > 0)
+			sha256_update(&sha, block, n);
+		sha256_final_hex(&sha, hex);
+		store_rollback(in->store);
+		in->stats.files_failed++;
+		{
+			char *where = xasprintf("%s:1", diag_q(path));
+
+			diag_error(DDM_ERR_DATA, where,
+				   "unrecognised header: not a known input "
+				   "format (%s)",
+				   formats_expected(in->formats));
+			free(where);
+		}
+		record_failed_file(in, path, bytes, hex,
+				   "unrecognised header: not a known input "
+				   "format");
+		err = DDM_ERR_DATA;
+		goto out_close;
+	}
+	if (err)
+		goto out_rollback;
+	sha256_final_hex(&sha, hex);
+	err = finish_file(in, &fc, hex, bytes, &known);
+	if (err)
+		goto out_rollback;
+	if (known) {
+		store_rollback(in->store);
+		in->stats.files_known++;
+		goto out_close;
+	}
+	if (in->opts.strict && fc.rejected) {
+		store_rollback(in->store);
+		in->stats.files_failed++;
+		err = diag_error(DDM_ERR_DATA, diag_q(path),
+				 "%ld rows rejected; file not ingested (--strict)",
+				 fc.rejected);
+		goto out_close;
+	}
+	err = store_commit(in->store);
+	if (err)
+		goto out_rollback;
+	in->stats.files++;
+	in->stats.rows_stored += fc.stored;
+	in->stats.rows_duplicate += fc.duplicate;
+	in->stats.rows_rejected += fc.rejected;
+	if (fc.rejected)
+		diag_warn(diag_q(path), "%ld rows rejected (see the rejected report)",
+			  fc.rejected);
+	goto out_close;
+
+out_rollback:
+	store_rollback(in->store);
+out_close:
+	fclose(f);
+	return err;
+}
+
+static bool wanted_in_dir(const char *name)
+{
+	static const char *const ext[] = {".csv", ".json", ".ndjson", ".jsonl"};
+	size_t n = strlen(name);
+
+	if (name[0] == '.')
+		return false;
+	for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+		size_t e = strlen(ext[i]);
+
+		if (n > e && strcasecmp(name + n - e, ext[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static ddm_err ingest_dir(ingest *in, const char *path, int depth)
+{
+	DIR *d;
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0;
+	ddm_err worst = DDM_OK;
+
+	if (depth > 32)
+		return diag_error(DDM_ERR_DATA, diag_q(path),
+				  "directories nested too deep");
+	d = opendir(path);
+	if (!d)
+		return diag_error(DDM_ERR_NOINPUT, diag_q(path), "cannot open: %s",
+				  strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		names = xrealloc(names, (n + 1) * sizeof *names);
+		names[n++] = xasprintf("%s%s%s", path,
+					    path[strlen(path) - 1] == '/' ? "" : "/",
+					    e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof *names, cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		const char *base = strrchr(names[i], '/') + 1;
+		ddm_err err = DDM_OK;
+
+		if (stat(names[i], &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			err = ingest_dir(in, names[i], depth + 1);
+		else if (S_ISREG(st.st_mode) && wanted_in_dir(base))
+			err = ingest_file(in, names[i]);
+		if (err != DDM_OK && err != DDM_ERR_DATA) {
+			worst = err;
+			for (; i < n; i++)
+				free(names[i]);
+			break;
+		}
+		worst = diag_worst(worst, err);
+		free(names[i]);
+	}
+	free(names);
+	return worst;
+}
+
+ddm_err ingest_path(ingest *in, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return diag_error(DDM_ERR_NOINPUT, diag_q(path), "cannot open: %s",
+				  strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return ingest_dir(in, path, 0);
+	return ingest_file(in, path);
+}

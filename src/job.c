@@ -1,0 +1,190 @@
+/*
+ * job.c - the nightly job as a flat list of steps.
+ *
+ *   1. check that every input exists (nothing is written if one is missing)
+ *   2. lock and open the database            (store)
+ *   3. ingest each input, one transaction per file   (ingest)
+ *   4. evaluate the policy as of --as-of     (evaluate)
+ *   5. write the reports                     (render)
+ *   6. --fail-on: exit 1 when a named report has rows
+ *
+ * A bad input file does not stop the run: the other files are ingested and
+ * the reports are written, and the exit code says 65.  Errors that make the
+ * reports untrustworthy (I/O, a damaged database) stop it.
+ */
+#define _DEFAULT_SOURCE
+#include "job.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "evaluate.h"
+#include "ingest.h"
+#include "render.h"
+#include "res.h"
+#include "store.h"
+#include "template.h"
+#include "timeutil.h"
+#include "util.h"
+
+static ddm_err check_inputs(const job_opts *o)
+{
+	ddm_err err = DDM_OK;
+
+	for (int i = 0; i < o->ninputs; i++) {
+		struct stat st;
+
+		if (stat(o->inputs[i], &st) != 0)
+			err = diag_error(DDM_ERR_NOINPUT, diag_q(o->inputs[i]),
+					 "no such file or directory");
+	}
+	return err;
+}
+
+static void fmt_duration(int64_t s, char *out, size_t cap)
+{
+	if (s % 86400 == 0)
+		snprintf(out, cap, "%lldd", (long long)(s / 86400));
+	else if (s % 3600 == 0)
+		snprintf(out, cap, "%lldh", (long long)(s / 3600));
+	else
+		snprintf(out, cap, "%llds", (long long)s);
+}
+
+static ddm_err note_run(store *s, const job_opts *o)
+{
+	char as_of[32], now[32], d[3][32];
+	const char *names[] = {"as_of", "generated_at", "version", "command",
+			       "database", "stuck_after", "stale_after",
+			       "due_within", "default_tz", "source_tz",
+			       "strict"};
+	const char *values[11];
+	ddm_err err = DDM_OK;
+
+	ts_format_utc(o->as_of, as_of);
+	ts_format_utc((int64_t)time(NULL), now);
+	fmt_duration(o->stuck_after, d[0], sizeof d[0]);
+	fmt_duration(o->stale_after, d[1], sizeof d[1]);
+	fmt_duration(o->due_within, d[2], sizeof d[2]);
+	values[0] = as_of;
+	values[1] = now;
+	values[2] = "ddmreport " DDMREPORT_VERSION;
+	values[3] = o->command_line;
+	values[4] = o->db;
+	values[5] = d[0];
+	values[6] = d[1];
+	values[7] = d[2];
+	values[8] = o->default_tz ? o->default_tz
+				  : "(none: conservative UTC-12/UTC+14 rule)";
+	values[9] = o->source_tz ? o->source_tz : "UTC";
+	values[10] = o->strict ? "yes" : "no";
+	for (int i = 0; i < 11 && err == DDM_OK; i++)
+		err = evaluate_note(s, "run", names[i], values[i]);
+	return err;
+}
+
+/* Loads every template and the query it names, so the About sheet can list
+ * them all before the reports are written. */
+static ddm_err preload_reports(void)
+{
+	tmpl *ts;
+	int n;
+	ddm_err err = tmpl_load_all(&ts, &n);
+
+	for (int i = 0; i < n && err == DDM_OK; i++) {
+		const resource *r;
+
+		err = res_load(ts[i].query, &r);
+	}
+	if (err == DDM_OK)
+		tmpl_free_all(ts, n);
+	return err;
+}
+
+static ddm_err do_ingest(store *s, const job_opts *o)
+{
+	ingest_opts io = {o->strict, o->source_tz};
+	ingest *in;
+	ddm_err worst = DDM_OK;
+	ddm_err err = ingest_new(s, &io, &in);
+
+	if (err)
+		return err;
+	for (int i = 0; i < o->ninputs; i++) {
+		err = ingest_path(in, o->inputs[i]);
+		if (err != DDM_OK && err != DDM_ERR_DATA) {
+			worst = err;
+			break;
+		}
+		worst = diag_worst(worst, err);
+	}
+	ingest_free(in);
+	return worst;
+}
+
+/* True when name is listed in the comma-separated list. */
+static bool listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p && *p;) {
+		size_t len = strcspn(p, ",");
+
+		if (len == n && strncmp(p, name, n) == 0)
+			return true;
+		p += len + (p[len] == ',');
+	}
+	return false;
+}
+
+ddm_err job_run(const job_opts *o)
+{
+	store *s = NULL;
+	eval_params ep = {o->as_of, o->stuck_after, o->stale_after,
+			  o->due_within, o->default_tz};
+	store_param p[5];
+	size_t np = evaluate_bindings(&ep, p);
+	render_opts ro = {o->out, o->report, o->profile, true};
+	render_counts counts = {0};
+	ddm_err outcome = DDM_OK, err;
+
+	if (o->cmd == CMD_LIST)
+		return render_list();
+	err = check_inputs(o);
+	if (err)
+		return err;
+	err = store_open(o->db, o->wait_seconds, &s);
+	if (err)
+		return err;
+	if (o->cmd == CMD_RUN || o->cmd == CMD_INGEST) {
+		err = do_ingest(s, o);
+		if (err != DDM_OK && err != DDM_ERR_DATA)
+			goto out_close;
+		outcome = err;
+		if (o->cmd == CMD_INGEST)
+			goto out_close;
+	}
+	err = preload_reports();
+	if (err == DDM_OK)
+		err = note_run(s, o);
+	if (err == DDM_OK)
+		err = evaluate_run(s, &ep);
+	if (err)
+		goto out_close;
+	if (o->cmd == CMD_CHECK) {
+		err = render_check(s);
+		goto out_close;
+	}
+	err = render_reports(s, p, np, &ro, &counts);
+	if (err)
+		goto out_close;
+	for (int i = 0; i < counts.n; i++)
+		if (counts.rows[i] > 0 && listed(o->fail_on, counts.name[i]))
+			outcome = diag_worst(outcome, DDM_FINDINGS);
+out_close:
+	store_close(s);
+	return err ? err : outcome;
+}

@@ -1,0 +1,338 @@
+/*
+ * main.c - the command line: parse arguments into a job, run it, exit.
+ *
+ * Nothing here touches a library or a file; every option is validated
+ * before anything is opened, so a usage error (64) changes nothing.
+ */
+#define _DEFAULT_SOURCE
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "diag.h"
+#include "job.h"
+#include "res.h"
+#include "timeutil.h"
+#include "util.h"
+
+static const char usage_text[] =
+	"usage: ddmreport COMMAND [OPTIONS] [FILE|DIR...]\n"
+	"\n"
+	"Reports which Apple devices are past their DDM OS-update deadline,\n"
+	"stuck, failing or silent, from MDM status exports kept in SQLite.\n"
+	"\n"
+	"commands:\n"
+	"  run [FILE...]        ingest the inputs, then write every report (cron)\n"
+	"  ingest FILE...       only ingest\n"
+	"  report [NAME]        only write reports (all, or one by name)\n"
+	"  list                 list the reports and their titles\n"
+	"  check                check queries and templates against the schema\n"
+	"\n"
+	"options:\n"
+	"  --db FILE            database (default ./ddmreport.db, env DDMREPORT_DB)\n"
+	"  --out DIR            output directory (default ./reports); {date} is\n"
+	"                       replaced by the as-of date; '-' writes one report\n"
+	"                       as CSV to stdout\n"
+	"  --as-of TIME         evaluate as of this ISO 8601 time (default now)\n"
+	"  --stuck-after DUR    Downloading this long is stuck (default 24h)\n"
+	"  --stale-after DUR    silent this long is not reporting (default 7d)\n"
+	"  --due-within DUR     deadlines this close are due soon (default 24h)\n"
+	"  --default-tz ZONE    IANA zone for devices without one\n"
+	"  --source-tz ZONE     zone of input times written without one (default UTC)\n"
+	"  --fail-on LIST       exit 1 when any of these reports has rows\n"
+	"                       (comma-separated report names)\n"
+	"  --strict             reject a whole file when any row is bad (exit 65)\n"
+	"  --csv-profile P      excel (neutralise formulas; default for files) or\n"
+	"                       raw (exact data; default for --out -)\n"
+	"  --wait SECONDS       wait this long for another run's lock (default 0)\n"
+	"  --queries DIR        use queries from DIR over the built-in ones\n"
+	"  --templates DIR      use templates from DIR over the built-in ones\n"
+	"  --quiet              no warnings (errors are still printed)\n"
+	"  --help, --version\n"
+	"\n"
+	"durations: 90m, 24h, 7d, 1d12h, 2w.\n"
+	"\n"
+	"exit codes: 0 done; 1 findings in a --fail-on report; 64 usage;\n"
+	"  65 bad input data (reports still written); 66 input missing;\n"
+	"  70 internal error; 73 cannot create output; 74 I/O error or damaged\n"
+	"  database; 75 another run holds the lock.\n";
+
+enum {
+	OPT_DB = 256,
+	OPT_OUT,
+	OPT_AS_OF,
+	OPT_STUCK,
+	OPT_STALE,
+	OPT_DUE,
+	OPT_DEFAULT_TZ,
+	OPT_SOURCE_TZ,
+	OPT_FAIL_ON,
+	OPT_STRICT,
+	OPT_PROFILE,
+	OPT_WAIT,
+	OPT_QUERIES,
+	OPT_TEMPLATES,
+	OPT_QUIET,
+	OPT_HELP,
+	OPT_VERSION
+};
+
+static const struct option long_opts[] = {
+	{"db", required_argument, NULL, OPT_DB},
+	{"out", required_argument, NULL, OPT_OUT},
+	{"as-of", required_argument, NULL, OPT_AS_OF},
+	{"stuck-after", required_argument, NULL, OPT_STUCK},
+	{"stale-after", required_argument, NULL, OPT_STALE},
+	{"due-within", required_argument, NULL, OPT_DUE},
+	{"default-tz", required_argument, NULL, OPT_DEFAULT_TZ},
+	{"source-tz", required_argument, NULL, OPT_SOURCE_TZ},
+	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	{"strict", no_argument, NULL, OPT_STRICT},
+	{"csv-profile", required_argument, NULL, OPT_PROFILE},
+	{"wait", required_argument, NULL, OPT_WAIT},
+	{"queries", required_argument, NULL, OPT_QUERIES},
+	{"templates", required_argument, NULL, OPT_TEMPLATES},
+	{"quiet", no_argument, NULL, OPT_QUIET},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+/* Prints a usage error (arguments are escaped by the caller's diag_q)
+ * and returns exit code 64. */
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
+							      ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ddmreport: error: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'ddmreport --help'.\n");
+	return diag_exit_code(DDM_ERR_USAGE);
+}
+
+static bool parse_dur(const char *s, int64_t *out)
+{
+	return duration_parse(s, out) && *out > 0;
+}
+
+/* Expands "{date}" in the output path with the as-of date (UTC). */
+static char *expand_out(const char *out, int64_t as_of)
+{
+	const char *p = strstr(out, "{date}");
+	char iso[32];
+
+	if (!p)
+		return xstrdup(out);
+	ts_format_utc(as_of, iso);
+	iso[10] = '\0';
+	return xasprintf("%.*s%s%s", (int)(p - out), out, iso, p + 6);
+}
+
+static int finish(int code)
+{
+	/* A full disk or a closed pipe on stdout is an error, not success. */
+	if (fclose(stdout) != 0 && code == 0) {
+		fprintf(stderr, "ddmreport: error: stdout: cannot write\n");
+		return diag_exit_code(DDM_ERR_IO);
+	}
+	return code;
+}
+
+/* Parse state beyond job_opts. */
+typedef struct cli {
+	bool profile_set;
+	bool as_of_set;
+	const char *cmd;
+} cli;
+
+/*
+ * Applies one option.  Returns -1 to go on, or the exit code to stop with
+ * (usage errors, --help, --version).
+ */
+static int apply_option(int c, const char *arg, job_opts *o, cli *st)
+{
+	bool had_zone;
+	char *end;
+	long w;
+
+	switch (c) {
+	case OPT_DB:
+		o->db = arg;
+		return -1;
+	case OPT_OUT:
+		o->out = arg;
+		return -1;
+	case OPT_AS_OF:
+		if (!ts_parse(arg, strlen(arg), &o->as_of, &had_zone))
+			return usage_error("--as-of: not an ISO 8601 time: %s", diag_q(arg));
+		st->as_of_set = true;
+		return -1;
+	case OPT_STUCK:
+		if (!parse_dur(arg, &o->stuck_after))
+			return usage_error("--stuck-after: not a duration: %s", diag_q(arg));
+		return -1;
+	case OPT_STALE:
+		if (!parse_dur(arg, &o->stale_after))
+			return usage_error("--stale-after: not a duration: %s", diag_q(arg));
+		return -1;
+	case OPT_DUE:
+		if (!parse_dur(arg, &o->due_within))
+			return usage_error("--due-within: not a duration: %s", diag_q(arg));
+		return -1;
+	case OPT_DEFAULT_TZ:
+	case OPT_SOURCE_TZ:
+		if (!tz_is_valid(arg))
+			return usage_error(c == OPT_DEFAULT_TZ
+						   ? "--default-tz: unknown time zone: %s"
+						   : "--source-tz: unknown time zone: %s", diag_q(arg));
+		if (c == OPT_DEFAULT_TZ)
+			o->default_tz = arg;
+		else
+			o->source_tz = arg;
+		return -1;
+	case OPT_FAIL_ON:
+		o->fail_on = arg;
+		return -1;
+	case OPT_STRICT:
+		o->strict = true;
+		return -1;
+	case OPT_PROFILE:
+		if (strcmp(arg, "excel") == 0)
+			o->profile = CSV_PROFILE_EXCEL;
+		else if (strcmp(arg, "raw") == 0)
+			o->profile = CSV_PROFILE_RAW;
+		else
+			return usage_error("--csv-profile: expected excel or raw, "
+					   "not %s", diag_q(arg));
+		st->profile_set = true;
+		return -1;
+	case OPT_WAIT:
+		w = strtol(arg, &end, 10);
+		if (!*arg || *end || w < 0 || w > 86400)
+			return usage_error("--wait: not a number of seconds: %s", diag_q(arg));
+		o->wait_seconds = (int)w;
+		return -1;
+	case OPT_QUERIES:
+	case OPT_TEMPLATES:
+		if (res_set_dir(c == OPT_QUERIES ? "queries" : "templates", arg) !=
+		    DDM_OK)
+			return diag_exit_code(DDM_ERR_USAGE);
+		return -1;
+	case OPT_QUIET:
+		diag_set_quiet(true);
+		return -1;
+	case 'h':
+	case OPT_HELP:
+		fputs(usage_text, stdout);
+		return finish(0);
+	case 'V':
+	case OPT_VERSION:
+		puts("ddmreport " DDMREPORT_VERSION);
+		return finish(0);
+	default:
+		fprintf(stderr, "Try 'ddmreport --help'.\n");
+		return diag_exit_code(DDM_ERR_USAGE);
+	}
+}
+
+static const struct {
+	const char *name;
+	job_cmd cmd;
+} commands[] = {
+	{"run", CMD_RUN},       {"ingest", CMD_INGEST}, {"report", CMD_REPORT},
+	{"list", CMD_LIST},     {"check", CMD_CHECK},
+};
+
+/* Checks the combination of command, files and options. */
+static int validate(job_opts *o, const cli *st)
+{
+	if (!st->cmd)
+		return usage_error("no command given");
+	if (o->cmd == CMD_REPORT && o->ninputs > 1)
+		return usage_error("report takes at most one report name");
+	if (o->cmd == CMD_REPORT && o->ninputs == 1) {
+		o->report = o->inputs[0];
+		o->ninputs = 0;
+	}
+	if ((o->cmd == CMD_LIST || o->cmd == CMD_CHECK) && o->ninputs)
+		return usage_error("%s takes no files", st->cmd);
+	if (o->cmd == CMD_INGEST && o->ninputs == 0)
+		return usage_error("ingest needs at least one file");
+	if (strcmp(o->out, "-") == 0 && o->cmd != CMD_REPORT)
+		return usage_error("--out - writes one report: use 'ddmreport "
+				   "report NAME --out -'");
+	if (strcmp(o->out, "-") == 0 && !st->profile_set)
+		o->profile = CSV_PROFILE_RAW;
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	job_opts o = {0};
+	cli st = {0};
+	const char *env_db = getenv("DDMREPORT_DB");
+	buf cmdline = {0};
+	char *out;
+	ddm_err err;
+	int c, rc;
+
+	o.db = env_db && *env_db ? env_db : "./ddmreport.db";
+	o.out = "./reports";
+	o.stuck_after = 24 * 3600;
+	o.stale_after = 7 * 86400;
+	o.due_within = 24 * 3600;
+	o.profile = CSV_PROFILE_EXCEL;
+	o.inputs = xcalloc((size_t)argc, sizeof *o.inputs);
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			buf_putc(&cmdline, ' ');
+		buf_puts(&cmdline, argv[i]);
+	}
+	o.command_line = buf_cstr(&cmdline);
+	/* "-": options and operands in any order; operands come back as 1. */
+	while ((c = getopt_long(argc, argv, "-hV", long_opts, NULL)) != -1) {
+		if (c != 1) {
+			rc = apply_option(c, optarg, &o, &st);
+			if (rc >= 0)
+				return rc;
+			continue;
+		}
+		if (st.cmd) {
+			o.inputs[o.ninputs++] = optarg;
+			continue;
+		}
+		st.cmd = optarg;
+		{
+			size_t i;
+
+			for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+				if (strcmp(commands[i].name, optarg) == 0)
+					break;
+			if (i == sizeof commands / sizeof commands[0])
+				return usage_error("unknown command: %s", diag_q(optarg));
+			o.cmd = commands[i].cmd;
+		}
+	}
+	for (; optind < argc; optind++) /* after "--" */
+		o.inputs[o.ninputs++] = argv[optind];
+	rc = validate(&o, &st);
+	if (rc >= 0)
+		return rc;
+	if (!st.as_of_set)
+		o.as_of = (int64_t)time(NULL);
+	out = expand_out(o.out, o.as_of);
+	o.out = out;
+	err = job_run(&o);
+	free(out);
+	free(o.inputs);
+	buf_free(&cmdline);
+	res_free_all();
+	return finish(diag_exit_code(err));
+}

@@ -1,0 +1,40 @@
+/*
+ * outfile.h - outputs replaced atomically.
+ *
+ * An output is written to a hidden temporary file in the same directory
+ * (".NAME.tmp-PID", mode 0640 less the umask), flushed to disk, and renamed
+ * over NAME only when the whole report set is complete, so a reader sees
+ * the previous set or the new one, never a partial file.  Temporary files
+ * left by a killed run are removed by the next one.
+ */
+#ifndef DDM_OUTFILE_H
+#define DDM_OUTFILE_H
+
+#include <stdio.h>
+
+#include "diag.h"
+
+typedef struct outfile outfile;
+
+/*
+ * Creates the temporary file for dir/name.  When want_stream is true the
+ * file is open for writing (outfile_stream); otherwise it is created and
+ * closed, for a library that writes by path (outfile_temp_path).  Errors:
+ * DDM_ERR_CANTCREAT with a message.  *out owned by the caller: pass it to
+ * outfile_commit or outfile_abort exactly once.
+ */
+ddm_err outfile_open(const char *dir, const char *name, int want_stream,
+		     outfile **out);
+FILE *outfile_stream(outfile *o);
+const char *outfile_temp_path(const outfile *o);
+/* Flushes, syncs and closes the temporary file (stream mode), without
+ * renaming.  DDM_ERR_IO on a write error (e.g. disk full). */
+ddm_err outfile_finish(outfile *o);
+/* Renames the finished temporary file over its final name and frees o. */
+ddm_err outfile_commit(outfile *o);
+/* Removes the temporary file and frees o.  Accepts NULL. */
+void outfile_abort(outfile *o);
+/* Removes ".*.tmp-PID" files in dir whose process is gone. */
+void outfile_clean_stale(const char *dir);
+
+#endif

@@ -1,0 +1,317 @@
+/*
+ * render.c - runs the report queries and feeds the CSV and XLSX writers.
+ *
+ * Pipeline position: last stage, after evaluate has built temp.ev_final.
+ * CSV headers are the query's column names (stable, snake_case, for
+ * pipes); the workbook uses the template's headers.  Numeric columns (by
+ * template type) are never neutralised in CSV, so -5 stays -5.
+ */
+#define _DEFAULT_SOURCE
+#include "render.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "outfile.h"
+#include "res.h"
+#include "row.h"
+#include "template.h"
+#include "util.h"
+#include "xlsx.h"
+
+#define MAX_COLS 128
+
+/* Writes one CSV line of the row to out. */
+static void csv_line(buf *line, const rowval *v, const bool *is_text, int n,
+		     csv_profile profile)
+{
+	buf_reset(line);
+	for (int c = 0; c < n; c++) {
+		if (c)
+			buf_putc(line, ',');
+		if (v[c].type != 'n')
+			cell_csv_field(line, v[c].s, v[c].len, is_text[c],
+				       profile);
+	}
+	buf_putc(line, '\n');
+}
+
+static bool write_all(FILE *f, const buf *b)
+{
+	return b->len == 0 || fwrite(b->data, 1, b->len, f) == b->len;
+}
+
+/* Runs t's query; writes CSV to csv (may be NULL) and a sheet to x (may be
+ * NULL).  Stores the row count in *rows. */
+static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
+			  size_t np, FILE *csv, const char *csv_name,
+			  csv_profile profile, xlsx *x, long *rows)
+{
+	const resource *q;
+	store_cursor *cur = NULL;
+	const char *names[MAX_COLS];
+	bool is_text[MAX_COLS];
+	rowval v[MAX_COLS];
+	buf line = {0};
+	int n, rc;
+	ddm_err err;
+
+	*rows = 0;
+	err = res_load(t->query, &q);
+	if (err)
+		return err;
+	err = store_query(s, q, p, np, &cur);
+	if (err)
+		return err;
+	n = store_cursor_ncols(cur);
+	if (n > MAX_COLS)
+		n = MAX_COLS;
+	for (int c = 0; c < n; c++) {
+		const tmpl_col *tc;
+
+		names[c] = store_cursor_name(cur, c);
+		tc = tmpl_find_col(t, names[c]);
+		is_text[c] = !tc || (tc->type != TT_INT && tc->type != TT_NUMBER);
+		v[c].type = 't';
+		v[c].s = names[c];
+		v[c].len = strlen(names[c]);
+	}
+	if (csv) {
+		/* Headers are ours, never data: written raw. */
+		csv_line(&line, v, is_text, n, CSV_PROFILE_RAW);
+		if (!write_all(csv, &line))
+			goto out_write;
+	}
+	if (x) {
+		err = xlsx_sheet_begin(x, t, names, n);
+		if (err)
+			goto out;
+	}
+	while ((rc = store_cursor_step(cur)) == 1) {
+		for (int c = 0; c < n; c++) {
+			v[c].type = store_cursor_type(cur, c);
+			v[c].s = store_cursor_text(cur, c, &v[c].len);
+			v[c].i = v[c].type == 'i' ? store_cursor_int(cur, c) : 0;
+			v[c].d = v[c].type == 'r' ? store_cursor_double(cur, c) : 0;
+		}
+		if (csv) {
+			csv_line(&line, v, is_text, n, profile);
+			if (!write_all(csv, &line))
+				goto out_write;
+		}
+		if (x) {
+			err = xlsx_row(x, v, n);
+			if (err)
+				goto out;
+		}
+		(*rows)++;
+	}
+	if (rc < 0) {
+		err = DDM_ERR_INTERNAL;
+		goto out;
+	}
+	if (x)
+		err = xlsx_sheet_end(x);
+	goto out;
+
+out_write:
+	err = diag_error(DDM_ERR_IO, diag_q(csv_name), "cannot write: %s",
+			 strerror(errno));
+out:
+	buf_free(&line);
+	store_cursor_free(cur);
+	return err;
+}
+
+static const tmpl *find_tmpl(const tmpl *ts, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(ts[i].report, name) == 0)
+			return &ts[i];
+	return NULL;
+}
+
+static void count(render_counts *rc, const char *name, long rows)
+{
+	if (!rc || rc->n == 32)
+		return;
+	snprintf(rc->name[rc->n], sizeof rc->name[0], "%s", name);
+	rc->rows[rc->n++] = rows;
+}
+
+/* One report as CSV on stdout; a closed or full stdout is an I/O error. */
+static ddm_err to_stdout(store *s, const tmpl *t, const store_param *p,
+			 size_t np, csv_profile profile, render_counts *rc)
+{
+	long rows;
+	ddm_err err = one_report(s, t, p, np, stdout, "stdout", profile, NULL,
+				 &rows);
+
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (err == DDM_OK)
+			err = diag_error(DDM_ERR_IO, "stdout", "cannot write: %s",
+					 strerror(errno));
+	}
+	count(rc, t->report, rows);
+	return err;
+}
+
+static ddm_err ensure_dir(const char *dir)
+{
+	struct stat st;
+	char *copy;
+
+	if (stat(dir, &st) == 0)
+		return S_ISDIR(st.st_mode)
+			       ? DDM_OK
+			       : diag_error(DDM_ERR_CANTCREAT, diag_q(dir),
+					    "output path is not a directory");
+	copy = xstrdup(dir);
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(copy, 0750);
+		*p = '/';
+	}
+	free(copy);
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		return diag_error(DDM_ERR_CANTCREAT, diag_q(dir),
+				  "cannot create output directory: %s",
+				  strerror(errno));
+	return DDM_OK;
+}
+
+ddm_err render_reports(store *s, const store_param *p, size_t np,
+		       const render_opts *o, render_counts *rc)
+{
+	tmpl *ts = NULL;
+	int nt = 0;
+	outfile *files[40] = {0};
+	int nfiles = 0;
+	outfile *wbfile = NULL;
+	xlsx *x = NULL;
+	ddm_err err;
+
+	err = tmpl_load_all(&ts, &nt);
+	if (err)
+		return err;
+	if (o->only && !find_tmpl(ts, nt, o->only)) {
+		err = diag_error(DDM_ERR_USAGE, NULL,
+				 "no report named %s (see 'ddmreport list')",
+				 diag_q(o->only));
+		goto out_free;
+	}
+	if (strcmp(o->out_dir, "-") == 0) {
+		if (!o->only) {
+			err = diag_error(DDM_ERR_USAGE, NULL,
+					 "--out - needs one report: ddmreport "
+					 "report NAME --out -");
+			goto out_free;
+		}
+		err = to_stdout(s, find_tmpl(ts, nt, o->only), p, np, o->profile,
+				rc);
+		goto out_free;
+	}
+	err = ensure_dir(o->out_dir);
+	if (err)
+		goto out_free;
+	outfile_clean_stale(o->out_dir);
+	if (o->workbook && !o->only) {
+		err = outfile_open(o->out_dir, "ddmreport.xlsx", 0, &wbfile);
+		if (err)
+			goto out_free;
+		err = xlsx_open(outfile_temp_path(wbfile), &x);
+		if (err)
+			goto out_abort;
+	}
+	for (int i = 0; i < nt && err == DDM_OK; i++) {
+		const tmpl *t = &ts[i];
+		outfile *csv = NULL;
+		char name[64];
+		long rows;
+
+		if (o->only && strcmp(o->only, t->report) != 0)
+			continue;
+		if (t->csv || o->only) {
+			snprintf(name, sizeof name, "%s.csv", t->report);
+			err = outfile_open(o->out_dir, name, 1, &csv);
+			if (err)
+				break;
+			files[nfiles++] = csv;
+		}
+		err = one_report(s, t, p, np, csv ? outfile_stream(csv) : NULL,
+				 name, o->profile, x, &rows);
+		if (err == DDM_OK && csv)
+			err = outfile_finish(csv);
+		count(rc, t->report, rows);
+	}
+	if (x) {
+		ddm_err e = xlsx_close(x);
+
+		x = NULL;
+		err = diag_worst(err, e);
+		if (err == DDM_OK)
+			err = outfile_finish(wbfile);
+	}
+	if (err)
+		goto out_abort;
+	/* Everything is written and synced: now replace the old set. */
+	for (int i = 0; i < nfiles; i++) {
+		ddm_err e = outfile_commit(files[i]);
+
+		files[i] = NULL;
+		err = diag_worst(err, e);
+	}
+	if (wbfile) {
+		err = diag_worst(err, outfile_commit(wbfile));
+		wbfile = NULL;
+	}
+	goto out_free;
+
+out_abort:
+	for (int i = 0; i < nfiles; i++)
+		outfile_abort(files[i]);
+	outfile_abort(wbfile);
+out_free:
+	tmpl_free_all(ts, nt);
+	return err;
+}
+
+ddm_err render_list(void)
+{
+	tmpl *ts = NULL;
+	int nt = 0;
+	ddm_err err = tmpl_load_all(&ts, &nt);
+
+	if (err)
+		return err;
+	for (int i = 0; i < nt; i++)
+		printf("%-18s %s%s\n", ts[i].report, ts[i].title,
+		       ts[i].csv ? "" : " (workbook only)");
+	tmpl_free_all(ts, nt);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return diag_error(DDM_ERR_IO, "stdout", "cannot write: %s",
+				  strerror(errno));
+	return DDM_OK;
+}
+
+ddm_err render_check(store *s)
+{
+	tmpl *ts = NULL;
+	int nt = 0;
+	ddm_err err = tmpl_load_all(&ts, &nt);
+
+	for (int i = 0; i < nt && err == DDM_OK; i++) {
+		const resource *q;
+
+		err = res_load(ts[i].query, &q);
+		if (err == DDM_OK)
+			err = store_check(s, q);
+	}
+	tmpl_free_all(ts, nt);
+	return err;
+}

@@ -1,0 +1,46 @@
+/*
+ * render.h - the render stage: report queries into CSV files and a workbook.
+ *
+ * For each template (templates/NAME.tmpl, in order) its query runs once and
+ * every row goes to both writers at the same time, so memory does not grow
+ * with the fleet.  All outputs of a run are committed together at the end
+ * (see outfile.h).
+ */
+#ifndef DDM_RENDER_H
+#define DDM_RENDER_H
+
+#include <stdbool.h>
+
+#include "cell.h"
+#include "diag.h"
+#include "store.h"
+
+typedef struct render_opts {
+	const char *out_dir;  /* directory for the outputs; "-" for stdout */
+	const char *only;     /* one report by name, or NULL for all */
+	csv_profile profile;  /* CSV profile */
+	bool workbook;        /* write ddmreport.xlsx (all reports only) */
+} render_opts;
+
+/* Rows written per report, for --fail-on. */
+typedef struct render_counts {
+	char name[32][40];
+	long rows[32];
+	int n;
+} render_counts;
+
+/*
+ * Writes the reports.  p/np are the parameters bound to every query.
+ * Errors: DDM_ERR_USAGE (unknown report), DDM_ERR_CANTCREAT / DDM_ERR_IO
+ * (outputs), DDM_ERR_INTERNAL (SQL).  counts may be NULL.
+ */
+ddm_err render_reports(store *s, const store_param *p, size_t np,
+		       const render_opts *o, render_counts *counts);
+
+/* Prints "NAME<TAB>TITLE" for every report to stdout. */
+ddm_err render_list(void);
+
+/* Prepares every report query (after evaluation): the --check. */
+ddm_err render_check(store *s);
+
+#endif

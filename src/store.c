@@ -1,0 +1,725 @@
+/*
+ * store.c - the SQLite connection: lock, open, check, schema, statements,
+ * transactions and the SQL functions the policy needs.
+ *
+ * Pipeline position: used by ingest (named statements, one transaction per
+ * file), evaluate (scripts) and render (cursors).  No other module includes
+ * sqlite3.h.
+ *
+ * Choices a reader may question:
+ *   - The lock is a separate "<db>.lock" file held with flock(): SQLite's
+ *     own locks are per transaction, but two nightly runs must not
+ *     interleave whole runs.  The holder writes its pid and start time into
+ *     the file so the loser can name it.
+ *   - WAL with synchronous=FULL: a power cut after COMMIT keeps the file.
+ *   - Statements are prepared once and reused; values are always bound.
+ */
+#define _GNU_SOURCE
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rx.h"
+#include "timeutil.h"
+#include "util.h"
+#include "version.h"
+
+#define MAX_STMTS 32
+
+struct store_stmt {
+	char *name;          /* owned */
+	sqlite3_stmt *stmt;  /* owned */
+	const resource *res; /* not owned: the file it came from */
+	size_t offset;       /* byte offset of the statement in res->text */
+};
+
+struct store {
+	sqlite3 *db;      /* owned */
+	char *path;       /* owned */
+	int lock_fd;      /* owned; -1 when not held */
+	store_stmt stmts[MAX_STMTS];
+	size_t nstmts;
+};
+
+struct store_cursor {
+	sqlite3_stmt *stmt;  /* owned */
+	const resource *res; /* not owned */
+};
+
+/* Converts a byte offset in text into 1-based line and column. */
+static void offset_to_linecol(const char *text, size_t off, int *line,
+			      int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off && text[i]; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+/* Reports the current SQLite error at origin:line:col of r's text. */
+static ddm_err sql_error(sqlite3 *db, const resource *r, size_t stmt_off)
+{
+	int eoff = sqlite3_error_offset(db);
+	int line, col;
+	char where[512];
+
+	offset_to_linecol(r->text, stmt_off + (eoff > 0 ? (size_t)eoff : 0),
+			  &line, &col);
+	snprintf(where, sizeof where, "%s:%d:%d", r->origin, line, col);
+	return diag_error(DDM_ERR_INTERNAL, where, "sql: %s",
+			  sqlite3_errmsg(db));
+}
+
+static ddm_err db_error(store *s, const char *what)
+{
+	int code = sqlite3_errcode(s->db) & 0xff;
+	ddm_err err = DDM_ERR_INTERNAL;
+
+	if (code == SQLITE_FULL || code == SQLITE_IOERR ||
+	    code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+		err = DDM_ERR_IO;
+	else if (code == SQLITE_CANTOPEN || code == SQLITE_READONLY ||
+		 code == SQLITE_PERM)
+		err = DDM_ERR_CANTCREAT;
+	else if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		err = DDM_ERR_LOCKED;
+	return diag_error(err, diag_q(s->path), "%s: %s", what,
+			  sqlite3_errmsg(s->db));
+}
+
+/* ---- SQL functions ---------------------------------------------------- */
+
+/* ddm_version_cmp(a, b): -1, 0, 1, or NULL when either does not parse. */
+static void fn_version_cmp(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const char *a = (const char *)sqlite3_value_text(v[0]);
+	const char *b = (const char *)sqlite3_value_text(v[1]);
+	int r;
+
+	(void)argc;
+	if (!a || !b || !version_compare_str(a, b, &r)) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_int(ctx, r < 0 ? -1 : r > 0);
+}
+
+/* ddm_version_ok(v): 1 when v parses as a version. */
+static void fn_version_ok(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const char *a = (const char *)sqlite3_value_text(v[0]);
+	version ver;
+
+	(void)argc;
+	sqlite3_result_int(ctx, a && version_parse(a, strlen(a), &ver));
+}
+
+/* ddm_wall(local): the wall time 'YYYY-MM-DDTHH:MM:SS' as seconds read as
+ * UTC, or NULL. */
+static void fn_wall(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const char *s = (const char *)sqlite3_value_text(v[0]);
+	int64_t w;
+
+	(void)argc;
+	if (!s || !ts_parse_wall(s, strlen(s), &w))
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_int64(ctx, w);
+}
+
+/* ddm_wall_to_utc(local, zone): the instant, or NULL (bad time or zone). */
+static void fn_wall_to_utc(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const char *s = (const char *)sqlite3_value_text(v[0]);
+	const char *z = (const char *)sqlite3_value_text(v[1]);
+	int64_t w, t;
+
+	(void)argc;
+	if (!s || !z || !ts_parse_wall(s, strlen(s), &w) ||
+	    !tz_wall_to_utc(z, w, &t, NULL))
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_int64(ctx, t);
+}
+
+/* ddm_wall_note(local, zone): 'gap', 'ambiguous' or NULL for the DST rule
+ * applied while converting. */
+static void fn_wall_note(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const char *s = (const char *)sqlite3_value_text(v[0]);
+	const char *z = (const char *)sqlite3_value_text(v[1]);
+	int64_t w, t;
+	int flags = 0;
+
+	(void)argc;
+	if (!s || !z || !ts_parse_wall(s, strlen(s), &w) ||
+	    !tz_wall_to_utc(z, w, &t, &flags) || !flags)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_text(ctx,
+				    flags & TZ_CONV_GAP ? "dst-gap" : "dst-overlap",
+				    -1, SQLITE_STATIC);
+}
+
+/* ddm_tz_valid(zone): 1 when zone is a known IANA zone. */
+static void fn_tz_valid(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const char *z = (const char *)sqlite3_value_text(v[0]);
+
+	(void)argc;
+	sqlite3_result_int(ctx, z && *z && tz_is_valid(z));
+}
+
+/* ddm_iso(t): 'YYYY-MM-DDTHH:MM:SSZ' or NULL. */
+static void fn_iso(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	char b[32];
+
+	(void)argc;
+	if (sqlite3_value_type(v[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	ts_format_utc(sqlite3_value_int64(v[0]), b);
+	sqlite3_result_text(ctx, b, -1, SQLITE_TRANSIENT);
+}
+
+static void free_rx(void *p)
+{
+	rx_free(p);
+}
+
+/* regexp(pattern, text): X REGEXP Y.  Compiled patterns are cached per
+ * statement with auxdata; a match-limit hit is an SQL error, never a match. */
+static void fn_regexp(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const char *pat = (const char *)sqlite3_value_text(v[0]);
+	const char *s = (const char *)sqlite3_value_text(v[1]);
+	rx *r = sqlite3_get_auxdata(ctx, 0);
+	int m;
+
+	(void)argc;
+	if (!pat || !s) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	if (!r) {
+		if (rx_compile(pat, false, "regexp", &r) != DDM_OK) {
+			sqlite3_result_error(ctx, "bad regular expression", -1);
+			return;
+		}
+		sqlite3_set_auxdata(ctx, 0, r, free_rx);
+		r = sqlite3_get_auxdata(ctx, 0);
+		if (!r) {
+			sqlite3_result_error_nomem(ctx);
+			return;
+		}
+	}
+	m = rx_match(r, s, (size_t)sqlite3_value_bytes(v[1]));
+	if (m < 0)
+		sqlite3_result_error(ctx, "regular expression match limit", -1);
+	else
+		sqlite3_result_int(ctx, m);
+}
+
+static int register_functions(sqlite3 *db)
+{
+	const int det = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+	static const struct {
+		const char *name;
+		int nargs;
+		void (*fn)(sqlite3_context *, int, sqlite3_value **);
+	} fns[] = {
+		{"ddm_version_cmp", 2, fn_version_cmp},
+		{"ddm_version_ok", 1, fn_version_ok},
+		{"ddm_wall", 1, fn_wall},
+		{"ddm_wall_to_utc", 2, fn_wall_to_utc},
+		{"ddm_wall_note", 2, fn_wall_note},
+		{"ddm_tz_valid", 1, fn_tz_valid},
+		{"ddm_iso", 1, fn_iso},
+		{"regexp", 2, fn_regexp},
+	};
+
+	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+		int rc = sqlite3_create_function(db, fns[i].name, fns[i].nargs,
+						 det, NULL, fns[i].fn, NULL,
+						 NULL);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+/* ---- lock ------------------------------------------------------------- */
+
+static ddm_err take_lock(store *s, int wait_seconds)
+{
+	char *lpath = xasprintf("%s.lock", s->path);
+	int fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	time_t give_up = time(NULL) + (wait_seconds > 0 ? wait_seconds : 0);
+	char info[128];
+
+	if (fd < 0) {
+		ddm_err e = diag_error(errno == ENOENT ? DDM_ERR_CANTCREAT
+						       : DDM_ERR_CANTCREAT,
+				       diag_q(lpath),
+				       "cannot create lock file: %s",
+				       strerror(errno));
+		free(lpath);
+		return e;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		ssize_t n;
+
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			ddm_err e = diag_error(DDM_ERR_IO, diag_q(lpath),
+					       "cannot lock: %s",
+					       strerror(errno));
+			close(fd);
+			free(lpath);
+			return e;
+		}
+		if (time(NULL) < give_up) {
+			struct timespec ts = {0, 100 * 1000 * 1000};
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		n = pread(fd, info, sizeof info - 1, 0);
+		info[n > 0 ? n : 0] = '\0';
+		info[strcspn(info, "\n")] = '\0';
+		diag_error(DDM_ERR_LOCKED, diag_q(s->path),
+			   "database is in use by another run (%s)",
+			   *info ? diag_q(info) : "holder unknown");
+		close(fd);
+		free(lpath);
+		return DDM_ERR_LOCKED;
+	}
+	{
+		char stamp[32];
+		int len;
+
+		ts_format_utc((int64_t)time(NULL), stamp);
+		len = snprintf(info, sizeof info, "pid %ld started %s\n",
+			       (long)getpid(), stamp);
+		if (ftruncate(fd, 0) == 0 && pwrite(fd, info, (size_t)len, 0) < 0) {
+			/* The note is a courtesy; the lock itself is held. */
+		}
+	}
+	s->lock_fd = fd;
+	free(lpath);
+	return DDM_OK;
+}
+
+/* ---- statements from queries/store.sql --------------------------------- */
+
+/* Prepares every "-- name: X" statement of r. */
+static ddm_err prepare_named(store *s, const resource *r)
+{
+	const char *p = r->text;
+
+	while ((p = strstr(p, "-- name: ")) != NULL) {
+		const char *name = p + 9;
+		size_t nlen = strcspn(name, " \r\n");
+		const char *sql = name + nlen;
+		const char *tail;
+		store_stmt *st;
+
+		if (s->nstmts == MAX_STMTS)
+			return diag_error(DDM_ERR_INTERNAL, r->origin,
+					  "too many statements");
+		st = &s->stmts[s->nstmts];
+		if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				       &st->stmt, &tail) != SQLITE_OK)
+			return sql_error(s->db, r, (size_t)(sql - r->text));
+		st->name = xstrndup(name, nlen);
+		st->res = r;
+		st->offset = (size_t)(sql - r->text);
+		s->nstmts++;
+		p = tail;
+	}
+	return DDM_OK;
+}
+
+store_stmt *store_stmt_get(store *s, const char *name)
+{
+	for (size_t i = 0; i < s->nstmts; i++)
+		if (strcmp(s->stmts[i].name, name) == 0)
+			return &s->stmts[i];
+	diag_error(DDM_ERR_INTERNAL, "queries/store.sql",
+		   "no statement named %s", name);
+	return NULL;
+}
+
+int store_stmt_param(store_stmt *st, const char *name)
+{
+	return sqlite3_bind_parameter_index(st->stmt, name);
+}
+
+void store_bind_text(store_stmt *st, int idx, const char *s, size_t len)
+{
+	if (idx <= 0)
+		return;
+	if (!s)
+		sqlite3_bind_null(st->stmt, idx);
+	else
+		sqlite3_bind_text(st->stmt, idx, s, (int)len, SQLITE_TRANSIENT);
+}
+
+void store_bind_int(store_stmt *st, int idx, int64_t v)
+{
+	if (idx > 0)
+		sqlite3_bind_int64(st->stmt, idx, v);
+}
+
+void store_bind_null(store_stmt *st, int idx)
+{
+	if (idx > 0)
+		sqlite3_bind_null(st->stmt, idx);
+}
+
+ddm_err store_stmt_run(store_stmt *st, int *changes, int64_t *first_int)
+{
+	sqlite3 *db = sqlite3_db_handle(st->stmt);
+	int rc;
+	bool first = true;
+	ddm_err err = DDM_OK;
+
+	while ((rc = sqlite3_step(st->stmt)) == SQLITE_ROW) {
+		if (first && first_int)
+			*first_int = sqlite3_column_int64(st->stmt, 0);
+		first = false;
+	}
+	if (rc != SQLITE_DONE) {
+		int code = rc & 0xff;
+
+		err = (code == SQLITE_FULL || code == SQLITE_IOERR)
+			      ? DDM_ERR_IO
+			      : DDM_ERR_INTERNAL;
+		diag_error(err, st->res->origin, "%s: %s", st->name,
+			   sqlite3_errmsg(db));
+	} else if (changes) {
+		*changes = sqlite3_changes(db);
+	}
+	sqlite3_reset(st->stmt);
+	sqlite3_clear_bindings(st->stmt);
+	return err;
+}
+
+/* ---- open / close ----------------------------------------------------- */
+
+static ddm_err exec_simple(store *s, const char *sql, const char *what)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_error(s, what);
+	return DDM_OK;
+}
+
+static ddm_err quick_check(store *s)
+{
+	sqlite3_stmt *st;
+	int rc;
+	ddm_err err = DDM_OK;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return diag_error(DDM_ERR_IO, diag_q(s->path),
+				  "database cannot be read: %s; restore it from "
+				  "a backup",
+				  sqlite3_errmsg(s->db));
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW ||
+	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0)
+		err = diag_error(DDM_ERR_IO, diag_q(s->path),
+				 "database is damaged (%s); restore it from a "
+				 "backup",
+				 rc == SQLITE_ROW ? diag_q((const char *)
+					 sqlite3_column_text(st, 0))
+						  : sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
+	return err;
+}
+
+ddm_err store_open(const char *path, int wait_seconds, store **out)
+{
+	store *s = xcalloc(1, sizeof *s);
+	const resource *schema, *stmts;
+	ddm_err err;
+	int fd;
+
+	s->path = xstrdup(path);
+	s->lock_fd = -1;
+	err = take_lock(s, wait_seconds);
+	if (err)
+		goto out_free;
+	/* Create the file private before SQLite does (it keeps the mode for
+	 * the -wal and -shm files). */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = diag_error(errno == EACCES || errno == ENOENT ||
+						 errno == EROFS
+					 ? DDM_ERR_CANTCREAT
+					 : DDM_ERR_IO,
+				 diag_q(path), "cannot open database: %s",
+				 strerror(errno));
+		goto out_unlock;
+	}
+	close(fd);
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		err = diag_error(DDM_ERR_IO, diag_q(path),
+				 "cannot open database: %s",
+				 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto out_close;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+	err = quick_check(s);
+	if (err)
+		goto out_close;
+	err = exec_simple(s,
+			  "PRAGMA journal_mode=WAL;"
+			  "PRAGMA synchronous=FULL;"
+			  "PRAGMA cache_size=-65536;"
+			  "PRAGMA temp_store=MEMORY;",
+			  "cannot set up database");
+	if (err)
+		goto out_close;
+	if (register_functions(s->db) != SQLITE_OK) {
+		err = db_error(s, "cannot register functions");
+		goto out_close;
+	}
+	err = res_load("queries/schema.sql", &schema);
+	if (err)
+		goto out_close;
+	err = store_run_script(s, schema, NULL, 0);
+	if (err)
+		goto out_close;
+	err = res_load("queries/store.sql", &stmts);
+	if (err)
+		goto out_close;
+	err = prepare_named(s, stmts);
+	if (err)
+		goto out_close;
+	*out = s;
+	return DDM_OK;
+
+out_close:
+	for (size_t i = 0; i < s->nstmts; i++) {
+		sqlite3_finalize(s->stmts[i].stmt);
+		free(s->stmts[i].name);
+	}
+	sqlite3_close(s->db);
+out_unlock:
+	close(s->lock_fd);
+out_free:
+	free(s->path);
+	free(s);
+	return err;
+}
+
+void store_close(store *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nstmts; i++) {
+		sqlite3_finalize(s->stmts[i].stmt);
+		free(s->stmts[i].name);
+	}
+	sqlite3_close(s->db);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	free(s->path);
+	free(s);
+}
+
+ddm_err store_begin(store *s)
+{
+	return exec_simple(s, "BEGIN IMMEDIATE", "cannot begin transaction");
+}
+
+ddm_err store_commit(store *s)
+{
+	return exec_simple(s, "COMMIT", "cannot commit");
+}
+
+void store_rollback(store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- scripts and cursors ---------------------------------------------- */
+
+static void bind_params(sqlite3_stmt *st, const store_param *p, size_t np)
+{
+	for (size_t i = 0; i < np; i++) {
+		int idx = sqlite3_bind_parameter_index(st, p[i].name);
+
+		if (!idx)
+			continue;
+		if (p[i].type == 'i')
+			sqlite3_bind_int64(st, idx, p[i].i);
+		else if (p[i].s)
+			sqlite3_bind_text(st, idx, p[i].s, -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, idx);
+	}
+}
+
+/* True when sql holds only spaces and comments. */
+static bool is_blank_sql(const char *sql)
+{
+	return sqlite3_complete(sql) == 0 && strspn(sql, " \t\r\n") == strlen(sql);
+}
+
+ddm_err store_run_script(store *s, const resource *r, const store_param *p,
+			 size_t np)
+{
+	const char *sql = r->text;
+
+	while (*sql && !is_blank_sql(sql)) {
+		sqlite3_stmt *st = NULL;
+		const char *tail;
+		int rc;
+
+		if (sqlite3_prepare_v2(s->db, sql, -1, &st, &tail) != SQLITE_OK)
+			return sql_error(s->db, r, (size_t)(sql - r->text));
+		if (!st) /* comment-only remainder */
+			break;
+		bind_params(st, p, np);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+		if (rc != SQLITE_DONE) {
+			ddm_err err = sql_error(s->db, r, (size_t)(sql - r->text));
+
+			sqlite3_finalize(st);
+			return err;
+		}
+		sqlite3_finalize(st);
+		sql = tail;
+	}
+	return DDM_OK;
+}
+
+ddm_err store_query(store *s, const resource *r, const store_param *p,
+		    size_t np, store_cursor **out)
+{
+	sqlite3_stmt *st = NULL;
+	store_cursor *c;
+
+	if (sqlite3_prepare_v2(s->db, r->text, -1, &st, NULL) != SQLITE_OK)
+		return sql_error(s->db, r, 0);
+	if (!st)
+		return diag_error(DDM_ERR_INTERNAL, r->origin, "no query");
+	bind_params(st, p, np);
+	c = xcalloc(1, sizeof *c);
+	c->stmt = st;
+	c->res = r;
+	*out = c;
+	return DDM_OK;
+}
+
+int store_cursor_step(store_cursor *c)
+{
+	int rc = sqlite3_step(c->stmt);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	sql_error(sqlite3_db_handle(c->stmt), c->res, 0);
+	return -1;
+}
+
+int store_cursor_ncols(store_cursor *c)
+{
+	return sqlite3_column_count(c->stmt);
+}
+
+const char *store_cursor_name(store_cursor *c, int col)
+{
+	return sqlite3_column_name(c->stmt, col);
+}
+
+char store_cursor_type(store_cursor *c, int col)
+{
+	switch (sqlite3_column_type(c->stmt, col)) {
+	case SQLITE_INTEGER:
+		return 'i';
+	case SQLITE_FLOAT:
+		return 'r';
+	case SQLITE_NULL:
+		return 'n';
+	default:
+		return 't';
+	}
+}
+
+const char *store_cursor_text(store_cursor *c, int col, size_t *len)
+{
+	const char *t = (const char *)sqlite3_column_text(c->stmt, col);
+
+	if (len)
+		*len = (size_t)sqlite3_column_bytes(c->stmt, col);
+	return t ? t : "";
+}
+
+int64_t store_cursor_int(store_cursor *c, int col)
+{
+	return sqlite3_column_int64(c->stmt, col);
+}
+
+double store_cursor_double(store_cursor *c, int col)
+{
+	return sqlite3_column_double(c->stmt, col);
+}
+
+void store_cursor_free(store_cursor *c)
+{
+	if (!c)
+		return;
+	sqlite3_finalize(c->stmt);
+	free(c);
+}
+
+ddm_err store_check(store *s, const resource *r)
+{
+	const char *sql = r->text;
+	ddm_err err = DDM_OK;
+
+	while (*sql && !is_blank_sql(sql)) {
+		sqlite3_stmt *st = NULL;
+		const char *tail;
+
+		if (sqlite3_prepare_v2(s->db, sql, -1, &st, &tail) != SQLITE_OK) {
+			err = sql_error(s->db, r, (size_t)(sql - r->text));
+			break;
+		}
+		if (!st)
+			break;
+		/* Later statements may use tables earlier ones create. */
+		if (sqlite3_stmt_readonly(st) == 0 &&
+		    strncmp(sqlite3_sql(st), "CREATE TEMP", 11) == 0)
+			sqlite3_step(st);
+		sqlite3_finalize(st);
+		sql = tail;
+	}
+	return err;
+}

@@ -1,0 +1,95 @@
+/*
+ * store.h - the history database (the only module that talks to SQLite).
+ *
+ * Owns the connection, the lock file beside the database, the schema,
+ * transactions, the statements of queries/store.sql, and the SQL functions
+ * the policy queries call (ddm_version_cmp, ddm_wall_to_utc, regexp, ...).
+ * Other modules see statements and cursors as opaque handles and bind values
+ * by parameter index.
+ */
+#ifndef DDM_STORE_H
+#define DDM_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "res.h"
+
+typedef struct store store;
+typedef struct store_stmt store_stmt;
+typedef struct store_cursor store_cursor;
+
+/*
+ * Opens (creating, mode 0600) the database at path after taking the lock
+ * file "<path>.lock".  When another process holds the lock, waits up to
+ * wait_seconds, then fails with DDM_ERR_LOCKED naming the holder.  Checks
+ * the database (PRAGMA quick_check: DDM_ERR_IO when damaged), applies
+ * queries/schema.sql and prepares queries/store.sql.  *out is owned by the
+ * caller (store_close).
+ */
+ddm_err store_open(const char *path, int wait_seconds, store **out);
+/* Closes the database and releases the lock.  Accepts NULL. */
+void store_close(store *s);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  Rollback never fails loudly. */
+ddm_err store_begin(store *s);
+ddm_err store_commit(store *s);
+void store_rollback(store *s);
+
+/* A statement of queries/store.sql by name (owned by the store), or NULL
+ * with a message when the file has no such statement. */
+store_stmt *store_stmt_get(store *s, const char *name);
+/* The 1-based index of parameter name (":serial_number"), 0 when absent. */
+int store_stmt_param(store_stmt *st, const char *name);
+/* Binders; index 0 is ignored so optional parameters need no test.  Text is
+ * copied by SQLite.  A NULL s binds SQL NULL. */
+void store_bind_text(store_stmt *st, int idx, const char *s, size_t len);
+void store_bind_int(store_stmt *st, int idx, int64_t v);
+void store_bind_null(store_stmt *st, int idx);
+/*
+ * Runs st to completion, then resets it and clears its bindings.  Stores the
+ * number of rows changed in *changes (when not NULL).  For a SELECT the
+ * first column of the first row is stored in *first_int (when not NULL;
+ * left alone when there is no row).
+ */
+ddm_err store_stmt_run(store_stmt *st, int *changes, int64_t *first_int);
+
+/* One named parameter for a script or query.  type: 'i' int, 't' text
+ * (NULL s binds NULL). */
+typedef struct store_param {
+	const char *name; /* ":as_of" */
+	char type;
+	int64_t i;
+	const char *s;
+} store_param;
+
+/*
+ * Runs every statement of the resource r in order, binding the parameters
+ * each one uses.  SQL errors are reported as origin:line:col.
+ */
+ddm_err store_run_script(store *s, const resource *r, const store_param *p,
+			 size_t np);
+
+/* Prepares the single query in r with parameters bound; *out owned by the
+ * caller (store_cursor_free). */
+ddm_err store_query(store *s, const resource *r, const store_param *p,
+		    size_t np, store_cursor **out);
+/* Steps: 1 a row is ready, 0 done, -1 error (reported). */
+int store_cursor_step(store_cursor *c);
+int store_cursor_ncols(store_cursor *c);
+const char *store_cursor_name(store_cursor *c, int col);
+/* Value type of the current row: 'n' NULL, 'i' integer, 'r' real, 't' text. */
+char store_cursor_type(store_cursor *c, int col);
+/* Text of a column (valid until the next step); *len set when not NULL. */
+const char *store_cursor_text(store_cursor *c, int col, size_t *len);
+int64_t store_cursor_int(store_cursor *c, int col);
+double store_cursor_double(store_cursor *c, int col);
+void store_cursor_free(store_cursor *c);
+
+/* Checks that every query resource prepares against the schema (used by
+ * `--check`); reports each failure as origin:line:col. */
+ddm_err store_check(store *s, const resource *r);
+
+#endif

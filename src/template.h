@@ -1,0 +1,80 @@
+/*
+ * template.h - how a report looks (templates/NAME.tmpl).
+ *
+ * A query says what a report holds; its template says how it is shown:
+ * sheet name, title, column headers, widths and types, highlighting and a
+ * chart.  One directive per line, '#' starts a comment:
+ *
+ *   report    NAME            report name (CSV file NAME.csv)
+ *   order     N               position of the sheet in the workbook
+ *   query     PATH            e.g. queries/reports/NAME.sql
+ *   sheet     TEXT            worksheet name (at most 31 characters)
+ *   title     TEXT            first row of the sheet
+ *   csv       yes|no          whether NAME.csv is written
+ *   col       NAME WIDTH TYPE HEADER...
+ *             TYPE: text, int, number, datetime (UTC instant), local
+ *             (date-time without zone); columns the query returns but the
+ *             template does not list are shown as text
+ *   highlight COLUMN VALUE STYLE    STYLE: bad, warn, good
+ *   chart     bar|column|pie CATEGORY_COL VALUE_COL TITLE...
+ */
+#ifndef DDM_TEMPLATE_H
+#define DDM_TEMPLATE_H
+
+#include <stdbool.h>
+
+#include "diag.h"
+
+#define TMPL_MAX_COLS 64
+#define TMPL_MAX_HIGHLIGHTS 16
+
+typedef enum tmpl_type {
+	TT_TEXT,
+	TT_INT,
+	TT_NUMBER,
+	TT_DATETIME,
+	TT_LOCAL
+} tmpl_type;
+
+typedef enum tmpl_style { TS_NONE, TS_BAD, TS_WARN, TS_GOOD } tmpl_style;
+
+typedef struct tmpl_col {
+	char *name;   /* owned: the query's column name */
+	char *header; /* owned */
+	double width;
+	tmpl_type type;
+} tmpl_col;
+
+typedef struct tmpl_highlight {
+	char *column; /* owned */
+	char *value;  /* owned */
+	tmpl_style style;
+} tmpl_highlight;
+
+typedef struct tmpl {
+	char *report; /* owned */
+	char *query;  /* owned */
+	char *sheet;  /* owned */
+	char *title;  /* owned */
+	int order;
+	bool csv;
+	tmpl_col cols[TMPL_MAX_COLS];
+	int ncols;
+	tmpl_highlight hl[TMPL_MAX_HIGHLIGHTS];
+	int nhl;
+	char *chart_kind;  /* owned; NULL when no chart */
+	char *chart_cat;   /* owned */
+	char *chart_val;   /* owned */
+	char *chart_title; /* owned */
+} tmpl;
+
+/*
+ * Loads every templates/NAME.tmpl, sorted by order.  *out is a malloc'd array
+ * of *n templates, owned by the caller (tmpl_free_all).
+ */
+ddm_err tmpl_load_all(tmpl **out, int *n);
+void tmpl_free_all(tmpl *t, int n);
+/* The column description for query column name, or NULL. */
+const tmpl_col *tmpl_find_col(const tmpl *t, const char *name);
+
+#endif

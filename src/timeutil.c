@@ -1,0 +1,520 @@
+/*
+ * timeutil.c - timestamp parsing and formatting, durations, and the
+ * conversion of device-local deadlines to UTC instants.
+ *
+ * Used by ingest (timestamps in exports, --as-of, durations in options) and
+ * by evaluate (the SQL function that turns TargetLocalDateTime into an
+ * instant for a device's zone).
+ *
+ * Zones are read through the C library: TZ is set to ":<zone>" and
+ * localtime_r() reports tm_gmtoff.  We considered parsing TZif files
+ * ourselves and rejected it: glibc already does it correctly, including the
+ * POSIX rule in the footer for dates past the last transition.  The cost is
+ * that glibc re-reads the zone file whenever TZ changes, so
+ *   - TZ is only changed when the wanted zone differs from the one in force;
+ *   - tz_wall_to_utc() memoises results per (zone, wall) in a fixed-size,
+ *     overwrite-on-collision table, which keeps a fleet of devices spread
+ *     over a few zones and a few deadlines cheap without growing memory;
+ *   - tz_is_valid() remembers recent answers the same way, so a zone
+ *     column does not open a file per row.
+ * A consequence callers must know: after a conversion the process TZ is the
+ * last zone used, so other code must not rely on localtime() (ddmreport
+ * works in UTC throughout).  "UTC" is answered without touching TZ.
+ *
+ * Wall to UTC: with offA the offset in force a day before and offB the
+ * offset a day after, the candidates are wall - offA and wall - offB; a
+ * candidate is real when the zone's offset at it is the offset it assumed.
+ * Two real candidates: an overlap, take the earlier.  None: a gap, read
+ * with offA, which moves the time forward by the length of the gap.
+ */
+#define _DEFAULT_SOURCE
+
+#include "timeutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SECS_PER_DAY 86400
+#define TZ_NAME_MAX 255
+#define TZ_MEMO_SLOTS 4096
+#define TZ_MEMO_ZONE 64
+#define TZ_VALID_SLOTS 64
+/* Walls beyond this (about 2 billion years) are refused: far outside any
+ * real deadline, and it keeps wall +- a day and wall - offset in range. */
+#define TZ_WALL_LIMIT ((int64_t)1 << 56)
+
+/* ---- parsing helpers ---------------------------------------------- */
+
+/* Reads exactly n decimal digits at s[*i]; advances *i on success. */
+static bool digits(const char *s, size_t len, size_t *i, int n, int *out)
+{
+	int v = 0, k;
+
+	if (len - *i < (size_t)n)
+		return false;
+	for (k = 0; k < n; k++) {
+		char c = s[*i + (size_t)k];
+
+		if (c < '0' || c > '9')
+			return false;
+		v = v * 10 + (c - '0');
+	}
+	*i += (size_t)n;
+	*out = v;
+	return true;
+}
+
+static bool expect(const char *s, size_t len, size_t *i, char c)
+{
+	if (*i >= len || s[*i] != c)
+		return false;
+	(*i)++;
+	return true;
+}
+
+static bool is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int dim[12] = { 31, 28, 31, 30, 31, 30,
+				     31, 31, 30, 31, 30, 31 };
+
+	return m == 2 && is_leap(y) ? 29 : dim[m - 1];
+}
+
+/* Seconds since the epoch for a UTC broken-down time (fields checked). */
+static int64_t civil_to_secs(int y, int mo, int d, int h, int mi, int s)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	return (int64_t)timegm(&tm);
+}
+
+/* Reads YYYY-MM-DD and checks it. */
+static bool parse_date(const char *s, size_t len, size_t *i, int *y, int *mo,
+		       int *d)
+{
+	if (!digits(s, len, i, 4, y) || !expect(s, len, i, '-') ||
+	    !digits(s, len, i, 2, mo) || !expect(s, len, i, '-') ||
+	    !digits(s, len, i, 2, d))
+		return false;
+	return *mo >= 1 && *mo <= 12 && *d >= 1 &&
+	       *d <= days_in_month(*y, *mo);
+}
+
+bool ts_parse(const char *s, size_t len, int64_t *out, bool *had_zone)
+{
+	size_t i = 0;
+	int y, mo, d, h = 0, mi = 0, sec = 0, oh, om = 0, sign;
+	int64_t off = 0;
+	bool zone = false;
+
+	if (!s)
+		return false;
+	while (i < len && s[i] == ' ')
+		i++;
+	if (!parse_date(s, len, &i, &y, &mo, &d))
+		return false;
+
+	/* A space separates a time only when a digit follows; otherwise it
+	 * is trailing space. */
+	if (i < len && (s[i] == 'T' || s[i] == 't' ||
+			(s[i] == ' ' && i + 1 < len && s[i + 1] >= '0' &&
+			 s[i + 1] <= '9'))) {
+		i++;
+		if (!digits(s, len, &i, 2, &h) || !expect(s, len, &i, ':') ||
+		    !digits(s, len, &i, 2, &mi))
+			return false;
+		if (i < len && s[i] == ':') {
+			i++;
+			if (!digits(s, len, &i, 2, &sec))
+				return false;
+			if (i < len && (s[i] == '.' || s[i] == ',')) {
+				i++;
+				if (i >= len || s[i] < '0' || s[i] > '9')
+					return false;
+				while (i < len && s[i] >= '0' && s[i] <= '9')
+					i++;
+			}
+		}
+		if (h > 23 || mi > 59 || sec > 60)
+			return false;
+		if (sec == 60)
+			sec = 59;
+	}
+
+	if (i < len && (s[i] == 'Z' || s[i] == 'z')) {
+		i++;
+		zone = true;
+	} else if (i < len && (s[i] == '+' || s[i] == '-')) {
+		sign = s[i] == '-' ? -1 : 1;
+		i++;
+		if (!digits(s, len, &i, 2, &oh))
+			return false;
+		if (i < len && s[i] == ':') {
+			i++;
+			if (!digits(s, len, &i, 2, &om))
+				return false;
+		} else if (i < len && s[i] >= '0' && s[i] <= '9') {
+			if (!digits(s, len, &i, 2, &om))
+				return false;
+		}
+		if (oh > 23 || om > 59)
+			return false;
+		off = sign * (int64_t)(oh * 3600 + om * 60);
+		zone = true;
+	}
+
+	while (i < len && s[i] == ' ')
+		i++;
+	if (i != len)
+		return false;
+	*out = civil_to_secs(y, mo, d, h, mi, sec) - off;
+	if (had_zone)
+		*had_zone = zone;
+	return true;
+}
+
+bool ts_parse_wall(const char *s, size_t len, int64_t *wall)
+{
+	size_t i = 0;
+	int y, mo, d, h, mi, sec;
+
+	if (!s || len != 19)
+		return false;
+	if (!parse_date(s, len, &i, &y, &mo, &d) || !expect(s, len, &i, 'T') ||
+	    !digits(s, len, &i, 2, &h) || !expect(s, len, &i, ':') ||
+	    !digits(s, len, &i, 2, &mi) || !expect(s, len, &i, ':') ||
+	    !digits(s, len, &i, 2, &sec))
+		return false;
+	if (h > 23 || mi > 59 || sec > 59)
+		return false;
+	*wall = civil_to_secs(y, mo, d, h, mi, sec);
+	return true;
+}
+
+/*
+ * Years outside 0..9999 cannot be written in this form (nor parsed back),
+ * so they come out as the all-zero sentinel rather than as a wrong date.
+ */
+static void format_tm(int64_t t, char buf[32], const char *suffix)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	long y;
+
+	if ((int64_t)tt != t || !gmtime_r(&tt, &tm) ||
+	    (y = (long)tm.tm_year + 1900) < 0 || y > 9999) {
+		snprintf(buf, 32, "0000-00-00T00:00:00%s", suffix);
+		return;
+	}
+	snprintf(buf, 32, "%04u-%02u-%02uT%02u:%02u:%02u%s",
+		 (unsigned)y % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
+		 (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
+		 (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u,
+		 suffix);
+}
+
+void ts_format_utc(int64_t t, char buf[32])
+{
+	format_tm(t, buf, "Z");
+}
+
+void ts_format_wall(int64_t wall, char buf[32])
+{
+	format_tm(wall, buf, "");
+}
+
+bool duration_parse(const char *s, int64_t *seconds)
+{
+	int64_t total = 0, n, unit;
+	size_t i = 0;
+	bool any;
+
+	if (!s || !*s)
+		return false;
+	while (s[i]) {
+		n = 0;
+		any = false;
+		while (s[i] >= '0' && s[i] <= '9') {
+			if (n > (INT64_MAX - (s[i] - '0')) / 10)
+				return false;
+			n = n * 10 + (s[i] - '0');
+			i++;
+			any = true;
+		}
+		if (!any)
+			return false;
+		switch (s[i]) {
+		case '\0':
+			/* A bare integer is seconds, but only on its own. */
+			if (s[strspn(s, "0123456789")] != '\0')
+				return false;
+			*seconds = n;
+			return true;
+		case 's':
+			unit = 1;
+			break;
+		case 'm':
+			unit = 60;
+			break;
+		case 'h':
+			unit = 3600;
+			break;
+		case 'd':
+			unit = SECS_PER_DAY;
+			break;
+		case 'w':
+			unit = 7 * SECS_PER_DAY;
+			break;
+		default:
+			return false;
+		}
+		i++;
+		if (n > INT64_MAX / unit || n * unit > INT64_MAX - total)
+			return false;
+		total += n * unit;
+	}
+	*seconds = total;
+	return true;
+}
+
+/* ---- zones --------------------------------------------------------- */
+
+static bool is_utc(const char *zone)
+{
+	return strcmp(zone, "UTC") == 0;
+}
+
+static bool tz_name_ok(const char *zone)
+{
+	const unsigned char *p;
+
+	if (!zone || !*zone || zone[0] == '/' || strstr(zone, ".."))
+		return false;
+	if (strlen(zone) > TZ_NAME_MAX)
+		return false;
+	for (p = (const unsigned char *)zone; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+static const char *tz_dir(void)
+{
+	const char *d = getenv("TZDIR");
+
+	return d && *d ? d : "/usr/share/zoneinfo";
+}
+
+/* Opens the zone file and checks the TZif magic. */
+static bool tz_file_ok(const char *dir, const char *zone)
+{
+	char path[4096], magic[4];
+	FILE *f;
+	bool ok;
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s/%s", dir, zone);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return false;
+	f = fopen(path, "rb");
+	if (!f)
+		return false;
+	ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
+	fclose(f);
+	return ok;
+}
+
+/* FNV-1a over a zone name, continued by tz_memo_slot() over a wall time. */
+static uint64_t zone_hash(const char *zone)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (; *zone; zone++)
+		h = (h ^ (unsigned char)*zone) * 1099511628211u;
+	return h;
+}
+
+/*
+ * Answers for recently asked names, so that a column of zones costs one
+ * open per distinct zone rather than one per row; forgotten when TZDIR
+ * changes.  Names too long for a slot are simply not cached.
+ */
+struct tz_valid_entry {
+	char zone[TZ_MEMO_ZONE]; /* "" when the slot is empty */
+	bool ok;
+};
+
+static struct tz_valid_entry tz_valid_cache[TZ_VALID_SLOTS];
+static char tz_valid_dir[4096];
+
+bool tz_is_valid(const char *zone)
+{
+	struct tz_valid_entry *e;
+	const char *dir;
+
+	if (!tz_name_ok(zone))
+		return false;
+	if (is_utc(zone))
+		return true;
+	dir = tz_dir();
+	if (strlen(zone) >= TZ_MEMO_ZONE || strlen(dir) >= sizeof(tz_valid_dir))
+		return tz_file_ok(dir, zone);
+	if (strcmp(tz_valid_dir, dir) != 0) {
+		memset(tz_valid_cache, 0, sizeof(tz_valid_cache));
+		strcpy(tz_valid_dir, dir);
+	}
+	e = &tz_valid_cache[zone_hash(zone) % TZ_VALID_SLOTS];
+	if (strcmp(e->zone, zone) != 0) {
+		e->ok = tz_file_ok(dir, zone);
+		strcpy(e->zone, zone);
+	}
+	return e->ok;
+}
+
+/*
+ * Makes zone (already validated) the process zone, unless it already is.
+ * TZ is compared with the environment too, in case other code changed it.
+ */
+static void tz_use(const char *zone)
+{
+	static char in_force[TZ_NAME_MAX + 2];
+	char want[TZ_NAME_MAX + 2];
+	const char *env;
+
+	snprintf(want, sizeof(want), ":%s", zone);
+	env = getenv("TZ");
+	if (strcmp(in_force, want) == 0 && env && strcmp(env, want) == 0)
+		return;
+	setenv("TZ", want, 1);
+	tzset();
+	strcpy(in_force, want);
+}
+
+/* Offset at t in the zone in force; false when t is out of range. */
+static bool offset_in_force(int64_t t, int *offset)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if ((int64_t)tt != t || !localtime_r(&tt, &tm))
+		return false;
+	*offset = (int)tm.tm_gmtoff;
+	return true;
+}
+
+bool tz_offset_at(const char *zone, int64_t t, int *offset)
+{
+	if (!tz_is_valid(zone))
+		return false;
+	if (is_utc(zone)) {
+		*offset = 0;
+		return true;
+	}
+	tz_use(zone);
+	return offset_in_force(t, offset);
+}
+
+struct tz_memo {
+	char zone[TZ_MEMO_ZONE]; /* "" when the slot is empty */
+	int64_t wall;
+	int64_t instant;
+	int flags;
+};
+
+static struct tz_memo tz_memo_table[TZ_MEMO_SLOTS];
+
+static size_t tz_memo_slot(const char *zone, int64_t wall)
+{
+	uint64_t h = zone_hash(zone);
+	uint64_t w = (uint64_t)wall;
+	int k;
+
+	for (k = 0; k < 8; k++, w >>= 8)
+		h = (h ^ (w & 0xff)) * 1099511628211u;
+	return (size_t)(h % TZ_MEMO_SLOTS);
+}
+
+/* The conversion proper, for a valid zone that is in force. */
+static bool wall_to_utc(int64_t wall, int64_t *out, int *flags)
+{
+	int off_a, off_b, o1, o2;
+	int64_t t1, t2;
+	bool ok1, ok2;
+
+	if (!offset_in_force(wall - SECS_PER_DAY, &off_a) ||
+	    !offset_in_force(wall + SECS_PER_DAY, &off_b))
+		return false;
+	t1 = wall - off_a;
+	t2 = wall - off_b;
+	if (!offset_in_force(t1, &o1) || !offset_in_force(t2, &o2))
+		return false;
+	ok1 = o1 == off_a;
+	ok2 = o2 == off_b;
+	*flags = 0;
+	if (ok1 && ok2) {
+		if (t1 != t2)
+			*flags = TZ_CONV_AMBIGUOUS;
+		*out = t1 < t2 ? t1 : t2;
+	} else if (ok1) {
+		*out = t1;
+	} else if (ok2) {
+		*out = t2;
+	} else {
+		*flags = TZ_CONV_GAP;
+		*out = t1;
+	}
+	return true;
+}
+
+bool tz_wall_to_utc(const char *zone, int64_t wall, int64_t *out, int *flags)
+{
+	struct tz_memo *m = NULL;
+	int64_t t;
+	int f = 0;
+
+	/* A memoised answer was validated when it was stored. */
+	if (zone && strlen(zone) < TZ_MEMO_ZONE) {
+		m = &tz_memo_table[tz_memo_slot(zone, wall)];
+		if (m->zone[0] && m->wall == wall && strcmp(m->zone, zone) == 0) {
+			t = m->instant;
+			f = m->flags;
+			goto done;
+		}
+	}
+	if (!tz_is_valid(zone))
+		return false;
+	if (wall < -TZ_WALL_LIMIT || wall > TZ_WALL_LIMIT)
+		return false;
+	if (is_utc(zone)) {
+		t = wall;
+		goto done;
+	}
+	tz_use(zone);
+	if (!wall_to_utc(wall, &t, &f))
+		return false;
+	if (m) {
+		strcpy(m->zone, zone);
+		m->wall = wall;
+		m->instant = t;
+		m->flags = f;
+	}
+done:
+	*out = t;
+	if (flags)
+		*flags = f;
+	return true;
+}

@@ -1,0 +1,68 @@
+/*
+ * timeutil.h - timestamps, durations and device-local deadlines.
+ *
+ * All instants are int64 seconds since the Unix epoch, UTC; fractions of a
+ * second are truncated.  "Wall" times are local date-times with no zone,
+ * held as the seconds they would be if read as UTC.  Converting a wall
+ * time to an instant in an IANA zone follows one documented rule:
+ *   - ambiguous (DST fall-back overlap): the earlier instant;
+ *   - non-existent (spring-forward gap): moved forward by the gap, i.e. read
+ *     with the offset in force before the transition.
+ */
+#ifndef DDM_TIMEUTIL_H
+#define DDM_TIMEUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Parses an ISO 8601 / RFC 3339 timestamp from s[0..len):
+ *   YYYY-MM-DD[(T|t| )HH:MM[:SS[(.|,)fraction]]][Z|z|(+|-)HH[:MM]|(+|-)HHMM]
+ * with optional surrounding spaces.  A date alone means midnight.  Fields are
+ * range-checked (month 1-12, day valid for the month incl. leap years,
+ * hour 0-23, minute 0-59, second 0-60 where 60 is read as 59).
+ * On success stores the instant in *out and whether a zone designator was
+ * present in *had_zone (when absent, *out is the wall time read as UTC).
+ */
+bool ts_parse(const char *s, size_t len, int64_t *out, bool *had_zone);
+
+/* Parses exactly "YYYY-MM-DDTHH:MM:SS" (the DDM TargetLocalDateTime form)
+ * into a wall time.  Returns false on anything else. */
+bool ts_parse_wall(const char *s, size_t len, int64_t *wall);
+
+/* Writes "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL) into buf. */
+void ts_format_utc(int64_t t, char buf[32]);
+/* Writes "YYYY-MM-DDTHH:MM:SS" (wall time, no zone) into buf. */
+void ts_format_wall(int64_t wall, char buf[32]);
+
+/*
+ * Parses a duration: one or more <integer><unit> groups, unit one of
+ * s m h d w ("24h", "7d", "1d12h", "90m"); a bare integer is seconds.
+ * Returns false on anything else or on overflow.
+ */
+bool duration_parse(const char *s, int64_t *seconds);
+
+/* True when zone names an IANA zone that exists in the tz database
+ * (TZDIR or /usr/share/zoneinfo) and is a TZif file; "UTC" is always valid.
+ * Names with "..", a leading "/", or control characters are never valid. */
+bool tz_is_valid(const char *zone);
+
+enum {
+	TZ_CONV_AMBIGUOUS = 1, /* wall time occurred twice; earlier instant taken */
+	TZ_CONV_GAP = 2        /* wall time skipped; moved forward by the gap */
+};
+
+/*
+ * Converts a wall time in zone to an instant, with the rule above.  Stores
+ * TZ_CONV_* bits in *flags when flags is not NULL.  Returns false when the
+ * zone is not valid.  Results are memoised per (zone, wall), so calling it
+ * once per device of a large fleet is cheap.  Not thread-safe (uses TZ).
+ */
+bool tz_wall_to_utc(const char *zone, int64_t wall, int64_t *out, int *flags);
+
+/* Offset of zone from UTC at instant t, in seconds east.  False when the
+ * zone is not valid. */
+bool tz_offset_at(const char *zone, int64_t t, int *offset);
+
+#endif

@@ -1,0 +1,169 @@
+/*
+ * util.c - allocation that never fails and a growable byte buffer.
+ *
+ * Out of memory is not a condition any caller can do something useful
+ * about in a batch tool, so the xmalloc family reports it once and exits
+ * with EX_SOFTWARE (70).  Zero-byte requests are rounded up to one byte so
+ * that a NULL return always means failure.
+ */
+#define _DEFAULT_SOURCE
+
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define UTIL_EX_SOFTWARE 70
+
+static void oom(void)
+{
+	fputs("ddmreport: error: out of memory\n", stderr);
+	exit(UTIL_EX_SOFTWARE);
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xcalloc(size_t count, size_t n)
+{
+	void *p;
+
+	if (count == 0 || n == 0)
+		return xmalloc(1);
+	p = calloc(count, n);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (!q)
+		oom();
+	return q;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p;
+
+	if (n == (size_t)-1)
+		oom();
+	p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *p;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom(); /* only an encoding error or EOVERFLOW; treat as fatal */
+	p = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+/* Makes room for n more bytes plus the terminating NUL. */
+static void buf_grow(buf *b, size_t n)
+{
+	size_t need, cap;
+
+	if (n > (size_t)-1 - b->len - 1)
+		oom();
+	need = b->len + n + 1;
+	if (need <= b->cap)
+		return;
+	cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap = cap > (size_t)-1 / 2 ? need : cap * 2;
+	b->data = xrealloc(b->data, cap);
+	b->cap = cap;
+}
+
+void buf_append(buf *b, const void *p, size_t n)
+{
+	buf_grow(b, n);
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void buf_putc(buf *b, char c)
+{
+	buf_grow(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
+
+void buf_puts(buf *b, const char *s)
+{
+	buf_append(b, s, strlen(s));
+}
+
+const char *buf_cstr(buf *b)
+{
+	buf_grow(b, 0);
+	b->data[b->len] = '\0';
+	return b->data;
+}
+
+void buf_reset(buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+void buf_free(buf *b)
+{
+	if (!b)
+		return;
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+bool str_ieq(const char *a, const char *b)
+{
+	unsigned char ca, cb;
+
+	for (;; a++, b++) {
+		ca = (unsigned char)*a;
+		cb = (unsigned char)*b;
+		if (ca >= 'A' && ca <= 'Z')
+			ca = (unsigned char)(ca - 'A' + 'a');
+		if (cb >= 'A' && cb <= 'Z')
+			cb = (unsigned char)(cb - 'A' + 'a');
+		if (ca != cb)
+			return false;
+		if (ca == '\0')
+			return true;
+	}
+}

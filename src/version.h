@@ -1,0 +1,44 @@
+/*
+ * version.h - Apple OS version numbers: parse and compare.
+ *
+ * Compliance is decided by comparing versions numerically per component
+ * ("14.10" > "14.9", "14" == "14.0"); a Rapid Security Response adds an
+ * extra version spelt "a" or "(a)" ("13.3.1 (a)" > "13.3.1").  Pure code,
+ * no allocation; used by the evaluate stage as the SQL function
+ * ddm_version_cmp().
+ */
+#ifndef DDM_VERSION_H
+#define DDM_VERSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VERSION_MAX_COMPONENTS 6
+
+typedef struct version {
+	uint32_t comp[VERSION_MAX_COMPONENTS]; /* numeric components, missing = 0 */
+	int ncomp;                             /* how many were written (>= 1) */
+	char extra[8];                         /* RSR letters ("a"), "" when none */
+} version;
+
+/*
+ * Parses s[0..len).  Accepted: optional leading/trailing spaces, an optional
+ * leading "macOS "/"iOS "/"iPadOS " word, 1..6 dot-separated decimal
+ * components (each at most 9 digits), then optionally an extra version of
+ * 1..7 lowercase letters, bare ("13.3.1a"), after a space ("13.3.1 a") or in
+ * parentheses ("13.3.1 (a)"), then optionally a parenthesised build such as
+ * " (24B83)" which is ignored.  Anything else returns false.
+ */
+bool version_parse(const char *s, size_t len, version *out);
+
+/* Returns <0, 0, >0 as a is older than, equal to, newer than b. */
+int version_compare(const version *a, const version *b);
+
+/*
+ * Compares two NUL-terminated version strings.  Returns false (and leaves
+ * *result alone) when either does not parse.
+ */
+bool version_compare_str(const char *a, const char *b, int *result);
+
+#endif

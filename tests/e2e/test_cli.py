@@ -1,0 +1,122 @@
+"""The command line: help, version, list, exit codes, stdout output."""
+import os
+
+from lib import SAMPLES, SAMPLES_AS_OF, STATUS_HEADER, parse_csv
+
+
+def test_help_lists_commands_and_exit_codes(t):
+    r = t.run("--help", db=False)
+    assert r.rc == 0
+    for word in ("run", "ingest", "report", "list", "--fail-on", "--as-of", "75"):
+        assert word in r.out, word
+
+
+def test_version(t):
+    r = t.run("--version", db=False)
+    assert r.rc == 0 and r.out.startswith("ddmreport ")
+
+
+def test_list_reports(t):
+    r = t.run("list", db=False)
+    assert r.rc == 0
+    names = [line.split()[0] for line in r.out.splitlines()]
+    assert names == ["summary", "past-deadline", "due-soon", "stuck-downloading", "errors",
+                     "not-reporting", "devices", "rejected", "about"], names
+
+
+def test_exit_64_usage(t):
+    for args in (["frobnicate"], ["run", "--as-of", "tuesday"], ["run", "--stuck-after", "5x"],
+                 ["run", "--default-tz", "Mars/Olympus"], ["run", "--bogus"], [],
+                 ["run", "--out", "-"], ["report", "a", "b"], ["ingest"]):
+        r = t.run(*args)
+        assert r.rc == 64, (args, r)
+        assert r.err.startswith("ddmreport: error: ") or "Try 'ddmreport --help'" in r.err, (args, r)
+    assert not os.path.exists(t.db), "a usage error must not create the database"
+
+
+def test_exit_66_missing_input_changes_nothing(t):
+    r = t.run("run", "--out", t.out, "missing.csv")
+    assert r.rc == 66, r
+    assert "missing.csv" in r.err and "ddmreport: error:" in r.err
+    assert not os.path.exists(t.out)
+
+
+def test_exit_65_unrecognised_file_others_still_ingested(t):
+    bad = t.write("bad.csv", "foo,bar\n1,2\n")
+    good = t.write("good.csv", STATUS_HEADER + "C02AAA,Pass,2026-11-20T10:00:00Z" + "," * 14 + "\n")
+    r = t.run("run", "--out", t.out, "--as-of", "2026-11-21T00:00:00Z", bad, good)
+    assert r.rc == 65, r
+    assert f"{bad}:1: unrecognised header" in r.err, r.err
+    assert [d["serial_number"] for d in t.csv("devices")] == ["C02AAA"]
+    rej = t.csv("rejected")
+    assert rej[0]["file"] == bad and rej[0]["line"] == "1"
+
+
+def test_exit_1_fail_on_findings(t):
+    r = t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, "--fail-on", "past-deadline", SAMPLES)
+    assert r.rc == 1, r
+    r = t.run("report", "--out", t.out, "--as-of", SAMPLES_AS_OF, "--fail-on", "rejected,errors")
+    assert r.rc == 1, r
+
+
+def test_fail_on_empty_report_exits_0(t):
+    f = t.write("s.csv", STATUS_HEADER + "C02AAA,Pass,2026-11-20T10:00:00Z" + "," * 14 + "\n")
+    r = t.run("run", "--out", t.out, "--as-of", "2026-11-21T00:00:00Z", "--fail-on", "past-deadline,errors", f)
+    assert r.rc == 0, r
+
+
+def test_report_to_stdout_is_raw_csv(t):
+    assert t.run("ingest", SAMPLES).rc == 0
+    r = t.run("report", "past-deadline", "--out", "-", "--as-of", SAMPLES_AS_OF)
+    assert r.rc == 0, r
+    rows = parse_csv(r.out)
+    assert rows and list(rows[0])[0] == "serial_number"
+    assert r.err == ""
+
+
+def test_report_unknown_name_is_usage_error(t):
+    r = t.run("report", "nonsense", "--out", "-")
+    assert r.rc == 64, r
+    assert "no report named nonsense" in r.err
+
+
+def test_stdout_full_is_io_error(t):
+    assert t.run("ingest", SAMPLES).rc == 0
+    import subprocess
+    from lib import BIN
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([BIN, "report", "devices", "--out", "-", "--db", t.db,
+                            "--as-of", SAMPLES_AS_OF], stdout=full, stderr=subprocess.PIPE)
+    assert p.returncode == 74, p
+
+
+def test_out_date_placeholder(t):
+    r = t.run("run", "--out", t.path("r-{date}"), "--as-of", SAMPLES_AS_OF, SAMPLES)
+    assert r.rc == 0, r
+    assert os.path.exists(t.path("r-2026-11-26", "ddmreport.xlsx"))
+
+
+def test_db_from_environment(t):
+    db = t.path("env.db")
+    r = t.run("ingest", SAMPLES, db=False, env={"DDMREPORT_DB": db})
+    assert r.rc == 0, r
+    assert os.path.exists(db)
+
+
+def test_quiet_success_prints_nothing(t):
+    f = t.write("s.csv", STATUS_HEADER + "C02AAA,Pass,2026-11-20T10:00:00Z" + "," * 14 + "\n")
+    r = t.run("run", "--out", t.out, "--as-of", "2026-11-21T00:00:00Z", f)
+    assert r.rc == 0 and r.out == "" and r.err == "", r
+
+
+def test_check_passes_on_builtin_queries(t):
+    r = t.run("check")
+    assert r.rc == 0, r
+
+
+def test_query_override_error_points_at_line_and_column(t):
+    os.makedirs(t.path("q", "reports"))
+    t.write("q/reports/summary.sql", "-- broken\nSELECT classification,\n  nonsense_column FROM ev_final;\n")
+    r = t.run("report", "--queries", t.path("q"), "--out", t.out)
+    assert r.rc == 70, r
+    assert "q/reports/summary.sql:3:" in r.err and "nonsense_column" in r.err, r.err

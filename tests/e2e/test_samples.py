@@ -1,0 +1,142 @@
+"""The nightly job over samples/, checked against the generator's oracle
+(tests/expected/samples-classification.csv), and the workbook read back
+with openpyxl."""
+import csv
+import datetime
+import os
+
+from lib import ROOT, SAMPLES, SAMPLES_AS_OF, sheet_rows
+
+
+def _run(t):
+    return t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, SAMPLES)
+
+
+def test_samples_classification_matches_oracle(t):
+    r = _run(t)
+    assert r.rc == 0, r
+    with open(os.path.join(ROOT, "tests/expected/samples-classification.csv"), newline="") as f:
+        expected = {row["serial_number"]: row for row in csv.DictReader(f)}
+    got = {row["serial_number"]: row for row in t.csv("devices")}
+    assert set(got) == set(expected), (set(got) ^ set(expected))
+    wrong = [(s, e["classification"], e["enforcement"], got[s]["classification"], got[s]["enforcement"])
+             for s, e in expected.items()
+             if (got[s]["classification"], got[s]["enforcement"]) != (e["classification"], e["enforcement"])]
+    assert not wrong, f"{len(wrong)} devices differ: {wrong[:10]}"
+
+
+def test_samples_every_classification_present(t):
+    assert _run(t).rc == 0
+    summary = {r["classification"]: int(r["devices"]) for r in t.csv("summary")}
+    for c in ("past-deadline", "error", "stuck-downloading", "not-reporting", "due-soon",
+              "in-progress", "compliant", "no-target", "out-of-scope"):
+        assert summary.get(c, 0) > 0, f"no {c} in summary {summary}"
+    assert sum(summary.values()) == len(t.csv("devices"))
+
+
+def test_samples_rejected_rows_point_at_file_and_line(t):
+    r = _run(t)
+    assert r.rc == 0, r
+    rej = t.csv("rejected")
+    got = sorted((os.path.basename(x["file"]), int(x["line"])) for x in rej)
+    assert got == [("mdm-export-2026-11-25.csv", 42), ("mdm-export-2026-11-25.csv", 92)], got
+    assert "missing serial_number" in rej[0]["reason"]
+    assert "yesterday" in rej[1]["reason"]
+    assert "2 rows rejected" in r.err
+
+
+def test_samples_unknown_status_kept_with_raw_value(t):
+    assert _run(t).rc == 0
+    snoozed = [d for d in t.csv("devices") if d["status_raw"] == "Snoozed"]
+    assert snoozed and all(d["status"] == "Unknown" for d in snoozed), snoozed
+
+
+def test_samples_past_deadline_columns(t):
+    assert _run(t).rc == 0
+    rows = t.csv("past-deadline")
+    assert rows
+    assert list(rows[0])[0] == "serial_number"
+    for col in ("deadline_utc", "enforcement", "deadline_local", "time_zone"):
+        assert col in rows[0], col
+    for r in rows:
+        assert r["enforcement"] in ("offline-at-deadline", "enforcement-hour", "enforcement-failed")
+        assert r["deadline_utc"].endswith("Z") and r["deadline_utc"] <= SAMPLES_AS_OF
+
+
+def test_samples_every_detail_csv_starts_with_serial(t):
+    assert _run(t).rc == 0
+    for name in ("past-deadline", "due-soon", "stuck-downloading", "errors", "not-reporting", "devices"):
+        with open(os.path.join(t.out, name + ".csv")) as f:
+            assert f.readline().startswith("serial_number,"), name
+    devices = t.csv("devices")
+    for col in ("classification", "status", "status_since", "os_version", "target_os_version",
+                "deadline_local", "time_zone", "deadline_utc", "last_seen"):
+        assert col in devices[0], col
+    assert "status_since" in t.csv("stuck-downloading")[0]
+    assert list(t.csv("rejected")[0])[:3] == ["file", "line", "reason"]
+
+
+def test_samples_workbook_sheets_dates_and_filters(t):
+    assert _run(t).rc == 0
+    wb = t.workbook()
+    assert wb.sheetnames == ["Summary", "Past deadline", "Due soon", "Stuck downloading",
+                             "Errors", "Not reporting", "Devices", "Rejected", "About"], wb.sheetnames
+    ws = wb["Past deadline"]
+    headers, rows = sheet_rows(ws)
+    assert headers[0] == "Serial number"
+    assert ws.freeze_panes == "A3", ws.freeze_panes
+    assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A2:"), ws.auto_filter.ref
+    col = headers.index("Deadline (UTC)")
+    assert all(isinstance(r[col], datetime.datetime) for r in rows), rows[0]
+    # the same rows as the CSV, in the same order
+    csv_rows = t.csv("past-deadline")
+    assert [r[0] for r in rows] == [c["serial_number"] for c in csv_rows]
+    first = csv_rows[0]["deadline_utc"]
+    assert rows[0][col] == datetime.datetime.strptime(first, "%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_samples_workbook_summary_has_native_chart(t):
+    assert _run(t).rc == 0
+    import zipfile
+    with zipfile.ZipFile(os.path.join(t.out, "ddmreport.xlsx")) as z:
+        names = z.namelist()
+    assert any(n.startswith("xl/charts/chart") for n in names), names
+
+
+def test_samples_about_lists_inputs_with_sha256(t):
+    assert _run(t).rc == 0
+    import hashlib
+    headers, rows = sheet_rows(t.workbook()["About"])
+    inputs = {r[1]: r for r in rows if r[0] == "input"}
+    inv = [p for p in inputs if p.endswith("inventory.csv")]
+    assert inv, inputs.keys()
+    with open(os.path.join(SAMPLES, "inventory.csv"), "rb") as f:
+        assert inputs[inv[0]][2] == hashlib.sha256(f.read()).hexdigest()
+    params = {r[1]: r[2] for r in rows if r[0] == "run"}
+    assert params["as_of"] == SAMPLES_AS_OF
+    assert params["stuck_after"] == "1d" and params["stale_after"] == "7d"
+    resources = {r[1]: r[2] for r in rows if r[0] == "resource"}
+    assert "queries/evaluate.sql" in resources and len(resources["queries/evaluate.sql"]) == 64
+
+
+def test_samples_rerun_is_idempotent_and_byte_identical(t):
+    assert _run(t).rc == 0
+    first = {n: open(os.path.join(t.out, n), "rb").read() for n in os.listdir(t.out) if n.endswith(".csv")}
+    before = t.run("report", "devices", "--out", "-", "--as-of", SAMPLES_AS_OF).out
+    # Same inputs again, one under another name: nothing changes.
+    import shutil
+    shutil.copy(os.path.join(SAMPLES, "inventory.csv"), t.path("renamed.csv"))
+    r = t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, SAMPLES, t.path("renamed.csv"))
+    assert r.rc == 0, r
+    second = {n: open(os.path.join(t.out, n), "rb").read() for n in os.listdir(t.out) if n.endswith(".csv")}
+    assert first == second
+    assert t.run("report", "devices", "--out", "-", "--as-of", SAMPLES_AS_OF).out == before
+
+
+def test_samples_overlapping_exports_not_doubled(t):
+    assert _run(t).rc == 0
+    from lib import sql
+    dup = sql(t.db, "SELECT sum(rows_duplicate) FROM source_file").strip()
+    assert int(dup) >= 12, dup
+    n = sql(t.db, "SELECT count(*) - count(DISTINCT serial_number || reported_at) FROM observation").strip()
+    assert n == "0"
