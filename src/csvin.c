@@ -2,13 +2,16 @@
  * csvin.c - libcsv driven block by block, with line numbers.
  *
  * libcsv does not say where a record starts, so data is fed to it one line
- * at a time (a block is cut after each LF); the reader then knows which
- * line is being parsed when a field arrives.  A record's first line is the
- * current line minus the line feeds inside its first field (a quoted field
- * may span lines).  Strict mode (CSV_STRICT | CSV_STRICT_FINI) makes libcsv
- * report malformed quoting instead of guessing; after such an error the
- * parser is reset and reading resumes at the next line, so a row after a
- * parse error is never half-read.
+ * at a time (a block is cut after each CR or LF); the reader then knows
+ * which line is being parsed.  A record starts on the line being fed when
+ * the parser is between records.  CR, LF and CRLF each end one line (old
+ * Mac exports use CR alone; libcsv ends a record at either).  Strict mode
+ * (CSV_STRICT | CSV_STRICT_FINI) makes libcsv report malformed quoting
+ * instead of guessing; after such an error the parser is reset and reading
+ * resumes at the next line, so a row after a parse error is never
+ * half-read.  A field over CSVIN_FIELD_CAP or a record over
+ * CSVIN_RECORD_CAP is rejected the same way as soon as the cap is passed,
+ * so memory stays bounded whatever the input.
  */
 #include "csvin.h"
 
@@ -40,13 +43,6 @@ static void on_field(void *s, size_t len, void *ctx)
 	reader *r = ctx;
 	const char *p = s;
 
-	if (r->n == 0) {
-		long nl = 0;
-
-		for (size_t i = 0; i < len; i++)
-			nl += p[i] == '\n';
-		r->rec_line = r->line - nl;
-	}
 	if (r->n >= CSVIN_MAX_FIELDS) {
 		r->too_many = true;
 		return;
@@ -105,6 +101,29 @@ static const char *parse_error_reason(struct csv_parser *p)
 	return csv_strerror(csv_error(p));
 }
 
+/* Length of s[0..len) up to and including the first CR or LF (all of it
+ * when there is none). */
+static size_t strcspn_len(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\n' || s[i] == '\r')
+			return i + 1;
+	return len;
+}
+
+/* libcsv's parser state between records (ROW_NOT_BEGUN in libcsv.c; the
+ * field is public in struct csv_parser, the name is not). */
+#define LIBCSV_ROW_NOT_BEGUN 0
+
+/* Reports a bad record at line, restarts the parser, and says whether the
+ * rest of the current line must be skipped (it had no line end yet). */
+static void bad_record(struct csv_parser *p, reader *r, long line,
+		       const char *reason)
+{
+	r->stop = r->cb->bad(r->cb->ctx, line, reason);
+	restart(p, r);
+}
+
 ddm_err csvin_read(FILE *f, const char *path, const csvin_callbacks *cb,
 		   sha256_ctx *sha, long long *bytes)
 {
@@ -112,8 +131,7 @@ ddm_err csvin_read(FILE *f, const char *path, const csvin_callbacks *cb,
 	reader r = {.cb = cb, .line = 1, .rec_line = 1};
 	char block[BLOCK];
 	size_t got;
-	bool first = true, skipping = false;
-	long bad_line = 0;
+	bool first = true, skipping = false, prev_cr = false;
 	ddm_err err = DDM_OK;
 
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
@@ -131,42 +149,42 @@ ddm_err csvin_read(FILE *f, const char *path, const csvin_callbacks *cb,
 			s += 3;
 		first = false;
 		while (s < end && r.stop == DDM_OK) {
-			const char *nl = memchr(s, '\n', (size_t)(end - s));
-			size_t n = nl ? (size_t)(nl - s) + 1 : (size_t)(end - s);
+			/* One piece: up to and including the next CR or LF, so
+			 * CR, LF and CRLF line ends all count as one line. */
+			size_t n = strcspn_len(s, (size_t)(end - s));
+			char last = s[n - 1];
+			bool eol = last == '\n' || last == '\r';
+			/* The LF of a CRLF split by a block boundary or not:
+			 * the CR already counted the line. */
+			bool lf_of_crlf = prev_cr && n == 1 && last == '\n';
 
+			prev_cr = last == '\r';
 			if (skipping) {
-				/* Skip the rest of a line after a bad record. */
-				if (nl) {
+				if (eol) {
 					skipping = false;
-					r.line++;
+					if (!lf_of_crlf)
+						r.line++;
 				}
 				s += n;
 				continue;
 			}
+			if (p.pstate == LIBCSV_ROW_NOT_BEGUN && r.n == 0 &&
+			    !lf_of_crlf)
+				r.rec_line = r.line;
 			if (csv_parse(&p, s, n, on_field, on_record, &r) != n) {
-				bad_line = p.entry_pos || r.n ? r.rec_line : r.line;
-				if (r.n == 0)
-					bad_line = r.line;
-				r.stop = cb->bad(cb->ctx, bad_line,
-						 parse_error_reason(&p));
-				restart(&p, &r);
-				skipping = nl == NULL;
-				if (nl)
-					r.line++;
-				s += n;
-				continue;
+				bad_record(&p, &r, r.rec_line,
+					   parse_error_reason(&p));
+				skipping = !eol;
+			} else if (p.entry_pos > CSVIN_FIELD_CAP) {
+				bad_record(&p, &r, r.rec_line,
+					   "field longer than 1 MiB");
+				skipping = !eol;
+			} else if (r.data.len + p.entry_pos > CSVIN_RECORD_CAP) {
+				bad_record(&p, &r, r.rec_line,
+					   "record longer than 4 MiB");
+				skipping = !eol;
 			}
-			if (p.entry_pos > CSVIN_FIELD_CAP) {
-				r.stop = cb->bad(cb->ctx, r.n ? r.rec_line : r.line,
-						 "field longer than 1 MiB");
-				restart(&p, &r);
-				skipping = nl == NULL;
-				if (nl)
-					r.line++;
-				s += n;
-				continue;
-			}
-			if (nl)
+			if (eol && !lf_of_crlf)
 				r.line++;
 			s += n;
 		}
@@ -178,7 +196,7 @@ ddm_err csvin_read(FILE *f, const char *path, const csvin_callbacks *cb,
 	}
 	if (r.stop == DDM_OK && !skipping &&
 	    csv_fini(&p, on_field, on_record, &r) != 0)
-		r.stop = cb->bad(cb->ctx, r.n ? r.rec_line : r.line,
+		r.stop = cb->bad(cb->ctx, r.rec_line,
 				 "malformed CSV: unterminated quoted field at "
 				 "end of file");
 	err = r.stop;

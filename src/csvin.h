@@ -6,7 +6,9 @@
  * record libcsv cannot parse (quote inside an unquoted field, junk after a
  * closing quote, unterminated quote at the end, a field over the cap) is
  * handed to the bad-record callback with its line and reason; reading
- * resumes at the next line.  A UTF-8 byte-order mark is skipped.
+ * resumes at the next line.  A UTF-8 byte-order mark is skipped.  Lines end
+ * with LF, CRLF or CR alone; blank lines are skipped (they still count for
+ * line numbers).  Fields may hold NUL bytes (kept; see csvin_record).
  */
 #ifndef DDM_CSVIN_H
 #define DDM_CSVIN_H
@@ -19,6 +21,8 @@
 
 /* Largest field accepted (bytes); larger ones reject the record. */
 #define CSVIN_FIELD_CAP (1024 * 1024)
+/* Largest record accepted (bytes of all its fields). */
+#define CSVIN_RECORD_CAP (4 * 1024 * 1024)
 /* Most fields accepted in one record. */
 #define CSVIN_MAX_FIELDS 512
 
