@@ -105,3 +105,24 @@ CREATE TEMP TABLE IF NOT EXISTS run_note (
 	name    TEXT NOT NULL,
 	value   TEXT
 );
+
+-- DDM status reports (issue 3).  Reports are incremental, so each device's
+-- current set of mapped status-item fields is kept here; every report
+-- updates it (later wins per field; a full report drops older fields) and
+-- then becomes an observation built from the merged set.
+CREATE TABLE IF NOT EXISTS ddm_item (
+	serial_number TEXT NOT NULL,
+	field         TEXT NOT NULL,   -- canonical field (queries/formats/ddm-items.map)
+	value         TEXT,
+	reported_at   INTEGER NOT NULL,
+	source_file   INTEGER NOT NULL REFERENCES source_file(id),
+	PRIMARY KEY (serial_number, field)
+) WITHOUT ROWID;
+
+-- Enrollment ids (and UDIDs) seen in a report that carried a serial, so a
+-- later report of the same enrollment without one can be attributed.
+CREATE TABLE IF NOT EXISTS enrollment (
+	enrollment_id TEXT PRIMARY KEY,
+	serial_number TEXT NOT NULL,
+	source_file   INTEGER NOT NULL REFERENCES source_file(id)
+) WITHOUT ROWID;

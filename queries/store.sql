@@ -36,11 +36,12 @@ INSERT OR IGNORE INTO device (serial_number) VALUES (:serial_number);
 -- name: inventory
 INSERT INTO device (serial_number, in_inventory, device_name, user, grp,
                     platform, model, time_zone, last_check_in, os_version,
-                    source_file)
+                    source_file, jamf_id)
 VALUES (:serial_number, 1, :device_name, :user, :grp, :platform, :model,
-        :time_zone, :last_check_in, :os_version, :file)
+        :time_zone, :last_check_in, :os_version, :file, :jamf_id)
 ON CONFLICT (serial_number) DO UPDATE SET
 	in_inventory  = 1,
+	jamf_id       = coalesce(excluded.jamf_id, jamf_id),
 	device_name   = coalesce(excluded.device_name, device_name),
 	user          = coalesce(excluded.user, user),
 	grp           = coalesce(excluded.grp, grp),
@@ -62,10 +63,10 @@ ON CONFLICT (serial_number) DO UPDATE SET
 -- name: target
 INSERT OR IGNORE INTO target (platform, grp, serial_number,
 	target_os_version, target_build_version, target_local_datetime,
-	details_url, source_file, line)
+	details_url, source_file, line, declaration_id)
 VALUES (:platform, :grp, :serial_number, :target_os_version,
 	:target_build_version, :target_local_datetime, :details_url, :file,
-	:line);
+	:line, coalesce(:declaration_id, ''));
 
 -- name: rejected
 INSERT INTO rejected (source_file, line, reason, raw)
@@ -73,3 +74,90 @@ VALUES (:file, :line, :reason, :raw);
 
 -- name: note
 INSERT INTO temp.run_note (section, name, value) VALUES (:section, :name, :value);
+
+-- ---- DDM status reports (src/ddm.c) -------------------------------------
+
+-- name: json_leaves
+-- Every scalar of a JSON document with its path ($.a."b-c"[0]).
+SELECT fullkey, type, atom FROM json_tree(:doc)
+ WHERE type NOT IN ('object', 'array');
+
+-- name: ddm_full
+-- A full report replaces the device's set: fields older than it go.
+DELETE FROM ddm_item
+ WHERE serial_number = :serial_number AND reported_at < :reported_at;
+
+-- name: ddm_put
+-- Later wins per field; an older report never overwrites a newer value.
+INSERT INTO ddm_item (serial_number, field, value, reported_at, source_file)
+VALUES (:serial_number, :field, :value, :reported_at, :file)
+ON CONFLICT (serial_number, field) DO UPDATE SET
+	value = excluded.value, reported_at = excluded.reported_at,
+	source_file = excluded.source_file
+ WHERE excluded.reported_at >= ddm_item.reported_at;
+
+-- name: ddm_observation
+-- The device's merged set as one observation at the report's time.  The
+-- effective build is the supplemental (RSR/BSI) build when there is one.
+-- Re-ingesting the same report elsewhere (webhook log and capture folder)
+-- changes nothing and counts as a duplicate.
+INSERT INTO observation (
+	serial_number, reported_at, status, status_raw, os_version,
+	build_version, extra_version, target_os_version, target_build_version,
+	target_local_datetime, failure_count, failure_reason, model, platform,
+	errors, declarations, source_file, line)
+SELECT :serial_number, :reported_at,
+       coalesce(max(CASE field WHEN 'status' THEN value END), 'Unknown'),
+       max(CASE field WHEN 'status_raw' THEN value END),
+       max(CASE field WHEN 'os_version' THEN value END),
+       coalesce(max(CASE field WHEN 'supplemental_build_version' THEN value END),
+                max(CASE field WHEN 'build_version' THEN value END)),
+       max(CASE field WHEN 'extra_version' THEN value END),
+       max(CASE field WHEN 'target_os_version' THEN value END),
+       max(CASE field WHEN 'target_build_version' THEN value END),
+       max(CASE field WHEN 'target_local_datetime' THEN value END),
+       CAST(max(CASE field WHEN 'failure_count' THEN value END) AS INTEGER),
+       max(CASE field WHEN 'failure_reason' THEN value END),
+       max(CASE field WHEN 'model' THEN value END),
+       max(CASE field WHEN 'platform' THEN value END),
+       max(CASE field WHEN 'errors' THEN value END),
+       max(CASE field WHEN 'declarations' THEN value END),
+       :file, :line
+  FROM ddm_item WHERE serial_number = :serial_number
+ON CONFLICT (serial_number, reported_at) DO UPDATE SET
+	status = excluded.status, status_raw = excluded.status_raw,
+	os_version = excluded.os_version, build_version = excluded.build_version,
+	extra_version = excluded.extra_version,
+	target_os_version = excluded.target_os_version,
+	target_build_version = excluded.target_build_version,
+	target_local_datetime = excluded.target_local_datetime,
+	failure_count = excluded.failure_count,
+	failure_reason = excluded.failure_reason, model = excluded.model,
+	platform = excluded.platform, errors = excluded.errors,
+	declarations = excluded.declarations,
+	source_file = excluded.source_file, line = excluded.line
+ WHERE (observation.status, observation.status_raw, observation.os_version,
+        observation.build_version, observation.extra_version,
+        observation.target_os_version, observation.target_build_version,
+        observation.target_local_datetime, observation.failure_count,
+        observation.failure_reason, observation.errors,
+        observation.declarations)
+   IS NOT (excluded.status, excluded.status_raw, excluded.os_version,
+        excluded.build_version, excluded.extra_version,
+        excluded.target_os_version, excluded.target_build_version,
+        excluded.target_local_datetime, excluded.failure_count,
+        excluded.failure_reason, excluded.errors, excluded.declarations);
+
+-- name: enrollment_put
+INSERT INTO enrollment (enrollment_id, serial_number, source_file)
+VALUES (:enrollment_id, :serial_number, :file)
+ON CONFLICT (enrollment_id) DO UPDATE SET
+	serial_number = excluded.serial_number, source_file = excluded.source_file
+ WHERE serial_number IS NOT excluded.serial_number;
+
+-- name: enrollment_get
+SELECT serial_number FROM enrollment WHERE enrollment_id = :enrollment_id;
+
+-- name: jamf_serial
+SELECT serial_number FROM device WHERE jamf_id = :jamf_id
+ ORDER BY serial_number LIMIT 1;

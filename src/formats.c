@@ -31,7 +31,8 @@ static const char *const field_names[F__COUNT] = {
 	"target_build_version", "target_local_datetime",
 	"time_zone",            "failure_count",
 	"failure_reason",       "last_check_in",
-	"details_url",
+	"details_url",          "jamf_id",
+	"declaration_id",
 };
 
 static const char *const kind_names[KIND__COUNT] = {"status", "inventory",

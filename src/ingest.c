@@ -358,6 +358,7 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 	bind_span(sp, F_MODEL, get(fc, rec, F_MODEL));
 	bind_span(sp, F_TIME_ZONE, get(fc, rec, F_TIME_ZONE));
 	bind_span(sp, F_OS_VERSION, get(fc, rec, F_OS_VERSION));
+	bind_span(sp, F_JAMF_ID, get(fc, rec, F_JAMF_ID));
 	bind_span(sp, F_PLATFORM,
 		  platform_of(fc, get(fc, rec, F_PLATFORM), get(fc, rec, F_MODEL)));
 	if (check.s)
@@ -423,6 +424,7 @@ static ddm_err row_target(file_ctx *fc, const csvin_record *rec)
 		bind_span(sp, F_DETAILS_URL, u.s ? u : empty);
 	}
 	bind_span(sp, F_TARGET_LOCAL_DATETIME, tdt);
+	bind_span(sp, F_DECLARATION_ID, get(fc, rec, F_DECLARATION_ID));
 	store_bind_int(sp->st, sp->file, fc->file_id);
 	store_bind_int(sp->st, sp->line, rec->line);
 	err = store_stmt_run(sp->st, &changes, NULL);

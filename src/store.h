@@ -16,6 +16,7 @@
 
 #include "diag.h"
 #include "res.h"
+#include "util.h"
 
 typedef struct store store;
 typedef struct store_stmt store_stmt;
@@ -87,6 +88,30 @@ const char *store_cursor_text(store_cursor *c, int col, size_t *len);
 int64_t store_cursor_int(store_cursor *c, int col);
 double store_cursor_double(store_cursor *c, int col);
 void store_cursor_free(store_cursor *c);
+
+/*
+ * Runs st (a SELECT) and copies the first column of its first row into out
+ * (NUL-terminated); *found says whether there was a non-NULL value.  Resets
+ * st and clears its bindings.  Errors are reported (DDM_ERR_INTERNAL).
+ */
+ddm_err store_stmt_text(store_stmt *st, buf *out, bool *found);
+
+/* One scalar of a JSON document: path as SQLite's json_tree spells it
+ * ($.a."b-c"[0]), type (null true false integer real text) and the value's
+ * text (NULL for null; strings unescaped).  Valid during the call only. */
+typedef ddm_err (*store_leaf_fn)(void *ctx, const char *path, size_t plen,
+				 const char *type, const char *val, size_t vlen);
+
+/*
+ * Walks every scalar of the JSON text doc[0..len) in document order with
+ * SQLite's json_tree (statement json_leaves of queries/store.sql), calling
+ * fn for each; fn's non-OK result stops the walk and is returned.  Returns
+ * DDM_ERR_DATA with SQLite's reason in why (not printed) when doc is not
+ * JSON (malformed, nested too deep); DDM_ERR_IO when memory or the disk ran
+ * out.  The caller checks UTF-8 and size first (SQLite does not).
+ */
+ddm_err store_json_leaves(store *s, const char *doc, size_t len,
+			  store_leaf_fn fn, void *ctx, char *why, size_t cap);
 
 /* Checks that every query resource prepares against the schema (used by
  * `--check`); reports each failure as origin:line:col. */

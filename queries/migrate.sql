@@ -1,0 +1,14 @@
+-- migrate.sql: columns added after the first release.  Run at every open,
+-- after schema.sql; each statement is tried on its own and "duplicate
+-- column name" (already migrated) is not an error.
+
+-- Errors entries and declaration reasons of a DDM report, '; '-separated.
+ALTER TABLE observation ADD COLUMN errors TEXT;
+-- Active configuration identifiers and the install-reason declaration id of
+-- a DDM report, space-separated (matched by declaration targets).
+ALTER TABLE observation ADD COLUMN declarations TEXT;
+-- Jamf Pro computer/mobile device id, to map Jamf update statuses.
+ALTER TABLE device ADD COLUMN jamf_id TEXT;
+CREATE INDEX IF NOT EXISTS device_jamf_id ON device(jamf_id) WHERE jamf_id IS NOT NULL;
+-- A target that applies only to devices reporting this declaration.
+ALTER TABLE target ADD COLUMN declaration_id TEXT NOT NULL DEFAULT '';
