@@ -15,11 +15,14 @@
 #define _DEFAULT_SOURCE
 #include "job.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "evaluate.h"
 #include "ingest.h"
@@ -30,16 +33,29 @@
 #include "timeutil.h"
 #include "util.h"
 
+/* Every input must exist and be readable before the database is touched
+ * (access() would not do: it says yes to root whatever the bits). */
 static ddm_err check_inputs(const job_opts *o)
 {
 	ddm_err err = DDM_OK;
 
 	for (int i = 0; i < o->ninputs; i++) {
 		struct stat st;
+		int fd;
 
-		if (stat(o->inputs[i], &st) != 0)
+		if (stat(o->inputs[i], &st) != 0) {
 			err = diag_error(DDM_ERR_NOINPUT, diag_q(o->inputs[i]),
 					 "no such file or directory");
+			continue;
+		}
+		fd = open(o->inputs[i],
+			  O_RDONLY | O_CLOEXEC |
+				  (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+		if (fd < 0)
+			err = diag_error(DDM_ERR_NOINPUT, diag_q(o->inputs[i]),
+					 "cannot open: %s", strerror(errno));
+		else
+			close(fd);
 	}
 	return err;
 }

@@ -5,6 +5,7 @@
  * before anything is opened, so a usage error (64) changes nothing.
  */
 #define _DEFAULT_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -139,7 +140,8 @@ static int finish(int code)
 {
 	/* A full disk or a closed pipe on stdout is an error, not success. */
 	if (fclose(stdout) != 0 && code == 0) {
-		fprintf(stderr, "ddmreport: error: stdout: cannot write\n");
+		fprintf(stderr, "ddmreport: error: stdout: cannot write: %s\n",
+			strerror(errno));
 		return diag_exit_code(DDM_ERR_IO);
 	}
 	return code;

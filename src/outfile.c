@@ -74,6 +74,16 @@ const char *outfile_temp_path(const outfile *o)
 	return o->temp;
 }
 
+/* The process umask (read by setting it and setting it back; the job is
+ * single-threaded). */
+static mode_t current_umask(void)
+{
+	mode_t m = umask(0077);
+
+	umask(m);
+	return m;
+}
+
 static ddm_err io_error(const outfile *o, int e)
 {
 	return diag_error(DDM_ERR_IO, diag_q(o->final), "cannot write: %s",
@@ -108,7 +118,9 @@ ddm_err outfile_finish(outfile *o)
 	fd = open(o->temp, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return io_error(o, errno);
-	if (fchmod(fd, 0640 & ~(mode_t)0) != 0 || fsync(fd) != 0) {
+	/* The library may have recreated the file: set the mode again, less
+	 * the caller's umask, as open() did for the streamed files. */
+	if (fchmod(fd, 0640 & ~current_umask()) != 0 || fsync(fd) != 0) {
 		int e = errno;
 
 		close(fd);

@@ -72,7 +72,17 @@ static void offset_to_linecol(const char *text, size_t off, int *line,
 	}
 }
 
-/* Reports the current SQLite error at origin:line:col of r's text. */
+/* True for SQLite codes that mean the disk, not the query, failed. */
+static bool is_io_code(int rc)
+{
+	int code = rc & 0xff;
+
+	return code == SQLITE_FULL || code == SQLITE_IOERR ||
+	       code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+}
+
+/* Reports the current SQLite error at origin:line:col of r's text; a disk
+ * error is DDM_ERR_IO (74) even inside a query. */
 static ddm_err sql_error(sqlite3 *db, const resource *r, size_t stmt_off)
 {
 	int eoff = sqlite3_error_offset(db);
@@ -82,8 +92,9 @@ static ddm_err sql_error(sqlite3 *db, const resource *r, size_t stmt_off)
 	offset_to_linecol(r->text, stmt_off + (eoff > 0 ? (size_t)eoff : 0),
 			  &line, &col);
 	snprintf(where, sizeof where, "%s:%d:%d", r->origin, line, col);
-	return diag_error(DDM_ERR_INTERNAL, where, "sql: %s",
-			  sqlite3_errmsg(db));
+	return diag_error(is_io_code(sqlite3_errcode(db)) ? DDM_ERR_IO
+							   : DDM_ERR_INTERNAL,
+			  where, "sql: %s", sqlite3_errmsg(db));
 }
 
 static ddm_err db_error(store *s, const char *what)
@@ -432,9 +443,7 @@ ddm_err store_stmt_run(store_stmt *st, int *changes, int64_t *first_int)
 	if (rc != SQLITE_DONE) {
 		int code = rc & 0xff;
 
-		err = (code == SQLITE_FULL || code == SQLITE_IOERR)
-			      ? DDM_ERR_IO
-			      : DDM_ERR_INTERNAL;
+		err = is_io_code(code) ? DDM_ERR_IO : DDM_ERR_INTERNAL;
 		diag_error(err, st->res->origin, "%s: %s", st->name,
 			   sqlite3_errmsg(db));
 	} else if (changes) {
