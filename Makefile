@@ -30,7 +30,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 DEB_PKGS := build-essential pkg-config libsqlite3-dev libxlsxwriter-dev libcsv-dev libpcre2-dev tzdata python3 python3-openpyxl libxml2-utils sqlite3
 
-.PHONY: all test unit e2e demo deps clean sanitize valgrind format check-format
+.PHONY: all test unit e2e demo deps clean sanitize valgrind format check-format bench
 
 all: ddmreport
 
@@ -82,6 +82,10 @@ test: ddmreport $(UNIT)
 demo: deps ddmreport
 	./ddmreport run --db reports/demo.db --out reports --as-of 2026-11-26T12:00:00Z samples/
 	@echo "reports written to reports/ (ddmreport.xlsx and one CSV per report)"
+
+# Medians and ratios against the sqlite3 shell's .import of the same file.
+bench: ddmreport
+	/usr/bin/python3 tests/bench/bench.py $(BENCH_ROWS) $(BENCH_RUNS)
 
 sanitize:
 	$(MAKE) clean

@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS device (
 
 -- One status report of one device at one instant.  A device reports at
 -- most once per second, so (serial, reported_at) identifies a report and
--- overlapping exports never double one.
+-- overlapping exports never double one (see observation_key).
 CREATE TABLE IF NOT EXISTS observation (
 	serial_number         TEXT NOT NULL,
 	reported_at           INTEGER NOT NULL,
@@ -60,14 +60,14 @@ CREATE TABLE IF NOT EXISTS observation (
 	model                 TEXT,
 	time_zone             TEXT,
 	source_file           INTEGER NOT NULL REFERENCES source_file(id),
-	line                  INTEGER NOT NULL,
-	PRIMARY KEY (serial_number, reported_at)
-) WITHOUT ROWID;
+	line                  INTEGER NOT NULL
+);
+-- Rows are appended in file order (a rowid table: fast to load); this
+-- index keeps one report per device and second, and finds a device's
+-- latest report in one seek.
+CREATE UNIQUE INDEX IF NOT EXISTS observation_key
+	ON observation(serial_number, reported_at);
 
--- A partial index lets the evaluation find the latest report that carries a
--- version without walking the whole history.
-CREATE INDEX IF NOT EXISTS observation_version
-	ON observation(serial_number, reported_at) WHERE os_version IS NOT NULL;
 
 -- Enforcement targets.  Scope: serial_number (one device), else grp (a
 -- group name, or '*' for every device of the platform).  Empty strings, not
