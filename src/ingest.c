@@ -54,6 +54,7 @@ typedef struct file_ctx {
 	long rows_read, stored, duplicate, rejected;
 	ddm_err fatal;      /* an error that stops this file */
 	bool header_bad;
+	char header_why[160]; /* why the header is bad, when not unrecognised */
 } file_ctx;
 
 static void resolve(stmt_params *sp, store_stmt *st)
@@ -439,6 +440,39 @@ static ddm_err row_target(file_ctx *fc, const csvin_record *rec)
 
 /* ---- CSV callbacks ------------------------------------------------------- */
 
+/* True when two header names are equal ignoring case and surrounding
+ * spaces (which one would be used is a guess): writes the reason to why. */
+static bool duplicate_column(const csvin_record *rec, char *why, size_t cap)
+{
+	for (size_t i = 0; i < rec->n; i++) {
+		span a = {rec->field[i], rec->len[i]};
+
+		while (a.len && (*a.s == ' ' || *a.s == '\t'))
+			a.s++, a.len--;
+		while (a.len && (a.s[a.len - 1] == ' ' || a.s[a.len - 1] == '\t'))
+			a.len--;
+		if (a.len == 0)
+			continue;
+		for (size_t j = i + 1; j < rec->n; j++) {
+			span b = {rec->field[j], rec->len[j]};
+
+			while (b.len && (*b.s == ' ' || *b.s == '\t'))
+				b.s++, b.len--;
+			while (b.len &&
+			       (b.s[b.len - 1] == ' ' || b.s[b.len - 1] == '\t'))
+				b.len--;
+			if (a.len == b.len && strncasecmp(a.s, b.s, a.len) == 0) {
+				snprintf(why, cap,
+					 "duplicate column %s in header "
+					 "(columns %zu and %zu)",
+					 diag_qn(a.s, a.len), i + 1, j + 1);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 static ddm_err on_record(void *ctx, const csvin_record *rec)
 {
 	file_ctx *fc = ctx;
@@ -449,6 +483,10 @@ static ddm_err on_record(void *ctx, const csvin_record *rec)
 					 rec->n, fc->col);
 		fc->ncols = rec->n;
 		if (!fc->fmt) {
+			fc->header_bad = true;
+			return DDM_ERR_DATA;
+		}
+		if (duplicate_column(rec, fc->header_why, sizeof fc->header_why)) {
 			fc->header_bad = true;
 			return DDM_ERR_DATA;
 		}
@@ -594,15 +632,21 @@ static ddm_err ingest_file(ingest *in, const char *path)
 		{
 			char *where = xasprintf("%s:1", diag_q(path));
 
-			diag_error(DDM_ERR_DATA, where,
-				   "unrecognised header: not a known input "
-				   "format (%s)",
-				   formats_expected(in->formats));
+			if (fc.header_why[0])
+				diag_error(DDM_ERR_DATA, where, "%s",
+					   fc.header_why);
+			else
+				diag_error(DDM_ERR_DATA, where,
+					   "unrecognised header: not a known "
+					   "input format (%s)",
+					   formats_expected(in->formats));
 			free(where);
 		}
 		record_failed_file(in, path, bytes, hex,
-				   "unrecognised header: not a known input "
-				   "format");
+				   fc.header_why[0]
+					   ? fc.header_why
+					   : "unrecognised header: not a known "
+					     "input format");
 		err = DDM_ERR_DATA;
 		goto out_close;
 	}
