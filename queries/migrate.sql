@@ -12,3 +12,6 @@ ALTER TABLE device ADD COLUMN jamf_id TEXT;
 CREATE INDEX IF NOT EXISTS device_jamf_id ON device(jamf_id) WHERE jamf_id IS NOT NULL;
 -- A target that applies only to devices reporting this declaration.
 ALTER TABLE target ADD COLUMN declaration_id TEXT NOT NULL DEFAULT '';
+-- Events of other kinds in a JSON input (webhook topics and endpoints
+-- that are not status reports): skipped and counted, not rejected.
+ALTER TABLE source_file ADD COLUMN rows_skipped INTEGER NOT NULL DEFAULT 0;

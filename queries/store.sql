@@ -15,7 +15,7 @@ UPDATE source_file
    SET sha256 = :sha256, kind = :kind, format = :format, size = :size,
        rows_read = :rows_read, rows_stored = :rows_stored,
        rows_duplicate = :rows_duplicate, rows_rejected = :rows_rejected,
-       time_basis = :time_basis
+       time_basis = :time_basis, rows_skipped = coalesce(:rows_skipped, 0)
  WHERE id = :file;
 
 -- name: observation
@@ -120,8 +120,14 @@ SELECT :serial_number, :reported_at,
        max(CASE field WHEN 'failure_reason' THEN value END),
        max(CASE field WHEN 'model' THEN value END),
        max(CASE field WHEN 'platform' THEN value END),
-       max(CASE field WHEN 'errors' THEN value END),
-       max(CASE field WHEN 'declarations' THEN value END),
+       nullif(trim(coalesce(max(CASE field WHEN 'report_errors' THEN value END), '')
+                   || '; ' ||
+                   coalesce(max(CASE field WHEN 'decl_errors' THEN value END), ''),
+                   '; '), ''),
+       nullif(trim(coalesce(max(CASE field WHEN 'active_configs' THEN value END), '')
+                   || ' ' ||
+                   coalesce(max(CASE field WHEN 'declaration_id' THEN value END), '')),
+              ''),
        :file, :line
   FROM ddm_item WHERE serial_number = :serial_number
 ON CONFLICT (serial_number, reported_at) DO UPDATE SET

@@ -457,7 +457,7 @@ const char *formats_status(const formats *fs, const format *cf, const char *s,
 		len--;
 	if (len == 0)
 		return "Unknown";
-	for (size_t i = 0; i < f->nmemo; i++) {
+	for (size_t i = 0; f && i < f->nmemo; i++) {
 		memo_entry *m = &f->memo[i];
 
 		if (m->klen == len && memcmp(m->key, s, len) == 0) {
@@ -468,7 +468,7 @@ const char *formats_status(const formats *fs, const format *cf, const char *s,
 			return m->status;
 		}
 	}
-	v = run_rules(f->status, f->nstatus, s, len, &g1, &g1len);
+	v = f ? run_rules(f->status, f->nstatus, s, len, &g1, &g1len) : NULL;
 	if (!v)
 		v = run_rules(fs->status, fs->nstatus, s, len, &g1, &g1len);
 	if (v && !*v)
@@ -479,7 +479,7 @@ const char *formats_status(const formats *fs, const format *cf, const char *s,
 		*reason = g1;
 		*reason_len = g1len;
 	}
-	if (len < sizeof f->memo[0].key) {
+	if (f && len < sizeof f->memo[0].key) {
 		memo_entry *m = &f->memo[f->nmemo < MEMO ? f->nmemo++
 							   : (len % MEMO)];
 

@@ -91,7 +91,8 @@ const char *format_name(const format *f);
 format_kind format_kind_of(const format *f);
 
 /*
- * Maps a vendor status word to a status (Pending Downloading Cached
+ * Maps a vendor status word to a status (f may be NULL: words.map only)
+ * (Pending Downloading Cached
  * Installing Pass Error Incompatible Excluded; "Unknown" when nothing
  * matches).  When the mapping captured a failure reason, stores it in
  * *reason and *reason_len (pointing into s), else sets *reason NULL.

@@ -20,7 +20,9 @@
 #include <time.h>
 
 #include "csvin.h"
+#include "ddm.h"
 #include "formats.h"
+#include "jsonin.h"
 #include "sha256.h"
 #include "timeutil.h"
 #include "util.h"
@@ -37,6 +39,7 @@ typedef struct stmt_params {
 struct ingest {
 	store *store;            /* borrowed */
 	formats *formats;        /* owned */
+	ddm *ddm;                /* owned: JSON sources */
 	ingest_opts opts;
 	ingest_stats stats;
 	stmt_params obs, seen, inv, tgt, rej;
@@ -55,6 +58,9 @@ typedef struct file_ctx {
 	ddm_err fatal;      /* an error that stops this file */
 	bool header_bad;
 	char header_why[160]; /* why the header is bad, when not unrecognised */
+	/* JSON files (fmt stays NULL) */
+	ddm_file df;
+	ddm_counts dc;
 } file_ctx;
 
 static void resolve(stmt_params *sp, store_stmt *st)
@@ -111,6 +117,12 @@ ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 		free(in);
 		return err;
 	}
+	err = ddm_new(s, in->formats, opts->source_tz, &in->ddm);
+	if (err) {
+		formats_free(in->formats);
+		free(in);
+		return err;
+	}
 	*out = in;
 	return DDM_OK;
 }
@@ -119,6 +131,7 @@ void ingest_free(ingest *in)
 {
 	if (!in)
 		return;
+	ddm_free(in->ddm);
 	formats_free(in->formats);
 	free(in);
 }
@@ -561,8 +574,11 @@ static ddm_err finish_file(ingest *in, file_ctx *fc, const char *sha,
 {
 	store_stmt *st = in->file_known;
 	int64_t id = 0;
-	const char *fmt = format_name(fc->fmt);
-	const char *kind = format_kind_name(format_kind_of(fc->fmt));
+	const char *fmt = fc->fmt ? format_name(fc->fmt)
+				  : fc->dc.format ? fc->dc.format : "json";
+	const char *kind = fc->fmt ? format_kind_name(format_kind_of(fc->fmt))
+			   : fc->dc.targets ? "targets" : "status";
+	const char *basis = fc->dc.time_basis ? fc->dc.time_basis : "content";
 	ddm_err err;
 
 	store_bind_text(st, store_stmt_param(st, ":sha256"), sha, 64);
@@ -582,9 +598,119 @@ static ddm_err finish_file(ingest *in, file_ctx *fc, const char *sha,
 	store_bind_int(st, store_stmt_param(st, ":rows_duplicate"),
 		       fc->duplicate);
 	store_bind_int(st, store_stmt_param(st, ":rows_rejected"), fc->rejected);
-	store_bind_text(st, store_stmt_param(st, ":time_basis"), "content", 7);
+	store_bind_text(st, store_stmt_param(st, ":time_basis"), basis,
+			strlen(basis));
+	store_bind_int(st, store_stmt_param(st, ":rows_skipped"), fc->dc.skipped);
 	store_bind_int(st, store_stmt_param(st, ":file"), fc->file_id);
 	return store_stmt_run(st, NULL, NULL);
+}
+
+/* ---- JSON files ---------------------------------------------------------- */
+
+/* Stores a rejected JSON document; raw is its start, cut at 1024 bytes. */
+static ddm_err json_reject(void *ctx, long line, const char *reason,
+			   const char *raw, size_t rawlen)
+{
+	file_ctx *fc = ctx;
+	ingest *in = fc->in;
+	ddm_err err;
+
+	store_bind_int(in->rej.st, in->rej.file, fc->file_id);
+	store_bind_int(in->rej.st, in->rej.line, line);
+	store_bind_text(in->rej.st, in->rej.reason, reason, strlen(reason));
+	store_bind_text(in->rej.st, in->rej.raw, raw,
+			rawlen > 1024 ? 1024 : rawlen);
+	err = store_stmt_run(in->rej.st, NULL, NULL);
+	fc->rejected++;
+	return err;
+}
+
+static ddm_err on_json_doc(void *ctx, const char *text, size_t len, long line,
+			   long long offset)
+{
+	file_ctx *fc = ctx;
+	long before = fc->dc.rejected;
+	ddm_err err;
+
+	(void)offset;
+	err = ddm_document(fc->in->ddm, &fc->df, text, len, line, &fc->dc,
+			   json_reject, fc);
+	/* json_reject counted them already */
+	fc->dc.rejected = before;
+	return err;
+}
+
+static ddm_err on_json_bad(void *ctx, long line, long long offset,
+			   const char *reason)
+{
+	file_ctx *fc = ctx;
+
+	(void)offset;
+	fc->dc.read++;
+	return json_reject(fc, line, reason, NULL, 0);
+}
+
+/*
+ * What a capture's name says: "<enrollment-id>.<YYYYMMDD-HHMMSS>.<usec>
+ * .status.json" gives the enrollment and the time (read in --source-tz,
+ * default UTC); "<enrollment-id>/status.last.json" gives the enrollment.
+ */
+static void name_facts(const ingest *in, const char *path, ddm_file *df)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+	const char *suffix = ".status.json";
+	static char enr[256];
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	df->enrollment = NULL;
+	df->name_time_ok = false;
+	if (strcmp(base, "status.last.json") == 0 && base > path + 1) {
+		const char *e = base - 1, *b = e;
+
+		while (b > path && b[-1] != '/')
+			b--;
+		if (e > b && (size_t)(e - b) < sizeof enr) {
+			memcpy(enr, b, (size_t)(e - b));
+			enr[e - b] = '\0';
+			df->enrollment = enr;
+		}
+		return;
+	}
+	if (n > strlen(suffix) + 24 &&
+	    strcmp(base + n - strlen(suffix), suffix) == 0) {
+		/* <id>.YYYYMMDD-HHMMSS.<digits>.status.json */
+		const char *end = base + n - strlen(suffix);
+		const char *us = end, *ts;
+		char iso[32];
+		int64_t wall;
+
+		while (us > base && us[-1] >= '0' && us[-1] <= '9')
+			us--;
+		if (us == end || us - base < 17 || us[-1] != '.')
+			return;
+		ts = us - 16;
+		if (ts[-1] != '.' || ts[8] != '-')
+			return;
+		for (int i = 0; i < 15; i++)
+			if (i != 8 && (ts[i] < '0' || ts[i] > '9'))
+				return;
+		snprintf(iso, sizeof iso, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s", ts,
+			 ts + 4, ts + 6, ts + 9, ts + 11, ts + 13);
+		if (!ts_parse_wall(iso, strlen(iso), &wall))
+			return;
+		if (in->opts.source_tz &&
+		    !tz_wall_to_utc(in->opts.source_tz, wall, &wall, NULL))
+			return;
+		if ((size_t)(ts - 1 - base) < sizeof enr && ts - 1 > base) {
+			memcpy(enr, base, (size_t)(ts - 1 - base));
+			enr[ts - 1 - base] = '\0';
+			df->enrollment = enr;
+		}
+		df->name_time = wall;
+		df->name_time_ok = true;
+	}
 }
 
 static ddm_err ingest_file(ingest *in, const char *path)
@@ -618,6 +744,22 @@ static ddm_err ingest_file(ingest *in, const char *path)
 		goto out_rollback;
 	fc.file_id = id;
 	sha256_init(&sha);
+	if (jsonin_sniff(f)) {
+		jsonin_callbacks jcb = {on_json_doc, on_json_bad, &fc};
+		struct stat fst;
+
+		fc.df.file_id = id;
+		fc.df.mtime = fstat(fileno(f), &fst) == 0 ? (int64_t)fst.st_mtime
+							  : 0;
+		name_facts(in, path, &fc.df);
+		err = jsonin_read(f, path, &jcb, &sha, &bytes);
+		fc.rows_read = fc.dc.read;
+		fc.stored = fc.dc.stored;
+		fc.duplicate = fc.dc.duplicate;
+		if (err)
+			goto out_rollback;
+		goto finish;
+	}
 	err = csvin_read(f, path, &cb, &sha, &bytes);
 	if (fc.header_bad || (err == DDM_OK && !fc.fmt)) {
 		/* Hash the rest so a known bad file is named consistently. */
@@ -652,6 +794,7 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	}
 	if (err)
 		goto out_rollback;
+finish:
 	sha256_final_hex(&sha, hex);
 	err = finish_file(in, &fc, hex, bytes, &known);
 	if (err)

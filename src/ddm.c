@@ -1,0 +1,1088 @@
+/*
+ * ddm.c - JSON status documents into observations, targets and rejects.
+ *
+ * Pipeline position: ingest stage, called by ingest.c for every document
+ * jsonin hands it.  A document is flattened by SQLite's json_tree (store.c)
+ * into (path, value) leaves; its shape says which source it is; status
+ * items are mapped to canonical fields by queries/formats/ddm-items.map.
+ *
+ * Merging is done in the database, not here: each report writes the fields
+ * of the items it carries into ddm_item (later wins per field, a full
+ * report drops older ones) and then the device's merged set becomes an
+ * observation (statement ddm_observation).  Keeping the state in SQLite
+ * means a nightly run continues from the last one, and a report ingested
+ * out of order cannot overwrite a newer value.
+ *
+ * Identity: the report's serial number; else an enrollment id or UDID
+ * (envelope, webhook, file or folder name) that an earlier report carrying
+ * a serial was seen with (table enrollment).
+ */
+#define _DEFAULT_SOURCE
+#include "ddm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64.h"
+#include "jsonin.h"
+#include "plist.h"
+#include "res.h"
+#include "timeutil.h"
+#include "util.h"
+#include "version.h"
+
+#define MAX_MAP 64
+#define MAX_IDS 6
+#define MAX_NOTES 20 /* errors / reasons kept per report */
+#define MAX_CONFIGS 64
+
+typedef struct map_entry {
+	char *key;   /* owned: "softwareupdate.pending-version.os-version" */
+	char *field; /* owned */
+	char *item;  /* owned */
+} map_entry;
+
+struct ddm {
+	store *store;        /* borrowed */
+	const formats *fs;   /* borrowed */
+	const char *tz;      /* borrowed; NULL = UTC */
+	map_entry map[MAX_MAP];
+	size_t nmap;
+	store_stmt *full, *put, *obs, *enr_put, *enr_get, *jamf, *seen,
+		*raw_obs, *target; /* store-owned */
+	buf tmp;             /* scratch for store_stmt_text */
+};
+
+/* One scalar of a document: normalised path ("a.b[0].c"), type, value. */
+typedef struct leaf {
+	char *path; /* owned */
+	char *type; /* owned */
+	char *val;  /* owned; NULL for JSON null */
+} leaf;
+
+typedef struct leaves {
+	leaf *v;
+	size_t n, cap;
+} leaves;
+
+/* The context of one document while it is handled. */
+typedef struct dctx {
+	ddm *d;
+	const ddm_file *f;
+	ddm_counts *c;
+	ddm_reject_fn reject;
+	void *rctx;
+	long line;
+	const char *doc; /* for the raw column of a reject */
+	size_t len;
+} dctx;
+
+/* ---- setup ----------------------------------------------------------- */
+
+static ddm_err load_map(ddm *d)
+{
+	const resource *r;
+	char *text, *line, *next, *save;
+	int lineno = 0;
+	ddm_err err = res_load("queries/formats/ddm-items.map", &r);
+
+	if (err)
+		return err;
+	text = xstrdup(r->text);
+	for (next = text; next && err == DDM_OK;) {
+		char *w[4];
+		int nw = 0;
+
+		line = next;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		if (*line == '#')
+			continue;
+		for (char *t = strtok_r(line, " \t\r", &save); t && nw < 4;
+		     t = strtok_r(NULL, " \t\r", &save))
+			w[nw++] = t;
+		if (nw == 0)
+			continue;
+		if (nw < 2 || nw > 3 || d->nmap == MAX_MAP) {
+			char where[300];
+
+			snprintf(where, sizeof where, "%s:%d", r->origin, lineno);
+			err = diag_error(DDM_ERR_DATA, where,
+					 nw > 3 || d->nmap < MAX_MAP
+						 ? "expected: KEY FIELD [ITEM]"
+						 : "too many keys");
+			break;
+		}
+		d->map[d->nmap].key = xstrdup(w[0]);
+		d->map[d->nmap].field = xstrdup(w[1]);
+		d->map[d->nmap].item = xstrdup(nw == 3 ? w[2] : w[0]);
+		d->nmap++;
+	}
+	free(text);
+	return err;
+}
+
+void ddm_free(ddm *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->nmap; i++) {
+		free(d->map[i].key);
+		free(d->map[i].field);
+		free(d->map[i].item);
+	}
+	buf_free(&d->tmp);
+	free(d);
+}
+
+ddm_err ddm_new(store *s, const formats *fs, const char *source_tz, ddm **out)
+{
+	ddm *d = xcalloc(1, sizeof *d);
+	ddm_err err;
+
+	d->store = s;
+	d->fs = fs;
+	d->tz = source_tz;
+	d->full = store_stmt_get(s, "ddm_full");
+	d->put = store_stmt_get(s, "ddm_put");
+	d->obs = store_stmt_get(s, "ddm_observation");
+	d->enr_put = store_stmt_get(s, "enrollment_put");
+	d->enr_get = store_stmt_get(s, "enrollment_get");
+	d->jamf = store_stmt_get(s, "jamf_serial");
+	d->seen = store_stmt_get(s, "device_seen");
+	d->raw_obs = store_stmt_get(s, "observation");
+	d->target = store_stmt_get(s, "target");
+	if (!d->full || !d->put || !d->obs || !d->enr_put || !d->enr_get ||
+	    !d->jamf || !d->seen || !d->raw_obs || !d->target) {
+		ddm_free(d);
+		return DDM_ERR_INTERNAL;
+	}
+	err = load_map(d);
+	if (err) {
+		ddm_free(d);
+		return err;
+	}
+	*out = d;
+	return DDM_OK;
+}
+
+/* ---- leaves ---------------------------------------------------------- */
+
+static void leaves_free(leaves *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].path);
+		free(l->v[i].type);
+		free(l->v[i].val);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+static void leaves_add(leaves *l, const char *path, size_t plen,
+		       const char *type, const char *val, size_t vlen)
+{
+	leaf *x;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+	}
+	x = &l->v[l->n++];
+	x->path = xstrndup(path, plen);
+	x->type = xstrdup(type);
+	x->val = val ? xstrndup(val, vlen) : NULL;
+}
+
+/* json_tree's "$.a.\"b-c\"[0]" becomes "a.b-c[0]". */
+static ddm_err on_leaf(void *ctx, const char *path, size_t plen,
+		       const char *type, const char *val, size_t vlen)
+{
+	leaves *l = ctx;
+	char *p = xmalloc(plen + 1);
+	size_t o = 0, i = 0;
+
+	if (plen && path[0] == '$')
+		i = 1;
+	if (i < plen && path[i] == '.')
+		i++;
+	for (; i < plen; i++)
+		if (path[i] != '"')
+			p[o++] = path[i];
+	leaves_add(l, p, o, type, val, vlen);
+	free(p);
+	return DDM_OK;
+}
+
+/* Flattens doc; on bad JSON rejects it and returns DDM_OK with *ok false. */
+static ddm_err flatten(dctx *x, const char *doc, size_t len, leaves *l,
+		       bool *ok, const char *what)
+{
+	char why[200], reason[300];
+	ddm_err err;
+
+	*ok = false;
+	err = store_json_leaves(x->d->store, doc, len, on_leaf, l, why,
+				sizeof why);
+	if (err == DDM_ERR_DATA) {
+		leaves_free(l);
+		snprintf(reason, sizeof reason, "%s is not valid JSON: %s", what,
+			 why);
+		x->c->rejected++;
+		return x->reject(x->rctx, x->line, reason, doc, len);
+	}
+	if (err)
+		return err;
+	*ok = true;
+	return DDM_OK;
+}
+
+/* The value at path pre+name within [lo, hi), or NULL. */
+static const leaf *find(const leaves *l, size_t lo, size_t hi,
+			const char *pre, const char *name)
+{
+	size_t pl = strlen(pre);
+
+	for (size_t i = lo; i < hi; i++)
+		if (strncmp(l->v[i].path, pre, pl) == 0 &&
+		    strcmp(l->v[i].path + pl, name) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+static const char *val_of(const leaves *l, size_t lo, size_t hi,
+			  const char *pre, const char *name)
+{
+	const leaf *x = find(l, lo, hi, pre, name);
+
+	return x ? x->val : NULL;
+}
+
+static bool has_prefix(const leaves *l, size_t lo, size_t hi, const char *pre)
+{
+	size_t pl = strlen(pre);
+
+	for (size_t i = lo; i < hi; i++)
+		if (strncmp(l->v[i].path, pre, pl) == 0)
+			return true;
+	return false;
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static ddm_err reject(dctx *x, const char *reason)
+{
+	x->c->rejected++;
+	return x->reject(x->rctx, x->line, reason, x->doc, x->len);
+}
+
+/* Parses a time; one without a zone is read in the source zone. */
+static bool parse_time(const ddm *d, const char *s, int64_t *out)
+{
+	bool had_zone;
+	int64_t t;
+
+	if (!s || !ts_parse(s, strlen(s), &t, &had_zone))
+		return false;
+	if (!had_zone && d->tz && !tz_wall_to_utc(d->tz, t, &t, NULL))
+		return false;
+	*out = t;
+	return true;
+}
+
+static void upper(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'a' && *s <= 'z')
+			*s = (char)(*s - 32);
+}
+
+static ddm_err put(ddm *d, const char *serial, const char *field,
+		   const char *value, int64_t t, int64_t file)
+{
+	store_stmt *st = d->put;
+
+	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
+			strlen(serial));
+	store_bind_text(st, store_stmt_param(st, ":field"), field,
+			strlen(field));
+	store_bind_text(st, store_stmt_param(st, ":value"), value,
+			value ? strlen(value) : 0);
+	store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
+	store_bind_int(st, store_stmt_param(st, ":file"), file);
+	return store_stmt_run(st, NULL, NULL);
+}
+
+/* Strips "[n]" indexes: "a[3].b" -> "a[].b". */
+static void strip_index(const char *p, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (; *p && o + 1 < cap; p++) {
+		out[o++] = *p;
+		if (*p == '[') {
+			while (p[1] && p[1] != ']')
+				p++;
+		}
+	}
+	out[o] = '\0';
+}
+
+/* ---- one DDM report -------------------------------------------------- */
+
+/* What the caller knows besides the report body. */
+typedef struct report_meta {
+	const char *ids[MAX_IDS]; /* enrollment ids / UDIDs, may be NULL */
+	const char *serial;       /* from an envelope, may be NULL */
+	int64_t t;
+	bool full_default;        /* Jamf: the server's whole set */
+} report_meta;
+
+/* Collects "identifier: code (details)" notes of declaration reasons and
+ * active configuration ids; bounded by MAX_NOTES / MAX_CONFIGS. */
+static void declarations(const leaves *l, size_t lo, size_t hi,
+			 const char *pre, buf *notes, buf *active)
+{
+	size_t pl = strlen(pre), nn = 0, na = 0;
+
+	for (size_t i = lo; i < hi; i++) {
+		const char *p = l->v[i].path, *r;
+		char elem[512];
+		size_t el;
+
+		if (strncmp(p, pre, pl) != 0)
+			continue;
+		p += pl;
+		r = strstr(p, ".reasons[");
+		if (r && nn < MAX_NOTES && strcmp(r + strlen(r) - 5, ".code") == 0 &&
+		    l->v[i].val) {
+			const char *id, *det;
+			char rpre[600];
+
+			el = (size_t)(r - (l->v[i].path)) ;
+			if (el >= sizeof elem)
+				continue;
+			memcpy(elem, l->v[i].path, el);
+			elem[el] = '\0';
+			id = val_of(l, lo, hi, elem, ".identifier");
+			snprintf(rpre, sizeof rpre, "%.*s",
+				 (int)(strlen(l->v[i].path) - 5), l->v[i].path);
+			det = val_of(l, lo, hi, rpre, ".details.Error");
+			if (notes->len)
+				buf_puts(notes, "; ");
+			buf_puts(notes, id ? id : "?");
+			buf_puts(notes, ": ");
+			buf_puts(notes, l->v[i].val);
+			if (det) {
+				buf_puts(notes, " (");
+				buf_puts(notes, det);
+				buf_putc(notes, ')');
+			}
+			nn++;
+		} else if (!r && na < MAX_CONFIGS &&
+			   strncmp(p, "configurations[", 15) == 0 &&
+			   strcmp(p + strlen(p) - 7, ".active") == 0 &&
+			   strcmp(l->v[i].type, "true") == 0) {
+			const char *id;
+
+			el = strlen(l->v[i].path) - 7;
+			if (el >= sizeof elem)
+				continue;
+			memcpy(elem, l->v[i].path, el);
+			elem[el] = '\0';
+			id = val_of(l, lo, hi, elem, ".identifier");
+			if (id) {
+				if (active->len)
+					buf_putc(active, ' ');
+				buf_puts(active, id);
+				na++;
+			}
+		}
+	}
+}
+
+/* Errors[]: "StatusItem: Code (Description)" notes. */
+static void report_errors(const leaves *l, size_t lo, size_t hi,
+			  const char *pre, buf *notes)
+{
+	size_t pl = strlen(pre), nn = 0;
+
+	for (size_t i = lo; i < hi && nn < MAX_NOTES; i++) {
+		const char *p = l->v[i].path;
+		const char *last;
+
+		if (strncmp(p, pre, pl) != 0 || !l->v[i].val)
+			continue;
+		last = strrchr(p, '.');
+		last = last ? last + 1 : p;
+		if (strcmp(last, "StatusItem") == 0) {
+			if (notes->len)
+				buf_puts(notes, "; ");
+			buf_puts(notes, l->v[i].val);
+			buf_putc(notes, ':');
+			nn++;
+		} else if (strcmp(last, "Code") == 0 ||
+			   strcmp(last, "code") == 0) {
+			if (!notes->len)
+				buf_puts(notes, "report:");
+			buf_putc(notes, ' ');
+			buf_puts(notes, l->v[i].val);
+		}
+	}
+}
+
+/*
+ * Merges the report whose StatusItems / Errors / FullReport are under pre
+ * in leaves [lo, hi).
+ */
+static ddm_err report(dctx *x, const leaves *l, size_t lo, size_t hi,
+		      const char *pre, const report_meta *m)
+{
+	ddm *d = x->d;
+	char items[640], key[512], serial[128] = "";
+	const char *vals[MAX_MAP] = {0};
+	bool item_on[MAX_MAP] = {0};
+	buf list[MAX_MAP];
+	buf dnotes = {0}, active = {0}, enotes = {0};
+	const char *fr, *platform = NULL, *model = NULL;
+	bool full = m->full_default, decl;
+	int changes = 0;
+	ddm_err err = DDM_OK;
+	size_t ipl;
+
+	memset(list, 0, sizeof list);
+	snprintf(items, sizeof items, "%sStatusItems.", pre);
+	ipl = strlen(items);
+	for (size_t i = lo; i < hi; i++) {
+		const char *p = l->v[i].path;
+
+		if (strncmp(p, items, ipl) != 0)
+			continue;
+		strip_index(p + ipl, key, sizeof key);
+		for (size_t k = 0; k < d->nmap; k++) {
+			if (strcmp(d->map[k].key, key) != 0)
+				continue;
+			if (strstr(key, "[]")) {
+				if (l->v[i].val) {
+					if (list[k].len)
+						buf_putc(&list[k], ',');
+					buf_puts(&list[k], l->v[i].val);
+				}
+				vals[k] = buf_cstr(&list[k]);
+			} else {
+				vals[k] = l->v[i].val;
+			}
+			/* the whole item is present: all its fields */
+			for (size_t j = 0; j < d->nmap; j++)
+				if (strcmp(d->map[j].item, d->map[k].item) == 0)
+					item_on[j] = true;
+		}
+	}
+	/* an item given as an empty object or array still replaces */
+	for (size_t k = 0; k < d->nmap; k++) {
+		char ipre[600];
+
+		snprintf(ipre, sizeof ipre, "%s%s", items, d->map[k].item);
+		if (!item_on[k] && has_prefix(l, lo, hi, ipre))
+			item_on[k] = true;
+	}
+	snprintf(key, sizeof key, "%sStatusItems.management.declarations.",
+		 pre);
+	decl = has_prefix(l, lo, hi, key);
+	if (decl)
+		declarations(l, lo, hi, key, &dnotes, &active);
+	snprintf(key, sizeof key, "%sErrors[", pre);
+	report_errors(l, lo, hi, key, &enotes);
+	fr = NULL;
+	{
+		const leaf *f = find(l, lo, hi, pre, "FullReport");
+
+		if (f)
+			full = strcmp(f->type, "true") == 0;
+		(void)fr;
+	}
+
+	/* identity */
+	for (size_t k = 0; k < d->nmap; k++) {
+		if (strcmp(d->map[k].field, "serial_number") == 0 && vals[k] &&
+		    *vals[k])
+			snprintf(serial, sizeof serial, "%s", vals[k]);
+		if (strcmp(d->map[k].field, "platform") == 0 && vals[k])
+			platform = formats_platform(d->fs, vals[k],
+						    strlen(vals[k]));
+		if (strcmp(d->map[k].field, "model") == 0 && vals[k])
+			model = vals[k];
+	}
+	if (!*serial && m->serial && *m->serial)
+		snprintf(serial, sizeof serial, "%s", m->serial);
+	if (!*serial) {
+		const char *tried = NULL;
+		bool found = false;
+
+		for (size_t k = 0; k < d->nmap; k++)
+			if (strcmp(d->map[k].field, "udid") == 0 && vals[k] &&
+			    !tried)
+				tried = vals[k];
+		for (int i = 0; i < MAX_IDS + 1 && !found; i++) {
+			const char *id = i < MAX_IDS ? m->ids[i] : tried;
+			store_stmt *st = d->enr_get;
+
+			if (!id || !*id)
+				continue;
+			store_bind_text(st, store_stmt_param(st, ":enrollment_id"),
+					id, strlen(id));
+			err = store_stmt_text(st, &d->tmp, &found);
+			if (err)
+				goto out;
+			if (found)
+				snprintf(serial, sizeof serial, "%s", d->tmp.data);
+			tried = tried ? tried : id;
+		}
+		if (!found) {
+			char why[300];
+			const char *any = NULL;
+
+			for (int i = 0; i < MAX_IDS && !any; i++)
+				if (m->ids[i] && *m->ids[i])
+					any = m->ids[i];
+			if (any)
+				snprintf(why, sizeof why,
+					 "report has no serial number and "
+					 "enrollment %s has not been seen with one",
+					 diag_q(any));
+			else
+				snprintf(why, sizeof why,
+					 "report has no identity: no "
+					 "device.identifier.serial-number and no "
+					 "enrollment id");
+			err = reject(x, why);
+			goto out;
+		}
+	}
+	upper(serial);
+
+	if (full) {
+		store_stmt *st = d->full;
+
+		store_bind_text(st, store_stmt_param(st, ":serial_number"),
+				serial, strlen(serial));
+		store_bind_int(st, store_stmt_param(st, ":reported_at"), m->t);
+		err = store_stmt_run(st, NULL, NULL);
+		if (err)
+			goto out;
+	}
+	for (size_t k = 0; k < d->nmap && !err; k++) {
+		const char *f = d->map[k].field, *v = vals[k];
+
+		if (!item_on[k] || strcmp(f, "udid") == 0)
+			continue;
+		if (strcmp(f, "serial_number") == 0)
+			continue;
+		if (strcmp(f, "status") == 0) {
+			const char *reason;
+			size_t rlen;
+			const char *st = v ? formats_status(d->fs, NULL, v,
+							    strlen(v), &reason,
+							    &rlen)
+					   : NULL;
+
+			err = put(d, serial, "status", st ? st : (v ? "Unknown" : NULL),
+				  m->t, x->f->file_id);
+			if (!err)
+				err = put(d, serial, "status_raw", v, m->t,
+					  x->f->file_id);
+			continue;
+		}
+		if (strcmp(f, "platform") == 0) {
+			err = put(d, serial, f, platform ? platform : v, m->t,
+				  x->f->file_id);
+			continue;
+		}
+		err = put(d, serial, f, v, m->t, x->f->file_id);
+	}
+	if (!err && !platform && model) {
+		const char *p = formats_platform_of_model(d->fs, model,
+							  strlen(model));
+
+		if (p)
+			err = put(d, serial, "platform", p, m->t, x->f->file_id);
+	}
+	if (!err && decl) {
+		err = put(d, serial, "decl_errors",
+			  dnotes.len ? buf_cstr(&dnotes) : NULL, m->t,
+			  x->f->file_id);
+		if (!err)
+			err = put(d, serial, "active_configs",
+				  active.len ? buf_cstr(&active) : NULL, m->t,
+				  x->f->file_id);
+	}
+	if (!err)
+		err = put(d, serial, "report_errors",
+			  enotes.len ? buf_cstr(&enotes) : NULL, m->t,
+			  x->f->file_id);
+	if (err)
+		goto out;
+	/* remember every id this serial was seen with */
+	for (int i = 0; i < MAX_IDS + 1; i++) {
+		const char *id = i < MAX_IDS ? m->ids[i] : NULL;
+		store_stmt *st = d->enr_put;
+
+		if (i == MAX_IDS)
+			for (size_t k = 0; k < d->nmap; k++)
+				if (strcmp(d->map[k].field, "udid") == 0 && vals[k])
+					id = vals[k];
+		if (!id || !*id)
+			continue;
+		store_bind_text(st, store_stmt_param(st, ":enrollment_id"), id,
+				strlen(id));
+		store_bind_text(st, store_stmt_param(st, ":serial_number"),
+				serial, strlen(serial));
+		store_bind_int(st, store_stmt_param(st, ":file"), x->f->file_id);
+		err = store_stmt_run(st, NULL, NULL);
+		if (err)
+			goto out;
+	}
+	{
+		store_stmt *st = d->obs;
+
+		store_bind_text(st, store_stmt_param(st, ":serial_number"),
+				serial, strlen(serial));
+		store_bind_int(st, store_stmt_param(st, ":reported_at"), m->t);
+		store_bind_int(st, store_stmt_param(st, ":file"), x->f->file_id);
+		store_bind_int(st, store_stmt_param(st, ":line"), x->line);
+		err = store_stmt_run(st, &changes, NULL);
+		if (err)
+			goto out;
+	}
+	if (changes == 0) {
+		x->c->duplicate++;
+	} else {
+		x->c->stored++;
+		store_bind_text(d->seen, store_stmt_param(d->seen, ":serial_number"),
+				serial, strlen(serial));
+		err = store_stmt_run(d->seen, NULL, NULL);
+	}
+out:
+	for (size_t k = 0; k < d->nmap; k++)
+		buf_free(&list[k]);
+	buf_free(&dnotes);
+	buf_free(&active);
+	buf_free(&enotes);
+	return err;
+}
+
+/* ---- shapes ------------------------------------------------------------ */
+
+/* A raw report: its time from the file name, else the file's mtime. */
+static ddm_err raw_report(dctx *x, const leaves *l, size_t lo, size_t hi,
+			  const char *pre)
+{
+	report_meta m = {{0}, NULL, 0, false};
+
+	m.ids[0] = x->f->enrollment;
+	if (x->f->name_time_ok) {
+		m.t = x->f->name_time;
+		x->c->time_basis = "file-name";
+	} else {
+		m.t = x->f->mtime;
+		if (!x->c->time_basis)
+			x->c->time_basis = "mtime";
+	}
+	if (!x->c->format)
+		x->c->format = "ddm-status-report";
+	return report(x, l, lo, hi, pre, &m);
+}
+
+static ddm_err envelope(dctx *x, const leaves *l, size_t lo, size_t hi,
+			const char *pre)
+{
+	report_meta m = {{0}, NULL, 0, false};
+	const char *at = val_of(l, lo, hi, pre, "received_at");
+	char rpre[256];
+
+	if (!x->c->format)
+		x->c->format = "ddm-ndjson-envelope";
+	if (!parse_time(x->d, at, &m.t)) {
+		char why[200];
+
+		snprintf(why, sizeof why,
+			 "received_at is missing or not an RFC 3339 time: %s",
+			 at ? diag_q(at) : "(none)");
+		return reject(x, why);
+	}
+	m.ids[0] = val_of(l, lo, hi, pre, "enrollment_id");
+	m.serial = val_of(l, lo, hi, pre, "serial_number");
+	snprintf(rpre, sizeof rpre, "%sreport.", pre);
+	return report(x, l, lo, hi, rpre, &m);
+}
+
+static ddm_err webhook(dctx *x, const leaves *l, size_t lo, size_t hi,
+		       const char *pre)
+{
+	ddm *d = x->d;
+	const char *topic = val_of(l, lo, hi, pre, "topic");
+	const char *at = val_of(l, lo, hi, pre, "created_at");
+	const char *raw = val_of(l, lo, hi, pre, "checkin_event.raw_payload");
+	report_meta m = {{0}, NULL, 0, false};
+	buf plist = {0}, json = {0};
+	const char *v;
+	size_t vlen;
+	char tag[32], why[300];
+	char *udid = NULL, *eid = NULL;
+	leaves inner = {0};
+	bool ok;
+	ddm_err err = DDM_OK;
+
+	if (!x->c->format)
+		x->c->format = "nanomdm-webhook";
+	if (!topic || strcmp(topic, "mdm.DeclarativeManagement") != 0) {
+		x->c->skipped++;
+		return DDM_OK;
+	}
+	if (!parse_time(d, at, &m.t)) {
+		snprintf(why, sizeof why,
+			 "created_at is missing or not an RFC 3339 time: %s",
+			 at ? diag_q(at) : "(none)");
+		return reject(x, why);
+	}
+	if (!raw)
+		return reject(x, "checkin_event.raw_payload is missing");
+	if (!b64_decode(raw, strlen(raw), &plist)) {
+		err = reject(x, "checkin_event.raw_payload is not Base64");
+		goto out;
+	}
+	buf_cstr(&plist);
+	if (!plist_value(plist.data, plist.len, "Endpoint", &v, &vlen, tag,
+			 sizeof tag)) {
+		err = reject(x, "check-in plist has no Endpoint");
+		goto out;
+	}
+	if (vlen != 6 || memcmp(v, "status", 6) != 0) {
+		x->c->skipped++;
+		goto out;
+	}
+	if (plist_value(plist.data, plist.len, "UDID", &v, &vlen, tag,
+			sizeof tag))
+		udid = xstrndup(v, vlen);
+	if (plist_value(plist.data, plist.len, "EnrollmentID", &v, &vlen, tag,
+			sizeof tag))
+		eid = xstrndup(v, vlen);
+	if (!plist_value(plist.data, plist.len, "Data", &v, &vlen, tag,
+			 sizeof tag) ||
+	    strcmp(tag, "data") != 0) {
+		err = reject(x, "check-in plist has no Data (the status report)");
+		goto out;
+	}
+	if (!b64_decode(v, vlen, &json)) {
+		err = reject(x, "check-in plist Data is not Base64");
+		goto out;
+	}
+	{
+		size_t nv;
+		char cwhy[200];
+
+		if (!jsonin_check(json.data ? json.data : "", json.len, &nv, cwhy,
+				  sizeof cwhy) ||
+		    nv != 1) {
+			snprintf(why, sizeof why,
+				 "status report in check-in Data: %s",
+				 nv != 1 ? cwhy : "more than one JSON value");
+			err = reject(x, why);
+			goto out;
+		}
+	}
+	err = flatten(x, json.data, json.len, &inner, &ok,
+		      "status report in check-in Data");
+	if (err || !ok)
+		goto out;
+	m.ids[0] = val_of(l, lo, hi, pre, "checkin_event.udid");
+	m.ids[1] = val_of(l, lo, hi, pre, "checkin_event.enrollment_id");
+	m.ids[2] = val_of(l, lo, hi, pre, "ids.id");
+	m.ids[3] = val_of(l, lo, hi, pre, "enrollment_id");
+	m.ids[4] = udid;
+	m.ids[5] = eid;
+	err = report(x, &inner, 0, inner.n, "", &m);
+out:
+	leaves_free(&inner);
+	free(udid);
+	free(eid);
+	buf_free(&plist);
+	buf_free(&json);
+	return err;
+}
+
+/* Jamf Pro GET /v1/ddm/{id}/status-items: the server's latest value of
+ * every item, so a full report; its time is the newest lastUpdateTime. */
+static ddm_err jamf_items(dctx *x, const leaves *l, size_t lo, size_t hi,
+			  const char *pre)
+{
+	leaves syn = {0};
+	report_meta m = {{0}, NULL, 0, true};
+	char ip[300];
+	bool any_time = false;
+	ddm_err err;
+
+	if (!x->c->format)
+		x->c->format = "jamf-ddm-status-items";
+	for (size_t i = 0;; i++) {
+		const char *k, *v, *u;
+		leaf *kl;
+		int64_t t;
+
+		snprintf(ip, sizeof ip, "%sstatusItems[%zu]", pre, i);
+		kl = (leaf *)find(l, lo, hi, ip, ".key");
+		if (!kl) {
+			if (!has_prefix(l, lo, hi, ip))
+				break;
+			continue;
+		}
+		k = kl->val;
+		v = val_of(l, lo, hi, ip, ".value");
+		u = val_of(l, lo, hi, ip, ".lastUpdateTime");
+		if (u && parse_time(x->d, u, &t) && (!any_time || t > m.t)) {
+			m.t = t;
+			any_time = true;
+		}
+		if (k) {
+			char *p = xasprintf("StatusItems.%s", k);
+
+			leaves_add(&syn, p, strlen(p), "text", v, v ? strlen(v) : 0);
+			free(p);
+		}
+	}
+	if (!any_time) {
+		leaves_free(&syn);
+		return reject(x, "no statusItems[].lastUpdateTime is a time");
+	}
+	err = report(x, &syn, 0, syn.n, "", &m);
+	leaves_free(&syn);
+	return err;
+}
+
+/* Jamf Pro managed software update statuses: one observation per result,
+ * its deviceId mapped to a serial through the inventory's jamf_id. */
+static ddm_err jamf_statuses(dctx *x, const leaves *l, size_t lo, size_t hi,
+			     const char *pre)
+{
+	ddm *d = x->d;
+	char ep[300];
+	ddm_err err = DDM_OK;
+
+	if (!x->c->format)
+		x->c->format = "jamf-software-update-statuses";
+	for (size_t i = 0; err == DDM_OK; i++) {
+		const char *id, *status, *when, *pk, *reason;
+		size_t rlen;
+		const char *mapped;
+		int64_t t;
+		bool found = false;
+		store_stmt *st = d->raw_obs;
+		char serial[128];
+		int changes = 0;
+
+		snprintf(ep, sizeof ep, "%sresults[%zu].", pre, i);
+		if (!has_prefix(l, lo, hi, ep))
+			break;
+		x->c->read++;
+		id = val_of(l, lo, hi, ep, "device.deviceId");
+		status = val_of(l, lo, hi, ep, "status");
+		when = val_of(l, lo, hi, ep, "updated");
+		if (!when)
+			when = val_of(l, lo, hi, ep, "created");
+		pk = val_of(l, lo, hi, ep, "productKey");
+		if (!id) {
+			err = reject(x, "results[] entry has no device.deviceId");
+			continue;
+		}
+		store_bind_text(d->jamf, store_stmt_param(d->jamf, ":jamf_id"), id,
+				strlen(id));
+		err = store_stmt_text(d->jamf, &d->tmp, &found);
+		if (err)
+			break;
+		if (!found) {
+			char why[200];
+
+			snprintf(why, sizeof why,
+				 "Jamf device id %s is not in the inventory "
+				 "(jamf_id column)",
+				 diag_q(id));
+			err = reject(x, why);
+			continue;
+		}
+		snprintf(serial, sizeof serial, "%s", d->tmp.data);
+		if (!parse_time(d, when, &t)) {
+			err = reject(x, "results[] entry has no updated/created time");
+			continue;
+		}
+		mapped = formats_status(d->fs, NULL, status ? status : "",
+					status ? strlen(status) : 0, &reason,
+					&rlen);
+		if (!mapped)
+			mapped = "Unknown";
+		store_bind_text(st, store_stmt_param(st, ":serial_number"),
+				serial, strlen(serial));
+		store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
+		store_bind_text(st, store_stmt_param(st, ":status"), mapped,
+				strlen(mapped));
+		store_bind_text(st, store_stmt_param(st, ":status_raw"),
+				status ? status : "", status ? strlen(status) : 0);
+		store_bind_text(st, store_stmt_param(st, ":failure_reason"),
+				reason, rlen);
+		if (pk) {
+			/* "MACOS_15.1_24B83" style product keys carry the
+			 * pending version */
+			const char *u = strchr(pk, '_');
+			version ver;
+			size_t vl;
+
+			if (u) {
+				u++;
+				vl = strcspn(u, "_");
+				if (version_parse(u, vl, &ver))
+					store_bind_text(
+						st,
+						store_stmt_param(st,
+								 ":target_os_version"),
+						u, vl);
+			}
+		}
+		store_bind_int(st, store_stmt_param(st, ":file"), x->f->file_id);
+		store_bind_int(st, store_stmt_param(st, ":line"), x->line);
+		err = store_stmt_run(st, &changes, NULL);
+		if (err)
+			break;
+		if (!changes) {
+			x->c->duplicate++;
+			continue;
+		}
+		x->c->stored++;
+		store_bind_text(d->seen, store_stmt_param(d->seen, ":serial_number"),
+				serial, strlen(serial));
+		err = store_stmt_run(d->seen, NULL, NULL);
+	}
+	return err;
+}
+
+/* The enforcement declaration: a target for the devices that report it. */
+static ddm_err declaration(dctx *x, const leaves *l, size_t lo, size_t hi,
+			   const char *pre)
+{
+	ddm *d = x->d;
+	store_stmt *st = d->target;
+	const char *id = val_of(l, lo, hi, pre, "Identifier");
+	const char *ver = val_of(l, lo, hi, pre, "Payload.TargetOSVersion");
+	const char *build = val_of(l, lo, hi, pre, "Payload.TargetBuildVersion");
+	const char *when = val_of(l, lo, hi, pre, "Payload.TargetLocalDateTime");
+	const char *url = val_of(l, lo, hi, pre, "Payload.DetailsURL");
+	version v;
+	int64_t wall;
+	int changes = 0;
+	ddm_err err;
+
+	if (!x->c->format)
+		x->c->format = "ddm-enforcement-declaration";
+	if (!id || !*id)
+		return reject(x, "declaration has no Identifier");
+	if (!ver || !version_parse(ver, strlen(ver), &v))
+		return reject(x, "Payload.TargetOSVersion is missing or not a "
+				 "version");
+	if (!when || !ts_parse_wall(when, strlen(when), &wall))
+		return reject(x, "Payload.TargetLocalDateTime is not "
+				 "YYYY-MM-DDTHH:MM:SS");
+	store_bind_text(st, store_stmt_param(st, ":platform"), "", 0);
+	store_bind_text(st, store_stmt_param(st, ":grp"), "*", 1);
+	store_bind_text(st, store_stmt_param(st, ":serial_number"), "", 0);
+	store_bind_text(st, store_stmt_param(st, ":target_os_version"), ver,
+			strlen(ver));
+	store_bind_text(st, store_stmt_param(st, ":target_build_version"),
+			build ? build : "", build ? strlen(build) : 0);
+	store_bind_text(st, store_stmt_param(st, ":target_local_datetime"),
+			when, strlen(when));
+	store_bind_text(st, store_stmt_param(st, ":details_url"), url ? url : "",
+			url ? strlen(url) : 0);
+	store_bind_text(st, store_stmt_param(st, ":declaration_id"), id,
+			strlen(id));
+	store_bind_int(st, store_stmt_param(st, ":file"), x->f->file_id);
+	store_bind_int(st, store_stmt_param(st, ":line"), x->line);
+	err = store_stmt_run(st, &changes, NULL);
+	if (err)
+		return err;
+	x->c->targets = true;
+	if (changes)
+		x->c->stored++;
+	else
+		x->c->duplicate++;
+	return DDM_OK;
+}
+
+/* Recognises the shape of the value under pre and handles it. */
+static ddm_err dispatch(dctx *x, const leaves *l, size_t lo, size_t hi,
+			const char *pre)
+{
+	char p[300];
+	const char *type;
+
+	snprintf(p, sizeof p, "%sStatusItems.", pre);
+	if (has_prefix(l, lo, hi, p) || find(l, lo, hi, pre, "FullReport"))
+		return x->c->read++, raw_report(x, l, lo, hi, pre);
+	snprintf(p, sizeof p, "%sreport.", pre);
+	if (has_prefix(l, lo, hi, p))
+		return x->c->read++, envelope(x, l, lo, hi, pre);
+	if (find(l, lo, hi, pre, "topic"))
+		return x->c->read++, webhook(x, l, lo, hi, pre);
+	snprintf(p, sizeof p, "%sstatusItems[", pre);
+	if (has_prefix(l, lo, hi, p))
+		return x->c->read++, jamf_items(x, l, lo, hi, pre);
+	snprintf(p, sizeof p, "%sresults[", pre);
+	if (has_prefix(l, lo, hi, p) || find(l, lo, hi, pre, "totalCount"))
+		return jamf_statuses(x, l, lo, hi, pre);
+	type = val_of(l, lo, hi, pre, "Type");
+	if (type) {
+		x->c->read++;
+		if (strcmp(type, "com.apple.configuration.softwareupdate."
+				 "enforcement.specific") == 0)
+			return declaration(x, l, lo, hi, pre);
+		x->c->skipped++;
+		return DDM_OK;
+	}
+	x->c->read++;
+	return reject(x, "not a known JSON input (expected a DDM status "
+			 "report, an NDJSON envelope, a NanoMDM webhook event, "
+			 "Jamf Pro status items or update statuses, or an "
+			 "enforcement declaration)");
+}
+
+ddm_err ddm_document(ddm *d, const ddm_file *f, const char *doc, size_t len,
+		     long line, ddm_counts *c, ddm_reject_fn rej, void *rctx)
+{
+	dctx x = {d, f, c, rej, rctx, line, doc, len};
+	leaves l = {0};
+	bool ok;
+	ddm_err err = flatten(&x, doc, len, &l, &ok, "document");
+
+	if (err || !ok)
+		return err;
+	if (l.n && l.v[0].path[0] == '[') {
+		/* a top-level array: each element on its own */
+		size_t lo = 0;
+
+		while (lo < l.n && err == DDM_OK) {
+			size_t hi = lo, el = strcspn(l.v[lo].path, "]") + 1;
+			char pre[64];
+
+			while (hi < l.n && strncmp(l.v[hi].path, l.v[lo].path, el) == 0)
+				hi++;
+			snprintf(pre, sizeof pre, "%.*s.", (int)el, l.v[lo].path);
+			err = dispatch(&x, &l, lo, hi, pre);
+			lo = hi;
+		}
+	} else {
+		err = dispatch(&x, &l, 0, l.n, "");
+	}
+	leaves_free(&l);
+	return err;
+}

@@ -1,0 +1,347 @@
+/*
+ * jsonin.c - JSON and NDJSON documents from a file, checked and bounded.
+ *
+ * Part of the ingest stage, beside csvin.  Why a scan of our own before
+ * SQLite parses: SQLite's JSON functions accept invalid UTF-8 and only say
+ * "malformed JSON", while a rejected row should say what is wrong and
+ * where (truncated, invalid UTF-8 at byte N, nested too deep).  The scan
+ * does not parse values; SQLite still validates the syntax.
+ *
+ * Small files are read whole so a pretty-printed report (many lines, one
+ * document) is recognised; large ones are NDJSON by necessity and are
+ * streamed line by line.
+ */
+#define _DEFAULT_SOURCE
+#include "jsonin.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+#define BLOCK 65536
+
+bool jsonin_sniff(FILE *f)
+{
+	unsigned char head[4096];
+	size_t n = fread(head, 1, sizeof head, f);
+	size_t i = 0;
+
+	rewind(f);
+	if (n >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF)
+		i = 3;
+	while (i < n && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' ||
+			 head[i] == '\n'))
+		i++;
+	return i < n && (head[i] == '{' || head[i] == '[');
+}
+
+/* Length of the valid UTF-8 sequence at s (s[0] >= 0x80), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t avail)
+{
+	unsigned c = s[0];
+	size_t n;
+	unsigned cp;
+
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2, cp = c & 0x1F;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3, cp = c & 0x0F;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (avail < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+bool jsonin_check(const char *text, size_t len, size_t *nvalues, char *why,
+		  size_t cap)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t depth = 0, values = 0, opened_at = 0;
+	bool in_str = false;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned c = s[i];
+
+		if (c >= 0x80) {
+			size_t n = utf8_len(s + i, len - i);
+
+			if (!n) {
+				snprintf(why, cap, "invalid UTF-8 at byte %zu", i);
+				return false;
+			}
+			if (!in_str && depth == 0)
+				goto unexpected;
+			i += n - 1;
+			continue;
+		}
+		if (in_str) {
+			if (c == '\\' && i + 1 < len && s[i + 1] < 0x80)
+				i++;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		switch (c) {
+		case '"':
+			if (depth == 0)
+				goto unexpected;
+			in_str = true;
+			break;
+		case '{':
+		case '[':
+			if (depth == 0)
+				opened_at = i;
+			if (++depth > JSONIN_MAX_DEPTH) {
+				snprintf(why, cap,
+					 "nested deeper than %d levels at byte %zu",
+					 JSONIN_MAX_DEPTH, i);
+				return false;
+			}
+			break;
+		case '}':
+		case ']':
+			if (depth == 0)
+				goto unexpected;
+			if (--depth == 0)
+				values++;
+			break;
+		case ' ':
+		case '\t':
+		case '\r':
+		case '\n':
+			break;
+		default:
+			if (depth == 0)
+				goto unexpected;
+		}
+		continue;
+	unexpected:
+		snprintf(why, cap,
+			 "not JSON: unexpected %s at byte %zu (expected an object "
+			 "or an array)",
+			 diag_qn(text + i, 1), i);
+		return false;
+	}
+	if (in_str || depth) {
+		snprintf(why, cap,
+			 "truncated JSON: the value opened at byte %zu is not "
+			 "closed (%zu bytes read)",
+			 opened_at, len);
+		return false;
+	}
+	if (values == 0) {
+		snprintf(why, cap, "empty document");
+		return false;
+	}
+	*nvalues = values;
+	return true;
+}
+
+/* Hands one line (or document) to the callbacks after checking it. */
+static ddm_err one(const jsonin_callbacks *cb, const char *s, size_t len,
+		   long line, long long off, bool single_value)
+{
+	char why[160], reason[200];
+	size_t nv = 0;
+
+	while (len && (s[len - 1] == '\r' || s[len - 1] == ' ' ||
+		       s[len - 1] == '\t' || s[len - 1] == '\n'))
+		len--;
+	if (strspn(s, " \t\r\n") >= len)
+		return DDM_OK; /* blank line */
+	if (!jsonin_check(s, len, &nv, why, sizeof why)) {
+		snprintf(reason, sizeof reason, "%s (document at byte %lld)", why,
+			 off);
+		return cb->bad(cb->ctx, line, off, reason);
+	}
+	if (single_value && nv != 1) {
+		snprintf(reason, sizeof reason,
+			 "%zu JSON values on one line (expected one)", nv);
+		return cb->bad(cb->ctx, line, off, reason);
+	}
+	return cb->doc(cb->ctx, s, len, line, off);
+}
+
+/* Calls one() for every line of the in-memory text. */
+static ddm_err lines_of(const jsonin_callbacks *cb, const char *s, size_t len,
+			long long base)
+{
+	long line = 1;
+	size_t start = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || s[i] == '\n') {
+			ddm_err err = one(cb, s + start, i - start, line,
+					  base + (long long)start, true);
+
+			if (err)
+				return err;
+			line++;
+			start = i + 1;
+		}
+	}
+	return DDM_OK;
+}
+
+/* A whole small file: one document if it is one value, else NDJSON. */
+static ddm_err whole(const jsonin_callbacks *cb, char *s, size_t len)
+{
+	size_t skip = 0, nv = 0;
+	char why[160];
+	const char *first;
+	size_t flen;
+
+	if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+		skip = 3;
+	if (jsonin_check(s + skip, len - skip, &nv, why, sizeof why) && nv == 1) {
+		long line = 1;
+
+		for (size_t i = 0; i < skip + strspn(s + skip, " \t\r\n"); i++)
+			if (s[i] == '\n')
+				line++;
+		return cb->doc(cb->ctx, s + skip, len - skip, line,
+			       (long long)skip);
+	}
+	/* A pretty-printed document that is broken: one rejected document,
+	 * not a rejected row per line. */
+	first = s + skip + strspn(s + skip, " \t\r\n");
+	flen = strcspn(first, "\r\n");
+	if ((flen == 1 && (*first == '{' || *first == '[')) ||
+	    !memchr(s, '\n', len)) {
+		char reason[200];
+
+		if (!jsonin_check(s + skip, len - skip, &nv, why, sizeof why))
+			snprintf(reason, sizeof reason, "%s", why);
+		else
+			snprintf(reason, sizeof reason,
+				 "%zu JSON values in a document (expected one, "
+				 "or one per line)",
+				 nv);
+		return cb->bad(cb->ctx, 1, (long long)skip, reason);
+	}
+	return lines_of(cb, s + skip, len - skip, (long long)skip);
+}
+
+/* Streams lines; a line over the cap is counted and skipped unbuffered. */
+static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
+		      sha256_ctx *sha, long long *bytes)
+{
+	char *block = xmalloc(BLOCK);
+	buf line = {0};
+	long lineno = 1;
+	long long off = 0, line_off = 0, line_len = 0;
+	bool overlong = false;
+	ddm_err err = DDM_OK;
+	size_t n;
+
+	while (err == DDM_OK && (n = fread(block, 1, BLOCK, f)) > 0) {
+		size_t start = 0;
+
+		if (sha)
+			sha256_update(sha, block, n);
+		*bytes += (long long)n;
+		for (size_t i = 0; i <= n && err == DDM_OK; i++) {
+			bool eol = i < n && block[i] == '\n';
+
+			if (i < n && !eol)
+				continue;
+			/* block[start..i) belongs to the current line */
+			line_len += (long long)(i - start);
+			if (!overlong && line_len > JSONIN_DOC_CAP) {
+				overlong = true;
+				buf_free(&line);
+			}
+			if (!overlong)
+				buf_append(&line, block + start, i - start);
+			if (eol) {
+				if (overlong) {
+					char reason[160];
+
+					snprintf(reason, sizeof reason,
+						 "line of %lld bytes is longer than "
+						 "the %d MiB limit: skipped",
+						 line_len, JSONIN_DOC_CAP >> 20);
+					err = cb->bad(cb->ctx, lineno, line_off,
+						      reason);
+				} else {
+					err = one(cb, line.data ? line.data : "",
+						  line.len, lineno, line_off, true);
+				}
+				buf_reset(&line);
+				overlong = false;
+				lineno++;
+				line_off = off + (long long)i + 1;
+				line_len = 0;
+			}
+			start = i + 1;
+		}
+		off += (long long)n;
+	}
+	if (err == DDM_OK && ferror(f))
+		err = diag_error(DDM_ERR_IO, diag_q(path), "read failed: %s",
+				 strerror(errno));
+	if (err == DDM_OK && (line_len > 0)) {
+		if (overlong) {
+			char reason[160];
+
+			snprintf(reason, sizeof reason,
+				 "line of %lld bytes is longer than the %d MiB "
+				 "limit: skipped",
+				 line_len, JSONIN_DOC_CAP >> 20);
+			err = cb->bad(cb->ctx, lineno, line_off, reason);
+		} else {
+			err = one(cb, line.data ? line.data : "", line.len, lineno,
+				  line_off, true);
+		}
+	}
+	buf_free(&line);
+	free(block);
+	return err;
+}
+
+ddm_err jsonin_read(FILE *f, const char *path, const jsonin_callbacks *cb,
+		    sha256_ctx *sha, long long *bytes)
+{
+	struct stat st;
+	char *all;
+	size_t n;
+	ddm_err err;
+
+	*bytes = 0;
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > JSONIN_DOC_CAP)
+		return stream(f, path, cb, sha, bytes);
+	all = xmalloc((size_t)st.st_size + 1);
+	n = fread(all, 1, (size_t)st.st_size + 1, f);
+	if (ferror(f)) {
+		free(all);
+		return diag_error(DDM_ERR_IO, diag_q(path), "read failed: %s",
+				  strerror(errno));
+	}
+	if (n > (size_t)st.st_size || !feof(f)) {
+		/* The file grew while we read it: stream it from the start. */
+		free(all);
+		rewind(f);
+		return stream(f, path, cb, sha, bytes);
+	}
+	all[n] = '\0';
+	if (sha)
+		sha256_update(sha, all, n);
+	*bytes = (long long)n;
+	err = whole(cb, all, n);
+	free(all);
+	return err;
+}
