@@ -54,6 +54,8 @@ SELECT b.serial_number,
        o.status_raw,
        o.failure_count,
        o.failure_reason,
+       o.errors,
+       o.declarations,
        o.target_os_version AS dev_target_os_version,
        o.target_build_version AS dev_target_build_version,
        o.target_local_datetime AS dev_target_local_datetime,
@@ -108,18 +110,28 @@ UNION ALL
 SELECT e.serial_number, 3, 'serial', t.target_os_version,
        t.target_build_version, t.target_local_datetime, t.details_url
   FROM ev_dev e JOIN target t ON t.serial_number = e.serial_number
- WHERE e.platform IS NULL OR t.platform = e.platform
+ WHERE (e.platform IS NULL OR t.platform = e.platform)
+   AND (t.declaration_id = '' OR instr(' ' || e.declarations || ' ',
+                                       ' ' || t.declaration_id || ' ') > 0)
 UNION ALL
 SELECT e.serial_number, 2, 'group', t.target_os_version,
        t.target_build_version, t.target_local_datetime, t.details_url
   FROM ev_dev e JOIN target t
     ON t.platform = e.platform AND t.serial_number = ''
    AND t.grp = e.grp COLLATE NOCASE AND t.grp <> '*'
+ WHERE t.declaration_id = '' OR instr(' ' || e.declarations || ' ',
+                                      ' ' || t.declaration_id || ' ') > 0
 UNION ALL
 SELECT e.serial_number, 1, 'all', t.target_os_version,
        t.target_build_version, t.target_local_datetime, t.details_url
   FROM ev_dev e JOIN target t
-    ON t.platform = e.platform AND t.serial_number = '' AND t.grp = '*';
+    ON (t.platform = e.platform OR (t.platform = '' AND t.declaration_id <> ''))
+   AND t.serial_number = '' AND t.grp = '*'
+ -- A declaration target (its JSON, or a targets row naming it) applies
+ -- only to devices whose latest report lists it as an active
+ -- configuration or as the install reason.
+ WHERE t.declaration_id = '' OR instr(' ' || e.declarations || ' ',
+                                      ' ' || t.declaration_id || ' ') > 0;
 
 -- 4. The target that counts: the highest level; within it, an unmet target
 --    before a met one, the earliest deadline first.  Compliance is by OS

@@ -1,7 +1,7 @@
 -- errors: the device reports a failed update, with the vendor's words.
 SELECT serial_number, device_name, user, grp AS "group", platform,
        os_version, target_os_version, status_raw, failure_reason,
-       failure_count, ddm_iso(status_since) AS status_since,
+       failure_count, errors, ddm_iso(status_since) AS status_since,
        ddm_iso(deadline_utc) AS deadline_utc,
        ddm_iso(last_seen) AS last_seen
   FROM ev_final
