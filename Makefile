@@ -28,9 +28,15 @@ LIBOBJ  := $(filter-out $(BUILD)/main.o,$(OBJ))
 RES     := $(sort $(wildcard queries/*.sql queries/reports/*.sql queries/formats/*.fmt queries/formats/*.map templates/*.tmpl))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# Fuzz targets: libFuzzer builds with clang (make fuzz); the saved corpus is
+# replayed by gcc-built drivers in make test (build/tests/test_fuzz_*).
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY  := $(patsubst %,$(BUILD)/tests/test_fuzz_%,$(FUZZ_TARGETS))
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
 DEB_PKGS := build-essential pkg-config libsqlite3-dev libxlsxwriter-dev libcsv-dev libpcre2-dev tzdata python3 python3-openpyxl libxml2-utils sqlite3
 
-.PHONY: all test unit e2e demo deps clean sanitize valgrind format check-format bench
+.PHONY: all test unit e2e demo deps clean sanitize valgrind format check-format check-long fuzz coverage bench
 
 all: ddmreport
 
@@ -57,6 +63,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJ) | $(BUILD)
 	@echo "  CC    $<"
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJ) $(LDFLAGS) $(LDLIBS)
 
+$(BUILD)/tests/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIBOBJ) | $(BUILD)
+	@mkdir -p $(BUILD)/tests
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) -DCORPUS='"tests/fuzz/corpus/$*"' -o $@ $< tests/fuzz/replay.c $(LIBOBJ) $(LDFLAGS) $(LDLIBS)
+
 $(BUILD):
 	@mkdir -p $(BUILD)
 
@@ -75,7 +86,7 @@ deps:
 
 unit: $(UNIT)
 
-test: ddmreport $(UNIT)
+test: ddmreport $(UNIT) $(FUZZ_REPLAY)
 	$(Q)LC_ALL=C TZ=UTC sh tests/run.sh
 
 # The nightly job over the sample fleet, as of the samples' last night.
@@ -92,8 +103,39 @@ sanitize:
 	$(MAKE) test OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined"
 
-valgrind: ddmreport
+# Every unit suite and end-to-end case under valgrind (slow: nightly tier).
+# The kill and lock tests time the binary, so they run unwrapped.
+valgrind: ddmreport $(UNIT) $(FUZZ_REPLAY)
 	$(Q)LC_ALL=C TZ=UTC DDM_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" sh tests/run.sh
+
+# Nightly tier: 20 kills on a 1,000,000-row export, then valgrind.
+check-long: ddmreport $(UNIT) $(FUZZ_REPLAY)
+	$(Q)LC_ALL=C TZ=UTC DDM_BIG_ROWS=1000000 DDM_KILLS=20 DDM_E2E_FILTER=test_reliability /usr/bin/python3 tests/e2e/runner.py
+	$(MAKE) valgrind
+
+# libFuzzer: each target for FUZZ_SECONDS, growing build/fuzz/corpus-NAME
+# from the saved corpus; copy new crashers into tests/fuzz/corpus/NAME and
+# they replay in make test.
+fuzz: $(BUILD)/embedded.c
+	@mkdir -p $(BUILD)/fuzz
+	$(Q)for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
+	  $(FUZZ_CC) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    $(PKG_CFLAGS) -Isrc -Ibuild -o $(BUILD)/fuzz/$$t tests/fuzz/fuzz_$$t.c \
+	    $(filter-out src/main.c,$(SRC)) $(BUILD)/embedded.c $(PKG_LIBS) -lcsv -lm || exit 1; \
+	  mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+	  $(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+	    -artifact_prefix=$(BUILD)/fuzz/$$t- $(BUILD)/fuzz/corpus-$$t tests/fuzz/corpus/$$t \
+	    >$(BUILD)/fuzz/$$t.log 2>&1; rc=$$?; \
+	  grep -E "stat::number_of_executed_units|ERROR|SUMMARY|crash-" $(BUILD)/fuzz/$$t.log; \
+	  test $$rc = 0 || exit 1; \
+	done
+
+# Line coverage with gcov over make test: overall and src/cell.c.
+coverage:
+	$(MAKE) clean
+	$(MAKE) test OPT="-O0 -g --coverage" LDFLAGS="--coverage"
+	$(Q)/usr/bin/python3 tests/coverage.py $(BUILD)
 
 format:
 	clang-format -i src/*.c src/*.h src/tools/*.c tests/unit/*.c tests/unit/*.h
