@@ -78,9 +78,10 @@ INSERT INTO temp.run_note (section, name, value) VALUES (:section, :name, :value
 -- ---- DDM status reports (src/ddm.c) -------------------------------------
 
 -- name: json_leaves
--- Every scalar of a JSON document with its path ($.a."b-c"[0]).
+-- Every scalar of a JSON document with its path ($.a."b-c"[0]), and every
+-- empty object or array (so {"StatusItems": {}} is still seen).
 SELECT fullkey, type, atom FROM json_tree(:doc)
- WHERE type NOT IN ('object', 'array');
+ WHERE type NOT IN ('object', 'array') OR value IN ('{}', '[]');
 
 -- name: ddm_full
 -- A full report replaces the device's set: fields older than it go.

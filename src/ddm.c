@@ -1026,11 +1026,11 @@ static ddm_err dispatch(dctx *x, const leaves *l, size_t lo, size_t hi,
 	char p[300];
 	const char *type;
 
-	snprintf(p, sizeof p, "%sStatusItems.", pre);
+	snprintf(p, sizeof p, "%sStatusItems", pre);
 	if (has_prefix(l, lo, hi, p) || find(l, lo, hi, pre, "FullReport"))
 		return x->c->read++, raw_report(x, l, lo, hi, pre);
-	snprintf(p, sizeof p, "%sreport.", pre);
-	if (has_prefix(l, lo, hi, p))
+	snprintf(p, sizeof p, "%sreport", pre);
+	if (has_prefix(l, lo, hi, p) || find(l, lo, hi, pre, "received_at"))
 		return x->c->read++, envelope(x, l, lo, hi, pre);
 	if (find(l, lo, hi, pre, "topic"))
 		return x->c->read++, webhook(x, l, lo, hi, pre);

@@ -1,0 +1,226 @@
+"""JSON status sources (issue 3): raw DDM status reports, NDJSON envelopes,
+NanoMDM webhook events, Jamf Pro status items and update statuses, the
+enforcement declaration as a target, and bad input.  Fixtures come from
+tests/gen_fixtures.py; the real captures from ../shared/reference."""
+import os
+import resource
+import sys
+
+from lib import REFERENCE, ROOT, sql
+
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import gen_fixtures  # noqa: E402
+
+CAPTURES = os.path.join(REFERENCE, "ddm-status-reports")
+AS_OF = "2026-11-26T12:00:00Z"
+
+
+def _fx(t):
+    return gen_fixtures.write_all(t.path("fx"))
+
+
+def _obs(t, serial):
+    q = ("SELECT status, status_raw, os_version, coalesce(extra_version,''), "
+         "coalesce(build_version,''), coalesce(target_os_version,''), "
+         "coalesce(target_local_datetime,''), coalesce(failure_count,''), "
+         "coalesce(failure_reason,''), coalesce(errors,''), reported_at FROM observation "
+         "WHERE serial_number = '%s' ORDER BY reported_at" % serial)
+    return [r.split("|") for r in sql(t.db, q).splitlines()]
+
+
+def _rejected(t):
+    q = ("SELECT s.path, r.line, r.reason FROM rejected r JOIN source_file s "
+         "ON s.id = r.source_file ORDER BY s.id, r.line")
+    return [r.split("|", 2) for r in sql(t.db, q).splitlines()]
+
+
+def test_reference_captures_every_file(t):
+    # The KMFDDM capture named by enrollment id has no serial: teach the
+    # enrollment first (an envelope carrying it with a serial).
+    enr = "kmfddm-A047820F-FC6B-4104-BED0-466876D82BB8"
+    t.write("teach.ndjson", '{"received_at":"2022-06-28T10:00:00Z","enrollment_id":"%s",'
+            '"serial_number":"F2LXKMFDDM","report":{"StatusItems":{}}}\n' % enr)
+    r = t.run("ingest", t.path("teach.ndjson"), CAPTURES)
+    assert r.rc == 0, r
+    files = sorted(os.listdir(CAPTURES))
+    got = sql(t.db, "SELECT path, format, rows_read FROM source_file ORDER BY id").splitlines()
+    for fn in files:
+        assert any(fn in g and "|ddm-status-report|1" in g for g in got), (fn, got)
+    assert _obs(t, "ZRMXJQTTFX")[0][:4] == ["Unknown", "", "13.3.1", "(a)"]
+    z = _obs(t, "000000000000")[0]
+    assert z[:6] == ["Downloading", "downloading", "13.3.1", "(a)", "22E772610a", "13.4"], z
+    assert z[6] == "2023-06-01T09:30:00"
+    k = _obs(t, "F2LXKMFDDM")
+    assert k[-1][2] == "16.0" and k[-1][4] == "20A5303i", k
+    # its time comes from the file name (2022-06-28 10:32:25 UTC)
+    assert k[-1][10] == "1656412345", k
+    assert "Error.ConfigurationCannotBeApplied" in k[-1][9], k
+    basis = sql(t.db, "SELECT time_basis FROM source_file WHERE path LIKE '%20220628-103225%'")
+    assert basis.strip() == "file-name"
+    # the capture without any identity is rejected, not dropped
+    rej = _rejected(t)
+    assert [x for x in rej if "D0.error" in x[0] and "no identity" in x[2]], rej
+
+
+def test_reference_capture_without_identity_alone_is_rejected(t):
+    r = t.run("ingest", os.path.join(CAPTURES, "kmfddm-status.D0.error.json"))
+    assert r.rc == 0 and "1 rows rejected" in r.err, r
+    assert "no identity" in _rejected(t)[0][2]
+
+
+def test_raw_reports_merge_and_learn_identity(t):
+    fx = _fx(t)
+    t.ok("ingest", os.path.join(fx, "raw"))
+    o = _obs(t, "C02RAW00001")
+    assert len(o) == 2, o
+    # the incremental report (no serial: enrollment learned) keeps the
+    # version and pending version it does not carry, replaces failure-reason
+    assert o[1][:2] == ["Error", "failed"] and o[1][2] == "26.0.1", o
+    assert o[1][5:7] == ["26.1", "2026-11-22T09:00:00"], o
+    assert o[1][7:9] == ["2", "Not enough space"], o
+    assert "Error.ConfigurationCannotBeApplied" in o[1][9] and "Error.Internal" in o[1][9]
+    f = _obs(t, "C02FOLDER01")
+    assert f[0][2:5] == ["26.1", "(a)", "25B78a"], f
+    assert sql(t.db, "SELECT time_basis FROM source_file WHERE path LIKE '%status.last.json'").strip() == "mtime"
+
+
+def test_full_report_replaces_the_set(t):
+    t.write("a.ndjson",
+            '{"received_at":"2026-11-20T10:00:00Z","serial_number":"C02FULL0001","report":'
+            '{"StatusItems":{"softwareupdate":{"install-state":"downloading","pending-version":'
+            '{"os-version":"26.1","target-local-date-time":"2026-11-30T09:00:00"}}}}}\n'
+            '{"received_at":"2026-11-21T10:00:00Z","serial_number":"C02FULL0001","report":'
+            '{"StatusItems":{"device":{"operating-system":{"version":"26.1"}}},"FullReport":true}}\n')
+    t.ok("ingest", t.path("a.ndjson"))
+    o = _obs(t, "C02FULL0001")
+    assert o[0][5] == "26.1" and o[1][5] == "" and o[1][0] == "Unknown", o
+
+
+def test_envelope_ndjson(t):
+    fx = _fx(t)
+    t.ok("ingest", os.path.join(fx, "envelope.ndjson"))
+    o = _obs(t, "C02ENV00001")
+    assert [x[0] for x in o] == ["Downloading", "Cached", "Pending"], o
+    assert o[2][2:4] == ["26.1", "a"] and o[2][10] == "1795309200", o  # +09:00 read
+
+
+def test_nanomdm_webhook(t):
+    fx = _fx(t)
+    r = t.ok("ingest", os.path.join(fx, "webhook.ndjson"))
+    o = _obs(t, "C02HOOK0001")
+    assert [x[0] for x in o] == ["Downloading", "Installing"], o   # 2nd: UDID learned
+    got = sql(t.db, "SELECT format, rows_read, rows_stored, rows_skipped, rows_rejected "
+                    "FROM source_file").strip()
+    assert got == "nanomdm-webhook|4|2|2|0", got
+    assert r.err == ""
+
+
+def test_jamf_status_items_every_shape(t):
+    fx = _fx(t)
+    t.ok("ingest", os.path.join(fx, "jamf"), "--source-tz", "America/New_York")
+    for s, st in (("C02JAMF0001", "Downloading"), ("C02JAMF0002", "Installing"),
+                  ("C02JAMF0003", "Pending"), ("C02JAMF0004", "Pending"),
+                  ("C02JAMF0005", "Cached")):
+        o = _obs(t, s)
+        assert o and o[0][0] == st, (s, o)
+    # lastUpdateTime has no zone: read in --source-tz (08:00 EST = 13:00Z)
+    assert _obs(t, "C02JAMF0001")[0][10] == "1795266000"
+
+
+def test_jamf_update_statuses_through_inventory(t):
+    fx = _fx(t)
+    r = t.run("ingest", os.path.join(fx, "inventory.csv"), os.path.join(fx, "jamf", "sus.json"))
+    assert r.rc == 0, r
+    a, b = _obs(t, "C02SUS00101"), _obs(t, "C02SUS00102")
+    assert a[0][:2] == ["Downloading", "DOWNLOADING"] and a[0][5] == "26.1", a
+    assert b[0][0] == "Error" and b[0][8] == "SPACE", b   # numeric deviceId, reason kept
+    rej = _rejected(t)
+    assert len(rej) == 1 and "999" in rej[0][2] and "jamf_id" in rej[0][2], rej
+
+
+def test_declaration_target_applies_to_reporting_devices(t):
+    fx = _fx(t)
+    r = t.run("run", "--out", t.out, "--as-of", AS_OF, os.path.join(fx, "inventory.csv"),
+              os.path.join(fx, "declaration.json"), os.path.join(fx, "decl-reports.ndjson"))
+    assert r.rc == 0, r
+    dev = {d["serial_number"]: d for d in t.csv("devices")}
+    assert dev["C02DECL0001"]["classification"] == "past-deadline", dev["C02DECL0001"]
+    assert dev["C02DECL0001"]["target_os_version"] == "26.1"
+    assert dev["C02DECL0002"]["classification"] == "no-target", dev["C02DECL0002"]
+
+
+def test_targets_csv_declaration_id_column(t):
+    t.write("targets.csv", "platform,group,target_os_version,target_local_datetime,declaration_id\n"
+            "macOS,*,26.1,2026-11-24T17:00:00,decl.su.26-1\n")
+    fx = _fx(t)
+    r = t.run("run", "--out", t.out, "--as-of", AS_OF, t.path("targets.csv"),
+              os.path.join(fx, "decl-reports.ndjson"))
+    assert r.rc == 0, r
+    dev = {d["serial_number"]: d for d in t.csv("devices")}
+    assert dev["C02DECL0001"]["classification"] == "past-deadline"
+    assert dev["C02DECL0002"]["classification"] == "no-target"
+
+
+def test_device_deadline_outranks_target(t):
+    # The target says 2026-11-24 (past); the device reports its own pending
+    # deadline 2026-11-28T09:00 (in the future): not past deadline.
+    t.write("targets.csv", "platform,group,target_os_version,target_local_datetime\n"
+            "macOS,*,26.1,2026-11-24T17:00:00\n")
+    t.write("r.ndjson", '{"received_at":"2026-11-26T10:00:00Z","serial_number":"C02OWN00001",'
+            '"report":{"StatusItems":{"device":{"model":{"identifier":"Mac15,3"},'
+            '"operating-system":{"version":"26.0.1"}},"softwareupdate":{"install-state":'
+            '"downloading","pending-version":{"os-version":"26.1","target-local-date-time":'
+            '"2026-11-28T09:00:00"}}}}}\n')
+    r = t.run("run", "--out", t.out, "--as-of", AS_OF, "--default-tz", "UTC",
+              t.path("targets.csv"), t.path("r.ndjson"))
+    assert r.rc == 0, r
+    d = t.csv("devices")[0]
+    assert d["target_scope"] == "device" and d["deadline_local"] == "2026-11-28T09:00:00", d
+    assert d["classification"] != "past-deadline", d
+
+
+def test_errors_shown_on_device_rows(t):
+    fx = _fx(t)
+    r = t.run("run", "--out", t.out, "--as-of", AS_OF, os.path.join(fx, "raw"))
+    assert r.rc == 0, r
+    d = {x["serial_number"]: x for x in t.csv("devices")}["C02RAW00001"]
+    assert "Error.ConfigurationCannotBeApplied" in d["errors"], d
+    e = {x["serial_number"]: x for x in t.csv("errors")}
+    assert "errors" in next(iter(e.values()), {"errors": ""}) or not e
+
+
+def test_bad_inputs_rejected_with_reason(t):
+    fx = _fx(t)
+    r = t.run("ingest", os.path.join(fx, "bad"))
+    assert r.rc == 0, r
+    rej = {os.path.basename(p): (int(line), why) for p, line, why in _rejected(t)}
+    assert "truncated JSON" in rej["truncated.json"][1], rej
+    assert "no identity" in rej["no-identity.json"][1]
+    assert "not Base64" in rej["webhook-bad-b64.ndjson"][1]
+    assert "no Data" in rej["webhook-no-data.ndjson"][1]
+    assert rej["invalid-utf8.ndjson"][0] == 2 and "invalid UTF-8" in rej["invalid-utf8.ndjson"][1]
+    assert "nested deeper" in rej["deep.json"][1]
+    assert "not a known JSON input" in rej["unknown.json"][1]
+    # the good line beside the bad one is kept
+    assert _obs(t, "C02GOOD0001")
+
+
+def test_huge_line_skipped_in_bounded_memory(t):
+    p = t.path("huge.ndjson")
+    gen_fixtures.write_huge_line(p, 1 << 30)
+    r = t.run("ingest", p, timeout=300)
+    assert r.rc == 0, r
+    rej = _rejected(t)
+    assert len(rej) == 1 and rej[0][1] == "2" and "longer than the 16 MiB limit" in rej[0][2], rej
+    assert len(_obs(t, "C02HUGE0001")) == 2
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert peak_kib < 200 * 1024, peak_kib
+    os.unlink(p)
+
+
+def test_json_reingest_changes_nothing(t):
+    fx = _fx(t)
+    t.ok("ingest", os.path.join(fx, "envelope.ndjson"), os.path.join(fx, "webhook.ndjson"))
+    before = sql(t.db, "SELECT count(*) FROM observation").strip()
+    t.ok("ingest", os.path.join(fx, "envelope.ndjson"), os.path.join(fx, "webhook.ndjson"))
+    assert sql(t.db, "SELECT count(*) FROM observation").strip() == before
