@@ -303,7 +303,7 @@ int main(int argc, char **argv)
 		if (c != 1) {
 			rc = apply_option(c, optarg, &o, &st);
 			if (rc >= 0)
-				return rc;
+				goto out_free;
 			continue;
 		}
 		if (st.cmd) {
@@ -317,8 +317,11 @@ int main(int argc, char **argv)
 			for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 				if (strcmp(commands[i].name, optarg) == 0)
 					break;
-			if (i == sizeof commands / sizeof commands[0])
-				return usage_error("unknown command: %s", diag_q(optarg));
+			if (i == sizeof commands / sizeof commands[0]) {
+				rc = usage_error("unknown command: %s",
+						 diag_q(optarg));
+				goto out_free;
+			}
 			o.cmd = commands[i].cmd;
 		}
 	}
@@ -326,7 +329,7 @@ int main(int argc, char **argv)
 		o.inputs[o.ninputs++] = argv[optind];
 	rc = validate(&o, &st);
 	if (rc >= 0)
-		return rc;
+		goto out_free;
 	if (!st.as_of_set)
 		o.as_of = (int64_t)time(NULL);
 	out = expand_out(o.out, o.as_of);
@@ -337,4 +340,9 @@ int main(int argc, char **argv)
 	buf_free(&cmdline);
 	res_free_all();
 	return finish(diag_exit_code(err));
+
+out_free: /* --help, --version and usage errors: nothing was opened */
+	free(o.inputs);
+	buf_free(&cmdline);
+	return rc;
 }
