@@ -33,6 +33,16 @@ VALUES (:serial_number, :reported_at, :status, :status_raw, :os_version,
 -- name: device_seen
 INSERT OR IGNORE INTO device (serial_number) VALUES (:serial_number);
 
+-- name: observation_base
+SELECT coalesce(max(rowid), 0) FROM observation;
+
+-- name: devices_of_file
+-- Every serial a file's status rows added, registered once per file in
+-- serial order (rows are appended, so they are the rowids after :base):
+-- far cheaper than a lookup per row.
+INSERT OR IGNORE INTO device (serial_number)
+SELECT serial_number FROM observation WHERE rowid > :base ORDER BY 1;
+
 -- name: inventory
 INSERT INTO device (serial_number, in_inventory, device_name, user, grp,
                     platform, model, time_zone, last_check_in, os_version,

@@ -42,7 +42,8 @@ struct ingest {
 	ddm *ddm;                /* owned: JSON sources */
 	ingest_opts opts;
 	ingest_stats stats;
-	stmt_params obs, seen, inv, tgt, rej;
+	stmt_params obs, inv, tgt, rej;
+	store_stmt *obs_base, *devices_of_file; /* store-owned */
 	store_stmt *file_begin, *file_known, *file_finish; /* store-owned */
 };
 
@@ -51,6 +52,7 @@ typedef struct file_ctx {
 	ingest *in;
 	const char *path;
 	int64_t file_id;
+	int64_t obs_base;   /* largest observation rowid before this file */
 	const format *fmt;  /* NULL until the header is read */
 	int col[F__COUNT];
 	size_t ncols;
@@ -88,16 +90,17 @@ static void resolve(stmt_params *sp, store_stmt *st)
 ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 {
 	ingest *in = xcalloc(1, sizeof *in);
-	store_stmt *st[8];
-	static const char *const names[8] = {
-		"observation", "device_seen", "inventory",  "target",
-		"rejected",    "file_begin",  "file_known", "file_finish",
+	store_stmt *st[9];
+	static const char *const names[9] = {
+		"observation",      "observation_base", "inventory",
+		"target",           "rejected",         "file_begin",
+		"file_known",       "file_finish",      "devices_of_file",
 	};
 	ddm_err err;
 
 	in->store = s;
 	in->opts = *opts;
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < 9; i++) {
 		st[i] = store_stmt_get(s, names[i]);
 		if (!st[i]) {
 			free(in);
@@ -105,7 +108,8 @@ ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 		}
 	}
 	resolve(&in->obs, st[0]);
-	resolve(&in->seen, st[1]);
+	in->obs_base = st[1];
+	in->devices_of_file = st[8];
 	resolve(&in->inv, st[2]);
 	resolve(&in->tgt, st[3]);
 	resolve(&in->rej, st[4]);
@@ -338,8 +342,7 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 		return DDM_OK;
 	}
 	fc->stored++;
-	store_bind_text(in->seen.st, in->seen.p[F_SERIAL_NUMBER], sn, strlen(sn));
-	return store_stmt_run(in->seen.st, NULL, NULL);
+	return DDM_OK;
 }
 
 static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
@@ -602,6 +605,11 @@ static ddm_err finish_file(ingest *in, file_ctx *fc, const char *sha,
 			strlen(basis));
 	store_bind_int(st, store_stmt_param(st, ":rows_skipped"), fc->dc.skipped);
 	store_bind_int(st, store_stmt_param(st, ":file"), fc->file_id);
+	err = store_stmt_run(st, NULL, NULL);
+	if (err || fc->stored == 0)
+		return err;
+	st = in->devices_of_file;
+	store_bind_int(st, store_stmt_param(st, ":base"), fc->obs_base);
 	return store_stmt_run(st, NULL, NULL);
 }
 
@@ -743,6 +751,9 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	if (err)
 		goto out_rollback;
 	fc.file_id = id;
+	err = store_stmt_run(in->obs_base, NULL, &fc.obs_base);
+	if (err)
+		goto out_rollback;
 	sha256_init(&sha);
 	if (jsonin_sniff(f)) {
 		jsonin_callbacks jcb = {on_json_doc, on_json_bad, &fc};
