@@ -17,8 +17,8 @@
 --   ddm_wall_note(t, z)    'dst-gap' / 'dst-overlap' when that rule applied
 --   ddm_tz_valid(z)        1 for a known IANA zone
 
--- 1. Every device known as of :as_of, with the times of its latest report
---    and of its latest report that carried an OS version.  Inventory facts
+-- 1. Every device known as of :as_of, with (the rowids of) its latest
+--    report and its latest report that carried an OS version.  Inventory facts
 --    dated after :as_of are not used.
 DROP TABLE IF EXISTS temp.ev_base;
 CREATE TEMP TABLE ev_base AS
@@ -31,13 +31,13 @@ SELECT d.serial_number,
             THEN d.os_version END AS inv_os_version,
        CASE WHEN d.last_check_in <= :as_of THEN d.last_check_in END
            AS inv_version_at,
-       (SELECT o.reported_at FROM observation o
+       (SELECT o.rowid FROM observation o
          WHERE o.serial_number = d.serial_number AND o.reported_at <= :as_of
-         ORDER BY o.reported_at DESC LIMIT 1) AS last_report,
-       (SELECT o.reported_at FROM observation o
+         ORDER BY o.reported_at DESC LIMIT 1) AS last_rowid,
+       (SELECT o.rowid FROM observation o
          WHERE o.serial_number = d.serial_number AND o.reported_at <= :as_of
            AND o.os_version IS NOT NULL
-         ORDER BY o.reported_at DESC LIMIT 1) AS version_at
+         ORDER BY o.reported_at DESC LIMIT 1) AS version_rowid
   FROM device d;
 
 -- 2. Current facts per device: inventory first, then its latest report.
@@ -59,11 +59,11 @@ SELECT b.serial_number,
        o.target_os_version AS dev_target_os_version,
        o.target_build_version AS dev_target_build_version,
        o.target_local_datetime AS dev_target_local_datetime,
-       b.last_report,
+       o.reported_at AS last_report,
        b.last_check_in,
-       CASE WHEN b.last_report IS NULL THEN b.last_check_in
-            WHEN b.last_check_in IS NULL THEN b.last_report
-            ELSE max(b.last_report, b.last_check_in) END AS last_seen,
+       CASE WHEN o.reported_at IS NULL THEN b.last_check_in
+            WHEN b.last_check_in IS NULL THEN o.reported_at
+            ELSE max(o.reported_at, b.last_check_in) END AS last_seen,
        CASE WHEN v.os_version IS NOT NULL
              AND (b.inv_os_version IS NULL OR b.inv_version_at IS NULL
                   OR v.reported_at >= b.inv_version_at)
@@ -87,11 +87,9 @@ SELECT b.serial_number,
              AND NOT ddm_tz_valid(o.time_zone)
             THEN 'unknown time zone ' || o.time_zone END AS zone_note
   FROM ev_base b
-  LEFT JOIN observation o
-         ON o.serial_number = b.serial_number AND o.reported_at = b.last_report
-  LEFT JOIN observation v
-         ON v.serial_number = b.serial_number AND v.reported_at = b.version_at
- WHERE b.in_inventory OR b.last_report IS NOT NULL;
+  LEFT JOIN observation o ON o.rowid = b.last_rowid
+  LEFT JOIN observation v ON v.rowid = b.version_rowid
+ WHERE b.in_inventory OR b.last_rowid IS NOT NULL;
 
 -- 3. Candidate targets, by scope level: the device's own reported pending
 --    version and deadline (4) beats a serial-scoped target (3), a group
@@ -191,52 +189,57 @@ SELECT e.*,
            AS status_since
   FROM ev_dev e LEFT JOIN ev_pick p USING (serial_number);
 
--- 6. One classification per device: the first that applies, in this order.
+-- 6. One classification per device: the first that applies, in this order;
+--    for a past-deadline device, how it stands with the OS's own
+--    enforcement (the OS installs about an hour after the device is next
+--    running).  The first report after the deadline is looked up only for
+--    past-deadline devices.
 DROP TABLE IF EXISTS temp.ev;
-CREATE TEMP TABLE ev AS
-SELECT t.*,
-       CASE
-         WHEN t.status IN ('Incompatible', 'Excluded') THEN 'out-of-scope'
-         WHEN t.target_os_version IS NULL THEN 'no-target'
-         WHEN t.met THEN 'compliant'
-         WHEN t.deadline_utc IS NOT NULL AND :as_of >= t.deadline_utc
-           THEN 'past-deadline'
-         WHEN t.status = 'Error' THEN 'error'
-         WHEN t.status = 'Downloading'
-          AND t.status_since <= :as_of - :stuck_after
-           THEN 'stuck-downloading'
-         WHEN t.last_seen IS NULL OR t.last_seen < :as_of - :stale_after
-           THEN 'not-reporting'
-         WHEN t.deadline_earliest_utc IS NOT NULL
-          AND t.deadline_earliest_utc <= :as_of + :due_within
-           THEN 'due-soon'
-         ELSE 'in-progress'
-       END AS classification,
-       (SELECT min(o.reported_at) FROM observation o
-         WHERE o.serial_number = t.serial_number
-           AND o.reported_at >= t.deadline_utc
-           AND o.reported_at <= :as_of) AS first_report_after_deadline
-  FROM ev_time t;
-
--- 7. How a past-deadline device stands with the OS's own enforcement: the
---    OS installs about an hour after the device is next running.
 DROP TABLE IF EXISTS temp.ev_final;
 CREATE TEMP TABLE ev_final AS
-SELECT ev.*,
-       CASE WHEN classification <> 'past-deadline' THEN NULL
-            WHEN first_report_after_deadline IS NULL
+SELECT c.*,
+       CASE WHEN c.classification <> 'past-deadline' THEN NULL
+            WHEN c.first_report_after_deadline IS NULL
               THEN 'offline-at-deadline'
-            WHEN first_report_after_deadline > :as_of - 3600
+            WHEN c.first_report_after_deadline > :as_of - 3600
               THEN 'enforcement-hour'
             ELSE 'enforcement-failed' END AS enforcement,
-       trim(coalesce(CASE time_zone_source
+       trim(coalesce(CASE c.time_zone_source
                        WHEN 'default' THEN 'deadline uses the default zone; '
                        WHEN 'none' THEN 'no time zone: deadline read as UTC-12 (past) and UTC+14 (due); '
                      END, '') ||
-            coalesce(zone_note || '; ', '') ||
-            coalesce(CASE dst_note
+            coalesce(c.zone_note || '; ', '') ||
+            coalesce(CASE c.dst_note
                        WHEN 'dst-gap' THEN 'deadline falls in a DST gap: moved forward; '
                        WHEN 'dst-overlap' THEN 'deadline falls in a DST overlap: earlier instant; '
                      END, ''), '; ') AS notes
-  FROM ev;
+  FROM (SELECT k.*,
+               CASE WHEN k.classification = 'past-deadline' THEN
+                 (SELECT min(o.reported_at) FROM observation o
+                   WHERE o.serial_number = k.serial_number
+                     AND o.reported_at >= k.deadline_utc
+                     AND o.reported_at <= :as_of) END
+                 AS first_report_after_deadline
+          FROM (SELECT t.*,
+                       CASE
+                         WHEN t.status IN ('Incompatible', 'Excluded') THEN 'out-of-scope'
+                         WHEN t.target_os_version IS NULL THEN 'no-target'
+                         WHEN t.met THEN 'compliant'
+                         WHEN t.deadline_utc IS NOT NULL AND :as_of >= t.deadline_utc
+                           THEN 'past-deadline'
+                         WHEN t.status = 'Error' THEN 'error'
+                         WHEN t.status = 'Downloading'
+                          AND t.status_since <= :as_of - :stuck_after
+                           THEN 'stuck-downloading'
+                         WHEN t.last_seen IS NULL OR t.last_seen < :as_of - :stale_after
+                           THEN 'not-reporting'
+                         WHEN t.deadline_earliest_utc IS NOT NULL
+                          AND t.deadline_earliest_utc <= :as_of + :due_within
+                           THEN 'due-soon'
+                         ELSE 'in-progress'
+                       END AS classification
+                  FROM ev_time t
+                 -- OFFSET 0 keeps each layer computed once per row
+                 LIMIT -1 OFFSET 0) k
+         LIMIT -1 OFFSET 0) c;
 CREATE INDEX temp.ev_final_class ON ev_final(classification, serial_number);

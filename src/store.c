@@ -258,9 +258,17 @@ static int profile_cb(unsigned type, void *ctx, void *p, void *x)
 	const char *sql = sqlite3_sql(st);
 
 	(void)ctx;
-	if (type == SQLITE_TRACE_PROFILE && sql)
-		fprintf(stderr, "ddmreport: profile: %8.1f ms  %.70s\n",
-			(double)*(sqlite3_int64 *)x / 1e6, sql);
+	if (type != SQLITE_TRACE_PROFILE || !sql)
+		return 0;
+	/* Skip leading comments so the line names the statement. */
+	while (*sql == '-' || *sql == ' ' || *sql == '\n' || *sql == '\t') {
+		if (*sql == '-')
+			sql += strcspn(sql, "\n");
+		else
+			sql++;
+	}
+	fprintf(stderr, "ddmreport: profile: %8.1f ms  %.*s\n",
+		(double)*(sqlite3_int64 *)x / 1e6, (int)strcspn(sql, "\n"), sql);
 	return 0;
 }
 
@@ -575,8 +583,10 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 	err = exec_simple(s,
 			  "PRAGMA journal_mode=WAL;"
 			  "PRAGMA synchronous=FULL;"
+			  /* Temp tables (the evaluation of a whole fleet) go
+			     to a temp file, not RAM: memory stays flat. */
 			  "PRAGMA cache_size=-65536;"
-			  "PRAGMA temp_store=MEMORY;",
+			  "PRAGMA temp_store=FILE;",
 			  "cannot set up database");
 	if (err)
 		goto out_close;
