@@ -8,10 +8,15 @@ Writes, deterministically (fixed seed, no wall clock):
   samples/status/kandji-2026-11-2N.csv           Kandji reporting-script exports (CRLF)
   samples/status/mdm-export-2026-11-2N.csv       canonical status exports (LF)
   samples/status/mdm-export-2026-11-26-midday.csv  a late export at 12:10Z
+  samples/status/nanomdm-webhook-2026-11-2N.ndjson NanoMDM webhook log, one per UTC day
+  samples/status/ddm-reports/*.status.json       raw DDM status reports (KMFDDM captures)
   tests/expected/samples-classification.csv      the oracle
 
 The fleet is a list of hand-written device *stories* (each exercising one rule,
 with the classification it must get) plus randomly generated *filler* devices.
+Some Macs and iPhones of the second MDM are managed by NanoMDM + KMFDDM instead:
+their reports are written only as DDM status reports (webhook log or raw
+captures), never to the CSV exports.
 Every device has a true OS-version timeline; the exports and the inventory are
 views of it, so the files are coherent with one another.
 
@@ -27,11 +32,15 @@ Usage: gen_samples.py [--root DIR] [--check]
 """
 
 import argparse
+import base64
 import csv
 import filecmp
 import io
+import json
 import os
+import plistlib
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -204,6 +213,8 @@ class Device:
         self.device_target = kw.get("device_target")     # (version, build, wall) or None
         self.offset_zone = kw.get("offset_zone")         # write reported_at with this offset
         self.serial = ""
+        self.ddm = ""                                    # "webhook", "raw" or "" (CSV)
+        self.enrollment = ""                             # DDM enrollment id (UDID)
 
     def version_at(self, t):
         if self.updated_at is not None and t >= self.updated_at:
@@ -758,6 +769,213 @@ def kandji_row(dev, r, rng):
             KANDJI_AUDIT.get(status, ""), log]
 
 
+# --------------------------------------------------------------------------
+# DDM sources: part of the second MDM's Macs and iPhones are on NanoMDM + KMFDDM.
+
+# Stories that move to the DDM sources (their text stays true there).
+DDM_STORIES = {"iphone-device-target-past": "webhook", "iphone-failed-but-compliant": "webhook",
+               "mac-device-target-error": "raw", "iphone-error": "raw"}
+DDM_FILLERS = {"webhook": 11, "raw": 11}
+DDM_STATE = DIALECTS["ddm"]            # canonical status -> softwareupdate.install-state
+ENFORCEMENT_DECL = {"macOS": "com.example.ddm.softwareupdate.macos-26-1",
+                    "iOS": "com.example.ddm.softwareupdate.ios-26-1"}
+WEBHOOK_LAST = datetime(2026, 11, 26, 12, 10, 0, tzinfo=UTC)   # log copied at 12:10Z
+
+
+def pick_ddm_devices(devices, jrng):
+    """Marks dev.ddm = 'webhook' or 'raw' and gives each an enrollment id.
+    Uses its own random stream, so nothing else in the fleet changes."""
+    for d in devices:
+        d.ddm = DDM_STORIES.get(d.key, "")
+    cands = [d for d in devices if not d.key and d.source == "mdm"
+             and d.platform in ("macOS", "iOS") and len(d.reports) >= 2
+             and not (d.status_zone and not d.zone)]
+    chosen = jrng.sample(cands, sum(DDM_FILLERS.values()))
+    for i, d in enumerate(chosen):
+        d.ddm = "webhook" if i < DDM_FILLERS["webhook"] else "raw"
+    for d in devices:
+        if not d.ddm:
+            continue
+        if d.platform == "iOS":   # iPhone UDIDs: 8-16 hex; Macs: a UUID
+            d.enrollment = "0000%d-%016X" % (jrng.choice([8110, 8120, 8130, 8140]),
+                                               jrng.getrandbits(64))
+        else:
+            d.enrollment = "%08X-%04X-%04X-%04X-%012X" % (
+                jrng.getrandbits(32), jrng.getrandbits(16), 0x4000 | jrng.getrandbits(12),
+                0x8000 | jrng.getrandbits(14), jrng.getrandbits(48))
+
+
+def ddm_timeline(dev, jrng):
+    """[(at, Report, full)]: the device's reports, the first one and every
+    one that changes the OS version full, the rest incremental; plus a daily
+    full report between two reports that repeats the earlier state (so it
+    moves no status run, last-seen time or first report after a deadline)."""
+    reps = sorted(dev.reports, key=lambda r: r.at)
+    out = []
+    for i, r in enumerate(reps):
+        prev = reps[i - 1] if i else None
+        full = prev is None or dev.version_at(prev.at) != dev.version_at(r.at)
+        out.append((r.at, r, full))
+        if dev.expect and dev.expect[1] == "enforcement-hour":
+            continue
+        nxt = reps[i + 1] if i + 1 < len(reps) else None
+        if nxt is None or nxt.at > AS_OF:
+            continue
+        gap = int((nxt.at - r.at).total_seconds())
+        if gap < 10 * 3600:
+            continue
+        t = r.at + timedelta(seconds=jrng.randint(3 * 3600, gap - 4 * 3600))
+        if dev.version_at(t) != dev.version_at(r.at) or t == dev.last_check_in:
+            continue
+        out.append((t, Report(t, r.status, r.version, failure_reason=r.failure_reason,
+                              failure_count=r.failure_count), True))
+    return sorted(out, key=lambda x: x[0])
+
+
+def ddm_report(dev, r, full):
+    """A DDM status report as the device sends it."""
+    plat = "macOS" if dev.platform == "macOS" else "iOS"
+    v = r.version or dev.version_at(r.at)
+    ver, extra = split_version(v)
+    state = DDM_STATE[map_status(r.status)]
+    su = {"install-state": state}
+    count = int(r.failure_count or 0)
+    if full or state == "failed":
+        fr = {"count": count}
+        if count and r.failure_reason:
+            fr["reason"] = r.failure_reason
+        if count:
+            fr["timestamp"] = fmt_z(r.at - timedelta(minutes=7))
+        su["failure-reason"] = fr
+    if full:
+        if dev.device_target:
+            tv, tb, tw = dev.device_target
+            su["pending-version"] = {"os-version": tv, "build-version": tb,
+                                     "target-local-date-time": tw}
+            su["install-reason"] = {"reason": ["declaration"],
+                                    "declaration-id": ENFORCEMENT_DECL[plat]}
+        elif parse_version(v) and vcmp(parse_version(v), parse_version("26.1")) < 0:
+            # an update is pending, but no declaration sets its deadline
+            su["pending-version"] = {"os-version": "26.1", "build-version": BUILDS[(plat, "26.1")]}
+            su["install-reason"] = {"reason": ["mdm"]}
+        su["beta-enrollment"] = ""
+    items = {}
+    if full:
+        osv = {"family": plat, "marketing-name": "%s %s" % (plat, ver), "version": ver,
+               "build-version": BUILDS.get((plat, split_version(v)[0] if extra else v), "")}
+        if extra:
+            osv["supplemental"] = {"extra-version": extra, "build-version": BUILDS[(plat, v)]}
+        items["device"] = {
+            "identifier": {"serial-number": dev.serial, "udid": dev.enrollment},
+            "model": {"family": "Mac" if plat == "macOS" else "iPhone",
+                      "identifier": dev.model, "marketing-name": MODEL_NAMES[dev.model]},
+            "operating-system": osv}
+        items["management"] = {"declarations": {
+            "activations": [{"active": True, "identifier": "com.example.ddm.activation.default",
+                             "valid": "valid", "server-token": "5"}],
+            "assets": [],
+            "configurations": [
+                {"active": True, "identifier": "com.example.ddm.status-subscriptions",
+                 "valid": "valid", "server-token": "3"},
+                {"active": True, "identifier": ENFORCEMENT_DECL[plat], "valid": "valid",
+                 "server-token": "7"}],
+            "management": []}}
+        items["mdm"] = {"enrollment-type": "supervised" if plat == "iOS" else "device"}
+    items["softwareupdate"] = su
+    doc = {"StatusItems": items, "Errors": []}
+    if full or sum(map(ord, dev.serial + fmt_z(r.at))) % 3:
+        doc["FullReport"] = full     # some incremental reports omit it, as real ones do
+    return doc
+
+
+def apple_json(doc):
+    """Pretty-printed as Apple's JSON serialiser writes it."""
+    return (json.dumps(doc, indent=2, separators=(",", " : "), ensure_ascii=False) + "\n").encode()
+
+
+def dm_plist(endpoint, udid, data=None):
+    d = {"Endpoint": endpoint, "MessageType": "DeclarativeManagement", "UDID": udid}
+    if data is not None:
+        d["Data"] = data
+    return plistlib.dumps(d, fmt=plistlib.FMT_XML, sort_keys=True)
+
+
+def nano_time(t, jrng):
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + ".%09dZ" % jrng.randint(0, 999999999)
+
+
+def webhook_events(dev, jrng):
+    """(time, event) of one device: a status check-in per report; before a
+    full report the device also fetched its tokens and declaration items."""
+    evs = []
+    for at, r, full in ddm_timeline(dev, jrng):
+        body = json.dumps(ddm_report(dev, r, full), separators=(",", ":")).encode()
+        if full:
+            for back, ep in ((14, "tokens"), (9, "declaration-items")):
+                evs.append((at - timedelta(seconds=back), "mdm.DeclarativeManagement",
+                            {"udid": dev.enrollment, "url_params": None,
+                             "raw_payload": dm_plist(ep, dev.enrollment)}))
+        evs.append((at, "mdm.DeclarativeManagement",
+                    {"udid": dev.enrollment, "url_params": None,
+                     "raw_payload": dm_plist("status", dev.enrollment, body)}))
+        if jrng.random() < 0.2:   # a push wakes the device: it also checks in for commands
+            evs.append((at + timedelta(seconds=jrng.randint(20, 90)), "mdm.Connect",
+                        {"udid": dev.enrollment, "status": "Idle", "url_params": None,
+                         "raw_payload": plistlib.dumps({"Status": "Idle", "UDID": dev.enrollment},
+                                                       fmt=plistlib.FMT_XML)}))
+    return evs
+
+
+def write_webhook_logs(status_dir, devs, jrng):
+    """One NanoMDM webhook log per UTC day (the last copied at 12:10Z);
+    returns the number of events the tool must skip."""
+    evs = []
+    for d in devs:
+        evs += webhook_events(d, jrng)
+    # a device re-enrols on the 24th: Authenticate and TokenUpdate
+    d = devs[0]
+    t = datetime(2026, 11, 24, 7, 41, 5, tzinfo=UTC)
+    evs.append((t, "mdm.Authenticate", {"udid": d.enrollment, "url_params": None,
+                "raw_payload": plistlib.dumps({"MessageType": "Authenticate", "UDID": d.enrollment,
+                                               "Topic": "com.apple.mgmt.External.3f2b"},
+                                              fmt=plistlib.FMT_XML)}))
+    evs.append((t + timedelta(seconds=4), "mdm.TokenUpdate", {"udid": d.enrollment, "url_params": None,
+                "raw_payload": plistlib.dumps({"MessageType": "TokenUpdate", "UDID": d.enrollment,
+                                               "Topic": "com.apple.mgmt.External.3f2b"},
+                                              fmt=plistlib.FMT_XML)}))
+    evs.sort(key=lambda e: (e[0], e[2]["udid"], e[1]))
+    by_day = defaultdict(list)
+    skipped = 0
+    for t, topic, ce in evs:
+        if t > WEBHOOK_LAST:
+            continue
+        ce = dict(ce, raw_payload=base64.b64encode(ce["raw_payload"]).decode())
+        ev = {"topic": topic, "event_id": "%016x" % jrng.getrandbits(64),
+              "created_at": nano_time(t, jrng)}
+        ev["acknowledge_event" if topic == "mdm.Connect" else "checkin_event"] = ce
+        by_day[t.date()].append(json.dumps(ev, separators=(",", ":")) + "\n")
+        if topic != "mdm.DeclarativeManagement" or b"<string>status</string>" not in \
+                base64.b64decode(ce["raw_payload"]):
+            skipped += 1
+    for day, lines in sorted(by_day.items()):
+        with open(os.path.join(status_dir, "nanomdm-webhook-%s.ndjson" % day.isoformat()), "w",
+                  encoding="utf-8", newline="") as f:
+            f.write("".join(lines))
+    return skipped
+
+
+def write_raw_reports(status_dir, devs, jrng):
+    """KMFDDM's captures: <enrollment-id>.<YYYYMMDD-HHMMSS>.<usec>.status.json."""
+    folder = os.path.join(status_dir, "ddm-reports")
+    os.makedirs(folder, exist_ok=True)
+    for d in devs:
+        for at, r, full in ddm_timeline(d, jrng):
+            name = "%s.%s.%06d.status.json" % (d.enrollment, at.strftime("%Y%m%d-%H%M%S"),
+                                               jrng.randint(0, 999999))
+            with open(os.path.join(folder, name), "wb") as f:
+                f.write(apple_json(ddm_report(d, r, full)))
+
+
 def generate(root):
     rng = random.Random(SEED)
     samples = os.path.join(root, "samples")
@@ -775,6 +993,8 @@ def generate(root):
         d.serial = make_serial(rng, d.model, used)
         finish_inventory(d, rng)
     by_key = {d.key: d for d in devices if d.key}
+    jrng = random.Random(SEED + 1)     # the DDM sources' own stream
+    pick_ddm_devices(devices, jrng)
 
     # inventory
     inv_rows = []
@@ -797,6 +1017,8 @@ def generate(root):
     kandji_nights = defaultdict(list)
     mdm_nights = defaultdict(list)
     for d in devices:
+        if d.ddm:
+            continue   # NanoMDM + KMFDDM: only in the DDM sources below
         latest = {}
         for r in d.reports:
             day = r.at.day if r.at < datetime(2026, 11, 26, tzinfo=UTC) else "midday"
@@ -843,13 +1065,21 @@ def generate(root):
     rows = [e[2] for e in sorted(mdm_nights["midday"], key=lambda x: (x[0], x[1]))]
     write_csv(os.path.join(status_dir, "mdm-export-2026-11-26-midday.csv"), MDM_HEADER, rows)
 
+    # DDM sources
+    for fn in os.listdir(status_dir):
+        if fn.startswith("nanomdm-webhook-"):
+            os.remove(os.path.join(status_dir, fn))
+    shutil.rmtree(os.path.join(status_dir, "ddm-reports"), ignore_errors=True)
+    skipped = write_webhook_logs(status_dir, [d for d in devices if d.ddm == "webhook"], jrng)
+    write_raw_reports(status_dir, [d for d in devices if d.ddm == "raw"], jrng)
+
     # oracle over the files as written
     result = classify(samples, AS_OF)
     out = [[s, c, e] for s, (c, e) in sorted(result.items())]
     write_csv(os.path.join(expected_dir, "samples-classification.csv"),
               ["serial_number", "classification", "enforcement"], out)
 
-    write_readme(samples, devices, result, bad_lines)
+    write_readme(samples, devices, result, bad_lines, skipped)
     return devices, result, bad_lines
 
 
@@ -920,6 +1150,75 @@ def read_dicts(path):
             yield lineno, dict(zip(header, row))
 
 
+# Items replaced whole when a report carries them; any other leaf is its own item.
+DICT_ITEMS = ("softwareupdate.pending-version", "softwareupdate.failure-reason",
+              "softwareupdate.install-reason")
+RAW_NAME = re.compile(r"^(.+)\.(\d{8}-\d{6})\.(\d{6})\.status\.json$")
+
+
+def flatten(obj, prefix=""):
+    out = {}
+    for k, v in obj.items():
+        path = prefix + k
+        if isinstance(v, dict) and v:
+            out.update(flatten(v, path + "."))
+        else:
+            out[path] = v
+    return out
+
+
+def item_of(path):
+    return next((i for i in DICT_ITEMS if path.startswith(i + ".")), path)
+
+
+def read_ddm(status_dir):
+    """(serial, observation tuple) for every DDM status report in the NanoMDM
+    webhook logs and the raw captures, merged per enrollment in time order."""
+    reports = []   # (enrollment id, time, report)
+    for fn in sorted(os.listdir(status_dir)):
+        if not fn.endswith(".ndjson"):
+            continue
+        with open(os.path.join(status_dir, fn), encoding="utf-8") as f:
+            for line in f:
+                ev = json.loads(line)
+                ce = ev.get("checkin_event")
+                if ev["topic"] != "mdm.DeclarativeManagement" or not ce:
+                    continue
+                msg = plistlib.loads(base64.b64decode(ce["raw_payload"]))
+                if msg.get("Endpoint") != "status":
+                    continue
+                reports.append((ce["udid"], parse_ts(ev["created_at"]), json.loads(msg["Data"])))
+    raw_dir = os.path.join(status_dir, "ddm-reports")
+    for fn in sorted(os.listdir(raw_dir)) if os.path.isdir(raw_dir) else ():
+        m = RAW_NAME.match(fn)
+        at = datetime.strptime(m.group(2), "%Y%m%d-%H%M%S").replace(tzinfo=UTC)
+        with open(os.path.join(raw_dir, fn), encoding="utf-8") as f:
+            reports.append((m.group(1), at, json.load(f)))
+
+    serial_of = {}
+    for enr, _, rep in reports:   # identity: a serial any report of the enrollment carried
+        s = flatten(rep["StatusItems"]).get("device.identifier.serial-number")
+        if s:
+            serial_of[enr] = s
+    state = defaultdict(dict)      # enrollment -> {leaf path: value}
+    for enr, at, rep in sorted(reports, key=lambda x: (x[0], x[1])):
+        cur = state[enr]
+        if rep.get("FullReport") is True:
+            cur.clear()
+        leaves = flatten(rep["StatusItems"])
+        for item in {item_of(p) for p in leaves}:
+            for p in [p for p in cur if item_of(p) == item]:
+                del cur[p]
+        cur.update(leaves)
+        g = lambda k: str(cur.get(k, "") or "")
+        ver = (g("device.operating-system.version") + " " +
+               g("device.operating-system.supplemental.extra-version")).strip()
+        yield serial_of[enr], (at, g("softwareupdate.install-state"), ver,
+                               g("softwareupdate.pending-version.os-version"),
+                               g("softwareupdate.pending-version.target-local-date-time"),
+                               "", "", g("device.model.identifier"))
+
+
 def classify(samples, as_of):
     inv = {}
     for _, r in read_dicts(os.path.join(samples, "inventory.csv")):
@@ -928,7 +1227,11 @@ def classify(samples, as_of):
 
     obs = defaultdict(set)  # serial -> set of observation tuples (dedups repeats)
     status_dir = os.path.join(samples, "status")
+    for serial, tup in read_ddm(status_dir):
+        obs[serial].add(tup)
     for fn in sorted(os.listdir(status_dir)):
+        if not fn.endswith(".csv"):
+            continue
         for _, r in read_dicts(os.path.join(status_dir, fn)):
             serial = r.get("serial_number", "").strip()
             at = parse_ts(r.get("reported_at", ""))
@@ -1047,10 +1350,17 @@ ORDER = ["out-of-scope", "no-target", "compliant", "past-deadline", "error",
          "stuck-downloading", "not-reporting", "due-soon", "in-progress"]
 
 
-def write_readme(samples, devices, result, bad_lines):
+def write_readme(samples, devices, result, bad_lines, skipped):
     counts = Counter(c for c, _ in result.values())
     enf = Counter(e for _, e in result.values() if e)
     plat = Counter(d.platform for d in devices)
+    ddm = {k: [d for d in devices if d.ddm == k] for k in ("webhook", "raw")}
+    ddm_files = len(os.listdir(os.path.join(samples, "status", "ddm-reports")))
+
+    def plat_counts(devs):
+        c = Counter(d.platform for d in devs)
+        return "%d macOS, %d iOS" % (c["macOS"], c["iOS"])
+
     lines = [
         "# Sample fleet",
         "",
@@ -1082,6 +1392,31 @@ def write_readme(samples, devices, result, bad_lines):
         "  status words, some `+09:00` timestamps, a few device-reported deadlines.",
         "- `status/mdm-export-2026-11-26-midday.csv` - a late export at 12:10Z; one row",
         "  (reported 12:04:31Z) is after the as-of time and must be ignored.",
+        "- `status/nanomdm-webhook-2026-11-2{2,3,4,5,6}.ndjson` - the NanoMDM webhook log",
+        "  (one event per line, one file per UTC day, the last copied at 12:10Z) of %d"
+        % len(ddm["webhook"]),
+        "  Macs and iPhones (%s) that moved from the second MDM to NanoMDM + KMFDDM:"
+        % plat_counts(ddm["webhook"]),
+        "  each `mdm.DeclarativeManagement` check-in to the `status` endpoint carries the",
+        "  device's DDM status report (Base64 JSON in the Base64 plist). The first report",
+        "  and a daily full report carry the serial; incremental ones only the UDID, so",
+        "  the serial is learned from an earlier report. %d events are not status reports"
+        % skipped,
+        "  (`tokens` and `declaration-items` check-ins, `mdm.Connect`, `mdm.Authenticate`,",
+        "  `mdm.TokenUpdate`): skipped and counted, not rejected.",
+        "- `status/ddm-reports/` - %d raw DDM status reports as KMFDDM captures them"
+        % ddm_files,
+        "  (`<enrollment-id>.<YYYYMMDD-HHMMSS>.<usec>.status.json`, time from the name, UTC)",
+        "  from %d more of those devices (%s): a full report on the first day and about"
+        % (len(ddm["raw"]), plat_counts(ddm["raw"])),
+        "  once a day, incremental reports (only `softwareupdate` items, no serial)",
+        "  between. `install-state` is mapped none/waiting -> Pending, downloading ->",
+        "  Downloading, prepared -> Cached, installing -> Installing, failed -> Error; the",
+        "  OS version is `device.operating-system.version` + `supplemental.extra-version`;",
+        "  a `pending-version` with a `target-local-date-time` is the device's own deadline",
+        "  (one without is ignored). Several captures are byte-identical to an earlier one",
+        "  of the same device (the same state reported again on another day).",
+        "  Each of these devices is in exactly one source: never in the CSV exports.",
         "",
         "## Traps",
         "",
@@ -1108,7 +1443,15 @@ def write_readme(samples, devices, result, bad_lines):
     for d in devices:
         if d.key:
             c, e = result[d.serial]
-            lines.append("- `%s` %s -> %s%s" % (d.serial, d.story, c, " (%s)" % e if e else ""))
+            src = {"webhook": " [NanoMDM webhook]", "raw": " [raw DDM reports]"}.get(d.ddm, "")
+            lines.append("- `%s` %s%s -> %s%s" % (d.serial, d.story, src, c,
+                                                 " (%s)" % e if e else ""))
+    lines += ["", "## Devices in the DDM sources", "",
+              "serial, source, enrollment id, expected classification:", ""]
+    for d in sorted((d for d in devices if d.ddm), key=lambda d: (d.ddm, d.serial)):
+        c, e = result[d.serial]
+        lines.append("- `%s` %s `%s` -> %s%s" % (d.serial, d.ddm, d.enrollment, c,
+                                               " (%s)" % e if e else ""))
     with open(os.path.join(samples, "README.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
 

@@ -140,3 +140,46 @@ def test_samples_overlapping_exports_not_doubled(t):
     assert int(dup) >= 12, dup
     n = sql(t.db, "SELECT count(*) - count(DISTINCT serial_number || reported_at) FROM observation").strip()
     assert n == "0"
+
+
+def _ddm_devices():
+    """(serial, source, classification, enforcement) from samples/README.md."""
+    import re
+    out = []
+    with open(os.path.join(SAMPLES, "README.md"), encoding="utf-8") as f:
+        for line in f:
+            m = re.match(r"- `(\w+)` (webhook|raw) `[\w-]+` -> ([\w-]+)(?: \(([\w-]+)\))?$", line.strip())
+            if m:
+                out.append((m.group(1), m.group(2), m.group(3), m.group(4) or ""))
+    return out
+
+
+def test_samples_ddm_sourced_devices_in_reports(t):
+    assert _run(t).rc == 0
+    ddm = _ddm_devices()
+    assert len({s for s, src, _, _ in ddm if src == "webhook"}) >= 10, ddm
+    assert len({s for s, src, _, _ in ddm if src == "raw"}) >= 10, ddm
+    got = {row["serial_number"]: row for row in t.csv("devices")}
+    wrong = [(s, c, e, got.get(s, {}).get("classification"), got.get(s, {}).get("enforcement"))
+             for s, _, c, e in ddm
+             if (got.get(s, {}).get("classification"), got.get(s, {}).get("enforcement")) != (c, e)]
+    assert not wrong, wrong
+    # none of them is in the CSV exports: their observations come from the JSON sources
+    status = os.path.join(SAMPLES, "status")
+    csv_text = "".join(open(os.path.join(status, n), encoding="utf-8").read()
+                       for n in os.listdir(status) if n.endswith(".csv"))
+    assert not [s for s, _, _, _ in ddm if s in csv_text]
+    # the About sheet lists the webhook logs and the raw captures
+    headers, rows = sheet_rows(t.workbook()["About"])
+    inputs = [r[1] for r in rows if r[0] == "input"]
+    hooks = sorted(os.path.basename(p) for p in inputs if "nanomdm-webhook-" in p)
+    assert hooks == sorted(n for n in os.listdir(status) if n.startswith("nanomdm-webhook-")), hooks
+    assert any("/ddm-reports/" in p for p in inputs)
+    # the events that are not status reports are skipped and counted, not rejected
+    from lib import sql
+    got = sql(t.db, "SELECT sum(rows_skipped), sum(rows_rejected) FROM source_file "
+                    "WHERE format = 'nanomdm-webhook'").strip()
+    with open(os.path.join(SAMPLES, "README.md"), encoding="utf-8") as f:
+        import re
+        skipped = re.search(r"(\d+) events are not status reports", f.read()).group(1)
+    assert got == skipped + "|0", (got, skipped)
