@@ -91,6 +91,7 @@ test: ddmreport $(UNIT) $(FUZZ_REPLAY)
 
 # The nightly job over the sample fleet, as of the samples' last night.
 demo: deps ddmreport
+	@mkdir -p reports
 	./ddmreport run --db reports/demo.db --out reports --as-of 2026-11-26T12:00:00Z samples/
 	@echo "reports written to reports/ (ddmreport.xlsx and one CSV per report)"
 

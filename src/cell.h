@@ -18,7 +18,7 @@
 
 typedef enum csv_profile {
 	CSV_PROFILE_EXCEL, /* neutralise formula triggers (files for people) */
-	CSV_PROFILE_RAW    /* exact data, RFC 4180 quoting only (pipes) */
+	CSV_PROFILE_RAW	   /* exact data, RFC 4180 quoting only (pipes) */
 } csv_profile;
 
 /*

@@ -27,15 +27,15 @@
 
 typedef struct reader {
 	const csvin_callbacks *cb;
-	buf data;                      /* field bytes, each NUL-terminated */
-	size_t off[CSVIN_MAX_FIELDS];  /* field start offsets in data */
+	buf data;		      /* field bytes, each NUL-terminated */
+	size_t off[CSVIN_MAX_FIELDS]; /* field start offsets in data */
 	size_t len[CSVIN_MAX_FIELDS];
 	const char *ptr[CSVIN_MAX_FIELDS];
 	size_t n;
-	long line;        /* line being fed (1-based) */
-	long rec_line;    /* first line of the record being built */
-	bool too_many;    /* record exceeded CSVIN_MAX_FIELDS */
-	ddm_err stop;     /* non-OK once a callback asked to stop */
+	long line;     /* line being fed (1-based) */
+	long rec_line; /* first line of the record being built */
+	bool too_many; /* record exceeded CSVIN_MAX_FIELDS */
+	ddm_err stop;  /* non-OK once a callback asked to stop */
 } reader;
 
 static void on_field(void *s, size_t len, void *ctx)
@@ -138,7 +138,8 @@ ddm_err csvin_read(FILE *f, const char *path, const csvin_callbacks *cb,
 		fprintf(stderr, "ddmreport: error: out of memory\n");
 		exit(70);
 	}
-	while (r.stop == DDM_OK && (got = fread(block, 1, sizeof block, f)) > 0) {
+	while (r.stop == DDM_OK &&
+	       (got = fread(block, 1, sizeof block, f)) > 0) {
 		const char *s = block, *end = block + got;
 
 		if (sha)
@@ -179,7 +180,8 @@ ddm_err csvin_read(FILE *f, const char *path, const csvin_callbacks *cb,
 				bad_record(&p, &r, r.rec_line,
 					   "field longer than 1 MiB");
 				skipping = !eol;
-			} else if (r.data.len + p.entry_pos > CSVIN_RECORD_CAP) {
+			} else if (r.data.len + p.entry_pos >
+				   CSVIN_RECORD_CAP) {
 				bad_record(&p, &r, r.rec_line,
 					   "record longer than 4 MiB");
 				skipping = !eol;

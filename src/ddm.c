@@ -44,14 +44,14 @@ typedef struct map_entry {
 } map_entry;
 
 struct ddm {
-	store *store;        /* borrowed */
-	const formats *fs;   /* borrowed */
-	const char *tz;      /* borrowed; NULL = UTC */
+	store *store;	   /* borrowed */
+	const formats *fs; /* borrowed */
+	const char *tz;	   /* borrowed; NULL = UTC */
 	map_entry map[MAX_MAP];
 	size_t nmap;
 	store_stmt *full, *put, *obs, *enr_put, *enr_get, *jamf, *seen,
 		*raw_obs, *target; /* store-owned */
-	buf tmp;             /* scratch for store_stmt_text */
+	buf tmp;		   /* scratch for store_stmt_text */
 };
 
 /* One scalar of a document: normalised path ("a.b[0].c"), type, value. */
@@ -109,7 +109,8 @@ static ddm_err load_map(ddm *d)
 		if (nw < 2 || nw > 3 || d->nmap == MAX_MAP) {
 			char where[300];
 
-			snprintf(where, sizeof where, "%s:%d", r->origin, lineno);
+			snprintf(where, sizeof where, "%s:%d", r->origin,
+				 lineno);
 			err = diag_error(DDM_ERR_DATA, where,
 					 nw > 3 || d->nmap < MAX_MAP
 						 ? "expected: KEY FIELD [ITEM]"
@@ -230,8 +231,8 @@ static ddm_err flatten(dctx *x, const char *doc, size_t len, leaves *l,
 				sizeof why);
 	if (err == DDM_ERR_DATA) {
 		leaves_free(l);
-		snprintf(reason, sizeof reason, "%s is not valid JSON: %s", what,
-			 why);
+		snprintf(reason, sizeof reason, "%s is not valid JSON: %s",
+			 what, why);
 		x->c->rejected++;
 		return x->reject(x->rctx, x->line, reason, doc, len);
 	}
@@ -242,8 +243,8 @@ static ddm_err flatten(dctx *x, const char *doc, size_t len, leaves *l,
 }
 
 /* The value at path pre+name within [lo, hi), or NULL. */
-static const leaf *find(const leaves *l, size_t lo, size_t hi,
-			const char *pre, const char *name)
+static const leaf *find(const leaves *l, size_t lo, size_t hi, const char *pre,
+			const char *name)
 {
 	size_t pl = strlen(pre);
 
@@ -337,15 +338,15 @@ static void strip_index(const char *p, char *out, size_t cap)
 /* What the caller knows besides the report body. */
 typedef struct report_meta {
 	const char *ids[MAX_IDS]; /* enrollment ids / UDIDs, may be NULL */
-	const char *serial;       /* from an envelope, may be NULL */
+	const char *serial;	  /* from an envelope, may be NULL */
 	int64_t t;
-	bool full_default;        /* Jamf: the server's whole set */
+	bool full_default; /* Jamf: the server's whole set */
 } report_meta;
 
 /* Collects "identifier: code (details)" notes of declaration reasons and
  * active configuration ids; bounded by MAX_NOTES / MAX_CONFIGS. */
-static void declarations(const leaves *l, size_t lo, size_t hi,
-			 const char *pre, buf *notes, buf *active)
+static void declarations(const leaves *l, size_t lo, size_t hi, const char *pre,
+			 buf *notes, buf *active)
 {
 	size_t pl = strlen(pre), nn = 0, na = 0;
 
@@ -358,12 +359,12 @@ static void declarations(const leaves *l, size_t lo, size_t hi,
 			continue;
 		p += pl;
 		r = strstr(p, ".reasons[");
-		if (r && nn < MAX_NOTES && strcmp(r + strlen(r) - 5, ".code") == 0 &&
-		    l->v[i].val) {
+		if (r && nn < MAX_NOTES &&
+		    strcmp(r + strlen(r) - 5, ".code") == 0 && l->v[i].val) {
 			const char *id, *det;
 			char rpre[600];
 
-			el = (size_t)(r - (l->v[i].path)) ;
+			el = (size_t)(r - (l->v[i].path));
 			if (el >= sizeof elem)
 				continue;
 			memcpy(elem, l->v[i].path, el);
@@ -533,13 +534,15 @@ static ddm_err report(dctx *x, const leaves *l, size_t lo, size_t hi,
 
 			if (!id || !*id)
 				continue;
-			store_bind_text(st, store_stmt_param(st, ":enrollment_id"),
+			store_bind_text(st,
+					store_stmt_param(st, ":enrollment_id"),
 					id, strlen(id));
 			err = store_stmt_text(st, &d->tmp, &found);
 			if (err)
 				goto out;
 			if (found)
-				snprintf(serial, sizeof serial, "%s", d->tmp.data);
+				snprintf(serial, sizeof serial, "%s",
+					 d->tmp.data);
 			tried = tried ? tried : id;
 		}
 		if (!found) {
@@ -552,12 +555,14 @@ static ddm_err report(dctx *x, const leaves *l, size_t lo, size_t hi,
 			if (any)
 				snprintf(why, sizeof why,
 					 "report has no serial number and "
-					 "enrollment %s has not been seen with one",
+					 "enrollment %s has not been seen with "
+					 "one",
 					 diag_q(any));
 			else
 				snprintf(why, sizeof why,
 					 "report has no identity: no "
-					 "device.identifier.serial-number and no "
+					 "device.identifier.serial-number and "
+					 "no "
 					 "enrollment id");
 			err = reject(x, why);
 			goto out;
@@ -585,13 +590,14 @@ static ddm_err report(dctx *x, const leaves *l, size_t lo, size_t hi,
 		if (strcmp(f, "status") == 0) {
 			const char *reason;
 			size_t rlen;
-			const char *st = v ? formats_status(d->fs, NULL, v,
-							    strlen(v), &reason,
-							    &rlen)
-					   : NULL;
+			const char *st =
+				v ? formats_status(d->fs, NULL, v, strlen(v),
+						   &reason, &rlen)
+				  : NULL;
 
-			err = put(d, serial, "status", st ? st : (v ? "Unknown" : NULL),
-				  m->t, x->f->file_id);
+			err = put(d, serial, "status",
+				  st ? st : (v ? "Unknown" : NULL), m->t,
+				  x->f->file_id);
 			if (!err)
 				err = put(d, serial, "status_raw", v, m->t,
 					  x->f->file_id);
@@ -605,11 +611,12 @@ static ddm_err report(dctx *x, const leaves *l, size_t lo, size_t hi,
 		err = put(d, serial, f, v, m->t, x->f->file_id);
 	}
 	if (!err && !platform && model) {
-		const char *p = formats_platform_of_model(d->fs, model,
-							  strlen(model));
+		const char *p =
+			formats_platform_of_model(d->fs, model, strlen(model));
 
 		if (p)
-			err = put(d, serial, "platform", p, m->t, x->f->file_id);
+			err = put(d, serial, "platform", p, m->t,
+				  x->f->file_id);
 	}
 	if (!err && decl) {
 		err = put(d, serial, "decl_errors",
@@ -633,7 +640,8 @@ static ddm_err report(dctx *x, const leaves *l, size_t lo, size_t hi,
 
 		if (i == MAX_IDS)
 			for (size_t k = 0; k < d->nmap; k++)
-				if (strcmp(d->map[k].field, "udid") == 0 && vals[k])
+				if (strcmp(d->map[k].field, "udid") == 0 &&
+				    vals[k])
 					id = vals[k];
 		if (!id || !*id)
 			continue;
@@ -641,7 +649,8 @@ static ddm_err report(dctx *x, const leaves *l, size_t lo, size_t hi,
 				strlen(id));
 		store_bind_text(st, store_stmt_param(st, ":serial_number"),
 				serial, strlen(serial));
-		store_bind_int(st, store_stmt_param(st, ":file"), x->f->file_id);
+		store_bind_int(st, store_stmt_param(st, ":file"),
+			       x->f->file_id);
 		err = store_stmt_run(st, NULL, NULL);
 		if (err)
 			goto out;
@@ -652,7 +661,8 @@ static ddm_err report(dctx *x, const leaves *l, size_t lo, size_t hi,
 		store_bind_text(st, store_stmt_param(st, ":serial_number"),
 				serial, strlen(serial));
 		store_bind_int(st, store_stmt_param(st, ":reported_at"), m->t);
-		store_bind_int(st, store_stmt_param(st, ":file"), x->f->file_id);
+		store_bind_int(st, store_stmt_param(st, ":file"),
+			       x->f->file_id);
 		store_bind_int(st, store_stmt_param(st, ":line"), x->line);
 		err = store_stmt_run(st, &changes, NULL);
 		if (err)
@@ -662,7 +672,8 @@ static ddm_err report(dctx *x, const leaves *l, size_t lo, size_t hi,
 		x->c->duplicate++;
 	} else {
 		x->c->stored++;
-		store_bind_text(d->seen, store_stmt_param(d->seen, ":serial_number"),
+		store_bind_text(d->seen,
+				store_stmt_param(d->seen, ":serial_number"),
 				serial, strlen(serial));
 		err = store_stmt_run(d->seen, NULL, NULL);
 	}
@@ -774,7 +785,8 @@ static ddm_err webhook(dctx *x, const leaves *l, size_t lo, size_t hi,
 	if (!plist_value(plist.data, plist.len, "Data", &v, &vlen, tag,
 			 sizeof tag) ||
 	    strcmp(tag, "data") != 0) {
-		err = reject(x, "check-in plist has no Data (the status report)");
+		err = reject(x,
+			     "check-in plist has no Data (the status report)");
 		goto out;
 	}
 	if (!b64_decode(v, vlen, &json)) {
@@ -785,8 +797,8 @@ static ddm_err webhook(dctx *x, const leaves *l, size_t lo, size_t hi,
 		size_t nv;
 		char cwhy[200];
 
-		if (!jsonin_check(json.data ? json.data : "", json.len, &nv, cwhy,
-				  sizeof cwhy) ||
+		if (!jsonin_check(json.data ? json.data : "", json.len, &nv,
+				  cwhy, sizeof cwhy) ||
 		    nv != 1) {
 			snprintf(why, sizeof why,
 				 "status report in check-in Data: %s",
@@ -850,7 +862,8 @@ static ddm_err jamf_items(dctx *x, const leaves *l, size_t lo, size_t hi,
 		if (k) {
 			char *p = xasprintf("StatusItems.%s", k);
 
-			leaves_add(&syn, p, strlen(p), "text", v, v ? strlen(v) : 0);
+			leaves_add(&syn, p, strlen(p), "text", v,
+				   v ? strlen(v) : 0);
 			free(p);
 		}
 	}
@@ -895,11 +908,12 @@ static ddm_err jamf_statuses(dctx *x, const leaves *l, size_t lo, size_t hi,
 			when = val_of(l, lo, hi, ep, "created");
 		pk = val_of(l, lo, hi, ep, "productKey");
 		if (!id) {
-			err = reject(x, "results[] entry has no device.deviceId");
+			err = reject(x,
+				     "results[] entry has no device.deviceId");
 			continue;
 		}
-		store_bind_text(d->jamf, store_stmt_param(d->jamf, ":jamf_id"), id,
-				strlen(id));
+		store_bind_text(d->jamf, store_stmt_param(d->jamf, ":jamf_id"),
+				id, strlen(id));
 		err = store_stmt_text(d->jamf, &d->tmp, &found);
 		if (err)
 			break;
@@ -915,7 +929,9 @@ static ddm_err jamf_statuses(dctx *x, const leaves *l, size_t lo, size_t hi,
 		}
 		snprintf(serial, sizeof serial, "%s", d->tmp.data);
 		if (!parse_time(d, when, &t)) {
-			err = reject(x, "results[] entry has no updated/created time");
+			err = reject(
+				x,
+				"results[] entry has no updated/created time");
 			continue;
 		}
 		mapped = formats_status(d->fs, NULL, status ? status : "",
@@ -929,7 +945,8 @@ static ddm_err jamf_statuses(dctx *x, const leaves *l, size_t lo, size_t hi,
 		store_bind_text(st, store_stmt_param(st, ":status"), mapped,
 				strlen(mapped));
 		store_bind_text(st, store_stmt_param(st, ":status_raw"),
-				status ? status : "", status ? strlen(status) : 0);
+				status ? status : "",
+				status ? strlen(status) : 0);
 		store_bind_text(st, store_stmt_param(st, ":failure_reason"),
 				reason, rlen);
 		if (pk) {
@@ -945,12 +962,14 @@ static ddm_err jamf_statuses(dctx *x, const leaves *l, size_t lo, size_t hi,
 				if (version_parse(u, vl, &ver))
 					store_bind_text(
 						st,
-						store_stmt_param(st,
-								 ":target_os_version"),
+						store_stmt_param(
+							st,
+							":target_os_version"),
 						u, vl);
 			}
 		}
-		store_bind_int(st, store_stmt_param(st, ":file"), x->f->file_id);
+		store_bind_int(st, store_stmt_param(st, ":file"),
+			       x->f->file_id);
 		store_bind_int(st, store_stmt_param(st, ":line"), x->line);
 		err = store_stmt_run(st, &changes, NULL);
 		if (err)
@@ -960,7 +979,8 @@ static ddm_err jamf_statuses(dctx *x, const leaves *l, size_t lo, size_t hi,
 			continue;
 		}
 		x->c->stored++;
-		store_bind_text(d->seen, store_stmt_param(d->seen, ":serial_number"),
+		store_bind_text(d->seen,
+				store_stmt_param(d->seen, ":serial_number"),
 				serial, strlen(serial));
 		err = store_stmt_run(d->seen, NULL, NULL);
 	}
@@ -975,8 +995,10 @@ static ddm_err declaration(dctx *x, const leaves *l, size_t lo, size_t hi,
 	store_stmt *st = d->target;
 	const char *id = val_of(l, lo, hi, pre, "Identifier");
 	const char *ver = val_of(l, lo, hi, pre, "Payload.TargetOSVersion");
-	const char *build = val_of(l, lo, hi, pre, "Payload.TargetBuildVersion");
-	const char *when = val_of(l, lo, hi, pre, "Payload.TargetLocalDateTime");
+	const char *build =
+		val_of(l, lo, hi, pre, "Payload.TargetBuildVersion");
+	const char *when =
+		val_of(l, lo, hi, pre, "Payload.TargetLocalDateTime");
 	const char *url = val_of(l, lo, hi, pre, "Payload.DetailsURL");
 	version v;
 	int64_t wall;
@@ -1002,8 +1024,8 @@ static ddm_err declaration(dctx *x, const leaves *l, size_t lo, size_t hi,
 			build ? build : "", build ? strlen(build) : 0);
 	store_bind_text(st, store_stmt_param(st, ":target_local_datetime"),
 			when, strlen(when));
-	store_bind_text(st, store_stmt_param(st, ":details_url"), url ? url : "",
-			url ? strlen(url) : 0);
+	store_bind_text(st, store_stmt_param(st, ":details_url"),
+			url ? url : "", url ? strlen(url) : 0);
 	store_bind_text(st, store_stmt_param(st, ":declaration_id"), id,
 			strlen(id));
 	store_bind_int(st, store_stmt_param(st, ":file"), x->f->file_id);
@@ -1074,9 +1096,11 @@ ddm_err ddm_document(ddm *d, const ddm_file *f, const char *doc, size_t len,
 			size_t hi = lo, el = strcspn(l.v[lo].path, "]") + 1;
 			char pre[64];
 
-			while (hi < l.n && strncmp(l.v[hi].path, l.v[lo].path, el) == 0)
+			while (hi < l.n &&
+			       strncmp(l.v[hi].path, l.v[lo].path, el) == 0)
 				hi++;
-			snprintf(pre, sizeof pre, "%.*s.", (int)el, l.v[lo].path);
+			snprintf(pre, sizeof pre, "%.*s.", (int)el,
+				 l.v[lo].path);
 			err = dispatch(&x, &l, lo, hi, pre);
 			lo = hi;
 		}

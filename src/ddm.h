@@ -33,16 +33,16 @@ typedef struct ddm ddm;
 typedef struct ddm_file {
 	int64_t file_id;
 	const char *enrollment; /* from the file or folder name, or NULL */
-	bool name_time_ok;      /* the file name carries a time */
-	int64_t name_time;      /* that time (instant) */
-	int64_t mtime;          /* the file's modification time */
+	bool name_time_ok;	/* the file name carries a time */
+	int64_t name_time;	/* that time (instant) */
+	int64_t mtime;		/* the file's modification time */
 } ddm_file;
 
 /* Results for one file, accumulated over its documents. */
 typedef struct ddm_counts {
 	long read, stored, duplicate, rejected, skipped;
-	const char *format;     /* first shape recognised (static), or NULL */
-	bool targets;           /* a declaration was stored as a target */
+	const char *format;	/* first shape recognised (static), or NULL */
+	bool targets;		/* a declaration was stored as a target */
 	const char *time_basis; /* "file-name" / "mtime" when a report took
 				   its time from the file, else NULL */
 } ddm_counts;
@@ -54,8 +54,7 @@ typedef ddm_err (*ddm_reject_fn)(void *ctx, long line, const char *reason,
 /* Loads queries/formats/ddm-items.map.  s and fs are borrowed; source_tz
  * (may be NULL: UTC) is for Jamf times written without a zone.  *out owned
  * by the caller (ddm_free). */
-ddm_err ddm_new(store *s, const formats *fs, const char *source_tz,
-		ddm **out);
+ddm_err ddm_new(store *s, const formats *fs, const char *source_tz, ddm **out);
 void ddm_free(ddm *d);
 
 /*

@@ -15,15 +15,9 @@
 #include "util.h"
 
 static const int exit_codes[] = {
-	[DDM_OK] = 0,
-	[DDM_FINDINGS] = 1,
-	[DDM_ERR_DATA] = 65,
-	[DDM_ERR_LOCKED] = 75,
-	[DDM_ERR_NOINPUT] = 66,
-	[DDM_ERR_CANTCREAT] = 73,
-	[DDM_ERR_IO] = 74,
-	[DDM_ERR_USAGE] = 64,
-	[DDM_ERR_INTERNAL] = 70,
+	[DDM_OK] = 0,	       [DDM_FINDINGS] = 1,     [DDM_ERR_DATA] = 65,
+	[DDM_ERR_LOCKED] = 75, [DDM_ERR_NOINPUT] = 66, [DDM_ERR_CANTCREAT] = 73,
+	[DDM_ERR_IO] = 74,     [DDM_ERR_USAGE] = 64,   [DDM_ERR_INTERNAL] = 70,
 };
 
 static const char *const messages[] = {

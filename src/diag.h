@@ -17,13 +17,13 @@
 /* Ordered by severity: when several occur the largest wins (see diag_worst). */
 typedef enum ddm_err {
 	DDM_OK = 0,
-	DDM_FINDINGS,      /* --fail-on reports are non-empty: exit 1 */
-	DDM_ERR_DATA,      /* bad input data: exit 65 (EX_DATAERR) */
-	DDM_ERR_LOCKED,    /* another run holds the lock: exit 75 (EX_TEMPFAIL) */
-	DDM_ERR_NOINPUT,   /* an input is missing or unreadable: 66 */
+	DDM_FINDINGS,	 /* --fail-on reports are non-empty: exit 1 */
+	DDM_ERR_DATA,	 /* bad input data: exit 65 (EX_DATAERR) */
+	DDM_ERR_LOCKED,	 /* another run holds the lock: exit 75 (EX_TEMPFAIL) */
+	DDM_ERR_NOINPUT, /* an input is missing or unreadable: 66 */
 	DDM_ERR_CANTCREAT, /* cannot create an output: 73 */
-	DDM_ERR_IO,        /* I/O error, full disk, damaged database: 74 */
-	DDM_ERR_USAGE,     /* bad command line: 64 */
+	DDM_ERR_IO,	   /* I/O error, full disk, damaged database: 74 */
+	DDM_ERR_USAGE,	   /* bad command line: 64 */
 	DDM_ERR_INTERNAL,  /* a bug or an impossible state: 70 */
 	DDM_ERR__COUNT
 } ddm_err;

@@ -14,9 +14,9 @@
 /* The policy's parameters. */
 typedef struct eval_params {
 	int64_t as_of;
-	int64_t stuck_after;    /* seconds */
-	int64_t stale_after;    /* seconds */
-	int64_t due_within;     /* seconds */
+	int64_t stuck_after;	/* seconds */
+	int64_t stale_after;	/* seconds */
+	int64_t due_within;	/* seconds */
 	const char *default_tz; /* NULL when none */
 } eval_params;
 

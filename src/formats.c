@@ -22,16 +22,26 @@
 #define MEMO 64
 
 static const char *const field_names[F__COUNT] = {
-	"serial_number",        "status",
-	"reported_at",          "device_name",
-	"user",                 "group",
-	"platform",             "model",
-	"os_version",           "build_version",
-	"extra_version",        "target_os_version",
-	"target_build_version", "target_local_datetime",
-	"time_zone",            "failure_count",
-	"failure_reason",       "last_check_in",
-	"details_url",          "jamf_id",
+	"serial_number",
+	"status",
+	"reported_at",
+	"device_name",
+	"user",
+	"group",
+	"platform",
+	"model",
+	"os_version",
+	"build_version",
+	"extra_version",
+	"target_os_version",
+	"target_build_version",
+	"target_local_datetime",
+	"time_zone",
+	"failure_count",
+	"failure_reason",
+	"last_check_in",
+	"details_url",
+	"jamf_id",
 	"declaration_id",
 };
 
@@ -39,14 +49,14 @@ static const char *const kind_names[KIND__COUNT] = {"status", "inventory",
 						    "targets"};
 
 static const char *const statuses[] = {
-	"Pending", "Downloading", "Cached",       "Installing", "Pass",
-	"Error",   "Unknown",     "Incompatible", "Excluded",
+	"Pending", "Downloading", "Cached",	  "Installing", "Pass",
+	"Error",   "Unknown",	  "Incompatible", "Excluded",
 };
 
 typedef struct rule {
-	rx *re;            /* owned */
+	rx *re;		   /* owned */
 	const char *value; /* static string from statuses[] or platforms */
-	char *owned;       /* owned copy when value is not static */
+	char *owned;	   /* owned copy when value is not static */
 } rule;
 
 typedef struct memo_entry {
@@ -62,7 +72,7 @@ struct format {
 	char *origin; /* owned: resource name, for messages */
 	format_kind kind;
 	int priority;
-	rx *header;   /* owned; NULL when absent */
+	rx *header; /* owned; NULL when absent */
 	bool require[F__COUNT];
 	char *alias[F__COUNT][MAX_ALIASES]; /* owned; NULL-terminated lists */
 	rule status[MAX_RULES];
@@ -74,7 +84,7 @@ struct format {
 struct formats {
 	format **list; /* owned */
 	size_t n;
-	rule status[MAX_RULES];   /* words.map defaults */
+	rule status[MAX_RULES]; /* words.map defaults */
 	size_t nstatus;
 	rule platform[MAX_RULES];
 	size_t nplatform;
@@ -181,11 +191,12 @@ static ddm_err add_rule(rule *rules, size_t *n, char **w, int nw,
 		return diag_error(DDM_ERR_DATA, where, "too many rules");
 	value = is_status ? status_lookup(w[2]) : NULL;
 	if (is_status && !value)
-		return diag_error(DDM_ERR_DATA, where,
-				  "unknown status %s (expected Pending, "
-				  "Downloading, Cached, Installing, Pass, Error, "
-				  "Unknown, Incompatible or Excluded)",
-				  diag_q(w[2]));
+		return diag_error(
+			DDM_ERR_DATA, where,
+			"unknown status %s (expected Pending, "
+			"Downloading, Cached, Installing, Pass, Error, "
+			"Unknown, Incompatible or Excluded)",
+			diag_q(w[2]));
 	r = &rules[*n];
 	err = rx_compile(w[1], true, where, &r->re);
 	if (err)
@@ -221,14 +232,16 @@ static ddm_err parse_file(formats *fs, const resource *res, format *f)
 		/* A regex may hold spaces only as \s; split on blanks. */
 		nw = split_words(line, w, 3 + MAX_ALIASES);
 		if (strcmp(w[0], "status") == 0) {
-			err = f ? add_rule(f->status, &f->nstatus, w, nw, where, true)
-				: add_rule(fs->status, &fs->nstatus, w, nw, where,
-					   true);
+			err = f ? add_rule(f->status, &f->nstatus, w, nw, where,
+					   true)
+				: add_rule(fs->status, &fs->nstatus, w, nw,
+					   where, true);
 		} else if (!f && strcmp(w[0], "platform") == 0) {
-			err = add_rule(fs->platform, &fs->nplatform, w, nw, where,
-				       false);
+			err = add_rule(fs->platform, &fs->nplatform, w, nw,
+				       where, false);
 		} else if (!f && strcmp(w[0], "model") == 0) {
-			err = add_rule(fs->model, &fs->nmodel, w, nw, where, false);
+			err = add_rule(fs->model, &fs->nmodel, w, nw, where,
+				       false);
 		} else if (f && strcmp(w[0], "format") == 0 && nw == 2) {
 			free(f->name);
 			f->name = xstrdup(w[1]);
@@ -240,7 +253,8 @@ static ddm_err parse_file(formats *fs, const resource *res, format *f)
 					break;
 			if (k == KIND__COUNT)
 				err = diag_error(DDM_ERR_DATA, where,
-						 "unknown kind %s", diag_q(w[1]));
+						 "unknown kind %s",
+						 diag_q(w[1]));
 			f->kind = (format_kind)k;
 		} else if (f && strcmp(w[0], "priority") == 0 && nw == 2) {
 			f->priority = atoi(w[1]);
@@ -262,10 +276,12 @@ static ddm_err parse_file(formats *fs, const resource *res, format *f)
 
 			if (id < 0) {
 				err = diag_error(DDM_ERR_DATA, where,
-						 "unknown field %s", diag_q(w[1]));
+						 "unknown field %s",
+						 diag_q(w[1]));
 				break;
 			}
-			for (int i = 2, j = 0; i < nw && j < MAX_ALIASES - 1; i++, j++) {
+			for (int i = 2, j = 0; i < nw && j < MAX_ALIASES - 1;
+			     i++, j++) {
 				free(f->alias[id][j]);
 				f->alias[id][j] = xstrdup(w[i]);
 			}
@@ -367,7 +383,7 @@ static void normalise(const char *s, size_t len, char *out, size_t cap)
 const format *formats_detect(const formats *fs, const char *const *names,
 			     const size_t *lens, size_t n, int col[F__COUNT])
 {
-	char (*norm)[64] = xcalloc(n ? n : 1, sizeof *norm);
+	char(*norm)[64] = xcalloc(n ? n : 1, sizeof *norm);
 	buf joined = {0};
 	const format *best = NULL;
 	int best_col[F__COUNT];
@@ -397,9 +413,11 @@ const format *formats_detect(const formats *fs, const char *const *names,
 							f->alias[fid][j];
 					     j++)
 						if (strcmp(norm[i],
-							   f->alias[fid][j]) == 0)
+							   f->alias[fid][j]) ==
+						    0)
 							c[fid] = (int)i;
-				} else if (strcmp(norm[i], field_names[fid]) == 0) {
+				} else if (strcmp(norm[i], field_names[fid]) ==
+					   0) {
 					c[fid] = (int)i;
 				}
 			}
@@ -425,8 +443,8 @@ const char *formats_expected(const formats *fs)
 
 /* Runs rules; returns the value, NULL for no match, or "" on match error.
  * A set capture group 1 is returned in *g1. */
-static const char *run_rules(const rule *r, size_t n, const char *s,
-			     size_t len, const char **g1, size_t *g1len)
+static const char *run_rules(const rule *r, size_t n, const char *s, size_t len,
+			     const char **g1, size_t *g1len)
 {
 	for (size_t i = 0; i < n; i++) {
 		int m = rx_match_group(r[i].re, s, len, 1, g1, g1len);
@@ -452,8 +470,8 @@ const char *formats_status(const formats *fs, const format *cf, const char *s,
 		s++;
 		len--;
 	}
-	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
-		       s[len - 1] == '\r'))
+	while (len &&
+	       (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
 		len--;
 	if (len == 0)
 		return "Unknown";
@@ -480,8 +498,8 @@ const char *formats_status(const formats *fs, const format *cf, const char *s,
 		*reason_len = g1len;
 	}
 	if (f && len < sizeof f->memo[0].key) {
-		memo_entry *m = &f->memo[f->nmemo < MEMO ? f->nmemo++
-							   : (len % MEMO)];
+		memo_entry *m =
+			&f->memo[f->nmemo < MEMO ? f->nmemo++ : (len % MEMO)];
 
 		memcpy(m->key, s, len);
 		m->klen = len;
@@ -497,8 +515,8 @@ const char *formats_platform(const formats *fs, const char *s, size_t len)
 {
 	const char *g1;
 	size_t g1len;
-	const char *v = run_rules(fs->platform, fs->nplatform, s, len, &g1,
-				  &g1len);
+	const char *v =
+		run_rules(fs->platform, fs->nplatform, s, len, &g1, &g1len);
 
 	return v && *v ? v : NULL;
 }

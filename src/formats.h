@@ -60,7 +60,7 @@ typedef enum field_id {
 	F_FAILURE_REASON,
 	F_LAST_CHECK_IN,
 	F_DETAILS_URL,
-	F_JAMF_ID,        /* inventory: Jamf Pro device id */
+	F_JAMF_ID,	  /* inventory: Jamf Pro device id */
 	F_DECLARATION_ID, /* targets: scope to devices reporting it */
 	F__COUNT
 } field_id;

@@ -37,13 +37,13 @@ typedef struct stmt_params {
 } stmt_params;
 
 struct ingest {
-	store *store;            /* borrowed */
-	formats *formats;        /* owned */
-	ddm *ddm;                /* owned: JSON sources */
+	store *store;	  /* borrowed */
+	formats *formats; /* owned */
+	ddm *ddm;	  /* owned: JSON sources */
 	ingest_opts opts;
 	ingest_stats stats;
 	stmt_params obs, inv, tgt, rej;
-	store_stmt *obs_base, *devices_of_file; /* store-owned */
+	store_stmt *obs_base, *devices_of_file;		   /* store-owned */
 	store_stmt *file_begin, *file_known, *file_finish; /* store-owned */
 };
 
@@ -52,12 +52,12 @@ typedef struct file_ctx {
 	ingest *in;
 	const char *path;
 	int64_t file_id;
-	int64_t obs_base;   /* largest observation rowid before this file */
-	const format *fmt;  /* NULL until the header is read */
+	int64_t obs_base;  /* largest observation rowid before this file */
+	const format *fmt; /* NULL until the header is read */
 	int col[F__COUNT];
 	size_t ncols;
 	long rows_read, stored, duplicate, rejected;
-	ddm_err fatal;      /* an error that stops this file */
+	ddm_err fatal; /* an error that stops this file */
 	bool header_bad;
 	char header_why[160]; /* why the header is bad, when not unrecognised */
 	/* JSON files (fmt stays NULL) */
@@ -92,9 +92,9 @@ ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 	ingest *in = xcalloc(1, sizeof *in);
 	store_stmt *st[9];
 	static const char *const names[9] = {
-		"observation",      "observation_base", "inventory",
-		"target",           "rejected",         "file_begin",
-		"file_known",       "file_finish",      "devices_of_file",
+		"observation", "observation_base", "inventory",
+		"target",      "rejected",	   "file_begin",
+		"file_known",  "file_finish",	   "devices_of_file",
 	};
 	ddm_err err;
 
@@ -292,8 +292,8 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 	if (!serial.s)
 		return reject(fc, rec->line, "missing serial_number", rec);
 	if (serial.len >= sizeof sn)
-		return reject(fc, rec->line, "serial_number longer than 127 bytes",
-			      rec);
+		return reject(fc, rec->line,
+			      "serial_number longer than 127 bytes", rec);
 	if (!when.s)
 		return reject(fc, rec->line, "missing reported_at", rec);
 	if (!parse_time(in, when, &t)) {
@@ -304,9 +304,10 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 		return reject(fc, rec->line, why, rec);
 	}
 	if (tdt.s && !ts_parse_wall(tdt.s, tdt.len, &wall))
-		return reject(fc, rec->line,
-			      "target_local_datetime is not YYYY-MM-DDTHH:MM:SS",
-			      rec);
+		return reject(
+			fc, rec->line,
+			"target_local_datetime is not YYYY-MM-DDTHH:MM:SS",
+			rec);
 	if (fcount.s && !parse_count(fcount, &count))
 		return reject(fc, rec->line,
 			      "failure_count is not a whole number", rec);
@@ -324,7 +325,8 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 		if (f != F_PLATFORM)
 			bind_span(sp, (field_id)f, get(fc, rec, (field_id)f));
 	bind_span(sp, F_PLATFORM,
-		  platform_of(fc, get(fc, rec, F_PLATFORM), get(fc, rec, F_MODEL)));
+		  platform_of(fc, get(fc, rec, F_PLATFORM),
+			      get(fc, rec, F_MODEL)));
 	if (fcount.s)
 		store_bind_int(sp->st, sp->failure_count, count);
 	if (!reason.s && cap_reason) {
@@ -358,8 +360,8 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 	if (!serial.s)
 		return reject(fc, rec->line, "missing serial_number", rec);
 	if (serial.len >= sizeof sn)
-		return reject(fc, rec->line, "serial_number longer than 127 bytes",
-			      rec);
+		return reject(fc, rec->line,
+			      "serial_number longer than 127 bytes", rec);
 	if (check.s && !parse_time(in, check, &t)) {
 		char why[160];
 
@@ -377,7 +379,8 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 	bind_span(sp, F_OS_VERSION, get(fc, rec, F_OS_VERSION));
 	bind_span(sp, F_JAMF_ID, get(fc, rec, F_JAMF_ID));
 	bind_span(sp, F_PLATFORM,
-		  platform_of(fc, get(fc, rec, F_PLATFORM), get(fc, rec, F_MODEL)));
+		  platform_of(fc, get(fc, rec, F_PLATFORM),
+			      get(fc, rec, F_MODEL)));
 	if (check.s)
 		store_bind_int(sp->st, sp->last_check_in, t);
 	store_bind_int(sp->st, sp->file, fc->file_id);
@@ -408,21 +411,23 @@ static ddm_err row_target(file_ctx *fc, const csvin_record *rec)
 		return reject(fc, rec->line, "missing platform", rec);
 	pname = formats_platform(in->formats, plat.s, plat.len);
 	if (!pname)
-		return reject(fc, rec->line,
-			      "platform is not one of macOS, iOS, iPadOS, tvOS, "
-			      "visionOS, watchOS",
-			      rec);
+		return reject(
+			fc, rec->line,
+			"platform is not one of macOS, iOS, iPadOS, tvOS, "
+			"visionOS, watchOS",
+			rec);
 	if (!ver.s || !version_parse(ver.s, ver.len, &v))
 		return reject(fc, rec->line,
 			      "target_os_version is missing or not a version",
 			      rec);
 	if (!tdt.s || !ts_parse_wall(tdt.s, tdt.len, &wall))
-		return reject(fc, rec->line,
-			      "target_local_datetime is not YYYY-MM-DDTHH:MM:SS",
-			      rec);
+		return reject(
+			fc, rec->line,
+			"target_local_datetime is not YYYY-MM-DDTHH:MM:SS",
+			rec);
 	if (serial.s && serial.len >= sizeof sn)
-		return reject(fc, rec->line, "serial_number longer than 127 bytes",
-			      rec);
+		return reject(fc, rec->line,
+			      "serial_number longer than 127 bytes", rec);
 	store_bind_text(sp->st, sp->p[F_PLATFORM], pname, strlen(pname));
 	if (serial.s) {
 		serial_norm(serial, sn, sizeof sn);
@@ -465,7 +470,8 @@ static bool duplicate_column(const csvin_record *rec, char *why, size_t cap)
 
 		while (a.len && (*a.s == ' ' || *a.s == '\t'))
 			a.s++, a.len--;
-		while (a.len && (a.s[a.len - 1] == ' ' || a.s[a.len - 1] == '\t'))
+		while (a.len &&
+		       (a.s[a.len - 1] == ' ' || a.s[a.len - 1] == '\t'))
 			a.len--;
 		if (a.len == 0)
 			continue;
@@ -474,10 +480,11 @@ static bool duplicate_column(const csvin_record *rec, char *why, size_t cap)
 
 			while (b.len && (*b.s == ' ' || *b.s == '\t'))
 				b.s++, b.len--;
-			while (b.len &&
-			       (b.s[b.len - 1] == ' ' || b.s[b.len - 1] == '\t'))
+			while (b.len && (b.s[b.len - 1] == ' ' ||
+					 b.s[b.len - 1] == '\t'))
 				b.len--;
-			if (a.len == b.len && strncasecmp(a.s, b.s, a.len) == 0) {
+			if (a.len == b.len &&
+			    strncasecmp(a.s, b.s, a.len) == 0) {
 				snprintf(why, cap,
 					 "duplicate column %s in header "
 					 "(columns %zu and %zu)",
@@ -502,7 +509,8 @@ static ddm_err on_record(void *ctx, const csvin_record *rec)
 			fc->header_bad = true;
 			return DDM_ERR_DATA;
 		}
-		if (duplicate_column(rec, fc->header_why, sizeof fc->header_why)) {
+		if (duplicate_column(rec, fc->header_why,
+				     sizeof fc->header_why)) {
 			fc->header_bad = true;
 			return DDM_ERR_DATA;
 		}
@@ -554,10 +562,11 @@ static void record_failed_file(ingest *in, const char *path, long long size,
 		goto out;
 	p = store_stmt_param(in->file_begin, ":pending");
 	store_bind_text(in->file_begin, p, pending, strlen(pending));
-	store_bind_text(in->file_begin, store_stmt_param(in->file_begin, ":path"),
-			path, strlen(path));
-	store_bind_int(in->file_begin, store_stmt_param(in->file_begin, ":size"),
-		       size);
+	store_bind_text(in->file_begin,
+			store_stmt_param(in->file_begin, ":path"), path,
+			strlen(path));
+	store_bind_int(in->file_begin,
+		       store_stmt_param(in->file_begin, ":size"), size);
 	store_bind_int(in->file_begin, store_stmt_param(in->file_begin, ":now"),
 		       (int64_t)time(NULL));
 	if (store_stmt_run(in->file_begin, NULL, &id) != DDM_OK || !id) {
@@ -577,10 +586,12 @@ static ddm_err finish_file(ingest *in, file_ctx *fc, const char *sha,
 {
 	store_stmt *st = in->file_known;
 	int64_t id = 0;
-	const char *fmt = fc->fmt ? format_name(fc->fmt)
-				  : fc->dc.format ? fc->dc.format : "json";
+	const char *fmt = fc->fmt	  ? format_name(fc->fmt)
+			  : fc->dc.format ? fc->dc.format
+					  : "json";
 	const char *kind = fc->fmt ? format_kind_name(format_kind_of(fc->fmt))
-			   : fc->dc.targets ? "targets" : "status";
+			   : fc->dc.targets ? "targets"
+					    : "status";
 	const char *basis = fc->dc.time_basis ? fc->dc.time_basis : "content";
 	ddm_err err;
 
@@ -600,10 +611,12 @@ static ddm_err finish_file(ingest *in, file_ctx *fc, const char *sha,
 	store_bind_int(st, store_stmt_param(st, ":rows_stored"), fc->stored);
 	store_bind_int(st, store_stmt_param(st, ":rows_duplicate"),
 		       fc->duplicate);
-	store_bind_int(st, store_stmt_param(st, ":rows_rejected"), fc->rejected);
+	store_bind_int(st, store_stmt_param(st, ":rows_rejected"),
+		       fc->rejected);
 	store_bind_text(st, store_stmt_param(st, ":time_basis"), basis,
 			strlen(basis));
-	store_bind_int(st, store_stmt_param(st, ":rows_skipped"), fc->dc.skipped);
+	store_bind_int(st, store_stmt_param(st, ":rows_skipped"),
+		       fc->dc.skipped);
 	store_bind_int(st, store_stmt_param(st, ":file"), fc->file_id);
 	err = store_stmt_run(st, NULL, NULL);
 	if (err || fc->stored == 0)
@@ -735,8 +748,8 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	ddm_err err;
 
 	if (!f)
-		return diag_error(DDM_ERR_NOINPUT, diag_q(path), "cannot open: %s",
-				  strerror(errno));
+		return diag_error(DDM_ERR_NOINPUT, diag_q(path),
+				  "cannot open: %s", strerror(errno));
 	err = store_begin(in->store);
 	if (err)
 		goto out_close;
@@ -760,8 +773,8 @@ static ddm_err ingest_file(ingest *in, const char *path)
 		struct stat fst;
 
 		fc.df.file_id = id;
-		fc.df.mtime = fstat(fileno(f), &fst) == 0 ? (int64_t)fst.st_mtime
-							  : 0;
+		fc.df.mtime =
+			fstat(fileno(f), &fst) == 0 ? (int64_t)fst.st_mtime : 0;
 		name_facts(in, path, &fc.df);
 		err = jsonin_read(f, path, &jcb, &sha, &bytes);
 		fc.rows_read = fc.dc.read;
@@ -818,9 +831,10 @@ finish:
 	if (in->opts.strict && fc.rejected) {
 		store_rollback(in->store);
 		in->stats.files_failed++;
-		err = diag_error(DDM_ERR_DATA, diag_q(path),
-				 "%ld rows rejected; file not ingested (--strict)",
-				 fc.rejected);
+		err = diag_error(
+			DDM_ERR_DATA, diag_q(path),
+			"%ld rows rejected; file not ingested (--strict)",
+			fc.rejected);
 		goto out_close;
 	}
 	err = store_commit(in->store);
@@ -831,7 +845,8 @@ finish:
 	in->stats.rows_duplicate += fc.duplicate;
 	in->stats.rows_rejected += fc.rejected;
 	if (fc.rejected)
-		diag_warn(diag_q(path), "%ld rows rejected (see the rejected report)",
+		diag_warn(diag_q(path),
+			  "%ld rows rejected (see the rejected report)",
 			  fc.rejected);
 	goto out_close;
 
@@ -876,15 +891,15 @@ static ddm_err ingest_dir(ingest *in, const char *path, int depth)
 				  "directories nested too deep");
 	d = opendir(path);
 	if (!d)
-		return diag_error(DDM_ERR_NOINPUT, diag_q(path), "cannot open: %s",
-				  strerror(errno));
+		return diag_error(DDM_ERR_NOINPUT, diag_q(path),
+				  "cannot open: %s", strerror(errno));
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
 		names = xrealloc(names, (n + 1) * sizeof *names);
 		names[n++] = xasprintf("%s%s%s", path,
-					    path[strlen(path) - 1] == '/' ? "" : "/",
-					    e->d_name);
+				       path[strlen(path) - 1] == '/' ? "" : "/",
+				       e->d_name);
 	}
 	closedir(d);
 	qsort(names, n, sizeof *names, cmp_str);
@@ -917,8 +932,8 @@ ddm_err ingest_path(ingest *in, const char *path)
 	struct stat st;
 
 	if (stat(path, &st) != 0)
-		return diag_error(DDM_ERR_NOINPUT, diag_q(path), "cannot open: %s",
-				  strerror(errno));
+		return diag_error(DDM_ERR_NOINPUT, diag_q(path),
+				  "cannot open: %s", strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return ingest_dir(in, path, 0);
 	return ingest_file(in, path);

@@ -17,15 +17,15 @@
 #include "store.h"
 
 typedef struct ingest_opts {
-	bool strict;           /* reject the whole file on any bad row */
+	bool strict;	       /* reject the whole file on any bad row */
 	const char *source_tz; /* zone for times without one; NULL = UTC */
 } ingest_opts;
 
 /* Totals over every file handed to one ingest. */
 typedef struct ingest_stats {
-	long files;           /* files stored */
-	long files_known;     /* files skipped: same content seen before */
-	long files_failed;    /* files rolled back (unrecognised, --strict) */
+	long files;	   /* files stored */
+	long files_known;  /* files skipped: same content seen before */
+	long files_failed; /* files rolled back (unrecognised, --strict) */
 	long rows_stored;
 	long rows_duplicate;
 	long rows_rejected;

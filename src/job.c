@@ -73,10 +73,10 @@ static void fmt_duration(int64_t s, char *out, size_t cap)
 static ddm_err note_run(store *s, const job_opts *o)
 {
 	char as_of[32], now[32], d[3][32];
-	const char *names[] = {"as_of", "generated_at", "version", "command",
-			       "database", "stuck_after", "stale_after",
-			       "due_within", "default_tz", "source_tz",
-			       "strict"};
+	const char *names[] = {"as_of",	      "generated_at", "version",
+			       "command",     "database",     "stuck_after",
+			       "stale_after", "due_within",   "default_tz",
+			       "source_tz",   "strict"};
 	const char *values[11];
 	ddm_err err = DDM_OK;
 

@@ -14,24 +14,30 @@
 
 #define DDMREPORT_VERSION "0.1.0"
 
-typedef enum job_cmd { CMD_RUN, CMD_INGEST, CMD_REPORT, CMD_LIST, CMD_CHECK } job_cmd;
+typedef enum job_cmd {
+	CMD_RUN,
+	CMD_INGEST,
+	CMD_REPORT,
+	CMD_LIST,
+	CMD_CHECK
+} job_cmd;
 
 typedef struct job_opts {
 	job_cmd cmd;
-	const char *db;            /* database path */
-	const char *out;           /* output directory, "{date}" expanded; "-" */
-	const char *report;        /* report name (report NAME), or NULL */
+	const char *db;	    /* database path */
+	const char *out;    /* output directory, "{date}" expanded; "-" */
+	const char *report; /* report name (report NAME), or NULL */
 	int64_t as_of;
 	int64_t stuck_after, stale_after, due_within; /* seconds */
-	const char *default_tz;    /* NULL when none */
-	const char *source_tz;     /* NULL: UTC */
-	const char *fail_on;       /* comma-separated report names, or NULL */
+	const char *default_tz;			      /* NULL when none */
+	const char *source_tz;			      /* NULL: UTC */
+	const char *fail_on; /* comma-separated report names, or NULL */
 	bool strict;
 	int wait_seconds;
 	csv_profile profile;
-	char **inputs;             /* borrowed from argv */
+	char **inputs; /* borrowed from argv */
 	int ninputs;
-	const char *command_line;  /* for the About sheet */
+	const char *command_line; /* for the About sheet */
 } job_opts;
 
 /* Runs the job; returns the most severe outcome (see diag.h). */

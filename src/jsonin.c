@@ -15,6 +15,7 @@
 #include "jsonin.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -79,7 +80,8 @@ bool jsonin_check(const char *text, size_t len, size_t *nvalues, char *why,
 			size_t n = utf8_len(s + i, len - i);
 
 			if (!n) {
-				snprintf(why, cap, "invalid UTF-8 at byte %zu", i);
+				snprintf(why, cap, "invalid UTF-8 at byte %zu",
+					 i);
 				return false;
 			}
 			if (!in_str && depth == 0)
@@ -106,7 +108,8 @@ bool jsonin_check(const char *text, size_t len, size_t *nvalues, char *why,
 				opened_at = i;
 			if (++depth > JSONIN_MAX_DEPTH) {
 				snprintf(why, cap,
-					 "nested deeper than %d levels at byte %zu",
+					 "nested deeper than %d levels at byte "
+					 "%zu",
 					 JSONIN_MAX_DEPTH, i);
 				return false;
 			}
@@ -130,7 +133,8 @@ bool jsonin_check(const char *text, size_t len, size_t *nvalues, char *why,
 		continue;
 	unexpected:
 		snprintf(why, cap,
-			 "not JSON: unexpected %s at byte %zu (expected an object "
+			 "not JSON: unexpected %s at byte %zu (expected an "
+			 "object "
 			 "or an array)",
 			 diag_qn(text + i, 1), i);
 		return false;
@@ -163,8 +167,8 @@ static ddm_err one(const jsonin_callbacks *cb, const char *s, size_t len,
 	if (strspn(s, " \t\r\n") >= len)
 		return DDM_OK; /* blank line */
 	if (!jsonin_check(s, len, &nv, why, sizeof why)) {
-		snprintf(reason, sizeof reason, "%s (document at byte %lld)", why,
-			 off);
+		snprintf(reason, sizeof reason, "%s (document at byte %lld)",
+			 why, off);
 		return cb->bad(cb->ctx, line, off, reason);
 	}
 	if (single_value && nv != 1) {
@@ -206,7 +210,8 @@ static ddm_err whole(const jsonin_callbacks *cb, char *s, size_t len)
 
 	if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
 		skip = 3;
-	if (jsonin_check(s + skip, len - skip, &nv, why, sizeof why) && nv == 1) {
+	if (jsonin_check(s + skip, len - skip, &nv, why, sizeof why) &&
+	    nv == 1) {
 		long line = 1;
 
 		for (size_t i = 0; i < skip + strspn(s + skip, " \t\r\n"); i++)
@@ -271,14 +276,18 @@ static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 					char reason[160];
 
 					snprintf(reason, sizeof reason,
-						 "line of %lld bytes is longer than "
+						 "line of %lld bytes is longer "
+						 "than "
 						 "the %d MiB limit: skipped",
-						 line_len, JSONIN_DOC_CAP >> 20);
+						 line_len,
+						 JSONIN_DOC_CAP >> 20);
 					err = cb->bad(cb->ctx, lineno, line_off,
 						      reason);
 				} else {
-					err = one(cb, line.data ? line.data : "",
-						  line.len, lineno, line_off, true);
+					err = one(cb,
+						  line.data ? line.data : "",
+						  line.len, lineno, line_off,
+						  true);
 				}
 				buf_reset(&line);
 				overlong = false;
@@ -303,8 +312,8 @@ static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 				 line_len, JSONIN_DOC_CAP >> 20);
 			err = cb->bad(cb->ctx, lineno, line_off, reason);
 		} else {
-			err = one(cb, line.data ? line.data : "", line.len, lineno,
-				  line_off, true);
+			err = one(cb, line.data ? line.data : "", line.len,
+				  lineno, line_off, true);
 		}
 	}
 	buf_free(&line);

@@ -27,29 +27,41 @@ static const char usage_text[] =
 	"stuck, failing or silent, from MDM status exports kept in SQLite.\n"
 	"\n"
 	"commands:\n"
-	"  run [FILE...]        ingest the inputs, then write every report (cron)\n"
+	"  run [FILE...]        ingest the inputs, then write every report "
+	"(cron)\n"
 	"  ingest FILE...       only ingest\n"
 	"  report [NAME]        only write reports (all, or one by name)\n"
 	"  list                 list the reports and their titles\n"
-	"  check                check queries and templates against the schema\n"
+	"  check                check queries and templates against the "
+	"schema\n"
 	"\n"
 	"options:\n"
-	"  --db FILE            database (default ./ddmreport.db, env DDMREPORT_DB)\n"
-	"  --out DIR            output directory (default ./reports); {date} is\n"
-	"                       replaced by the as-of date; '-' writes one report\n"
+	"  --db FILE            database (default ./ddmreport.db, env "
+	"DDMREPORT_DB)\n"
+	"  --out DIR            output directory (default ./reports); {date} "
+	"is\n"
+	"                       replaced by the as-of date; '-' writes one "
+	"report\n"
 	"                       as CSV to stdout\n"
-	"  --as-of TIME         evaluate as of this ISO 8601 time (default now)\n"
+	"  --as-of TIME         evaluate as of this ISO 8601 time (default "
+	"now)\n"
 	"  --stuck-after DUR    Downloading this long is stuck (default 24h)\n"
-	"  --stale-after DUR    silent this long is not reporting (default 7d)\n"
-	"  --due-within DUR     deadlines this close are due soon (default 24h)\n"
+	"  --stale-after DUR    silent this long is not reporting (default "
+	"7d)\n"
+	"  --due-within DUR     deadlines this close are due soon (default "
+	"24h)\n"
 	"  --default-tz ZONE    IANA zone for devices without one\n"
-	"  --source-tz ZONE     zone of input times written without one (default UTC)\n"
+	"  --source-tz ZONE     zone of input times written without one "
+	"(default UTC)\n"
 	"  --fail-on LIST       exit 1 when any of these reports has rows\n"
 	"                       (comma-separated report names)\n"
-	"  --strict             reject a whole file when any row is bad (exit 65)\n"
-	"  --csv-profile P      excel (neutralise formulas; default for files) or\n"
+	"  --strict             reject a whole file when any row is bad (exit "
+	"65)\n"
+	"  --csv-profile P      excel (neutralise formulas; default for files) "
+	"or\n"
 	"                       raw (exact data; default for --out -)\n"
-	"  --wait SECONDS       wait this long for another run's lock (default 0)\n"
+	"  --wait SECONDS       wait this long for another run's lock (default "
+	"0)\n"
 	"  --queries DIR        use queries from DIR over the built-in ones\n"
 	"  --templates DIR      use templates from DIR over the built-in ones\n"
 	"  --quiet              no warnings (errors are still printed)\n"
@@ -59,7 +71,8 @@ static const char usage_text[] =
 	"\n"
 	"exit codes: 0 done; 1 findings in a --fail-on report; 64 usage;\n"
 	"  65 bad input data (reports still written); 66 input missing;\n"
-	"  70 internal error; 73 cannot create output; 74 I/O error or damaged\n"
+	"  70 internal error; 73 cannot create output; 74 I/O error or "
+	"damaged\n"
 	"  database; 75 another run holds the lock.\n";
 
 enum {
@@ -106,7 +119,7 @@ static const struct option long_opts[] = {
 /* Prints a usage error (arguments are escaped by the caller's diag_q)
  * and returns exit code 64. */
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
-							      ...)
+							     ...)
 {
 	va_list ap;
 
@@ -173,27 +186,33 @@ static int apply_option(int c, const char *arg, job_opts *o, cli *st)
 		return -1;
 	case OPT_AS_OF:
 		if (!ts_parse(arg, strlen(arg), &o->as_of, &had_zone))
-			return usage_error("--as-of: not an ISO 8601 time: %s", diag_q(arg));
+			return usage_error("--as-of: not an ISO 8601 time: %s",
+					   diag_q(arg));
 		st->as_of_set = true;
 		return -1;
 	case OPT_STUCK:
 		if (!parse_dur(arg, &o->stuck_after))
-			return usage_error("--stuck-after: not a duration: %s", diag_q(arg));
+			return usage_error("--stuck-after: not a duration: %s",
+					   diag_q(arg));
 		return -1;
 	case OPT_STALE:
 		if (!parse_dur(arg, &o->stale_after))
-			return usage_error("--stale-after: not a duration: %s", diag_q(arg));
+			return usage_error("--stale-after: not a duration: %s",
+					   diag_q(arg));
 		return -1;
 	case OPT_DUE:
 		if (!parse_dur(arg, &o->due_within))
-			return usage_error("--due-within: not a duration: %s", diag_q(arg));
+			return usage_error("--due-within: not a duration: %s",
+					   diag_q(arg));
 		return -1;
 	case OPT_DEFAULT_TZ:
 	case OPT_SOURCE_TZ:
 		if (!tz_is_valid(arg))
-			return usage_error(c == OPT_DEFAULT_TZ
-						   ? "--default-tz: unknown time zone: %s"
-						   : "--source-tz: unknown time zone: %s", diag_q(arg));
+			return usage_error(
+				c == OPT_DEFAULT_TZ
+					? "--default-tz: unknown time zone: %s"
+					: "--source-tz: unknown time zone: %s",
+				diag_q(arg));
 		if (c == OPT_DEFAULT_TZ)
 			o->default_tz = arg;
 		else
@@ -211,20 +230,24 @@ static int apply_option(int c, const char *arg, job_opts *o, cli *st)
 		else if (strcmp(arg, "raw") == 0)
 			o->profile = CSV_PROFILE_RAW;
 		else
-			return usage_error("--csv-profile: expected excel or raw, "
-					   "not %s", diag_q(arg));
+			return usage_error(
+				"--csv-profile: expected excel or raw, "
+				"not %s",
+				diag_q(arg));
 		st->profile_set = true;
 		return -1;
 	case OPT_WAIT:
 		w = strtol(arg, &end, 10);
 		if (!*arg || *end || w < 0 || w > 86400)
-			return usage_error("--wait: not a number of seconds: %s", diag_q(arg));
+			return usage_error(
+				"--wait: not a number of seconds: %s",
+				diag_q(arg));
 		o->wait_seconds = (int)w;
 		return -1;
 	case OPT_QUERIES:
 	case OPT_TEMPLATES:
-		if (res_set_dir(c == OPT_QUERIES ? "queries" : "templates", arg) !=
-		    DDM_OK)
+		if (res_set_dir(c == OPT_QUERIES ? "queries" : "templates",
+				arg) != DDM_OK)
 			return diag_exit_code(DDM_ERR_USAGE);
 		return -1;
 	case OPT_QUIET:
@@ -248,8 +271,8 @@ static const struct {
 	const char *name;
 	job_cmd cmd;
 } commands[] = {
-	{"run", CMD_RUN},       {"ingest", CMD_INGEST}, {"report", CMD_REPORT},
-	{"list", CMD_LIST},     {"check", CMD_CHECK},
+	{"run", CMD_RUN},   {"ingest", CMD_INGEST}, {"report", CMD_REPORT},
+	{"list", CMD_LIST}, {"check", CMD_CHECK},
 };
 
 /* Checks the combination of command, files and options. */
@@ -314,7 +337,8 @@ int main(int argc, char **argv)
 		{
 			size_t i;
 
-			for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+			for (i = 0; i < sizeof commands / sizeof commands[0];
+			     i++)
 				if (strcmp(commands[i].name, optarg) == 0)
 					break;
 			if (i == sizeof commands / sizeof commands[0]) {

@@ -37,11 +37,10 @@ ddm_err outfile_open(const char *dir, const char *name, int want_stream,
 	o->temp = xasprintf("%s/.%s.tmp-%ld", dir, name, (long)getpid());
 	fd = open(o->temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0) {
-		ddm_err err = diag_error(errno == ENOSPC || errno == EIO
-						 ? DDM_ERR_IO
-						 : DDM_ERR_CANTCREAT,
-					 diag_q(o->final), "cannot create: %s",
-					 strerror(errno));
+		ddm_err err = diag_error(
+			errno == ENOSPC || errno == EIO ? DDM_ERR_IO
+							: DDM_ERR_CANTCREAT,
+			diag_q(o->final), "cannot create: %s", strerror(errno));
 
 		free(o->dir);
 		free(o->final);

@@ -21,8 +21,8 @@ static const char *find(const char *h, size_t hlen, const char *n, size_t nlen)
 	return NULL;
 }
 
-bool plist_value(const char *xml, size_t len, const char *key,
-		 const char **val, size_t *vlen, char *tag, size_t tcap)
+bool plist_value(const char *xml, size_t len, const char *key, const char **val,
+		 size_t *vlen, char *tag, size_t tcap)
 {
 	const char *end = xml + len, *p = xml, *lt, *gt, *close;
 	size_t klen = strlen(key), tlen;
@@ -33,7 +33,8 @@ bool plist_value(const char *xml, size_t len, const char *key,
 		if (!k)
 			return false;
 		k += 5;
-		if ((size_t)(end - k) >= klen + 6 && memcmp(k, key, klen) == 0 &&
+		if ((size_t)(end - k) >= klen + 6 &&
+		    memcmp(k, key, klen) == 0 &&
 		    memcmp(k + klen, "</key>", 6) == 0) {
 			p = k + klen + 6;
 			break;

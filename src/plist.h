@@ -16,7 +16,7 @@
  * empty element (a self-closing string) gives an empty value.  Returns false when the
  * key is absent or the element is malformed.
  */
-bool plist_value(const char *xml, size_t len, const char *key,
-		 const char **val, size_t *vlen, char *tag, size_t tcap);
+bool plist_value(const char *xml, size_t len, const char *key, const char **val,
+		 size_t *vlen, char *tag, size_t tcap);
 
 #endif

@@ -74,7 +74,8 @@ static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
 
 		names[c] = store_cursor_name(cur, c);
 		tc = tmpl_find_col(t, names[c]);
-		is_text[c] = !tc || (tc->type != TT_INT && tc->type != TT_NUMBER);
+		is_text[c] =
+			!tc || (tc->type != TT_INT && tc->type != TT_NUMBER);
 		v[c].type = 't';
 		v[c].s = names[c];
 		v[c].len = strlen(names[c]);
@@ -94,8 +95,10 @@ static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
 		for (int c = 0; c < n; c++) {
 			v[c].type = store_cursor_type(cur, c);
 			v[c].s = store_cursor_text(cur, c, &v[c].len);
-			v[c].i = v[c].type == 'i' ? store_cursor_int(cur, c) : 0;
-			v[c].d = v[c].type == 'r' ? store_cursor_double(cur, c) : 0;
+			v[c].i =
+				v[c].type == 'i' ? store_cursor_int(cur, c) : 0;
+			v[c].d = v[c].type == 'r' ? store_cursor_double(cur, c)
+						  : 0;
 		}
 		if (csv) {
 			csv_line(&line, v, is_text, n, profile);
@@ -147,13 +150,13 @@ static ddm_err to_stdout(store *s, const tmpl *t, const store_param *p,
 			 size_t np, csv_profile profile, render_counts *rc)
 {
 	long rows;
-	ddm_err err = one_report(s, t, p, np, stdout, "stdout", profile, NULL,
-				 &rows);
+	ddm_err err =
+		one_report(s, t, p, np, stdout, "stdout", profile, NULL, &rows);
 
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (err == DDM_OK)
-			err = diag_error(DDM_ERR_IO, "stdout", "cannot write: %s",
-					 strerror(errno));
+			err = diag_error(DDM_ERR_IO, "stdout",
+					 "cannot write: %s", strerror(errno));
 	}
 	count(rc, t->report, rows);
 	return err;
@@ -212,8 +215,8 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 					 "report NAME --out -");
 			goto out_free;
 		}
-		err = to_stdout(s, find_tmpl(ts, nt, o->only), p, np, o->profile,
-				rc);
+		err = to_stdout(s, find_tmpl(ts, nt, o->only), p, np,
+				o->profile, rc);
 		goto out_free;
 	}
 	err = ensure_dir(o->out_dir);

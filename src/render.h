@@ -16,10 +16,10 @@
 #include "store.h"
 
 typedef struct render_opts {
-	const char *out_dir;  /* directory for the outputs; "-" for stdout */
-	const char *only;     /* one report by name, or NULL for all */
-	csv_profile profile;  /* CSV profile */
-	bool workbook;        /* write ddmreport.xlsx (all reports only) */
+	const char *out_dir; /* directory for the outputs; "-" for stdout */
+	const char *only;    /* one report by name, or NULL for all */
+	csv_profile profile; /* CSV profile */
+	bool workbook;	     /* write ddmreport.xlsx (all reports only) */
 } render_opts;
 
 /* Rows written per report, for --fail-on. */

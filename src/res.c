@@ -23,8 +23,8 @@
 
 #define MAX_LOADED 256
 
-static char *dir_queries;   /* owned; NULL when no override */
-static char *dir_templates; /* owned; NULL when no override */
+static char *dir_queries;	     /* owned; NULL when no override */
+static char *dir_templates;	     /* owned; NULL when no override */
 static resource *loaded[MAX_LOADED]; /* owned */
 static size_t nloaded;
 
@@ -43,8 +43,8 @@ ddm_err res_set_dir(const char *top, const char *dir)
 	struct stat st;
 
 	if (!slot)
-		return diag_error(DDM_ERR_INTERNAL, NULL, "no resource folder %s",
-				  top);
+		return diag_error(DDM_ERR_INTERNAL, NULL,
+				  "no resource folder %s", top);
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		return diag_error(DDM_ERR_NOINPUT, diag_q(dir),
 				  "cannot use as %s directory: %s", top,
@@ -203,7 +203,8 @@ char **res_list(const char *folder, const char *suffix)
 		while (d && (e = readdir(d)) != NULL) {
 			char *name;
 
-			if (e->d_name[0] == '.' || !has_suffix(e->d_name, suffix))
+			if (e->d_name[0] == '.' ||
+			    !has_suffix(e->d_name, suffix))
 				continue;
 			name = xasprintf("%s/%s", folder, e->d_name);
 			add_name(&names, &n, &cap, name);

@@ -25,13 +25,13 @@ extern const res_file res_embedded[];
 
 /* A loaded resource.  Owned by the res module; valid until res_free_all. */
 typedef struct resource {
-	char *name;      /* "queries/evaluate.sql" */
-	char *origin;    /* where it came from, for messages: a path, or the name
+	char *name;   /* "queries/evaluate.sql" */
+	char *origin; /* where it came from, for messages: a path, or the name
 			    for an embedded default */
-	char *text;      /* contents, NUL-terminated */
+	char *text;   /* contents, NUL-terminated */
 	size_t len;
 	char sha256[65]; /* hex digest of text */
-	int embedded;    /* 1 when the compiled-in default was used */
+	int embedded;	 /* 1 when the compiled-in default was used */
 } resource;
 
 /*

@@ -18,9 +18,9 @@
 #define RX_DEPTH_LIMIT 5000
 
 struct rx {
-	pcre2_code *code;         /* owned */
-	pcre2_match_data *md;     /* owned */
-	pcre2_match_context *mc;  /* owned */
+	pcre2_code *code;	 /* owned */
+	pcre2_match_data *md;	 /* owned */
+	pcre2_match_context *mc; /* owned */
 };
 
 ddm_err rx_compile(const char *pattern, bool caseless, const char *where,

@@ -37,16 +37,16 @@
 #define MAX_STMTS 32
 
 struct store_stmt {
-	char *name;          /* owned */
+	char *name;	     /* owned */
 	sqlite3_stmt *stmt;  /* owned */
 	const resource *res; /* not owned: the file it came from */
-	size_t offset;       /* byte offset of the statement in res->text */
+	size_t offset;	     /* byte offset of the statement in res->text */
 };
 
 struct store {
-	sqlite3 *db;      /* owned */
-	char *path;       /* owned */
-	int lock_fd;      /* owned; -1 when not held */
+	sqlite3 *db; /* owned */
+	char *path;  /* owned */
+	int lock_fd; /* owned; -1 when not held */
 	store_stmt stmts[MAX_STMTS];
 	size_t nstmts;
 };
@@ -57,8 +57,7 @@ struct store_cursor {
 };
 
 /* Converts a byte offset in text into 1-based line and column. */
-static void offset_to_linecol(const char *text, size_t off, int *line,
-			      int *col)
+static void offset_to_linecol(const char *text, size_t off, int *line, int *col)
 {
 	*line = 1;
 	*col = 1;
@@ -93,7 +92,7 @@ static ddm_err sql_error(sqlite3 *db, const resource *r, size_t stmt_off)
 			  &line, &col);
 	snprintf(where, sizeof where, "%s:%d:%d", r->origin, line, col);
 	return diag_error(is_io_code(sqlite3_errcode(db)) ? DDM_ERR_IO
-							   : DDM_ERR_INTERNAL,
+							  : DDM_ERR_INTERNAL,
 			  where, "sql: %s", sqlite3_errmsg(db));
 }
 
@@ -184,9 +183,9 @@ static void fn_wall_note(sqlite3_context *ctx, int argc, sqlite3_value **v)
 	    !tz_wall_to_utc(z, w, &t, &flags) || !flags)
 		sqlite3_result_null(ctx);
 	else
-		sqlite3_result_text(ctx,
-				    flags & TZ_CONV_GAP ? "dst-gap" : "dst-overlap",
-				    -1, SQLITE_STATIC);
+		sqlite3_result_text(
+			ctx, flags & TZ_CONV_GAP ? "dst-gap" : "dst-overlap",
+			-1, SQLITE_STATIC);
 }
 
 /* ddm_tz_valid(zone): 1 when zone is a known IANA zone. */
@@ -268,7 +267,8 @@ static int profile_cb(unsigned type, void *ctx, void *p, void *x)
 			sql++;
 	}
 	fprintf(stderr, "ddmreport: profile: %8.1f ms  %.*s\n",
-		(double)*(sqlite3_int64 *)x / 1e6, (int)strcspn(sql, "\n"), sql);
+		(double)*(sqlite3_int64 *)x / 1e6, (int)strcspn(sql, "\n"),
+		sql);
 	return 0;
 }
 
@@ -315,11 +315,10 @@ static ddm_err take_lock(store *s, int wait_seconds)
 		  (wait_seconds > 0 ? wait_seconds : 0);
 
 	if (fd < 0) {
-		ddm_err e = diag_error(errno == ENOENT ? DDM_ERR_CANTCREAT
-						       : DDM_ERR_CANTCREAT,
-				       diag_q(lpath),
-				       "cannot create lock file: %s",
-				       strerror(errno));
+		ddm_err e = diag_error(
+			errno == ENOENT ? DDM_ERR_CANTCREAT : DDM_ERR_CANTCREAT,
+			diag_q(lpath), "cannot create lock file: %s",
+			strerror(errno));
 		free(lpath);
 		return e;
 	}
@@ -327,9 +326,9 @@ static ddm_err take_lock(store *s, int wait_seconds)
 		ssize_t n;
 
 		if (errno != EWOULDBLOCK && errno != EINTR) {
-			ddm_err e = diag_error(DDM_ERR_IO, diag_q(lpath),
-					       "cannot lock: %s",
-					       strerror(errno));
+			ddm_err e =
+				diag_error(DDM_ERR_IO, diag_q(lpath),
+					   "cannot lock: %s", strerror(errno));
 			close(fd);
 			free(lpath);
 			return e;
@@ -358,7 +357,8 @@ static ddm_err take_lock(store *s, int wait_seconds)
 		ts_format_utc((int64_t)time(NULL), stamp);
 		len = snprintf(info, sizeof info, "pid %ld started %s\n",
 			       (long)getpid(), stamp);
-		if (ftruncate(fd, 0) == 0 && pwrite(fd, info, (size_t)len, 0) < 0) {
+		if (ftruncate(fd, 0) == 0 &&
+		    pwrite(fd, info, (size_t)len, 0) < 0) {
 			/* The note is a courtesy; the lock itself is held. */
 		}
 	}
@@ -387,8 +387,9 @@ static ddm_err prepare_named(store *s, const resource *r)
 			return diag_error(DDM_ERR_INTERNAL, r->origin,
 					  "too many statements");
 		st = &s->stmts[s->nstmts];
-		if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-				       &st->stmt, &tail) != SQLITE_OK)
+		if (sqlite3_prepare_v3(s->db, sql, -1,
+				       SQLITE_PREPARE_PERSISTENT, &st->stmt,
+				       &tail) != SQLITE_OK)
 			return sql_error(s->db, r, (size_t)(sql - r->text));
 		st->name = xstrndup(name, nlen);
 		st->res = r;
@@ -467,7 +468,8 @@ ddm_err store_stmt_run(store_stmt *st, int *changes, int64_t *first_int)
 /* True when sql holds only spaces and comments. */
 static bool is_blank_sql(const char *sql)
 {
-	return sqlite3_complete(sql) == 0 && strspn(sql, " \t\r\n") == strlen(sql);
+	return sqlite3_complete(sql) == 0 &&
+	       strspn(sql, " \t\r\n") == strlen(sql);
 }
 
 static ddm_err exec_simple(store *s, const char *sql, const char *what)
@@ -485,19 +487,22 @@ static ddm_err quick_check(store *s)
 
 	if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL) !=
 	    SQLITE_OK)
-		return diag_error(DDM_ERR_IO, diag_q(s->path),
-				  "database cannot be read: %s; restore it from "
-				  "a backup",
-				  sqlite3_errmsg(s->db));
+		return diag_error(
+			DDM_ERR_IO, diag_q(s->path),
+			"database cannot be read: %s; restore it from "
+			"a backup",
+			sqlite3_errmsg(s->db));
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW ||
 	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0)
-		err = diag_error(DDM_ERR_IO, diag_q(s->path),
-				 "database is damaged (%s); restore it from a "
-				 "backup",
-				 rc == SQLITE_ROW ? diag_q((const char *)
-					 sqlite3_column_text(st, 0))
-						  : sqlite3_errmsg(s->db));
+		err = diag_error(
+			DDM_ERR_IO, diag_q(s->path),
+			"database is damaged (%s); restore it from a "
+			"backup",
+			rc == SQLITE_ROW
+				? diag_q((const char *)sqlite3_column_text(st,
+									   0))
+				: sqlite3_errmsg(s->db));
 	sqlite3_finalize(st);
 	return err;
 }
@@ -524,7 +529,8 @@ static ddm_err run_migrations(store *s)
 				rc = SQLITE_OK;
 		}
 		if (rc != SQLITE_OK &&
-		    strncmp(sqlite3_errmsg(s->db), "duplicate column name", 21) != 0) {
+		    strncmp(sqlite3_errmsg(s->db), "duplicate column name",
+			    21) != 0) {
 			err = sql_error(s->db, r, (size_t)(sql - r->text));
 			sqlite3_finalize(st);
 			return err;
@@ -568,9 +574,9 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 	close(fd);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK) {
-		err = diag_error(DDM_ERR_IO, diag_q(path),
-				 "cannot open database: %s",
-				 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		err = diag_error(
+			DDM_ERR_IO, diag_q(path), "cannot open database: %s",
+			s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto out_close;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
@@ -669,12 +675,12 @@ static void bind_params(sqlite3_stmt *st, const store_param *p, size_t np)
 		if (p[i].type == 'i')
 			sqlite3_bind_int64(st, idx, p[i].i);
 		else if (p[i].s)
-			sqlite3_bind_text(st, idx, p[i].s, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, idx, p[i].s, -1,
+					  SQLITE_TRANSIENT);
 		else
 			sqlite3_bind_null(st, idx);
 	}
 }
-
 
 ddm_err store_run_script(store *s, const resource *r, const store_param *p,
 			 size_t np)
@@ -694,7 +700,8 @@ ddm_err store_run_script(store *s, const resource *r, const store_param *p,
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			;
 		if (rc != SQLITE_DONE) {
-			ddm_err err = sql_error(s->db, r, (size_t)(sql - r->text));
+			ddm_err err =
+				sql_error(s->db, r, (size_t)(sql - r->text));
 
 			sqlite3_finalize(st);
 			return err;
@@ -795,7 +802,8 @@ ddm_err store_check(store *s, const resource *r)
 		sqlite3_stmt *st = NULL;
 		const char *tail;
 
-		if (sqlite3_prepare_v2(s->db, sql, -1, &st, &tail) != SQLITE_OK) {
+		if (sqlite3_prepare_v2(s->db, sql, -1, &st, &tail) !=
+		    SQLITE_OK) {
 			err = sql_error(s->db, r, (size_t)(sql - r->text));
 			break;
 		}
@@ -852,10 +860,13 @@ ddm_err store_json_leaves(store *s, const char *doc, size_t len,
 		return DDM_ERR_DATA;
 	sqlite3_bind_text(st->stmt, 1, doc, (int)len, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st->stmt)) == SQLITE_ROW) {
-		const char *path = (const char *)sqlite3_column_text(st->stmt, 0);
+		const char *path =
+			(const char *)sqlite3_column_text(st->stmt, 0);
 		size_t plen = (size_t)sqlite3_column_bytes(st->stmt, 0);
-		const char *type = (const char *)sqlite3_column_text(st->stmt, 1);
-		const char *val = (const char *)sqlite3_column_text(st->stmt, 2);
+		const char *type =
+			(const char *)sqlite3_column_text(st->stmt, 1);
+		const char *val =
+			(const char *)sqlite3_column_text(st->stmt, 2);
 		size_t vlen = (size_t)sqlite3_column_bytes(st->stmt, 2);
 
 		err = fn(ctx, path ? path : "", plen, type ? type : "null", val,

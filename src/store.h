@@ -100,7 +100,8 @@ ddm_err store_stmt_text(store_stmt *st, buf *out, bool *found);
  * ($.a."b-c"[0]), type (null true false integer real text) and the value's
  * text (NULL for null; strings unescaped).  Valid during the call only. */
 typedef ddm_err (*store_leaf_fn)(void *ctx, const char *path, size_t plen,
-				 const char *type, const char *val, size_t vlen);
+				 const char *type, const char *val,
+				 size_t vlen);
 
 /*
  * Walks every scalar of the JSON text doc[0..len) in document order with

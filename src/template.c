@@ -86,8 +86,8 @@ static char *rest(char **p)
 
 static int parse_type(const char *s)
 {
-	static const char *const names[] = {"text", "int", "number",
-					    "datetime", "local"};
+	static const char *const names[] = {"text", "int", "number", "datetime",
+					    "local"};
 
 	for (int i = 0; i < 5; i++)
 		if (strcmp(names[i], s) == 0)
@@ -136,9 +136,10 @@ static ddm_err parse(const resource *r, tmpl *t)
 			char *s = rest(&p);
 
 			if (strlen(s) > 31 || strpbrk(s, ":\\/?*[]") || !*s)
-				err = diag_error(DDM_ERR_DATA, where,
-						 "sheet name must be 1-31 "
-						 "characters without : \\ / ? * [ ]");
+				err = diag_error(
+					DDM_ERR_DATA, where,
+					"sheet name must be 1-31 "
+					"characters without : \\ / ? * [ ]");
 			else
 				t->sheet = xstrdup(s);
 		} else if (strcmp(d, "title") == 0) {
@@ -146,16 +147,19 @@ static ddm_err parse(const resource *r, tmpl *t)
 		} else if (strcmp(d, "csv") == 0) {
 			t->csv = strcmp(rest(&p), "no") != 0;
 		} else if (strcmp(d, "col") == 0) {
-			char *name = word(&p), *width = word(&p), *type = word(&p);
+			char *name = word(&p), *width = word(&p),
+			     *type = word(&p);
 			char *header = rest(&p);
 			int ty = type ? parse_type(type) : -1;
 			tmpl_col *c;
 
-			if (!name || !width || ty < 0 || t->ncols == TMPL_MAX_COLS) {
-				err = diag_error(DDM_ERR_DATA, where,
-						 "expected: col NAME WIDTH "
-						 "text|int|number|datetime|local "
-						 "HEADER");
+			if (!name || !width || ty < 0 ||
+			    t->ncols == TMPL_MAX_COLS) {
+				err = diag_error(
+					DDM_ERR_DATA, where,
+					"expected: col NAME WIDTH "
+					"text|int|number|datetime|local "
+					"HEADER");
 				break;
 			}
 			c = &t->cols[t->ncols++];
@@ -167,10 +171,12 @@ static ddm_err parse(const resource *r, tmpl *t)
 			char *col = word(&p), *val = word(&p), *sty = word(&p);
 			int st = sty ? parse_style(sty) : -1;
 
-			if (!col || !val || st < 0 || t->nhl == TMPL_MAX_HIGHLIGHTS) {
-				err = diag_error(DDM_ERR_DATA, where,
-						 "expected: highlight COLUMN VALUE "
-						 "bad|warn|good");
+			if (!col || !val || st < 0 ||
+			    t->nhl == TMPL_MAX_HIGHLIGHTS) {
+				err = diag_error(
+					DDM_ERR_DATA, where,
+					"expected: highlight COLUMN VALUE "
+					"bad|warn|good");
 				break;
 			}
 			t->hl[t->nhl].column = xstrdup(col);
@@ -183,9 +189,10 @@ static ddm_err parse(const resource *r, tmpl *t)
 			if (!kind || !cat || !val ||
 			    (strcmp(kind, "bar") && strcmp(kind, "column") &&
 			     strcmp(kind, "pie"))) {
-				err = diag_error(DDM_ERR_DATA, where,
-						 "expected: chart bar|column|pie "
-						 "CATEGORY_COL VALUE_COL TITLE");
+				err = diag_error(
+					DDM_ERR_DATA, where,
+					"expected: chart bar|column|pie "
+					"CATEGORY_COL VALUE_COL TITLE");
 				break;
 			}
 			t->chart_kind = xstrdup(kind);

@@ -81,8 +81,8 @@ static bool is_leap(int y)
 
 static int days_in_month(int y, int m)
 {
-	static const int dim[12] = { 31, 28, 31, 30, 31, 30,
-				     31, 31, 30, 31, 30, 31 };
+	static const int dim[12] = {31, 28, 31, 30, 31, 30,
+				    31, 31, 30, 31, 30, 31};
 
 	return m == 2 && is_leap(y) ? 29 : dim[m - 1];
 }
@@ -110,8 +110,7 @@ static bool parse_date(const char *s, size_t len, size_t *i, int *y, int *mo,
 	    !digits(s, len, i, 2, mo) || !expect(s, len, i, '-') ||
 	    !digits(s, len, i, 2, d))
 		return false;
-	return *mo >= 1 && *mo <= 12 && *d >= 1 &&
-	       *d <= days_in_month(*y, *mo);
+	return *mo >= 1 && *mo <= 12 && *d >= 1 && *d <= days_in_month(*y, *mo);
 }
 
 bool ts_parse(const char *s, size_t len, int64_t *out, bool *had_zone)
@@ -489,7 +488,8 @@ bool tz_wall_to_utc(const char *zone, int64_t wall, int64_t *out, int *flags)
 	/* A memoised answer was validated when it was stored. */
 	if (zone && strlen(zone) < TZ_MEMO_ZONE) {
 		m = &tz_memo_table[tz_memo_slot(zone, wall)];
-		if (m->zone[0] && m->wall == wall && strcmp(m->zone, zone) == 0) {
+		if (m->zone[0] && m->wall == wall &&
+		    strcmp(m->zone, zone) == 0) {
 			t = m->instant;
 			f = m->flags;
 			goto done;

@@ -49,8 +49,9 @@ bool duration_parse(const char *s, int64_t *seconds);
 bool tz_is_valid(const char *zone);
 
 enum {
-	TZ_CONV_AMBIGUOUS = 1, /* wall time occurred twice; earlier instant taken */
-	TZ_CONV_GAP = 2        /* wall time skipped; moved forward by the gap */
+	TZ_CONV_AMBIGUOUS =
+		1,	/* wall time occurred twice; earlier instant taken */
+	TZ_CONV_GAP = 2 /* wall time skipped; moved forward by the gap */
 };
 
 /*

@@ -35,7 +35,7 @@ static bool is_alnum(char c)
 /* Skips an optional product word ("macOS ", "iOS ", "iPadOS "). */
 static size_t skip_product(const char *s, size_t len, size_t i)
 {
-	static const char *const words[] = { "macOS ", "iOS ", "iPadOS " };
+	static const char *const words[] = {"macOS ", "iOS ", "iPadOS "};
 	size_t k, n;
 
 	for (k = 0; k < sizeof(words) / sizeof(words[0]); k++) {

@@ -17,9 +17,10 @@
 #define VERSION_MAX_COMPONENTS 6
 
 typedef struct version {
-	uint32_t comp[VERSION_MAX_COMPONENTS]; /* numeric components, missing = 0 */
-	int ncomp;                             /* how many were written (>= 1) */
-	char extra[8];                         /* RSR letters ("a"), "" when none */
+	uint32_t comp
+		[VERSION_MAX_COMPONENTS]; /* numeric components, missing = 0 */
+	int ncomp;			  /* how many were written (>= 1) */
+	char extra[8];			  /* RSR letters ("a"), "" when none */
 } version;
 
 /*

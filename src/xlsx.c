@@ -22,17 +22,17 @@
 #define NTYPE 5
 
 struct xlsx {
-	lxw_workbook *wb;               /* owned until close */
-	lxw_worksheet *ws;              /* current sheet; owned by wb */
+	lxw_workbook *wb;		/* owned until close */
+	lxw_worksheet *ws;		/* current sheet; owned by wb */
 	lxw_format *fmt[NSTYLE][NTYPE]; /* owned by wb */
-	lxw_format *title;              /* owned by wb */
-	lxw_format *header;             /* owned by wb */
-	const tmpl *t;                  /* borrowed: current template */
+	lxw_format *title;		/* owned by wb */
+	lxw_format *header;		/* owned by wb */
+	const tmpl *t;			/* borrowed: current template */
 	int ncols;
 	const tmpl_col *col[TMPL_MAX_COLS * 2]; /* per query column, or NULL */
-	int hl_col[TMPL_MAX_HIGHLIGHTS];        /* query column per highlight */
-	int chart_cat, chart_val;               /* query columns, -1 none */
-	lxw_row_t row;                          /* next row to write */
+	int hl_col[TMPL_MAX_HIGHLIGHTS];	/* query column per highlight */
+	int chart_cat, chart_val;		/* query columns, -1 none */
+	lxw_row_t row;				/* next row to write */
 	buf scratch;
 };
 
@@ -119,7 +119,8 @@ ddm_err xlsx_sheet_begin(xlsx *x, const tmpl *t, const char *const *names,
 
 		x->col[c] = tc;
 		worksheet_set_column(x->ws, (lxw_col_t)c, (lxw_col_t)c,
-				     tc && tc->width > 0 ? tc->width : 14, NULL);
+				     tc && tc->width > 0 ? tc->width : 14,
+				     NULL);
 		e = put_text(x, c, h, strlen(h), x->header);
 		if (e)
 			return lxw_fail(e, "header");
@@ -185,9 +186,10 @@ ddm_err xlsx_row(xlsx *x, const rowval *v, int ncols)
 				x->ws, x->row, (lxw_col_t)c,
 				v[c].type == 'i' ? (double)v[c].i : v[c].d, f);
 		} else if ((ty == TT_DATETIME || ty == TT_LOCAL) &&
-			   v[c].type == 't' && to_datetime(v[c].s, v[c].len, &dt)) {
-			e = worksheet_write_datetime(x->ws, x->row, (lxw_col_t)c,
-						     &dt, f);
+			   v[c].type == 't' &&
+			   to_datetime(v[c].s, v[c].len, &dt)) {
+			e = worksheet_write_datetime(x->ws, x->row,
+						     (lxw_col_t)c, &dt, f);
 		} else {
 			e = put_text(x, c, v[c].s, v[c].len,
 				     x->fmt[style][TT_TEXT]);
@@ -228,7 +230,8 @@ ddm_err xlsx_sheet_end(xlsx *x)
 	lxw_row_t last = x->row > 2 ? x->row - 1 : 2;
 
 	if (x->ncols > 0)
-		worksheet_autofilter(x->ws, 1, 0, last, (lxw_col_t)(x->ncols - 1));
+		worksheet_autofilter(x->ws, 1, 0, last,
+				     (lxw_col_t)(x->ncols - 1));
 	if (t->chart_kind && x->chart_cat >= 0 && x->chart_val >= 0 &&
 	    x->chart_cat < 26 && x->chart_val < 26 && x->row > 2) {
 		uint8_t type = strcmp(t->chart_kind, "pie") == 0 ? LXW_CHART_PIE

@@ -43,7 +43,8 @@ int main(int argc, char **argv)
 	}
 	fprintf(out, "\nconst res_file res_embedded[] = {\n");
 	for (int i = 2; i < argc; i++)
-		fprintf(out, "\t{\"%s\", r%d, sizeof r%d - 1},\n", argv[i], i, i);
+		fprintf(out, "\t{\"%s\", r%d, sizeof r%d - 1},\n", argv[i], i,
+			i);
 	fprintf(out, "\t{0, 0, 0}\n};\n");
 	if (fclose(out) != 0) {
 		perror(argv[1]);

@@ -42,16 +42,38 @@ static const char *diag(const char *s, size_t len, size_t max)
 
 static void test_trigger(void)
 {
-	static const char *const yes[] = {
-		"=SUM(A1)", "+1", "-1", "@x", "\tx", "\rx", "\nx", "  =x",
-		" +1", "\xEF\xBC\x9D" "1+1", "\xEF\xBC\x8B" "1",
-		"\xEF\xBC\x8D" "1", "\xEF\xBC\xA0" "x", "   \xEF\xBC\x9D", "=",
-		"-"
-	};
-	static const char *const no[] = {
-		"", " ", "abc", "1-1", "a=b", "x@y.com", " x", "'=x",
-		"\xEF\xBC\x9E", "\xEF\xBC", "\xE2\x80\x8B=x", "x\t"
-	};
+	static const char *const yes[] = {"=SUM(A1)",
+					  "+1",
+					  "-1",
+					  "@x",
+					  "\tx",
+					  "\rx",
+					  "\nx",
+					  "  =x",
+					  " +1",
+					  "\xEF\xBC\x9D"
+					  "1+1",
+					  "\xEF\xBC\x8B"
+					  "1",
+					  "\xEF\xBC\x8D"
+					  "1",
+					  "\xEF\xBC\xA0"
+					  "x",
+					  "   \xEF\xBC\x9D",
+					  "=",
+					  "-"};
+	static const char *const no[] = {"",
+					 " ",
+					 "abc",
+					 "1-1",
+					 "a=b",
+					 "x@y.com",
+					 " x",
+					 "'=x",
+					 "\xEF\xBC\x9E",
+					 "\xEF\xBC",
+					 "\xE2\x80\x8B=x",
+					 "x\t"};
 	size_t i;
 
 	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
@@ -67,7 +89,7 @@ static void test_trigger(void)
 
 static void test_csv(void)
 {
-	buf out = { 0 };
+	buf out = {0};
 
 	CHECK_STR_EQ(csv("=SUM(A1)", true, CSV_PROFILE_EXCEL), "\"'=SUM(A1)\"");
 	CHECK_STR_EQ(csv("+1", true, CSV_PROFILE_EXCEL), "\"'+1\"");
@@ -77,17 +99,26 @@ static void test_csv(void)
 	CHECK_STR_EQ(csv("\rx", true, CSV_PROFILE_EXCEL), "\"'\rx\"");
 	CHECK_STR_EQ(csv("\nx", true, CSV_PROFILE_EXCEL), "\"'\nx\"");
 	CHECK_STR_EQ(csv("  =x", true, CSV_PROFILE_EXCEL), "\"'  =x\"");
-	CHECK_STR_EQ(csv("\xEF\xBC\x9D" "1", true, CSV_PROFILE_EXCEL),
-		     "\"'\xEF\xBC\x9D" "1\"");
-	CHECK_STR_EQ(csv("\xEF\xBC\x8B" "1", true, CSV_PROFILE_EXCEL),
-		     "\"'\xEF\xBC\x8B" "1\"");
-	CHECK_STR_EQ(csv("\xEF\xBC\x8D" "1", true, CSV_PROFILE_EXCEL),
-		     "\"'\xEF\xBC\x8D" "1\"");
+	CHECK_STR_EQ(csv("\xEF\xBC\x9D"
+			 "1",
+			 true, CSV_PROFILE_EXCEL),
+		     "\"'\xEF\xBC\x9D"
+		     "1\"");
+	CHECK_STR_EQ(csv("\xEF\xBC\x8B"
+			 "1",
+			 true, CSV_PROFILE_EXCEL),
+		     "\"'\xEF\xBC\x8B"
+		     "1\"");
+	CHECK_STR_EQ(csv("\xEF\xBC\x8D"
+			 "1",
+			 true, CSV_PROFILE_EXCEL),
+		     "\"'\xEF\xBC\x8D"
+		     "1\"");
 	CHECK_STR_EQ(csv("\xEF\xBC\xA0x", true, CSV_PROFILE_EXCEL),
 		     "\"'\xEF\xBC\xA0x\"");
-	CHECK_STR_EQ(csv("=HYPERLINK(\"http://x\",\"y\")", true,
-			 CSV_PROFILE_EXCEL),
-		     "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+	CHECK_STR_EQ(
+		csv("=HYPERLINK(\"http://x\",\"y\")", true, CSV_PROFILE_EXCEL),
+		"\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
 	/* Numeric columns are never prefixed. */
 	CHECK_STR_EQ(csv("-5", false, CSV_PROFILE_EXCEL), "-5");
 	CHECK_STR_EQ(csv("+5", false, CSV_PROFILE_EXCEL), "+5");
@@ -125,7 +156,7 @@ static void test_csv(void)
 
 static void test_xml(void)
 {
-	buf out = { 0 };
+	buf out = {0};
 	char *big;
 	size_t i, n, chars;
 
@@ -133,20 +164,23 @@ static void test_xml(void)
 	CHECK_STR_EQ(X("caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80"),
 		     "caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80");
 	CHECK_STR_EQ(X("a\tb\nc\rd"), "a\tb\nc\rd");
-	CHECK_STR_EQ(X("<&>\"'"), "<&>\"'"); /* escaping is the writer's */
-	CHECK_STR_EQ(X("a\x80z"), "a" FFFD "z");           /* lone cont. */
-	CHECK_STR_EQ(X("a\xE2\x82"), "a" FFFD);            /* truncated */
-	CHECK_STR_EQ(X("\xE2\x82z"), FFFD "z");            /* truncated */
-	CHECK_STR_EQ(X("\xC0\xAF"), FFFD FFFD);            /* overlong / */
-	CHECK_STR_EQ(X("\xE0\x80\xAF"), FFFD FFFD FFFD);   /* overlong */
+	CHECK_STR_EQ(X("<&>\"'"), "<&>\"'");	 /* escaping is the writer's */
+	CHECK_STR_EQ(X("a\x80z"), "a" FFFD "z"); /* lone cont. */
+	CHECK_STR_EQ(X("a\xE2\x82"), "a" FFFD);	 /* truncated */
+	CHECK_STR_EQ(X("\xE2\x82z"), FFFD "z");	 /* truncated */
+	CHECK_STR_EQ(X("\xC0\xAF"), FFFD FFFD);	 /* overlong / */
+	CHECK_STR_EQ(X("\xE0\x80\xAF"), FFFD FFFD FFFD); /* overlong */
 	CHECK_STR_EQ(X("\xF0\x80\x80\xAF"), FFFD FFFD FFFD FFFD);
-	CHECK_STR_EQ(X("\xED\xA0\x80"), FFFD FFFD FFFD);   /* surrogate */
-	CHECK_STR_EQ(X("\xED\x9F\xBF"), "\xED\x9F\xBF");   /* U+D7FF ok */
+	CHECK_STR_EQ(X("\xED\xA0\x80"), FFFD FFFD FFFD); /* surrogate */
+	CHECK_STR_EQ(X("\xED\x9F\xBF"), "\xED\x9F\xBF"); /* U+D7FF ok */
 	CHECK_STR_EQ(X("\xF5\x80\x80\x80"), FFFD FFFD FFFD FFFD);
 	CHECK_STR_EQ(X("\xF4\x90\x80\x80"), FFFD FFFD FFFD FFFD);
 	CHECK_STR_EQ(X("\xF4\x8F\xBF\xBF"), "\xF4\x8F\xBF\xBF"); /* U+10FFFF */
 	CHECK_STR_EQ(X("\xFF\xFE"), FFFD FFFD);
-	CHECK_STR_EQ(X("a\x01" "b\x1b" "c\x1f"), "a" FFFD "b" FFFD "c" FFFD);
+	CHECK_STR_EQ(X("a\x01"
+		       "b\x1b"
+		       "c\x1f"),
+		     "a" FFFD "b" FFFD "c" FFFD);
 	CHECK_STR_EQ(X("\x7f"), "\x7f");
 	CHECK_STR_EQ(X("\xEF\xBF\xBE|\xEF\xBF\xBF"), FFFD "|" FFFD);
 	CHECK_STR_EQ(X("\xEF\xBF\xBD"), FFFD);

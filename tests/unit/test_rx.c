@@ -41,8 +41,8 @@ static int npatterns;
 static void check_pattern(const char *pat, const char *where, char *subj)
 {
 	static const char *const units[][2] = {
-		{"a", "!"},  {" ", "x"},  {"-", "\n"}, {"_a", "\xff"},
-		{"up_", "!"}, {"1.", "x"}, {",", ""},   {"pass", "\xc0"},
+		{"a", "!"},   {" ", "x"},  {"-", "\n"}, {"_a", "\xff"},
+		{"up_", "!"}, {"1.", "x"}, {",", ""},	{"pass", "\xc0"},
 	};
 	rx *r;
 

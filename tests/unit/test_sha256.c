@@ -43,20 +43,20 @@ static const char *digest_chunked(const unsigned char *data, size_t len,
 
 int main(void)
 {
-	static const size_t odd[] = { 1, 3, 63, 64, 65, 7, 127, 1000, 13 };
-	static const size_t one[] = { 1 };
+	static const size_t odd[] = {1, 3, 63, 64, 65, 7, 127, 1000, 13};
+	static const size_t one[] = {1};
 	const size_t million = 1000000;
-	const char *expect_million =
-		"cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
-	const char *expect_448 =
-		"248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1";
+	const char *expect_million = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a"
+				     "497200e046d39ccc7112cd0";
+	const char *expect_448 = "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2"
+				 "167f6ecedd419db06c1";
 	unsigned char *a;
 	size_t i, bad = 0;
 
-	CHECK_STR_EQ(digest("", 0),
-		     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-	CHECK_STR_EQ(digest("abc", 3),
-		     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	CHECK_STR_EQ(digest("", 0), "e3b0c44298fc1c149afbf4c8996fb92427ae41e464"
+				    "9b934ca495991b7852b855");
+	CHECK_STR_EQ(digest("abc", 3), "ba7816bf8f01cfea414140de5dae2223b00361a"
+				       "396177a9cb410ff61f20015ad");
 	CHECK_STR_EQ(digest(ABC_448, strlen(ABC_448)), expect_448);
 	CHECK_STR_EQ(digest_chunked((const unsigned char *)ABC_448,
 				    strlen(ABC_448), one, 1),
@@ -67,7 +67,8 @@ int main(void)
 			    "ghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrs"
 			    "mnopqrstnopqrstu",
 			    112),
-		     "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+		     "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037"
+		     "afee9d1");
 
 	a = malloc(million);
 	if (!a) {
@@ -76,9 +77,9 @@ int main(void)
 	}
 	memset(a, 'a', million);
 	CHECK_STR_EQ(digest(a, million), expect_million);
-	CHECK_STR_EQ(digest_chunked(a, million, odd,
-				    sizeof(odd) / sizeof(odd[0])),
-		     expect_million);
+	CHECK_STR_EQ(
+		digest_chunked(a, million, odd, sizeof(odd) / sizeof(odd[0])),
+		expect_million);
 	CHECK_STR_EQ(digest_chunked(a, million, one, 1), expect_million);
 
 	/* Lengths around the padding boundary must agree between one-shot
@@ -91,12 +92,12 @@ int main(void)
 			bad++;
 	}
 	CHECK_INT_EQ(bad, 0);
-	CHECK_STR_EQ(digest(a, 55),
-		     "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318");
-	CHECK_STR_EQ(digest(a, 56),
-		     "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
-	CHECK_STR_EQ(digest(a, 64),
-		     "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
+	CHECK_STR_EQ(digest(a, 55), "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5"
+				    "258e241c9f1e910f734318");
+	CHECK_STR_EQ(digest(a, 56), "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1b"
+				    "de7090ef7970686ec6738a");
+	CHECK_STR_EQ(digest(a, 64), "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db4"
+				    "3d0ba5997337df154668eb");
 	free(a);
 	UNIT_END("sha256");
 }

@@ -137,8 +137,7 @@ static void test_format(void)
 		"1970-01-01T00:00:00Z", "2000-02-29T23:59:59Z",
 		"2038-01-19T03:14:08Z", "2099-12-31T00:00:01Z",
 		"1901-01-01T00:00:00Z", "0001-01-01T00:00:00Z",
-		"9999-12-31T23:59:59Z"
-	};
+		"9999-12-31T23:59:59Z"};
 	char b[32];
 	int64_t t;
 	bool z;
@@ -234,8 +233,8 @@ static void test_tz_valid(void)
 	CHECK(!tz_is_valid("/usr/share/zoneinfo/Asia/Tokyo"));
 	CHECK(!tz_is_valid(""));
 	CHECK(!tz_is_valid(NULL));
-	CHECK(!tz_is_valid("America"));          /* a directory */
-	CHECK(!tz_is_valid("zone.tab"));         /* not TZif */
+	CHECK(!tz_is_valid("America"));	 /* a directory */
+	CHECK(!tz_is_valid("zone.tab")); /* not TZif */
 	CHECK(!tz_is_valid("Asia/Tokyo\n"));
 	CHECK(!tz_is_valid("Asia/\x1bTokyo"));
 	CHECK(!tz_is_valid("EST5EDT,M3.2.0,M11.1.0")); /* POSIX rule, no file */
@@ -377,8 +376,8 @@ static void test_memo(void)
  * later changes to TZ by other code. */
 static void test_process_tz(void)
 {
-	static const char *const envs[] = { "Asia/Kolkata", ":Pacific/Chatham",
-					    "America/New_York", "UTC0", NULL };
+	static const char *const envs[] = {"Asia/Kolkata", ":Pacific/Chatham",
+					   "America/New_York", "UTC0", NULL};
 	size_t i;
 	int f;
 
@@ -390,9 +389,9 @@ static void test_process_tz(void)
 		tzset();
 		CHECK_STR_EQ(conv("Asia/Tokyo", "2026-11-24T17:00:00", &f),
 			     "2026-11-24T08:00:00Z");
-		CHECK_STR_EQ(conv("America/New_York", "2026-03-08T02:30:00",
-				  &f),
-			     "2026-03-08T07:30:00Z");
+		CHECK_STR_EQ(
+			conv("America/New_York", "2026-03-08T02:30:00", &f),
+			"2026-03-08T07:30:00Z");
 		CHECK_INT_EQ(f, TZ_CONV_GAP);
 		/* A wall time not memoised yet, in a zone just displaced. */
 		setenv("TZ", envs[i] ? envs[i] : "UTC", 1);

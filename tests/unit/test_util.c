@@ -11,7 +11,7 @@
 
 static void test_buf(void)
 {
-	buf b = { 0 };
+	buf b = {0};
 	size_t i;
 	int bad = 0;
 
@@ -90,7 +90,7 @@ static void test_ieq(void)
 	CHECK(!str_ieq("abc", "abcd"));
 	CHECK(!str_ieq("abcd", "abc"));
 	CHECK(!str_ieq("abc", "abd"));
-	CHECK(!str_ieq("[", "{"));      /* not case pairs */
+	CHECK(!str_ieq("[", "{")); /* not case pairs */
 	CHECK(!str_ieq("@", "`"));
 	CHECK(!str_ieq("\xC3\x89", "\xC3\xA9")); /* ASCII only */
 }

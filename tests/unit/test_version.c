@@ -91,7 +91,7 @@ static void test_garbage(void)
 	CHECK(!parses(big));
 	CHECK(!parses("1.2.3.4.5.6.7.8.9.10"));
 	CHECK(!parses("1.2.3.4.5.6.7"));
-	CHECK(!parses("1234567890"));  /* 10 digits */
+	CHECK(!parses("1234567890")); /* 10 digits */
 	CHECK(!parses("14.1 (A)x"));
 	CHECK(!parses("14.1 (a"));
 	CHECK(!parses("14.1 ()"));
@@ -117,15 +117,16 @@ static unsigned rnd(unsigned n)
 
 static void gen_version(char *out, size_t cap)
 {
-	static const char *const extras[] = { "", "a", " a", " (a)", "b",
-					      " (b)", "c", "aa" };
-	static const char *const tails[] = { "", " (24B83)", " (22E772610a)" };
+	static const char *const extras[] = {"",  "a",	  " a", " (a)",
+					     "b", " (b)", "c",	"aa"};
+	static const char *const tails[] = {"", " (24B83)", " (22E772610a)"};
 	int n = 1 + (int)rnd(4), k;
 	size_t len = 0;
 
 	for (k = 0; k < n; k++)
 		len += (size_t)snprintf(out + len, cap - len, "%s%u",
-					k ? "." : "", rnd(4) == 0 ? 10 : rnd(3));
+					k ? "." : "",
+					rnd(4) == 0 ? 10 : rnd(3));
 	snprintf(out + len, cap - len, "%s%s", extras[rnd(8)], tails[rnd(3)]);
 }
 
@@ -159,7 +160,9 @@ static void test_properties(void)
 				continue;
 			for (k = 0; k < NGEN; k++)
 				if (sign[j][k] <= 0 &&
-				    sign[i][k] > (sign[i][j] + sign[j][k] < 0 ? -1 : 0))
+				    sign[i][k] > (sign[i][j] + sign[j][k] < 0
+							  ? -1
+							  : 0))
 					bad_trans++;
 		}
 	CHECK_INT_EQ(bad_refl, 0);
