@@ -8,7 +8,11 @@
 -- Every input file ever ingested; a file is known by its content.
 CREATE TABLE IF NOT EXISTS source_file (
 	id             INTEGER PRIMARY KEY,
-	sha256         TEXT NOT NULL UNIQUE,
+	sha256         TEXT NOT NULL,   -- of the content
+	-- The time a file's name gives its only report (raw DDM captures named
+	-- <enrollment-id>.<YYYYMMDD-HHMMSS>.<usec>.status.json), else 0.  Two
+	-- captures with the same bytes at different times are two reports.
+	name_time      INTEGER NOT NULL DEFAULT 0,
 	path           TEXT NOT NULL,   -- as given on the command line
 	kind           TEXT NOT NULL,   -- status | inventory | targets
 	format         TEXT NOT NULL,   -- input format name (queries/formats)
@@ -19,7 +23,8 @@ CREATE TABLE IF NOT EXISTS source_file (
 	rows_rejected  INTEGER NOT NULL DEFAULT 0,
 	time_basis     TEXT NOT NULL DEFAULT 'content', -- content | file-name | mtime
 	source_tz      TEXT,            -- zone used for times without one
-	ingested_at    INTEGER NOT NULL
+	ingested_at    INTEGER NOT NULL,
+	UNIQUE (sha256, name_time)
 );
 
 -- Every serial ever seen, with what the inventory says about it.

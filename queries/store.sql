@@ -8,11 +8,13 @@ VALUES (:pending, :path, '', '', :size, 'content', :source_tz, :now)
 RETURNING id;
 
 -- name: file_known
-SELECT id, path FROM source_file WHERE sha256 = :sha256;
+SELECT id, path FROM source_file
+ WHERE sha256 = :sha256 AND name_time = :name_time;
 
 -- name: file_finish
 UPDATE source_file
-   SET sha256 = :sha256, kind = :kind, format = :format, size = :size,
+   SET sha256 = :sha256, name_time = :name_time, kind = :kind,
+       format = :format, size = :size,
        rows_read = :rows_read, rows_stored = :rows_stored,
        rows_duplicate = :rows_duplicate, rows_rejected = :rows_rejected,
        time_basis = :time_basis, rows_skipped = coalesce(:rows_skipped, 0)

@@ -593,9 +593,13 @@ static ddm_err finish_file(ingest *in, file_ctx *fc, const char *sha,
 			   : fc->dc.targets ? "targets"
 					    : "status";
 	const char *basis = fc->dc.time_basis ? fc->dc.time_basis : "content";
+	/* A capture's time is in its name: same bytes, another time, is
+	 * another report. */
+	int64_t name_time = fc->df.name_time_ok ? fc->df.name_time : 0;
 	ddm_err err;
 
 	store_bind_text(st, store_stmt_param(st, ":sha256"), sha, 64);
+	store_bind_int(st, store_stmt_param(st, ":name_time"), name_time);
 	err = store_stmt_run(st, NULL, &id);
 	if (err)
 		return err;
@@ -604,6 +608,7 @@ static ddm_err finish_file(ingest *in, file_ctx *fc, const char *sha,
 		return DDM_OK;
 	st = in->file_finish;
 	store_bind_text(st, store_stmt_param(st, ":sha256"), sha, 64);
+	store_bind_int(st, store_stmt_param(st, ":name_time"), name_time);
 	store_bind_text(st, store_stmt_param(st, ":kind"), kind, strlen(kind));
 	store_bind_text(st, store_stmt_param(st, ":format"), fmt, strlen(fmt));
 	store_bind_int(st, store_stmt_param(st, ":size"), size);

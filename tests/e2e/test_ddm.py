@@ -224,3 +224,30 @@ def test_json_reingest_changes_nothing(t):
     before = sql(t.db, "SELECT count(*) FROM observation").strip()
     t.ok("ingest", os.path.join(fx, "envelope.ndjson"), os.path.join(fx, "webhook.ndjson"))
     assert sql(t.db, "SELECT count(*) FROM observation").strip() == before
+
+
+def test_same_bytes_at_another_time_is_another_report(t):
+    # Two captures of one device with identical content but different times in
+    # their names: two observations (the second extends last_seen), while the
+    # very same capture fed again under another folder changes nothing.
+    import json
+    import shutil
+    doc = json.dumps({"StatusItems": {"device": {"identifier": {"serial-number": "X1DUP"}},
+                                      "softwareupdate": {"install-state": "downloading"}},
+                      "Errors": []})
+    a = t.write("caps/E1.20261120-080000.000001.status.json", doc)
+    t.write("caps/E1.20261121-080000.000002.status.json", doc)
+    r = t.run("run", "--out", t.out, "--as-of", "2026-11-22T00:00:00Z", t.path("caps"))
+    assert r.rc == 0, r
+    from lib import sql
+    assert sql(t.db, "SELECT count(*) FROM observation WHERE serial_number = 'X1DUP'").strip() == "2"
+    dev = {d["serial_number"]: d for d in t.csv("devices")}["X1DUP"]
+    assert dev["last_seen"] == "2026-11-21T08:00:00Z"
+    assert dev["status_since"] == "2026-11-20T08:00:00Z"
+    os_copy = t.path("again")
+    import os
+    os.makedirs(os_copy)
+    shutil.copy(a, os_copy)
+    assert t.run("ingest", os_copy).rc == 0
+    assert sql(t.db, "SELECT count(*) FROM observation WHERE serial_number = 'X1DUP'").strip() == "2"
+    assert sql(t.db, "SELECT count(*) FROM source_file").strip() == "2"
