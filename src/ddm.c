@@ -486,8 +486,11 @@ static ddm_err report(dctx *x, const leaves *l, size_t lo, size_t hi,
 	/* an item given as an empty object or array still replaces */
 	for (size_t k = 0; k < d->nmap; k++) {
 		char ipre[600];
+		int n = snprintf(ipre, sizeof ipre, "%s%s", items,
+				 d->map[k].item);
 
-		snprintf(ipre, sizeof ipre, "%s%s", items, d->map[k].item);
+		if (n < 0 || (size_t)n >= sizeof ipre)
+			continue; /* no item path is that long */
 		if (!item_on[k] && has_prefix(l, lo, hi, ipre))
 			item_on[k] = true;
 	}

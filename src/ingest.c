@@ -211,7 +211,7 @@ static ddm_err reject(file_ctx *fc, long line, const char *reason,
 static bool parse_time(const ingest *in, span v, int64_t *out)
 {
 	bool had_zone;
-	int64_t t;
+	int64_t t = 0;
 
 	if (!v.s || !ts_parse(v.s, v.len, &t, &had_zone))
 		return false;
@@ -354,7 +354,7 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 	span serial = get(fc, rec, F_SERIAL_NUMBER);
 	span check = get(fc, rec, F_LAST_CHECK_IN);
 	char sn[128];
-	int64_t t;
+	int64_t t = 0;
 	ddm_err err;
 
 	if (!serial.s)

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sha256.h"
 #include "util.h"
 
 struct outfile {
@@ -66,6 +67,33 @@ ddm_err outfile_open(const char *dir, const char *name, int want_stream,
 FILE *outfile_stream(outfile *o)
 {
 	return o->f;
+}
+
+const char *outfile_name(const outfile *o)
+{
+	return strrchr(o->final, '/') + 1;
+}
+
+ddm_err outfile_sha256(const outfile *o, char hex[65])
+{
+	FILE *f = fopen(o->temp, "rb");
+	sha256_ctx c;
+	char block[65536];
+	size_t n;
+	int bad;
+
+	if (!f)
+		return diag_error(DDM_ERR_IO, diag_q(o->final),
+				  "cannot read: %s", strerror(errno));
+	sha256_init(&c);
+	while ((n = fread(block, 1, sizeof block, f)) > 0)
+		sha256_update(&c, block, n);
+	bad = ferror(f);
+	fclose(f);
+	if (bad)
+		return diag_error(DDM_ERR_IO, diag_q(o->final), "cannot read");
+	sha256_final_hex(&c, hex);
+	return DDM_OK;
 }
 
 const char *outfile_temp_path(const outfile *o)

@@ -30,6 +30,11 @@ const char *outfile_temp_path(const outfile *o);
 /* Flushes, syncs and closes the temporary file (stream mode), without
  * renaming.  DDM_ERR_IO on a write error (e.g. disk full). */
 ddm_err outfile_finish(outfile *o);
+/* The final file name (without the directory). */
+const char *outfile_name(const outfile *o);
+/* SHA-256 of the finished temporary file, as 64 hex digits in hex.
+ * DDM_ERR_IO (reported) when it cannot be read. */
+ddm_err outfile_sha256(const outfile *o, char hex[65]);
 /* Renames the finished temporary file over its final name and frees o. */
 ddm_err outfile_commit(outfile *o);
 /* Removes the temporary file and frees o.  Accepts NULL. */

@@ -188,6 +188,41 @@ static ddm_err ensure_dir(const char *dir)
 	return DDM_OK;
 }
 
+/*
+ * Writes SHA256SUMS (the `sha256sum -c` format) over the finished outputs,
+ * so an auditor can check that a workbook or CSV is the one this run
+ * wrote.  *out is the manifest's outfile, to be committed with the rest.
+ */
+static ddm_err write_manifest(const char *dir, outfile *const *files, int n,
+			      outfile *wb, outfile **out)
+{
+	outfile *m;
+	FILE *f;
+	char hex[65];
+	ddm_err err = outfile_open(dir, "SHA256SUMS", 1, &m);
+
+	if (err)
+		return err;
+	f = outfile_stream(m);
+	for (int i = 0; i <= n && err == DDM_OK; i++) {
+		const outfile *o = i < n ? files[i] : wb;
+
+		if (!o)
+			continue;
+		err = outfile_sha256(o, hex);
+		if (err == DDM_OK)
+			fprintf(f, "%s  %s\n", hex, outfile_name(o));
+	}
+	if (err == DDM_OK)
+		err = outfile_finish(m);
+	if (err) {
+		outfile_abort(m);
+		return err;
+	}
+	*out = m;
+	return DDM_OK;
+}
+
 ddm_err render_reports(store *s, const store_param *p, size_t np,
 		       const render_opts *o, render_counts *rc)
 {
@@ -196,6 +231,7 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 	outfile *files[40] = {0};
 	int nfiles = 0;
 	outfile *wbfile = NULL;
+	outfile *sums = NULL;
 	xlsx *x = NULL;
 	ddm_err err;
 
@@ -260,6 +296,8 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 		if (err == DDM_OK)
 			err = outfile_finish(wbfile);
 	}
+	if (err == DDM_OK && !o->only)
+		err = write_manifest(o->out_dir, files, nfiles, wbfile, &sums);
 	if (err)
 		goto out_abort;
 	/* Everything is written and synced: now replace the old set. */
@@ -273,9 +311,14 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 		err = diag_worst(err, outfile_commit(wbfile));
 		wbfile = NULL;
 	}
+	if (sums) {
+		err = diag_worst(err, outfile_commit(sums));
+		sums = NULL;
+	}
 	goto out_free;
 
 out_abort:
+	outfile_abort(sums);
 	for (int i = 0; i < nfiles; i++)
 		outfile_abort(files[i]);
 	outfile_abort(wbfile);

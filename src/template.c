@@ -113,6 +113,7 @@ static ddm_err parse(const resource *r, tmpl *t)
 	ddm_err err = DDM_OK;
 
 	t->csv = true;
+	t->max_rows = TMPL_SHEET_ROWS;
 	while (err == DDM_OK && next) {
 		char *line = next, *p, *d;
 		char where[300];
@@ -144,6 +145,16 @@ static ddm_err parse(const resource *r, tmpl *t)
 				t->sheet = xstrdup(s);
 		} else if (strcmp(d, "title") == 0) {
 			t->title = xstrdup(rest(&p));
+		} else if (strcmp(d, "max_rows") == 0) {
+			char *end;
+			long n = strtol(rest(&p), &end, 10);
+
+			if (*end || n < 1 || n > TMPL_SHEET_ROWS)
+				err = diag_error(DDM_ERR_DATA, where,
+						 "max_rows must be 1 to %ld",
+						 TMPL_SHEET_ROWS);
+			else
+				t->max_rows = n;
 		} else if (strcmp(d, "csv") == 0) {
 			t->csv = strcmp(rest(&p), "no") != 0;
 		} else if (strcmp(d, "col") == 0) {

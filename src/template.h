@@ -17,6 +17,10 @@
  *             template does not list are shown as text
  *   highlight COLUMN VALUE STYLE    STYLE: bad, warn, good
  *   chart     bar|column|pie CATEGORY_COL VALUE_COL TITLE...
+ *   max_rows  N               data rows shown in the workbook (default and
+ *                             at most Excel's 1,048,576 less three: title,
+ *                             header, and a note saying how many more
+ *                             rows the CSV has); the CSV always has all
  */
 #ifndef DDM_TEMPLATE_H
 #define DDM_TEMPLATE_H
@@ -27,6 +31,8 @@
 
 #define TMPL_MAX_COLS 64
 #define TMPL_MAX_HIGHLIGHTS 16
+/* Excel's row limit less the title, header and "more rows" note rows. */
+#define TMPL_SHEET_ROWS (1048576L - 3)
 
 typedef enum tmpl_type {
 	TT_TEXT,
@@ -58,6 +64,7 @@ typedef struct tmpl {
 	char *title;  /* owned */
 	int order;
 	bool csv;
+	long max_rows; /* data rows in the workbook, <= TMPL_SHEET_ROWS */
 	tmpl_col cols[TMPL_MAX_COLS];
 	int ncols;
 	tmpl_highlight hl[TMPL_MAX_HIGHLIGHTS];

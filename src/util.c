@@ -75,12 +75,15 @@ char *xasprintf(const char *fmt, ...)
 	va_list ap;
 	int n;
 	char *p;
+	char small[256];
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(small, sizeof small, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		oom(); /* only an encoding error or EOVERFLOW; treat as fatal */
+	if ((size_t)n < sizeof small)
+		return xstrdup(small);
 	p = xmalloc((size_t)n + 1);
 	va_start(ap, fmt);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);

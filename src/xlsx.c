@@ -33,6 +33,7 @@ struct xlsx {
 	int hl_col[TMPL_MAX_HIGHLIGHTS];	/* query column per highlight */
 	int chart_cat, chart_val;		/* query columns, -1 none */
 	lxw_row_t row;				/* next row to write */
+	long omitted; /* rows past the sheet's max_rows, not written */
 	buf scratch;
 };
 
@@ -161,6 +162,11 @@ ddm_err xlsx_row(xlsx *x, const rowval *v, int ncols)
 {
 	int style = TS_NONE;
 
+	if ((long)x->row - 2 >= x->t->max_rows) {
+		x->omitted++;
+		return DDM_OK;
+	}
+
 	for (int h = 0; h < x->t->nhl; h++) {
 		int c = x->hl_col[h];
 
@@ -228,6 +234,20 @@ ddm_err xlsx_sheet_end(xlsx *x)
 {
 	const tmpl *t = x->t;
 	lxw_row_t last = x->row > 2 ? x->row - 1 : 2;
+
+	if (x->omitted) {
+		char note[160];
+		lxw_error e;
+
+		snprintf(note, sizeof note,
+			 "%ld more rows are not shown here (at most %ld per "
+			 "sheet): the %s CSV has them all",
+			 x->omitted, t->max_rows, t->report);
+		e = put_text(x, 0, note, strlen(note), x->title);
+		if (e)
+			return lxw_fail(e, "note");
+		x->omitted = 0;
+	}
 
 	if (x->ncols > 0)
 		worksheet_autofilter(x->ws, 1, 0, last,

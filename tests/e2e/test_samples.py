@@ -183,3 +183,36 @@ def test_samples_ddm_sourced_devices_in_reports(t):
         import re
         skipped = re.search(r"(\d+) events are not status reports", f.read()).group(1)
     assert got == skipped + "|0", (got, skipped)
+
+
+def test_workbook_sheet_row_cap_points_to_csv(t):
+    # A template may cap a sheet (Excel holds 1,048,576 rows); the CSV keeps
+    # every row and the sheet says how many it left out.
+    os.makedirs(t.path("tpl"))
+    src = open(os.path.join(ROOT, "templates/devices.tmpl")).read()
+    t.write("tpl/devices.tmpl", src + "max_rows  10\n")
+    r = t.run("run", "--templates", t.path("tpl"), "--out", t.out, "--as-of", SAMPLES_AS_OF, SAMPLES)
+    assert r.rc == 0, r
+    total = len(t.csv("devices"))
+    headers, rows = sheet_rows(t.workbook()["Devices"])
+    assert len(rows) == 11, len(rows)
+    assert rows[10][0] == f"{total - 10} more rows are not shown here (at most 10 per sheet): the devices CSV has them all"
+    t.write("tpl/devices.tmpl", src + "max_rows  0\n")
+    r = t.run("report", "--templates", t.path("tpl"), "--out", t.out, "--as-of", SAMPLES_AS_OF)
+    assert r.rc == 65 and "devices.tmpl:" in r.err and "max_rows" in r.err, r
+
+
+def test_sha256sums_manifest_checks_with_sha256sum(t):
+    assert _run(t).rc == 0
+    import subprocess
+    with open(os.path.join(t.out, "SHA256SUMS")) as f:
+        names = sorted(line.split("  ", 1)[1].strip() for line in f)
+    assert names == sorted(n for n in os.listdir(t.out) if n != "SHA256SUMS"), names
+    p = subprocess.run(["sha256sum", "--strict", "-c", "SHA256SUMS"], cwd=t.out,
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    # A tampered report no longer checks.
+    with open(os.path.join(t.out, "summary.csv"), "a") as f:
+        f.write("x\n")
+    p = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=t.out, capture_output=True, text=True)
+    assert p.returncode != 0 and "summary.csv: FAILED" in p.stdout
