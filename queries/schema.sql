@@ -131,3 +131,12 @@ CREATE TABLE IF NOT EXISTS enrollment (
 	serial_number TEXT NOT NULL,
 	source_file   INTEGER NOT NULL REFERENCES source_file(id)
 ) WITHOUT ROWID;
+
+-- The classification counts of every evaluation, by as-of time: the memory
+-- behind the trend report.  Re-evaluating the same as-of replaces its row.
+CREATE TABLE IF NOT EXISTS run_history (
+	as_of          INTEGER NOT NULL,
+	classification TEXT NOT NULL,
+	devices        INTEGER NOT NULL,
+	PRIMARY KEY (as_of, classification)
+) WITHOUT ROWID;

@@ -20,7 +20,7 @@ size_t evaluate_bindings(const eval_params *ep, store_param *p)
 	p[2] = (store_param){":stale_after", 'i', ep->stale_after, NULL};
 	p[3] = (store_param){":due_within", 'i', ep->due_within, NULL};
 	p[4] = (store_param){":default_tz", 't', 0, ep->default_tz};
-	return 5;
+	return EVAL_NPARAMS;
 }
 
 ddm_err evaluate_note(store *s, const char *section, const char *name,
@@ -59,7 +59,7 @@ static void note_resource(const resource *r, void *ctx)
 ddm_err evaluate_run(store *s, const eval_params *ep)
 {
 	const resource *policy;
-	store_param p[5];
+	store_param p[EVAL_NPARAMS];
 	size_t np = evaluate_bindings(ep, p);
 	note_ctx nc = {s, DDM_OK};
 	ddm_err err;
@@ -71,4 +71,16 @@ ddm_err evaluate_run(store *s, const eval_params *ep)
 	if (nc.err)
 		return nc.err;
 	return store_run_script(s, policy, p, np);
+}
+
+ddm_err evaluate_record(store *s, const eval_params *ep)
+{
+	const resource *r;
+	store_param p[EVAL_NPARAMS];
+	size_t np = evaluate_bindings(ep, p);
+	ddm_err err = res_load("queries/record.sql", &r);
+
+	if (err)
+		return err;
+	return store_run_script(s, r, p, np);
 }

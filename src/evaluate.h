@@ -6,6 +6,7 @@
 #ifndef DDM_EVALUATE_H
 #define DDM_EVALUATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "diag.h"
@@ -20,13 +21,21 @@ typedef struct eval_params {
 	const char *default_tz; /* NULL when none */
 } eval_params;
 
-/* The parameters as SQL bindings (":as_of", ...); p must hold 5 entries.
+/* How many bindings evaluate_bindings writes. */
+#define EVAL_NPARAMS 5
+
+/* The parameters as SQL bindings (":as_of", ...); p must hold
+ * EVAL_NPARAMS entries.
  * Returns the count. */
 size_t evaluate_bindings(const eval_params *ep, store_param *p);
 
 /* Records "section / name / value" for the About sheet. */
 ddm_err evaluate_note(store *s, const char *section, const char *name,
 		      const char *value);
+
+/* Remembers the counts of the evaluation just run (queries/record.sql) for
+ * the trend report; call once its reports are written. */
+ddm_err evaluate_record(store *s, const eval_params *ep);
 
 /* Notes every resource loaded so far (queries, templates, formats) with
  * its SHA-256, then runs queries/evaluate.sql. */

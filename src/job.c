@@ -161,7 +161,7 @@ ddm_err job_run(const job_opts *o)
 	store *s = NULL;
 	eval_params ep = {o->as_of, o->stuck_after, o->stale_after,
 			  o->due_within, o->default_tz};
-	store_param p[5];
+	store_param p[EVAL_NPARAMS];
 	size_t np = evaluate_bindings(&ep, p);
 	render_opts ro = {o->out, o->report, o->profile, true};
 	render_counts counts = {0};
@@ -195,6 +195,8 @@ ddm_err job_run(const job_opts *o)
 		goto out_close;
 	}
 	err = render_reports(s, p, np, &ro, &counts);
+	if (err == DDM_OK && !o->report)
+		err = evaluate_record(s, &ep);
 	if (err)
 		goto out_close;
 	for (int i = 0; i < counts.n; i++)

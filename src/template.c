@@ -199,10 +199,10 @@ static ddm_err parse(const resource *r, tmpl *t)
 
 			if (!kind || !cat || !val ||
 			    (strcmp(kind, "bar") && strcmp(kind, "column") &&
-			     strcmp(kind, "pie"))) {
+			     strcmp(kind, "pie") && strcmp(kind, "line"))) {
 				err = diag_error(
 					DDM_ERR_DATA, where,
-					"expected: chart bar|column|pie "
+					"expected: chart bar|column|line|pie "
 					"CATEGORY_COL VALUE_COL TITLE");
 				break;
 			}

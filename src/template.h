@@ -16,7 +16,7 @@
  *             (date-time without zone); columns the query returns but the
  *             template does not list are shown as text
  *   highlight COLUMN VALUE STYLE    STYLE: bad, warn, good
- *   chart     bar|column|pie CATEGORY_COL VALUE_COL TITLE...
+ *   chart     bar|column|line|pie CATEGORY_COL VALUE_COL TITLE...
  *   max_rows  N               data rows shown in the workbook (default and
  *                             at most Excel's 1,048,576 less three: title,
  *                             header, and a note saying how many more

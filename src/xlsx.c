@@ -207,6 +207,18 @@ ddm_err xlsx_row(xlsx *x, const rowval *v, int ncols)
 	return DDM_OK;
 }
 
+/* libxlsxwriter's chart type for a template's chart kind. */
+static uint8_t chart_type(const char *kind)
+{
+	if (strcmp(kind, "pie") == 0)
+		return LXW_CHART_PIE;
+	if (strcmp(kind, "bar") == 0)
+		return LXW_CHART_BAR;
+	if (strcmp(kind, "line") == 0)
+		return LXW_CHART_LINE;
+	return LXW_CHART_COLUMN;
+}
+
 /* "'Sheet name'!$A$3:$A$11" for a column range of the current sheet. */
 static char *range_ref(const char *sheet, int col, lxw_row_t first,
 		       lxw_row_t last)
@@ -254,10 +266,7 @@ ddm_err xlsx_sheet_end(xlsx *x)
 				     (lxw_col_t)(x->ncols - 1));
 	if (t->chart_kind && x->chart_cat >= 0 && x->chart_val >= 0 &&
 	    x->chart_cat < 26 && x->chart_val < 26 && x->row > 2) {
-		uint8_t type = strcmp(t->chart_kind, "pie") == 0 ? LXW_CHART_PIE
-			       : strcmp(t->chart_kind, "bar") == 0
-				       ? LXW_CHART_BAR
-				       : LXW_CHART_COLUMN;
+		uint8_t type = chart_type(t->chart_kind);
 		lxw_chart *ch = workbook_add_chart(x->wb, type);
 		char *cat = range_ref(t->sheet, x->chart_cat, 2, x->row - 1);
 		char *val = range_ref(t->sheet, x->chart_val, 2, x->row - 1);

@@ -5,7 +5,7 @@ import csv
 import datetime
 import os
 
-from lib import ROOT, SAMPLES, SAMPLES_AS_OF, sheet_rows
+from lib import ROOT, SAMPLES, SAMPLES_AS_OF, parse_csv, sheet_rows
 
 
 def _run(t):
@@ -79,7 +79,7 @@ def test_samples_every_detail_csv_starts_with_serial(t):
 def test_samples_workbook_sheets_dates_and_filters(t):
     assert _run(t).rc == 0
     wb = t.workbook()
-    assert wb.sheetnames == ["Summary", "Past deadline", "Due soon", "Stuck downloading",
+    assert wb.sheetnames == ["Summary", "Trend", "Past deadline", "Due soon", "Stuck downloading",
                              "Errors", "Not reporting", "Devices", "Rejected", "About"], wb.sheetnames
     ws = wb["Past deadline"]
     headers, rows = sheet_rows(ws)
@@ -216,3 +216,33 @@ def test_sha256sums_manifest_checks_with_sha256sum(t):
         f.write("x\n")
     p = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=t.out, capture_output=True, text=True)
     assert p.returncode != 0 and "summary.csv: FAILED" in p.stdout
+
+
+def test_trend_has_one_row_per_night(t):
+    nights = ["2026-11-23T12:00:00Z", "2026-11-24T12:00:00Z", "2026-11-25T12:00:00Z", SAMPLES_AS_OF]
+    assert t.run("ingest", SAMPLES).rc == 0
+    summaries = {}
+    for as_of in nights:
+        r = t.run("report", "--out", t.out, "--as-of", as_of)
+        assert r.rc == 0, r
+        summaries[as_of] = {s["classification"]: int(s["devices"]) for s in t.csv("summary")}
+    # Evaluating a night again replaces its row; `check` records nothing.
+    assert t.run("report", "--out", t.out, "--as-of", "2026-11-24T12:00:00Z").rc == 0
+    assert t.run("check", "--as-of", "2026-11-22T00:00:00Z").rc == 0
+    assert t.run("report", "--out", t.out, "--as-of", SAMPLES_AS_OF).rc == 0
+    trend = t.csv("trend")
+    assert [r["as_of"] for r in trend] == nights, trend
+    for row in trend:
+        s = summaries[row["as_of"]]
+        assert int(row["past_deadline"]) == s["past-deadline"]
+        assert int(row["compliant"]) == s["compliant"]
+        assert int(row["devices"]) == sum(s.values())
+        targeted = sum(s.values()) - s["no-target"] - s["out-of-scope"]
+        assert float(row["compliant_pct"]) == round(100.0 * s["compliant"] / targeted, 1)
+    # An earlier as-of shows only the history up to it.
+    r = t.run("report", "trend", "--out", "-", "--as-of", "2026-11-24T12:00:00Z")
+    assert [x["as_of"] for x in parse_csv(r.out)] == nights[:2], r
+    import zipfile
+    with zipfile.ZipFile(os.path.join(t.out, "ddmreport.xlsx")) as z:
+        charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert any("<c:lineChart>" in c for c in charts)
