@@ -72,6 +72,11 @@ CREATE TABLE IF NOT EXISTS observation (
 -- latest report in one seek.
 CREATE UNIQUE INDEX IF NOT EXISTS observation_key
 	ON observation(serial_number, reported_at);
+-- The status history of a device read from the index alone: finding when
+-- the current status began (status_since) walks only these small entries,
+-- so a year of nightly history costs little more than a week.
+CREATE INDEX IF NOT EXISTS observation_run
+	ON observation(serial_number, reported_at, status);
 
 
 -- Enforcement targets.  Scope: serial_number (one device), else grp (a

@@ -4,7 +4,8 @@ reference run on the same machine (the sqlite3 shell's .import of the same
 file).  Machines are noisy: each figure is the median of RUNS runs.
 
 usage: bench.py [ROWS] [RUNS]      (defaults 1000000 and 3)
-Environment: BENCH_DIR (default build/bench) holds generated exports.
+Environment: BENCH_DIR (default build/bench) holds generated exports;
+BENCH_NIGHTS (default 30) nights of history for the history figure.
 """
 import os
 import resource
@@ -21,11 +22,11 @@ RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 WORK = os.environ.get("BENCH_DIR", os.path.join(ROOT, "build", "bench"))
 
 
-def export(night):
-    path = os.path.join(WORK, f"export-{ROWS}-{night}.csv")
+def export(night, rows=ROWS):
+    path = os.path.join(WORK, f"export-{rows}-{night}.csv")
     if not os.path.exists(path):
         subprocess.run([sys.executable, os.path.join(ROOT, "tests/bench/gen_export.py"),
-                        str(ROWS), path, str(night)], check=True)
+                        str(rows), path, str(night)], check=True)
     return path
 
 
@@ -77,10 +78,24 @@ def main():
         [BIN, "report", "--db", db, "--out", out, "--as-of", as_of]))
     rows.append(("ddmreport run, empty db",) + timed(
         [BIN, "run", "--db", db, "--out", out, "--as-of", as_of, n0], fresh(db, out)))
+    # History: the nightly report after 1 night and after NIGHTS nights of a
+    # fleet a tenth the size; the ratio shows what history costs.
+    hrows, nights = max(ROWS // 10, 1000), int(os.environ.get("BENCH_NIGHTS", "30"))
+    hdb = os.path.join(WORK, "history.db")
+    hout = os.path.join(WORK, "history-reports")
+    fresh(hdb, hout)()
+    subprocess.run([BIN, "ingest", "--db", hdb, export(0, hrows)], check=True, cwd=WORK)
+    h_as_of = "2027-06-01T00:00:00Z"
+    one = timed([BIN, "report", "--db", hdb, "--out", hout, "--as-of", h_as_of])
+    for n in range(1, nights):
+        subprocess.run([BIN, "ingest", "--db", hdb, export(n, hrows)], check=True, cwd=WORK)
+    many = timed([BIN, "report", "--db", hdb, "--out", hout, "--as-of", h_as_of])
     print(f"bench: {ROWS} rows per export, median of {RUNS} runs, {os.cpu_count()} cpus")
     print(f"{'command':34} {'median s':>9} {'ratio':>7} {'peak RSS MiB':>13}")
     for name, t, rss in rows:
         print(f"{name:34} {t:9.2f} {t / ref:7.2f} {rss / 1024:13.0f}")
+    print(f"history: {hrows} devices; report after 1 night {one[0]:.2f} s, after {nights} "
+          f"nights {many[0]:.2f} s: ratio {many[0] / one[0]:.2f} (peak RSS {many[1] / 1024:.0f} MiB)")
 
 
 if __name__ == "__main__":
