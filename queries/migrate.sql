@@ -15,3 +15,6 @@ ALTER TABLE target ADD COLUMN declaration_id TEXT NOT NULL DEFAULT '';
 -- Events of other kinds in a JSON input (webhook topics and endpoints
 -- that are not status reports): skipped and counted, not rejected.
 ALTER TABLE source_file ADD COLUMN rows_skipped INTEGER NOT NULL DEFAULT 0;
+-- The key index gained the status (one index instead of two).
+DROP INDEX IF EXISTS observation_key;
+DROP INDEX IF EXISTS observation_run;

@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS device (
 
 -- One status report of one device at one instant.  A device reports at
 -- most once per second, so (serial, reported_at) identifies a report and
--- overlapping exports never double one (see observation_key).
+-- overlapping exports never double one (see observation_status_key).
 CREATE TABLE IF NOT EXISTS observation (
 	serial_number         TEXT NOT NULL,
 	reported_at           INTEGER NOT NULL,
@@ -67,15 +67,14 @@ CREATE TABLE IF NOT EXISTS observation (
 	source_file           INTEGER NOT NULL REFERENCES source_file(id),
 	line                  INTEGER NOT NULL
 );
--- Rows are appended in file order (a rowid table: fast to load); this
--- index keeps one report per device and second, and finds a device's
--- latest report in one seek.
-CREATE UNIQUE INDEX IF NOT EXISTS observation_key
-	ON observation(serial_number, reported_at);
--- The status history of a device read from the index alone: finding when
--- the current status began (status_since) walks only these small entries,
--- so a year of nightly history costs little more than a week.
-CREATE INDEX IF NOT EXISTS observation_run
+-- Rows are appended in file order (a rowid table: fast to load).  This one
+-- index keeps a report out twice (overlapping exports, the same capture
+-- fed again), finds a device's latest report in one seek, and holds the
+-- status so that finding when the current status began (status_since)
+-- reads index entries only: a year of nightly history costs little more
+-- than a week.  Two different statuses for one device in the same second
+-- are two reports and both are kept.
+CREATE UNIQUE INDEX IF NOT EXISTS observation_status_key
 	ON observation(serial_number, reported_at, status);
 
 

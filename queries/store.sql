@@ -143,7 +143,7 @@ SELECT :serial_number, :reported_at,
               ''),
        :file, :line
   FROM ddm_item WHERE serial_number = :serial_number
-ON CONFLICT (serial_number, reported_at) DO UPDATE SET
+ON CONFLICT (serial_number, reported_at, status) DO UPDATE SET
 	status = excluded.status, status_raw = excluded.status_raw,
 	os_version = excluded.os_version, build_version = excluded.build_version,
 	extra_version = excluded.extra_version,
