@@ -132,7 +132,8 @@ SELECT e.serial_number, 1, 'all', t.target_os_version,
                                       ' ' || t.declaration_id || ' ') > 0;
 
 -- 4. The target that counts: the highest level; within it, an unmet target
---    before a met one, the earliest deadline first.  Compliance is by OS
+--    before a met one, the earliest deadline first (when every target is
+--    met, the latest one is shown).  Compliance is by OS
 --    version, whatever the status says; a Pass with no known version is
 --    compliant.
 DROP TABLE IF EXISTS temp.ev_pick;
@@ -141,7 +142,9 @@ SELECT * FROM (
 	SELECT m.*,
 	       row_number() OVER (PARTITION BY m.serial_number
 	                          ORDER BY m.level DESC, m.met ASC,
-	                                   m.target_local_datetime ASC,
+	                                   CASE WHEN m.met = 0
+	                                        THEN m.target_local_datetime END,
+	                                   m.target_local_datetime DESC,
 	                                   m.target_os_version DESC) AS rn
 	  FROM (SELECT c.*,
 	               CASE WHEN e.os_version IS NOT NULL

@@ -144,3 +144,10 @@ CREATE TABLE IF NOT EXISTS run_history (
 	devices        INTEGER NOT NULL,
 	PRIMARY KEY (as_of, classification)
 ) WITHOUT ROWID;
+
+-- Settings and secrets of this database, e.g. the key that makes
+-- redaction pseudonyms impossible to reverse by hashing guesses.
+CREATE TABLE IF NOT EXISTS meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;

@@ -180,3 +180,10 @@ SELECT serial_number FROM enrollment WHERE enrollment_id = :enrollment_id;
 -- name: jamf_serial
 SELECT serial_number FROM device WHERE jamf_id = :jamf_id
  ORDER BY serial_number LIMIT 1;
+
+-- name: meta_put
+-- Keeps the first value ever stored under a key.
+INSERT OR IGNORE INTO meta (key, value) VALUES (:key, :value);
+
+-- name: meta_get
+SELECT value FROM meta WHERE key = :key;

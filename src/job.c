@@ -76,8 +76,8 @@ static ddm_err note_run(store *s, const job_opts *o)
 	const char *names[] = {"as_of",	      "generated_at", "version",
 			       "command",     "database",     "stuck_after",
 			       "stale_after", "due_within",   "default_tz",
-			       "source_tz",   "strict"};
-	const char *values[11];
+			       "source_tz",   "strict",	      "redact"};
+	const char *values[12];
 	ddm_err err = DDM_OK;
 
 	ts_format_utc(o->as_of, as_of);
@@ -97,7 +97,8 @@ static ddm_err note_run(store *s, const job_opts *o)
 				  : "(none: conservative UTC-12/UTC+14 rule)";
 	values[9] = o->source_tz ? o->source_tz : "UTC";
 	values[10] = o->strict ? "yes" : "no";
-	for (int i = 0; i < 11 && err == DDM_OK; i++)
+	values[11] = o->redact ? "yes: personal columns are pseudonyms" : "no";
+	for (int i = 0; i < 12 && err == DDM_OK; i++)
 		err = evaluate_note(s, "run", names[i], values[i]);
 	return err;
 }
@@ -163,7 +164,8 @@ ddm_err job_run(const job_opts *o)
 			  o->due_within, o->default_tz};
 	store_param p[EVAL_NPARAMS];
 	size_t np = evaluate_bindings(&ep, p);
-	render_opts ro = {o->out, o->report, o->profile, true};
+	render_opts ro = {o->out, o->report, o->profile, true, o->redact, NULL};
+	char key[65];
 	render_counts counts = {0};
 	ddm_err outcome = DDM_OK, err;
 
@@ -193,6 +195,12 @@ ddm_err job_run(const job_opts *o)
 	if (o->cmd == CMD_CHECK) {
 		err = render_check(s);
 		goto out_close;
+	}
+	if (o->redact) {
+		err = store_secret(s, "redact-key", key);
+		if (err)
+			goto out_close;
+		ro.redact_key = key;
 	}
 	err = render_reports(s, p, np, &ro, &counts);
 	if (err == DDM_OK && !o->report)

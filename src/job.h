@@ -33,6 +33,7 @@ typedef struct job_opts {
 	const char *source_tz;			      /* NULL: UTC */
 	const char *fail_on; /* comma-separated report names, or NULL */
 	bool strict;
+	bool redact; /* personal columns become pseudonyms */
 	int wait_seconds;
 	csv_profile profile;
 	char **inputs; /* borrowed from argv */

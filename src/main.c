@@ -64,6 +64,8 @@ static const char usage_text[] =
 	"0)\n"
 	"  --queries DIR        use queries from DIR over the built-in ones\n"
 	"  --templates DIR      use templates from DIR over the built-in ones\n"
+	"  --redact             personal data (names, users, raw rows) in the\n"
+	"                       reports become stable pseudonyms (anon-...)\n"
 	"  --quiet              no warnings (errors are still printed)\n"
 	"  --help, --version\n"
 	"\n"
@@ -91,6 +93,7 @@ enum {
 	OPT_QUERIES,
 	OPT_TEMPLATES,
 	OPT_QUIET,
+	OPT_REDACT,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -111,6 +114,7 @@ static const struct option long_opts[] = {
 	{"queries", required_argument, NULL, OPT_QUERIES},
 	{"templates", required_argument, NULL, OPT_TEMPLATES},
 	{"quiet", no_argument, NULL, OPT_QUIET},
+	{"redact", no_argument, NULL, OPT_REDACT},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -252,6 +256,9 @@ static int apply_option(int c, const char *arg, job_opts *o, cli *st)
 		return -1;
 	case OPT_QUIET:
 		diag_set_quiet(true);
+		return -1;
+	case OPT_REDACT:
+		o->redact = true;
 		return -1;
 	case 'h':
 	case OPT_HELP:

@@ -17,6 +17,7 @@
 
 #include "outfile.h"
 #include "res.h"
+#include "sha256.h"
 #include "row.h"
 #include "template.h"
 #include "util.h"
@@ -46,10 +47,30 @@ static bool write_all(FILE *f, const buf *b)
 
 /* Runs t's query; writes CSV to csv (may be NULL) and a sheet to x (may be
  * NULL).  Stores the row count in *rows. */
+/*
+ * A stable pseudonym for a personal value: "anon-" and 12 hex digits of
+ * SHA-256(key, NUL, value).  The same person gets the same pseudonym in
+ * every report of a database, so rows can still be matched; without the
+ * key (kept in the database) it cannot be reversed by hashing guesses.
+ */
+static void pseudonym(const char *key, const char *s, size_t len, char out[24])
+{
+	sha256_ctx c;
+	char hex[65];
+
+	sha256_init(&c);
+	sha256_update(&c, key, strlen(key) + 1);
+	sha256_update(&c, s, len);
+	sha256_final_hex(&c, hex);
+	snprintf(out, 24, "anon-%.12s", hex);
+}
+
 static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
 			  size_t np, FILE *csv, const char *csv_name,
-			  csv_profile profile, xlsx *x, long *rows)
+			  const render_opts *o, xlsx *x, long *rows)
 {
+	bool personal[MAX_COLS];
+	char anon[MAX_COLS][24];
 	const resource *q;
 	store_cursor *cur = NULL;
 	const char *names[MAX_COLS];
@@ -76,6 +97,7 @@ static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
 		tc = tmpl_find_col(t, names[c]);
 		is_text[c] =
 			!tc || (tc->type != TT_INT && tc->type != TT_NUMBER);
+		personal[c] = o->redact && tmpl_is_personal(t, names[c]);
 		v[c].type = 't';
 		v[c].s = names[c];
 		v[c].len = strlen(names[c]);
@@ -99,9 +121,16 @@ static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
 				v[c].type == 'i' ? store_cursor_int(cur, c) : 0;
 			v[c].d = v[c].type == 'r' ? store_cursor_double(cur, c)
 						  : 0;
+			if (personal[c] && v[c].type != 'n') {
+				pseudonym(o->redact_key, v[c].s, v[c].len,
+					  anon[c]);
+				v[c].type = 't';
+				v[c].s = anon[c];
+				v[c].len = strlen(anon[c]);
+			}
 		}
 		if (csv) {
-			csv_line(&line, v, is_text, n, profile);
+			csv_line(&line, v, is_text, n, o->profile);
 			if (!write_all(csv, &line))
 				goto out_write;
 		}
@@ -147,11 +176,10 @@ static void count(render_counts *rc, const char *name, long rows)
 
 /* One report as CSV on stdout; a closed or full stdout is an I/O error. */
 static ddm_err to_stdout(store *s, const tmpl *t, const store_param *p,
-			 size_t np, csv_profile profile, render_counts *rc)
+			 size_t np, const render_opts *o, render_counts *rc)
 {
 	long rows;
-	ddm_err err =
-		one_report(s, t, p, np, stdout, "stdout", profile, NULL, &rows);
+	ddm_err err = one_report(s, t, p, np, stdout, "stdout", o, NULL, &rows);
 
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (err == DDM_OK)
@@ -251,8 +279,7 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 					 "report NAME --out -");
 			goto out_free;
 		}
-		err = to_stdout(s, find_tmpl(ts, nt, o->only), p, np,
-				o->profile, rc);
+		err = to_stdout(s, find_tmpl(ts, nt, o->only), p, np, o, rc);
 		goto out_free;
 	}
 	err = ensure_dir(o->out_dir);
@@ -283,7 +310,7 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 			files[nfiles++] = csv;
 		}
 		err = one_report(s, t, p, np, csv ? outfile_stream(csv) : NULL,
-				 name, o->profile, x, &rows);
+				 name, o, x, &rows);
 		if (err == DDM_OK && csv)
 			err = outfile_finish(csv);
 		count(rc, t->report, rows);

@@ -16,10 +16,12 @@
 #include "store.h"
 
 typedef struct render_opts {
-	const char *out_dir; /* directory for the outputs; "-" for stdout */
-	const char *only;    /* one report by name, or NULL for all */
-	csv_profile profile; /* CSV profile */
-	bool workbook;	     /* write ddmreport.xlsx (all reports only) */
+	const char *out_dir;	/* directory for the outputs; "-" for stdout */
+	const char *only;	/* one report by name, or NULL for all */
+	csv_profile profile;	/* CSV profile */
+	bool workbook;		/* write ddmreport.xlsx (all reports only) */
+	bool redact;		/* personal columns become pseudonyms */
+	const char *redact_key; /* secret mixed into pseudonyms (redact) */
 } render_opts;
 
 /* Rows written per report, for --fail-on. */

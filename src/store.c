@@ -890,3 +890,43 @@ ddm_err store_json_leaves(store *s, const char *doc, size_t len,
 	sqlite3_clear_bindings(st->stmt);
 	return err;
 }
+
+ddm_err store_secret(store *s, const char *name, char out[65])
+{
+	store_stmt *put = store_stmt_get(s, "meta_put");
+	store_stmt *get = store_stmt_get(s, "meta_get");
+	unsigned char raw[32];
+	char fresh[65];
+	FILE *f;
+	int rc;
+	ddm_err err;
+
+	if (!put || !get)
+		return DDM_ERR_INTERNAL;
+	f = fopen("/dev/urandom", "rb");
+	if (!f || fread(raw, 1, sizeof raw, f) != sizeof raw) {
+		if (f)
+			fclose(f);
+		return diag_error(DDM_ERR_IO, "/dev/urandom", "cannot read");
+	}
+	fclose(f);
+	for (size_t i = 0; i < sizeof raw; i++)
+		snprintf(fresh + 2 * i, 3, "%02x", raw[i]);
+	store_bind_text(put, store_stmt_param(put, ":key"), name, strlen(name));
+	store_bind_text(put, store_stmt_param(put, ":value"), fresh, 64);
+	err = store_stmt_run(put, NULL, NULL);
+	if (err)
+		return err;
+	sqlite3_bind_text(get->stmt,
+			  sqlite3_bind_parameter_index(get->stmt, ":key"), name,
+			  -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(get->stmt);
+	if (rc == SQLITE_ROW)
+		snprintf(out, 65, "%s",
+			 (const char *)sqlite3_column_text(get->stmt, 0));
+	sqlite3_reset(get->stmt);
+	sqlite3_clear_bindings(get->stmt);
+	if (rc != SQLITE_ROW)
+		return db_error(s, "cannot read secret");
+	return DDM_OK;
+}

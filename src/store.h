@@ -114,6 +114,13 @@ typedef ddm_err (*store_leaf_fn)(void *ctx, const char *path, size_t plen,
 ddm_err store_json_leaves(store *s, const char *doc, size_t len,
 			  store_leaf_fn fn, void *ctx, char *why, size_t cap);
 
+/*
+ * The secret named name of this database, as 64 hex digits in out: made
+ * from /dev/urandom the first time it is asked for and kept in table meta
+ * (so it lives and dies with the personal data it protects).
+ */
+ddm_err store_secret(store *s, const char *name, char out[65]);
+
 /* Checks that every query resource prepares against the schema (used by
  * `--check`); reports each failure as origin:line:col. */
 ddm_err store_check(store *s, const resource *r);

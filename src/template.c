@@ -28,6 +28,8 @@ static void tmpl_free(tmpl *t)
 		free(t->hl[i].column);
 		free(t->hl[i].value);
 	}
+	for (int i = 0; i < t->npersonal; i++)
+		free(t->personal[i]);
 	free(t->chart_kind);
 	free(t->chart_cat);
 	free(t->chart_val);
@@ -41,6 +43,14 @@ void tmpl_free_all(tmpl *t, int n)
 	for (int i = 0; i < n; i++)
 		tmpl_free(&t[i]);
 	free(t);
+}
+
+bool tmpl_is_personal(const tmpl *t, const char *name)
+{
+	for (int i = 0; i < t->npersonal; i++)
+		if (strcmp(t->personal[i], name) == 0)
+			return true;
+	return false;
 }
 
 const tmpl_col *tmpl_find_col(const tmpl *t, const char *name)
@@ -145,6 +155,12 @@ static ddm_err parse(const resource *r, tmpl *t)
 				t->sheet = xstrdup(s);
 		} else if (strcmp(d, "title") == 0) {
 			t->title = xstrdup(rest(&p));
+		} else if (strcmp(d, "personal") == 0) {
+			char *w;
+
+			while ((w = word(&p)) != NULL &&
+			       t->npersonal < TMPL_MAX_COLS)
+				t->personal[t->npersonal++] = xstrdup(w);
 		} else if (strcmp(d, "max_rows") == 0) {
 			char *end;
 			long n = strtol(rest(&p), &end, 10);

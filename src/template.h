@@ -17,6 +17,8 @@
  *             template does not list are shown as text
  *   highlight COLUMN VALUE STYLE    STYLE: bad, warn, good
  *   chart     bar|column|line|pie CATEGORY_COL VALUE_COL TITLE...
+ *   personal  COLUMN...       columns holding personal data: with --redact
+ *                             their values become stable pseudonyms
  *   max_rows  N               data rows shown in the workbook (default and
  *                             at most Excel's 1,048,576 less three: title,
  *                             header, and a note saying how many more
@@ -65,6 +67,8 @@ typedef struct tmpl {
 	int order;
 	bool csv;
 	long max_rows; /* data rows in the workbook, <= TMPL_SHEET_ROWS */
+	char *personal[TMPL_MAX_COLS]; /* owned: column names to redact */
+	int npersonal;
 	tmpl_col cols[TMPL_MAX_COLS];
 	int ncols;
 	tmpl_highlight hl[TMPL_MAX_HIGHLIGHTS];
@@ -81,6 +85,8 @@ typedef struct tmpl {
  */
 ddm_err tmpl_load_all(tmpl **out, int *n);
 void tmpl_free_all(tmpl *t, int n);
+/* True when column name holds personal data (a `personal` directive). */
+bool tmpl_is_personal(const tmpl *t, const char *name);
 /* The column description for query column name, or NULL. */
 const tmpl_col *tmpl_find_col(const tmpl *t, const char *name);
 
