@@ -67,6 +67,12 @@ static const char usage_text[] =
 	"  --redact             personal data (names, users, raw rows) in the\n"
 	"                       reports become stable pseudonyms (anon-...)\n"
 	"  --quiet              no warnings (errors are still printed)\n"
+	"  --config FILE        read options from FILE (env "
+	"DDMREPORT_CONFIG):\n"
+	"                       'name = value' lines, name a long option\n"
+	"                       ('redact = yes'), 'input = PATH' adds an "
+	"input;\n"
+	"                       the command line overrides it\n"
 	"  --help, --version\n"
 	"\n"
 	"durations: 90m, 24h, 7d, 1d12h, 2w.\n"
@@ -94,6 +100,7 @@ enum {
 	OPT_TEMPLATES,
 	OPT_QUIET,
 	OPT_REDACT,
+	OPT_CONFIG,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -115,10 +122,14 @@ static const struct option long_opts[] = {
 	{"templates", required_argument, NULL, OPT_TEMPLATES},
 	{"quiet", no_argument, NULL, OPT_QUIET},
 	{"redact", no_argument, NULL, OPT_REDACT},
+	{"config", required_argument, NULL, OPT_CONFIG},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
 };
+
+/* "FILE:LINE" of the config line being applied, "" on the command line. */
+static char cfg_where[512];
 
 /* Prints a usage error (arguments are escaped by the caller's diag_q)
  * and returns exit code 64. */
@@ -128,6 +139,8 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
 	va_list ap;
 
 	fprintf(stderr, "ddmreport: error: ");
+	if (*cfg_where)
+		fprintf(stderr, "%s: ", cfg_where);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -260,6 +273,8 @@ static int apply_option(int c, const char *arg, job_opts *o, cli *st)
 	case OPT_REDACT:
 		o->redact = true;
 		return -1;
+	case OPT_CONFIG: /* read before everything else (load_config) */
+		return -1;
 	case 'h':
 	case OPT_HELP:
 		fputs(usage_text, stdout);
@@ -272,6 +287,117 @@ static int apply_option(int c, const char *arg, job_opts *o, cli *st)
 		fprintf(stderr, "Try 'ddmreport --help'.\n");
 		return diag_exit_code(DDM_ERR_USAGE);
 	}
+}
+
+/* Trims spaces and tabs at both ends, in place. */
+static char *trim(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+/*
+ * Applies the config file at path: "name = value" lines where name is a
+ * long option without its dashes; a flag takes yes/no; "input = PATH"
+ * adds an input (used when the command line names none).  Blank lines
+ * and lines starting with '#' are skipped.  The file's text is kept in
+ * *keep (values point into it).  Returns -1 to go on or an exit code.
+ */
+static int load_config(const char *path, job_opts *o, cli *st, buf *keep,
+		       char ***inputs, int *ninputs)
+{
+	FILE *f = fopen(path, "r");
+	char chunk[4096];
+	size_t n;
+	int lineno = 0, rc = -1;
+	char *line, *next;
+
+	if (!f) {
+		fprintf(stderr,
+			"ddmreport: error: %s: cannot read config: %s\n",
+			diag_q(path), strerror(errno));
+		return diag_exit_code(DDM_ERR_NOINPUT);
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 &&
+	       keep->len < 1024 * 1024)
+		buf_append(keep, chunk, n);
+	fclose(f);
+	buf_cstr(keep);
+	for (line = keep->data; rc < 0 && line; line = next) {
+		char *eq, *key, *value;
+		const struct option *opt;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		line = trim(line);
+		if (!*line || *line == '#')
+			continue;
+		snprintf(cfg_where, sizeof cfg_where, "%s:%d", diag_q(path),
+			 lineno);
+		eq = strchr(line, '=');
+		if (!eq) {
+			rc = usage_error("expected 'name = value'");
+			break;
+		}
+		*eq = '\0';
+		key = trim(line);
+		value = trim(eq + 1);
+		if (strcmp(key, "input") == 0) {
+			*inputs = xrealloc(*inputs, (size_t)(*ninputs + 1) *
+							    sizeof **inputs);
+			(*inputs)[(*ninputs)++] = value;
+			continue;
+		}
+		for (opt = long_opts; opt->name; opt++)
+			if (strcmp(opt->name, key) == 0)
+				break;
+		if (!opt->name || opt->val == OPT_CONFIG ||
+		    opt->val == OPT_HELP || opt->val == OPT_VERSION) {
+			rc = usage_error("unknown setting: %s", diag_q(key));
+			break;
+		}
+		if (opt->has_arg == no_argument) {
+			if (str_ieq(value, "yes") || str_ieq(value, "true") ||
+			    strcmp(value, "1") == 0)
+				rc = apply_option(opt->val, NULL, o, st);
+			else if (!(str_ieq(value, "no") ||
+				   str_ieq(value, "false") ||
+				   strcmp(value, "0") == 0))
+				rc = usage_error(
+					"%s: expected yes or no, not %s", key,
+					diag_q(value));
+		} else {
+			rc = apply_option(opt->val, value, o, st);
+		}
+	}
+	cfg_where[0] = '\0';
+	return rc;
+}
+
+/* The --config argument (or DDMREPORT_CONFIG), found before the options
+ * are parsed so that the command line overrides the file. */
+static const char *config_path(int argc, char **argv)
+{
+	const char *env = getenv("DDMREPORT_CONFIG");
+	const char *path = env && *env ? env : NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			path = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			path = argv[i] + 9;
+	}
+	return path;
 }
 
 static const struct {
@@ -311,6 +437,10 @@ int main(int argc, char **argv)
 	cli st = {0};
 	const char *env_db = getenv("DDMREPORT_DB");
 	buf cmdline = {0};
+	buf cfg_text = {0}; /* the config file; option values point into it */
+	char **cfg_inputs = NULL; /* "input =" lines of the config */
+	int cfg_ninputs = 0;
+	const char *cfg;
 	char *out;
 	ddm_err err;
 	int c, rc;
@@ -328,6 +458,12 @@ int main(int argc, char **argv)
 		buf_puts(&cmdline, argv[i]);
 	}
 	o.command_line = buf_cstr(&cmdline);
+	if ((cfg = config_path(argc, argv)) != NULL) {
+		rc = load_config(cfg, &o, &st, &cfg_text, &cfg_inputs,
+				 &cfg_ninputs);
+		if (rc >= 0)
+			goto out_free;
+	}
 	/* "-": options and operands in any order; operands come back as 1. */
 	while ((c = getopt_long(argc, argv, "-hV", long_opts, NULL)) != -1) {
 		if (c != 1) {
@@ -358,6 +494,13 @@ int main(int argc, char **argv)
 	}
 	for (; optind < argc; optind++) /* after "--" */
 		o.inputs[o.ninputs++] = argv[optind];
+	if (o.ninputs == 0 && cfg_ninputs &&
+	    (o.cmd == CMD_RUN || o.cmd == CMD_INGEST)) {
+		free(o.inputs);
+		o.inputs = cfg_inputs;
+		o.ninputs = cfg_ninputs;
+		cfg_inputs = NULL;
+	}
 	rc = validate(&o, &st);
 	if (rc >= 0)
 		goto out_free;
@@ -368,12 +511,16 @@ int main(int argc, char **argv)
 	err = job_run(&o);
 	free(out);
 	free(o.inputs);
+	free(cfg_inputs);
+	buf_free(&cfg_text);
 	buf_free(&cmdline);
 	res_free_all();
 	return finish(diag_exit_code(err));
 
 out_free: /* --help, --version and usage errors: nothing was opened */
 	free(o.inputs);
+	free(cfg_inputs);
+	buf_free(&cfg_text);
 	buf_free(&cmdline);
 	return rc;
 }

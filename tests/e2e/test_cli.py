@@ -120,3 +120,32 @@ def test_query_override_error_points_at_line_and_column(t):
     r = t.run("report", "--queries", t.path("q"), "--out", t.out)
     assert r.rc == 70, r
     assert "q/reports/summary.sql:3:" in r.err and "nonsense_column" in r.err, r.err
+
+
+def test_config_file_sets_options_and_inputs(t):
+    cfg = t.write("ddmreport.conf", f"# nightly\ndb = {t.path('c.db')}\nout = {t.out}\n"
+                  f"as-of = {SAMPLES_AS_OF}\nstale-after = 30d\nquiet = yes\ninput = {SAMPLES}\n")
+    r = t.run("run", "--config", cfg, db=False)
+    assert r.rc == 0 and r.err == "", r
+    assert os.path.exists(t.path("c.db"))
+    assert not [d for d in t.csv("devices") if d["classification"] == "not-reporting"
+                and d["last_seen"] > "2026-10-27"]
+    # the command line overrides the file; DDMREPORT_CONFIG names it too
+    other = t.path("other")
+    r = t.run("report", "--out", other, db=False, env={"DDMREPORT_CONFIG": cfg})
+    assert r.rc == 0, r
+    assert os.path.exists(os.path.join(other, "ddmreport.xlsx"))
+
+
+def test_config_file_errors_point_at_line(t):
+    for text, msg in (("db = x.db\nfrobnicate = 1\n", ":2: unknown setting: frobnicate"),
+                      ("\n\nstuck-after = soon\n", ":3: --stuck-after: not a duration: soon"),
+                      ("strict = maybe\n", ":1: strict: expected yes or no, not maybe"),
+                      ("just words\n", ":1: expected 'name = value'")):
+        cfg = t.write("bad.conf", text)
+        r = t.run("run", "--config", cfg)
+        assert r.rc == 64, (text, r)
+        assert f"{cfg}{msg}" in r.err, (text, r.err)
+    r = t.run("run", "--config", t.path("missing.conf"))
+    assert r.rc == 66 and "missing.conf" in r.err, r
+    assert not os.path.exists(t.db)
