@@ -289,19 +289,6 @@ static int apply_option(int c, const char *arg, job_opts *o, cli *st)
 	}
 }
 
-/* Trims spaces and tabs at both ends, in place. */
-static char *trim(char *s)
-{
-	size_t n;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	return s;
-}
-
 /*
  * Applies the config file at path: "name = value" lines where name is a
  * long option without its dashes; a flag takes yes/no; "input = PATH"
@@ -337,7 +324,7 @@ static int load_config(const char *path, job_opts *o, cli *st, buf *keep,
 		if (next)
 			*next++ = '\0';
 		lineno++;
-		line = trim(line);
+		line = str_trim(line);
 		if (!*line || *line == '#')
 			continue;
 		snprintf(cfg_where, sizeof cfg_where, "%s:%d", diag_q(path),
@@ -348,8 +335,8 @@ static int load_config(const char *path, job_opts *o, cli *st, buf *keep,
 			break;
 		}
 		*eq = '\0';
-		key = trim(line);
-		value = trim(eq + 1);
+		key = str_trim(line);
+		value = str_trim(eq + 1);
 		if (strcmp(key, "input") == 0) {
 			*inputs = xrealloc(*inputs, (size_t)(*ninputs + 1) *
 							    sizeof **inputs);

@@ -82,15 +82,9 @@ static char *word(char **p)
 /* The rest of the line, trimmed. */
 static char *rest(char **p)
 {
-	char *s = *p;
-	size_t n;
+	char *s = str_trim(*p);
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	*p = s + n;
+	*p = s + strlen(s);
 	return s;
 }
 

@@ -38,6 +38,10 @@ const char *buf_cstr(buf *b);
 void buf_reset(buf *b);
 void buf_free(buf *b);
 
+/* Cuts spaces, tabs (and trailing CRs) off both ends of s, in place;
+ * returns the start of what is left. */
+char *str_trim(char *s);
+
 /* True when a and b are equal ignoring ASCII case. */
 bool str_ieq(const char *a, const char *b);
 
