@@ -36,7 +36,12 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 DEB_PKGS := build-essential pkg-config libsqlite3-dev libxlsxwriter-dev libcsv-dev libpcre2-dev tzdata python3 python3-openpyxl libxml2-utils sqlite3
 
-.PHONY: all test unit e2e demo deps clean sanitize valgrind format check-format check-long fuzz coverage bench
+.PHONY: all test unit e2e demo deps clean sanitize valgrind format check-format check-long fuzz coverage bench install uninstall
+
+# make install [PREFIX=/usr/local] [DESTDIR=staging dir] [BINDIR=...] [MANDIR=...]
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
 
 all: ddmreport
 
@@ -146,5 +151,13 @@ check-format:
 
 clean:
 	rm -rf $(BUILD) ddmreport
+
+install: ddmreport
+	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 ddmreport $(DESTDIR)$(BINDIR)/ddmreport
+	install -m 0644 src/ddmreport.1 $(DESTDIR)$(MANDIR)/man1/ddmreport.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ddmreport $(DESTDIR)$(MANDIR)/man1/ddmreport.1
 
 -include $(OBJ:.o=.d)
