@@ -121,7 +121,7 @@ check-long: ddmreport $(UNIT) $(FUZZ_REPLAY)
 
 # libFuzzer: each target for FUZZ_SECONDS, growing build/fuzz/corpus-NAME
 # from the saved corpus; copy new crashers into tests/fuzz/corpus/NAME and
-# they replay in make test.
+# they replay in make test.  One target: make fuzz FUZZ_TARGETS=json.
 fuzz: $(BUILD)/embedded.c
 	@mkdir -p $(BUILD)/fuzz
 	$(Q)for t in $(FUZZ_TARGETS); do \

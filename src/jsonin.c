@@ -258,7 +258,10 @@ static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 		if (sha)
 			sha256_update(sha, block, n);
 		*bytes += (long long)n;
-		for (size_t i = 0; i <= n && err == DDM_OK; i++) {
+		/* A byte-order mark is skipped as in whole(). */
+		if (off == 0 && n >= 3 && memcmp(block, "\xEF\xBB\xBF", 3) == 0)
+			start = 3, line_off = 3;
+		for (size_t i = start; i <= n && err == DDM_OK; i++) {
 			bool eol = i < n && block[i] == '\n';
 
 			if (i < n && !eol)
