@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS source_file (
 	-- captures with the same bytes at different times are two reports.
 	name_time      INTEGER NOT NULL DEFAULT 0,
 	path           TEXT NOT NULL,   -- as given on the command line
-	kind           TEXT NOT NULL,   -- status | inventory | targets
+	kind           TEXT NOT NULL,   -- status | inventory | targets | feed
 	format         TEXT NOT NULL,   -- input format name (queries/formats)
 	size           INTEGER NOT NULL,
 	rows_read      INTEGER NOT NULL DEFAULT 0,
@@ -151,3 +151,31 @@ CREATE TABLE IF NOT EXISTS meta (
 	key   TEXT PRIMARY KEY,
 	value TEXT NOT NULL
 ) WITHOUT ROWID;
+
+-- OS releases from a SOFA feed (macadmins/sofa v1/v2): every security
+-- release, per platform (the iOS feed's "iOS and iPadOS" gives a row for
+-- each).  A later feed updates a release's row.  exploited_cves is the
+-- release's ActivelyExploitedCVEs, space-separated.
+CREATE TABLE IF NOT EXISTS os_release (
+	platform       TEXT NOT NULL,   -- macOS | iOS | iPadOS | ...
+	os_major_name  TEXT,            -- OSVersions[].OSVersion ("Sequoia 15")
+	version        TEXT NOT NULL,   -- ProductVersion
+	build          TEXT,
+	release_date   INTEGER,         -- ReleaseDate (instant)
+	cve_count      INTEGER,         -- UniqueCVEsCount (else CVEs' size)
+	exploited_cves TEXT NOT NULL DEFAULT '',
+	source_file    INTEGER NOT NULL REFERENCES source_file(id),
+	UNIQUE (platform, version)
+);
+
+-- One feed's releases while it is ingested (statements feed_*).
+CREATE TEMP TABLE IF NOT EXISTS feed_stage (
+	platform       TEXT NOT NULL,
+	os_major_name  TEXT,
+	version        TEXT NOT NULL,
+	build          TEXT,
+	release_date   INTEGER,
+	cve_count      INTEGER,
+	exploited_cves TEXT NOT NULL,
+	PRIMARY KEY (platform, version)
+);

@@ -187,3 +187,93 @@ INSERT OR IGNORE INTO meta (key, value) VALUES (:key, :value);
 
 -- name: meta_get
 SELECT value FROM meta WHERE key = :key;
+
+-- ---- SOFA feeds (macadmins/sofa v1/v2; src/ddm.c) -------------------------
+
+-- name: feed_shape
+-- 0: not a feed; 1: a v1 feed; 2: a v2 feed (it has SchemaVersion).  A
+-- feed is an object with OSVersions[] and UpdateHash.
+SELECT CASE WHEN NOT json_valid(:doc) THEN 0
+            WHEN json_type(:doc) <> 'object' THEN 0
+            WHEN json_type(:doc, '$.OSVersions') IS NOT 'array' THEN 0
+            WHEN json_type(:doc, '$.UpdateHash') IS NULL THEN 0
+            WHEN json_type(:doc, '$.SchemaVersion') IS NOT NULL THEN 2
+            ELSE 1 END;
+
+-- name: feed_entries
+-- How many security releases the feed lists.
+SELECT count(*)
+  FROM json_each(:doc, '$.OSVersions') o,
+       json_each(CASE o.type WHEN 'object' THEN o.value END,
+                 '$.SecurityReleases') r;
+
+-- name: feed_clear
+DELETE FROM temp.feed_stage;
+
+-- name: feed_stage
+-- Every OSVersions[].SecurityReleases[] entry, one row per platform its
+-- ProductName names ("iOS and iPadOS" gives two).  A version listed twice
+-- (a device-specific release, then the universal one) is one release: the
+-- earliest date, the union of its actively exploited CVEs.
+INSERT INTO temp.feed_stage
+WITH plat (p) AS (VALUES ('macOS'), ('iOS'), ('iPadOS'), ('tvOS'),
+                         ('watchOS'), ('visionOS')),
+entry AS (
+	SELECT json_extract(CASE o.type WHEN 'object' THEN o.value END,
+	                    '$.OSVersion') AS os_major_name,
+	       CASE r.type WHEN 'object' THEN r.value END AS rel
+	  FROM json_each(:doc, '$.OSVersions') o,
+	       json_each(CASE o.type WHEN 'object' THEN o.value END,
+	                 '$.SecurityReleases') r),
+rel AS (
+	SELECT pl.p AS platform, e.os_major_name,
+	       CAST(json_extract(e.rel, '$.ProductVersion') AS TEXT) AS version,
+	       nullif(CAST(json_extract(e.rel, '$.Build') AS TEXT), '') AS build,
+	       CAST(strftime('%s', json_extract(e.rel, '$.ReleaseDate'))
+	            AS INTEGER) AS release_date,
+	       coalesce(CAST(json_extract(e.rel, '$.UniqueCVEsCount') AS INTEGER),
+	                CASE json_type(e.rel, '$.CVEs') WHEN 'object' THEN
+	                  (SELECT count(*) FROM json_each(e.rel, '$.CVEs')) END)
+	           AS cve_count,
+	       e.rel
+	  FROM entry e JOIN plat pl
+	    ON instr(' ' || coalesce(json_extract(e.rel, '$.ProductName'), '') || ' ',
+	             ' ' || pl.p || ' ') > 0
+	 WHERE e.rel IS NOT NULL)
+SELECT platform, max(os_major_name), version, max(build), min(release_date),
+       max(cve_count),
+       coalesce((SELECT group_concat(cve, ' ') FROM (
+	           SELECT DISTINCT x.value AS cve
+	             FROM rel r2, json_each(r2.rel, '$.ActivelyExploitedCVEs') x
+	            WHERE r2.platform = rel.platform AND r2.version = rel.version
+	              AND json_type(r2.rel, '$.ActivelyExploitedCVEs') = 'array'
+	              AND x.type = 'text' AND x.value <> ''
+	              AND instr(x.value, ' ') = 0
+	            ORDER BY x.value)), '')
+  FROM rel
+ WHERE ddm_version_ok(version)
+ GROUP BY platform, version;
+
+-- name: feed_release
+-- The staged releases into os_release: a later feed updates a release
+-- (what it leaves out is kept); an unchanged release is not a change.
+INSERT INTO os_release (platform, os_major_name, version, build,
+                        release_date, cve_count, exploited_cves, source_file)
+SELECT platform, os_major_name, version, build, release_date, cve_count,
+       exploited_cves, :file
+  FROM temp.feed_stage WHERE true
+ ORDER BY platform, version
+ON CONFLICT (platform, version) DO UPDATE SET
+	os_major_name  = coalesce(excluded.os_major_name, os_major_name),
+	build          = coalesce(excluded.build, build),
+	release_date   = coalesce(excluded.release_date, release_date),
+	cve_count      = coalesce(excluded.cve_count, cve_count),
+	exploited_cves = excluded.exploited_cves,
+	source_file    = excluded.source_file
+ WHERE (os_release.os_major_name, os_release.build, os_release.release_date,
+        os_release.cve_count, os_release.exploited_cves)
+   IS NOT (coalesce(excluded.os_major_name, os_release.os_major_name),
+           coalesce(excluded.build, os_release.build),
+           coalesce(excluded.release_date, os_release.release_date),
+           coalesce(excluded.cve_count, os_release.cve_count),
+           excluded.exploited_cves);

@@ -50,8 +50,9 @@ struct ddm {
 	map_entry map[MAX_MAP];
 	size_t nmap;
 	store_stmt *full, *put, *obs, *enr_put, *enr_get, *jamf, *seen,
-		*raw_obs, *target; /* store-owned */
-	buf tmp;		   /* scratch for store_stmt_text */
+		*raw_obs, *target, *feed_shape, *feed_entries, *feed_clear,
+		*feed_stage, *feed_release; /* store-owned */
+	buf tmp;			    /* scratch for store_stmt_text */
 };
 
 /* One scalar of a document: normalised path ("a.b[0].c"), type, value. */
@@ -156,8 +157,15 @@ ddm_err ddm_new(store *s, const formats *fs, const char *source_tz, ddm **out)
 	d->seen = store_stmt_get(s, "device_seen");
 	d->raw_obs = store_stmt_get(s, "observation");
 	d->target = store_stmt_get(s, "target");
+	d->feed_shape = store_stmt_get(s, "feed_shape");
+	d->feed_entries = store_stmt_get(s, "feed_entries");
+	d->feed_clear = store_stmt_get(s, "feed_clear");
+	d->feed_stage = store_stmt_get(s, "feed_stage");
+	d->feed_release = store_stmt_get(s, "feed_release");
 	if (!d->full || !d->put || !d->obs || !d->enr_put || !d->enr_get ||
-	    !d->jamf || !d->seen || !d->raw_obs || !d->target) {
+	    !d->jamf || !d->seen || !d->raw_obs || !d->target ||
+	    !d->feed_shape || !d->feed_entries || !d->feed_clear ||
+	    !d->feed_stage || !d->feed_release) {
 		ddm_free(d);
 		return DDM_ERR_INTERNAL;
 	}
@@ -1081,14 +1089,86 @@ static ddm_err dispatch(dctx *x, const leaves *l, size_t lo, size_t hi,
 			 "enforcement declaration)");
 }
 
+/* True when the bounded text s[0..len) contains the key "key" (quoted). */
+static bool has_key(const char *s, size_t len, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = s; (size_t)(p - s) + kl + 2 <= len; p++) {
+		p = memchr(p, '"', len - (size_t)(p - s));
+		if (!p || (size_t)(p - s) + kl + 2 > len)
+			return false;
+		if (memcmp(p + 1, key, kl) == 0 && p[kl + 1] == '"')
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A SOFA feed: the walk over its releases is SQL (statements feed_* of
+ * queries/store.sql) bound with the whole document; here only the counts.
+ * *is_feed is false (nothing done) when doc does not have a feed's shape.
+ */
+static ddm_err feed(dctx *x, bool *is_feed)
+{
+	ddm *d = x->d;
+	int64_t shape = 0, entries = 0;
+	int keys = 0, stored = 0;
+	ddm_err err;
+
+	*is_feed = false;
+	/* cheap test first: most documents are status reports */
+	if (!has_key(x->doc, x->len, "OSVersions") ||
+	    !has_key(x->doc, x->len, "UpdateHash"))
+		return DDM_OK;
+	store_bind_text(d->feed_shape, store_stmt_param(d->feed_shape, ":doc"),
+			x->doc, x->len);
+	err = store_stmt_run(d->feed_shape, NULL, &shape);
+	if (err || shape == 0)
+		return err;
+	*is_feed = true;
+	x->c->feed = true;
+	if (!x->c->format)
+		x->c->format = shape == 2 ? "sofa-v2" : "sofa-v1";
+	store_bind_text(d->feed_entries,
+			store_stmt_param(d->feed_entries, ":doc"), x->doc,
+			x->len);
+	err = store_stmt_run(d->feed_entries, NULL, &entries);
+	if (!err)
+		err = store_stmt_run(d->feed_clear, NULL, NULL);
+	if (err)
+		return err;
+	x->c->read += (long)entries;
+	store_bind_text(d->feed_stage, store_stmt_param(d->feed_stage, ":doc"),
+			x->doc, x->len);
+	err = store_stmt_run(d->feed_stage, &keys, NULL);
+	if (err)
+		return err;
+	if (keys == 0)
+		return reject(x, "SOFA feed lists no security release with a "
+				 "ProductVersion and a known ProductName");
+	store_bind_int(d->feed_release,
+		       store_stmt_param(d->feed_release, ":file"),
+		       x->f->file_id);
+	err = store_stmt_run(d->feed_release, &stored, NULL);
+	if (err)
+		return err;
+	x->c->stored += stored;
+	x->c->duplicate += keys - stored;
+	return store_stmt_run(d->feed_clear, NULL, NULL);
+}
+
 ddm_err ddm_document(ddm *d, const ddm_file *f, const char *doc, size_t len,
 		     long line, ddm_counts *c, ddm_reject_fn rej, void *rctx)
 {
 	dctx x = {d, f, c, rej, rctx, line, doc, len};
 	leaves l = {0};
-	bool ok;
-	ddm_err err = flatten(&x, doc, len, &l, &ok, "document");
+	bool ok, is_feed;
+	ddm_err err = feed(&x, &is_feed);
 
+	if (err || is_feed)
+		return err;
+	err = flatten(&x, doc, len, &l, &ok, "document");
 	if (err || !ok)
 		return err;
 	if (l.n && l.v[0].path[0] == '[') {

@@ -1,8 +1,8 @@
 /*
  * ddm.h - JSON status sources into the history: raw DDM status reports,
  * NDJSON envelopes, NanoMDM webhook events, Jamf Pro DDM status items and
- * managed software update statuses, and the enforcement declaration itself
- * as a target.
+ * managed software update statuses, the enforcement declaration itself
+ * as a target, and SOFA feeds (OS releases and their CVEs).
  *
  * Each document is recognised by its shape (never by a file name):
  *   {"StatusItems": ..., "Errors": [...], "FullReport": ...}   raw report
@@ -13,6 +13,7 @@
  *   {"totalCount", "results": [{"device": {...}, ...}]}   Jamf update statuses
  *   {"Type": "com.apple.configuration.softwareupdate.enforcement.specific",
  *    "Identifier", "Payload": {...}}                      declaration (target)
+ *   {"UpdateHash", "OSVersions": [...]}    SOFA feed (OS releases, CVEs)
  *   [ ...any of these... ]
  * How status items map to fields is data: queries/formats/ddm-items.map.
  * Reports are merged per device in the database (queries/store.sql).
@@ -43,6 +44,7 @@ typedef struct ddm_counts {
 	long read, stored, duplicate, rejected, skipped;
 	const char *format;	/* first shape recognised (static), or NULL */
 	bool targets;		/* a declaration was stored as a target */
+	bool feed;		/* a SOFA feed was stored (os_release) */
 	const char *time_basis; /* "file-name" / "mtime" when a report took
 				   its time from the file, else NULL */
 } ddm_counts;

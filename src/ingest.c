@@ -590,6 +590,7 @@ static ddm_err finish_file(ingest *in, file_ctx *fc, const char *sha,
 			  : fc->dc.format ? fc->dc.format
 					  : "json";
 	const char *kind = fc->fmt ? format_kind_name(format_kind_of(fc->fmt))
+			   : fc->dc.feed    ? "feed"
 			   : fc->dc.targets ? "targets"
 					    : "status";
 	const char *basis = fc->dc.time_basis ? fc->dc.time_basis : "content";
