@@ -192,6 +192,67 @@ SELECT e.*,
            AS status_since
   FROM ev_dev e LEFT JOIN ev_pick p USING (serial_number);
 
+-- 5b. What the SOFA feed (table os_release, releases dated on or before
+--     :as_of) says about each platform and OS version in use: the newest
+--     release of the same major version line, and the actively exploited
+--     CVEs fixed by newer releases of the platform that the device's own
+--     line has not already fixed at or below its version.  Information
+--     only: no classification depends on it.  With no feed, all NULL.
+DROP TABLE IF EXISTS temp.ev_sofa;
+CREATE TEMP TABLE ev_sofa AS
+WITH dv AS (
+	SELECT DISTINCT platform, os_version FROM ev_dev
+	 WHERE platform IS NOT NULL AND ddm_version_ok(os_version)),
+rel AS (
+	SELECT platform, version, exploited_cves, release_date
+	  FROM os_release WHERE ddm_version_ok(version)),
+cve (platform, version, release_date, rest, cve) AS (
+	SELECT platform, version, release_date, exploited_cves || ' ', ''
+	  FROM rel WHERE exploited_cves <> ''
+	UNION ALL
+	SELECT platform, version, release_date,
+	       substr(rest, instr(rest, ' ') + 1),
+	       substr(rest, 1, instr(rest, ' ') - 1)
+	  FROM cve WHERE rest <> ''),
+line AS (
+	SELECT dv.platform, dv.os_version, r.version
+	  FROM dv JOIN rel r ON r.platform = dv.platform
+	   AND CAST(r.version AS INTEGER) = CAST(dv.os_version AS INTEGER)
+	 WHERE r.release_date <= :as_of),
+latest AS (
+	SELECT l.platform, l.os_version, min(l.version) AS latest_os_version
+	  FROM line l
+	 WHERE NOT EXISTS (SELECT 1 FROM line n
+	                    WHERE n.platform = l.platform
+	                      AND n.os_version = l.os_version
+	                      AND ddm_version_cmp(n.version, l.version) > 0)
+	 GROUP BY l.platform, l.os_version),
+missing AS (
+	SELECT dv.platform, dv.os_version, c.cve
+	  FROM dv JOIN cve c ON c.platform = dv.platform AND c.cve <> ''
+	 WHERE c.release_date <= :as_of
+	   AND ddm_version_cmp(c.version, dv.os_version) > 0
+	EXCEPT
+	SELECT dv.platform, dv.os_version, c.cve
+	  FROM dv JOIN cve c ON c.platform = dv.platform AND c.cve <> ''
+	 WHERE CAST(c.version AS INTEGER) = CAST(dv.os_version AS INTEGER)
+	   AND ddm_version_cmp(c.version, dv.os_version) <= 0)
+SELECT dv.platform, dv.os_version, lt.latest_os_version,
+       (SELECT group_concat(o.cve, ' ') FROM (
+	   SELECT m.cve FROM missing m
+	    WHERE m.platform = dv.platform AND m.os_version = dv.os_version
+	    ORDER BY CAST(substr(m.cve, 5, 4) AS INTEGER),
+	             CAST(substr(m.cve, 10) AS INTEGER), m.cve) o)
+           AS exploited_cves,
+       CASE WHEN EXISTS (SELECT 1 FROM rel WHERE rel.platform = dv.platform
+                                             AND rel.release_date <= :as_of)
+            THEN (SELECT count(*) FROM missing m
+                   WHERE m.platform = dv.platform
+                     AND m.os_version = dv.os_version) END
+           AS exploited_cve_count
+  FROM dv LEFT JOIN latest lt
+    ON lt.platform = dv.platform AND lt.os_version = dv.os_version;
+
 -- 6. One classification per device: the first that applies, in this order;
 --    for a past-deadline device, how it stands with the OS's own
 --    enforcement (the OS installs about an hour after the device is next
@@ -215,7 +276,8 @@ SELECT c.*,
             coalesce(CASE c.dst_note
                        WHEN 'dst-gap' THEN 'deadline falls in a DST gap: moved forward; '
                        WHEN 'dst-overlap' THEN 'deadline falls in a DST overlap: earlier instant; '
-                     END, ''), '; ') AS notes
+                     END, ''), '; ') AS notes,
+       sofa.latest_os_version, sofa.exploited_cves, sofa.exploited_cve_count
   FROM (SELECT k.*,
                CASE WHEN k.classification = 'past-deadline' THEN
                  (SELECT min(o.reported_at) FROM observation o
@@ -244,5 +306,7 @@ SELECT c.*,
                   FROM ev_time t
                  -- OFFSET 0 keeps each layer computed once per row
                  LIMIT -1 OFFSET 0) k
-         LIMIT -1 OFFSET 0) c;
+         LIMIT -1 OFFSET 0) c
+  LEFT JOIN ev_sofa sofa
+    ON sofa.platform = c.platform AND sofa.os_version = c.os_version;
 CREATE INDEX temp.ev_final_class ON ev_final(classification, serial_number);

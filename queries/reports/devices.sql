@@ -6,6 +6,7 @@ SELECT serial_number, device_name, user, grp AS "group", platform, model,
        deadline_local, time_zone, time_zone_source,
        ddm_iso(deadline_utc) AS deadline_utc,
        ddm_iso(last_seen) AS last_seen, failure_count, failure_reason,
-       errors, details_url, notes
+       errors, details_url, notes, latest_os_version, exploited_cve_count,
+       exploited_cves
   FROM ev_final
  ORDER BY serial_number;

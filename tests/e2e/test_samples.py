@@ -80,7 +80,7 @@ def test_samples_workbook_sheets_dates_and_filters(t):
     assert _run(t).rc == 0
     wb = t.workbook()
     assert wb.sheetnames == ["Summary", "Trend", "Past deadline", "Due soon", "Stuck downloading",
-                             "Errors", "Not reporting", "Devices", "Rejected", "About"], wb.sheetnames
+                             "Errors", "Exploited CVEs", "Not reporting", "Devices", "Rejected", "About"], wb.sheetnames
     ws = wb["Past deadline"]
     headers, rows = sheet_rows(ws)
     assert headers[0] == "Serial number"
