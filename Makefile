@@ -34,7 +34,9 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY  := $(patsubst %,$(BUILD)/tests/test_fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
-DEB_PKGS := build-essential pkg-config libsqlite3-dev libxlsxwriter-dev libcsv-dev libpcre2-dev tzdata python3 python3-openpyxl libxml2-utils sqlite3
+# What `make demo` and `make test` need from Debian (tests: openpyxl reads
+# the workbooks, xmllint checks their XML, sqlite3 and man check the rest).
+DEB_PKGS := build-essential pkg-config libsqlite3-dev libxlsxwriter-dev libcsv-dev libpcre2-dev tzdata python3 python3-openpyxl libxml2-utils sqlite3 man-db groff-base util-linux
 
 .PHONY: all test unit e2e demo deps clean sanitize valgrind format check-format check-long fuzz coverage bench install uninstall
 
@@ -91,7 +93,7 @@ deps:
 
 unit: $(UNIT)
 
-test: ddmreport $(UNIT) $(FUZZ_REPLAY)
+test: deps ddmreport $(UNIT) $(FUZZ_REPLAY)
 	$(Q)LC_ALL=C TZ=UTC sh tests/run.sh
 
 # The nightly job over the sample fleet, as of the samples' last night.
