@@ -444,26 +444,38 @@ static void report_errors(const leaves *l, size_t lo, size_t hi,
 	}
 }
 
-/*
- * Merges the report whose StatusItems / Errors / FullReport are under pre
- * in leaves [lo, hi).
- */
-static ddm_err report(dctx *x, const leaves *l, size_t lo, size_t hi,
-		      const char *pre, const report_meta *m)
-{
-	ddm *d = x->d;
-	char items[640], key[512], serial[128] = "";
-	const char *vals[MAX_MAP] = {0};
-	bool item_on[MAX_MAP] = {0};
-	buf list[MAX_MAP];
-	buf dnotes = {0}, active = {0}, enotes = {0};
-	const char *fr, *platform = NULL, *model = NULL;
-	bool full = m->full_default, decl;
-	int changes = 0;
-	ddm_err err = DDM_OK;
-	size_t ipl;
+/* What one report says, gathered from its leaves by collect(). */
+typedef struct report_items {
+	const char *vals[MAX_MAP]; /* value per map entry; NULL when absent */
+	bool on[MAX_MAP];	   /* the entry's item is in the report */
+	buf list[MAX_MAP];	   /* owned: joined values of "[]" entries */
+	buf dnotes;		   /* owned: declaration reason notes */
+	buf active;		   /* owned: active configuration ids */
+	buf enotes;		   /* owned: the report's Errors */
+	bool full;		   /* FullReport: replaces the device's set */
+	bool decl; /* the report carries management.declarations */
+} report_items;
 
-	memset(list, 0, sizeof list);
+static void items_free(report_items *r)
+{
+	for (size_t k = 0; k < MAX_MAP; k++)
+		buf_free(&r->list[k]);
+	buf_free(&r->dnotes);
+	buf_free(&r->active);
+	buf_free(&r->enotes);
+}
+
+/* Gathers the mapped status items, declarations, Errors and FullReport of
+ * the report under pre in leaves [lo, hi).  r is zeroed first. */
+static void collect(const ddm *d, const leaves *l, size_t lo, size_t hi,
+		    const char *pre, bool full_default, report_items *r)
+{
+	char items[640], key[512];
+	size_t ipl;
+	const leaf *f;
+
+	memset(r, 0, sizeof *r);
+	r->full = full_default;
 	snprintf(items, sizeof items, "%sStatusItems.", pre);
 	ipl = strlen(items);
 	for (size_t i = lo; i < hi; i++) {
@@ -477,18 +489,18 @@ static ddm_err report(dctx *x, const leaves *l, size_t lo, size_t hi,
 				continue;
 			if (strstr(key, "[]")) {
 				if (l->v[i].val) {
-					if (list[k].len)
-						buf_putc(&list[k], ',');
-					buf_puts(&list[k], l->v[i].val);
+					if (r->list[k].len)
+						buf_putc(&r->list[k], ',');
+					buf_puts(&r->list[k], l->v[i].val);
 				}
-				vals[k] = buf_cstr(&list[k]);
+				r->vals[k] = buf_cstr(&r->list[k]);
 			} else {
-				vals[k] = l->v[i].val;
+				r->vals[k] = l->v[i].val;
 			}
 			/* the whole item is present: all its fields */
 			for (size_t j = 0; j < d->nmap; j++)
 				if (strcmp(d->map[j].item, d->map[k].item) == 0)
-					item_on[j] = true;
+					r->on[j] = true;
 		}
 	}
 	/* an item given as an empty object or array still replaces */
@@ -499,104 +511,114 @@ static ddm_err report(dctx *x, const leaves *l, size_t lo, size_t hi,
 
 		if (n < 0 || (size_t)n >= sizeof ipre)
 			continue; /* no item path is that long */
-		if (!item_on[k] && has_prefix(l, lo, hi, ipre))
-			item_on[k] = true;
+		if (!r->on[k] && has_prefix(l, lo, hi, ipre))
+			r->on[k] = true;
 	}
 	snprintf(key, sizeof key, "%sStatusItems.management.declarations.",
 		 pre);
-	decl = has_prefix(l, lo, hi, key);
-	if (decl)
-		declarations(l, lo, hi, key, &dnotes, &active);
+	r->decl = has_prefix(l, lo, hi, key);
+	if (r->decl)
+		declarations(l, lo, hi, key, &r->dnotes, &r->active);
 	snprintf(key, sizeof key, "%sErrors[", pre);
-	report_errors(l, lo, hi, key, &enotes);
-	fr = NULL;
-	{
-		const leaf *f = find(l, lo, hi, pre, "FullReport");
+	report_errors(l, lo, hi, key, &r->enotes);
+	f = find(l, lo, hi, pre, "FullReport");
+	if (f)
+		r->full = strcmp(f->type, "true") == 0;
+}
 
-		if (f)
-			full = strcmp(f->type, "true") == 0;
-		(void)fr;
+/* The value of the first map entry for field, or NULL. */
+static const char *field_val(const ddm *d, const report_items *r,
+			     const char *field)
+{
+	for (size_t k = 0; k < d->nmap; k++)
+		if (strcmp(d->map[k].field, field) == 0 && r->vals[k])
+			return r->vals[k];
+	return NULL;
+}
+
+/*
+ * Finds the report's serial (upper-cased into serial): its own
+ * serial-number item, else the envelope's, else the serial an enrollment
+ * id or UDID of it was seen with earlier.  When there is none the report
+ * is rejected and serial is left empty.
+ */
+static ddm_err identify(dctx *x, const report_items *r, const report_meta *m,
+			char serial[128])
+{
+	ddm *d = x->d;
+	const char *own = field_val(d, r, "serial_number");
+	const char *tried = field_val(d, r, "udid");
+	const char *any = NULL;
+	bool found = false;
+	char why[300];
+	ddm_err err;
+
+	serial[0] = '\0';
+	if (own && *own)
+		snprintf(serial, 128, "%s", own);
+	else if (m->serial && *m->serial)
+		snprintf(serial, 128, "%s", m->serial);
+	for (int i = 0; i < MAX_IDS + 1 && !*serial; i++) {
+		const char *id = i < MAX_IDS ? m->ids[i] : tried;
+		store_stmt *st = d->enr_get;
+
+		if (!id || !*id)
+			continue;
+		store_bind_text(st, store_stmt_param(st, ":enrollment_id"), id,
+				strlen(id));
+		err = store_stmt_text(st, &d->tmp, &found);
+		if (err)
+			return err;
+		if (found)
+			snprintf(serial, 128, "%s", d->tmp.data);
+		tried = tried ? tried : id;
 	}
-
-	/* identity */
-	for (size_t k = 0; k < d->nmap; k++) {
-		if (strcmp(d->map[k].field, "serial_number") == 0 && vals[k] &&
-		    *vals[k])
-			snprintf(serial, sizeof serial, "%s", vals[k]);
-		if (strcmp(d->map[k].field, "platform") == 0 && vals[k])
-			platform = formats_platform(d->fs, vals[k],
-						    strlen(vals[k]));
-		if (strcmp(d->map[k].field, "model") == 0 && vals[k])
-			model = vals[k];
+	if (*serial) {
+		upper(serial);
+		return DDM_OK;
 	}
-	if (!*serial && m->serial && *m->serial)
-		snprintf(serial, sizeof serial, "%s", m->serial);
-	if (!*serial) {
-		const char *tried = NULL;
-		bool found = false;
+	for (int i = 0; i < MAX_IDS && !any; i++)
+		if (m->ids[i] && *m->ids[i])
+			any = m->ids[i];
+	if (any)
+		snprintf(why, sizeof why,
+			 "report has no serial number and enrollment %s has "
+			 "not been seen with one",
+			 diag_q(any));
+	else
+		snprintf(why, sizeof why,
+			 "report has no identity: no "
+			 "device.identifier.serial-number and no enrollment "
+			 "id");
+	return reject(x, why);
+}
 
-		for (size_t k = 0; k < d->nmap; k++)
-			if (strcmp(d->map[k].field, "udid") == 0 && vals[k] &&
-			    !tried)
-				tried = vals[k];
-		for (int i = 0; i < MAX_IDS + 1 && !found; i++) {
-			const char *id = i < MAX_IDS ? m->ids[i] : tried;
-			store_stmt *st = d->enr_get;
+/* Stores each item the report carries in the device's merged set (a
+ * full report first drops what is older). */
+static ddm_err apply(dctx *x, const char *serial, int64_t t,
+		     const report_items *r)
+{
+	ddm *d = x->d;
+	int64_t file = x->f->file_id;
+	const char *pv = field_val(d, r, "platform");
+	const char *platform =
+		pv ? formats_platform(d->fs, pv, strlen(pv)) : NULL;
+	const char *model = field_val(d, r, "model");
+	ddm_err err = DDM_OK;
 
-			if (!id || !*id)
-				continue;
-			store_bind_text(st,
-					store_stmt_param(st, ":enrollment_id"),
-					id, strlen(id));
-			err = store_stmt_text(st, &d->tmp, &found);
-			if (err)
-				goto out;
-			if (found)
-				snprintf(serial, sizeof serial, "%s",
-					 d->tmp.data);
-			tried = tried ? tried : id;
-		}
-		if (!found) {
-			char why[300];
-			const char *any = NULL;
-
-			for (int i = 0; i < MAX_IDS && !any; i++)
-				if (m->ids[i] && *m->ids[i])
-					any = m->ids[i];
-			if (any)
-				snprintf(why, sizeof why,
-					 "report has no serial number and "
-					 "enrollment %s has not been seen with "
-					 "one",
-					 diag_q(any));
-			else
-				snprintf(why, sizeof why,
-					 "report has no identity: no "
-					 "device.identifier.serial-number and "
-					 "no "
-					 "enrollment id");
-			err = reject(x, why);
-			goto out;
-		}
-	}
-	upper(serial);
-
-	if (full) {
+	if (r->full) {
 		store_stmt *st = d->full;
 
 		store_bind_text(st, store_stmt_param(st, ":serial_number"),
 				serial, strlen(serial));
-		store_bind_int(st, store_stmt_param(st, ":reported_at"), m->t);
+		store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
 		err = store_stmt_run(st, NULL, NULL);
-		if (err)
-			goto out;
 	}
 	for (size_t k = 0; k < d->nmap && !err; k++) {
-		const char *f = d->map[k].field, *v = vals[k];
+		const char *f = d->map[k].field, *v = r->vals[k];
 
-		if (!item_on[k] || strcmp(f, "udid") == 0)
-			continue;
-		if (strcmp(f, "serial_number") == 0)
+		if (!r->on[k] || strcmp(f, "udid") == 0 ||
+		    strcmp(f, "serial_number") == 0)
 			continue;
 		if (strcmp(f, "status") == 0) {
 			const char *reason;
@@ -607,53 +629,50 @@ static ddm_err report(dctx *x, const leaves *l, size_t lo, size_t hi,
 				  : NULL;
 
 			err = put(d, serial, "status",
-				  st ? st : (v ? "Unknown" : NULL), m->t,
-				  x->f->file_id);
+				  st ? st : (v ? "Unknown" : NULL), t, file);
 			if (!err)
-				err = put(d, serial, "status_raw", v, m->t,
-					  x->f->file_id);
-			continue;
+				err = put(d, serial, "status_raw", v, t, file);
+		} else if (strcmp(f, "platform") == 0) {
+			err = put(d, serial, f, platform ? platform : v, t,
+				  file);
+		} else {
+			err = put(d, serial, f, v, t, file);
 		}
-		if (strcmp(f, "platform") == 0) {
-			err = put(d, serial, f, platform ? platform : v, m->t,
-				  x->f->file_id);
-			continue;
-		}
-		err = put(d, serial, f, v, m->t, x->f->file_id);
 	}
 	if (!err && !platform && model) {
 		const char *p =
 			formats_platform_of_model(d->fs, model, strlen(model));
 
 		if (p)
-			err = put(d, serial, "platform", p, m->t,
-				  x->f->file_id);
+			err = put(d, serial, "platform", p, t, file);
 	}
-	if (!err && decl) {
+	if (!err && r->decl) {
 		err = put(d, serial, "decl_errors",
-			  dnotes.len ? buf_cstr(&dnotes) : NULL, m->t,
-			  x->f->file_id);
+			  r->dnotes.len ? r->dnotes.data : NULL, t, file);
 		if (!err)
 			err = put(d, serial, "active_configs",
-				  active.len ? buf_cstr(&active) : NULL, m->t,
-				  x->f->file_id);
+				  r->active.len ? r->active.data : NULL, t,
+				  file);
 	}
 	if (!err)
 		err = put(d, serial, "report_errors",
-			  enotes.len ? buf_cstr(&enotes) : NULL, m->t,
-			  x->f->file_id);
-	if (err)
-		goto out;
-	/* remember every id this serial was seen with */
-	for (int i = 0; i < MAX_IDS + 1; i++) {
-		const char *id = i < MAX_IDS ? m->ids[i] : NULL;
+			  r->enotes.len ? r->enotes.data : NULL, t, file);
+	return err;
+}
+
+/* Remembers every enrollment id and UDID the serial was seen with, so a
+ * later report without a serial can be matched. */
+static ddm_err remember_ids(dctx *x, const char *serial, const report_meta *m,
+			    const report_items *r)
+{
+	ddm *d = x->d;
+	ddm_err err = DDM_OK;
+
+	for (int i = 0; i < MAX_IDS + 1 && !err; i++) {
+		const char *id =
+			i < MAX_IDS ? m->ids[i] : field_val(d, r, "udid");
 		store_stmt *st = d->enr_put;
 
-		if (i == MAX_IDS)
-			for (size_t k = 0; k < d->nmap; k++)
-				if (strcmp(d->map[k].field, "udid") == 0 &&
-				    vals[k])
-					id = vals[k];
 		if (!id || !*id)
 			continue;
 		store_bind_text(st, store_stmt_param(st, ":enrollment_id"), id,
@@ -663,37 +682,57 @@ static ddm_err report(dctx *x, const leaves *l, size_t lo, size_t hi,
 		store_bind_int(st, store_stmt_param(st, ":file"),
 			       x->f->file_id);
 		err = store_stmt_run(st, NULL, NULL);
-		if (err)
-			goto out;
 	}
-	{
-		store_stmt *st = d->obs;
+	return err;
+}
 
-		store_bind_text(st, store_stmt_param(st, ":serial_number"),
-				serial, strlen(serial));
-		store_bind_int(st, store_stmt_param(st, ":reported_at"), m->t);
-		store_bind_int(st, store_stmt_param(st, ":file"),
-			       x->f->file_id);
-		store_bind_int(st, store_stmt_param(st, ":line"), x->line);
-		err = store_stmt_run(st, &changes, NULL);
-		if (err)
-			goto out;
-	}
+/* Writes the device's merged set as one observation at the report's
+ * time (a report already stored counts as a duplicate). */
+static ddm_err observe(dctx *x, const char *serial, int64_t t)
+{
+	ddm *d = x->d;
+	store_stmt *st = d->obs;
+	int changes = 0;
+	ddm_err err;
+
+	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
+			strlen(serial));
+	store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
+	store_bind_int(st, store_stmt_param(st, ":file"), x->f->file_id);
+	store_bind_int(st, store_stmt_param(st, ":line"), x->line);
+	err = store_stmt_run(st, &changes, NULL);
+	if (err)
+		return err;
 	if (changes == 0) {
 		x->c->duplicate++;
-	} else {
-		x->c->stored++;
-		store_bind_text(d->seen,
-				store_stmt_param(d->seen, ":serial_number"),
-				serial, strlen(serial));
-		err = store_stmt_run(d->seen, NULL, NULL);
+		return DDM_OK;
 	}
-out:
-	for (size_t k = 0; k < d->nmap; k++)
-		buf_free(&list[k]);
-	buf_free(&dnotes);
-	buf_free(&active);
-	buf_free(&enotes);
+	x->c->stored++;
+	store_bind_text(d->seen, store_stmt_param(d->seen, ":serial_number"),
+			serial, strlen(serial));
+	return store_stmt_run(d->seen, NULL, NULL);
+}
+
+/*
+ * Merges the report whose StatusItems / Errors / FullReport are under pre
+ * in leaves [lo, hi): who it is, what it says, then one observation.
+ */
+static ddm_err report(dctx *x, const leaves *l, size_t lo, size_t hi,
+		      const char *pre, const report_meta *m)
+{
+	report_items r;
+	char serial[128];
+	ddm_err err;
+
+	collect(x->d, l, lo, hi, pre, m->full_default, &r);
+	err = identify(x, &r, m, serial);
+	if (!err && *serial)
+		err = apply(x, serial, m->t, &r);
+	if (!err && *serial)
+		err = remember_ids(x, serial, m, &r);
+	if (!err && *serial)
+		err = observe(x, serial, m->t);
+	items_free(&r);
 	return err;
 }
 
