@@ -852,8 +852,8 @@ finish:
 	in->stats.rows_rejected += fc.rejected;
 	if (fc.rejected)
 		diag_warn(diag_q(path),
-			  "%ld rows rejected (see the rejected report)",
-			  fc.rejected);
+			  "%ld row%s rejected (see the rejected report)",
+			  fc.rejected, fc.rejected == 1 ? "" : "s");
 	goto out_close;
 
 out_rollback:

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -869,6 +870,14 @@ ddm_err store_json_leaves(store *s, const char *doc, size_t len,
 			(const char *)sqlite3_column_text(st->stmt, 2);
 		size_t vlen = (size_t)sqlite3_column_bytes(st->stmt, 2);
 
+		/* 1e999 is JSON but no number: never store it as one. */
+		if (sqlite3_column_type(st->stmt, 2) == SQLITE_FLOAT &&
+		    !isfinite(sqlite3_column_double(st->stmt, 2))) {
+			snprintf(why, cap, "number out of range at %s",
+				 diag_q(path ? path : "$"));
+			err = DDM_ERR_DATA;
+			break;
+		}
 		err = fn(ctx, path ? path : "", plen, type ? type : "null", val,
 			 vlen);
 		if (err)

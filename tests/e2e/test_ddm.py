@@ -64,7 +64,7 @@ def test_reference_captures_every_file(t):
 
 def test_reference_capture_without_identity_alone_is_rejected(t):
     r = t.run("ingest", os.path.join(CAPTURES, "kmfddm-status.D0.error.json"))
-    assert r.rc == 0 and "1 rows rejected" in r.err, r
+    assert r.rc == 0 and "1 row rejected" in r.err, r
     assert "no identity" in _rejected(t)[0][2]
 
 

@@ -37,7 +37,7 @@ def test_quote_in_unquoted_field_rejects_that_row_only(t):
     r, s, rej = ingest(t, "q.csv", lines(H, row(b"A1"), b'A2,Pa"ss,x' + b"," * 14, row(b"A3")))
     assert r.rc == 0 and s == ["A1", "A3"], (r, s)
     assert rej[0][0] == "3" and "malformed CSV" in rej[0][1], rej
-    assert "1 rows rejected" in r.err
+    assert "1 row rejected" in r.err
 
 
 def test_junk_after_closing_quote(t):
