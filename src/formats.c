@@ -380,6 +380,27 @@ static void normalise(const char *s, size_t len, char *out, size_t cap)
 	out[o] = '\0';
 }
 
+/*
+ * The column of field fid in the normalised header, or -1: its aliases
+ * in the order the format lists them (the first one present wins), else a
+ * column of the field's own name.
+ */
+static int header_column(const format *f, field_id fid, char (*norm)[64],
+			 size_t n)
+{
+	if (!f->alias[fid][0]) {
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(norm[i], field_names[fid]) == 0)
+				return (int)i;
+		return -1;
+	}
+	for (int j = 0; j < MAX_ALIASES && f->alias[fid][j]; j++)
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(norm[i], f->alias[fid][j]) == 0)
+				return (int)i;
+	return -1;
+}
+
 const format *formats_detect(const formats *fs, const char *const *names,
 			     const size_t *lens, size_t n, int col[F__COUNT])
 {
@@ -406,21 +427,7 @@ const format *formats_detect(const formats *fs, const char *const *names,
 		    rx_match(f->header, joined.data, joined.len) != 1)
 			continue;
 		for (int fid = 0; fid < F__COUNT; fid++) {
-			c[fid] = -1;
-			for (size_t i = 0; i < n && c[fid] < 0; i++) {
-				if (f->alias[fid][0]) {
-					for (int j = 0; j < MAX_ALIASES &&
-							f->alias[fid][j];
-					     j++)
-						if (strcmp(norm[i],
-							   f->alias[fid][j]) ==
-						    0)
-							c[fid] = (int)i;
-				} else if (strcmp(norm[i], field_names[fid]) ==
-					   0) {
-					c[fid] = (int)i;
-				}
-			}
+			c[fid] = header_column(f, (field_id)fid, norm, n);
 			if (f->require[fid] && c[fid] < 0)
 				ok = false;
 		}

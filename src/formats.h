@@ -13,8 +13,9 @@
  *   header   REGEX                 optional; must match the normalised
  *                                  header (names joined by ",")
  *   require  FIELD...              canonical fields that must be present
- *   field    FIELD HEADER...       header names (normalised) for a field;
- *                                  a field with no line matches its own name
+ *   field    FIELD HEADER...       header names (normalised) for a field,
+ *                                  the first one present wins; a field with
+ *                                  no line matches its own name
  *   status   REGEX STATUS          vendor word -> status (before words.map);
  *                                  capture group 1, when set, is kept as the
  *                                  failure reason
