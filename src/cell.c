@@ -47,11 +47,51 @@ bool cell_is_formula_trigger(const char *s, size_t len)
 	return false;
 }
 
+static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp,
+			  size_t *bad);
+
+/*
+ * When s[0..len) holds ill-formed UTF-8, appends it to out with each
+ * ill-formed subpart replaced by U+FFFD and returns true; else false and
+ * out is untouched (the common case costs one scan, no copy).
+ */
+static bool utf8_repair(buf *out, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n, bad = 0;
+	uint32_t cp;
+	bool broken = false;
+
+	while (i < len && !broken) {
+		n = utf8_decode(u + i, len - i, &cp, &bad);
+		broken = n == 0;
+		i += n;
+	}
+	if (!broken)
+		return false;
+	for (i = 0; i < len; i += n ? n : bad) {
+		n = utf8_decode(u + i, len - i, &cp, &bad);
+		if (n)
+			buf_append(out, s + i, n);
+		else
+			buf_append(out, REPLACEMENT, 3);
+	}
+	return true;
+}
+
 void cell_csv_field(buf *out, const char *s, size_t len, bool is_text,
 		    csv_profile profile)
 {
 	bool neutral, quote;
 	size_t i, start;
+	buf fixed = {0};
+
+	/* For people: a spreadsheet shows ill-formed UTF-8 as mojibake or
+	 * refuses the file; raw keeps the bytes exactly. */
+	if (profile == CSV_PROFILE_EXCEL && utf8_repair(&fixed, s, len)) {
+		s = fixed.data;
+		len = fixed.len;
+	}
 
 	neutral = profile == CSV_PROFILE_EXCEL && is_text &&
 		  cell_is_formula_trigger(s, len);
@@ -64,6 +104,7 @@ void cell_csv_field(buf *out, const char *s, size_t len, bool is_text,
 
 	if (!quote) {
 		buf_append(out, s, len);
+		buf_free(&fixed);
 		return;
 	}
 	buf_putc(out, '"');
@@ -78,6 +119,7 @@ void cell_csv_field(buf *out, const char *s, size_t len, bool is_text,
 	}
 	buf_append(out, s + start, len - start);
 	buf_putc(out, '"');
+	buf_free(&fixed);
 }
 
 /*

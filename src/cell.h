@@ -34,6 +34,7 @@ bool cell_is_formula_trigger(const char *s, size_t len);
  * field that is a formula trigger is written as "'<value>" and quoted.  A
  * field is quoted when it contains , " CR or LF, or starts/ends with a space,
  * or was neutralised; embedded quotes are doubled.  NUL bytes are kept.
+ * In the excel profile ill-formed UTF-8 becomes U+FFFD (raw keeps bytes).
  */
 void cell_csv_field(buf *out, const char *s, size_t len, bool is_text,
 		    csv_profile profile);

@@ -154,6 +154,28 @@ static void test_csv(void)
 	buf_free(&out);
 }
 
+/* Ill-formed UTF-8: U+FFFD for people (excel), exact bytes for pipes. */
+static void test_csv_utf8(void)
+{
+	CHECK_STR_EQ(csv("a\xff"
+			 "b",
+			 true, CSV_PROFILE_EXCEL),
+		     "a\xEF\xBF\xBD"
+		     "b");
+	CHECK_STR_EQ(csv("a\xff"
+			 "b",
+			 true, CSV_PROFILE_RAW),
+		     "a\xff"
+		     "b");
+	CHECK_STR_EQ(csv("x\xC0\xAF", true, CSV_PROFILE_EXCEL),
+		     "x\xEF\xBF\xBD\xEF\xBF\xBD");
+	CHECK_STR_EQ(csv("\xE2\x82", false, CSV_PROFILE_EXCEL), "\xEF\xBF\xBD");
+	CHECK_STR_EQ(csv("caf\xC3\xA9 \xE2\x82\xAC", true, CSV_PROFILE_EXCEL),
+		     "caf\xC3\xA9 \xE2\x82\xAC");
+	CHECK_STR_EQ(csv("=\xff,", true, CSV_PROFILE_EXCEL),
+		     "\"'=\xEF\xBF\xBD,\"");
+}
+
 static void test_xml(void)
 {
 	buf out = {0};
@@ -250,6 +272,7 @@ int main(void)
 {
 	test_trigger();
 	test_csv();
+	test_csv_utf8();
 	test_xml();
 	test_diag();
 	UNIT_END("cell");
