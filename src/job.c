@@ -107,17 +107,18 @@ static ddm_err note_run(store *s, const job_opts *o)
  * them all before the reports are written. */
 static ddm_err preload_reports(void)
 {
-	tmpl *ts;
-	int n;
+	tmpl *ts = NULL;
+	int n = 0;
 	ddm_err err = tmpl_load_all(&ts, &n);
 
+	if (err)
+		return err;
 	for (int i = 0; i < n && err == DDM_OK; i++) {
 		const resource *r;
 
 		err = res_load(ts[i].query, &r);
 	}
-	if (err == DDM_OK)
-		tmpl_free_all(ts, n);
+	tmpl_free_all(ts, n);
 	return err;
 }
 
