@@ -29,8 +29,6 @@ SELECT d.serial_number,
            AS last_check_in,
        CASE WHEN d.last_check_in IS NULL OR d.last_check_in <= :as_of
             THEN d.os_version END AS inv_os_version,
-       CASE WHEN d.last_check_in <= :as_of THEN d.last_check_in END
-           AS inv_version_at,
        (SELECT o.rowid FROM observation o
          WHERE o.serial_number = d.serial_number AND o.reported_at <= :as_of
          ORDER BY o.reported_at DESC LIMIT 1) AS last_rowid,
@@ -65,8 +63,8 @@ SELECT b.serial_number,
             WHEN b.last_check_in IS NULL THEN o.reported_at
             ELSE max(o.reported_at, b.last_check_in) END AS last_seen,
        CASE WHEN v.os_version IS NOT NULL
-             AND (b.inv_os_version IS NULL OR b.inv_version_at IS NULL
-                  OR v.reported_at >= b.inv_version_at)
+             AND (b.inv_os_version IS NULL OR b.last_check_in IS NULL
+                  OR v.reported_at >= b.last_check_in)
             THEN v.os_version ||
                  CASE WHEN nullif(trim(v.extra_version), '') IS NULL THEN ''
                       WHEN trim(v.extra_version) LIKE '(%'

@@ -32,9 +32,6 @@ VALUES (:serial_number, :reported_at, :status, :status_raw, :os_version,
 	:failure_reason, :device_name, :user, :grp, :platform, :model,
 	:time_zone, :file, :line);
 
--- name: device_seen
-INSERT OR IGNORE INTO device (serial_number) VALUES (:serial_number);
-
 -- name: observation_base
 SELECT coalesce(max(rowid), 0) FROM observation;
 

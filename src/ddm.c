@@ -49,10 +49,10 @@ struct ddm {
 	const char *tz;	   /* borrowed; NULL = UTC */
 	map_entry map[MAX_MAP];
 	size_t nmap;
-	store_stmt *full, *put, *obs, *enr_put, *enr_get, *jamf, *seen,
-		*raw_obs, *target, *feed_shape, *feed_entries, *feed_clear,
-		*feed_stage, *feed_release; /* store-owned */
-	buf tmp;			    /* scratch for store_stmt_text */
+	store_stmt *full, *put, *obs, *enr_put, *enr_get, *jamf, *raw_obs,
+		*target, *feed_shape, *feed_entries, *feed_clear, *feed_stage,
+		*feed_release; /* store-owned */
+	buf tmp;	       /* scratch for store_stmt_text */
 };
 
 /* One scalar of a document: normalised path ("a.b[0].c"), type, value. */
@@ -154,7 +154,6 @@ ddm_err ddm_new(store *s, const formats *fs, const char *source_tz, ddm **out)
 	d->enr_put = store_stmt_get(s, "enrollment_put");
 	d->enr_get = store_stmt_get(s, "enrollment_get");
 	d->jamf = store_stmt_get(s, "jamf_serial");
-	d->seen = store_stmt_get(s, "device_seen");
 	d->raw_obs = store_stmt_get(s, "observation");
 	d->target = store_stmt_get(s, "target");
 	d->feed_shape = store_stmt_get(s, "feed_shape");
@@ -163,9 +162,9 @@ ddm_err ddm_new(store *s, const formats *fs, const char *source_tz, ddm **out)
 	d->feed_stage = store_stmt_get(s, "feed_stage");
 	d->feed_release = store_stmt_get(s, "feed_release");
 	if (!d->full || !d->put || !d->obs || !d->enr_put || !d->enr_get ||
-	    !d->jamf || !d->seen || !d->raw_obs || !d->target ||
-	    !d->feed_shape || !d->feed_entries || !d->feed_clear ||
-	    !d->feed_stage || !d->feed_release) {
+	    !d->jamf || !d->raw_obs || !d->target || !d->feed_shape ||
+	    !d->feed_entries || !d->feed_clear || !d->feed_stage ||
+	    !d->feed_release) {
 		ddm_free(d);
 		return DDM_ERR_INTERNAL;
 	}
@@ -708,9 +707,7 @@ static ddm_err observe(dctx *x, const char *serial, int64_t t)
 		return DDM_OK;
 	}
 	x->c->stored++;
-	store_bind_text(d->seen, store_stmt_param(d->seen, ":serial_number"),
-			serial, strlen(serial));
-	return store_stmt_run(d->seen, NULL, NULL);
+	return DDM_OK;
 }
 
 /*
@@ -1029,10 +1026,6 @@ static ddm_err jamf_statuses(dctx *x, const leaves *l, size_t lo, size_t hi,
 			continue;
 		}
 		x->c->stored++;
-		store_bind_text(d->seen,
-				store_stmt_param(d->seen, ":serial_number"),
-				serial, strlen(serial));
-		err = store_stmt_run(d->seen, NULL, NULL);
 	}
 	return err;
 }

@@ -810,10 +810,6 @@ ddm_err store_check(store *s, const resource *r)
 		}
 		if (!st)
 			break;
-		/* Later statements may use tables earlier ones create. */
-		if (sqlite3_stmt_readonly(st) == 0 &&
-		    strncmp(sqlite3_sql(st), "CREATE TEMP", 11) == 0)
-			sqlite3_step(st);
 		sqlite3_finalize(st);
 		sql = tail;
 	}
