@@ -3,8 +3,10 @@
 
 CC      ?= cc
 PKGS    := sqlite3 xlsxwriter libpcre2-8
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Computed when first used, not when make starts: on a fresh machine `deps`
+# installs the libraries first, and the build runs in a sub-make after it.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS) 2>/dev/null))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS) 2>/dev/null))$(PKG_LIBS)
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2
 OPT     ?= -O2 -g
 CFLAGS  ?=
@@ -36,9 +38,12 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 # What `make demo` and `make test` need from Debian (tests: openpyxl reads
 # the workbooks, xmllint checks their XML, sqlite3 and man check the rest).
+# CI adds CI_PKGS (format check, sanitizers, valgrind): make deps-ci.
 DEB_PKGS := build-essential pkg-config libsqlite3-dev libxlsxwriter-dev libcsv-dev libpcre2-dev tzdata python3 python3-openpyxl libxml2-utils sqlite3 man-db groff-base util-linux
 
-.PHONY: all test unit e2e demo deps clean sanitize valgrind format check-format check-long fuzz coverage bench install uninstall
+CI_PKGS  := clang-format clang libclang-rt-14-dev valgrind git
+
+.PHONY: all test unit e2e demo deps deps-ci check clean sanitize valgrind format check-format check-long fuzz coverage bench install uninstall
 
 # make install [PREFIX=/usr/local] [DESTDIR=staging dir] [BINDIR=...] [MANDIR=...]
 PREFIX  ?= /usr/local
@@ -80,7 +85,7 @@ $(BUILD):
 
 # Installs what is missing from Debian's packages (as root), or says what to run.
 deps:
-	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(DEB_PKGS) $(EXTRA_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; \
@@ -91,13 +96,22 @@ deps:
 	  fi; \
 	fi
 
+deps-ci:
+	$(Q)$(MAKE) --no-print-directory deps EXTRA_PKGS="$(CI_PKGS)"
+
 unit: $(UNIT)
 
-test: deps ddmreport $(UNIT) $(FUZZ_REPLAY)
+# test and demo install what is missing first, then build in a sub-make, so
+# the link flags are read after the libraries exist.
+test: deps
+	$(Q)$(MAKE) --no-print-directory check
+
+check: ddmreport $(UNIT) $(FUZZ_REPLAY)
 	$(Q)LC_ALL=C TZ=UTC sh tests/run.sh
 
 # The nightly job over the sample fleet, as of the samples' last night.
-demo: deps ddmreport
+demo: deps
+	$(Q)$(MAKE) --no-print-directory ddmreport
 	@mkdir -p reports
 	./ddmreport run --db reports/demo.db --out reports --as-of 2026-11-26T12:00:00Z samples/
 	@echo "reports written to reports/ (ddmreport.xlsx and one CSV per report)"

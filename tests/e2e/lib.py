@@ -14,7 +14,7 @@ import tempfile
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.join(ROOT, "ddmreport")
 SAMPLES = os.path.join(ROOT, "samples")
-REFERENCE = os.path.abspath(os.path.join(ROOT, "..", "shared", "reference"))
+REFERENCE = os.path.join(ROOT, "tests", "fixtures", "reference")
 SAMPLES_AS_OF = "2026-11-26T12:00:00Z"
 
 

@@ -1,7 +1,7 @@
 """JSON status sources (issue 3): raw DDM status reports, NDJSON envelopes,
 NanoMDM webhook events, Jamf Pro status items and update statuses, the
 enforcement declaration as a target, and bad input.  Fixtures come from
-tests/gen_fixtures.py; the real captures from ../shared/reference."""
+tests/gen_fixtures.py; the real captures copied into tests/fixtures/reference (origins in tests/fixtures/README.md)."""
 import os
 import resource
 import sys

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 
-REF = "/work/shared/reference/ddm-status-reports"
+REF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "reference", "ddm-status-reports")
 OUT = "tests/fuzz/corpus/json"
 
 
