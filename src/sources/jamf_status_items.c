@@ -13,65 +13,16 @@
  * their JSON form.  The items are the server's latest value of each, so
  * this is a full report; its time is the newest lastUpdateTime.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sources/javamap.h"
 #include "sources/merge.h"
 
 static int recognise(const flat_view *v)
 {
 	return flat_has(v, "statusItems") ? 100 : 0;
-}
-
-/* True when s looks like a Java map: "{k=v, k2=v2}". */
-static bool java_map(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < 3 || s[0] != '{' || s[n - 1] != '}')
-		return false;
-	for (s++; *s && (isalnum((unsigned char)*s) || *s == '-' || *s == '_');
-	     s++)
-		;
-	return *s == '=';
-}
-
-/* Adds "base.k" = v for each entry of a Java map string.  A value runs to
- * the next ", name=" or the closing brace, so a reason may hold commas. */
-static void add_java_map(flat *syn, const char *base, const char *s)
-{
-	size_t n = strlen(s);
-	const char *p = s + 1, *end = s + n - 1;
-
-	while (p < end) {
-		const char *eq = memchr(p, '=', (size_t)(end - p));
-		const char *vend = end, *q;
-		char *path, *val;
-
-		if (!eq)
-			break;
-		for (q = eq + 1; q + 1 < end; q++) {
-			const char *k = q + 2;
-
-			if (q[0] != ',' || q[1] != ' ')
-				continue;
-			while (k < end && (isalnum((unsigned char)*k) ||
-					   *k == '-' || *k == '_'))
-				k++;
-			if (k > q + 2 && k < end && *k == '=') {
-				vend = q;
-				break;
-			}
-		}
-		path = xasprintf("%s.%.*s", base, (int)(eq - p), p);
-		val = xstrndup(eq + 1, (size_t)(vend - eq - 1));
-		flat_add(syn, path, "text", val);
-		free(path);
-		free(val);
-		p = vend == end ? end : vend + 2;
-	}
 }
 
 static ddm_err read(src_ctx *x, const flat_view *v)
@@ -101,8 +52,8 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 		if (!k)
 			continue;
 		base = xasprintf("StatusItems.%s", k);
-		if (val && java_map(val)) {
-			add_java_map(&syn, base, val);
+		if (val && javamap_flatten(val, base, &syn)) {
+			/* read like its JSON form */
 		} else if (!flat_find(&el, "value") && flat_has(&el, "value")) {
 			/* the value as JSON: its leaves under the item */
 			for (size_t i = el.lo; i < el.hi; i++) {

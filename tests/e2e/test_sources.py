@@ -198,8 +198,9 @@ def test_jamf_status_items_by_management_id_with_java_maps(t):
     assert len(o) == 1, o
     assert o[0][0] == ts("2026-11-25T10:00:00Z")
     assert o[0][1:4] == ["Error", "failed", "26.0.1"], o
+    # the active configuration (a list of Java maps) and the install reason
     assert o[0][6:11] == ["26.1", "2026-11-30T18:00:00", "2", "Download failed, retrying later",
-                          "com.jamf.ddm.sw-update.26-1"], o
+                          "com.jamf.ddm.sw-update.26-1 com.jamf.ddm.sw-update.26-1"], o
 
 
 def test_jamf_status_items_management_id_from_file_name(t):

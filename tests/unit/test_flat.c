@@ -2,14 +2,16 @@
  * test_flat.c - unit tests for the JSON leaf index (sources/flat.c) and for
  * recognition by the source table (sources/registry.c): lookups inside a
  * view, array elements walked in one pass, a repeated key keeping its last
- * value, and every source shape claimed by exactly one source whatever the
- * table's order (Jamf plans and statuses never confused).
+ * value, every source shape claimed by exactly one source whatever the
+ * table's order (Jamf plans and statuses never confused), and Jamf's Java
+ * map strings read like their JSON form (sources/javamap.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sources/flat.h"
+#include "sources/javamap.h"
 #include "sources/source.h"
 #include "unit.h"
 
@@ -148,8 +150,52 @@ static void test_every_shape_has_one_source(void)
 	CHECK_STR_EQ(winner(unknown), "(none)");
 }
 
+/* The leaves javamap_flatten makes of s, as "path=value(type)" lines. */
+static const char *jm(const char *s)
+{
+	static char out[1024];
+	flat f = {0};
+	size_t o = 0;
+
+	out[0] = '\0';
+	if (!javamap_flatten(s, "i", &f))
+		return "(not a map)";
+	for (size_t i = 0; i < f.n && o < sizeof out; i++)
+		o += (size_t)snprintf(out + o, sizeof out - o, "%s%s=%s(%s)",
+				      i ? " " : "", f.v[i].path, f.v[i].val,
+				      f.v[i].type);
+	flat_free(&f);
+	return out;
+}
+
+static void test_java_maps(void)
+{
+	CHECK_STR_EQ(jm("{os-version=27.0.1, build-version=27A5340, "
+			"target-local-date-time=2026-10-03T18:00:00}"),
+		     "i.os-version=27.0.1(text) i.build-version=27A5340(text) "
+		     "i.target-local-date-time=2026-10-03T18:00:00(text)");
+	/* a value may hold ", " when no "name=" follows */
+	CHECK_STR_EQ(jm("{count=2, reason=Download failed, retrying later}"),
+		     "i.count=2(integer) i.reason=Download failed, retrying "
+		     "later(text)");
+	CHECK_STR_EQ(
+		jm("[{active=true, identifier=com.example.a}, "
+		   "{active=false, identifier=b}]"),
+		"i[0].active=true(true) i[0].identifier=com.example.a(text) "
+		"i[1].active=false(false) i[1].identifier=b(text)");
+	CHECK_STR_EQ(jm("{reason=[declaration], declaration-id=x}"),
+		     "i.reason[0]=declaration(text) i.declaration-id=x(text)");
+	CHECK_STR_EQ(jm("{}"), "(not a map)");
+	CHECK_STR_EQ(jm("{not a map}"), "(not a map)");
+	CHECK_STR_EQ(jm("[1, 2]"), "(not a map)"); /* plain text stays text */
+	CHECK_STR_EQ(jm("{a=1"), "(not a map)");
+	CHECK_STR_EQ(jm("{a={b=1}"), "(not a map)");
+	CHECK_STR_EQ(jm("26.1"), "(not a map)");
+}
+
 int main(void)
 {
+	test_java_maps();
 	test_lookups_and_elements();
 	test_every_shape_has_one_source();
 	UNIT_END("flat");
