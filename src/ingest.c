@@ -331,7 +331,9 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 	int changes = 0;
 	ddm_err err;
 
-	if (format_only_field(fc->fmt) >= 0) {
+	/* without the column the file cannot say: every row is kept */
+	if (format_only_field(fc->fmt) >= 0 &&
+	    fc->col[format_only_field(fc->fmt)] >= 0) {
 		span it = get(fc, rec, (field_id)format_only_field(fc->fmt));
 		int w = format_row_wanted(fc->fmt, it.s, it.len);
 

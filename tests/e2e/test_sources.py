@@ -264,6 +264,13 @@ def test_kandji_status_report_only_managed_os_items(t):
     assert row[head.index("Skipped")] == 3, (head, row)
 
 
+def test_kandji_status_without_type_column_keeps_rows(t):
+    p = t.write("k.csv", "serial_number,device_name,blueprint_name,name,status,reported_at,log\r\n"
+                "C02KNOTYPE1,Mac,Finance,macOS Tahoe,DOWNLOADING,2026-11-25 08:00:00+00:00,\r\n")
+    t.ok("ingest", p)
+    assert obs(t, "C02KNOTYPE1")[0][1] == "Downloading"
+
+
 def test_kandji_devices_report_is_inventory(t):
     t.ok("ingest", fx("kandji-devices-report.csv"))
     assert files(t) == ["inventory|kandji-devices|3|3|0|0"], files(t)
