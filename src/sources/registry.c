@@ -9,7 +9,7 @@ extern const source source_ddm_report, source_ndjson_envelope,
 	source_nanomdm_webhook, source_jamf_status_items,
 	source_jamf_update_statuses, source_jamf_plans,
 	source_kmfddm_status_values, source_enforcement_declaration,
-	source_sofa;
+	source_sofa, source_ddm_sync_documents;
 
 const source *const sources_table[] = {
 	&source_ddm_report,
@@ -21,5 +21,6 @@ const source *const sources_table[] = {
 	&source_kmfddm_status_values,
 	&source_enforcement_declaration,
 	&source_sofa,
+	&source_ddm_sync_documents,
 	NULL,
 };

@@ -114,11 +114,15 @@ def test_kmfddm_file_storage_folder_every_night(t):
         r = t.ok("ingest", d)
         assert r.err == "", r
     got = sql(t.db, "SELECT replace(path, '%s/', ''), format, rows_skipped FROM source_file "
-                    "ORDER BY id" % os.path.join(d, ENR)).split()
-    assert got == ["status.declarations.csv|kmfddm-file-storage|2",
-                   "status.errors.csv|kmfddm-file-storage|1",
-                   "status.last.json|ddm-status-report|0",
-                   "status.values.csv|kmfddm-file-storage|5"], got
+                    "ORDER BY id" % d).split()
+    assert got == [ENR + "/declaration-items.json|ddm-sync-documents|1",
+                   ENR + "/status.declarations.csv|kmfddm-file-storage|2",
+                   ENR + "/status.errors.csv|kmfddm-file-storage|1",
+                   ENR + "/status.last.json|ddm-status-report|0",
+                   ENR + "/status.values.csv|kmfddm-file-storage|5",
+                   ENR + "/tokens.json|ddm-sync-documents|1",
+                   "declaration.com.example.sw-update.macos-13-4.json|"
+                   "ddm-enforcement-declaration|0"], got
     o = obs(t, "ZRMXJQTTFX")
     assert len(o) == 1 and o[0][0] == "1795600000" and o[0][3] == "13.3.1", o
     # the folder name is the enrollment id, learned with the serial

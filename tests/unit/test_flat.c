@@ -136,6 +136,8 @@ static void test_every_shape_has_one_source(void)
 		"Identifier=x", NULL};
 	static const char *const sofa[] = {
 		"UpdateHash=abc", "OSVersions[0].OSVersion=Tahoe 26", NULL};
+	static const char *const tokens[] = {
+		"SyncTokens.DeclarationsToken=5d41", NULL};
 	static const char *const unknown[] = {"devices[0].id=1", NULL};
 
 	CHECK_STR_EQ(winner(raw), "ddm-status-report");
@@ -147,6 +149,7 @@ static void test_every_shape_has_one_source(void)
 	CHECK_STR_EQ(winner(values), "kmfddm-status-values");
 	CHECK_STR_EQ(winner(decl), "ddm-enforcement-declaration");
 	CHECK_STR_EQ(winner(sofa), "sofa");
+	CHECK_STR_EQ(winner(tokens), "ddm-sync-documents");
 	CHECK_STR_EQ(winner(unknown), "(none)");
 }
 
