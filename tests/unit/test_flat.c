@@ -12,6 +12,7 @@
 
 #include "sources/flat.h"
 #include "sources/javamap.h"
+#include "sources/kmfddm_files.h"
 #include "sources/source.h"
 #include "unit.h"
 
@@ -196,8 +197,44 @@ static void test_java_maps(void)
 	CHECK_STR_EQ(jm("26.1"), "(not a map)");
 }
 
+/* kmfddm_files_recognise over a record given as fields. */
+static bool kmf(size_t n, const char *const *f)
+{
+	size_t len[8];
+
+	for (size_t i = 0; i < n; i++)
+		len[i] = strlen(f[i]);
+	return kmfddm_files_recognise(f, len, n);
+}
+
+static void test_kmfddm_files(void)
+{
+	static const char *const values[] = {".StatusItems.device.model.family",
+					     "object", "string", "Mac"};
+	static const char *const decls[] = {"2026-11-24T09:00:01.123456789Z",
+					    "com.example.sub",
+					    "true",
+					    "valid",
+					    "4e3d2c1b",
+					    "configuration",
+					    "W10="};
+	static const char *const errs[] = {"2026-11-24T09:00:01Z", ".Errors",
+					   "e30="};
+	static const char *const header[] = {"serial_number", "status",
+					     "reported_at", "group"};
+	static const char *const notime[] = {
+		"yesterday", "com.example.sub", "true", "valid", "x", "y", "z"};
+
+	CHECK(kmf(4, values));
+	CHECK(kmf(7, decls));
+	CHECK(kmf(3, errs));
+	CHECK(!kmf(4, header)); /* a vendor's header is not KMFDDM's row */
+	CHECK(!kmf(7, notime));
+}
+
 int main(void)
 {
+	test_kmfddm_files();
 	test_java_maps();
 	test_lookups_and_elements();
 	test_every_shape_has_one_source();
