@@ -24,7 +24,7 @@ Q := @
 endif
 
 BUILD   := build
-SRC     := $(wildcard src/*.c)
+SRC     := $(wildcard src/*.c src/sources/*.c)
 OBJ     := $(patsubst src/%.c,$(BUILD)/%.o,$(SRC)) $(BUILD)/embedded.o
 LIBOBJ  := $(filter-out $(BUILD)/main.o,$(OBJ))
 RES     := $(sort $(wildcard queries/*.sql queries/reports/*.sql queries/formats/*.fmt queries/formats/*.map templates/*.tmpl))
@@ -57,6 +57,7 @@ ddmreport: $(OBJ)
 	$(Q)$(CC) $(CFLAGS) -o $@ $(OBJ) $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
+	@mkdir -p $(@D)
 	@echo "  CC    $<"
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -159,11 +160,13 @@ coverage:
 	$(MAKE) test OPT="-O0 -g --coverage" LDFLAGS="--coverage"
 	$(Q)/usr/bin/python3 tests/coverage.py $(BUILD)
 
+FORMAT_SRC := src/*.c src/*.h src/sources/*.c src/sources/*.h src/tools/*.c tests/unit/*.c tests/unit/*.h
+
 format:
-	clang-format -i src/*.c src/*.h src/tools/*.c tests/unit/*.c tests/unit/*.h
+	clang-format -i $(FORMAT_SRC)
 
 check-format:
-	clang-format --dry-run --Werror src/*.c src/*.h src/tools/*.c tests/unit/*.c tests/unit/*.h
+	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 clean:
 	rm -rf $(BUILD) ddmreport

@@ -29,6 +29,7 @@ SELECT d.serial_number,
            AS last_check_in,
        CASE WHEN d.last_check_in IS NULL OR d.last_check_in <= :as_of
             THEN d.os_version END AS inv_os_version,
+       d.untimed_status, d.untimed_status_raw,
        (SELECT o.rowid FROM observation o
          WHERE o.serial_number = d.serial_number AND o.reported_at <= :as_of
          ORDER BY o.reported_at DESC LIMIT 1) AS last_rowid,
@@ -48,8 +49,10 @@ SELECT b.serial_number,
        coalesce(b.grp, o.grp) AS grp,
        coalesce(b.platform, o.platform) AS platform,
        coalesce(b.model, o.model) AS model,
-       coalesce(o.status, 'Unknown') AS status,
-       o.status_raw,
+       -- a status known without a time counts until a report comes
+       coalesce(o.status, b.untimed_status, 'Unknown') AS status,
+       CASE WHEN o.rowid IS NULL THEN b.untimed_status_raw
+            ELSE o.status_raw END AS status_raw,
        o.failure_count,
        o.failure_reason,
        o.errors,
@@ -87,7 +90,8 @@ SELECT b.serial_number,
   FROM ev_base b
   LEFT JOIN observation o ON o.rowid = b.last_rowid
   LEFT JOIN observation v ON v.rowid = b.version_rowid
- WHERE b.in_inventory OR b.last_rowid IS NOT NULL;
+ WHERE b.in_inventory OR b.last_rowid IS NOT NULL
+    OR b.untimed_status IS NOT NULL;
 
 -- 3. Candidate targets, by scope level: the device's own reported pending
 --    version and deadline (4) beats a serial-scoped target (3), a group

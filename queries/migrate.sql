@@ -18,3 +18,14 @@ ALTER TABLE source_file ADD COLUMN rows_skipped INTEGER NOT NULL DEFAULT 0;
 -- The key index gained the status (one index instead of two).
 DROP INDEX IF EXISTS observation_key;
 DROP INDEX IF EXISTS observation_run;
+-- Jamf Pro ids are unique only within their type: mobile devices have
+-- their own column (jamf_id is the computer id); the management id names a
+-- device in Jamf's DDM status items.
+ALTER TABLE device ADD COLUMN jamf_mobile_device_id TEXT;
+CREATE INDEX IF NOT EXISTS device_jamf_mobile_id ON device(jamf_mobile_device_id) WHERE jamf_mobile_device_id IS NOT NULL;
+ALTER TABLE device ADD COLUMN management_id TEXT;
+CREATE INDEX IF NOT EXISTS device_management_id ON device(management_id) WHERE management_id IS NOT NULL;
+-- A status known without a report time (Kandji's PENDING before the
+-- device ever reported): shown while no observation exists.
+ALTER TABLE device ADD COLUMN untimed_status TEXT;
+ALTER TABLE device ADD COLUMN untimed_status_raw TEXT;

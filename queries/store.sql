@@ -45,12 +45,17 @@ SELECT serial_number FROM observation WHERE rowid > :base ORDER BY 1;
 -- name: inventory
 INSERT INTO device (serial_number, in_inventory, device_name, user, grp,
                     platform, model, time_zone, last_check_in, os_version,
-                    source_file, jamf_id)
+                    source_file, jamf_id, jamf_mobile_device_id,
+                    management_id)
 VALUES (:serial_number, 1, :device_name, :user, :grp, :platform, :model,
-        :time_zone, :last_check_in, :os_version, :file, :jamf_id)
+        :time_zone, :last_check_in, :os_version, :file, :jamf_id,
+        :jamf_mobile_device_id, :management_id)
 ON CONFLICT (serial_number) DO UPDATE SET
 	in_inventory  = 1,
 	jamf_id       = coalesce(excluded.jamf_id, jamf_id),
+	jamf_mobile_device_id = coalesce(excluded.jamf_mobile_device_id,
+	                                 jamf_mobile_device_id),
+	management_id = coalesce(excluded.management_id, management_id),
 	device_name   = coalesce(excluded.device_name, device_name),
 	user          = coalesce(excluded.user, user),
 	grp           = coalesce(excluded.grp, grp),
@@ -77,6 +82,31 @@ VALUES (:platform, :grp, :serial_number, :target_os_version,
 	:target_build_version, :target_local_datetime, :details_url, :file,
 	:line, coalesce(:declaration_id, ''));
 
+-- name: target_serial
+-- A target for one device (a Jamf managed software update plan): its
+-- platform is the plan's, else the device's.
+INSERT OR IGNORE INTO target (platform, grp, serial_number,
+	target_os_version, target_build_version, target_local_datetime,
+	details_url, source_file, line, declaration_id)
+VALUES (coalesce(nullif(:platform, ''),
+                 (SELECT platform FROM device
+                   WHERE serial_number = :serial_number), ''),
+	'', :serial_number, :target_os_version, :target_build_version,
+	:target_local_datetime, '', :file, :line, '');
+
+-- name: device_untimed
+-- A status row without a time (Kandji's PENDING: the device never
+-- reported): the device is known, with that status, and no observation.
+-- Names and groups already known are kept.
+INSERT INTO device (serial_number, device_name, grp, untimed_status,
+                    untimed_status_raw, source_file)
+VALUES (:serial_number, :device_name, :grp, :status, :status_raw, :file)
+ON CONFLICT (serial_number) DO UPDATE SET
+	device_name = coalesce(device_name, excluded.device_name),
+	grp = coalesce(grp, excluded.grp),
+	untimed_status = excluded.untimed_status,
+	untimed_status_raw = excluded.untimed_status_raw;
+
 -- name: rejected
 INSERT INTO rejected (source_file, line, reason, raw)
 VALUES (:file, :line, :reason, :raw);
@@ -84,7 +114,7 @@ VALUES (:file, :line, :reason, :raw);
 -- name: note
 INSERT INTO temp.run_note (section, name, value) VALUES (:section, :name, :value);
 
--- ---- DDM status reports (src/ddm.c) -------------------------------------
+-- ---- DDM status reports (src/sources/) -------------------------------------
 
 -- name: json_leaves
 -- Every scalar of a JSON document with its path ($.a."b-c"[0]), and every
@@ -93,9 +123,11 @@ SELECT fullkey, type, atom FROM json_tree(:doc)
  WHERE type NOT IN ('object', 'array') OR value IN ('{}', '[]');
 
 -- name: ddm_full
--- A full report replaces the device's set: fields older than it go.
+-- A full report replaces the device's set: fields older than it go, except
+-- the device facts it does not carry (:keep, space-separated fields).
 DELETE FROM ddm_item
- WHERE serial_number = :serial_number AND reported_at < :reported_at;
+ WHERE serial_number = :serial_number AND reported_at < :reported_at
+   AND instr(:keep || ' ', ' ' || field || ' ') = 0;
 
 -- name: ddm_put
 -- Later wins per field; an older report never overwrites a newer value.
@@ -175,7 +207,16 @@ ON CONFLICT (enrollment_id) DO UPDATE SET
 SELECT serial_number FROM enrollment WHERE enrollment_id = :enrollment_id;
 
 -- name: jamf_serial
+-- A Jamf computer id (inventory column jamf_computer_id, alias jamf_id).
 SELECT serial_number FROM device WHERE jamf_id = :jamf_id
+ ORDER BY serial_number LIMIT 1;
+
+-- name: jamf_mobile_serial
+SELECT serial_number FROM device WHERE jamf_mobile_device_id = :jamf_id
+ ORDER BY serial_number LIMIT 1;
+
+-- name: management_serial
+SELECT serial_number FROM device WHERE management_id = :management_id
  ORDER BY serial_number LIMIT 1;
 
 -- name: meta_put
@@ -185,7 +226,7 @@ INSERT OR IGNORE INTO meta (key, value) VALUES (:key, :value);
 -- name: meta_get
 SELECT value FROM meta WHERE key = :key;
 
--- ---- SOFA feeds (macadmins/sofa v1/v2; src/ddm.c) -------------------------
+-- ---- SOFA feeds (macadmins/sofa v1/v2; src/sources/sofa.c) -------------------------
 
 -- name: feed_shape
 -- 0: not a feed; 1: a v1 feed; 2: a v2 feed (it has SchemaVersion).  A

@@ -1,22 +1,12 @@
 /*
- * ddm.h - JSON status sources into the history: raw DDM status reports,
- * NDJSON envelopes, NanoMDM webhook events, Jamf Pro DDM status items and
- * managed software update statuses, the enforcement declaration itself
- * as a target, and SOFA feeds (OS releases and their CVEs).
- *
- * Each document is recognised by its shape (never by a file name):
- *   {"StatusItems": ..., "Errors": [...], "FullReport": ...}   raw report
- *   {"received_at", "enrollment_id", "serial_number"?, "report": {...}}
- *                                                          NDJSON envelope
- *   {"topic", "created_at", "checkin_event": {...}}       NanoMDM webhook
- *   {"statusItems": [{"key", "value", "lastUpdateTime"}]} Jamf status items
- *   {"totalCount", "results": [{"device": {...}, ...}]}   Jamf update statuses
- *   {"Type": "com.apple.configuration.softwareupdate.enforcement.specific",
- *    "Identifier", "Payload": {...}}                      declaration (target)
- *   {"UpdateHash", "OSVersions": [...]}    SOFA feed (OS releases, CVEs)
- *   [ ...any of these... ]
- * How status items map to fields is data: queries/formats/ddm-items.map.
- * Reports are merged per device in the database (queries/store.sql).
+ * ddm.h - JSON inputs into the history: each document goes to the source
+ * (src/sources/, one file each, listed in sources/registry.c) whose shape
+ * it has, never by a file name: raw DDM status reports, NDJSON envelopes,
+ * NanoMDM webhook events, Jamf Pro DDM status items, managed software
+ * update statuses and plans, KMFDDM status values, the enforcement
+ * declaration itself as a target, and SOFA feeds.  A top-level array is
+ * read element by element.  DDM reports are merged per device
+ * (sources/merge.c).
  */
 #ifndef DDM_DDM_H
 #define DDM_DDM_H
@@ -37,11 +27,14 @@ typedef struct ddm_file {
 	bool name_time_ok;	/* the file name carries a time */
 	int64_t name_time;	/* that time (instant) */
 	int64_t mtime;		/* the file's modification time */
+	const char *stem;	/* the file name without extension when it is a
+			     UUID (a Jamf management id), else NULL */
 } ddm_file;
 
 /* Results for one file, accumulated over its documents. */
 typedef struct ddm_counts {
 	long read, stored, duplicate, rejected, skipped;
+	long unknown;		/* documents no source recognised */
 	const char *format;	/* first shape recognised (static), or NULL */
 	bool targets;		/* a declaration was stored as a target */
 	bool feed;		/* a SOFA feed was stored (os_release) */
@@ -65,6 +58,9 @@ void ddm_free(ddm *d);
  * counted; events of other kinds (webhook topics, check-in endpoints) are
  * counted as skipped.  Returns a fatal error (database) only.
  */
+/* What JSON inputs are understood, for an error message (owned by d). */
+const char *ddm_expected(const ddm *d);
+
 ddm_err ddm_document(ddm *d, const ddm_file *f, const char *doc, size_t len,
 		     long line, ddm_counts *c, ddm_reject_fn reject,
 		     void *rctx);

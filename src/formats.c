@@ -43,6 +43,9 @@ static const char *const field_names[F__COUNT] = {
 	"details_url",
 	"jamf_id",
 	"declaration_id",
+	"jamf_mobile_device_id",
+	"management_id",
+	"item_type",
 };
 
 static const char *const kind_names[KIND__COUNT] = {"status", "inventory",
@@ -50,7 +53,7 @@ static const char *const kind_names[KIND__COUNT] = {"status", "inventory",
 
 static const char *const statuses[] = {
 	"Pending", "Downloading", "Cached",	  "Installing", "Pass",
-	"Error",   "Unknown",	  "Incompatible", "Excluded",
+	"Error",   "Unknown",	  "Incompatible", "Excluded",	"Idle",
 };
 
 typedef struct rule {
@@ -77,6 +80,11 @@ struct format {
 	char *alias[F__COUNT][MAX_ALIASES]; /* owned; NULL-terminated lists */
 	rule status[MAX_RULES];
 	size_t nstatus;
+	rx *value[F__COUNT];	/* owned: "value FIELD REGEX" extractions */
+	int only_field;		/* "only FIELD REGEX": rows kept; -1 none */
+	rx *only;		/* owned */
+	const char *reason_for; /* "reason_for STATUS"; NULL: any status */
+	bool untimed;		/* "untimed keep": rows without a time */
 	memo_entry memo[MEMO];
 	size_t nmemo;
 };
@@ -148,6 +156,9 @@ static void format_free(format *f)
 		for (int j = 0; j < MAX_ALIASES && f->alias[i][j]; j++)
 			free(f->alias[i][j]);
 	free_rules(f->status, f->nstatus);
+	for (int i = 0; i < F__COUNT; i++)
+		rx_free(f->value[i]);
+	rx_free(f->only);
 	free(f);
 }
 
@@ -195,7 +206,7 @@ static ddm_err add_rule(rule *rules, size_t *n, char **w, int nw,
 			DDM_ERR_DATA, where,
 			"unknown status %s (expected Pending, "
 			"Downloading, Cached, Installing, Pass, Error, "
-			"Unknown, Incompatible or Excluded)",
+			"Unknown, Incompatible, Excluded or Idle)",
 			diag_q(w[2]));
 	r = &rules[*n];
 	err = rx_compile(w[1], true, where, &r->re);
@@ -271,6 +282,32 @@ static ddm_err parse_file(formats *fs, const resource *res, format *f)
 				else
 					f->require[id] = true;
 			}
+		} else if (f && nw == 3 &&
+			   (strcmp(w[0], "value") == 0 ||
+			    strcmp(w[0], "only") == 0)) {
+			int id = field_lookup(w[1]);
+			bool only = w[0][0] == 'o';
+
+			if (id < 0) {
+				err = diag_error(DDM_ERR_DATA, where,
+						 "unknown field %s",
+						 diag_q(w[1]));
+				break;
+			}
+			if (only)
+				f->only_field = id;
+			rx_free(only ? f->only : f->value[id]);
+			err = rx_compile(w[2], true, where,
+					 only ? &f->only : &f->value[id]);
+		} else if (f && strcmp(w[0], "reason_for") == 0 && nw == 2) {
+			f->reason_for = status_lookup(w[1]);
+			if (!f->reason_for)
+				err = diag_error(DDM_ERR_DATA, where,
+						 "unknown status %s",
+						 diag_q(w[1]));
+		} else if (f && strcmp(w[0], "untimed") == 0 && nw == 2 &&
+			   strcmp(w[1], "keep") == 0) {
+			f->untimed = true;
 		} else if (f && strcmp(w[0], "field") == 0 && nw >= 3) {
 			int id = field_lookup(w[1]);
 
@@ -323,6 +360,7 @@ ddm_err formats_load(formats **out)
 		if (err)
 			break;
 		f = xcalloc(1, sizeof *f);
+		f->only_field = -1;
 		f->origin = xstrdup(r->origin);
 		err = parse_file(fs, r, f);
 		if (err) {
@@ -446,6 +484,44 @@ const format *formats_detect(const formats *fs, const char *const *names,
 const char *formats_expected(const formats *fs)
 {
 	return fs->expected;
+}
+
+int format_value(const format *f, field_id id, const char **s, size_t *len)
+{
+	const char *g;
+	size_t gl;
+	int m;
+
+	if (!f || !f->value[id] || !*s)
+		return 1;
+	m = rx_match_group(f->value[id], *s, *len, 1, &g, &gl);
+	if (m == 1 && g) {
+		*s = g;
+		*len = gl;
+	}
+	return m < 0 ? -1 : 1;
+}
+
+int format_row_wanted(const format *f, const char *s, size_t len)
+{
+	if (!f->only)
+		return 1;
+	return rx_match(f->only, s ? s : "", s ? len : 0);
+}
+
+int format_only_field(const format *f)
+{
+	return f->only_field;
+}
+
+const char *format_reason_for(const format *f)
+{
+	return f->reason_for;
+}
+
+bool format_keeps_untimed(const format *f)
+{
+	return f->untimed;
 }
 
 /* Runs rules; returns the value, NULL for no match, or "" on match error.

@@ -16,6 +16,14 @@
  *   field    FIELD HEADER...       header names (normalised) for a field,
  *                                  the first one present wins; a field with
  *                                  no line matches its own name
+ *   value    FIELD REGEX           the field's value is capture group 1 when
+ *                                  the regex matches (else the whole value)
+ *   only     FIELD REGEX           rows whose FIELD does not match are
+ *                                  skipped and counted, not stored
+ *   reason_for STATUS              the failure reason column is kept only
+ *                                  for rows of that status
+ *   untimed  keep                  a status row without a time keeps the
+ *                                  device and its status (no observation)
  *   status   REGEX STATUS          vendor word -> status (before words.map);
  *                                  capture group 1, when set, is kept as the
  *                                  failure reason
@@ -61,8 +69,11 @@ typedef enum field_id {
 	F_FAILURE_REASON,
 	F_LAST_CHECK_IN,
 	F_DETAILS_URL,
-	F_JAMF_ID,	  /* inventory: Jamf Pro device id */
-	F_DECLARATION_ID, /* targets: scope to devices reporting it */
+	F_JAMF_ID,		 /* inventory: Jamf Pro device id */
+	F_DECLARATION_ID,	 /* targets: scope to devices reporting it */
+	F_JAMF_MOBILE_DEVICE_ID, /* inventory: Jamf Pro mobile device id */
+	F_MANAGEMENT_ID,	 /* inventory: Jamf Pro management id */
+	F_ITEM_TYPE,		 /* status: the vendor's kind of item */
 	F__COUNT
 } field_id;
 
@@ -85,6 +96,18 @@ void formats_free(formats *fs);
  */
 const format *formats_detect(const formats *fs, const char *const *names,
 			     const size_t *lens, size_t n, int col[F__COUNT]);
+/* Applies f's "value" extraction of field id to *s, *len (unchanged
+ * when there is none or it does not match).  1 ok, -1 match limit. */
+int format_value(const format *f, field_id id, const char **s, size_t *len);
+/* 1 when a row whose only-field is s[0..len) is wanted, 0 when it is
+ * skipped, -1 on match failure; format_only_field: -1 when f has no "only". */
+int format_row_wanted(const format *f, const char *s, size_t len);
+int format_only_field(const format *f);
+/* The status a failure reason is kept for, or NULL (any). */
+const char *format_reason_for(const format *f);
+/* True when a status row without a time keeps the device's status. */
+bool format_keeps_untimed(const format *f);
+
 /* Writes a one-line description of what headers are understood. */
 const char *formats_expected(const formats *fs);
 

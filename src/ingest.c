@@ -21,6 +21,7 @@
 
 #include "csvin.h"
 #include "ddm.h"
+#include "sources/kmfddm_files.h"
 #include "formats.h"
 #include "jsonin.h"
 #include "sha256.h"
@@ -45,6 +46,7 @@ struct ingest {
 	stmt_params obs, inv, tgt, rej;
 	store_stmt *obs_base, *devices_of_file;		   /* store-owned */
 	store_stmt *file_begin, *file_known, *file_finish; /* store-owned */
+	store_stmt *untimed;				   /* store-owned */
 };
 
 /* State while one file is read. */
@@ -59,6 +61,7 @@ typedef struct file_ctx {
 	long rows_read, stored, duplicate, rejected;
 	ddm_err fatal; /* an error that stops this file */
 	bool header_bad;
+	bool skip_rest; /* a file read and skipped whole (KMFDDM's CSVs) */
 	char header_why[160]; /* why the header is bad, when not unrecognised */
 	/* JSON files (fmt stays NULL) */
 	ddm_file df;
@@ -90,17 +93,18 @@ static void resolve(stmt_params *sp, store_stmt *st)
 ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 {
 	ingest *in = xcalloc(1, sizeof *in);
-	store_stmt *st[9];
-	static const char *const names[9] = {
-		"observation", "observation_base", "inventory",
-		"target",      "rejected",	   "file_begin",
-		"file_known",  "file_finish",	   "devices_of_file",
+	store_stmt *st[10];
+	static const char *const names[10] = {
+		"observation",	  "observation_base", "inventory",
+		"target",	  "rejected",	      "file_begin",
+		"file_known",	  "file_finish",      "devices_of_file",
+		"device_untimed",
 	};
 	ddm_err err;
 
 	in->store = s;
 	in->opts = *opts;
-	for (int i = 0; i < 9; i++) {
+	for (int i = 0; i < 10; i++) {
 		st[i] = store_stmt_get(s, names[i]);
 		if (!st[i]) {
 			free(in);
@@ -116,6 +120,7 @@ ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 	in->file_begin = st[5];
 	in->file_known = st[6];
 	in->file_finish = st[7];
+	in->untimed = st[9];
 	err = formats_load(&in->formats);
 	if (err) {
 		free(in);
@@ -169,6 +174,8 @@ static span get(const file_ctx *fc, const csvin_record *rec, field_id f)
 	while (v.len && (v.s[v.len - 1] == ' ' || v.s[v.len - 1] == '\t' ||
 			 v.s[v.len - 1] == '\r'))
 		v.len--;
+	if (v.len)
+		format_value(fc->fmt, f, &v.s, &v.len);
 	if (!v.len)
 		v.s = NULL;
 	return v;
@@ -272,6 +279,41 @@ static bool parse_count(span v, int64_t *out)
 
 /* ---- rows by kind -------------------------------------------------------- */
 
+/* A status row without a time (Kandji's PENDING: the device never
+ * reported): the device and its status are kept, with no observation. */
+static ddm_err row_untimed(file_ctx *fc, const csvin_record *rec)
+{
+	store_stmt *st = fc->in->untimed;
+	span serial = get(fc, rec, F_SERIAL_NUMBER);
+	span raw = get(fc, rec, F_STATUS);
+	span name = get(fc, rec, F_DEVICE_NAME), grp = get(fc, rec, F_GROUP);
+	const char *status, *r;
+	size_t rl;
+	char sn[128];
+	ddm_err err;
+
+	status = formats_status(fc->in->formats, fc->fmt, raw.s ? raw.s : "",
+				raw.len, &r, &rl);
+	if (!status)
+		return reject(fc, rec->line,
+			      "status could not be matched (match limit)", rec);
+	serial_norm(serial, sn, sizeof sn);
+	store_bind_text(st, store_stmt_param(st, ":serial_number"), sn,
+			strlen(sn));
+	store_bind_text(st, store_stmt_param(st, ":status"), status,
+			strlen(status));
+	store_bind_text(st, store_stmt_param(st, ":status_raw"),
+			raw.s ? raw.s : "", raw.len);
+	store_bind_text(st, store_stmt_param(st, ":device_name"), name.s,
+			name.len);
+	store_bind_text(st, store_stmt_param(st, ":grp"), grp.s, grp.len);
+	store_bind_int(st, store_stmt_param(st, ":file"), fc->file_id);
+	err = store_stmt_run(st, NULL, NULL);
+	if (!err)
+		fc->stored++;
+	return err;
+}
+
 static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 {
 	ingest *in = fc->in;
@@ -289,11 +331,28 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 	int changes = 0;
 	ddm_err err;
 
+	/* without the column the file cannot say: every row is kept */
+	if (format_only_field(fc->fmt) >= 0 &&
+	    fc->col[format_only_field(fc->fmt)] >= 0) {
+		span it = get(fc, rec, (field_id)format_only_field(fc->fmt));
+		int w = format_row_wanted(fc->fmt, it.s, it.len);
+
+		if (w < 0)
+			return reject(fc, rec->line,
+				      "row could not be matched (match limit)",
+				      rec);
+		if (w == 0) { /* not about the OS: an app, a profile, ... */
+			fc->dc.skipped++;
+			return DDM_OK;
+		}
+	}
 	if (!serial.s)
 		return reject(fc, rec->line, "missing serial_number", rec);
 	if (serial.len >= sizeof sn)
 		return reject(fc, rec->line,
 			      "serial_number longer than 127 bytes", rec);
+	if (!when.s && format_keeps_untimed(fc->fmt))
+		return row_untimed(fc, rec);
 	if (!when.s)
 		return reject(fc, rec->line, "missing reported_at", rec);
 	if (!parse_time(in, when, &t)) {
@@ -333,6 +392,9 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 		reason.s = cap_reason;
 		reason.len = cap_len;
 	}
+	if (format_reason_for(fc->fmt) &&
+	    strcmp(format_reason_for(fc->fmt), status) != 0)
+		reason.s = NULL, reason.len = 0; /* e.g. an install log */
 	bind_span(sp, F_FAILURE_REASON, reason);
 	store_bind_int(sp->st, sp->file, fc->file_id);
 	store_bind_int(sp->st, sp->line, rec->line);
@@ -376,8 +438,26 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 	bind_span(sp, F_GROUP, get(fc, rec, F_GROUP));
 	bind_span(sp, F_MODEL, get(fc, rec, F_MODEL));
 	bind_span(sp, F_TIME_ZONE, get(fc, rec, F_TIME_ZONE));
-	bind_span(sp, F_OS_VERSION, get(fc, rec, F_OS_VERSION));
+	{
+		/* a Rapid Security Response rides on the version: "26.1 (a)" */
+		span os = get(fc, rec, F_OS_VERSION);
+		span ex = get(fc, rec, F_EXTRA_VERSION);
+		char *full = NULL;
+
+		if (os.s && ex.s) {
+			full = xasprintf(ex.s[0] == '(' ? "%.*s %.*s"
+							: "%.*s (%.*s)",
+					 (int)os.len, os.s, (int)ex.len, ex.s);
+			os.s = full;
+			os.len = strlen(full);
+		}
+		store_bind_text(sp->st, sp->p[F_OS_VERSION], os.s, os.len);
+		free(full);
+	}
 	bind_span(sp, F_JAMF_ID, get(fc, rec, F_JAMF_ID));
+	bind_span(sp, F_JAMF_MOBILE_DEVICE_ID,
+		  get(fc, rec, F_JAMF_MOBILE_DEVICE_ID));
+	bind_span(sp, F_MANAGEMENT_ID, get(fc, rec, F_MANAGEMENT_ID));
 	bind_span(sp, F_PLATFORM,
 		  platform_of(fc, get(fc, rec, F_PLATFORM),
 			      get(fc, rec, F_MODEL)));
@@ -505,6 +585,17 @@ static ddm_err on_record(void *ctx, const csvin_record *rec)
 		fc->fmt = formats_detect(fc->in->formats, rec->field, rec->len,
 					 rec->n, fc->col);
 		fc->ncols = rec->n;
+		if (!fc->fmt &&
+		    kmfddm_files_recognise(rec->field, rec->len, rec->n)) {
+			/* KMFDDM's own derived files: status.last.json
+			 * beside them is the report */
+			fc->dc.format = "kmfddm-file-storage";
+			fc->skip_rest = true;
+		}
+		if (fc->skip_rest) {
+			fc->dc.skipped++;
+			return DDM_OK;
+		}
 		if (!fc->fmt) {
 			fc->header_bad = true;
 			return DDM_ERR_DATA;
@@ -514,6 +605,10 @@ static ddm_err on_record(void *ctx, const csvin_record *rec)
 			fc->header_bad = true;
 			return DDM_ERR_DATA;
 		}
+		return DDM_OK;
+	}
+	if (fc->skip_rest) {
+		fc->dc.skipped++;
 		return DDM_OK;
 	}
 	fc->rows_read++;
@@ -538,6 +633,10 @@ static ddm_err on_bad(void *ctx, long line, const char *reason)
 {
 	file_ctx *fc = ctx;
 
+	if (fc->skip_rest) {
+		fc->dc.skipped++;
+		return DDM_OK;
+	}
 	if (!fc->fmt) {
 		fc->header_bad = true;
 		return DDM_ERR_DATA;
@@ -693,6 +792,16 @@ static void name_facts(const ingest *in, const char *path, ddm_file *df)
 	n = strlen(base);
 	df->enrollment = NULL;
 	df->name_time_ok = false;
+	df->stem = NULL;
+	if (n >= 36 && strspn(base, "0123456789abcdefABCDEF-") == 36 &&
+	    (base[36] == '.' || base[36] == '\0') && base[8] == '-' &&
+	    base[13] == '-' && base[18] == '-' && base[23] == '-') {
+		static char stem[37];
+
+		memcpy(stem, base, 36);
+		stem[36] = '\0';
+		df->stem = stem;
+	}
 	if (strcmp(base, "status.last.json") == 0 && base > path + 1) {
 		const char *e = base - 1, *b = e;
 
@@ -738,6 +847,36 @@ static void name_facts(const ingest *in, const char *path, ddm_file *df)
 		df->name_time = wall;
 		df->name_time_ok = true;
 	}
+}
+
+/*
+ * Rolls back a file no format recognised (or whose header is bad) and
+ * records it on its own, so the rejected report shows it; the message
+ * lists what is accepted.  Returns DDM_ERR_DATA (exit 65).
+ */
+static ddm_err refuse_file(ingest *in, file_ctx *fc, const char *path,
+			   sha256_ctx *sha, char hex[65], long long bytes)
+{
+	char *where = xasprintf("%s:1", diag_q(path));
+	char *why =
+		fc->header_why[0]
+			? xstrdup(fc->header_why)
+			: xasprintf("%s: not a known input format (expected "
+				    "CSV: %s; JSON: %s)",
+				    fc->fmt || fc->header_bad
+					    ? "unrecognised header"
+					    : "unrecognised JSON document",
+				    formats_expected(in->formats),
+				    ddm_expected(in->ddm));
+
+	sha256_final_hex(sha, hex);
+	store_rollback(in->store);
+	in->stats.files_failed++;
+	diag_error(DDM_ERR_DATA, where, "%s", why);
+	record_failed_file(in, path, bytes, hex, why);
+	free(why);
+	free(where);
+	return DDM_ERR_DATA;
 }
 
 static ddm_err ingest_file(ingest *in, const char *path)
@@ -788,38 +927,21 @@ static ddm_err ingest_file(ingest *in, const char *path)
 		fc.duplicate = fc.dc.duplicate;
 		if (err)
 			goto out_rollback;
+		if (!fc.dc.format && fc.dc.unknown) {
+			err = refuse_file(in, &fc, path, &sha, hex, bytes);
+			goto out_close;
+		}
 		goto finish;
 	}
 	err = csvin_read(f, path, &cb, &sha, &bytes);
-	if (fc.header_bad || (err == DDM_OK && !fc.fmt)) {
+	if (fc.header_bad || (err == DDM_OK && !fc.fmt && !fc.skip_rest)) {
 		/* Hash the rest so a known bad file is named consistently. */
 		char block[65536];
 		size_t n;
 
 		while ((n = fread(block, 1, sizeof block, f)) > 0)
 			sha256_update(&sha, block, n);
-		sha256_final_hex(&sha, hex);
-		store_rollback(in->store);
-		in->stats.files_failed++;
-		{
-			char *where = xasprintf("%s:1", diag_q(path));
-
-			if (fc.header_why[0])
-				diag_error(DDM_ERR_DATA, where, "%s",
-					   fc.header_why);
-			else
-				diag_error(DDM_ERR_DATA, where,
-					   "unrecognised header: not a known "
-					   "input format (%s)",
-					   formats_expected(in->formats));
-			free(where);
-		}
-		record_failed_file(in, path, bytes, hex,
-				   fc.header_why[0]
-					   ? fc.header_why
-					   : "unrecognised header: not a known "
-					     "input format");
-		err = DDM_ERR_DATA;
+		err = refuse_file(in, &fc, path, &sha, hex, bytes);
 		goto out_close;
 	}
 	if (err)

@@ -100,7 +100,7 @@ def test_envelope_ndjson(t):
     fx = _fx(t)
     t.ok("ingest", os.path.join(fx, "envelope.ndjson"))
     o = _obs(t, "C02ENV00001")
-    assert [x[0] for x in o] == ["Downloading", "Cached", "Pending"], o
+    assert [x[0] for x in o] == ["Downloading", "Cached", "Idle"], o   # "none": idle
     assert o[2][2:4] == ["26.1", "a"] and o[2][10] == "1795309200", o  # +09:00 read
 
 
@@ -119,7 +119,7 @@ def test_jamf_status_items_every_shape(t):
     fx = _fx(t)
     t.ok("ingest", os.path.join(fx, "jamf"), "--source-tz", "America/New_York")
     for s, st in (("C02JAMF0001", "Downloading"), ("C02JAMF0002", "Installing"),
-                  ("C02JAMF0003", "Pending"), ("C02JAMF0004", "Pending"),
+                  ("C02JAMF0003", "Idle"), ("C02JAMF0004", "Pending"),
                   ("C02JAMF0005", "Cached")):
         o = _obs(t, s)
         assert o and o[0][0] == st, (s, o)
@@ -135,7 +135,7 @@ def test_jamf_update_statuses_through_inventory(t):
     assert a[0][:2] == ["Downloading", "DOWNLOADING"] and a[0][5] == "26.1", a
     assert b[0][0] == "Error" and b[0][8] == "SPACE", b   # numeric deviceId, reason kept
     rej = _rejected(t)
-    assert len(rej) == 1 and "999" in rej[0][2] and "jamf_id" in rej[0][2], rej
+    assert len(rej) == 1 and "999" in rej[0][2] and "jamf_computer_id" in rej[0][2], rej
 
 
 def test_declaration_target_applies_to_reporting_devices(t):
@@ -192,7 +192,8 @@ def test_errors_shown_on_device_rows(t):
 def test_bad_inputs_rejected_with_reason(t):
     fx = _fx(t)
     r = t.run("ingest", os.path.join(fx, "bad"))
-    assert r.rc == 0, r
+    # a file no format recognises is refused whole (65), the others ingested
+    assert r.rc == 65 and "unknown.json:1: unrecognised JSON document" in r.err, r
     rej = {os.path.basename(p): (int(line), why) for p, line, why in _rejected(t)}
     assert "truncated JSON" in rej["truncated.json"][1], rej
     assert "no identity" in rej["no-identity.json"][1]
@@ -200,7 +201,8 @@ def test_bad_inputs_rejected_with_reason(t):
     assert "no Data" in rej["webhook-no-data.ndjson"][1]
     assert rej["invalid-utf8.ndjson"][0] == 2 and "invalid UTF-8" in rej["invalid-utf8.ndjson"][1]
     assert "nested deeper" in rej["deep.json"][1]
-    assert "not a known JSON input" in rej["unknown.json"][1]
+    assert "not a known input format" in rej["unknown.json"][1]
+    assert "NanoMDM webhook event" in rej["unknown.json"][1]   # lists what is accepted
     # the good line beside the bad one is kept
     assert _obs(t, "C02GOOD0001")
 

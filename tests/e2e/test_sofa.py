@@ -194,7 +194,11 @@ def test_detected_by_content_not_name(t):
     t.write("export.ndjson", _feed([("15.5", "2026-10-01", ["CVE-2026-1111"])], v2=False))
     t.write("other.json", json.dumps({"OSVersions": []}))
     r = t.run("ingest", t.path("export.ndjson"), t.path("other.json"))
-    assert r.rc == 0, r
+    # the unrecognised file is refused whole (65); the feed is still read
+    assert r.rc == 65 and "other.json:1: unrecognised JSON document" in r.err, r
     got = sql(t.db, "SELECT kind, format, rows_stored, rows_rejected FROM source_file "
                     "ORDER BY id").split()
-    assert got == ["feed|sofa-v1|1|0", "status|json|0|1"], got
+    assert got[0] == "feed|sofa-v1|1|0", got
+    rej = sql(t.db, "SELECT s.path, r.reason FROM rejected r JOIN source_file s "
+                    "ON s.id = r.source_file")
+    assert "other.json|unrecognised JSON document" in rej, rej

@@ -5,13 +5,14 @@
  * regular file (the whole-file path).  Every document handed on must pass
  * jsonin_check again as exactly one value, lie inside the input and start
  * on a sane line; every rejection must say why.  A document that looks
- * like a NanoMDM webhook event goes through what ddm.c does with it:
+ * like a NanoMDM webhook event goes through what
+ * src/sources/nanomdm_webhook.c does with it:
  * checkin_event.raw_payload Base64-decoded, the check-in plist's Endpoint,
  * UDID, EnrollmentID and Data read, Data Base64-decoded and checked as
  * JSON.  The raw bytes also go straight to b64_decode and plist_value so
  * the fuzzer reaches them without having to build valid Base64.
  *
- * src/ddm.c itself is not driven: it needs a store with the schema, a
+ * The sources themselves are not driven: they need a store with the schema, a
  * file row and the formats map, and its SQL work would dominate the run. */
 #define _GNU_SOURCE
 #include <assert.h>
@@ -58,7 +59,7 @@ static bool value(const char *xml, size_t len, const char *key, const char **v,
 	return true;
 }
 
-/* What ddm.c's webhook() does with a decoded check-in plist. */
+/* What nanomdm_webhook.c does with a decoded check-in plist. */
 static void checkin(const char *xml, size_t len)
 {
 	static const char *const keys[] = {"Endpoint", "UDID", "EnrollmentID",

@@ -37,13 +37,18 @@ static void test_status_words(const formats *fs, const format *canon)
 		{"INCOMPATIBLE", "Incompatible", ""},
 		{"EXCLUDED", "Excluded", ""},
 		/* DDM install-state (no "error": it is "failed") */
-		{"none", "Pending", ""},
+		{"none", "Idle", ""}, /* nothing pending: idle, not waiting */
 		{"waiting", "Pending", ""},
 		{"prepared", "Cached", ""},
 		{"installing", "Installing", ""},
 		{"failed", "Error", ""},
 		/* Jamf, the suffix kept as the reason */
-		{"IDLE", "Pending", ""},
+		{"IDLE", "Idle", ""},
+		/* action needed: the Jamf word is the reason */
+		{"DOWNLOAD_REQUIRES_COMPUTER", "Error",
+		 "DOWNLOAD_REQUIRES_COMPUTER"},
+		{"INSTALL_PHONE_CALL_IN_PROGRESS", "Error",
+		 "INSTALL_PHONE_CALL_IN_PROGRESS"},
 		{"INSTALLED", "Pass", ""},
 		{"DOWNLOAD_FAILED", "Error", ""},
 		{"INSTALL_FAILED", "Error", ""},

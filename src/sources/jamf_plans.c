@@ -1,0 +1,103 @@
+/*
+ * jamf_plans.c - Jamf Pro managed software update plans as targets.
+ *
+ * Shape (Jamf Pro API GET /v1/managed-software-updates/plans):
+ * {"totalCount", "results": [{"planUuid", "device": {"deviceId",
+ * "objectType"}, "updateAction", "versionType", "specificVersion",
+ * "buildVersion", "maxDeferrals", "forceInstallLocalDateTime":
+ * "2026-12-01T18:00:00", "recipeId", "status": {"state", "errorReasons"}}]}.
+ * A plan with a specific version and a forced install time is what Jamf
+ * sends the device as its DDM enforcement declaration: a target scoped to
+ * that device's serial, its time the device's wall clock.  Plans for the
+ * latest version (no specific one) or without a forced time set no
+ * deadline and are skipped and counted.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sources/jamf.h"
+#include "timeutil.h"
+#include "version.h"
+
+static int recognise(const flat_view *v)
+{
+	flat_view el;
+	char ep[300];
+	size_t pos = v->lo;
+
+	if (!flat_next(v, "results", &pos, &el, ep, sizeof ep))
+		return 0;
+	return flat_find(&el, "planUuid") || flat_has(&el, "status.state") ||
+			       flat_find(&el, "forceInstallLocalDateTime") ||
+			       flat_find(&el, "specificVersion")
+		       ? 100
+		       : 0;
+}
+
+static ddm_err read_one(src_ctx *x, const flat_view *el, store_stmt *st)
+{
+	const char *ver = flat_val(el, "specificVersion");
+	const char *build = flat_val(el, "buildVersion");
+	const char *when = flat_val(el, "forceInstallLocalDateTime");
+	const char *plat = jamf_platform(flat_val(el, "device.objectType"));
+	char serial[128];
+	bool found;
+	version vv;
+	int64_t wall;
+	int changes = 0;
+	ddm_err err;
+
+	x->c->read++;
+	if (!ver || !version_parse(ver, strlen(ver), &vv) || !when || !*when) {
+		x->c->skipped++; /* latest-version plans set no deadline */
+		return DDM_OK;
+	}
+	if (!ts_parse_wall(when, strlen(when), &wall))
+		return src_reject(x, "forceInstallLocalDateTime is not "
+				     "YYYY-MM-DDTHH:MM:SS");
+	err = jamf_device(x, el, serial, sizeof serial, &found);
+	if (err || !found)
+		return err;
+	store_bind_text(st, store_stmt_param(st, ":platform"), plat,
+			strlen(plat));
+	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
+			strlen(serial));
+	store_bind_text(st, store_stmt_param(st, ":target_os_version"), ver,
+			strlen(ver));
+	store_bind_text(st, store_stmt_param(st, ":target_build_version"),
+			build ? build : "", build ? strlen(build) : 0);
+	store_bind_text(st, store_stmt_param(st, ":target_local_datetime"),
+			when, 19);
+	store_bind_int(st, store_stmt_param(st, ":file"), x->f->file_id);
+	store_bind_int(st, store_stmt_param(st, ":line"), x->line);
+	err = store_stmt_run(st, &changes, NULL);
+	if (err)
+		return err;
+	x->c->targets = true;
+	if (changes)
+		x->c->stored++;
+	else
+		x->c->duplicate++;
+	return DDM_OK;
+}
+
+static ddm_err read(src_ctx *x, const flat_view *v)
+{
+	store_stmt *st = store_stmt_get(x->env->store, "target_serial");
+	flat_view el;
+	char ep[300];
+	size_t pos = v->lo;
+	ddm_err err = DDM_OK;
+
+	if (!st)
+		return DDM_ERR_INTERNAL;
+	src_format(x, "jamf-software-update-plans");
+	while (err == DDM_OK &&
+	       flat_next(v, "results", &pos, &el, ep, sizeof ep))
+		err = read_one(x, &el, st);
+	return err;
+}
+
+const source source_jamf_plans = {"jamf-software-update-plans",
+				  "Jamf Pro managed software update plans",
+				  recognise, read};
