@@ -1,11 +1,15 @@
 /*
  * outfile.h - outputs replaced atomically.
  *
- * An output is written to a hidden temporary file in the same directory
- * (".NAME.tmp-PID", mode 0640 less the umask), flushed to disk, and renamed
- * over NAME only when the whole report set is complete, so a reader sees
- * the previous set or the new one, never a partial file.  Temporary files
- * left by a killed run are removed by the next one.
+ * An output is written to a temporary file in a private folder inside the
+ * output directory (".ddmreport-PID.XXXXXX", made by mkdtemp, mode 0700;
+ * the file is created O_EXCL|O_NOFOLLOW, mode 0640 less the umask), flushed
+ * to disk, and renamed over NAME only when the whole report set is
+ * complete, so a reader sees the previous set or the new one, never a
+ * partial file.  Nobody else can write into the private folder, so a link
+ * planted in a shared output directory is never followed, not even by a
+ * library that opens the file by name (the workbook).  Folders left by a
+ * killed run are removed by the next one.
  */
 #ifndef DDM_OUTFILE_H
 #define DDM_OUTFILE_H
@@ -39,7 +43,11 @@ ddm_err outfile_sha256(const outfile *o, char hex[65]);
 ddm_err outfile_commit(outfile *o);
 /* Removes the temporary file and frees o.  Accepts NULL. */
 void outfile_abort(outfile *o);
-/* Removes ".*.tmp-PID" files in dir whose process is gone. */
+/* Removes the private folders (and ".*.tmp-PID" files of older versions)
+ * in dir whose process is gone. */
 void outfile_clean_stale(const char *dir);
+/* As outfile_clean_stale for every folder the --out pattern can name: with
+ * "{date}" in it, every dated folder, not only today's. */
+void outfile_clean_stale_all(const char *pattern);
 
 #endif
