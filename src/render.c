@@ -142,7 +142,7 @@ static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
 		(*rows)++;
 	}
 	if (rc < 0) {
-		err = DDM_ERR_INTERNAL;
+		err = store_cursor_error(cur);
 		goto out;
 	}
 	if (x)
