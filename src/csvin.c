@@ -32,10 +32,11 @@ typedef struct reader {
 	size_t len[CSVIN_MAX_FIELDS];
 	const char *ptr[CSVIN_MAX_FIELDS];
 	size_t n;
-	long line;     /* line being fed (1-based) */
-	long rec_line; /* first line of the record being built */
-	bool too_many; /* record exceeded CSVIN_MAX_FIELDS */
-	ddm_err stop;  /* non-OK once a callback asked to stop */
+	long line;	      /* line being fed (1-based) */
+	long rec_line;	      /* first line of the record being built */
+	bool too_many;	      /* record exceeded CSVIN_MAX_FIELDS */
+	const char *too_long; /* why a field or the record is over its cap */
+	ddm_err stop;	      /* non-OK once a callback asked to stop */
 } reader;
 
 static void on_field(void *s, size_t len, void *ctx)
@@ -45,6 +46,16 @@ static void on_field(void *s, size_t len, void *ctx)
 
 	if (r->n >= CSVIN_MAX_FIELDS) {
 		r->too_many = true;
+		return;
+	}
+	/* Exact to the byte, whatever the block boundaries were. */
+	if (len > CSVIN_FIELD_CAP)
+		r->too_long = "field longer than 1 MiB";
+	else if (r->data.len + len > CSVIN_RECORD_CAP)
+		r->too_long = "record longer than 4 MiB";
+	if (r->too_long) {
+		r->n++;
+		r->off[r->n - 1] = r->len[r->n - 1] = 0;
 		return;
 	}
 	r->off[r->n] = r->data.len;
@@ -68,6 +79,8 @@ static void on_record(int term, void *ctx)
 	if (r->too_many) {
 		r->stop = r->cb->bad(r->cb->ctx, r->rec_line,
 				     "record has more than 512 fields");
+	} else if (r->too_long) {
+		r->stop = r->cb->bad(r->cb->ctx, r->rec_line, r->too_long);
 	} else if (r->n > 0) {
 		for (size_t i = 0; i < r->n; i++)
 			r->ptr[i] = r->data.data + r->off[i];
@@ -79,6 +92,7 @@ static void on_record(int term, void *ctx)
 	}
 	r->n = 0;
 	r->too_many = false;
+	r->too_long = NULL;
 	buf_reset(&r->data);
 }
 
@@ -90,6 +104,7 @@ static void restart(struct csv_parser *p, reader *r)
 	csv_init(p, CSV_STRICT | CSV_STRICT_FINI);
 	r->n = 0;
 	r->too_many = false;
+	r->too_long = NULL;
 	buf_reset(&r->data);
 }
 

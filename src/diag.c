@@ -90,6 +90,15 @@ ddm_err diag_error(ddm_err err, const char *where, const char *fmt, ...)
 	return err;
 }
 
+void diag_note(const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline("note", where, fmt, ap);
+	va_end(ap);
+}
+
 void diag_warn(const char *where, const char *fmt, ...)
 {
 	va_list ap;

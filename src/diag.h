@@ -45,6 +45,10 @@ bool diag_is_quiet(void);
  */
 ddm_err diag_error(ddm_err err, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Prints "ddmreport: note: WHERE: message", even when quiet: for the line
+ * that explains an exit code that is not an error (findings, exit 1). */
+void diag_note(const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Prints "ddmreport: warning: WHERE: message" unless quiet. */
 void diag_warn(const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

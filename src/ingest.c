@@ -8,7 +8,7 @@
  *   seen before -> ROLLBACK (nothing changes), else COMMIT.
  * Hashing while reading keeps the common case (a new file) to one pass.
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* fopencookie */
 #include "ingest.h"
 
 #include <dirent.h>
@@ -36,8 +36,17 @@ typedef struct stmt_params {
 	int failure_count;
 } stmt_params;
 
+/* A directory already walked, known by device and inode (a link back to
+ * a parent or a sibling must not multiply the walk). */
+typedef struct dir_id {
+	dev_t dev;
+	ino_t ino;
+} dir_id;
+
 struct ingest {
-	store *store;	  /* borrowed */
+	store *store;	/* borrowed */
+	dir_id *walked; /* owned: directories walked so far */
+	size_t nwalked;
 	formats *formats; /* owned */
 	ddm *ddm;	  /* owned: JSON sources */
 	ingest_opts opts;
@@ -63,7 +72,14 @@ typedef struct file_ctx {
 	/* JSON files (fmt stays NULL) */
 	ddm_file df;
 	ddm_counts dc;
+	bool endless;	/* not a regular file: may never end */
+	long json_good; /* documents handed on (endless inputs) */
 } file_ctx;
+
+/* Bad documents at the start of an input that is not a regular file after
+ * which it is taken for something else than JSON (/dev/urandom would
+ * otherwise be read for ever, holding the lock). */
+#define ENDLESS_BAD_LIMIT 1000
 
 static void resolve(stmt_params *sp, store_stmt *st)
 {
@@ -137,6 +153,7 @@ void ingest_free(ingest *in)
 		return;
 	ddm_free(in->ddm);
 	formats_free(in->formats);
+	free(in->walked);
 	free(in);
 }
 
@@ -540,6 +557,14 @@ static ddm_err on_bad(void *ctx, long line, const char *reason)
 
 	if (!fc->fmt) {
 		fc->header_bad = true;
+		if (strstr(reason, "more than 512 fields"))
+			snprintf(fc->header_why, sizeof fc->header_why,
+				 "header has more columns than supported "
+				 "(at most %d)",
+				 CSVIN_MAX_FIELDS);
+		else
+			snprintf(fc->header_why, sizeof fc->header_why,
+				 "header cannot be read: %s", reason);
 		return DDM_ERR_DATA;
 	}
 	fc->rows_read++;
@@ -660,6 +685,7 @@ static ddm_err on_json_doc(void *ctx, const char *text, size_t len, long line,
 	ddm_err err;
 
 	(void)offset;
+	fc->json_good++;
 	err = ddm_document(fc->in->ddm, &fc->df, text, len, line, &fc->dc,
 			   json_reject, fc);
 	/* json_reject counted them already */
@@ -674,6 +700,16 @@ static ddm_err on_json_bad(void *ctx, long line, long long offset,
 
 	(void)offset;
 	fc->dc.read++;
+	if (fc->endless && !fc->json_good && fc->dc.read >= ENDLESS_BAD_LIMIT) {
+		char *where = xasprintf("%s:%ld", diag_q(fc->path), line);
+
+		diag_error(DDM_ERR_DATA, where,
+			   "the first %d documents are not usable JSON: not "
+			   "a JSON input; stopped reading",
+			   ENDLESS_BAD_LIMIT);
+		free(where);
+		return DDM_ERR_DATA;
+	}
 	return json_reject(fc, line, reason, NULL, 0);
 }
 
@@ -740,9 +776,106 @@ static void name_facts(const ingest *in, const char *path, ddm_file *df)
 	}
 }
 
+/*
+ * An input that cannot be rewound (a pipe, `<(zcat x.gz)`, a device) is
+ * read through this: the bytes read to detect its format first, then the
+ * rest of the stream.
+ */
+typedef struct prefixed {
+	FILE *f; /* owned: the input, past its first n bytes */
+	size_t n, pos;
+	char head[4096];
+} prefixed;
+
+static ssize_t prefixed_read(void *cookie, char *out, size_t cap)
+{
+	prefixed *p = cookie;
+	size_t n;
+
+	if (p->pos < p->n) {
+		n = p->n - p->pos < cap ? p->n - p->pos : cap;
+		memcpy(out, p->head + p->pos, n);
+		p->pos += n;
+		return (ssize_t)n;
+	}
+	n = fread(out, 1, cap, p->f);
+	return n == 0 && ferror(p->f) ? -1 : (ssize_t)n;
+}
+
+static int prefixed_close(void *cookie)
+{
+	prefixed *p = cookie;
+	int rc = fclose(p->f);
+
+	free(p);
+	return rc;
+}
+
+/*
+ * Opens path and finds whether it holds JSON from its first bytes.  A
+ * regular file is rewound; anything else is read on from those bytes
+ * (rewind() fails silently on a pipe and would lose them).  *endless says
+ * the input is not a regular file.
+ */
+static ddm_err open_input(const char *path, FILE **out, bool *json,
+			  bool *endless)
+{
+	static const cookie_io_functions_t io = {prefixed_read, NULL, NULL,
+						 prefixed_close};
+	FILE *f = fopen(path, "rb");
+	struct stat st;
+	prefixed *p;
+
+	if (!f)
+		return diag_error(DDM_ERR_NOINPUT, diag_q(path),
+				  "cannot open: %s", strerror(errno));
+	*endless = fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode);
+	p = xcalloc(1, sizeof *p);
+	p->n = fread(p->head, 1, sizeof p->head, f);
+	if (ferror(f)) {
+		ddm_err err = diag_error(DDM_ERR_IO, diag_q(path),
+					 "cannot read: %s", strerror(errno));
+
+		free(p);
+		fclose(f);
+		return err;
+	}
+	*json = jsonin_looks_like(p->head, p->n);
+	if (!*endless && fseek(f, 0, SEEK_SET) == 0) {
+		free(p);
+		*out = f;
+		return DDM_OK;
+	}
+	p->f = f;
+	*out = fopencookie(p, "rb", io);
+	if (!*out) {
+		free(p);
+		fclose(f);
+		return diag_error(DDM_ERR_INTERNAL, diag_q(path),
+				  "cannot open stream");
+	}
+	return DDM_OK;
+}
+
+/* The rows of a file, rejected ones included (a JSON document rejected
+ * before it was read as a report is not in rows_read). */
+static long rows_total(const file_ctx *fc)
+{
+	return fc->rows_read > fc->rejected ? fc->rows_read : fc->rejected;
+}
+
+/* True when more than --max-rejected percent of the file's rows were
+ * rejected. */
+static bool too_many_rejected(const ingest *in, const file_ctx *fc)
+{
+	return fc->rejected > 0 &&
+	       (double)fc->rejected * 100.0 >
+		       in->opts.max_rejected * (double)rows_total(fc);
+}
+
 static ddm_err ingest_file(ingest *in, const char *path)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = NULL;
 	file_ctx fc = {.in = in, .path = path};
 	csvin_callbacks cb = {on_record, on_bad, &fc};
 	sha256_ctx sha;
@@ -751,11 +884,11 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	bool known = false;
 	int64_t id = 0;
 	store_stmt *fb = in->file_begin;
-	ddm_err err;
+	bool json = false;
+	ddm_err err = open_input(path, &f, &json, &fc.endless);
 
-	if (!f)
-		return diag_error(DDM_ERR_NOINPUT, diag_q(path),
-				  "cannot open: %s", strerror(errno));
+	if (err)
+		return err;
 	err = store_begin(in->store);
 	if (err)
 		goto out_close;
@@ -774,7 +907,7 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	if (err)
 		goto out_rollback;
 	sha256_init(&sha);
-	if (jsonin_sniff(f)) {
+	if (json) {
 		jsonin_callbacks jcb = {on_json_doc, on_json_bad, &fc};
 		struct stat fst;
 
@@ -792,11 +925,13 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	}
 	err = csvin_read(f, path, &cb, &sha, &bytes);
 	if (fc.header_bad || (err == DDM_OK && !fc.fmt)) {
-		/* Hash the rest so a known bad file is named consistently. */
+		/* Hash the rest so a known bad file is named consistently;
+		 * an input that may never end (/dev/zero) is not read on. */
 		char block[65536];
 		size_t n;
 
-		while ((n = fread(block, 1, sizeof block, f)) > 0)
+		while (!fc.endless &&
+		       (n = fread(block, 1, sizeof block, f)) > 0)
 			sha256_update(&sha, block, n);
 		sha256_final_hex(&sha, hex);
 		store_rollback(in->store);
@@ -814,11 +949,14 @@ static ddm_err ingest_file(ingest *in, const char *path)
 					   formats_expected(in->formats));
 			free(where);
 		}
-		record_failed_file(in, path, bytes, hex,
-				   fc.header_why[0]
-					   ? fc.header_why
-					   : "unrecognised header: not a known "
-					     "input format");
+		/* --strict leaves the database exactly as it was. */
+		if (!in->opts.strict)
+			record_failed_file(
+				in, path, bytes, hex,
+				fc.header_why[0]
+					? fc.header_why
+					: "unrecognised header: not a known "
+					  "input format");
 		err = DDM_ERR_DATA;
 		goto out_close;
 	}
@@ -850,7 +988,14 @@ finish:
 	in->stats.rows_stored += fc.stored;
 	in->stats.rows_duplicate += fc.duplicate;
 	in->stats.rows_rejected += fc.rejected;
-	if (fc.rejected)
+	if (too_many_rejected(in, &fc))
+		err = diag_error(DDM_ERR_DATA, diag_q(path),
+				 "%ld of %ld rows rejected, more than "
+				 "--max-rejected %g%% (the other rows are "
+				 "stored; see the rejected report)",
+				 fc.rejected, rows_total(&fc),
+				 in->opts.max_rejected);
+	else if (fc.rejected)
 		diag_warn(diag_q(path),
 			  "%ld row%s rejected (see the rejected report)",
 			  fc.rejected, fc.rejected == 1 ? "" : "s");
@@ -884,6 +1029,26 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Remembers the directory d; false when it was walked before (reached
+ * again through a link such as "a -> ."). */
+static bool first_walk(ingest *in, DIR *d)
+{
+	struct stat st;
+
+	if (fstat(dirfd(d), &st) != 0)
+		return true;
+	for (size_t i = 0; i < in->nwalked; i++)
+		if (in->walked[i].dev == st.st_dev &&
+		    in->walked[i].ino == st.st_ino)
+			return false;
+	in->walked =
+		xrealloc(in->walked, (in->nwalked + 1) * sizeof *in->walked);
+	in->walked[in->nwalked].dev = st.st_dev;
+	in->walked[in->nwalked].ino = st.st_ino;
+	in->nwalked++;
+	return true;
+}
+
 static ddm_err ingest_dir(ingest *in, const char *path, int depth)
 {
 	DIR *d;
@@ -899,6 +1064,10 @@ static ddm_err ingest_dir(ingest *in, const char *path, int depth)
 	if (!d)
 		return diag_error(DDM_ERR_NOINPUT, diag_q(path),
 				  "cannot open: %s", strerror(errno));
+	if (!first_walk(in, d)) {
+		closedir(d);
+		return DDM_OK;
+	}
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
