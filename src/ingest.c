@@ -239,6 +239,17 @@ static bool parse_time(const ingest *in, span v, int64_t *out)
 	return true;
 }
 
+/* Why a present serial cannot be stored, or NULL.  A NUL byte would cut
+ * it short (and merge two devices), so it is refused, not kept. */
+static const char *serial_problem(span v)
+{
+	if (v.len > 127)
+		return "serial_number longer than 127 bytes";
+	if (memchr(v.s, '\0', v.len))
+		return "serial_number contains a NUL byte";
+	return NULL;
+}
+
 /* Upper-cased copy of a serial (serials are upper-case; exports vary). */
 static void serial_norm(span v, char *out, size_t cap)
 {
@@ -308,9 +319,8 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 
 	if (!serial.s)
 		return reject(fc, rec->line, "missing serial_number", rec);
-	if (serial.len >= sizeof sn)
-		return reject(fc, rec->line,
-			      "serial_number longer than 127 bytes", rec);
+	if (serial_problem(serial))
+		return reject(fc, rec->line, serial_problem(serial), rec);
 	if (!when.s)
 		return reject(fc, rec->line, "missing reported_at", rec);
 	if (!parse_time(in, when, &t)) {
@@ -376,9 +386,8 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 
 	if (!serial.s)
 		return reject(fc, rec->line, "missing serial_number", rec);
-	if (serial.len >= sizeof sn)
-		return reject(fc, rec->line,
-			      "serial_number longer than 127 bytes", rec);
+	if (serial_problem(serial))
+		return reject(fc, rec->line, serial_problem(serial), rec);
 	if (check.s && !parse_time(in, check, &t)) {
 		char why[160];
 
@@ -442,9 +451,8 @@ static ddm_err row_target(file_ctx *fc, const csvin_record *rec)
 			fc, rec->line,
 			"target_local_datetime is not YYYY-MM-DDTHH:MM:SS",
 			rec);
-	if (serial.s && serial.len >= sizeof sn)
-		return reject(fc, rec->line,
-			      "serial_number longer than 127 bytes", rec);
+	if (serial.s && serial_problem(serial))
+		return reject(fc, rec->line, serial_problem(serial), rec);
 	store_bind_text(sp->st, sp->p[F_PLATFORM], pname, strlen(pname));
 	if (serial.s) {
 		serial_norm(serial, sn, sizeof sn);

@@ -271,6 +271,7 @@ ddm_err job_run(const job_opts *o)
 			outcome = diag_worst(outcome, DDM_FINDINGS);
 		}
 out_close:
+	render_counts_free(&counts);
 	store_close(s);
 	return err ? err : outcome;
 }

@@ -556,6 +556,9 @@ int main(int argc, char **argv)
 	o.out_pattern = o.out;
 	o.out = out;
 	err = job_run(&o);
+	/* --quiet or not, a non-zero exit comes with a line that says why. */
+	if (err != DDM_OK && !diag_explained())
+		diag_error(err, NULL, "%s", diag_strerror(err));
 	free(out);
 	free(o.inputs);
 	free(cfg_inputs);

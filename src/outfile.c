@@ -275,6 +275,99 @@ void outfile_abort(outfile *o)
 	free_outfile(o);
 }
 
+/* Reads dir/SHA256SUMS into b; false when there is none (or it is not a
+ * plain file of reasonable size: then there is no set to keep). */
+static bool read_manifest(const char *dir, buf *b)
+{
+	char *p = xasprintf("%s/SHA256SUMS", dir);
+	int fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	char block[4096];
+	ssize_t n = 0;
+
+	free(p);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > 1024 * 1024) {
+		close(fd);
+		return false;
+	}
+	while ((n = read(fd, block, sizeof block)) > 0)
+		buf_append(b, block, (size_t)n);
+	close(fd);
+	return n == 0;
+}
+
+/* One line of SHA256SUMS, as `sha256sum` writes it. */
+static void sum_line(buf *b, const char hex[65], const outfile *o)
+{
+	buf_puts(b, hex);
+	buf_puts(b, "  ");
+	buf_puts(b, outfile_name(o));
+	buf_putc(b, '\n');
+}
+
+ddm_err outfile_manifest_update(const char *dir, outfile *const *files, int n,
+				outfile **out)
+{
+	buf old = {0}, text = {0};
+	bool *done = xcalloc((size_t)n + 1, sizeof *done);
+	char hex[65];
+	outfile *m = NULL;
+	ddm_err err = DDM_OK;
+
+	*out = NULL;
+	if (!read_manifest(dir, &old))
+		goto out_free;
+	buf_cstr(&old);
+	for (char *line = old.data, *next; line && *line; line = next) {
+		size_t len = strcspn(line, "\n");
+		int i = 0;
+
+		next = line[len] ? line + len + 1 : NULL;
+		/* "HEX  NAME": the hash of a file written now is replaced */
+		while (i < n && !(len == 66 + strlen(outfile_name(files[i])) &&
+				  strncmp(line + 66, outfile_name(files[i]),
+					  len - 66) == 0))
+			i++;
+		if (i < n) {
+			err = outfile_sha256(files[i], hex);
+			if (err)
+				goto out_free;
+			sum_line(&text, hex, files[i]);
+			done[i] = true;
+		} else {
+			buf_append(&text, line, len);
+			buf_putc(&text, '\n');
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		if (done[i])
+			continue;
+		err = outfile_sha256(files[i], hex);
+		if (err)
+			goto out_free;
+		sum_line(&text, hex, files[i]);
+	}
+	err = outfile_open(dir, "SHA256SUMS", 1, &m);
+	if (err)
+		goto out_free;
+	if (fwrite(text.data, 1, text.len, outfile_stream(m)) != text.len)
+		err = io_error(m, errno);
+	if (err == DDM_OK)
+		err = outfile_finish(m);
+	if (err)
+		outfile_abort(m);
+	else
+		*out = m;
+out_free:
+	free(done);
+	buf_free(&text);
+	buf_free(&old);
+	return err;
+}
+
 /* True when name ends in "PID" of a process that is gone (not this one). */
 static bool pid_is_gone(const char *digits)
 {

@@ -39,6 +39,15 @@ const char *outfile_name(const outfile *o);
 /* SHA-256 of the finished temporary file, as 64 hex digits in hex.
  * DDM_ERR_IO (reported) when it cannot be read. */
 ddm_err outfile_sha256(const outfile *o, char hex[65]);
+/*
+ * When dir holds a report set (SHA256SUMS), makes its new SHA256SUMS: the
+ * lines of the n finished files replaced (or added) with their new hashes,
+ * every other line kept, so `sha256sum -c` still passes once they are all
+ * committed.  *out is NULL when there is no set, else the manifest to
+ * commit last.  Errors: DDM_ERR_IO / DDM_ERR_CANTCREAT (reported).
+ */
+ddm_err outfile_manifest_update(const char *dir, outfile *const *files, int n,
+				outfile **out);
 /* Renames the finished temporary file over its final name and frees o. */
 ddm_err outfile_commit(outfile *o);
 /* Removes the temporary file and frees o.  Accepts NULL. */

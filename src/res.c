@@ -21,11 +21,9 @@
 #include "sha256.h"
 #include "util.h"
 
-#define MAX_LOADED 256
-
-static char *dir_queries;	     /* owned; NULL when no override */
-static char *dir_templates;	     /* owned; NULL when no override */
-static resource *loaded[MAX_LOADED]; /* owned */
+static char *dir_queries;   /* owned; NULL when no override */
+static char *dir_templates; /* owned; NULL when no override */
+static resource **loaded;   /* owned: every resource loaded, for About */
 static size_t nloaded;
 
 static char **dir_slot(const char *top)
@@ -93,8 +91,8 @@ static resource *remember(const char *name, const char *origin, char *text,
 	sha256_init(&c);
 	sha256_update(&c, text, len);
 	sha256_final_hex(&c, r->sha256);
-	if (nloaded < MAX_LOADED)
-		loaded[nloaded++] = r;
+	loaded = xrealloc(loaded, (nloaded + 1) * sizeof *loaded);
+	loaded[nloaded++] = r;
 	return r;
 }
 
@@ -244,6 +242,8 @@ void res_free_all(void)
 		free(loaded[i]->text);
 		free(loaded[i]);
 	}
+	free(loaded);
+	loaded = NULL;
 	nloaded = 0;
 	free(dir_queries);
 	free(dir_templates);
