@@ -10,8 +10,11 @@
  * instead of guessing; after such an error the parser is reset and reading
  * resumes at the next line, so a row after a parse error is never
  * half-read.  A field over CSVIN_FIELD_CAP or a record over
- * CSVIN_RECORD_CAP is rejected the same way as soon as the cap is passed,
- * so memory stays bounded whatever the input.
+ * CSVIN_RECORD_CAP (bytes of its fields) is rejected the same way as soon
+ * as the cap is passed, so memory stays bounded whatever the input.  The
+ * caps are exact to the byte: checked when each field ends, not only at
+ * the end of each piece read (a field that ends inside a piece would
+ * otherwise pass up to 64 KiB over).
  */
 #include "csvin.h"
 
@@ -36,6 +39,7 @@ typedef struct reader {
 	long rec_line;	      /* first line of the record being built */
 	bool too_many;	      /* record exceeded CSVIN_MAX_FIELDS */
 	const char *too_long; /* why a field or the record is over its cap */
+	size_t bytes;	      /* bytes of the record's fields so far */
 	ddm_err stop;	      /* non-OK once a callback asked to stop */
 } reader;
 
@@ -51,8 +55,9 @@ static void on_field(void *s, size_t len, void *ctx)
 	/* Exact to the byte, whatever the block boundaries were. */
 	if (len > CSVIN_FIELD_CAP)
 		r->too_long = "field longer than 1 MiB";
-	else if (r->data.len + len > CSVIN_RECORD_CAP)
+	else if (r->bytes + len > CSVIN_RECORD_CAP)
 		r->too_long = "record longer than 4 MiB";
+	r->bytes += len;
 	if (r->too_long) {
 		r->n++;
 		r->off[r->n - 1] = r->len[r->n - 1] = 0;
@@ -93,6 +98,7 @@ static void on_record(int term, void *ctx)
 	r->n = 0;
 	r->too_many = false;
 	r->too_long = NULL;
+	r->bytes = 0;
 	buf_reset(&r->data);
 }
 
@@ -105,6 +111,7 @@ static void restart(struct csv_parser *p, reader *r)
 	r->n = 0;
 	r->too_many = false;
 	r->too_long = NULL;
+	r->bytes = 0;
 	buf_reset(&r->data);
 }
 
@@ -195,8 +202,7 @@ ddm_err csvin_read(FILE *f, const char *path, const csvin_callbacks *cb,
 				bad_record(&p, &r, r.rec_line,
 					   "field longer than 1 MiB");
 				skipping = !eol;
-			} else if (r.data.len + p.entry_pos >
-				   CSVIN_RECORD_CAP) {
+			} else if (r.bytes + p.entry_pos > CSVIN_RECORD_CAP) {
 				bad_record(&p, &r, r.rec_line,
 					   "record longer than 4 MiB");
 				skipping = !eol;

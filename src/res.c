@@ -185,7 +185,10 @@ char **res_list(const char *folder, const char *suffix)
 {
 	char **names = NULL;
 	size_t n = 0, cap = 0, flen = strlen(folder);
-	char *dirpath = override_path(folder);
+	/* "templates/": override_path needs the slash to find the folder (a
+	 * top-level folder's own new files were never listed without it). */
+	char *key = xasprintf("%s/", folder);
+	char *dirpath = override_path(key);
 
 	for (const res_file *f = res_embedded; f->name; f++) {
 		const char *rest = f->name + flen;
@@ -212,6 +215,7 @@ char **res_list(const char *folder, const char *suffix)
 			closedir(d);
 		free(dirpath);
 	}
+	free(key);
 	if (!names)
 		names = xmalloc(sizeof *names);
 	qsort(names, n, sizeof *names, cmp_names);
