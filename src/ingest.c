@@ -77,7 +77,8 @@ typedef struct file_ctx {
 } file_ctx;
 
 /* Bad documents at the start of an input that is not a regular file after
- * which it is taken for something else than JSON (/dev/urandom would
+ * which it is taken for something else than JSON, and rejected rows after
+ * which its share of rejected rows is judged (/dev/urandom would
  * otherwise be read for ever, holding the lock). */
 #define ENDLESS_BAD_LIMIT 1000
 
@@ -196,6 +197,33 @@ static void bind_span(stmt_params *sp, field_id f, span v)
 	store_bind_text(sp->st, sp->p[f], v.s, v.len);
 }
 
+/* The rows of a file, rejected ones included (a JSON document rejected
+ * before it was read as a report is not in rows_read). */
+static long rows_total(const file_ctx *fc)
+{
+	return fc->rows_read > fc->rejected ? fc->rows_read : fc->rejected;
+}
+
+/* True when more than --max-rejected percent of the file's rows were
+ * rejected. */
+static bool too_many_rejected(const ingest *in, const file_ctx *fc)
+{
+	return fc->rejected > 0 &&
+	       (double)fc->rejected * 100.0 >
+		       in->opts.max_rejected * (double)rows_total(fc);
+}
+
+/* Stops reading an input that may never end (not a regular file) once it
+ * is plainly not what it claimed to be; what says why, at line. */
+static ddm_err endless_stop(const file_ctx *fc, long line, const char *what)
+{
+	char *where = xasprintf("%s:%ld", diag_q(fc->path), line);
+
+	diag_error(DDM_ERR_DATA, where, "%s; stopped reading", what);
+	free(where);
+	return DDM_ERR_DATA;
+}
+
 /* Stores a rejected row; raw is the record joined with commas, cut. */
 static ddm_err reject(file_ctx *fc, long line, const char *reason,
 		      const csvin_record *rec)
@@ -221,6 +249,13 @@ static ddm_err reject(file_ctx *fc, long line, const char *reason,
 	err = store_stmt_run(in->rej.st, NULL, NULL);
 	buf_free(&raw);
 	fc->rejected++;
+	/* A stream of junk after a good header (a pipe of /dev/urandom)
+	 * would otherwise be read for ever. */
+	if (err == DDM_OK && fc->endless && fc->rejected >= ENDLESS_BAD_LIMIT &&
+	    too_many_rejected(in, fc))
+		err = endless_stop(fc, line,
+				   "more than --max-rejected of the rows "
+				   "rejected in a stream");
 	return err;
 }
 
@@ -708,16 +743,10 @@ static ddm_err on_json_bad(void *ctx, long line, long long offset,
 
 	(void)offset;
 	fc->dc.read++;
-	if (fc->endless && !fc->json_good && fc->dc.read >= ENDLESS_BAD_LIMIT) {
-		char *where = xasprintf("%s:%ld", diag_q(fc->path), line);
-
-		diag_error(DDM_ERR_DATA, where,
-			   "the first %d documents are not usable JSON: not "
-			   "a JSON input; stopped reading",
-			   ENDLESS_BAD_LIMIT);
-		free(where);
-		return DDM_ERR_DATA;
-	}
+	if (fc->endless && !fc->json_good && fc->dc.read >= ENDLESS_BAD_LIMIT)
+		return endless_stop(fc, line,
+				    "no usable JSON document in the first "
+				    "1000: not a JSON input");
 	return json_reject(fc, line, reason, NULL, 0);
 }
 
@@ -863,22 +892,6 @@ static ddm_err open_input(const char *path, FILE **out, bool *json,
 				  "cannot open stream");
 	}
 	return DDM_OK;
-}
-
-/* The rows of a file, rejected ones included (a JSON document rejected
- * before it was read as a report is not in rows_read). */
-static long rows_total(const file_ctx *fc)
-{
-	return fc->rows_read > fc->rejected ? fc->rows_read : fc->rejected;
-}
-
-/* True when more than --max-rejected percent of the file's rows were
- * rejected. */
-static bool too_many_rejected(const ingest *in, const file_ctx *fc)
-{
-	return fc->rejected > 0 &&
-	       (double)fc->rejected * 100.0 >
-		       in->opts.max_rejected * (double)rows_total(fc);
 }
 
 static ddm_err ingest_file(ingest *in, const char *path)

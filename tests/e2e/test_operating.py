@@ -149,6 +149,16 @@ def test_endless_json_stream_ends_with_65(t):
     assert r.returncode == 65 and "not a JSON input" in err, err
 
 
+def test_endless_junk_after_a_good_header_ends_with_65(t):
+    head = STATUS_HEADER.rstrip("\n")
+    r = subprocess.run(["bash", "-c", f'exec "{BIN}" ingest --db "{t.db}" '
+                        f'<(echo "{head}"; yes "junk,row")'],
+                       capture_output=True, env=_env(), cwd=t.tmp, timeout=60)
+    err = r.stderr.decode()
+    assert r.returncode == 65 and "stopped reading" in err, err
+    assert sql(t.db, "SELECT count(*) FROM observation;").strip() == "0"
+
+
 def test_pipe_and_process_substitution_are_read_whole(t):
     f = _status(t, "s.csv", [f"C02PIPE{i:02d}" for i in range(50)])
     cap = os.path.join(t.path(), "cap.json")
