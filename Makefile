@@ -114,7 +114,7 @@ check: ddmreport $(UNIT) $(FUZZ_REPLAY)
 demo: deps
 	$(Q)$(MAKE) --no-print-directory ddmreport
 	@mkdir -p reports
-	./ddmreport run --db reports/demo.db --out reports --as-of 2026-11-26T12:00:00Z samples/
+	./ddmreport run --db reports/demo.db --out reports --as-of 2026-11-26T12:00:00Z --max-rejected 5% samples/
 	@echo "reports written to reports/ (ddmreport.xlsx and one CSV per report)"
 
 # Medians and ratios against the sqlite3 shell's .import of the same file.

@@ -10,8 +10,11 @@
  * instead of guessing; after such an error the parser is reset and reading
  * resumes at the next line, so a row after a parse error is never
  * half-read.  A field over CSVIN_FIELD_CAP or a record over
- * CSVIN_RECORD_CAP is rejected the same way as soon as the cap is passed,
- * so memory stays bounded whatever the input.
+ * CSVIN_RECORD_CAP (bytes of its fields) is rejected the same way as soon
+ * as the cap is passed, so memory stays bounded whatever the input.  The
+ * caps are exact to the byte: checked when each field ends, not only at
+ * the end of each piece read (a field that ends inside a piece would
+ * otherwise pass up to 64 KiB over).
  */
 #include "csvin.h"
 
@@ -32,10 +35,12 @@ typedef struct reader {
 	size_t len[CSVIN_MAX_FIELDS];
 	const char *ptr[CSVIN_MAX_FIELDS];
 	size_t n;
-	long line;     /* line being fed (1-based) */
-	long rec_line; /* first line of the record being built */
-	bool too_many; /* record exceeded CSVIN_MAX_FIELDS */
-	ddm_err stop;  /* non-OK once a callback asked to stop */
+	long line;	      /* line being fed (1-based) */
+	long rec_line;	      /* first line of the record being built */
+	bool too_many;	      /* record exceeded CSVIN_MAX_FIELDS */
+	const char *too_long; /* why a field or the record is over its cap */
+	size_t bytes;	      /* bytes of the record's fields so far */
+	ddm_err stop;	      /* non-OK once a callback asked to stop */
 } reader;
 
 static void on_field(void *s, size_t len, void *ctx)
@@ -45,6 +50,17 @@ static void on_field(void *s, size_t len, void *ctx)
 
 	if (r->n >= CSVIN_MAX_FIELDS) {
 		r->too_many = true;
+		return;
+	}
+	/* Exact to the byte, whatever the block boundaries were. */
+	if (len > CSVIN_FIELD_CAP)
+		r->too_long = "field longer than 1 MiB";
+	else if (r->bytes + len > CSVIN_RECORD_CAP)
+		r->too_long = "record longer than 4 MiB";
+	r->bytes += len;
+	if (r->too_long) {
+		r->n++;
+		r->off[r->n - 1] = r->len[r->n - 1] = 0;
 		return;
 	}
 	r->off[r->n] = r->data.len;
@@ -68,6 +84,8 @@ static void on_record(int term, void *ctx)
 	if (r->too_many) {
 		r->stop = r->cb->bad(r->cb->ctx, r->rec_line,
 				     "record has more than 512 fields");
+	} else if (r->too_long) {
+		r->stop = r->cb->bad(r->cb->ctx, r->rec_line, r->too_long);
 	} else if (r->n > 0) {
 		for (size_t i = 0; i < r->n; i++)
 			r->ptr[i] = r->data.data + r->off[i];
@@ -79,6 +97,8 @@ static void on_record(int term, void *ctx)
 	}
 	r->n = 0;
 	r->too_many = false;
+	r->too_long = NULL;
+	r->bytes = 0;
 	buf_reset(&r->data);
 }
 
@@ -90,6 +110,8 @@ static void restart(struct csv_parser *p, reader *r)
 	csv_init(p, CSV_STRICT | CSV_STRICT_FINI);
 	r->n = 0;
 	r->too_many = false;
+	r->too_long = NULL;
+	r->bytes = 0;
 	buf_reset(&r->data);
 }
 
@@ -180,8 +202,7 @@ ddm_err csvin_read(FILE *f, const char *path, const csvin_callbacks *cb,
 				bad_record(&p, &r, r.rec_line,
 					   "field longer than 1 MiB");
 				skipping = !eol;
-			} else if (r.data.len + p.entry_pos >
-				   CSVIN_RECORD_CAP) {
+			} else if (r.bytes + p.entry_pos > CSVIN_RECORD_CAP) {
 				bad_record(&p, &r, r.rec_line,
 					   "record longer than 4 MiB");
 				skipping = !eol;

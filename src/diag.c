@@ -5,11 +5,13 @@
  * _Static_assert.  Output is one line per event; everything that comes from
  * data is escaped so an export cannot paint the operator's terminal.
  */
+#define _POSIX_C_SOURCE 200809L /* fileno */
 #include "diag.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cell.h"
 #include "util.h"
@@ -38,6 +40,7 @@ _Static_assert(sizeof messages / sizeof messages[0] == DDM_ERR__COUNT,
 	       "message table out of step with ddm_err");
 
 static bool quiet;
+static bool explained; /* an error or note line was printed */
 
 int diag_exit_code(ddm_err err)
 {
@@ -87,7 +90,23 @@ ddm_err diag_error(ddm_err err, const char *where, const char *fmt, ...)
 	va_start(ap, fmt);
 	vline("error", where, fmt, ap);
 	va_end(ap);
+	explained = true;
 	return err;
+}
+
+void diag_note(const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline("note", where, fmt, ap);
+	va_end(ap);
+	explained = true;
+}
+
+bool diag_explained(void)
+{
+	return explained;
 }
 
 void diag_warn(const char *where, const char *fmt, ...)
@@ -119,4 +138,56 @@ const char *diag_qn(const char *s, size_t len)
 const char *diag_q(const char *s)
 {
 	return diag_qn(s, s ? strlen(s) : 0);
+}
+
+void diag_capture_begin(diag_capture *c)
+{
+	FILE *f = tmpfile();
+
+	c->saved_fd = -1;
+	c->file = NULL;
+	if (!f)
+		return;
+	fflush(stderr);
+	c->saved_fd = dup(STDERR_FILENO);
+	if (c->saved_fd < 0 || dup2(fileno(f), STDERR_FILENO) < 0) {
+		if (c->saved_fd >= 0)
+			close(c->saved_fd);
+		c->saved_fd = -1;
+		fclose(f);
+		return;
+	}
+	c->file = f;
+}
+
+void diag_capture_end(diag_capture *c, char *out, size_t cap)
+{
+	FILE *f = c->file;
+	char line[1024];
+	size_t used = 0;
+
+	if (cap)
+		out[0] = '\0';
+	if (c->saved_fd < 0)
+		return;
+	fflush(stderr);
+	dup2(c->saved_fd, STDERR_FILENO);
+	close(c->saved_fd);
+	c->saved_fd = -1;
+	rewind(f);
+	while (fgets(line, sizeof line, f)) {
+		char *msg = line, *tag = strstr(line, "]: ");
+
+		if (line[0] == '[' && tag)
+			msg = tag + 3;
+		msg[strcspn(msg, "\r\n")] = '\0';
+		if (!*msg || used + 1 >= cap)
+			continue;
+		used += (size_t)snprintf(out + used, cap - used, "%s%s",
+					 used ? "; " : "", msg);
+		if (used >= cap)
+			used = cap - 1;
+	}
+	fclose(f);
+	c->file = NULL;
 }

@@ -45,9 +45,32 @@ bool diag_is_quiet(void);
  */
 ddm_err diag_error(ddm_err err, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Prints "ddmreport: note: WHERE: message", even when quiet: for the line
+ * that explains an exit code that is not an error (findings, exit 1). */
+void diag_note(const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* True once an error or a note line was printed: main prints a generic
+ * line for a non-zero exit that nothing explained yet. */
+bool diag_explained(void);
 /* Prints "ddmreport: warning: WHERE: message" unless quiet. */
 void diag_warn(const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * What a library prints on stderr itself (libxlsxwriter's "[ERROR]..."
+ * lines) is caught and handed back, so that it reaches the operator
+ * through our messages, escaped and on one line, never raw.  Between
+ * diag_capture_begin and diag_capture_end, stderr goes to an unnamed
+ * temporary file; end restores it and stores in out the lines printed,
+ * without their "[ERROR][file:line]: " tags, joined by "; " (cut to cap;
+ * "" when nothing was printed or the capture could not be set up).
+ */
+typedef struct diag_capture {
+	int saved_fd; /* the real stderr, -1 when not capturing */
+	void *file;   /* FILE *: where stderr goes meanwhile */
+} diag_capture;
+void diag_capture_begin(diag_capture *c);
+void diag_capture_end(diag_capture *c, char *out, size_t cap);
 
 /*
  * Returns s escaped for a message (controls as \xNN, cut at 200 bytes).  The

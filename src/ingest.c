@@ -8,7 +8,7 @@
  *   seen before -> ROLLBACK (nothing changes), else COMMIT.
  * Hashing while reading keeps the common case (a new file) to one pass.
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* fopencookie */
 #include "ingest.h"
 
 #include <dirent.h>
@@ -37,8 +37,17 @@ typedef struct stmt_params {
 	int failure_count;
 } stmt_params;
 
+/* A directory already walked, known by device and inode (a link back to
+ * a parent or a sibling must not multiply the walk). */
+typedef struct dir_id {
+	dev_t dev;
+	ino_t ino;
+} dir_id;
+
 struct ingest {
-	store *store;	  /* borrowed */
+	store *store;	/* borrowed */
+	dir_id *walked; /* owned: directories walked so far */
+	size_t nwalked;
 	formats *formats; /* owned */
 	ddm *ddm;	  /* owned: JSON sources */
 	ingest_opts opts;
@@ -66,7 +75,15 @@ typedef struct file_ctx {
 	/* JSON files (fmt stays NULL) */
 	ddm_file df;
 	ddm_counts dc;
+	bool endless;	/* not a regular file: may never end */
+	long json_good; /* documents handed on (endless inputs) */
 } file_ctx;
+
+/* Bad documents at the start of an input that is not a regular file after
+ * which it is taken for something else than JSON, and rejected rows after
+ * which its share of rejected rows is judged (/dev/urandom would
+ * otherwise be read for ever, holding the lock). */
+#define ENDLESS_BAD_LIMIT 1000
 
 static void resolve(stmt_params *sp, store_stmt *st)
 {
@@ -142,6 +159,7 @@ void ingest_free(ingest *in)
 		return;
 	ddm_free(in->ddm);
 	formats_free(in->formats);
+	free(in->walked);
 	free(in);
 }
 
@@ -186,6 +204,33 @@ static void bind_span(stmt_params *sp, field_id f, span v)
 	store_bind_text(sp->st, sp->p[f], v.s, v.len);
 }
 
+/* The rows of a file, rejected ones included (a JSON document rejected
+ * before it was read as a report is not in rows_read). */
+static long rows_total(const file_ctx *fc)
+{
+	return fc->rows_read > fc->rejected ? fc->rows_read : fc->rejected;
+}
+
+/* True when more than --max-rejected percent of the file's rows were
+ * rejected. */
+static bool too_many_rejected(const ingest *in, const file_ctx *fc)
+{
+	return fc->rejected > 0 &&
+	       (double)fc->rejected * 100.0 >
+		       in->opts.max_rejected * (double)rows_total(fc);
+}
+
+/* Stops reading an input that may never end (not a regular file) once it
+ * is plainly not what it claimed to be; what says why, at line. */
+static ddm_err endless_stop(const file_ctx *fc, long line, const char *what)
+{
+	char *where = xasprintf("%s:%ld", diag_q(fc->path), line);
+
+	diag_error(DDM_ERR_DATA, where, "%s; stopped reading", what);
+	free(where);
+	return DDM_ERR_DATA;
+}
+
 /* Stores a rejected row; raw is the record joined with commas, cut. */
 static ddm_err reject(file_ctx *fc, long line, const char *reason,
 		      const csvin_record *rec)
@@ -211,6 +256,13 @@ static ddm_err reject(file_ctx *fc, long line, const char *reason,
 	err = store_stmt_run(in->rej.st, NULL, NULL);
 	buf_free(&raw);
 	fc->rejected++;
+	/* A stream of junk after a good header (a pipe of /dev/urandom)
+	 * would otherwise be read for ever. */
+	if (err == DDM_OK && fc->endless && fc->rejected >= ENDLESS_BAD_LIMIT &&
+	    too_many_rejected(in, fc))
+		err = endless_stop(fc, line,
+				   "more than --max-rejected of the rows "
+				   "rejected in a stream");
 	return err;
 }
 
@@ -227,6 +279,17 @@ static bool parse_time(const ingest *in, span v, int64_t *out)
 		return false;
 	*out = t;
 	return true;
+}
+
+/* Why a present serial cannot be stored, or NULL.  A NUL byte would cut
+ * it short (and merge two devices), so it is refused, not kept. */
+static const char *serial_problem(span v)
+{
+	if (v.len > 127)
+		return "serial_number longer than 127 bytes";
+	if (memchr(v.s, '\0', v.len))
+		return "serial_number contains a NUL byte";
+	return NULL;
 }
 
 /* Upper-cased copy of a serial (serials are upper-case; exports vary). */
@@ -348,9 +411,8 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 	}
 	if (!serial.s)
 		return reject(fc, rec->line, "missing serial_number", rec);
-	if (serial.len >= sizeof sn)
-		return reject(fc, rec->line,
-			      "serial_number longer than 127 bytes", rec);
+	if (serial_problem(serial))
+		return reject(fc, rec->line, serial_problem(serial), rec);
 	if (!when.s && format_keeps_untimed(fc->fmt))
 		return row_untimed(fc, rec);
 	if (!when.s)
@@ -421,9 +483,8 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 
 	if (!serial.s)
 		return reject(fc, rec->line, "missing serial_number", rec);
-	if (serial.len >= sizeof sn)
-		return reject(fc, rec->line,
-			      "serial_number longer than 127 bytes", rec);
+	if (serial_problem(serial))
+		return reject(fc, rec->line, serial_problem(serial), rec);
 	if (check.s && !parse_time(in, check, &t)) {
 		char why[160];
 
@@ -505,9 +566,8 @@ static ddm_err row_target(file_ctx *fc, const csvin_record *rec)
 			fc, rec->line,
 			"target_local_datetime is not YYYY-MM-DDTHH:MM:SS",
 			rec);
-	if (serial.s && serial.len >= sizeof sn)
-		return reject(fc, rec->line,
-			      "serial_number longer than 127 bytes", rec);
+	if (serial.s && serial_problem(serial))
+		return reject(fc, rec->line, serial_problem(serial), rec);
 	store_bind_text(sp->st, sp->p[F_PLATFORM], pname, strlen(pname));
 	if (serial.s) {
 		serial_norm(serial, sn, sizeof sn);
@@ -639,6 +699,14 @@ static ddm_err on_bad(void *ctx, long line, const char *reason)
 	}
 	if (!fc->fmt) {
 		fc->header_bad = true;
+		if (strstr(reason, "more than 512 fields"))
+			snprintf(fc->header_why, sizeof fc->header_why,
+				 "header has more columns than supported "
+				 "(at most %d)",
+				 CSVIN_MAX_FIELDS);
+		else
+			snprintf(fc->header_why, sizeof fc->header_why,
+				 "header cannot be read: %s", reason);
 		return DDM_ERR_DATA;
 	}
 	fc->rows_read++;
@@ -759,6 +827,7 @@ static ddm_err on_json_doc(void *ctx, const char *text, size_t len, long line,
 	ddm_err err;
 
 	(void)offset;
+	fc->json_good++;
 	err = ddm_document(fc->in->ddm, &fc->df, text, len, line, &fc->dc,
 			   json_reject, fc);
 	/* json_reject counted them already */
@@ -773,6 +842,10 @@ static ddm_err on_json_bad(void *ctx, long line, long long offset,
 
 	(void)offset;
 	fc->dc.read++;
+	if (fc->endless && !fc->json_good && fc->dc.read >= ENDLESS_BAD_LIMIT)
+		return endless_stop(fc, line,
+				    "no usable JSON document in the first "
+				    "1000: not a JSON input");
 	return json_reject(fc, line, reason, NULL, 0);
 }
 
@@ -873,15 +946,98 @@ static ddm_err refuse_file(ingest *in, file_ctx *fc, const char *path,
 	store_rollback(in->store);
 	in->stats.files_failed++;
 	diag_error(DDM_ERR_DATA, where, "%s", why);
-	record_failed_file(in, path, bytes, hex, why);
+	/* --strict leaves the database exactly as it was. */
+	if (!in->opts.strict)
+		record_failed_file(in, path, bytes, hex, why);
 	free(why);
 	free(where);
 	return DDM_ERR_DATA;
 }
 
+/*
+ * An input that cannot be rewound (a pipe, `<(zcat x.gz)`, a device) is
+ * read through this: the bytes read to detect its format first, then the
+ * rest of the stream.
+ */
+typedef struct prefixed {
+	FILE *f; /* owned: the input, past its first n bytes */
+	size_t n, pos;
+	char head[4096];
+} prefixed;
+
+static ssize_t prefixed_read(void *cookie, char *out, size_t cap)
+{
+	prefixed *p = cookie;
+	size_t n;
+
+	if (p->pos < p->n) {
+		n = p->n - p->pos < cap ? p->n - p->pos : cap;
+		memcpy(out, p->head + p->pos, n);
+		p->pos += n;
+		return (ssize_t)n;
+	}
+	n = fread(out, 1, cap, p->f);
+	return n == 0 && ferror(p->f) ? -1 : (ssize_t)n;
+}
+
+static int prefixed_close(void *cookie)
+{
+	prefixed *p = cookie;
+	int rc = fclose(p->f);
+
+	free(p);
+	return rc;
+}
+
+/*
+ * Opens path and finds whether it holds JSON from its first bytes.  A
+ * regular file is rewound; anything else is read on from those bytes
+ * (rewind() fails silently on a pipe and would lose them).  *endless says
+ * the input is not a regular file.
+ */
+static ddm_err open_input(const char *path, FILE **out, bool *json,
+			  bool *endless)
+{
+	static const cookie_io_functions_t io = {prefixed_read, NULL, NULL,
+						 prefixed_close};
+	FILE *f = fopen(path, "rb");
+	struct stat st;
+	prefixed *p;
+
+	if (!f)
+		return diag_error(DDM_ERR_NOINPUT, diag_q(path),
+				  "cannot open: %s", strerror(errno));
+	*endless = fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode);
+	p = xcalloc(1, sizeof *p);
+	p->n = fread(p->head, 1, sizeof p->head, f);
+	if (ferror(f)) {
+		ddm_err err = diag_error(DDM_ERR_IO, diag_q(path),
+					 "cannot read: %s", strerror(errno));
+
+		free(p);
+		fclose(f);
+		return err;
+	}
+	*json = jsonin_looks_like(p->head, p->n);
+	if (!*endless && fseek(f, 0, SEEK_SET) == 0) {
+		free(p);
+		*out = f;
+		return DDM_OK;
+	}
+	p->f = f;
+	*out = fopencookie(p, "rb", io);
+	if (!*out) {
+		free(p);
+		fclose(f);
+		return diag_error(DDM_ERR_INTERNAL, diag_q(path),
+				  "cannot open stream");
+	}
+	return DDM_OK;
+}
+
 static ddm_err ingest_file(ingest *in, const char *path)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = NULL;
 	file_ctx fc = {.in = in, .path = path};
 	csvin_callbacks cb = {on_record, on_bad, &fc};
 	sha256_ctx sha;
@@ -890,11 +1046,11 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	bool known = false;
 	int64_t id = 0;
 	store_stmt *fb = in->file_begin;
-	ddm_err err;
+	bool json = false;
+	ddm_err err = open_input(path, &f, &json, &fc.endless);
 
-	if (!f)
-		return diag_error(DDM_ERR_NOINPUT, diag_q(path),
-				  "cannot open: %s", strerror(errno));
+	if (err)
+		return err;
 	err = store_begin(in->store);
 	if (err)
 		goto out_close;
@@ -913,7 +1069,7 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	if (err)
 		goto out_rollback;
 	sha256_init(&sha);
-	if (jsonin_sniff(f)) {
+	if (json) {
 		jsonin_callbacks jcb = {on_json_doc, on_json_bad, &fc};
 		struct stat fst;
 
@@ -935,11 +1091,13 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	}
 	err = csvin_read(f, path, &cb, &sha, &bytes);
 	if (fc.header_bad || (err == DDM_OK && !fc.fmt && !fc.skip_rest)) {
-		/* Hash the rest so a known bad file is named consistently. */
+		/* Hash the rest so a known bad file is named consistently;
+		 * an input that may never end (/dev/zero) is not read on. */
 		char block[65536];
 		size_t n;
 
-		while ((n = fread(block, 1, sizeof block, f)) > 0)
+		while (!fc.endless &&
+		       (n = fread(block, 1, sizeof block, f)) > 0)
 			sha256_update(&sha, block, n);
 		err = refuse_file(in, &fc, path, &sha, hex, bytes);
 		goto out_close;
@@ -972,7 +1130,14 @@ finish:
 	in->stats.rows_stored += fc.stored;
 	in->stats.rows_duplicate += fc.duplicate;
 	in->stats.rows_rejected += fc.rejected;
-	if (fc.rejected)
+	if (too_many_rejected(in, &fc))
+		err = diag_error(DDM_ERR_DATA, diag_q(path),
+				 "%ld of %ld rows rejected, more than "
+				 "--max-rejected %g%% (the other rows are "
+				 "stored; see the rejected report)",
+				 fc.rejected, rows_total(&fc),
+				 in->opts.max_rejected);
+	else if (fc.rejected)
 		diag_warn(diag_q(path),
 			  "%ld row%s rejected (see the rejected report)",
 			  fc.rejected, fc.rejected == 1 ? "" : "s");
@@ -1006,6 +1171,26 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Remembers the directory d; false when it was walked before (reached
+ * again through a link such as "a -> ."). */
+static bool first_walk(ingest *in, DIR *d)
+{
+	struct stat st;
+
+	if (fstat(dirfd(d), &st) != 0)
+		return true;
+	for (size_t i = 0; i < in->nwalked; i++)
+		if (in->walked[i].dev == st.st_dev &&
+		    in->walked[i].ino == st.st_ino)
+			return false;
+	in->walked =
+		xrealloc(in->walked, (in->nwalked + 1) * sizeof *in->walked);
+	in->walked[in->nwalked].dev = st.st_dev;
+	in->walked[in->nwalked].ino = st.st_ino;
+	in->nwalked++;
+	return true;
+}
+
 static ddm_err ingest_dir(ingest *in, const char *path, int depth)
 {
 	DIR *d;
@@ -1021,6 +1206,10 @@ static ddm_err ingest_dir(ingest *in, const char *path, int depth)
 	if (!d)
 		return diag_error(DDM_ERR_NOINPUT, diag_q(path),
 				  "cannot open: %s", strerror(errno));
+	if (!first_walk(in, d)) {
+		closedir(d);
+		return DDM_OK;
+	}
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;

@@ -19,6 +19,8 @@
 typedef struct ingest_opts {
 	bool strict;	       /* reject the whole file on any bad row */
 	const char *source_tz; /* zone for times without one; NULL = UTC */
+	double max_rejected;   /* percent: a file with more rejected rows
+				  is DDM_ERR_DATA (its good rows stay) */
 } ingest_opts;
 
 /* Totals over every file handed to one ingest. */

@@ -26,6 +26,7 @@
 
 #include "evaluate.h"
 #include "ingest.h"
+#include "outfile.h"
 #include "render.h"
 #include "res.h"
 #include "store.h"
@@ -34,7 +35,8 @@
 #include "util.h"
 
 /* Every input must exist and be readable before the database is touched
- * (access() would not do: it says yes to root whatever the bits). */
+ * (access() would not do: it says yes to root whatever the bits).  A FIFO
+ * is opened without waiting for its writer: the check must not block. */
 static ddm_err check_inputs(const job_opts *o)
 {
 	ddm_err err = DDM_OK;
@@ -49,7 +51,7 @@ static ddm_err check_inputs(const job_opts *o)
 			continue;
 		}
 		fd = open(o->inputs[i],
-			  O_RDONLY | O_CLOEXEC |
+			  O_RDONLY | O_CLOEXEC | O_NONBLOCK |
 				  (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
 		if (fd < 0)
 			err = diag_error(DDM_ERR_NOINPUT, diag_q(o->inputs[i]),
@@ -124,7 +126,7 @@ static ddm_err preload_reports(void)
 
 static ddm_err do_ingest(store *s, const job_opts *o)
 {
-	ingest_opts io = {o->strict, o->source_tz};
+	ingest_opts io = {o->strict, o->source_tz, o->max_rejected};
 	ingest *in;
 	ddm_err worst = DDM_OK;
 	ddm_err err = ingest_new(s, &io, &in);
@@ -141,6 +143,52 @@ static ddm_err do_ingest(store *s, const job_opts *o)
 	}
 	ingest_free(in);
 	return worst;
+}
+
+/*
+ * Names given on the command line that must name reports (report NAME and
+ * every --fail-on entry) are checked before anything is opened: a typo is
+ * a usage error (64) that leaves the database and the outputs alone, and a
+ * --fail-on that can never fire is not silently accepted.
+ */
+static ddm_err check_report_names(const job_opts *o)
+{
+	tmpl *ts = NULL;
+	int nt = 0;
+	ddm_err err = DDM_OK;
+
+	if (!o->report && !o->fail_on)
+		return DDM_OK;
+	err = tmpl_load_all(&ts, &nt);
+	if (err)
+		return err;
+	for (const char *p = o->report; p && err == DDM_OK; p = NULL) {
+		int i = 0;
+
+		while (i < nt && strcmp(ts[i].report, p) != 0)
+			i++;
+		if (i == nt)
+			err = diag_error(DDM_ERR_USAGE, NULL,
+					 "no report named %s (see 'ddmreport "
+					 "list')",
+					 diag_q(p));
+	}
+	for (const char *p = o->fail_on; p && *p && err == DDM_OK;) {
+		size_t len = strcspn(p, ",");
+		int i = 0;
+
+		while (i < nt && (strlen(ts[i].report) != len ||
+				  strncmp(ts[i].report, p, len) != 0))
+			i++;
+		if (len && i == nt)
+			err = diag_error(DDM_ERR_USAGE, NULL,
+					 "--fail-on: no report named %s (see "
+					 "'ddmreport list')",
+					 diag_qn(p, len));
+		p += len + (p[len] == ',');
+	}
+	tmpl_free_all(ts, nt);
+	return err;
 }
 
 /* True when name is listed in the comma-separated list. */
@@ -172,6 +220,9 @@ ddm_err job_run(const job_opts *o)
 
 	if (o->cmd == CMD_LIST)
 		return render_list();
+	err = check_report_names(o);
+	if (err)
+		return err;
 	err = check_inputs(o);
 	if (err)
 		return err;
@@ -203,15 +254,24 @@ ddm_err job_run(const job_opts *o)
 			goto out_close;
 		ro.redact_key = key;
 	}
+	if (strcmp(o->out, "-") != 0)
+		outfile_clean_stale_all(o->out_pattern ? o->out_pattern
+						       : o->out);
 	err = render_reports(s, p, np, &ro, &counts);
 	if (err == DDM_OK && !o->report)
 		err = evaluate_record(s, &ep);
 	if (err)
 		goto out_close;
 	for (int i = 0; i < counts.n; i++)
-		if (counts.rows[i] > 0 && listed(o->fail_on, counts.name[i]))
+		if (counts.rows[i] > 0 && listed(o->fail_on, counts.name[i])) {
+			/* Printed even under --quiet: it explains exit 1. */
+			diag_note("--fail-on", "report %s has %ld row%s",
+				  counts.name[i], counts.rows[i],
+				  counts.rows[i] == 1 ? "" : "s");
 			outcome = diag_worst(outcome, DDM_FINDINGS);
+		}
 out_close:
+	render_counts_free(&counts);
 	store_close(s);
 	return err ? err : outcome;
 }

@@ -24,16 +24,18 @@ typedef enum job_cmd {
 
 typedef struct job_opts {
 	job_cmd cmd;
-	const char *db;	    /* database path */
-	const char *out;    /* output directory, "{date}" expanded; "-" */
-	const char *report; /* report name (report NAME), or NULL */
+	const char *db;		 /* database path */
+	const char *out;	 /* output directory, "{date}" expanded; "-" */
+	const char *out_pattern; /* --out as given ("{date}" kept) */
+	const char *report;	 /* report name (report NAME), or NULL */
 	int64_t as_of;
 	int64_t stuck_after, stale_after, due_within; /* seconds */
 	const char *default_tz;			      /* NULL when none */
 	const char *source_tz;			      /* NULL: UTC */
 	const char *fail_on; /* comma-separated report names, or NULL */
 	bool strict;
-	bool redact; /* personal columns become pseudonyms */
+	double max_rejected; /* percent of a file's rows; more is exit 65 */
+	bool redact;	     /* personal columns become pseudonyms */
 	int wait_seconds;
 	csv_profile profile;
 	char **inputs; /* borrowed from argv */

@@ -27,9 +27,16 @@ bool jsonin_sniff(FILE *f)
 {
 	unsigned char head[4096];
 	size_t n = fread(head, 1, sizeof head, f);
-	size_t i = 0;
 
 	rewind(f);
+	return jsonin_looks_like(head, n);
+}
+
+bool jsonin_looks_like(const void *p, size_t n)
+{
+	const unsigned char *head = p;
+	size_t i = 0;
+
 	if (n >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF)
 		i = 3;
 	while (i < n && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' ||

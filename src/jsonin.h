@@ -38,8 +38,11 @@ typedef struct jsonin_callbacks {
 } jsonin_callbacks;
 
 /* True when the first byte of f after a UTF-8 byte-order mark and blanks
- * is '{' or '['.  Leaves f at its start. */
+ * is '{' or '['.  Leaves f at its start (f must be seekable). */
 bool jsonin_sniff(FILE *f);
+/* The same test on the first n bytes of a file (for a pipe, which cannot
+ * be rewound: the caller keeps the bytes). */
+bool jsonin_looks_like(const void *head, size_t n);
 
 /*
  * Reads f (a regular file, at its start) to the end, feeding every byte to

@@ -57,6 +57,10 @@ static const char usage_text[] =
 	"                       (comma-separated report names)\n"
 	"  --strict             reject a whole file when any row is bad (exit "
 	"65)\n"
+	"  --max-rejected PCT   exit 65 when a file has more than PCT%% of "
+	"its\n"
+	"                       rows rejected (default 1%%; the good rows are\n"
+	"                       still stored and the reports written)\n"
 	"  --csv-profile P      excel (neutralise formulas; default for files) "
 	"or\n"
 	"                       raw (exact data; default for --out -)\n"
@@ -66,7 +70,9 @@ static const char usage_text[] =
 	"  --templates DIR      use templates from DIR over the built-in ones\n"
 	"  --redact             personal data (names, users, raw rows) in the\n"
 	"                       reports become stable pseudonyms (anon-...)\n"
-	"  --quiet              no warnings (errors are still printed)\n"
+	"  --quiet              no warnings (the line that explains a "
+	"non-zero\n"
+	"                       exit is always printed)\n"
 	"  --config FILE        read options from FILE (env "
 	"DDMREPORT_CONFIG):\n"
 	"                       'name = value' lines, name a long option\n"
@@ -78,10 +84,12 @@ static const char usage_text[] =
 	"durations: 90m, 24h, 7d, 1d12h, 2w.\n"
 	"\n"
 	"exit codes: 0 done; 1 findings in a --fail-on report; 64 usage;\n"
-	"  65 bad input data (reports still written); 66 input missing;\n"
-	"  70 internal error; 73 cannot create output; 74 I/O error or "
-	"damaged\n"
-	"  database; 75 another run holds the lock.\n";
+	"  65 bad input data (a file refused, or more than --max-rejected of\n"
+	"  its rows rejected; reports still written); 66 input missing;\n"
+	"  70 internal error; 73 cannot create output; 74 I/O error, full "
+	"disk,\n"
+	"  damaged database, or a database this build must not use (newer\n"
+	"  schema, another program's); 75 another run holds the lock.\n";
 
 enum {
 	OPT_DB = 256,
@@ -94,6 +102,7 @@ enum {
 	OPT_SOURCE_TZ,
 	OPT_FAIL_ON,
 	OPT_STRICT,
+	OPT_MAX_REJECTED,
 	OPT_PROFILE,
 	OPT_WAIT,
 	OPT_QUERIES,
@@ -116,6 +125,7 @@ static const struct option long_opts[] = {
 	{"source-tz", required_argument, NULL, OPT_SOURCE_TZ},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 	{"strict", no_argument, NULL, OPT_STRICT},
+	{"max-rejected", required_argument, NULL, OPT_MAX_REJECTED},
 	{"csv-profile", required_argument, NULL, OPT_PROFILE},
 	{"wait", required_argument, NULL, OPT_WAIT},
 	{"queries", required_argument, NULL, OPT_QUERIES},
@@ -196,9 +206,13 @@ static int apply_option(int c, const char *arg, job_opts *o, cli *st)
 
 	switch (c) {
 	case OPT_DB:
+		if (!*arg)
+			return usage_error("--db: empty path");
 		o->db = arg;
 		return -1;
 	case OPT_OUT:
+		if (!*arg)
+			return usage_error("--out: empty path");
 		o->out = arg;
 		return -1;
 	case OPT_AS_OF:
@@ -241,6 +255,18 @@ static int apply_option(int c, const char *arg, job_opts *o, cli *st)
 	case OPT_STRICT:
 		o->strict = true;
 		return -1;
+	case OPT_MAX_REJECTED: {
+		double pct = strtod(arg, &end);
+
+		if (end != arg && *end == '%')
+			end++;
+		if (end == arg || *end || !(pct >= 0 && pct <= 100))
+			return usage_error("--max-rejected: not a percentage "
+					   "from 0%% to 100%%: %s",
+					   diag_q(arg));
+		o->max_rejected = pct;
+		return -1;
+	}
 	case OPT_PROFILE:
 		if (strcmp(arg, "excel") == 0)
 			o->profile = CSV_PROFILE_EXCEL;
@@ -283,10 +309,36 @@ static int apply_option(int c, const char *arg, job_opts *o, cli *st)
 	case OPT_VERSION:
 		puts("ddmreport " DDMREPORT_VERSION);
 		return finish(0);
-	default:
-		fprintf(stderr, "Try 'ddmreport --help'.\n");
-		return diag_exit_code(DDM_ERR_USAGE);
+	default: /* getopt's '?' and ':' are reported by the caller */
+		return usage_error("unrecognised option");
 	}
+}
+
+/* The usage error for the argument getopt_long just refused (opterr is 0:
+ * its own messages would bypass our format and escaping). */
+static int bad_option(int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		return usage_error("option %s needs a value", diag_q(arg));
+	if (strncmp(arg, "--", 2) == 0) {
+		const struct option *opt;
+		size_t n = strcspn(arg + 2, "=");
+
+		for (opt = long_opts; opt->name; opt++)
+			if (strlen(opt->name) == n &&
+			    strncmp(opt->name, arg + 2, n) == 0)
+				break;
+		if (opt->name && opt->has_arg == required_argument &&
+		    !arg[2 + n])
+			return usage_error("option --%s needs a value",
+					   opt->name);
+		if (opt->name && opt->has_arg == no_argument && arg[2 + n])
+			return usage_error("option --%s takes no value",
+					   opt->name);
+	}
+	return usage_error("unknown option: %s", diag_q(arg));
 }
 
 /*
@@ -438,6 +490,7 @@ int main(int argc, char **argv)
 	o.stale_after = 7 * 86400;
 	o.due_within = 24 * 3600;
 	o.profile = CSV_PROFILE_EXCEL;
+	o.max_rejected = 1.0;
 	o.inputs = xcalloc((size_t)argc, sizeof *o.inputs);
 	for (int i = 0; i < argc; i++) {
 		if (i)
@@ -451,8 +504,14 @@ int main(int argc, char **argv)
 		if (rc >= 0)
 			goto out_free;
 	}
-	/* "-": options and operands in any order; operands come back as 1. */
-	while ((c = getopt_long(argc, argv, "-hV", long_opts, NULL)) != -1) {
+	/* "-": options and operands in any order; operands come back as 1.
+	 * ":" and opterr = 0: getopt reports nothing itself. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "-:hV", long_opts, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			rc = bad_option(c, argv);
+			goto out_free;
+		}
 		if (c != 1) {
 			rc = apply_option(c, optarg, &o, &st);
 			if (rc >= 0)
@@ -494,8 +553,12 @@ int main(int argc, char **argv)
 	if (!st.as_of_set)
 		o.as_of = (int64_t)time(NULL);
 	out = expand_out(o.out, o.as_of);
+	o.out_pattern = o.out;
 	o.out = out;
 	err = job_run(&o);
+	/* --quiet or not, a non-zero exit comes with a line that says why. */
+	if (err != DDM_OK && !diag_explained())
+		diag_error(err, NULL, "%s", diag_strerror(err));
 	free(out);
 	free(o.inputs);
 	free(cfg_inputs);

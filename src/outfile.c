@@ -10,6 +10,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,34 +21,116 @@
 #include "sha256.h"
 #include "util.h"
 
+/*
+ * The private folder where this process stages its outputs for one output
+ * directory: DIR/.ddmreport-PID.XXXXXX, made by mkdtemp (mode 0700), so
+ * nobody else can plant a link or a file under a name we are about to
+ * open, whatever the rights on DIR.  Shared by every outfile of DIR and
+ * removed when the last one is committed or aborted.
+ */
+typedef struct stage {
+	char *dir;	    /* owned: the output directory */
+	char *path;	    /* owned: the private folder inside it */
+	int refs;	    /* outfiles still using it */
+	struct stage *next; /* owned: next stage of this process */
+} stage;
+
+static stage *stages; /* owned: the stages in use (usually one) */
+
+#define STAGE_PREFIX ".ddmreport-"
+
 struct outfile {
-	char *dir;   /* owned */
 	char *final; /* owned: dir/name */
-	char *temp;  /* owned: dir/.name.tmp-PID */
+	char *temp;  /* owned: stage/name */
+	stage *st;   /* shared: released at commit or abort */
 	FILE *f;     /* owned; NULL when not streaming or finished */
 	int finished;
 };
+
+/* The stage for dir, made on first use; NULL (errno set) when it cannot
+ * be made. */
+static stage *stage_get(const char *dir)
+{
+	stage *s;
+
+	for (s = stages; s; s = s->next)
+		if (strcmp(s->dir, dir) == 0) {
+			s->refs++;
+			return s;
+		}
+	s = xcalloc(1, sizeof *s);
+	s->dir = xstrdup(dir);
+	s->path =
+		xasprintf("%s/" STAGE_PREFIX "%ld.XXXXXX", dir, (long)getpid());
+	if (!mkdtemp(s->path)) {
+		int e = errno;
+
+		free(s->path);
+		free(s->dir);
+		free(s);
+		errno = e;
+		return NULL;
+	}
+	s->refs = 1;
+	s->next = stages;
+	stages = s;
+	return s;
+}
+
+static void stage_release(stage *s)
+{
+	stage **pp;
+
+	if (--s->refs > 0)
+		return;
+	for (pp = &stages; *pp != s; pp = &(*pp)->next)
+		;
+	*pp = s->next;
+	rmdir(s->path);
+	free(s->path);
+	free(s->dir);
+	free(s);
+}
+
+static void free_outfile(outfile *o)
+{
+	if (o->st)
+		stage_release(o->st);
+	free(o->final);
+	free(o->temp);
+	free(o);
+}
 
 ddm_err outfile_open(const char *dir, const char *name, int want_stream,
 		     outfile **out)
 {
 	outfile *o = xcalloc(1, sizeof *o);
+	ddm_err err;
 	int fd;
 
-	o->dir = xstrdup(dir);
 	o->final = xasprintf("%s/%s", dir, name);
-	o->temp = xasprintf("%s/.%s.tmp-%ld", dir, name, (long)getpid());
-	fd = open(o->temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	o->st = stage_get(dir);
+	if (!o->st) {
+		err = diag_error(errno == ENOSPC || errno == EIO
+					 ? DDM_ERR_IO
+					 : DDM_ERR_CANTCREAT,
+				 diag_q(o->final),
+				 "cannot create private temporary folder: %s",
+				 strerror(errno));
+		free_outfile(o);
+		return err;
+	}
+	o->temp = xasprintf("%s/%s", o->st->path, name);
+	/* O_EXCL and O_NOFOLLOW: a name that exists (it cannot, in a folder
+	 * only we can write) is an error, never a file to reuse. */
+	fd = open(o->temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0640);
 	if (fd < 0) {
-		ddm_err err = diag_error(
+		err = diag_error(
 			errno == ENOSPC || errno == EIO ? DDM_ERR_IO
 							: DDM_ERR_CANTCREAT,
 			diag_q(o->final), "cannot create: %s", strerror(errno));
-
-		free(o->dir);
-		free(o->final);
-		free(o->temp);
-		free(o);
+		free_outfile(o);
 		return err;
 	}
 	if (want_stream) {
@@ -142,7 +226,7 @@ ddm_err outfile_finish(outfile *o)
 			return io_error(o, e);
 		return DDM_OK;
 	}
-	fd = open(o->temp, O_RDONLY | O_CLOEXEC);
+	fd = open(o->temp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return io_error(o, errno);
 	/* The library may have recreated the file: set the mode again, less
@@ -155,14 +239,6 @@ ddm_err outfile_finish(outfile *o)
 	}
 	close(fd);
 	return DDM_OK;
-}
-
-static void free_outfile(outfile *o)
-{
-	free(o->dir);
-	free(o->final);
-	free(o->temp);
-	free(o);
 }
 
 ddm_err outfile_commit(outfile *o)
@@ -180,7 +256,7 @@ ddm_err outfile_commit(outfile *o)
 		outfile_abort(o);
 		return err;
 	}
-	dfd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(o->st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		fsync(dfd);
 		close(dfd);
@@ -199,30 +275,189 @@ void outfile_abort(outfile *o)
 	free_outfile(o);
 }
 
-void outfile_clean_stale(const char *dir)
+/* Reads dir/SHA256SUMS into b; false when there is none (or it is not a
+ * plain file of reasonable size: then there is no set to keep). */
+static bool read_manifest(const char *dir, buf *b)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
+	char *p = xasprintf("%s/SHA256SUMS", dir);
+	int fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	char block[4096];
+	ssize_t n = 0;
 
-	if (!d)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		const char *t = strstr(e->d_name, ".tmp-");
-		char *end;
-		long pid;
+	free(p);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > 1024 * 1024) {
+		close(fd);
+		return false;
+	}
+	while ((n = read(fd, block, sizeof block)) > 0)
+		buf_append(b, block, (size_t)n);
+	close(fd);
+	return n == 0;
+}
 
-		if (e->d_name[0] != '.' || !t)
-			continue;
-		pid = strtol(t + 5, &end, 10);
-		if (*end || pid <= 0)
-			continue;
-		if (pid != (long)getpid() && kill((pid_t)pid, 0) != 0 &&
-		    errno == ESRCH) {
-			char *p = xasprintf("%s/%s", dir, e->d_name);
+/* One line of SHA256SUMS, as `sha256sum` writes it. */
+static void sum_line(buf *b, const char hex[65], const outfile *o)
+{
+	buf_puts(b, hex);
+	buf_puts(b, "  ");
+	buf_puts(b, outfile_name(o));
+	buf_putc(b, '\n');
+}
 
-			unlink(p);
-			free(p);
+ddm_err outfile_manifest_update(const char *dir, outfile *const *files, int n,
+				outfile **out)
+{
+	buf old = {0}, text = {0};
+	bool *done = xcalloc((size_t)n + 1, sizeof *done);
+	char hex[65];
+	outfile *m = NULL;
+	ddm_err err = DDM_OK;
+
+	*out = NULL;
+	if (!read_manifest(dir, &old))
+		goto out_free;
+	buf_cstr(&old);
+	for (char *line = old.data, *next; line && *line; line = next) {
+		size_t len = strcspn(line, "\n");
+		int i = 0;
+
+		next = line[len] ? line + len + 1 : NULL;
+		/* "HEX  NAME": the hash of a file written now is replaced */
+		while (i < n && !(len == 66 + strlen(outfile_name(files[i])) &&
+				  strncmp(line + 66, outfile_name(files[i]),
+					  len - 66) == 0))
+			i++;
+		if (i < n) {
+			err = outfile_sha256(files[i], hex);
+			if (err)
+				goto out_free;
+			sum_line(&text, hex, files[i]);
+			done[i] = true;
+		} else {
+			buf_append(&text, line, len);
+			buf_putc(&text, '\n');
 		}
 	}
+	for (int i = 0; i < n; i++) {
+		if (done[i])
+			continue;
+		err = outfile_sha256(files[i], hex);
+		if (err)
+			goto out_free;
+		sum_line(&text, hex, files[i]);
+	}
+	err = outfile_open(dir, "SHA256SUMS", 1, &m);
+	if (err)
+		goto out_free;
+	if (fwrite(text.data, 1, text.len, outfile_stream(m)) != text.len)
+		err = io_error(m, errno);
+	if (err == DDM_OK)
+		err = outfile_finish(m);
+	if (err)
+		outfile_abort(m);
+	else
+		*out = m;
+out_free:
+	free(done);
+	buf_free(&text);
+	buf_free(&old);
+	return err;
+}
+
+/* True when name ends in "PID" of a process that is gone (not this one). */
+static bool pid_is_gone(const char *digits)
+{
+	char *end;
+	long pid = strtol(digits, &end, 10);
+
+	if (end == digits || (*end && *end != '.') || pid <= 0)
+		return false;
+	return pid != (long)getpid() && kill((pid_t)pid, 0) != 0 &&
+	       errno == ESRCH;
+}
+
+/* Removes the stage folder name in the directory dfd, and what it holds
+ * (files only: we never make folders inside it). */
+static void remove_stage(int dfd, const char *name)
+{
+	int sfd = openat(dfd, name,
+			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d;
+	struct dirent *e;
+
+	if (sfd < 0)
+		return;
+	d = fdopendir(sfd);
+	if (!d) {
+		close(sfd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			unlinkat(sfd, e->d_name, 0);
 	closedir(d);
+	unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+void outfile_clean_stale(const char *dir)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *e;
+
+	if (dfd < 0)
+		return;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		const char *t = strstr(e->d_name, ".tmp-");
+
+		if (strncmp(e->d_name, STAGE_PREFIX, strlen(STAGE_PREFIX)) ==
+			    0 &&
+		    pid_is_gone(e->d_name + strlen(STAGE_PREFIX)))
+			remove_stage(dfd, e->d_name);
+		else if (e->d_name[0] == '.' && t && !strchr(t + 5, '.') &&
+			 pid_is_gone(t + 5))
+			/* ".NAME.tmp-PID", left by an older version */
+			unlinkat(dfd, e->d_name, 0);
+	}
+	closedir(d);
+}
+
+void outfile_clean_stale_all(const char *pattern)
+{
+	const char *date = strstr(pattern, "{date}");
+	buf g = {0};
+	glob_t gl;
+
+	if (!date) {
+		outfile_clean_stale(pattern);
+		return;
+	}
+	/* Every folder the pattern can name: {date} becomes a date wildcard,
+	 * the rest is matched literally. */
+	for (const char *p = pattern; *p; p++) {
+		if (p == date) {
+			buf_puts(&g, "[0-9][0-9][0-9][0-9]-[0-9][0-9]-"
+				     "[0-9][0-9]");
+			p += strlen("{date}") - 1;
+			continue;
+		}
+		if (strchr("*?[\\", *p))
+			buf_putc(&g, '\\');
+		buf_putc(&g, *p);
+	}
+	if (glob(buf_cstr(&g), GLOB_ONLYDIR | GLOB_NOSORT, NULL, &gl) == 0) {
+		for (size_t i = 0; i < gl.gl_pathc; i++)
+			outfile_clean_stale(gl.gl_pathv[i]);
+		globfree(&gl);
+	}
+	buf_free(&g);
 }

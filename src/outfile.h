@@ -1,11 +1,15 @@
 /*
  * outfile.h - outputs replaced atomically.
  *
- * An output is written to a hidden temporary file in the same directory
- * (".NAME.tmp-PID", mode 0640 less the umask), flushed to disk, and renamed
- * over NAME only when the whole report set is complete, so a reader sees
- * the previous set or the new one, never a partial file.  Temporary files
- * left by a killed run are removed by the next one.
+ * An output is written to a temporary file in a private folder inside the
+ * output directory (".ddmreport-PID.XXXXXX", made by mkdtemp, mode 0700;
+ * the file is created O_EXCL|O_NOFOLLOW, mode 0640 less the umask), flushed
+ * to disk, and renamed over NAME only when the whole report set is
+ * complete, so a reader sees the previous set or the new one, never a
+ * partial file.  Nobody else can write into the private folder, so a link
+ * planted in a shared output directory is never followed, not even by a
+ * library that opens the file by name (the workbook).  Folders left by a
+ * killed run are removed by the next one.
  */
 #ifndef DDM_OUTFILE_H
 #define DDM_OUTFILE_H
@@ -35,11 +39,24 @@ const char *outfile_name(const outfile *o);
 /* SHA-256 of the finished temporary file, as 64 hex digits in hex.
  * DDM_ERR_IO (reported) when it cannot be read. */
 ddm_err outfile_sha256(const outfile *o, char hex[65]);
+/*
+ * When dir holds a report set (SHA256SUMS), makes its new SHA256SUMS: the
+ * lines of the n finished files replaced (or added) with their new hashes,
+ * every other line kept, so `sha256sum -c` still passes once they are all
+ * committed.  *out is NULL when there is no set, else the manifest to
+ * commit last.  Errors: DDM_ERR_IO / DDM_ERR_CANTCREAT (reported).
+ */
+ddm_err outfile_manifest_update(const char *dir, outfile *const *files, int n,
+				outfile **out);
 /* Renames the finished temporary file over its final name and frees o. */
 ddm_err outfile_commit(outfile *o);
 /* Removes the temporary file and frees o.  Accepts NULL. */
 void outfile_abort(outfile *o);
-/* Removes ".*.tmp-PID" files in dir whose process is gone. */
+/* Removes the private folders (and ".*.tmp-PID" files of older versions)
+ * in dir whose process is gone. */
 void outfile_clean_stale(const char *dir);
+/* As outfile_clean_stale for every folder the --out pattern can name: with
+ * "{date}" in it, every dated folder, not only today's. */
+void outfile_clean_stale_all(const char *pattern);
 
 #endif

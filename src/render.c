@@ -88,8 +88,13 @@ static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
 	if (err)
 		return err;
 	n = store_cursor_ncols(cur);
-	if (n > MAX_COLS)
-		n = MAX_COLS;
+	if (n > MAX_COLS) {
+		err = diag_error(DDM_ERR_USAGE, q->origin,
+				 "report query returns %d columns, more than "
+				 "the %d supported",
+				 n, MAX_COLS);
+		goto out;
+	}
 	for (int c = 0; c < n; c++) {
 		const tmpl_col *tc;
 
@@ -142,7 +147,7 @@ static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
 		(*rows)++;
 	}
 	if (rc < 0) {
-		err = DDM_ERR_INTERNAL;
+		err = store_cursor_error(cur);
 		goto out;
 	}
 	if (x)
@@ -168,10 +173,23 @@ static const tmpl *find_tmpl(const tmpl *ts, int n, const char *name)
 
 static void count(render_counts *rc, const char *name, long rows)
 {
-	if (!rc || rc->n == 32)
+	if (!rc)
 		return;
-	snprintf(rc->name[rc->n], sizeof rc->name[0], "%s", name);
+	rc->name = xrealloc(rc->name, (size_t)(rc->n + 1) * sizeof *rc->name);
+	rc->rows = xrealloc(rc->rows, (size_t)(rc->n + 1) * sizeof *rc->rows);
+	rc->name[rc->n] = xstrdup(name);
 	rc->rows[rc->n++] = rows;
+}
+
+void render_counts_free(render_counts *rc)
+{
+	for (int i = 0; i < rc->n; i++)
+		free(rc->name[i]);
+	free(rc->name);
+	free(rc->rows);
+	rc->name = NULL;
+	rc->rows = NULL;
+	rc->n = 0;
 }
 
 /* One report as CSV on stdout; a closed or full stdout is an I/O error. */
@@ -256,7 +274,7 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 {
 	tmpl *ts = NULL;
 	int nt = 0;
-	outfile *files[40] = {0};
+	outfile **files = NULL; /* owned: one per CSV written */
 	int nfiles = 0;
 	outfile *wbfile = NULL;
 	outfile *sums = NULL;
@@ -307,6 +325,8 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 			err = outfile_open(o->out_dir, name, 1, &csv);
 			if (err)
 				break;
+			files = xrealloc(files,
+					 (size_t)(nfiles + 1) * sizeof *files);
 			files[nfiles++] = csv;
 		}
 		err = one_report(s, t, p, np, csv ? outfile_stream(csv) : NULL,
@@ -325,6 +345,8 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 	}
 	if (err == DDM_OK && !o->only)
 		err = write_manifest(o->out_dir, files, nfiles, wbfile, &sums);
+	else if (err == DDM_OK) /* report NAME: keep the set's SHA256SUMS */
+		err = outfile_manifest_update(o->out_dir, files, nfiles, &sums);
 	if (err)
 		goto out_abort;
 	/* Everything is written and synced: now replace the old set. */
@@ -350,6 +372,7 @@ out_abort:
 		outfile_abort(files[i]);
 	outfile_abort(wbfile);
 out_free:
+	free(files);
 	tmpl_free_all(ts, nt);
 	return err;
 }

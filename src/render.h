@@ -24,12 +24,15 @@ typedef struct render_opts {
 	const char *redact_key; /* secret mixed into pseudonyms (redact) */
 } render_opts;
 
-/* Rows written per report, for --fail-on. */
+/* Rows written per report, for --fail-on (as many as there are reports). */
 typedef struct render_counts {
-	char name[32][40];
-	long rows[32];
+	char **name; /* owned: report names */
+	long *rows;  /* owned */
 	int n;
 } render_counts;
+
+/* Frees what render_reports stored in rc (not rc itself). */
+void render_counts_free(render_counts *rc);
 
 /*
  * Writes the reports.  p/np are the parameters bound to every query.

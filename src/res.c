@@ -21,11 +21,9 @@
 #include "sha256.h"
 #include "util.h"
 
-#define MAX_LOADED 256
-
-static char *dir_queries;	     /* owned; NULL when no override */
-static char *dir_templates;	     /* owned; NULL when no override */
-static resource *loaded[MAX_LOADED]; /* owned */
+static char *dir_queries;   /* owned; NULL when no override */
+static char *dir_templates; /* owned; NULL when no override */
+static resource **loaded;   /* owned: every resource loaded, for About */
 static size_t nloaded;
 
 static char **dir_slot(const char *top)
@@ -93,8 +91,8 @@ static resource *remember(const char *name, const char *origin, char *text,
 	sha256_init(&c);
 	sha256_update(&c, text, len);
 	sha256_final_hex(&c, r->sha256);
-	if (nloaded < MAX_LOADED)
-		loaded[nloaded++] = r;
+	loaded = xrealloc(loaded, (nloaded + 1) * sizeof *loaded);
+	loaded[nloaded++] = r;
 	return r;
 }
 
@@ -187,7 +185,10 @@ char **res_list(const char *folder, const char *suffix)
 {
 	char **names = NULL;
 	size_t n = 0, cap = 0, flen = strlen(folder);
-	char *dirpath = override_path(folder);
+	/* "templates/": override_path needs the slash to find the folder (a
+	 * top-level folder's own new files were never listed without it). */
+	char *key = xasprintf("%s/", folder);
+	char *dirpath = override_path(key);
 
 	for (const res_file *f = res_embedded; f->name; f++) {
 		const char *rest = f->name + flen;
@@ -214,6 +215,7 @@ char **res_list(const char *folder, const char *suffix)
 			closedir(d);
 		free(dirpath);
 	}
+	free(key);
 	if (!names)
 		names = xmalloc(sizeof *names);
 	qsort(names, n, sizeof *names, cmp_names);
@@ -244,6 +246,8 @@ void res_free_all(void)
 		free(loaded[i]->text);
 		free(loaded[i]);
 	}
+	free(loaded);
+	loaded = NULL;
 	nloaded = 0;
 	free(dir_queries);
 	free(dir_templates);

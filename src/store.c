@@ -44,9 +44,18 @@ struct store_stmt {
 	size_t offset;	     /* byte offset of the statement in res->text */
 };
 
+/* PRAGMA application_id of our databases ("DDMR"), and PRAGMA
+ * user_version: the schema version this build writes.  A database with a
+ * larger version was written by a newer build and is not touched. */
+#define STORE_APP_ID 1145326930 /* 0x44444d52, "DDMR" */
+#define STORE_SCHEMA_VERSION 1
+#define STORE_STR_(x) #x
+#define STORE_STR(x) STORE_STR_(x)
+
 struct store {
 	sqlite3 *db; /* owned */
-	char *path;  /* owned */
+	char *path;  /* owned: as given (for messages) */
+	char *real;  /* owned: the database file, links resolved */
 	int lock_fd; /* owned; -1 when not held */
 	store_stmt stmts[MAX_STMTS];
 	size_t nstmts;
@@ -55,6 +64,7 @@ struct store {
 struct store_cursor {
 	sqlite3_stmt *stmt;  /* owned */
 	const resource *res; /* not owned */
+	ddm_err err;	     /* why the last step failed */
 };
 
 /* Converts a byte offset in text into 1-based line and column. */
@@ -72,13 +82,28 @@ static void offset_to_linecol(const char *text, size_t off, int *line, int *col)
 	}
 }
 
-/* True for SQLite codes that mean the disk, not the query, failed. */
-static bool is_io_code(int rc)
+ddm_err store_err_of(int rc)
 {
-	int code = rc & 0xff;
-
-	return code == SQLITE_FULL || code == SQLITE_IOERR ||
-	       code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return DDM_OK;
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return DDM_ERR_IO;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return DDM_ERR_LOCKED;
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return DDM_ERR_CANTCREAT;
+	default:
+		return DDM_ERR_INTERNAL;
+	}
 }
 
 /* Reports the current SQLite error at origin:line:col of r's text; a disk
@@ -92,26 +117,16 @@ static ddm_err sql_error(sqlite3 *db, const resource *r, size_t stmt_off)
 	offset_to_linecol(r->text, stmt_off + (eoff > 0 ? (size_t)eoff : 0),
 			  &line, &col);
 	snprintf(where, sizeof where, "%s:%d:%d", r->origin, line, col);
-	return diag_error(is_io_code(sqlite3_errcode(db)) ? DDM_ERR_IO
-							  : DDM_ERR_INTERNAL,
-			  where, "sql: %s", sqlite3_errmsg(db));
+	return diag_error(store_err_of(sqlite3_extended_errcode(db)), where,
+			  "sql: %s", sqlite3_errmsg(db));
 }
 
 static ddm_err db_error(store *s, const char *what)
 {
-	int code = sqlite3_errcode(s->db) & 0xff;
-	ddm_err err = DDM_ERR_INTERNAL;
+	ddm_err err = store_err_of(sqlite3_extended_errcode(s->db));
 
-	if (code == SQLITE_FULL || code == SQLITE_IOERR ||
-	    code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
-		err = DDM_ERR_IO;
-	else if (code == SQLITE_CANTOPEN || code == SQLITE_READONLY ||
-		 code == SQLITE_PERM)
-		err = DDM_ERR_CANTCREAT;
-	else if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-		err = DDM_ERR_LOCKED;
-	return diag_error(err, diag_q(s->path), "%s: %s", what,
-			  sqlite3_errmsg(s->db));
+	return diag_error(err ? err : DDM_ERR_INTERNAL, diag_q(s->path),
+			  "%s: %s", what, sqlite3_errmsg(s->db));
 }
 
 /* ---- SQL functions ---------------------------------------------------- */
@@ -303,10 +318,40 @@ static int register_functions(sqlite3 *db)
 
 /* ---- lock ------------------------------------------------------------- */
 
+/*
+ * The database file with every link resolved, so that two paths to one
+ * database take one lock.  A database that does not exist yet is named
+ * by its resolved folder.  Returns NULL (errno set) when the folder
+ * cannot be resolved.
+ */
+static char *resolve_db_path(const char *path)
+{
+	char *real = realpath(path, NULL);
+	const char *slash, *base;
+	char *dir, *rdir;
+
+	if (real || errno != ENOENT)
+		return real;
+	slash = strrchr(path, '/');
+	base = slash ? slash + 1 : path;
+	dir = slash ? xstrndup(path, (size_t)(slash - path) + (slash == path))
+		    : xstrdup(".");
+	rdir = realpath(dir, NULL);
+	free(dir);
+	if (!rdir)
+		return NULL;
+	real = xasprintf("%s%s%s", rdir,
+			 rdir[strlen(rdir) - 1] == '/' ? "" : "/", base);
+	free(rdir);
+	return real;
+}
+
 static ddm_err take_lock(store *s, int wait_seconds)
 {
-	char *lpath = xasprintf("%s.lock", s->path);
-	int fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	char *lpath = xasprintf("%s.lock", s->real);
+	/* O_NOFOLLOW: a link planted at the lock's name is never followed
+	 * (the lock file is truncated and written). */
+	int fd = open(lpath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	struct timespec now;
 	double give_up;
 	char info[128];
@@ -451,11 +496,8 @@ ddm_err store_stmt_run(store_stmt *st, int *changes, int64_t *first_int)
 		first = false;
 	}
 	if (rc != SQLITE_DONE) {
-		int code = rc & 0xff;
-
-		err = is_io_code(code) ? DDM_ERR_IO : DDM_ERR_INTERNAL;
-		diag_error(err, st->res->origin, "%s: %s", st->name,
-			   sqlite3_errmsg(db));
+		err = diag_error(store_err_of(rc), st->res->origin, "%s: %s",
+				 st->name, sqlite3_errmsg(db));
 	} else if (changes) {
 		*changes = sqlite3_changes(db);
 	}
@@ -548,6 +590,100 @@ static ddm_err run_migrations(store *s)
 	return DDM_OK;
 }
 
+/* One integer PRAGMA or query result; false when it cannot be read. */
+static bool query_int(sqlite3 *db, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st;
+	bool ok;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return false;
+	ok = sqlite3_step(st) == SQLITE_ROW;
+	if (ok)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/*
+ * Refuses, before anything is written, a database that is not ours: one
+ * marked by another program (application_id), one with tables but none of
+ * ours, or one written by a newer build (user_version).  A file SQLite
+ * cannot read at all is left to quick_check, which says so.
+ */
+static ddm_err check_identity(store *s)
+{
+	int64_t app = 0, schema = 0, objects = 0, ours = 0;
+
+	if (!query_int(s->db, "PRAGMA application_id", &app) ||
+	    !query_int(s->db, "PRAGMA user_version", &schema) ||
+	    !query_int(s->db, "SELECT count(*) FROM sqlite_master", &objects) ||
+	    !query_int(s->db,
+		       "SELECT count(*) FROM sqlite_master WHERE type = "
+		       "'table' AND name IN ('source_file', 'observation')",
+		       &ours))
+		return DDM_OK;
+	if (app != 0 && app != STORE_APP_ID)
+		return diag_error(DDM_ERR_IO, diag_q(s->path),
+				  "not a ddmreport database (application id "
+				  "0x%08llx): left untouched; check --db",
+				  (unsigned long long)app);
+	if (app == 0 && objects > 0 && ours < 2)
+		return diag_error(DDM_ERR_IO, diag_q(s->path),
+				  "not a ddmreport database (it holds tables "
+				  "of another program): left untouched; check "
+				  "--db");
+	if (schema > STORE_SCHEMA_VERSION)
+		return diag_error(
+			DDM_ERR_IO, diag_q(s->path),
+			"database was written by a newer ddmreport (schema "
+			"version %lld, this build knows %d): left untouched; "
+			"use the newer build",
+			(long long)schema, STORE_SCHEMA_VERSION);
+	return DDM_OK;
+}
+
+/* Marks the database as ours, at this schema version (after the schema
+ * and the migrations are applied). */
+static ddm_err mark_ours(store *s)
+{
+	int64_t app = 0, schema = 0;
+
+	if (query_int(s->db, "PRAGMA application_id", &app) &&
+	    query_int(s->db, "PRAGMA user_version", &schema) &&
+	    app == STORE_APP_ID && schema == STORE_SCHEMA_VERSION)
+		return DDM_OK;
+	return exec_simple(
+		s,
+		"PRAGMA application_id = " STORE_STR(
+			STORE_APP_ID) ";"
+				      "PRAGMA user_version = " STORE_STR(
+					      STORE_SCHEMA_VERSION) ";",
+		"cannot mark database");
+}
+
+/* A database, journal or shared-memory file restored or made with a wider
+ * mode is made private: history holds names and serials.  Links are not
+ * followed (the names beside the database are not ours to chase). */
+static void make_private(const char *real)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		char *p = xasprintf("%s%s", real, suffix[i]);
+		int fd =
+			open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		struct stat st;
+
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_mode & 077))
+			(void)fchmod(fd, st.st_mode & 0700);
+		if (fd >= 0)
+			close(fd);
+		free(p);
+	}
+}
+
 ddm_err store_open(const char *path, int wait_seconds, store **out)
 {
 	store *s = xcalloc(1, sizeof *s);
@@ -557,12 +693,18 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 
 	s->path = xstrdup(path);
 	s->lock_fd = -1;
+	s->real = resolve_db_path(path);
+	if (!s->real) {
+		err = diag_error(DDM_ERR_CANTCREAT, diag_q(path),
+				 "cannot open database: %s", strerror(errno));
+		goto out_free;
+	}
 	err = take_lock(s, wait_seconds);
 	if (err)
 		goto out_free;
 	/* Create the file private before SQLite does (it keeps the mode for
 	 * the -wal and -shm files). */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(s->real, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		err = diag_error(errno == EACCES || errno == ENOENT ||
 						 errno == EROFS
@@ -573,7 +715,7 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 		goto out_unlock;
 	}
 	close(fd);
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL) !=
+	if (sqlite3_open_v2(s->real, &s->db, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK) {
 		err = diag_error(
 			DDM_ERR_IO, diag_q(path), "cannot open database: %s",
@@ -584,6 +726,10 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 	sqlite3_busy_timeout(s->db, 5000);
 	if (getenv("DDMREPORT_PROFILE"))
 		sqlite3_trace_v2(s->db, SQLITE_TRACE_PROFILE, profile_cb, NULL);
+	err = check_identity(s);
+	if (err)
+		goto out_close;
+	make_private(s->real);
 	err = quick_check(s);
 	if (err)
 		goto out_close;
@@ -616,6 +762,9 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 	err = prepare_named(s, stmts);
 	if (err)
 		goto out_close;
+	err = mark_ours(s);
+	if (err)
+		goto out_close;
 	*out = s;
 	return DDM_OK;
 
@@ -628,6 +777,7 @@ out_close:
 out_unlock:
 	close(s->lock_fd);
 out_free:
+	free(s->real);
 	free(s->path);
 	free(s);
 	return err;
@@ -644,6 +794,7 @@ void store_close(store *s)
 	sqlite3_close(s->db);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
+	free(s->real);
 	free(s->path);
 	free(s);
 }
@@ -739,8 +890,13 @@ int store_cursor_step(store_cursor *c)
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	sql_error(sqlite3_db_handle(c->stmt), c->res, 0);
+	c->err = sql_error(sqlite3_db_handle(c->stmt), c->res, 0);
 	return -1;
+}
+
+ddm_err store_cursor_error(const store_cursor *c)
+{
+	return c->err ? c->err : DDM_ERR_INTERNAL;
 }
 
 int store_cursor_ncols(store_cursor *c)
@@ -835,7 +991,7 @@ ddm_err store_stmt_text(store_stmt *st, buf *out, bool *found)
 			*found = true;
 		}
 	} else if (rc != SQLITE_DONE) {
-		err = diag_error(DDM_ERR_INTERNAL, st->res->origin, "%s: %s",
+		err = diag_error(store_err_of(rc), st->res->origin, "%s: %s",
 				 st->name,
 				 sqlite3_errmsg(sqlite3_db_handle(st->stmt)));
 	}
@@ -880,12 +1036,14 @@ ddm_err store_json_leaves(store *s, const char *doc, size_t len,
 			break;
 	}
 	if (!err && rc != SQLITE_DONE) {
-		int code = rc & 0xff;
+		ddm_err e = store_err_of(rc);
 
-		if (code == SQLITE_NOMEM || code == SQLITE_FULL ||
-		    code == SQLITE_IOERR) {
-			err = diag_error(DDM_ERR_IO, st->res->origin, "%s: %s",
-					 st->name, sqlite3_errmsg(s->db));
+		/* Malformed JSON is an SQLITE_ERROR (the document's fault);
+		 * the disk, the lock or memory are the run's. */
+		if (e != DDM_ERR_INTERNAL || (rc & 0xff) == SQLITE_NOMEM) {
+			err = diag_error(e == DDM_ERR_INTERNAL ? DDM_ERR_IO : e,
+					 st->res->origin, "%s: %s", st->name,
+					 sqlite3_errmsg(s->db));
 		} else {
 			snprintf(why, cap, "%s", sqlite3_errmsg(s->db));
 			err = DDM_ERR_DATA;

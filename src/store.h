@@ -19,6 +19,15 @@
 #include "util.h"
 
 typedef struct store store;
+
+/*
+ * The one mapping from an SQLite result code (primary or extended) to our
+ * error, used for every SQLite failure: FULL, IOERR, CORRUPT, NOTADB ->
+ * DDM_ERR_IO (74); BUSY, LOCKED -> DDM_ERR_LOCKED (75); CANTOPEN, READONLY,
+ * PERM -> DDM_ERR_CANTCREAT (73); OK, ROW, DONE -> DDM_OK; anything else
+ * (a bad query, out of memory) -> DDM_ERR_INTERNAL (70).
+ */
+ddm_err store_err_of(int sqlite_rc);
 typedef struct store_stmt store_stmt;
 typedef struct store_cursor store_cursor;
 
@@ -79,6 +88,8 @@ ddm_err store_query(store *s, const resource *r, const store_param *p,
 		    size_t np, store_cursor **out);
 /* Steps: 1 a row is ready, 0 done, -1 error (reported). */
 int store_cursor_step(store_cursor *c);
+/* Why the last store_cursor_step returned -1 (store_err_of its code). */
+ddm_err store_cursor_error(const store_cursor *c);
 int store_cursor_ncols(store_cursor *c);
 const char *store_cursor_name(store_cursor *c, int col);
 /* Value type of the current row: 'n' NULL, 'i' integer, 'r' real, 't' text. */

@@ -45,12 +45,17 @@ ddm_err xlsx_open(const char *path, xlsx **out)
 				     .tmpdir = NULL,
 				     .use_zip64 = LXW_TRUE};
 	xlsx *x = xcalloc(1, sizeof *x);
+	diag_capture cap;
+	char said[512];
 
+	diag_capture_begin(&cap);
 	x->wb = workbook_new_opt(path, &opts);
+	diag_capture_end(&cap, said, sizeof said);
 	if (!x->wb) {
 		free(x);
 		return diag_error(DDM_ERR_CANTCREAT, diag_q(path),
-				  "cannot start workbook");
+				  "cannot start workbook%s%s",
+				  *said ? ": " : "", diag_q(said));
 	}
 	for (int s = 0; s < NSTYLE; s++) {
 		for (int ty = 0; ty < NTYPE; ty++) {
@@ -99,11 +104,16 @@ ddm_err xlsx_sheet_begin(xlsx *x, const tmpl *t, const char *const *names,
 			 int ncols)
 {
 	lxw_error e;
+	diag_capture cap;
+	char said[512];
 
+	diag_capture_begin(&cap);
 	x->ws = workbook_add_worksheet(x->wb, t->sheet);
+	diag_capture_end(&cap, said, sizeof said);
 	if (!x->ws)
-		return diag_error(DDM_ERR_DATA, t->sheet,
-				  "cannot add worksheet (duplicate name?)");
+		return diag_error(DDM_ERR_DATA, diag_q(t->sheet),
+				  "cannot add worksheet: %s",
+				  *said ? diag_q(said) : "duplicate name?");
 	x->t = t;
 	x->ncols = ncols < TMPL_MAX_COLS * 2 ? ncols : TMPL_MAX_COLS * 2;
 	x->chart_cat = x->chart_val = -1;
@@ -297,11 +307,22 @@ ddm_err xlsx_sheet_end(xlsx *x)
 
 ddm_err xlsx_close(xlsx *x)
 {
-	lxw_error e = workbook_close(x->wb);
+	diag_capture cap;
+	char said[512];
+	lxw_error e;
 	ddm_err err = DDM_OK;
 
-	if (e != LXW_NO_ERROR)
+	diag_capture_begin(&cap);
+	e = workbook_close(x->wb);
+	diag_capture_end(&cap, said, sizeof said);
+	if (e != LXW_NO_ERROR && *said)
+		err = diag_error(DDM_ERR_IO, NULL,
+				 "workbook: cannot write: %s: %s",
+				 lxw_strerror(e), diag_q(said));
+	else if (e != LXW_NO_ERROR)
 		err = lxw_fail(e, "cannot write");
+	else if (*said)
+		diag_warn(NULL, "workbook: %s", diag_q(said));
 	buf_free(&x->scratch);
 	free(x);
 	return err;

@@ -1,7 +1,7 @@
 """The command line: help, version, list, exit codes, stdout output."""
 import os
 
-from lib import SAMPLES, SAMPLES_AS_OF, STATUS_HEADER, parse_csv
+from lib import SAMPLE_INPUTS, SAMPLES, SAMPLES_AS_OF, STATUS_HEADER, parse_csv
 
 
 def test_help_lists_commands_and_exit_codes(t):
@@ -53,7 +53,7 @@ def test_exit_65_unrecognised_file_others_still_ingested(t):
 
 
 def test_exit_1_fail_on_findings(t):
-    r = t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, "--fail-on", "past-deadline", SAMPLES)
+    r = t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, "--fail-on", "past-deadline", *SAMPLE_INPUTS)
     assert r.rc == 1, r
     r = t.run("report", "--out", t.out, "--as-of", SAMPLES_AS_OF, "--fail-on", "rejected,errors")
     assert r.rc == 1, r
@@ -66,7 +66,7 @@ def test_fail_on_empty_report_exits_0(t):
 
 
 def test_report_to_stdout_is_raw_csv(t):
-    assert t.run("ingest", SAMPLES).rc == 0
+    assert t.run("ingest", *SAMPLE_INPUTS).rc == 0
     r = t.run("report", "past-deadline", "--out", "-", "--as-of", SAMPLES_AS_OF)
     assert r.rc == 0, r
     rows = parse_csv(r.out)
@@ -81,7 +81,7 @@ def test_report_unknown_name_is_usage_error(t):
 
 
 def test_stdout_full_is_io_error(t):
-    assert t.run("ingest", SAMPLES).rc == 0
+    assert t.run("ingest", *SAMPLE_INPUTS).rc == 0
     import subprocess
     from lib import BIN
     with open("/dev/full", "w") as full:
@@ -91,14 +91,14 @@ def test_stdout_full_is_io_error(t):
 
 
 def test_out_date_placeholder(t):
-    r = t.run("run", "--out", t.path("r-{date}"), "--as-of", SAMPLES_AS_OF, SAMPLES)
+    r = t.run("run", "--out", t.path("r-{date}"), "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS)
     assert r.rc == 0, r
     assert os.path.exists(t.path("r-2026-11-26", "ddmreport.xlsx"))
 
 
 def test_db_from_environment(t):
     db = t.path("env.db")
-    r = t.run("ingest", SAMPLES, db=False, env={"DDMREPORT_DB": db})
+    r = t.run("ingest", *SAMPLE_INPUTS, db=False, env={"DDMREPORT_DB": db})
     assert r.rc == 0, r
     assert os.path.exists(db)
 
@@ -124,7 +124,7 @@ def test_query_override_error_points_at_line_and_column(t):
 
 def test_config_file_sets_options_and_inputs(t):
     cfg = t.write("ddmreport.conf", f"# nightly\ndb = {t.path('c.db')}\nout = {t.out}\n"
-                  f"as-of = {SAMPLES_AS_OF}\nstale-after = 30d\nquiet = yes\ninput = {SAMPLES}\n")
+                  f"as-of = {SAMPLES_AS_OF}\nstale-after = 30d\nquiet = yes\nmax-rejected = 5%\ninput = {SAMPLES}\n")
     r = t.run("run", "--config", cfg, db=False)
     assert r.rc == 0 and r.err == "", r
     assert os.path.exists(t.path("c.db"))

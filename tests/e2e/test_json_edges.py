@@ -29,7 +29,7 @@ def test_number_out_of_range_rejects_the_document(t):
     for i, big in enumerate(("1e999", "-1e999"), start=2):
         _capture(t, f"E{i}", good.replace('"count": 7', f'"count": {big}').replace("BIGN1", f"BIGN{i}"))
     r = t.run("run", "--out", t.out, "--as-of", "2026-11-21T00:00:00Z", t.path("caps"))
-    assert r.rc == 0, r
+    assert r.rc == 65 and r.err.count("1 of 1 rows rejected") == 2, r
     rej = t.csv("rejected")
     assert len(rej) == 2, rej
     for row in rej:

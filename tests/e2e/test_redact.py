@@ -3,7 +3,7 @@ import os
 import re
 import zipfile
 
-from lib import SAMPLES, SAMPLES_AS_OF, sql
+from lib import SAMPLE_INPUTS, SAMPLES, SAMPLES_AS_OF, sql
 
 
 def _all_output_text(d):
@@ -19,7 +19,7 @@ def _all_output_text(d):
 
 
 def test_redact_hides_names_and_users_everywhere(t):
-    r = t.run("run", "--redact", "--out", t.out, "--as-of", SAMPLES_AS_OF, SAMPLES)
+    r = t.run("run", "--redact", "--out", t.out, "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS)
     assert r.rc == 0, r
     text = _all_output_text(t.out)
     assert "@example.com" not in text
@@ -36,7 +36,7 @@ def test_redact_hides_names_and_users_everywhere(t):
 
 
 def test_redact_pseudonyms_are_stable_and_match_across_reports(t):
-    assert t.run("run", "--redact", "--out", t.out, "--as-of", SAMPLES_AS_OF, SAMPLES).rc == 0
+    assert t.run("run", "--redact", "--out", t.out, "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS).rc == 0
     devices = {d["serial_number"]: d for d in t.csv("devices")}
     for row in t.csv("past-deadline"):
         assert row["user"] == devices[row["serial_number"]]["user"]
@@ -51,7 +51,7 @@ def test_redact_pseudonyms_are_stable_and_match_across_reports(t):
 
 
 def test_redact_key_lives_in_the_database(t):
-    assert t.run("run", "--redact", "--out", t.out, "--as-of", SAMPLES_AS_OF, SAMPLES).rc == 0
+    assert t.run("run", "--redact", "--out", t.out, "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS).rc == 0
     key = sql(t.db, "SELECT value FROM meta WHERE key = 'redact-key'").strip()
     assert re.fullmatch(r"[0-9a-f]{64}", key)
     one = t.csv("devices")[0]["user"]
@@ -59,12 +59,12 @@ def test_redact_key_lives_in_the_database(t):
     other = t.path("other.db")
     out2 = t.path("out2")
     assert t.run("run", "--redact", "--db", other, "--out", out2, "--as-of", SAMPLES_AS_OF,
-                 SAMPLES).rc == 0
+                 *SAMPLE_INPUTS).rc == 0
     assert t.csv("devices", where=out2)[0]["user"] != one
 
 
 def test_without_redact_data_is_shown_and_about_says_so(t):
-    assert t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, SAMPLES).rc == 0
+    assert t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS).rc == 0
     assert "@example.com" in open(os.path.join(t.out, "devices.csv")).read()
     from lib import sheet_rows
     _, rows = sheet_rows(t.workbook()["About"])

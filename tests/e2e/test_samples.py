@@ -5,11 +5,11 @@ import csv
 import datetime
 import os
 
-from lib import ROOT, SAMPLES, SAMPLES_AS_OF, parse_csv, sheet_rows
+from lib import SAMPLE_INPUTS, ROOT, SAMPLES, SAMPLES_AS_OF, parse_csv, sheet_rows
 
 
 def _run(t):
-    return t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, SAMPLES)
+    return t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS)
 
 
 def test_samples_classification_matches_oracle(t):
@@ -191,7 +191,7 @@ def test_workbook_sheet_row_cap_points_to_csv(t):
     os.makedirs(t.path("tpl"))
     src = open(os.path.join(ROOT, "templates/devices.tmpl")).read()
     t.write("tpl/devices.tmpl", src + "max_rows  10\n")
-    r = t.run("run", "--templates", t.path("tpl"), "--out", t.out, "--as-of", SAMPLES_AS_OF, SAMPLES)
+    r = t.run("run", "--templates", t.path("tpl"), "--out", t.out, "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS)
     assert r.rc == 0, r
     total = len(t.csv("devices"))
     headers, rows = sheet_rows(t.workbook()["Devices"])
@@ -220,7 +220,7 @@ def test_sha256sums_manifest_checks_with_sha256sum(t):
 
 def test_trend_has_one_row_per_night(t):
     nights = ["2026-11-23T12:00:00Z", "2026-11-24T12:00:00Z", "2026-11-25T12:00:00Z", SAMPLES_AS_OF]
-    assert t.run("ingest", SAMPLES).rc == 0
+    assert t.run("ingest", *SAMPLE_INPUTS).rc == 0
     summaries = {}
     for as_of in nights:
         r = t.run("report", "--out", t.out, "--as-of", as_of)

@@ -181,7 +181,7 @@ def test_truncated_feed_rejected_with_file_and_reason(t):
     data = open(os.path.join(SOFA, "v2-macos_data_feed.json"), "rb").read()
     p = t.write("sofa-truncated.json", data[:len(data) // 2])
     r = t.run("run", "--out", t.out, "--as-of", AS_OF, p)
-    assert r.rc == 0 and "1 row rejected" in r.err, r
+    assert r.rc == 65 and "1 of 1 rows rejected" in r.err, r
     rej = t.csv("rejected")
     assert len(rej) == 1 and rej[0]["file"] == p, rej
     assert "truncated JSON" in rej[0]["reason"], rej

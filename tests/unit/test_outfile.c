@@ -95,6 +95,60 @@ static void test_stale_cleanup(void)
 	CHECK(exists(p));
 }
 
+/* The temporary file sits in a folder only this process can enter, and a
+ * link planted in the output folder under any name is left alone. */
+static void test_private_folder(void)
+{
+	outfile *o;
+	char link[256], parent[256], *slash;
+	struct stat st;
+
+	snprintf(link, sizeof link, "%s/.e.csv.tmp-%ld", dir, (long)getpid());
+	CHECK(symlink("/nonexistent-victim", link) == 0);
+	CHECK_INT_EQ(outfile_open(dir, "e.csv", 1, &o), DDM_OK);
+	snprintf(parent, sizeof parent, "%s", outfile_temp_path(o));
+	slash = strrchr(parent, '/');
+	*slash = '\0';
+	CHECK(stat(parent, &st) == 0 && S_ISDIR(st.st_mode) &&
+	      (st.st_mode & 0777) == 0700);
+	CHECK(strncmp(parent, dir, strlen(dir)) == 0);
+	fputs("e\n", outfile_stream(o));
+	CHECK_INT_EQ(outfile_commit(o), DDM_OK);
+	CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+	CHECK(access("/nonexistent-victim", F_OK) != 0);
+	/* the private folder is gone once its last file is committed */
+	CHECK(stat(parent, &st) != 0);
+	unlink(link);
+}
+
+/* A folder left by a killed run is removed, in every dated folder the
+ * --out pattern names. */
+static void test_stale_stage_in_dated_folders(void)
+{
+	char p[512], sub[300];
+	pid_t child = fork();
+	int st;
+	FILE *f;
+
+	if (child == 0)
+		_exit(0);
+	while (waitpid(child, &st, 0) < 0)
+		;
+	snprintf(sub, sizeof sub, "%s/r-2026-01-02", dir);
+	CHECK(mkdir(sub, 0700) == 0);
+	snprintf(p, sizeof p, "%s/.ddmreport-%ld.AbC123", sub, (long)child);
+	CHECK(mkdir(p, 0700) == 0);
+	snprintf(p, sizeof p, "%s/.ddmreport-%ld.AbC123/x.csv", sub,
+		 (long)child);
+	f = fopen(p, "w");
+	fclose(f);
+	snprintf(p, sizeof p, "%s/r-{date}", dir);
+	outfile_clean_stale_all(p);
+	snprintf(p, sizeof p, "%s/.ddmreport-%ld.AbC123", sub, (long)child);
+	CHECK(access(p, F_OK) != 0);
+	CHECK(access(sub, F_OK) == 0);
+}
+
 int main(void)
 {
 	diag_set_quiet(true);
@@ -103,6 +157,8 @@ int main(void)
 	test_commit_and_abort();
 	test_file_too_large_is_io_error();
 	test_stale_cleanup();
+	test_private_folder();
+	test_stale_stage_in_dated_folders();
 	{
 		char cmd[300];
 
