@@ -27,7 +27,7 @@ BUILD   := build
 SRC     := $(wildcard src/*.c)
 OBJ     := $(patsubst src/%.c,$(BUILD)/%.o,$(SRC)) $(BUILD)/embedded.o
 LIBOBJ  := $(filter-out $(BUILD)/main.o,$(OBJ))
-RES     := $(sort $(wildcard queries/*.sql queries/reports/*.sql queries/formats/*.fmt queries/formats/*.map templates/*.tmpl))
+RES     := $(sort $(wildcard queries/*.sql queries/reports/*.sql queries/formats/*.fmt queries/formats/*.map templates/*.tmpl templates/*.map))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # Fuzz targets: libFuzzer builds with clang (make fuzz); the saved corpus is
