@@ -148,20 +148,26 @@ static void display_time(int64_t t, const char *zone, char *out, size_t cap)
 		 abs(off) % 3600 / 60);
 }
 
-static ddm_err note_run(store *s, const job_opts *o, const char *by)
+static ddm_err note_run(store *s, const job_opts *o, const char *by,
+			int64_t started_at, int64_t last_file)
 {
+	char started[32], last[32];
+
 	char as_of[32], now[32], d[3][32], cfg[700], zr[300], shown[120];
 	const char *names[] = {
-		"as_of",      "generated_at", "version",     "command",
-		"database",   "stuck_after",  "stale_after", "due_within",
-		"default_tz", "source_tz",    "strict",	     "redact",
-		"org",	      "display_tz",   "fail_on",     "csv_profile",
-		"config",     "run_by",	      "zone_rules"};
-	const char *values[19];
+		"as_of",       "generated_at", "version",
+		"command",     "database",     "stuck_after",
+		"stale_after", "due_within",   "default_tz",
+		"source_tz",   "strict",       "redact",
+		"org",	       "display_tz",   "fail_on",
+		"csv_profile", "config",       "run_by",
+		"zone_rules",  "started_at",   "last_input_before_run"};
+	const char *values[21];
 	ddm_err err = DDM_OK;
 
 	ts_format_utc(o->as_of, as_of);
 	ts_format_utc((int64_t)time(NULL), now);
+	ts_format_utc(started_at, started);
 	fmt_duration(o->stuck_after, d[0], sizeof d[0]);
 	fmt_duration(o->stale_after, d[1], sizeof d[1]);
 	fmt_duration(o->due_within, d[2], sizeof d[2]);
@@ -188,7 +194,10 @@ static ddm_err note_run(store *s, const job_opts *o, const char *by)
 	values[16] = cfg;
 	values[17] = by;
 	values[18] = zr;
-	for (int i = 0; i < 19 && err == DDM_OK; i++)
+	values[19] = started;
+	snprintf(last, sizeof last, "%lld", (long long)last_file);
+	values[20] = last;
+	for (int i = 0; i < 21 && err == DDM_OK; i++)
 		err = evaluate_note(s, "run", names[i], values[i]);
 	return err;
 }
@@ -257,11 +266,14 @@ ddm_err job_run(const job_opts *o)
 	size_t np = evaluate_bindings(&ep, p);
 	char by[300], author[400], subject[120], as_of[32];
 	xlsx_info info = {0};
-	render_opts ro = {o->out,	o->report, o->profile, true,
+	render_opts ro = {o->out,    o->report, o->profile, true,
 			  o->redact, NULL,	&info};
 	char key[65];
 	render_counts counts = {0};
 	ddm_err outcome = DDM_OK, err;
+	/* Inputs ingested from now on are this run's (the About sheet). */
+	int64_t started_at = (int64_t)time(NULL);
+	int64_t last_file = 0;
 
 	if (o->cmd == CMD_LIST)
 		return render_list();
@@ -271,6 +283,10 @@ ddm_err job_run(const job_opts *o)
 	err = store_open(o->db, o->wait_seconds, &s);
 	if (err)
 		return err;
+	err = store_stmt_run(store_stmt_get(s, "last_file_id"), NULL,
+			     &last_file);
+	if (err)
+		goto out_close;
 	if (o->cmd == CMD_RUN || o->cmd == CMD_INGEST) {
 		err = do_ingest(s, o);
 		if (err != DDM_OK && err != DDM_ERR_DATA)
@@ -282,7 +298,7 @@ ddm_err job_run(const job_opts *o)
 	who(by, sizeof by);
 	err = preload_reports();
 	if (err == DDM_OK)
-		err = note_run(s, o, by);
+		err = note_run(s, o, by, started_at, last_file);
 	if (err == DDM_OK)
 		err = evaluate_run(s, &ep);
 	if (err)

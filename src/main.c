@@ -250,8 +250,9 @@ static int apply_option(int c, const char *arg, job_opts *o, cli *st)
 		return -1;
 	case OPT_DISPLAY_TZ:
 		if (!tz_is_valid(arg))
-			return usage_error("--display-tz: unknown time zone: %s",
-					   diag_q(arg));
+			return usage_error(
+				"--display-tz: unknown time zone: %s",
+				diag_q(arg));
 		o->display_tz = arg;
 		return -1;
 	case OPT_STRICT:

@@ -71,9 +71,9 @@ static void pseudonym(const char *key, const char *s, size_t len, char out[24])
  * be NULL; part as for xlsx_table_begin).  Stores the row count in *rows.
  */
 static ddm_err run_table(store *s, const tmpl *t, const char *qname,
-			 const tmpl_part *part, const store_param *p,
-			 size_t np, FILE *csv, const char *csv_name,
-			 const render_opts *o, xlsx *x, long *rows)
+			 const tmpl_part *part, const store_param *p, size_t np,
+			 FILE *csv, const char *csv_name, const render_opts *o,
+			 xlsx *x, long *rows)
 {
 	bool personal[MAX_COLS];
 	char anon[MAX_COLS][24];
@@ -101,9 +101,9 @@ static ddm_err run_table(store *s, const tmpl *t, const char *qname,
 
 		names[c] = store_cursor_name(cur, c);
 		tc = tmpl_find_col(t, names[c]);
-		is_text[c] = !tc || (tc->type != TT_INT &&
-				     tc->type != TT_NUMBER &&
-				     tc->type != TT_PERCENT);
+		is_text[c] =
+			!tc || (tc->type != TT_INT && tc->type != TT_NUMBER &&
+				tc->type != TT_PERCENT);
 		personal[c] = o->redact && tmpl_is_personal(t, names[c]);
 		v[c].type = 't';
 		v[c].s = names[c];
@@ -206,8 +206,8 @@ static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
 	ddm_err err;
 
 	if (!x)
-		return run_table(s, t, t->query, NULL, p, np, csv, csv_name,
-				 o, NULL, rows);
+		return run_table(s, t, t->query, NULL, p, np, csv, csv_name, o,
+				 NULL, rows);
 	for (int i = 0; i < t->nparts; i++)
 		main_listed = main_listed || !t->parts[i].query;
 	err = xlsx_sheet_begin(x, t);
@@ -221,8 +221,8 @@ static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
 			err = main_table(s, t, pt, p, np, csv, csv_name, o, x,
 					 rows);
 		else
-			err = run_table(s, t, pt->query, pt, p, np, NULL,
-					NULL, o, x, &n);
+			err = run_table(s, t, pt->query, pt, p, np, NULL, NULL,
+					o, x, &n);
 	}
 	if (err == DDM_OK)
 		err = xlsx_sheet_end(x);

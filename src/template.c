@@ -128,7 +128,7 @@ static char *rest(char **p)
 
 static int parse_type(const char *s)
 {
-	static const char *const names[] = {"text",  "int",	"number",
+	static const char *const names[] = {"text",	"int",	 "number",
 					    "datetime", "local", "percent",
 					    "auto"};
 
@@ -200,8 +200,7 @@ static bool add_chart(tmpl *t, char **p)
 		return false;
 	cat = chart_ref(cat, &cpart);
 	val = chart_ref(val, &vpart);
-	if ((cpart || vpart) &&
-	    (!cpart || !vpart || strcmp(cpart, vpart) != 0))
+	if ((cpart || vpart) && (!cpart || !vpart || strcmp(cpart, vpart) != 0))
 		return false;
 	c = &t->charts[t->ncharts++];
 	c->kind = xstrdup(kind);
@@ -338,7 +337,8 @@ static ddm_err parse(const resource *r, tmpl *t)
 			}
 			pt = &t->parts[t->nparts++];
 			pt->name = xstrdup(name);
-			pt->query = strcmp(name, "main") ? xstrdup(query) : NULL;
+			pt->query =
+				strcmp(name, "main") ? xstrdup(query) : NULL;
 			pt->caption = xstrdup(rest(&p));
 		} else if (strcmp(d, "link") == 0) {
 			char *w;

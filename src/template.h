@@ -144,8 +144,8 @@ typedef struct tmpl {
 	int nlinks;
 	tmpl_blank blanks[TMPL_MAX_COLS];
 	int nblanks;
-	char *empty;   /* owned; NULL: a generic line */
-	bool fit_page; /* one page tall as well as wide */
+	char *empty;	    /* owned; NULL: a generic line */
+	bool fit_page;	    /* one page tall as well as wide */
 	tmpl_label *labels; /* owned: templates/labels.map, one copy each */
 	int nlabels;
 } tmpl;

@@ -34,7 +34,7 @@
 
 #define NSTYLE 4
 #define MAXC (TMPL_MAX_COLS * 2)
-#define MAX_LABELS_PER_COL 16
+#define MAX_LABELS_PER_COL 64
 #define MAX_PENDING_CHARTS (TMPL_MAX_CHARTS * 2)
 #define MAX_SHEETS 64
 /* Excel keeps at most 65,530 hyperlinks per sheet; later URLs are text. */
@@ -55,26 +55,26 @@ typedef struct sheet_anchor {
 } sheet_anchor;
 
 struct xlsx {
-	lxw_workbook *wb;	   /* owned until close */
-	lxw_worksheet *ws;	   /* current sheet; owned by wb */
-	lxw_format *date;	   /* owned by wb: every date cell */
-	lxw_format *integer;	   /* owned by wb */
-	lxw_format *number;	   /* owned by wb */
-	lxw_format *percent;	   /* owned by wb */
-	lxw_format *title;	   /* owned by wb */
-	lxw_format *caption;	   /* owned by wb */
-	lxw_format *header;	   /* owned by wb */
-	lxw_format *note;	   /* owned by wb */
-	lxw_format *mark[NSTYLE];  /* owned by wb: conditional formats */
-	char footer[160];	   /* page footer of every sheet */
-	const tmpl *t;		   /* borrowed: current template */
-	char sheet_name[128];	   /* current sheet's name */
-	int sheet_no;		   /* 1, then 2... for continuations */
-	lxw_row_t row;		   /* next row to write */
-	double width[MAXC];	   /* widest content per column (sheet) */
-	double cap[MAXC];	   /* widest a column may be fitted to */
-	int sheet_cols;		   /* widest table of the sheet */
-	long links;		   /* hyperlinks on the sheet */
+	lxw_workbook *wb;	  /* owned until close */
+	lxw_worksheet *ws;	  /* current sheet; owned by wb */
+	lxw_format *date;	  /* owned by wb: every date cell */
+	lxw_format *integer;	  /* owned by wb */
+	lxw_format *number;	  /* owned by wb */
+	lxw_format *percent;	  /* owned by wb */
+	lxw_format *title;	  /* owned by wb */
+	lxw_format *caption;	  /* owned by wb */
+	lxw_format *header;	  /* owned by wb */
+	lxw_format *note;	  /* owned by wb */
+	lxw_format *mark[NSTYLE]; /* owned by wb: conditional formats */
+	char footer[160];	  /* page footer of every sheet */
+	const tmpl *t;		  /* borrowed: current template */
+	char sheet_name[128];	  /* current sheet's name */
+	int sheet_no;		  /* 1, then 2... for continuations */
+	lxw_row_t row;		  /* next row to write */
+	double width[MAXC];	  /* widest content per column (sheet) */
+	double cap[MAXC];	  /* widest a column may be fitted to */
+	int sheet_cols;		  /* widest table of the sheet */
+	long links;		  /* hyperlinks on the sheet */
 	lxw_chart *pending[MAX_PENDING_CHARTS]; /* for this sheet */
 	int npending;
 	sheet_anchor anchors[MAX_SHEETS];
@@ -86,8 +86,8 @@ struct xlsx {
 	int ncols;
 	const tmpl_col *col[MAXC]; /* per query column, or NULL */
 	bool link[MAXC];
-	const char *blank[MAXC];		  /* borrowed, or NULL */
-	int lab[MAXC][MAX_LABELS_PER_COL];	  /* indexes in t->labels */
+	const char *blank[MAXC];	   /* borrowed, or NULL */
+	int lab[MAXC][MAX_LABELS_PER_COL]; /* indexes in t->labels */
 	int nlab[MAXC];
 	lxw_row_t hdr_row; /* header row of the table */
 	long trows;	   /* data rows written in this table */
@@ -253,8 +253,8 @@ static void sheet_name(xlsx *x)
 		snprintf(suffix, sizeof suffix, " (%d)", x->sheet_no);
 	room = 31 - strlen(suffix);
 	keep = utf8_prefix(base, strlen(base), room);
-	snprintf(x->sheet_name, sizeof x->sheet_name, "%.*s%s", (int)keep,
-		 base, suffix);
+	snprintf(x->sheet_name, sizeof x->sheet_name, "%.*s%s", (int)keep, base,
+		 suffix);
 }
 
 static ddm_err begin_sheet(xlsx *x)
@@ -301,8 +301,7 @@ static void find_labels(xlsx *x, int c, const char *name)
 	const tmpl *t = x->t;
 
 	x->nlab[c] = 0;
-	for (int i = 0; i < t->nlabels && x->nlab[c] < MAX_LABELS_PER_COL;
-	     i++)
+	for (int i = 0; i < t->nlabels && x->nlab[c] < MAX_LABELS_PER_COL; i++)
 		if (strcmp(t->labels[i].column, name) == 0)
 			x->lab[c][x->nlab[c]++] = i;
 }
@@ -343,8 +342,7 @@ static ddm_err write_header(xlsx *x)
 	for (int c = 0; c < x->ncols; c++) {
 		const char *h = header_of(x, c, tmp, sizeof tmp);
 		size_t hl = utf8_chars(h, strlen(h), 200);
-		lxw_error e =
-			put_text(x, x->row, c, h, strlen(h), x->header);
+		lxw_error e = put_text(x, x->row, c, h, strlen(h), x->header);
 
 		if (e)
 			return lxw_fail(e, "header");
@@ -396,8 +394,8 @@ ddm_err xlsx_table_begin(xlsx *x, const tmpl_part *part,
 
 		if (x->row > 1)
 			x->row++; /* a blank row between tables */
-		e = put_text(x, x->row, 0, part->caption,
-			     strlen(part->caption), x->caption);
+		e = put_text(x, x->row, 0, part->caption, strlen(part->caption),
+			     x->caption);
 		if (e)
 			return lxw_fail(e, "caption");
 		x->row++;
@@ -465,8 +463,8 @@ static lxw_error put_cell(xlsx *x, int c, const rowval *v)
 		if (!x->blank[c])
 			return LXW_NO_ERROR;
 		fit(x, c, (double)strlen(x->blank[c]));
-		return put_text(x, x->row, c, x->blank[c],
-				strlen(x->blank[c]), NULL);
+		return put_text(x, x->row, c, x->blank[c], strlen(x->blank[c]),
+				NULL);
 	}
 	if (num && ty == TT_INT)
 		return put_number(x, c, d, x->integer, 0);
@@ -590,7 +588,8 @@ static int find_name(const xlsx *x, const char *name)
 static lxw_chart *make_chart(xlsx *x, const tmpl_chart *tc)
 {
 	int cat = find_name(x, tc->cat), val = find_name(x, tc->val);
-	lxw_row_t first = x->hdr_row + 1, last = x->hdr_row + (lxw_row_t)x->trows;
+	lxw_row_t first = x->hdr_row + 1,
+		  last = x->hdr_row + (lxw_row_t)x->trows;
 	uint8_t type = chart_type(tc->kind);
 	lxw_chart *ch;
 	lxw_chart_series *s;
@@ -624,8 +623,8 @@ static lxw_chart *make_chart(xlsx *x, const tmpl_chart *tc)
 	if (type == LXW_CHART_BAR)
 		chart_axis_set_reverse(ch->y_axis);
 	if (pct) {
-		lxw_chart_axis *a = type == LXW_CHART_BAR ? ch->x_axis
-							  : ch->y_axis;
+		lxw_chart_axis *a =
+			type == LXW_CHART_BAR ? ch->x_axis : ch->y_axis;
 
 		chart_axis_set_num_format(a, "0%");
 		chart_axis_set_min(a, 0);
@@ -641,8 +640,7 @@ static lxw_chart *make_chart(xlsx *x, const tmpl_chart *tc)
 
 /* The comparison of a rule as an Excel formula over the table's first
  * row ("$G3=\"Past deadline\"", "$K3>72"). */
-static void rule_formula(const xlsx *x, const tmpl_highlight *h, int c,
-			 buf *b)
+static void rule_formula(const xlsx *x, const tmpl_highlight *h, int c, buf *b)
 {
 	static const char *const ops[] = {"=", "<>", ">", ">=", "<", "<="};
 	char col[16], ref[64];
@@ -691,9 +689,9 @@ static void table_name(const xlsx *x, char *out, size_t cap)
 		char ch = b.data[i];
 
 		out[i] = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-				 (ch >= '0' && ch <= '9')
-			       ? ch
-			       : '_';
+					 (ch >= '0' && ch <= '9')
+				 ? ch
+				 : '_';
 	}
 	out[n] = '\0';
 	buf_free(&b);
@@ -738,8 +736,9 @@ static ddm_err end_table(xlsx *x)
 		return DDM_OK;
 	if (x->trows == 0) {
 		/* A table needs a data row: it says why it is empty. */
-		const char *why =
-			x->part ? "None." : t->empty ? t->empty : "No rows.";
+		const char *why = x->part    ? "None."
+				  : t->empty ? t->empty
+					     : "No rows.";
 		lxw_error e = put_text(x, x->row, 0, why, strlen(why), x->note);
 
 		if (e)
@@ -759,19 +758,18 @@ static ddm_err end_table(xlsx *x)
 		cf.type = LXW_CONDITIONAL_TYPE_FORMULA;
 		cf.value_string = (char *)buf_cstr(&f);
 		cf.format = x->mark[t->hl[h].style];
-		worksheet_conditional_format_range(x->ws, x->hdr_row + 1, 0,
-						   last,
-						   (lxw_col_t)(x->ncols - 1),
-						   &cf);
+		worksheet_conditional_format_range(
+			x->ws, x->hdr_row + 1, 0, last,
+			(lxw_col_t)(x->ncols - 1), &cf);
 	}
 	buf_free(&f);
 	for (int i = 0; i < t->ncharts; i++) {
 		const tmpl_chart *tc = &t->charts[i];
 		lxw_chart *ch;
 		bool main = !x->part || !x->part->query;
-		bool mine = tc->part ? !main && strcmp(tc->part,
-						       x->part->name) == 0
-				     : main;
+		bool mine =
+			tc->part ? !main && strcmp(tc->part, x->part->name) == 0
+				 : main;
 
 		if (!mine || x->sheet_no > 1)
 			continue;

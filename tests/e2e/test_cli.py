@@ -21,7 +21,7 @@ def test_list_reports(t):
     assert r.rc == 0
     names = [line.split()[0] for line in r.out.splitlines()]
     assert names == ["summary", "trend", "past-deadline", "due-soon", "stuck-downloading", "errors",
-                     "exploited", "not-reporting", "devices", "rejected", "about"], names
+                     "exploited", "not-reporting", "devices", "rejected", "about", "inputs"], names
 
 
 def test_exit_64_usage(t):
