@@ -179,22 +179,52 @@ static void bind_span(stmt_params *sp, field_id f, span v)
 	store_bind_text(sp->st, sp->p[f], v.s, v.len);
 }
 
+/* Bytes of an input row kept in the rejected table. */
+#define RAW_MAX 1024
+
+/*
+ * Puts s into out for the rejected table: whole when it fits RAW_MAX
+ * bytes, else cut on a character boundary with a visible marker saying
+ * how many characters are missing (the input file has them).
+ */
+static void raw_cut(buf *out, const char *s, size_t len)
+{
+	size_t keep = RAW_MAX, cut = 0;
+	char marker[96];
+
+	buf_reset(out);
+	if (len <= RAW_MAX) {
+		buf_append(out, s, len);
+		return;
+	}
+	while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
+		keep--;
+	for (size_t i = keep; i < len; i++)
+		cut += ((unsigned char)s[i] & 0xC0) != 0x80;
+	buf_append(out, s, keep);
+	snprintf(marker, sizeof marker,
+		 "\xE2\x80\xA6 [cut: %zu characters, full text in the input "
+		 "file]",
+		 cut);
+	buf_puts(out, marker);
+}
+
 /* Stores a rejected row; raw is the record joined with commas, cut. */
 static ddm_err reject(file_ctx *fc, long line, const char *reason,
 		      const csvin_record *rec)
 {
 	ingest *in = fc->in;
-	buf raw = {0};
+	buf joined = {0}, raw = {0};
 	ddm_err err;
 
 	if (rec) {
-		for (size_t i = 0; i < rec->n && raw.len < 1024; i++) {
+		for (size_t i = 0; i < rec->n; i++) {
 			if (i)
-				buf_putc(&raw, ',');
-			buf_append(&raw, rec->field[i], rec->len[i]);
+				buf_putc(&joined, ',');
+			buf_append(&joined, rec->field[i], rec->len[i]);
 		}
-		if (raw.len > 1024)
-			raw.len = 1024;
+		raw_cut(&raw, joined.data ? joined.data : "", joined.len);
+		buf_free(&joined);
 	}
 	store_bind_int(in->rej.st, in->rej.file, fc->file_id);
 	store_bind_int(in->rej.st, in->rej.line, line);
@@ -634,20 +664,27 @@ static ddm_err finish_file(ingest *in, file_ctx *fc, const char *sha,
 
 /* ---- JSON files ---------------------------------------------------------- */
 
-/* Stores a rejected JSON document; raw is its start, cut at 1024 bytes. */
+/* Stores a rejected JSON document; raw is its start, cut (raw_cut). */
 static ddm_err json_reject(void *ctx, long line, const char *reason,
 			   const char *raw, size_t rawlen)
 {
 	file_ctx *fc = ctx;
 	ingest *in = fc->in;
+	buf cut = {0};
 	ddm_err err;
 
 	store_bind_int(in->rej.st, in->rej.file, fc->file_id);
 	store_bind_int(in->rej.st, in->rej.line, line);
 	store_bind_text(in->rej.st, in->rej.reason, reason, strlen(reason));
-	store_bind_text(in->rej.st, in->rej.raw, raw,
-			rawlen > 1024 ? 1024 : rawlen);
+	if (raw) {
+		raw_cut(&cut, raw, rawlen);
+		store_bind_text(in->rej.st, in->rej.raw, buf_cstr(&cut),
+				cut.len);
+	} else {
+		store_bind_null(in->rej.st, in->rej.raw);
+	}
 	err = store_stmt_run(in->rej.st, NULL, NULL);
+	buf_free(&cut);
 	fc->rejected++;
 	return err;
 }

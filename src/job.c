@@ -72,6 +72,23 @@ static void fmt_duration(int64_t s, char *out, size_t cap)
 		snprintf(out, cap, "%llds", (long long)s);
 }
 
+/* The clock, or SOURCE_DATE_EPOCH when set (reproducible builds' variable):
+ * then two runs over the same database and as-of write identical
+ * workbooks, run time included. */
+static int64_t clock_now(void)
+{
+	const char *e = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	if (e && *e) {
+		v = strtoll(e, &end, 10);
+		if (!*end && v >= 0)
+			return (int64_t)v;
+	}
+	return (int64_t)time(NULL);
+}
+
 /* "user@host" of whoever runs the job, for About and the document. */
 static void who(char *out, size_t cap)
 {
@@ -166,7 +183,7 @@ static ddm_err note_run(store *s, const job_opts *o, const char *by,
 	ddm_err err = DDM_OK;
 
 	ts_format_utc(o->as_of, as_of);
-	ts_format_utc((int64_t)time(NULL), now);
+	ts_format_utc(clock_now(), now);
 	ts_format_utc(started_at, started);
 	fmt_duration(o->stuck_after, d[0], sizeof d[0]);
 	fmt_duration(o->stale_after, d[1], sizeof d[1]);
@@ -272,7 +289,7 @@ ddm_err job_run(const job_opts *o)
 	render_counts counts = {0};
 	ddm_err outcome = DDM_OK, err;
 	/* Inputs ingested from now on are this run's (the About sheet). */
-	int64_t started_at = (int64_t)time(NULL);
+	int64_t started_at = clock_now();
 	int64_t last_file = 0;
 
 	if (o->cmd == CMD_LIST)
