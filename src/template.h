@@ -16,8 +16,9 @@
  *             datetime (UTC instant), local (date-time without zone),
  *             auto (a number, an ISO 8601 UTC instant or text, per value);
  *             columns the query returns but the template does not list
- *             are shown as text.  WIDTH is the widest the column is
- *             fitted to (0: 60 characters)
+ *             are shown as text.  Columns are fitted to their content
+ *             (at most 60 characters); a text column's WIDTH over 20
+ *             caps it (long free text such as notes)
  *   highlight COLUMN VALUE STYLE    STYLE: bad, warn, good; the same as
  *                             `when COLUMN = VALUE STYLE`
  *   when      COLUMN OP VALUE STYLE  a conditional-formatting rule (not a

@@ -45,6 +45,9 @@
 #define CELL_CHARS 32767
 /* Widest fitted column, in characters. */
 #define MAX_WIDTH 60.0
+/* A template width caps a text column only above this (long free text
+ * such as notes); narrower ones are fitted to their content. */
+#define MIN_CAP 20.0
 
 /* A chart anchor on a finished sheet, for `chart_also`. */
 typedef struct sheet_anchor {
@@ -352,7 +355,7 @@ static ddm_err write_header(xlsx *x)
 		if (c < MAXC) {
 			const tmpl_col *tc = x->col[c];
 			double cap = tc && tc->type == TT_TEXT &&
-						     tc->width > 0 &&
+						     tc->width > MIN_CAP &&
 						     tc->width < MAX_WIDTH
 					     ? tc->width
 					     : MAX_WIDTH;
