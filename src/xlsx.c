@@ -48,6 +48,8 @@
 /* A template width caps a text column only above this (long free text
  * such as notes); narrower ones are fitted to their content. */
 #define MIN_CAP 20.0
+/* Each chart takes this many rows of the stack beside the tables. */
+#define CHART_ROWS 16
 
 /* A chart anchor on a finished sheet, for `chart_also`. */
 typedef struct sheet_anchor {
@@ -80,6 +82,12 @@ struct xlsx {
 	long links;		  /* hyperlinks on the sheet */
 	lxw_chart *pending[MAX_PENDING_CHARTS]; /* for this sheet */
 	int npending;
+	/* Where the sheet's tables are, so charts go beside them. */
+	struct {
+		lxw_row_t first, last;
+		int ncols;
+	} tables[TMPL_MAX_PARTS + 1];
+	int ntables;
 	sheet_anchor anchors[MAX_SHEETS];
 	int nanchors;
 
@@ -275,6 +283,7 @@ static ddm_err begin_sheet(xlsx *x)
 	x->sheet_cols = 0;
 	x->links = 0;
 	x->npending = 0;
+	x->ntables = 0;
 	/* Print-ready: landscape, one page wide (Summary: one page). */
 	worksheet_set_landscape(x->ws);
 	worksheet_set_paper(x->ws, 9); /* A4; Letter fits as well */
@@ -354,7 +363,9 @@ static ddm_err write_header(xlsx *x)
 		/* A long text column stops at its template width. */
 		if (c < MAXC) {
 			const tmpl_col *tc = x->col[c];
-			double cap = tc && tc->type == TT_TEXT &&
+			double cap = tc &&
+						     (tc->type == TT_TEXT ||
+						      tc->type == TT_AUTO) &&
 						     tc->width > MIN_CAP &&
 						     tc->width < MAX_WIDTH
 					     ? tc->width
@@ -625,6 +636,9 @@ static lxw_chart *make_chart(xlsx *x, const tmpl_chart *tc)
 	}
 	if (type == LXW_CHART_BAR)
 		chart_axis_set_reverse(ch->y_axis);
+	if (x->col[cat] &&
+	    (x->col[cat]->type == TT_DATETIME || x->col[cat]->type == TT_LOCAL))
+		chart_axis_set_num_format(ch->x_axis, "yyyy-mm-dd");
 	if (pct) {
 		lxw_chart_axis *a =
 			type == LXW_CHART_BAR ? ch->x_axis : ch->y_axis;
@@ -751,6 +765,12 @@ static ddm_err end_table(xlsx *x)
 	err = add_table(x, last);
 	if (err)
 		return err;
+	if (x->ntables <= TMPL_MAX_PARTS) {
+		x->tables[x->ntables].first = x->hdr_row;
+		x->tables[x->ntables].last = last;
+		x->tables[x->ntables].ncols = x->ncols;
+		x->ntables++;
+	}
 	for (int h = 0; h < t->nhl && x->trows > 0; h++) {
 		int c = find_name(x, t->hl[h].column);
 		lxw_conditional_format cf = {0};
@@ -790,7 +810,7 @@ static ddm_err end_table(xlsx *x)
 				if (again)
 					worksheet_insert_chart(an->ws, an->row,
 							       an->col, again);
-				an->row += 16;
+				an->row += CHART_ROWS;
 			}
 		}
 	}
@@ -805,8 +825,18 @@ ddm_err xlsx_table_end(xlsx *x)
 
 static ddm_err end_sheet(xlsx *x)
 {
-	lxw_col_t chart_col = (lxw_col_t)(x->sheet_cols + 1);
+	/* Beside the tables the chart stack overlaps (a later table may
+	 * be wider; a chart from another sheet may join the stack). */
 	lxw_row_t chart_row = 1;
+	lxw_row_t stack_end = chart_row + CHART_ROWS * (x->npending + 1);
+	int beside = 0;
+	lxw_col_t chart_col;
+
+	for (int i = 0; i < x->ntables; i++)
+		if (x->tables[i].first < stack_end &&
+		    x->tables[i].ncols > beside)
+			beside = x->tables[i].ncols;
+	chart_col = (lxw_col_t)(beside + 1);
 
 	for (int c = 0; c < x->sheet_cols; c++) {
 		double w = x->width[c] + 1.5;
@@ -821,7 +851,7 @@ static ddm_err end_sheet(xlsx *x)
 	for (int i = 0; i < x->npending; i++) {
 		worksheet_insert_chart(x->ws, chart_row, chart_col,
 				       x->pending[i]);
-		chart_row += 16;
+		chart_row += CHART_ROWS;
 	}
 	if (x->nanchors < MAX_SHEETS) {
 		sheet_anchor *an = &x->anchors[x->nanchors++];
