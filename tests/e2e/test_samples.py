@@ -80,7 +80,7 @@ def test_samples_every_detail_csv_starts_with_serial(t):
 def test_samples_workbook_sheets_dates_and_filters(t):
     assert _run(t).rc == 0
     wb = t.workbook()
-    assert wb.sheetnames == ["Summary", "Trend", "Past deadline", "Due soon", "Stuck downloading",
+    assert wb.sheetnames == ["Summary", "Trend", "Patch latency", "Past deadline", "Due soon", "Stuck downloading",
                              "Errors", "Exploited CVEs", "Not reporting", "Devices", "Rejected", "About",
                              "Inputs"], wb.sheetnames
     ws = wb["Past deadline"]
