@@ -364,3 +364,35 @@ def test_rejected_long_row_cut_with_marker(t):
     kept = raw[:m.start()]
     assert whole.startswith(kept) and len(kept.encode()) <= 1024
     assert len(kept) + int(m.group(1)) == len(whole)
+
+
+def test_template_directives_errors_point_at_file_and_line(t):
+    os.makedirs(t.path("tpl"))
+    src = open(os.path.join(ROOT, "templates/devices.tmpl")).read()
+    for bad, want in (("when hours_overdue >> 72 bad", "expected: when COLUMN"),
+                      ("chart bar group.group other.devices Mixed", "expected: chart"),
+                      ("part onlyname", "expected: part NAME QUERY")):
+        t.write("tpl/devices.tmpl", src + bad + "\n")
+        r = t.run("report", "--templates", t.path("tpl"), "--out", t.out, "--as-of", SAMPLES_AS_OF)
+        line = src.count("\n") + 1
+        assert r.rc == 65 and f"devices.tmpl:{line}:" in r.err and want in r.err, (bad, r)
+    t.write("tpl/devices.tmpl", src)
+    t.write("tpl/labels.map", "classification past-deadline\n")
+    r = t.run("report", "--templates", t.path("tpl"), "--out", t.out, "--as-of", SAMPLES_AS_OF)
+    assert r.rc == 65 and "labels.map:1:" in r.err and "COLUMN VALUE LABEL" in r.err, r
+
+
+def test_labels_override_changes_workbook_not_csv(t):
+    os.makedirs(t.path("tpl"))
+    t.write("tpl/labels.map", "classification past-deadline Overdue (audit)\n")
+    r = t.run("run", "--templates", t.path("tpl"), "--out", t.out, "--as-of", SAMPLES_AS_OF, SAMPLES)
+    assert r.rc == 0, r
+    headers, rows = sheet_rows(t.workbook()["Devices"])
+    c = headers.index("Classification")
+    shown = {r[c] for r in rows}
+    assert "Overdue (audit)" in shown and "past-deadline" not in shown, shown
+    assert "Compliant" not in shown  # the override replaces the whole list
+    assert {d["classification"] for d in t.csv("devices")} >= {"past-deadline", "compliant"}
+    ws = t.workbook()["Devices"]
+    rules = [rule.formula[0] for cf in ws.conditional_formatting for rule in cf.rules]
+    assert any(f.endswith('="Overdue (audit)"') for f in rules), rules
