@@ -219,8 +219,8 @@ static ddm_err note_run(store *s, const job_opts *o, const char *by,
 	return err;
 }
 
-/* Loads every template and the query it names, so the About sheet can list
- * them all before the reports are written. */
+/* Loads every template and the queries it names (its parts' too), so the
+ * About sheet can list them all before the reports are written. */
 static ddm_err preload_reports(void)
 {
 	tmpl *ts = NULL;
@@ -233,6 +233,9 @@ static ddm_err preload_reports(void)
 		const resource *r;
 
 		err = res_load(ts[i].query, &r);
+		for (int k = 0; k < ts[i].nparts && err == DDM_OK; k++)
+			if (ts[i].parts[k].query)
+				err = res_load(ts[i].parts[k].query, &r);
 	}
 	tmpl_free_all(ts, n);
 	return err;

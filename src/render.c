@@ -455,6 +455,13 @@ ddm_err render_check(store *s)
 		err = res_load(ts[i].query, &q);
 		if (err == DDM_OK)
 			err = store_check(s, q);
+		for (int k = 0; k < ts[i].nparts && err == DDM_OK; k++) {
+			if (!ts[i].parts[k].query)
+				continue;
+			err = res_load(ts[i].parts[k].query, &q);
+			if (err == DDM_OK)
+				err = store_check(s, q);
+		}
 	}
 	tmpl_free_all(ts, nt);
 	return err;

@@ -307,7 +307,8 @@ def test_about_hashes_inputs_like_sha256sum(t):
     assert isinstance(params["As of (UTC)"], datetime.datetime)
     assert isinstance(params["Run time (UTC)"], datetime.datetime)
     res = {r[1]: r[2] for r in rows if r[0] == "Resource"}
-    for name in ("templates/summary.tmpl", "templates/labels.map", "queries/reports/patch-latency.sql"):
+    for name in ("templates/summary.tmpl", "templates/labels.map", "queries/reports/patch-latency.sql",
+                 "queries/reports/summary-attest.sql", "queries/reports/patch-latency-summary.sql"):
         with open(os.path.join(ROOT, name), "rb") as f:
             assert res[name] == hashlib.sha256(f.read()).hexdigest(), name
 
@@ -380,6 +381,13 @@ def test_template_directives_errors_point_at_file_and_line(t):
     t.write("tpl/labels.map", "classification past-deadline\n")
     r = t.run("report", "--templates", t.path("tpl"), "--out", t.out, "--as-of", SAMPLES_AS_OF)
     assert r.rc == 65 and "labels.map:1:" in r.err and "COLUMN VALUE LABEL" in r.err, r
+
+
+def test_check_prepares_part_queries(t):
+    os.makedirs(t.path("q/reports"))
+    t.write("q/reports/summary-group.sql", "SELECT no_such_column FROM ev_final;\n")
+    r = t.run("check", "--queries", t.path("q"))
+    assert r.rc == 70 and "summary-group.sql:1:" in r.err and "no_such_column" in r.err, r
 
 
 def test_labels_override_changes_workbook_not_csv(t):
