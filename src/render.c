@@ -5,6 +5,10 @@
  * CSV headers are the query's column names (stable, snake_case, for
  * pipes); the workbook uses the template's headers.  Numeric columns (by
  * template type) are never neutralised in CSV, so -5 stays -5.
+ *
+ * A template's `part`s are further queries shown as tables on the same
+ * sheet (the Summary's breakdowns, the patch-latency figures); only the
+ * report's own query has a CSV.
  */
 #define _DEFAULT_SOURCE
 #include "render.h"
