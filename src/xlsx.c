@@ -330,11 +330,17 @@ static const char *label_of(const xlsx *x, int c, const char *s, size_t len)
 	return NULL;
 }
 
-/* The header of column c, made unique in the table (Excel requires it). */
+/* The header of column c, made unique in the table and at most 255
+ * characters (Excel requires both of a table's column names). */
 static const char *header_of(xlsx *x, int c, char *tmp, size_t cap)
 {
 	const char *h = x->col[c] ? x->col[c]->header : x->names[c];
+	size_t len = strlen(h), keep = utf8_prefix(h, len, 200);
 
+	if (keep < len) {
+		snprintf(tmp, cap, "%.*s (%d)", (int)keep, h, c + 1);
+		return tmp;
+	}
 	for (int p = 0; p < c; p++) {
 		const char *o = x->col[p] ? x->col[p]->header : x->names[p];
 
@@ -348,7 +354,7 @@ static const char *header_of(xlsx *x, int c, char *tmp, size_t cap)
 
 static ddm_err write_header(xlsx *x)
 {
-	char tmp[300];
+	char tmp[900];
 
 	x->hdr_row = x->row;
 	for (int c = 0; c < x->ncols; c++) {
@@ -718,7 +724,7 @@ static ddm_err add_table(xlsx *x, lxw_row_t last)
 {
 	lxw_table_column cols[MAXC], *colp[MAXC + 1];
 	lxw_table_options opts = {0};
-	char name[80], tmp[MAXC][300];
+	char name[80], tmp[MAXC][900];
 	uint8_t optimize = x->ws->optimize;
 	lxw_error e;
 

@@ -404,3 +404,19 @@ def test_labels_override_changes_workbook_not_csv(t):
     ws = t.workbook()["Devices"]
     rules = [rule.formula[0] for cf in ws.conditional_formatting for rule in cf.rules]
     assert any(f.endswith('="Overdue (audit)"') for f in rules), rules
+
+
+def test_long_and_repeated_query_column_names_still_make_a_table(t):
+    os.makedirs(t.path("q/reports"))
+    long = "c" * 300
+    t.write("q/reports/errors.sql",
+            f"SELECT 'S1' AS serial_number, 1 AS \"{long}\", 2 AS \"{long}x\", 'a' AS x, 'b' AS x;\n")
+    r = t.run("run", "--queries", t.path("q"), "--out", t.out, "--as-of", SAMPLES_AS_OF, SAMPLES)
+    assert r.rc == 0, r
+    ws = t.workbook()["Errors"]
+    headers, rows = sheet_rows(ws)
+    names = [c.name for c in ws.tables["T_errors"].tableColumns]
+    assert names == headers and len(set(names)) == len(names), names
+    # columns the template does not list are shown as text
+    assert all(len(n) <= 255 for n in names) and rows == [["S1", "1", "2", "a", "b"]], (names, rows)
+    assert t.csv("errors")[0]["serial_number"] == "S1"
