@@ -290,7 +290,6 @@ static ddm_err begin_sheet(xlsx *x)
 	worksheet_set_margins(x->ws, 0.4, 0.4, 0.6, 0.6);
 	worksheet_fit_to_pages(x->ws, 1, t->fit_page ? 1 : 0);
 	worksheet_set_footer(x->ws, x->footer);
-	worksheet_hide_zero(x->ws);
 	x->row = 0;
 	e = put_text(x, 0, 0, t->title, strlen(t->title), x->title);
 	if (e)
@@ -759,7 +758,8 @@ static ddm_err end_table(xlsx *x)
 		return DDM_OK;
 	if (x->trows == 0) {
 		/* A table needs a data row: it says why it is empty. */
-		const char *why = x->part    ? "None."
+		bool main = !x->part || !x->part->query;
+		const char *why = !main	     ? "None."
 				  : t->empty ? t->empty
 					     : "No rows.";
 		lxw_error e = put_text(x, x->row, 0, why, strlen(why), x->note);

@@ -50,7 +50,10 @@ def test_sheet_order_and_document_properties(t):
     assert "2026-11-26T12:00:00Z" in p.subject and "patch compliance" in p.keywords
     with zipfile.ZipFile(os.path.join(t.out, "ddmreport.xlsx")) as z:
         app = z.read("docProps/app.xml").decode()
+        sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
     assert "<Company>Example Corp</Company>" in app, app
+    # a count of 0 is evidence too: zeros are shown
+    assert len(sheets) == len(SHEETS) and not any('showZeros="0"' in x for x in sheets)
 
 
 def test_summary_attestation_percentages_and_breakdowns(t):
