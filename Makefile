@@ -27,7 +27,7 @@ BUILD   := build
 SRC     := $(wildcard src/*.c src/sources/*.c)
 OBJ     := $(patsubst src/%.c,$(BUILD)/%.o,$(SRC)) $(BUILD)/embedded.o
 LIBOBJ  := $(filter-out $(BUILD)/main.o,$(OBJ))
-RES     := $(sort $(wildcard queries/*.sql queries/reports/*.sql queries/formats/*.fmt queries/formats/*.map templates/*.tmpl))
+RES     := $(sort $(wildcard queries/*.sql queries/reports/*.sql queries/formats/*.fmt queries/formats/*.map templates/*.tmpl templates/*.map))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # Fuzz targets: libFuzzer builds with clang (make fuzz); the saved corpus is
@@ -37,13 +37,14 @@ FUZZ_REPLAY  := $(patsubst %,$(BUILD)/tests/test_fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 # What `make demo` and `make test` need from Debian (tests: openpyxl reads
-# the workbooks, xmllint checks their XML, sqlite3 and man check the rest).
+# the workbooks, xmllint checks their XML, LibreOffice converts them to PDF
+# and CSV and poppler reads the PDF, sqlite3 and man check the rest).
 # CI adds CI_PKGS (format check, sanitizers, valgrind): make deps-ci.
-DEB_PKGS := build-essential pkg-config libsqlite3-dev libxlsxwriter-dev libcsv-dev libpcre2-dev tzdata python3 python3-openpyxl libxml2-utils sqlite3 man-db groff-base util-linux
+DEB_PKGS := build-essential pkg-config libsqlite3-dev libxlsxwriter-dev libcsv-dev libpcre2-dev tzdata python3 python3-openpyxl libxml2-utils sqlite3 man-db groff-base util-linux libreoffice-calc-nogui poppler-utils
 
 CI_PKGS  := clang-format clang libclang-rt-14-dev valgrind git
 
-.PHONY: all test unit e2e demo deps deps-ci check clean sanitize valgrind format check-format check-long fuzz coverage bench install uninstall
+.PHONY: all test unit e2e demo deps deps-ci check clean sanitize valgrind format check-format check-long fuzz coverage bench install uninstall screenshots
 
 # make install [PREFIX=/usr/local] [DESTDIR=staging dir] [BINDIR=...] [MANDIR=...]
 PREFIX  ?= /usr/local
@@ -116,6 +117,11 @@ demo: deps
 	@mkdir -p reports
 	./ddmreport run --db reports/demo.db --out reports --as-of 2026-11-26T12:00:00Z --max-rejected 5% samples/
 	@echo "reports written to reports/ (ddmreport.xlsx and one CSV per report)"
+
+# The README's PNGs of the Summary and a detail sheet, from samples/.
+screenshots: deps
+	$(Q)$(MAKE) --no-print-directory ddmreport
+	sh docs/screenshots.sh
 
 # Medians and ratios against the sqlite3 shell's .import of the same file.
 bench: ddmreport

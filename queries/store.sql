@@ -315,3 +315,7 @@ ON CONFLICT (platform, version) DO UPDATE SET
            coalesce(excluded.release_date, os_release.release_date),
            coalesce(excluded.cve_count, os_release.cve_count),
            excluded.exploited_cves);
+
+-- name: last_file_id
+-- The newest input's id before a run ingests: later ids are that run's.
+SELECT coalesce(max(id), 0) FROM source_file;

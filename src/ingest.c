@@ -231,22 +231,76 @@ static ddm_err endless_stop(const file_ctx *fc, long line, const char *what)
 	return DDM_ERR_DATA;
 }
 
-/* Stores a rejected row; raw is the record joined with commas, cut. */
+/* Bytes of an input row kept in the rejected table. */
+#define RAW_MAX 1024
+
+/* Characters (UTF-8 lead bytes) in s[0..len). */
+static size_t utf8_count(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+/*
+ * Puts a row into out for the rejected table: s[0..len) is its start (at
+ * least RAW_MAX + 1 bytes of it when it is longer), total_len and chars
+ * its whole size.  A row over RAW_MAX bytes is cut on a character
+ * boundary with a visible marker saying how many characters are missing
+ * (the input file has them).
+ */
+static void raw_cut(buf *out, const char *s, size_t len, size_t total_len,
+		    size_t chars)
+{
+	size_t keep = RAW_MAX;
+	char marker[96];
+
+	buf_reset(out);
+	if (total_len <= RAW_MAX) {
+		buf_append(out, s, len);
+		return;
+	}
+	while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
+		keep--;
+	buf_append(out, s, keep);
+	snprintf(marker, sizeof marker,
+		 "\xE2\x80\xA6 [cut: %zu characters, full text in the input "
+		 "file]",
+		 chars - utf8_count(s, keep));
+	buf_puts(out, marker);
+}
+
+/* Stores a rejected row; raw is the record joined with commas, cut.  Only
+ * the start is copied: a field may be megabytes long. */
 static ddm_err reject(file_ctx *fc, long line, const char *reason,
 		      const csvin_record *rec)
 {
 	ingest *in = fc->in;
-	buf raw = {0};
+	buf start = {0}, raw = {0};
+	size_t total = 0, chars = 0;
 	ddm_err err;
 
 	if (rec) {
-		for (size_t i = 0; i < rec->n && raw.len < 1024; i++) {
-			if (i)
-				buf_putc(&raw, ',');
-			buf_append(&raw, rec->field[i], rec->len[i]);
+		for (size_t i = 0; i < rec->n; i++) {
+			size_t room = RAW_MAX + 1 -
+				      (start.len < RAW_MAX + 1 ? start.len
+							       : RAW_MAX + 1);
+			size_t n = rec->len[i] < room ? rec->len[i] : room;
+
+			if (i) {
+				total++;
+				chars++;
+				if (start.len < RAW_MAX + 1)
+					buf_putc(&start, ',');
+			}
+			total += rec->len[i];
+			chars += utf8_count(rec->field[i], rec->len[i]);
+			buf_append(&start, rec->field[i], n);
 		}
-		if (raw.len > 1024)
-			raw.len = 1024;
+		raw_cut(&raw, buf_cstr(&start), start.len, total, chars);
+		buf_free(&start);
 	}
 	store_bind_int(in->rej.st, in->rej.file, fc->file_id);
 	store_bind_int(in->rej.st, in->rej.line, line);
@@ -801,20 +855,27 @@ static ddm_err finish_file(ingest *in, file_ctx *fc, const char *sha,
 
 /* ---- JSON files ---------------------------------------------------------- */
 
-/* Stores a rejected JSON document; raw is its start, cut at 1024 bytes. */
+/* Stores a rejected JSON document; raw is its start, cut (raw_cut). */
 static ddm_err json_reject(void *ctx, long line, const char *reason,
 			   const char *raw, size_t rawlen)
 {
 	file_ctx *fc = ctx;
 	ingest *in = fc->in;
+	buf cut = {0};
 	ddm_err err;
 
 	store_bind_int(in->rej.st, in->rej.file, fc->file_id);
 	store_bind_int(in->rej.st, in->rej.line, line);
 	store_bind_text(in->rej.st, in->rej.reason, reason, strlen(reason));
-	store_bind_text(in->rej.st, in->rej.raw, raw,
-			rawlen > 1024 ? 1024 : rawlen);
+	if (raw) {
+		raw_cut(&cut, raw, rawlen, rawlen, utf8_count(raw, rawlen));
+		store_bind_text(in->rej.st, in->rej.raw, buf_cstr(&cut),
+				cut.len);
+	} else {
+		store_bind_null(in->rej.st, in->rej.raw);
+	}
 	err = store_stmt_run(in->rej.st, NULL, NULL);
+	buf_free(&cut);
 	fc->rejected++;
 	return err;
 }

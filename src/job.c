@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include "ingest.h"
 #include "outfile.h"
 #include "render.h"
+#include "sha256.h"
 #include "res.h"
 #include "store.h"
 #include "template.h"
@@ -72,21 +74,125 @@ static void fmt_duration(int64_t s, char *out, size_t cap)
 		snprintf(out, cap, "%llds", (long long)s);
 }
 
-static ddm_err note_run(store *s, const job_opts *o)
+/* The clock, or SOURCE_DATE_EPOCH when set (reproducible builds' variable):
+ * then two runs over the same database and as-of write identical
+ * workbooks, run time included. */
+static int64_t clock_now(void)
 {
-	char as_of[32], now[32], d[3][32];
-	const char *names[] = {"as_of",	      "generated_at", "version",
-			       "command",     "database",     "stuck_after",
-			       "stale_after", "due_within",   "default_tz",
-			       "source_tz",   "strict",	      "redact"};
-	const char *values[12];
+	const char *e = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	if (e && *e) {
+		v = strtoll(e, &end, 10);
+		if (!*end && v >= 0)
+			return (int64_t)v;
+	}
+	return (int64_t)time(NULL);
+}
+
+/* "user@host" of whoever runs the job, for About and the document. */
+static void who(char *out, size_t cap)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	const char *user = pw && pw->pw_name ? pw->pw_name : getenv("USER");
+	char host[256] = "";
+
+	if (gethostname(host, sizeof host - 1) != 0)
+		strcpy(host, "unknown");
+	snprintf(out, cap, "%s@%s", user ? user : "unknown", host);
+}
+
+/* The tz database's version ("2025b") from tzdata.zi, or "unknown". */
+static void zone_rules(char *out, size_t cap)
+{
+	const char *dir = getenv("TZDIR");
+	char path[512], line[128] = "";
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/tzdata.zi",
+		 dir && *dir ? dir : "/usr/share/zoneinfo");
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(line, sizeof line, f))
+			line[0] = '\0';
+		fclose(f);
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	snprintf(out, cap,
+		 "IANA tz database %s; deadlines in device local time, "
+		 "DST gaps move forward, overlaps take the earlier instant",
+		 strncmp(line, "# version ", 10) == 0 ? line + 10 : "unknown");
+}
+
+/* "PATH (SHA-256 HEX)" of the config file, or "(none)". */
+static void config_note(const char *path, char *out, size_t cap)
+{
+	FILE *f;
+	sha256_ctx c;
+	char hex[65], data[8192];
+	size_t n;
+
+	if (!path) {
+		snprintf(out, cap, "(none)");
+		return;
+	}
+	f = fopen(path, "rb");
+	if (!f) {
+		snprintf(out, cap, "%s (unreadable)", path);
+		return;
+	}
+	sha256_init(&c);
+	while ((n = fread(data, 1, sizeof data, f)) > 0)
+		sha256_update(&c, data, n);
+	fclose(f);
+	sha256_final_hex(&c, hex);
+	snprintf(out, cap, "%s (SHA-256 %s)", path, hex);
+}
+
+/* The as-of time in the --display-tz zone, "YYYY-MM-DD HH:MM (ZONE,
+ * UTC+HH:MM)". */
+static void display_time(int64_t t, const char *zone, char *out, size_t cap)
+{
+	int off = 0;
+	char wall[32];
+
+	if (!zone || !tz_offset_at(zone, t, &off)) {
+		snprintf(out, cap, "(not set)");
+		return;
+	}
+	ts_format_wall(t + off, wall);
+	snprintf(out, cap, "%.10s %.5s (%s, UTC%c%02d:%02d)", wall, wall + 11,
+		 zone, off < 0 ? '-' : '+', abs(off) / 3600,
+		 abs(off) % 3600 / 60);
+}
+
+static ddm_err note_run(store *s, const job_opts *o, const char *by,
+			int64_t started_at, int64_t last_file)
+{
+	char started[32], last[32];
+
+	char as_of[32], now[32], d[3][32], cfg[700], zr[300], shown[120];
+	const char *names[] = {
+		"as_of",       "generated_at", "version",
+		"command",     "database",     "stuck_after",
+		"stale_after", "due_within",   "default_tz",
+		"source_tz",   "strict",       "redact",
+		"org",	       "display_tz",   "fail_on",
+		"csv_profile", "config",       "run_by",
+		"zone_rules",  "started_at",   "last_input_before_run"};
+	const char *values[21];
 	ddm_err err = DDM_OK;
 
 	ts_format_utc(o->as_of, as_of);
-	ts_format_utc((int64_t)time(NULL), now);
+	ts_format_utc(clock_now(), now);
+	ts_format_utc(started_at, started);
 	fmt_duration(o->stuck_after, d[0], sizeof d[0]);
 	fmt_duration(o->stale_after, d[1], sizeof d[1]);
 	fmt_duration(o->due_within, d[2], sizeof d[2]);
+	config_note(o->config_path, cfg, sizeof cfg);
+	zone_rules(zr, sizeof zr);
+	display_time(o->as_of, o->display_tz, shown, sizeof shown);
 	values[0] = as_of;
 	values[1] = now;
 	values[2] = "ddmreport " DDMREPORT_VERSION;
@@ -100,13 +206,23 @@ static ddm_err note_run(store *s, const job_opts *o)
 	values[9] = o->source_tz ? o->source_tz : "UTC";
 	values[10] = o->strict ? "yes" : "no";
 	values[11] = o->redact ? "yes: personal columns are pseudonyms" : "no";
-	for (int i = 0; i < 12 && err == DDM_OK; i++)
+	values[12] = o->org ? o->org : "(not set)";
+	values[13] = o->display_tz ? shown : "(not set)";
+	values[14] = o->fail_on && *o->fail_on ? o->fail_on : "(none)";
+	values[15] = o->profile == CSV_PROFILE_RAW ? "raw" : "excel";
+	values[16] = cfg;
+	values[17] = by;
+	values[18] = zr;
+	values[19] = started;
+	snprintf(last, sizeof last, "%lld", (long long)last_file);
+	values[20] = last;
+	for (int i = 0; i < 21 && err == DDM_OK; i++)
 		err = evaluate_note(s, "run", names[i], values[i]);
 	return err;
 }
 
-/* Loads every template and the query it names, so the About sheet can list
- * them all before the reports are written. */
+/* Loads every template and the queries it names (its parts' too), so the
+ * About sheet can list them all before the reports are written. */
 static ddm_err preload_reports(void)
 {
 	tmpl *ts = NULL;
@@ -119,6 +235,9 @@ static ddm_err preload_reports(void)
 		const resource *r;
 
 		err = res_load(ts[i].query, &r);
+		for (int k = 0; k < ts[i].nparts && err == DDM_OK; k++)
+			if (ts[i].parts[k].query)
+				err = res_load(ts[i].parts[k].query, &r);
 	}
 	tmpl_free_all(ts, n);
 	return err;
@@ -213,10 +332,16 @@ ddm_err job_run(const job_opts *o)
 			  o->due_within, o->default_tz};
 	store_param p[EVAL_NPARAMS];
 	size_t np = evaluate_bindings(&ep, p);
-	render_opts ro = {o->out, o->report, o->profile, true, o->redact, NULL};
+	char by[300], author[400], subject[120], as_of[32];
+	xlsx_info info = {0};
+	render_opts ro = {o->out,    o->report, o->profile, true,
+			  o->redact, NULL,	&info};
 	char key[65];
 	render_counts counts = {0};
 	ddm_err outcome = DDM_OK, err;
+	/* Inputs ingested from now on are this run's (the About sheet). */
+	int64_t started_at = clock_now();
+	int64_t last_file = 0;
 
 	if (o->cmd == CMD_LIST)
 		return render_list();
@@ -229,6 +354,10 @@ ddm_err job_run(const job_opts *o)
 	err = store_open(o->db, o->wait_seconds, &s);
 	if (err)
 		return err;
+	err = store_stmt_run(store_stmt_get(s, "last_file_id"), NULL,
+			     &last_file);
+	if (err)
+		goto out_close;
 	if (o->cmd == CMD_RUN || o->cmd == CMD_INGEST) {
 		err = do_ingest(s, o);
 		if (err != DDM_OK && err != DDM_ERR_DATA)
@@ -237,9 +366,10 @@ ddm_err job_run(const job_opts *o)
 		if (o->cmd == CMD_INGEST)
 			goto out_close;
 	}
+	who(by, sizeof by);
 	err = preload_reports();
 	if (err == DDM_OK)
-		err = note_run(s, o);
+		err = note_run(s, o, by, started_at, last_file);
 	if (err == DDM_OK)
 		err = evaluate_run(s, &ep);
 	if (err)
@@ -257,6 +387,21 @@ ddm_err job_run(const job_opts *o)
 	if (strcmp(o->out, "-") != 0)
 		outfile_clean_stale_all(o->out_pattern ? o->out_pattern
 						       : o->out);
+	ts_format_utc(o->as_of, as_of);
+	snprintf(author, sizeof author, "ddmreport %s (%s)", DDMREPORT_VERSION,
+		 by);
+	snprintf(subject, sizeof subject,
+		 "OS-update compliance of managed Apple devices as of %s",
+		 as_of);
+	info.as_of = o->as_of;
+	info.title = "OS-update compliance report";
+	info.subject = subject;
+	info.author = author;
+	info.company = o->org;
+	info.keywords = "OS updates, patch compliance, Declarative Device "
+			"Management, DDM, audit evidence";
+	info.comments = "Written by ddmreport from its history database; "
+			"the About sheet lists every input with its SHA-256";
 	err = render_reports(s, p, np, &ro, &counts);
 	if (err == DDM_OK && !o->report)
 		err = evaluate_record(s, &ep);

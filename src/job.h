@@ -41,6 +41,9 @@ typedef struct job_opts {
 	char **inputs; /* borrowed from argv */
 	int ninputs;
 	const char *command_line; /* for the About sheet */
+	const char *org;	  /* --org: organisation, or NULL */
+	const char *display_tz;	  /* --display-tz: a zone, or NULL */
+	const char *config_path;  /* --config file, or NULL */
 } job_opts;
 
 /* Runs the job; returns the most severe outcome (see diag.h). */

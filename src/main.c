@@ -53,6 +53,9 @@ static const char usage_text[] =
 	"  --default-tz ZONE    IANA zone for devices without one\n"
 	"  --source-tz ZONE     zone of input times written without one "
 	"(default UTC)\n"
+	"  --org NAME           organisation named on the Summary and in the\n"
+	"                       workbook's properties\n"
+	"  --display-tz ZONE    the Summary also shows the as-of time in ZONE\n"
 	"  --fail-on LIST       exit 1 when any of these reports has rows\n"
 	"                       (comma-separated report names)\n"
 	"  --strict             reject a whole file when any row is bad (exit "
@@ -110,6 +113,8 @@ enum {
 	OPT_QUIET,
 	OPT_REDACT,
 	OPT_CONFIG,
+	OPT_ORG,
+	OPT_DISPLAY_TZ,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -133,6 +138,8 @@ static const struct option long_opts[] = {
 	{"quiet", no_argument, NULL, OPT_QUIET},
 	{"redact", no_argument, NULL, OPT_REDACT},
 	{"config", required_argument, NULL, OPT_CONFIG},
+	{"org", required_argument, NULL, OPT_ORG},
+	{"display-tz", required_argument, NULL, OPT_DISPLAY_TZ},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -251,6 +258,16 @@ static int apply_option(int c, const char *arg, job_opts *o, cli *st)
 		return -1;
 	case OPT_FAIL_ON:
 		o->fail_on = arg;
+		return -1;
+	case OPT_ORG:
+		o->org = *arg ? arg : NULL;
+		return -1;
+	case OPT_DISPLAY_TZ:
+		if (!tz_is_valid(arg))
+			return usage_error(
+				"--display-tz: unknown time zone: %s",
+				diag_q(arg));
+		o->display_tz = arg;
 		return -1;
 	case OPT_STRICT:
 		o->strict = true;
@@ -499,6 +516,7 @@ int main(int argc, char **argv)
 	}
 	o.command_line = buf_cstr(&cmdline);
 	if ((cfg = config_path(argc, argv)) != NULL) {
+		o.config_path = cfg;
 		rc = load_config(cfg, &o, &st, &cfg_text, &cfg_inputs,
 				 &cfg_ninputs);
 		if (rc >= 0)

@@ -5,6 +5,10 @@
  * CSV headers are the query's column names (stable, snake_case, for
  * pipes); the workbook uses the template's headers.  Numeric columns (by
  * template type) are never neutralised in CSV, so -5 stays -5.
+ *
+ * A template's `part`s are further queries shown as tables on the same
+ * sheet (the Summary's breakdowns, the patch-latency figures); only the
+ * report's own query has a CSV.
  */
 #define _DEFAULT_SOURCE
 #include "render.h"
@@ -15,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "evaluate.h"
 #include "outfile.h"
 #include "res.h"
 #include "sha256.h"
@@ -65,9 +70,14 @@ static void pseudonym(const char *key, const char *s, size_t len, char out[24])
 	snprintf(out, 24, "anon-%.12s", hex);
 }
 
-static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
-			  size_t np, FILE *csv, const char *csv_name,
-			  const render_opts *o, xlsx *x, long *rows)
+/*
+ * Runs query qname; writes CSV to csv (may be NULL) and a table to x (may
+ * be NULL; part as for xlsx_table_begin).  Stores the row count in *rows.
+ */
+static ddm_err run_table(store *s, const tmpl *t, const char *qname,
+			 const tmpl_part *part, const store_param *p, size_t np,
+			 FILE *csv, const char *csv_name, const render_opts *o,
+			 xlsx *x, long *rows)
 {
 	bool personal[MAX_COLS];
 	char anon[MAX_COLS][24];
@@ -81,7 +91,7 @@ static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
 	ddm_err err;
 
 	*rows = 0;
-	err = res_load(t->query, &q);
+	err = res_load(qname, &q);
 	if (err)
 		return err;
 	err = store_query(s, q, p, np, &cur);
@@ -101,20 +111,26 @@ static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
 		names[c] = store_cursor_name(cur, c);
 		tc = tmpl_find_col(t, names[c]);
 		is_text[c] =
-			!tc || (tc->type != TT_INT && tc->type != TT_NUMBER);
+			!tc || (tc->type != TT_INT && tc->type != TT_NUMBER &&
+				tc->type != TT_PERCENT);
 		personal[c] = o->redact && tmpl_is_personal(t, names[c]);
 		v[c].type = 't';
 		v[c].s = names[c];
 		v[c].len = strlen(names[c]);
 	}
 	if (csv) {
+		/* Excel on Windows reads a CSV as UTF-8 only with a BOM. */
+		if (o->profile == CSV_PROFILE_EXCEL)
+			buf_puts(&line, "\xEF\xBB\xBF");
+		if (!write_all(csv, &line))
+			goto out_write;
 		/* Headers are ours, never data: written raw. */
 		csv_line(&line, v, is_text, n, CSV_PROFILE_RAW);
 		if (!write_all(csv, &line))
 			goto out_write;
 	}
 	if (x) {
-		err = xlsx_sheet_begin(x, t, names, n);
+		err = xlsx_table_begin(x, part, names, n);
 		if (err)
 			goto out;
 	}
@@ -151,7 +167,7 @@ static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
 		goto out;
 	}
 	if (x)
-		err = xlsx_sheet_end(x);
+		err = xlsx_table_end(x);
 	goto out;
 
 out_write:
@@ -160,6 +176,65 @@ out_write:
 out:
 	buf_free(&line);
 	store_cursor_free(cur);
+	return err;
+}
+
+/* The report's own table; when it continued on more sheets, About says
+ * so. */
+static ddm_err main_table(store *s, const tmpl *t, const tmpl_part *part,
+			  const store_param *p, size_t np, FILE *csv,
+			  const char *csv_name, const render_opts *o, xlsx *x,
+			  long *rows)
+{
+	ddm_err err = run_table(s, t, t->query, part, p, np, csv, csv_name, o,
+				x, rows);
+
+	if (err == DDM_OK && x && xlsx_sheets_used(x) > 1) {
+		char note[200];
+
+		snprintf(note, sizeof note,
+			 "%ld rows on %d sheets (%s, %s (2), ...): at most "
+			 "%ld rows per sheet",
+			 *rows, xlsx_sheets_used(x), t->sheet, t->sheet,
+			 t->max_rows);
+		err = evaluate_note(s, "workbook", t->sheet, note);
+	}
+	return err;
+}
+
+/*
+ * Writes report t: its CSV (csv may be NULL) and, when x is not NULL, its
+ * sheet with every `part` in order.  *rows: rows of the report's own
+ * query.
+ */
+static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
+			  size_t np, FILE *csv, const char *csv_name,
+			  const render_opts *o, xlsx *x, long *rows)
+{
+	bool main_listed = false;
+	ddm_err err;
+
+	if (!x)
+		return run_table(s, t, t->query, NULL, p, np, csv, csv_name, o,
+				 NULL, rows);
+	for (int i = 0; i < t->nparts; i++)
+		main_listed = main_listed || !t->parts[i].query;
+	err = xlsx_sheet_begin(x, t);
+	if (err == DDM_OK && !main_listed)
+		err = main_table(s, t, NULL, p, np, csv, csv_name, o, x, rows);
+	for (int i = 0; i < t->nparts && err == DDM_OK; i++) {
+		const tmpl_part *pt = &t->parts[i];
+		long n;
+
+		if (!pt->query)
+			err = main_table(s, t, pt, p, np, csv, csv_name, o, x,
+					 rows);
+		else
+			err = run_table(s, t, pt->query, pt, p, np, NULL, NULL,
+					o, x, &n);
+	}
+	if (err == DDM_OK)
+		err = xlsx_sheet_end(x);
 	return err;
 }
 
@@ -308,7 +383,7 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 		err = outfile_open(o->out_dir, "ddmreport.xlsx", 0, &wbfile);
 		if (err)
 			goto out_free;
-		err = xlsx_open(outfile_temp_path(wbfile), &x);
+		err = xlsx_open(outfile_temp_path(wbfile), o->info, &x);
 		if (err)
 			goto out_abort;
 	}
@@ -407,6 +482,13 @@ ddm_err render_check(store *s)
 		err = res_load(ts[i].query, &q);
 		if (err == DDM_OK)
 			err = store_check(s, q);
+		for (int k = 0; k < ts[i].nparts && err == DDM_OK; k++) {
+			if (!ts[i].parts[k].query)
+				continue;
+			err = res_load(ts[i].parts[k].query, &q);
+			if (err == DDM_OK)
+				err = store_check(s, q);
+		}
 	}
 	tmpl_free_all(ts, nt);
 	return err;

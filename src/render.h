@@ -14,6 +14,7 @@
 #include "cell.h"
 #include "diag.h"
 #include "store.h"
+#include "xlsx.h"
 
 typedef struct render_opts {
 	const char *out_dir;	/* directory for the outputs; "-" for stdout */
@@ -22,6 +23,7 @@ typedef struct render_opts {
 	bool workbook;		/* write ddmreport.xlsx (all reports only) */
 	bool redact;		/* personal columns become pseudonyms */
 	const char *redact_key; /* secret mixed into pseudonyms (redact) */
+	const xlsx_info *info;	/* document properties and footer */
 } render_opts;
 
 /* Rows written per report, for --fail-on (as many as there are reports). */

@@ -30,10 +30,32 @@ static void tmpl_free(tmpl *t)
 	}
 	for (int i = 0; i < t->npersonal; i++)
 		free(t->personal[i]);
-	free(t->chart_kind);
-	free(t->chart_cat);
-	free(t->chart_val);
-	free(t->chart_title);
+	for (int i = 0; i < t->ncharts; i++) {
+		free(t->charts[i].kind);
+		free(t->charts[i].part);
+		free(t->charts[i].cat);
+		free(t->charts[i].val);
+		free(t->charts[i].title);
+	}
+	free(t->chart_also);
+	for (int i = 0; i < t->nparts; i++) {
+		free(t->parts[i].name);
+		free(t->parts[i].query);
+		free(t->parts[i].caption);
+	}
+	for (int i = 0; i < t->nlinks; i++)
+		free(t->links[i]);
+	for (int i = 0; i < t->nblanks; i++) {
+		free(t->blanks[i].column);
+		free(t->blanks[i].text);
+	}
+	free(t->empty);
+	for (int i = 0; i < t->nlabels; i++) {
+		free(t->labels[i].column);
+		free(t->labels[i].value);
+		free(t->labels[i].label);
+	}
+	free(t->labels);
 }
 
 void tmpl_free_all(tmpl *t, int n)
@@ -58,6 +80,22 @@ const tmpl_col *tmpl_find_col(const tmpl *t, const char *name)
 	for (int i = 0; i < t->ncols; i++)
 		if (strcmp(t->cols[i].name, name) == 0)
 			return &t->cols[i];
+	return NULL;
+}
+
+bool tmpl_is_link(const tmpl *t, const char *name)
+{
+	for (int i = 0; i < t->nlinks; i++)
+		if (strcmp(t->links[i], name) == 0)
+			return true;
+	return false;
+}
+
+const char *tmpl_blank_text(const tmpl *t, const char *name)
+{
+	for (int i = 0; i < t->nblanks; i++)
+		if (strcmp(t->blanks[i].column, name) == 0)
+			return t->blanks[i].text;
 	return NULL;
 }
 
@@ -90,10 +128,11 @@ static char *rest(char **p)
 
 static int parse_type(const char *s)
 {
-	static const char *const names[] = {"text", "int", "number", "datetime",
-					    "local"};
+	static const char *const names[] = {"text",	"int",	 "number",
+					    "datetime", "local", "percent",
+					    "auto"};
 
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 7; i++)
 		if (strcmp(names[i], s) == 0)
 			return i;
 	return -1;
@@ -108,6 +147,68 @@ static int parse_style(const char *s)
 	if (strcmp(s, "good") == 0)
 		return TS_GOOD;
 	return -1;
+}
+
+static int parse_op(const char *s)
+{
+	static const char *const ops[] = {"=", "!=", ">", ">=", "<", "<="};
+
+	for (int i = 0; i < 6; i++)
+		if (strcmp(ops[i], s) == 0)
+			return i;
+	return -1;
+}
+
+/* Adds a conditional-formatting rule; false when the line is malformed. */
+static bool add_rule(tmpl *t, const char *col, int op, const char *val,
+		     const char *sty)
+{
+	int st = sty ? parse_style(sty) : -1;
+
+	if (!col || op < 0 || !val || st < 0 || t->nhl == TMPL_MAX_HIGHLIGHTS)
+		return false;
+	t->hl[t->nhl].column = xstrdup(col);
+	t->hl[t->nhl].value = xstrdup(val);
+	t->hl[t->nhl].op = (tmpl_op)op;
+	t->hl[t->nhl].style = (tmpl_style)st;
+	t->nhl++;
+	return true;
+}
+
+/* Splits "PART.COLUMN" into *part (NULL when no dot) and the column. */
+static char *chart_ref(char *ref, char **part)
+{
+	char *dot = strchr(ref, '.');
+
+	*part = NULL;
+	if (!dot)
+		return ref;
+	*dot = '\0';
+	*part = ref;
+	return dot + 1;
+}
+
+static bool add_chart(tmpl *t, char **p)
+{
+	char *kind = word(p), *cat = word(p), *val = word(p);
+	char *cpart, *vpart;
+	tmpl_chart *c;
+
+	if (!kind || !cat || !val || t->ncharts == TMPL_MAX_CHARTS ||
+	    (strcmp(kind, "bar") && strcmp(kind, "column") &&
+	     strcmp(kind, "pie") && strcmp(kind, "line")))
+		return false;
+	cat = chart_ref(cat, &cpart);
+	val = chart_ref(val, &vpart);
+	if ((cpart || vpart) && (!cpart || !vpart || strcmp(cpart, vpart) != 0))
+		return false;
+	c = &t->charts[t->ncharts++];
+	c->kind = xstrdup(kind);
+	c->part = cpart && strcmp(cpart, "main") ? xstrdup(cpart) : NULL;
+	c->cat = xstrdup(cat);
+	c->val = xstrdup(val);
+	c->title = xstrdup(rest(p));
+	return true;
 }
 
 static ddm_err parse(const resource *r, tmpl *t)
@@ -190,36 +291,77 @@ static ddm_err parse(const resource *r, tmpl *t)
 			c->header = xstrdup(*header ? header : name);
 		} else if (strcmp(d, "highlight") == 0) {
 			char *col = word(&p), *val = word(&p), *sty = word(&p);
-			int st = sty ? parse_style(sty) : -1;
 
-			if (!col || !val || st < 0 ||
-			    t->nhl == TMPL_MAX_HIGHLIGHTS) {
+			if (!add_rule(t, col, TO_EQ, val, sty)) {
 				err = diag_error(
 					DDM_ERR_DATA, where,
 					"expected: highlight COLUMN VALUE "
 					"bad|warn|good");
 				break;
 			}
-			t->hl[t->nhl].column = xstrdup(col);
-			t->hl[t->nhl].value = xstrdup(val);
-			t->hl[t->nhl].style = (tmpl_style)st;
-			t->nhl++;
-		} else if (strcmp(d, "chart") == 0) {
-			char *kind = word(&p), *cat = word(&p), *val = word(&p);
+		} else if (strcmp(d, "when") == 0) {
+			char *col = word(&p), *op = word(&p), *val = word(&p);
+			char *sty = word(&p);
 
-			if (!kind || !cat || !val ||
-			    (strcmp(kind, "bar") && strcmp(kind, "column") &&
-			     strcmp(kind, "pie") && strcmp(kind, "line"))) {
+			if (!add_rule(t, col, op ? parse_op(op) : -1, val,
+				      sty)) {
+				err = diag_error(
+					DDM_ERR_DATA, where,
+					"expected: when COLUMN =|!=|>|>=|<|<= "
+					"VALUE bad|warn|good");
+				break;
+			}
+		} else if (strcmp(d, "chart") == 0) {
+			if (!add_chart(t, &p)) {
 				err = diag_error(
 					DDM_ERR_DATA, where,
 					"expected: chart bar|column|line|pie "
-					"CATEGORY_COL VALUE_COL TITLE");
+					"[PART.]CATEGORY_COL [PART.]VALUE_COL "
+					"TITLE (at most %d)",
+					TMPL_MAX_CHARTS);
 				break;
 			}
-			t->chart_kind = xstrdup(kind);
-			t->chart_cat = xstrdup(cat);
-			t->chart_val = xstrdup(val);
-			t->chart_title = xstrdup(rest(&p));
+		} else if (strcmp(d, "chart_also") == 0) {
+			free(t->chart_also);
+			t->chart_also = xstrdup(rest(&p));
+		} else if (strcmp(d, "part") == 0) {
+			char *name = word(&p), *query = word(&p);
+			tmpl_part *pt;
+
+			if (!name || !query || t->nparts == TMPL_MAX_PARTS) {
+				err = diag_error(DDM_ERR_DATA, where,
+						 "expected: part NAME QUERY "
+						 "CAPTION (at most %d)",
+						 TMPL_MAX_PARTS);
+				break;
+			}
+			pt = &t->parts[t->nparts++];
+			pt->name = xstrdup(name);
+			pt->query =
+				strcmp(name, "main") ? xstrdup(query) : NULL;
+			pt->caption = xstrdup(rest(&p));
+		} else if (strcmp(d, "link") == 0) {
+			char *w;
+
+			while ((w = word(&p)) != NULL &&
+			       t->nlinks < TMPL_MAX_LINKS)
+				t->links[t->nlinks++] = xstrdup(w);
+		} else if (strcmp(d, "blank") == 0) {
+			char *col = word(&p);
+
+			if (!col || t->nblanks == TMPL_MAX_COLS) {
+				err = diag_error(DDM_ERR_DATA, where,
+						 "expected: blank COLUMN TEXT");
+				break;
+			}
+			t->blanks[t->nblanks].column = xstrdup(col);
+			t->blanks[t->nblanks].text = xstrdup(rest(&p));
+			t->nblanks++;
+		} else if (strcmp(d, "empty") == 0) {
+			free(t->empty);
+			t->empty = xstrdup(rest(&p));
+		} else if (strcmp(d, "fit_page") == 0) {
+			t->fit_page = strcmp(rest(&p), "yes") == 0;
 		} else {
 			err = diag_error(DDM_ERR_DATA, where,
 					 "unknown directive %s", diag_q(d));
@@ -243,6 +385,78 @@ static int cmp_order(const void *a, const void *b)
 	return strcmp(x->report, y->report);
 }
 
+/*
+ * Reads templates/labels.map (COLUMN VALUE LABEL... per line, # comments)
+ * into a malloc'd array.  A missing file means no labels.
+ */
+static ddm_err load_labels(tmpl_label **out, int *n)
+{
+	const resource *r;
+	char *text, *next;
+	int cap = 0, lineno = 0;
+	ddm_err err = DDM_OK;
+	char **names = res_list("templates", ".map");
+	bool found = false;
+
+	*out = NULL;
+	*n = 0;
+	for (char **p = names; *p; p++)
+		found = found || strcmp(*p, "templates/labels.map") == 0;
+	res_list_free(names);
+	if (!found)
+		return DDM_OK;
+	err = res_load("templates/labels.map", &r);
+	if (err)
+		return err;
+	text = next = xstrdup(r->text);
+	while (err == DDM_OK && next) {
+		char *line = next, *p = line, *col, *val, *label;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		col = word(&p);
+		if (!col || *col == '#')
+			continue;
+		val = word(&p);
+		label = rest(&p);
+		if (!val || !*label) {
+			char where[300];
+
+			snprintf(where, sizeof where, "%s:%d", r->origin,
+				 lineno);
+			err = diag_error(DDM_ERR_DATA, where,
+					 "expected: COLUMN VALUE LABEL");
+			break;
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 32;
+			*out = xrealloc(*out, (size_t)cap * sizeof **out);
+		}
+		(*out)[*n].column = xstrdup(col);
+		(*out)[*n].value = xstrdup(val);
+		(*out)[*n].label = xstrdup(label);
+		(*n)++;
+	}
+	free(text);
+	return err;
+}
+
+/* A copy of the label list for one template. */
+static void copy_labels(tmpl *t, const tmpl_label *l, int n)
+{
+	if (n == 0)
+		return;
+	t->labels = xcalloc((size_t)n, sizeof *t->labels);
+	for (int i = 0; i < n; i++) {
+		t->labels[i].column = xstrdup(l[i].column);
+		t->labels[i].value = xstrdup(l[i].value);
+		t->labels[i].label = xstrdup(l[i].label);
+	}
+	t->nlabels = n;
+}
+
 ddm_err tmpl_load_all(tmpl **out, int *n)
 {
 	char **names = res_list("templates", ".tmpl");
@@ -252,14 +466,26 @@ ddm_err tmpl_load_all(tmpl **out, int *n)
 
 	for (char **p = names; *p; p++)
 		count++;
+	tmpl_label *labels = NULL;
+	int nlabels = 0;
+
 	list = xcalloc((size_t)(count ? count : 1), sizeof *list);
+	err = load_labels(&labels, &nlabels);
 	for (int i = 0; i < count && err == DDM_OK; i++) {
 		const resource *r;
 
 		err = res_load(names[i], &r);
 		if (err == DDM_OK)
 			err = parse(r, &list[i]);
+		if (err == DDM_OK)
+			copy_labels(&list[i], labels, nlabels);
 	}
+	for (int i = 0; i < nlabels; i++) {
+		free(labels[i].column);
+		free(labels[i].value);
+		free(labels[i].label);
+	}
+	free(labels);
 	res_list_free(names);
 	if (err) {
 		tmpl_free_all(list, count);

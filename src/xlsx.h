@@ -4,11 +4,18 @@
  * Written in constant-memory mode, one sheet after another, row by row.
  * Data never becomes a formula: text is always a string cell, made valid
  * for XML first (cell_xml_text); only template columns typed int, number,
- * datetime or local become numbers or dates, and a value that does not
- * parse as one is written as text.
+ * percent, datetime, local or auto become numbers or dates, and a value
+ * that does not parse as one is written as text.
+ *
+ * A sheet holds one or more tables (a template's `part`s), each an Excel
+ * table with its header row; a report with more rows than a sheet holds
+ * continues on "SHEET (2)", "SHEET (3)", ... with the same table, header
+ * and print setup.
  */
 #ifndef DDM_XLSX_H
 #define DDM_XLSX_H
+
+#include <stdint.h>
 
 #include "diag.h"
 #include "row.h"
@@ -16,15 +23,35 @@
 
 typedef struct xlsx xlsx;
 
+/* What the workbook says about itself: document properties and the
+ * footer of every page.  Strings are copied. */
+typedef struct xlsx_info {
+	int64_t as_of;	      /* the evaluation time: footer, created */
+	const char *title;    /* document title */
+	const char *subject;  /* document subject */
+	const char *author;   /* e.g. "ddmreport 0.1.0 (user@host)" */
+	const char *company;  /* --org, or NULL */
+	const char *keywords; /* comma-separated */
+	const char *comments; /* one line on what the file is */
+} xlsx_info;
+
 /* Starts a workbook at path (created by libxlsxwriter at close).  *out
- * owned by the caller: xlsx_close or xlsx_abort. */
-ddm_err xlsx_open(const char *path, xlsx **out);
-/* Starts a sheet for t with the query's column names. */
-ddm_err xlsx_sheet_begin(xlsx *x, const tmpl *t, const char *const *names,
-			 int ncols);
+ * owned by the caller: xlsx_close. */
+ddm_err xlsx_open(const char *path, const xlsx_info *info, xlsx **out);
+/* Starts a sheet for t: title row, print setup. */
+ddm_err xlsx_sheet_begin(xlsx *x, const tmpl *t);
+/* Starts a table with the query's column names: part NULL for the report's
+ * own query (it may continue on further sheets), else a `part` of t.
+ * names must stay valid until xlsx_table_end. */
+ddm_err xlsx_table_begin(xlsx *x, const tmpl_part *part,
+			 const char *const *names, int ncols);
 ddm_err xlsx_row(xlsx *x, const rowval *v, int ncols);
-/* Ends the sheet: autofilter over the rows written, chart if any. */
+/* Ends the table: Excel table, conditional formats, charts. */
+ddm_err xlsx_table_end(xlsx *x);
+/* Ends the sheet: fitted column widths. */
 ddm_err xlsx_sheet_end(xlsx *x);
+/* Sheets the last report's own table used (1, or more when continued). */
+int xlsx_sheets_used(const xlsx *x);
 /* Writes the file; DDM_ERR_IO when libxlsxwriter fails.  Frees x. */
 ddm_err xlsx_close(xlsx *x);
 

@@ -1,19 +1,34 @@
 -- about: provenance.  The run's parameters and the resources it used
--- (noted by the engine), then every input file in the database with its
--- SHA-256 and row counts (rows_skipped: records read and deliberately not
--- used, e.g. NanoMDM events of other topics), and where its times came
--- from (content, file-name, or mtime).
-SELECT section, name, value, kind, format, rows_read, rows_stored,
+-- (noted by the engine, with their SHA-256), then the input files this run
+-- ingested (ids after the last one known when it started) with their SHA-256,
+-- size and row counts (rows_skipped: records read and deliberately not
+-- used, e.g. NanoMDM events of other topics) and where their times came
+-- from (content, file-name, or mtime); earlier inputs are counted in one
+-- line and listed on the Inputs sheet, so About does not grow without end.
+WITH started AS (
+	SELECT coalesce((SELECT CAST(value AS INTEGER) FROM temp.run_note
+	                  WHERE section = 'run'
+	                    AND name = 'last_input_before_run'), 0) AS last)
+SELECT section, name, value, kind, format, size, rows_read, rows_stored,
        rows_duplicate, rows_rejected, rows_skipped, time_basis, ingested_at
   FROM (SELECT 0 AS part, seq AS ord, section, name, value, NULL AS kind,
-               NULL AS format, NULL AS rows_read, NULL AS rows_stored,
-               NULL AS rows_duplicate, NULL AS rows_rejected,
-               NULL AS rows_skipped, NULL AS time_basis,
-               NULL AS ingested_at
+               NULL AS format, NULL AS size, NULL AS rows_read,
+               NULL AS rows_stored, NULL AS rows_duplicate,
+               NULL AS rows_rejected, NULL AS rows_skipped,
+               NULL AS time_basis, NULL AS ingested_at
           FROM temp.run_note
         UNION ALL
-        SELECT 1, id, 'input', path, sha256, kind, format, rows_read,
+        SELECT 1, source_file.id, 'input', path, sha256, kind, format, size, rows_read,
                rows_stored, rows_duplicate, rows_rejected, rows_skipped,
                time_basis, ddm_iso(ingested_at)
-          FROM source_file)
+          FROM source_file, started
+         WHERE source_file.id > started.last
+        UNION ALL
+        SELECT 2, 0, 'inputs', 'earlier_inputs',
+               count(*) || ' files ingested by earlier runs: see the Inputs sheet',
+               NULL, NULL, sum(size), sum(rows_read), sum(rows_stored),
+               sum(rows_duplicate), sum(rows_rejected), sum(rows_skipped),
+               NULL, ddm_iso(max(ingested_at))
+          FROM source_file, started
+         WHERE source_file.id <= started.last)
  ORDER BY part, ord;

@@ -1,12 +1,14 @@
 -- past-deadline: below the target version after the deadline, with how the
 -- OS's enforcement stands (offline-at-deadline, enforcement-hour,
--- enforcement-failed).  Oldest deadline first.
+-- enforcement-failed), and how long it is overdue.  Oldest deadline first.
 SELECT serial_number, device_name, user, grp AS "group", platform,
        os_version, target_os_version, deadline_local, time_zone,
        ddm_iso(deadline_utc) AS deadline_utc,
        enforcement,
        ddm_iso(first_report_after_deadline) AS first_report_after_deadline,
-       status, ddm_iso(last_seen) AS last_seen, notes
+       status, ddm_iso(last_seen) AS last_seen, notes,
+       round((:as_of - deadline_utc) / 3600.0, 1) AS hours_overdue,
+       round((:as_of - deadline_utc) / 86400.0, 1) AS days_overdue
   FROM ev_final
  WHERE classification = 'past-deadline'
  ORDER BY deadline_utc, serial_number;

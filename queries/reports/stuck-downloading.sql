@@ -4,6 +4,7 @@ SELECT serial_number, device_name, user, grp AS "group", platform,
        os_version, target_os_version,
        ddm_iso(status_since) AS status_since,
        round((:as_of - status_since) / 3600.0, 1) AS hours_in_status,
+       round((:as_of - status_since) / 86400.0, 1) AS days_in_status,
        ddm_iso(deadline_utc) AS deadline_utc,
        ddm_iso(last_seen) AS last_seen
   FROM ev_final

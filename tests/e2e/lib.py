@@ -109,7 +109,7 @@ class Case:
 
     def csv(self, name, where=None):
         """Rows of out/NAME.csv as dicts."""
-        with open(os.path.join(where or self.out, name + ".csv"), newline="") as f:
+        with open(os.path.join(where or self.out, name + ".csv"), newline="", encoding="utf-8-sig") as f:
             return list(csv.DictReader(f))
 
     def workbook(self, where=None):

@@ -20,8 +20,8 @@ def test_list_reports(t):
     r = t.run("list", db=False)
     assert r.rc == 0
     names = [line.split()[0] for line in r.out.splitlines()]
-    assert names == ["summary", "trend", "past-deadline", "due-soon", "stuck-downloading", "errors",
-                     "exploited", "not-reporting", "devices", "rejected", "about"], names
+    assert names == ["summary", "trend", "patch-latency", "past-deadline", "due-soon", "stuck-downloading", "errors",
+                     "exploited", "not-reporting", "devices", "rejected", "about", "inputs"], names
 
 
 def test_exit_64_usage(t):

@@ -148,7 +148,7 @@ def test_100mb_field_rejected_with_bounded_memory(t):
     assert s == ["A1", "A3"], s
     assert sql(t.db, "SELECT line, reason FROM rejected;").strip() == "3|field longer than 1 MiB"
     sanitized = b"asan" in subprocess.run(["ldd", BIN], capture_output=True).stdout
-    if not sanitized:
+    if not sanitized and not os.environ.get("DDM_WRAP"):
         assert peak_kb < 64 * 1024, f"peak RSS {peak_kb} KiB"
     print(f"     100 MB field: peak RSS {peak_kb} KiB")
 

@@ -68,4 +68,4 @@ def test_without_redact_data_is_shown_and_about_says_so(t):
     assert "@example.com" in open(os.path.join(t.out, "devices.csv")).read()
     from lib import sheet_rows
     _, rows = sheet_rows(t.workbook()["About"])
-    assert {r[1]: r[2] for r in rows if r[0] == "run"}["redact"] == "no"
+    assert {r[1]: r[2] for r in rows if r[0] == "Run"}["Redact personal data"] == "no"

@@ -66,8 +66,9 @@ def test_samples_past_deadline_columns(t):
 def test_samples_every_detail_csv_starts_with_serial(t):
     assert _run(t).rc == 0
     for name in ("past-deadline", "due-soon", "stuck-downloading", "errors", "not-reporting", "devices"):
-        with open(os.path.join(t.out, name + ".csv")) as f:
-            assert f.readline().startswith("serial_number,"), name
+        with open(os.path.join(t.out, name + ".csv"), "rb") as f:
+            # the excel profile (the default for files) starts with a BOM
+            assert f.readline().startswith(b"\xef\xbb\xbfserial_number,"), name
     devices = t.csv("devices")
     for col in ("classification", "status", "status_since", "os_version", "target_os_version",
                 "deadline_local", "time_zone", "deadline_utc", "last_seen"):
@@ -79,13 +80,17 @@ def test_samples_every_detail_csv_starts_with_serial(t):
 def test_samples_workbook_sheets_dates_and_filters(t):
     assert _run(t).rc == 0
     wb = t.workbook()
-    assert wb.sheetnames == ["Summary", "Trend", "Past deadline", "Due soon", "Stuck downloading",
-                             "Errors", "Exploited CVEs", "Not reporting", "Devices", "Rejected", "About"], wb.sheetnames
+    assert wb.sheetnames == ["Summary", "Trend", "Patch latency", "Past deadline", "Due soon", "Stuck downloading",
+                             "Errors", "Exploited CVEs", "Not reporting", "Devices", "Rejected", "About",
+                             "Inputs"], wb.sheetnames
     ws = wb["Past deadline"]
     headers, rows = sheet_rows(ws)
     assert headers[0] == "Serial number"
     assert ws.freeze_panes == "A3", ws.freeze_panes
-    assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A2:"), ws.auto_filter.ref
+    # an Excel table (filterable) from the header row over every data row
+    assert list(ws.tables) == ["T_past_deadline"], ws.tables
+    assert ws.tables["T_past_deadline"].ref == f"A2:{ws.tables['T_past_deadline'].ref.split(':')[1]}"
+    assert int(ws.tables["T_past_deadline"].ref.split(":")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) == len(rows) + 2
     col = headers.index("Deadline (UTC)")
     assert all(isinstance(r[col], datetime.datetime) for r in rows), rows[0]
     # the same rows as the CSV, in the same order
@@ -107,15 +112,17 @@ def test_samples_about_lists_inputs_with_sha256(t):
     assert _run(t).rc == 0
     import hashlib
     headers, rows = sheet_rows(t.workbook()["About"])
-    inputs = {r[1]: r for r in rows if r[0] == "input"}
+    inputs = {r[1]: r for r in rows if r[0] == "Input"}
     inv = [p for p in inputs if p.endswith("inventory.csv")]
     assert inv, inputs.keys()
     with open(os.path.join(SAMPLES, "inventory.csv"), "rb") as f:
         assert inputs[inv[0]][2] == hashlib.sha256(f.read()).hexdigest()
-    params = {r[1]: r[2] for r in rows if r[0] == "run"}
-    assert params["as_of"] == SAMPLES_AS_OF
-    assert params["stuck_after"] == "1d" and params["stale_after"] == "7d"
-    resources = {r[1]: r[2] for r in rows if r[0] == "resource"}
+    params = {r[1]: r[2] for r in rows if r[0] == "Run"}
+    # readable names; times are date cells
+    assert params["As of (UTC)"] == datetime.datetime(2026, 11, 26, 12, 0), params
+    assert isinstance(params["Run time (UTC)"], datetime.datetime), params
+    assert params["Stuck after"] == "1d" and params["Not reporting after"] == "7d"
+    resources = {r[1]: r[2] for r in rows if r[0] == "Resource"}
     assert "queries/evaluate.sql" in resources and len(resources["queries/evaluate.sql"]) == 64
 
 
@@ -171,7 +178,7 @@ def test_samples_ddm_sourced_devices_in_reports(t):
     assert not [s for s, _, _, _ in ddm if s in csv_text]
     # the About sheet lists the webhook logs and the raw captures
     headers, rows = sheet_rows(t.workbook()["About"])
-    inputs = [r[1] for r in rows if r[0] == "input"]
+    inputs = [r[1] for r in rows if r[0] == "Input"]
     hooks = sorted(os.path.basename(p) for p in inputs if "nanomdm-webhook-" in p)
     assert hooks == sorted(n for n in os.listdir(status) if n.startswith("nanomdm-webhook-")), hooks
     assert any("/ddm-reports/" in p for p in inputs)
@@ -185,18 +192,42 @@ def test_samples_ddm_sourced_devices_in_reports(t):
     assert got == skipped + "|0", (got, skipped)
 
 
-def test_workbook_sheet_row_cap_points_to_csv(t):
-    # A template may cap a sheet (Excel holds 1,048,576 rows); the CSV keeps
-    # every row and the sheet says how many it left out.
+def test_workbook_rows_past_the_sheet_limit_continue_on_more_sheets(t):
+    # Excel holds 1,048,576 rows a sheet; a lowered limit (max_rows) shows
+    # the continuation: "Devices (2)", ... with the same table, header and
+    # print setup, every row once, and About says so.
     os.makedirs(t.path("tpl"))
     src = open(os.path.join(ROOT, "templates/devices.tmpl")).read()
-    t.write("tpl/devices.tmpl", src + "max_rows  10\n")
+    t.write("tpl/devices.tmpl", src + "max_rows  120\n")
     r = t.run("run", "--templates", t.path("tpl"), "--out", t.out, "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS)
     assert r.rc == 0, r
-    total = len(t.csv("devices"))
-    headers, rows = sheet_rows(t.workbook()["Devices"])
-    assert len(rows) == 11, len(rows)
-    assert rows[10][0] == f"{total - 10} more rows are not shown here (at most 10 per sheet): the devices CSV has them all"
+    csv_rows = t.csv("devices")
+    wb = t.workbook()
+    names = [n for n in wb.sheetnames if n.startswith("Devices")]
+    want = (len(csv_rows) + 119) // 120
+    assert want >= 3 and names == ["Devices"] + [f"Devices ({k})" for k in range(2, want + 1)], names
+    serials = []
+    headers0 = None
+    for k, n in enumerate(names):
+        ws = wb[n]
+        headers, rows = sheet_rows(ws)
+        headers0 = headers0 or headers
+        assert headers == headers0 and headers[0] == "Serial number"
+        assert len(rows) == (120 if k < want - 1 else len(csv_rows) - 120 * (want - 1)), (n, len(rows))
+        (name, ref), = ws.tables.items()
+        assert name == ("T_devices" if k == 0 else f"T_devices_{k + 1}"), name
+        assert ref.startswith("A2:") and ref.endswith(str(len(rows) + 2)), ref
+        assert ws.freeze_panes == "A3" and ws.print_title_rows == "$2:$2", n
+        # landscape, fit to one page wide (width 1 is the default, so absent), any height
+        assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage, n
+        assert ws.page_setup.fitToWidth in (None, 1) and int(ws.page_setup.fitToHeight) == 0, n
+        assert "Page &P of &N" in ws.oddFooter.center.text, n
+        serials += [r[0] for r in rows]
+    assert serials == [c["serial_number"] for c in csv_rows]
+    headers, rows = sheet_rows(wb["About"])
+    note = [r[2] for r in rows if r[0] == "Workbook" and r[1] == "Devices"]
+    assert note == [f"{len(csv_rows)} rows on {want} sheets (Devices, Devices (2), ...): "
+                    f"at most 120 rows per sheet"], note
     t.write("tpl/devices.tmpl", src + "max_rows  0\n")
     r = t.run("report", "--templates", t.path("tpl"), "--out", t.out, "--as-of", SAMPLES_AS_OF)
     assert r.rc == 65 and "devices.tmpl:" in r.err and "max_rows" in r.err, r

@@ -7,6 +7,7 @@ with xmllint (every XML part) and openpyxl, CSV with Python's csv module.
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -28,7 +29,7 @@ def hostile(t):
 
 
 def read_csv(path):
-    with open(path, newline="", encoding="utf-8", errors="surrogateescape") as f:
+    with open(path, newline="", encoding="utf-8-sig", errors="surrogateescape") as f:
         return list(csv.DictReader(f))
 
 
@@ -139,7 +140,14 @@ def test_workbook_from_hostile_fixture_is_valid_xml_without_formulas(t):
     assert "a\ufffdb\ufffdc" in values, "U+FFFE/U+FFFF replaced"
     assert "\ufffd\ufffd\ufffd\ufffd\ufffd\ufffd" in values, "encoded surrogates replaced"
     assert any(v.startswith("\u202egnp") for v in values), "BiDi controls are allowed text"
-    assert any(v.startswith("L" * 1000) and len(v) == 32767 for v in values), "cut to Excel's limit"
+    # cut to Excel's limit on a character boundary, with a visible marker
+    cut = [v for v in values if v.startswith("L" * 1000)]
+    assert cut and all(len(v) <= 32767 for v in cut), [len(v) for v in cut]
+    m = re.search(r"\u2026 \[cut: (\d+) characters, full text in errors\.csv\]$", cut[0])
+    assert m, cut[0][-80:]
+    full = [r for r in read_csv(os.path.join(t.out, "errors.csv")) if r["failure_reason"].startswith("L" * 1000)]
+    assert len(full) == 1
+    assert len(cut[0]) - len(m.group(0)) + int(m.group(1)) == len(full[0]["failure_reason"])
 
 
 def test_stderr_escapes_control_characters_one_event_per_line(t):

@@ -67,10 +67,15 @@ def test_feeds_in_about_and_reingest_changes_nothing(t):
     assert sql(t.db, "SELECT count(*) FROM source_file").strip() == files
     for n, b in first.items():
         assert open(os.path.join(t.out, n + ".csv"), "rb").read() == b, n
+    # the second run ingested nothing new: About says so, Inputs lists all
     headers, rows = sheet_rows(t.workbook()["About"])
-    feeds = [r for r in rows if r[0] == "input" and r[headers.index("Kind")] == "feed"]
+    assert not [r for r in rows if r[0] == "Input"], rows
+    assert [r[2] for r in rows if r[1] == "Earlier inputs"] == \
+        ["3 files ingested by earlier runs: see the Inputs sheet"], rows
+    headers, rows = sheet_rows(t.workbook()["Inputs"])
+    feeds = [r for r in rows if r[headers.index("Kind")] == "SOFA feed"]
     assert len(feeds) == 3, rows
-    assert all(len(r[2]) == 64 for r in feeds), feeds
+    assert all(len(r[1]) == 64 for r in feeds), feeds
 
 
 def _feed(releases, product="macOS", v2=True):

@@ -261,7 +261,7 @@ def test_kandji_status_report_only_managed_os_items(t):
     c = dev["C02KAND0003"]
     assert (c["status"], c["status_raw"], c["last_seen"], c["group"]) == \
         ("Pending", "PENDING", "", "Finance"), c
-    about = t.workbook()["About"]
+    about = t.workbook()["Inputs"]
     vals = [[x.value for x in row] for row in about.iter_rows()]
     head = next(r for r in vals if "Skipped" in r)
     row = next(r for r in vals if any(isinstance(x, str) and x.endswith("kandji-status-report.csv")

@@ -1,0 +1,66 @@
+-- patch-latency-summary: "how long does it take you to patch": per target
+-- and per group, the devices patched, the median and 90th percentile of
+-- the days from the deadline and from the first night seen below the
+-- target to compliance (nearest-rank percentiles: the value at rank
+-- ceil(p * n) of the n patched devices, sorted), and how many are still
+-- open.  Steps dev, below and lat are those of patch-latency.sql.
+WITH dev AS (
+	SELECT serial_number, grp, platform, target_os_version, deadline_utc,
+	       classification
+	  FROM ev_final
+	 WHERE target_os_version IS NOT NULL
+	   AND classification <> 'out-of-scope'),
+below AS (
+	SELECT d.*,
+	       (SELECT min(o.reported_at) FROM observation o
+	         WHERE o.serial_number = d.serial_number
+	           AND o.reported_at <= :as_of
+	           AND ddm_version_cmp(o.os_version, d.target_os_version) < 0)
+	           AS first_below
+	  FROM dev d),
+lat AS (
+	SELECT b.*,
+	       (SELECT min(o.reported_at) FROM observation o
+	         WHERE o.serial_number = b.serial_number
+	           AND o.reported_at > b.first_below
+	           AND o.reported_at <= :as_of
+	           AND ddm_version_cmp(o.os_version, b.target_os_version) >= 0)
+	           AS patched_at
+	  FROM below b
+	 WHERE b.first_below IS NOT NULL),
+per AS (
+	SELECT 1 AS ord, 'Target' AS breakdown,
+	       coalesce(platform, '(unknown)') || ' ' || target_os_version AS name,
+	       patched_at, (patched_at - deadline_utc) / 86400.0 AS dd,
+	       (patched_at - first_below) / 86400.0 AS ds, classification
+	  FROM lat
+	UNION ALL
+	SELECT 2, 'Group', coalesce(nullif(grp, ''), '(no group)'),
+	       patched_at, (patched_at - deadline_utc) / 86400.0,
+	       (patched_at - first_below) / 86400.0, classification
+	  FROM lat),
+ranked AS (
+	SELECT ord, breakdown, name, dd, ds,
+	       row_number() OVER (PARTITION BY ord, name ORDER BY dd) AS rd,
+	       row_number() OVER (PARTITION BY ord, name ORDER BY ds) AS rs,
+	       count(*) OVER (PARTITION BY ord, name) AS n
+	  FROM per WHERE patched_at IS NOT NULL),
+stats AS (
+	SELECT ord, name, max(n) AS patched,
+	       round(max(CASE WHEN rd = (n + 1) / 2 THEN dd END), 1) AS med_d,
+	       round(max(CASE WHEN rd = (9 * n + 9) / 10 THEN dd END), 1) AS p90_d,
+	       round(max(CASE WHEN rs = (n + 1) / 2 THEN ds END), 1) AS med_s,
+	       round(max(CASE WHEN rs = (9 * n + 9) / 10 THEN ds END), 1) AS p90_s
+	  FROM ranked GROUP BY ord, name),
+open AS (
+	SELECT ord, breakdown, name,
+	       sum(patched_at IS NULL AND classification <> 'compliant') AS still_open
+	  FROM per GROUP BY ord, name)
+SELECT o.breakdown, o.name, coalesce(s.patched, 0) AS patched,
+       o.still_open,
+       s.med_d AS median_days_from_deadline,
+       s.p90_d AS p90_days_from_deadline,
+       s.med_s AS median_days_from_first_seen,
+       s.p90_s AS p90_days_from_first_seen
+  FROM open o LEFT JOIN stats s ON s.ord = o.ord AND s.name = o.name
+ ORDER BY o.ord, o.name;

@@ -1,0 +1,41 @@
+-- summary-attest: the attestation block at the top of the Summary: who,
+-- when (as-of in UTC, and in --display-tz when given), and how deadlines
+-- were evaluated (device local time; how many devices with a target used
+-- an assumed zone or the no-zone rule).  Values come from the run's notes
+-- (temp.run_note) and ev_final.
+WITH note(name, value) AS (
+	SELECT name, value FROM temp.run_note WHERE section = 'run'),
+zones AS (
+	SELECT count(*) AS devices,
+	       coalesce(sum(time_zone_source IN ('inventory', 'status')), 0)
+	           AS known,
+	       coalesce(sum(time_zone_source = 'default'), 0) AS assumed,
+	       coalesce(sum(time_zone_source = 'none'), 0) AS no_zone
+	  FROM ev_final
+	 WHERE target_os_version IS NOT NULL
+	   AND classification <> 'out-of-scope')
+SELECT item, value FROM (
+	SELECT 1 AS ord, 'Organisation' AS item, value
+	  FROM note WHERE name = 'org' AND value <> '(not set)'
+	UNION ALL
+	SELECT 2, 'As of (UTC)', ddm_iso(:as_of)
+	UNION ALL
+	SELECT 3, 'As of (display time zone)', value
+	  FROM note WHERE name = 'display_tz' AND value <> '(not set)'
+	UNION ALL
+	SELECT 4, 'How deadlines were evaluated',
+	       'In each device''s local time: ' || known || ' own zone, ' ||
+	       assumed || ' assumed zone, ' || no_zone ||
+	       ' no-zone rule (past once passed at UTC-12)'
+	  FROM zones
+	UNION ALL
+	SELECT 5, 'Limits',
+	       'stuck after ' || (SELECT value FROM note WHERE name = 'stuck_after') ||
+	       ', not reporting after ' || (SELECT value FROM note WHERE name = 'stale_after') ||
+	       ', due soon within ' || (SELECT value FROM note WHERE name = 'due_within')
+	UNION ALL
+	SELECT 6, 'Evidence', 'inputs with SHA-256 on the About sheet; '
+	       || 'files checked by SHA256SUMS'
+	UNION ALL
+	SELECT 7, 'Written by', value FROM note WHERE name = 'version')
+ ORDER BY ord;

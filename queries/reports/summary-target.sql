@@ -1,0 +1,13 @@
+-- summary-target: devices in scope per target version with compliance.
+SELECT coalesce(platform, '(unknown)') AS platform, target_os_version,
+       ddm_iso(min(deadline_utc)) AS deadline_utc,
+       count(*) AS devices,
+       sum(classification = 'compliant') AS compliant,
+       sum(classification = 'past-deadline') AS past_deadline,
+       sum(classification NOT IN ('compliant', 'past-deadline')) AS other_open,
+       round(1.0 * sum(classification = 'compliant') / count(*), 4)
+           AS compliance_pct
+  FROM ev_final
+ WHERE classification NOT IN ('no-target', 'out-of-scope')
+ GROUP BY 1, 2
+ ORDER BY 1, 3, 2;
