@@ -18,3 +18,7 @@ ALTER TABLE source_file ADD COLUMN rows_skipped INTEGER NOT NULL DEFAULT 0;
 -- The key index gained the status (one index instead of two).
 DROP INDEX IF EXISTS observation_key;
 DROP INDEX IF EXISTS observation_run;
+-- The zone a legacy (pre-DDM) upgrade's deadline is read in (IANA; '' for
+-- none): Kandji's Managed OS keeps this option for devices below the DDM
+-- floor.  DDM-capable devices always use their own local time.
+ALTER TABLE target ADD COLUMN enforcement_time_zone TEXT NOT NULL DEFAULT '';

@@ -43,6 +43,7 @@ static const char *const field_names[F__COUNT] = {
 	"details_url",
 	"jamf_id",
 	"declaration_id",
+	"enforcement_time_zone",
 };
 
 static const char *const kind_names[KIND__COUNT] = {"status", "inventory",
