@@ -1276,18 +1276,30 @@ def classify_one(serial, inv, rows, targets, as_of):
     if status in ("Incompatible", "Excluded"):
         return ("out-of-scope", "")
 
-    dev_t = next(((r[3], r[4]) for r in reversed(rows) if r[3] and r[4]), None)
-    if dev_t:
-        level = [dev_t]
-    else:
-        level = []
-        for pick in (lambda t: t["serial_number"] == serial,
-                     lambda t: not t["serial_number"] and t["group"] == group,
-                     lambda t: not t["serial_number"] and t["group"] == "*"):
-            level = [(t["target_os_version"], t["target_local_datetime"])
-                     for t in targets if t["platform"] == platform and pick(t)]
-            if level:
-                break
+    # How the update is enforced: DDM from these versions on (Apple's schema
+    # of the enforcement declaration); below them, and on watchOS, the
+    # legacy way, whose deadline the target's enforcement zone decides.
+    floor = {"macOS": "14", "iOS": "17", "iPadOS": "17", "tvOS": "18.4",
+             "visionOS": "26"}.get(platform)
+    legacy = platform == "watchOS" or (
+        version is not None and floor is not None and vcmp(version, parse_version(floor)) < 0)
+
+    # A pending version the device reports outranks the configured targets
+    # only while the device is below it (a satisfied one is stale).
+    dev_t = next(((r[3], r[4], "") for r in reversed(rows) if r[3] and r[4]), None)
+    dev_met = dev_t and (vcmp(version, parse_version(dev_t[0])) >= 0 if version is not None
+                         else status == "Pass")
+    level = [dev_t] if dev_t and not dev_met else []
+    for pick in (lambda t: t["serial_number"] == serial,
+                 lambda t: not t["serial_number"] and t["group"] == group,
+                 lambda t: not t["serial_number"] and t["group"] == "*"):
+        if level:
+            break
+        level = [(t["target_os_version"], t["target_local_datetime"],
+                  t.get("enforcement_time_zone", ""))
+                 for t in targets if t["platform"] == platform and pick(t)]
+    if not level and dev_t:
+        level = [dev_t]   # only the stale pending version: met
     if not level:
         return ("no-target", "")
 
@@ -1299,7 +1311,10 @@ def classify_one(serial, inv, rows, targets, as_of):
         unmet = [t for t in level if vcmp(version, parse_version(t[0])) < 0]
         if not unmet:
             return ("compliant", "")
-    wall = datetime.strptime(min(unmet, key=lambda t: t[1])[1], "%Y-%m-%dT%H:%M:%S")
+    first = min(unmet, key=lambda t: t[1])
+    wall = datetime.strptime(first[1], "%Y-%m-%dT%H:%M:%S")
+    if legacy and first[2]:
+        zone = first[2]
 
     if zone:
         deadline = wall_to_utc(wall, zone)
@@ -1319,7 +1334,7 @@ def classify_one(serial, inv, rows, targets, as_of):
             after = [t for t in times if t >= ref]
             if not after:
                 kinds.add("offline-at-deadline")
-            elif as_of - after[0] < ENFORCEMENT_HOUR:
+            elif not legacy and as_of - after[0] < ENFORCEMENT_HOUR:
                 kinds.add("enforcement-hour")
             else:
                 kinds.add("enforcement-failed")
