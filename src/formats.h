@@ -61,8 +61,8 @@ typedef enum field_id {
 	F_FAILURE_REASON,
 	F_LAST_CHECK_IN,
 	F_DETAILS_URL,
-	F_JAMF_ID,	  /* inventory: Jamf Pro device id */
-	F_DECLARATION_ID, /* targets: scope to devices reporting it */
+	F_JAMF_ID,		 /* inventory: Jamf Pro device id */
+	F_DECLARATION_ID,	 /* targets: scope to devices reporting it */
 	F_ENFORCEMENT_TIME_ZONE, /* targets: zone of a legacy (pre-DDM) upgrade */
 	F__COUNT
 } field_id;
