@@ -41,9 +41,28 @@ SELECT d.serial_number,
 -- 2. Current facts per device: inventory first, then its latest report.
 --    The OS version is the most recent one known from either source.
 --    dev_zone is the device's own zone (inventory, status, --default-tz);
---    step 5 decides which zone reads the deadline.
+--    step 3 decides which zone reads the deadline.
+--
+--    How the OS update is enforced: DDM enforces from macOS 14, iOS/iPadOS
+--    17, tvOS 18.4 and visionOS 26 (Apple's schema of the enforcement
+--    declaration); watchOS has no enforcement declaration.  A device below
+--    its platform's floor is upgraded the legacy way (MDM commands), where
+--    the target's enforcement_time_zone, not the device's clock, decides
+--    the deadline.  A device whose version is unknown is taken as DDM (the
+--    default rule: device local time).
 DROP TABLE IF EXISTS temp.ev_dev;
 CREATE TEMP TABLE ev_dev AS
+SELECT f.*,
+       CASE WHEN f.platform = 'watchOS' THEN 'legacy'
+            WHEN ddm_version_cmp(f.os_version,
+                                 CASE f.platform
+                                   WHEN 'macOS' THEN '14'
+                                   WHEN 'iOS' THEN '17'
+                                   WHEN 'iPadOS' THEN '17'
+                                   WHEN 'tvOS' THEN '18.4'
+                                   WHEN 'visionOS' THEN '26' END) < 0
+            THEN 'legacy' ELSE 'ddm' END AS enforcement_mechanism
+  FROM (
 SELECT b.serial_number,
        coalesce(b.device_name, o.device_name) AS device_name,
        coalesce(b.user, o.user) AS user,
@@ -89,42 +108,52 @@ SELECT b.serial_number,
   FROM ev_base b
   LEFT JOIN observation o ON o.rowid = b.last_rowid
   LEFT JOIN observation v ON v.rowid = b.version_rowid
- WHERE b.in_inventory OR b.last_rowid IS NOT NULL;
+ WHERE b.in_inventory OR b.last_rowid IS NOT NULL) f;
 
--- 3. The target that counts, per device.  Candidates by scope level: the
---    pending version the device itself reports (4) beats a serial-scoped
---    target (3), a group target (2) and a platform-wide '*' target (1) --
---    but only while the device is below it: Jamf and some devices keep
---    reporting a pending version after installing it, and that stale one
---    (level 0) must not hide a configured target.  Within the highest
---    level, an unmet target before a met one, the earliest deadline first
---    (when every target is met, the latest one is shown).  Compliance is
---    by OS version, whatever the status says; a Pass with no known version
---    is compliant.  One window over the candidates: no per-device lookups.
-DROP TABLE IF EXISTS temp.ev_cand;
+-- 3. The target that counts, per device, and its deadline.  Candidates by
+--    scope level: the pending version the device itself reports (4) beats
+--    a serial-scoped target (3), a group target (2) and a platform-wide '*'
+--    target (1) -- but only while the device is below it: Jamf and some
+--    devices keep reporting a pending version after installing it, and
+--    that stale one (level 0) must not hide a configured target.  Within
+--    the highest level, an unmet target before a met one, the earliest
+--    deadline first (when every target is met, the latest one is shown).
+--    Compliance is by OS version, whatever the status says; a Pass with no
+--    known version is compliant.  One window over the candidates: no
+--    per-device lookups.
+--
+--    The deadline as instants.  With a zone: the local time in that zone
+--    (legacy: the target's enforcement zone, else the device's own; DDM:
+--    always the device's own).  Without one, the conservative rule:
+--    deadline_utc is the instant it has certainly passed, the local time
+--    read in UTC-12 (wall + 12 h); deadline_earliest_utc the earliest it
+--    may pass, read in UTC+14 (wall - 14 h).  With a zone both are equal.
 DROP TABLE IF EXISTS temp.ev_pick;
 CREATE TEMP TABLE ev_pick AS
 WITH cand AS (
-	SELECT e.serial_number, e.os_version, e.status, 4 AS level,
-	       'device' AS scope,
+	SELECT e.serial_number, e.os_version, e.status,
+	       e.enforcement_mechanism, e.dev_zone, e.dev_zone_source,
+	       4 AS level, 'device' AS scope,
 	       e.dev_target_os_version AS target_os_version,
 	       e.dev_target_build_version AS target_build_version,
 	       e.dev_target_local_datetime AS target_local_datetime,
-	       NULL AS details_url, NULL AS enforcement_time_zone
+	       NULL AS details_url, '' AS enforcement_time_zone
 	  FROM ev_dev e
 	 WHERE e.dev_target_os_version IS NOT NULL
 	   AND ddm_wall(e.dev_target_local_datetime) IS NOT NULL
 	UNION ALL
-	SELECT e.serial_number, e.os_version, e.status, 3, 'serial',
-	       t.target_os_version, t.target_build_version,
+	SELECT e.serial_number, e.os_version, e.status,
+	       e.enforcement_mechanism, e.dev_zone, e.dev_zone_source,
+	       3, 'serial', t.target_os_version, t.target_build_version,
 	       t.target_local_datetime, t.details_url, t.enforcement_time_zone
 	  FROM ev_dev e JOIN target t ON t.serial_number = e.serial_number
 	 WHERE (e.platform IS NULL OR t.platform = e.platform)
 	   AND (t.declaration_id = '' OR instr(' ' || e.declarations || ' ',
 	                                       ' ' || t.declaration_id || ' ') > 0)
 	UNION ALL
-	SELECT e.serial_number, e.os_version, e.status, 2, 'group',
-	       t.target_os_version, t.target_build_version,
+	SELECT e.serial_number, e.os_version, e.status,
+	       e.enforcement_mechanism, e.dev_zone, e.dev_zone_source,
+	       2, 'group', t.target_os_version, t.target_build_version,
 	       t.target_local_datetime, t.details_url, t.enforcement_time_zone
 	  FROM ev_dev e JOIN target t
 	    ON t.platform = e.platform AND t.serial_number = ''
@@ -132,8 +161,9 @@ WITH cand AS (
 	 WHERE t.declaration_id = '' OR instr(' ' || e.declarations || ' ',
 	                                      ' ' || t.declaration_id || ' ') > 0
 	UNION ALL
-	SELECT e.serial_number, e.os_version, e.status, 1, 'all',
-	       t.target_os_version, t.target_build_version,
+	SELECT e.serial_number, e.os_version, e.status,
+	       e.enforcement_mechanism, e.dev_zone, e.dev_zone_source,
+	       1, 'all', t.target_os_version, t.target_build_version,
 	       t.target_local_datetime, t.details_url, t.enforcement_time_zone
 	  FROM ev_dev e JOIN target t
 	    ON (t.platform = e.platform OR (t.platform = '' AND t.declaration_id <> ''))
@@ -150,92 +180,71 @@ met AS (
 	            THEN 1
 	            WHEN c.os_version IS NULL AND c.status = 'Pass' THEN 1
 	            ELSE 0 END AS met
-	  FROM cand c)
-SELECT serial_number, level, scope, target_os_version, target_build_version,
-       target_local_datetime, details_url, enforcement_time_zone, met
-  FROM (SELECT m.*,
-               row_number() OVER (
-                   PARTITION BY m.serial_number
-                   ORDER BY CASE WHEN m.level = 4 AND m.met THEN 0
-                                 ELSE m.level END DESC,
-                            m.met ASC,
-                            CASE WHEN m.met = 0
-                                 THEN m.target_local_datetime END,
-                            m.target_local_datetime DESC,
-                            m.target_os_version DESC) AS rn
-          FROM met m)
- WHERE rn = 1;
+	  FROM cand c),
+pick AS (
+	SELECT serial_number, level, scope, target_os_version,
+	       target_build_version, target_local_datetime, details_url, met,
+	       CASE WHEN enforcement_mechanism = 'legacy'
+	             AND ddm_tz_valid(enforcement_time_zone)
+	            THEN enforcement_time_zone ELSE dev_zone END AS time_zone,
+	       CASE WHEN enforcement_mechanism = 'legacy'
+	             AND ddm_tz_valid(enforcement_time_zone)
+	            THEN 'target' ELSE dev_zone_source END AS time_zone_source
+	  FROM (SELECT m.*,
+	               row_number() OVER (
+	                   PARTITION BY m.serial_number
+	                   ORDER BY CASE WHEN m.level = 4 AND m.met THEN 0
+	                                 ELSE m.level END DESC,
+	                            m.met ASC,
+	                            CASE WHEN m.met = 0
+	                                 THEN m.target_local_datetime END,
+	                            m.target_local_datetime DESC,
+	                            m.target_os_version DESC) AS rn
+	          FROM met m)
+	 WHERE rn = 1)
+SELECT p.*,
+       CASE WHEN p.time_zone IS NOT NULL
+            THEN ddm_wall_to_utc(p.target_local_datetime, p.time_zone)
+            ELSE ddm_wall(p.target_local_datetime) + 12 * 3600 END
+           AS deadline_utc,
+       CASE WHEN p.time_zone IS NOT NULL
+            THEN ddm_wall_to_utc(p.target_local_datetime, p.time_zone)
+            ELSE ddm_wall(p.target_local_datetime) - 14 * 3600 END
+           AS deadline_earliest_utc,
+       CASE WHEN p.time_zone IS NOT NULL
+            THEN ddm_wall_note(p.target_local_datetime, p.time_zone) END
+           AS dst_note
+  FROM pick p;
 
--- 4. How the OS update is enforced.  DDM enforces from macOS 14,
---    iOS/iPadOS 17, tvOS 18.4 and visionOS 26 (Apple's schema of the
---    enforcement declaration); watchOS has no enforcement declaration.  A
---    device below its platform's floor is upgraded the legacy way (MDM
---    commands), where the target's enforcement_time_zone, not the device's
---    clock, decides the deadline.  A device whose version is unknown is
---    taken as DDM (the default rule: device local time).
---
--- 5. Deadlines as instants.  With a zone: the local time in that zone
---    (legacy: the target's enforcement zone, else the device's own; DDM:
---    always the device's own).  Without one, the conservative rule:
---    deadline_utc is the instant it has certainly passed, the local time
---    read in UTC-12 (wall + 12 h); deadline_earliest_utc the earliest it
---    may pass, read in UTC+14 (wall - 14 h).  With a zone both are equal.
---    status_since: the first report of the current unbroken run of the
+-- 4. Each device with its target and deadline (a device with no target
+--    keeps its own zone), whether it is below the target while in scope,
+--    and status_since: the first report of the current unbroken run of the
 --    same status (an index-only walk back over the device's history).
 DROP TABLE IF EXISTS temp.ev_time;
 CREATE TEMP TABLE ev_time AS
-SELECT z.*,
-       CASE WHEN z.deadline_local IS NULL THEN NULL
-            WHEN z.time_zone IS NOT NULL
-            THEN ddm_wall_to_utc(z.deadline_local, z.time_zone)
-            ELSE ddm_wall(z.deadline_local) + 12 * 3600 END
-           AS deadline_utc,
-       CASE WHEN z.deadline_local IS NULL THEN NULL
-            WHEN z.time_zone IS NOT NULL
-            THEN ddm_wall_to_utc(z.deadline_local, z.time_zone)
-            ELSE ddm_wall(z.deadline_local) - 14 * 3600 END
-           AS deadline_earliest_utc,
-       CASE WHEN z.time_zone IS NOT NULL
-            THEN ddm_wall_note(z.deadline_local, z.time_zone) END
-           AS dst_note
-  FROM (SELECT m.*,
-               CASE WHEN m.enforcement_mechanism = 'legacy'
-                     AND ddm_tz_valid(m.enforcement_time_zone)
-                    THEN m.enforcement_time_zone ELSE m.dev_zone END
-                   AS time_zone,
-               CASE WHEN m.enforcement_mechanism = 'legacy'
-                     AND ddm_tz_valid(m.enforcement_time_zone)
-                    THEN 'target' ELSE m.dev_zone_source END
-                   AS time_zone_source
-          FROM (SELECT e.*,
-                       p.level AS target_level, p.scope AS target_scope,
-                       p.target_os_version, p.target_build_version,
-                       p.details_url, p.enforcement_time_zone,
-                       p.target_local_datetime AS deadline_local,
-                       coalesce(p.met, 0) AS met,
-                       CASE WHEN e.platform = 'watchOS' THEN 'legacy'
-                            WHEN ddm_version_cmp(e.os_version,
-                                   CASE e.platform
-                                     WHEN 'macOS' THEN '14'
-                                     WHEN 'iOS' THEN '17'
-                                     WHEN 'iPadOS' THEN '17'
-                                     WHEN 'tvOS' THEN '18.4'
-                                     WHEN 'visionOS' THEN '26' END) < 0
-                            THEN 'legacy' ELSE 'ddm' END
-                           AS enforcement_mechanism,
-                       (SELECT min(o.reported_at) FROM observation o
-                         WHERE o.serial_number = e.serial_number
-                           AND o.reported_at <= e.last_report
-                           AND o.reported_at > coalesce(
-                                 (SELECT x.reported_at FROM observation x
-                                   WHERE x.serial_number = e.serial_number
-                                     AND x.reported_at < e.last_report
-                                     AND x.status <> e.status
-                                   ORDER BY x.reported_at DESC LIMIT 1),
-                                 -9e18)) AS status_since
-                  FROM ev_dev e LEFT JOIN ev_pick p USING (serial_number)
-                 LIMIT -1 OFFSET 0) m
-         LIMIT -1 OFFSET 0) z;
+SELECT e.*,
+       p.level AS target_level, p.scope AS target_scope,
+       p.target_os_version, p.target_build_version, p.details_url,
+       p.target_local_datetime AS deadline_local,
+       coalesce(p.met, 0) AS met,
+       p.target_os_version IS NOT NULL AND NOT p.met
+         AND e.status NOT IN ('Incompatible', 'Excluded') AS below,
+       CASE WHEN p.serial_number IS NULL THEN e.dev_zone
+            ELSE p.time_zone END AS time_zone,
+       CASE WHEN p.serial_number IS NULL THEN e.dev_zone_source
+            ELSE p.time_zone_source END AS time_zone_source,
+       p.deadline_utc, p.deadline_earliest_utc, p.dst_note,
+       (SELECT min(o.reported_at) FROM observation o
+         WHERE o.serial_number = e.serial_number
+           AND o.reported_at <= e.last_report
+           AND o.reported_at > coalesce(
+                 (SELECT x.reported_at FROM observation x
+                   WHERE x.serial_number = e.serial_number
+                     AND x.reported_at < e.last_report
+                     AND x.status <> e.status
+                   ORDER BY x.reported_at DESC LIMIT 1), -9e18))
+           AS status_since
+  FROM ev_dev e LEFT JOIN ev_pick p USING (serial_number);
 
 -- 5b. What the SOFA feed (table os_release, releases dated on or before
 --     :as_of) says about each platform and OS version in use: the newest
@@ -343,48 +352,38 @@ SELECT c.*,
                      END, ''), '; ') AS notes,
        sofa.latest_os_version, sofa.exploited_cves, sofa.exploited_cve_count
   FROM (SELECT k.*,
-               CASE WHEN k.classification = 'past-deadline' THEN
+               CASE
+                 WHEN k.status IN ('Incompatible', 'Excluded') THEN 'out-of-scope'
+                 WHEN k.target_os_version IS NULL THEN 'no-target'
+                 WHEN k.met THEN 'compliant'
+                 WHEN k.in_past_deadline THEN 'past-deadline'
+                 WHEN k.in_errors THEN 'error'
+                 WHEN k.in_stuck_downloading THEN 'stuck-downloading'
+                 WHEN k.in_not_reporting THEN 'not-reporting'
+                 WHEN k.in_due_soon THEN 'due-soon'
+                 ELSE 'in-progress'
+               END AS classification,
+               CASE WHEN k.in_past_deadline THEN
                  (SELECT min(o.reported_at) FROM observation o
                    WHERE o.serial_number = k.serial_number
                      AND o.reported_at >= k.deadline_utc
                      AND o.reported_at <= :as_of) END
                  AS first_report_after_deadline
-          FROM (SELECT f.*,
-                       CASE
-                         WHEN f.status IN ('Incompatible', 'Excluded') THEN 'out-of-scope'
-                         WHEN f.target_os_version IS NULL THEN 'no-target'
-                         WHEN f.met THEN 'compliant'
-                         WHEN f.in_past_deadline THEN 'past-deadline'
-                         WHEN f.in_errors THEN 'error'
-                         WHEN f.in_stuck_downloading THEN 'stuck-downloading'
-                         WHEN f.in_not_reporting THEN 'not-reporting'
-                         WHEN f.in_due_soon THEN 'due-soon'
-                         ELSE 'in-progress'
-                       END AS classification
-                  FROM (SELECT u.*,
-                               u.below AND u.deadline_utc IS NOT NULL
-                                 AND :as_of >= u.deadline_utc
-                                 AS in_past_deadline,
-                               u.below AND u.status = 'Error' AS in_errors,
-                               u.below AND u.status = 'Downloading'
-                                 AND u.status_since <= :as_of - :stuck_after
-                                 AS in_stuck_downloading,
-                               u.last_seen IS NULL
-                                 OR u.last_seen < :as_of - :stale_after
-                                 AS in_not_reporting,
-                               u.below AND u.deadline_utc IS NOT NULL
-                                 AND :as_of < u.deadline_utc
-                                 AND u.deadline_earliest_utc <= :as_of + :due_within
-                                 AS in_due_soon
-                          FROM (SELECT t.*,
-                                       t.target_os_version IS NOT NULL
-                                         AND NOT t.met
-                                         AND t.status NOT IN ('Incompatible', 'Excluded')
-                                         AS below
-                                  FROM ev_time t) u
-                         -- OFFSET 0 keeps each layer computed once per row
-                         LIMIT -1 OFFSET 0) f
-                 LIMIT -1 OFFSET 0) k
+          FROM (SELECT t.*,
+                       t.below AND :as_of >= t.deadline_utc
+                         AS in_past_deadline,
+                       t.below AND t.status = 'Error' AS in_errors,
+                       t.below AND t.status = 'Downloading'
+                         AND t.status_since <= :as_of - :stuck_after
+                         AS in_stuck_downloading,
+                       t.last_seen IS NULL
+                         OR t.last_seen < :as_of - :stale_after
+                         AS in_not_reporting,
+                       t.below AND :as_of < t.deadline_utc
+                         AND t.deadline_earliest_utc <= :as_of + :due_within
+                         AS in_due_soon
+                  FROM ev_time t) k
+         -- OFFSET 0 keeps the layer computed once per row
          LIMIT -1 OFFSET 0) c
   LEFT JOIN ev_sofa sofa
     ON sofa.platform = c.platform AND sofa.os_version = c.os_version;
