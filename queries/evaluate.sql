@@ -19,7 +19,11 @@
 
 -- 1. Every device known as of :as_of, with (the rowids of) its latest
 --    report and its latest report that carried an OS version.  Inventory facts
---    dated after :as_of are not used.
+--    dated after :as_of are not used.  When the inventory has a version
+--    with a check-in, a report older than that check-in cannot give the
+--    version (step 2), so the walk back stops there: a source that never
+--    carries a version (Kandji's) costs one short index range a night,
+--    not the device's whole history.
 DROP TABLE IF EXISTS temp.ev_base;
 CREATE TEMP TABLE ev_base AS
 SELECT d.serial_number,
@@ -34,6 +38,9 @@ SELECT d.serial_number,
          ORDER BY o.reported_at DESC LIMIT 1) AS last_rowid,
        (SELECT o.rowid FROM observation o
          WHERE o.serial_number = d.serial_number AND o.reported_at <= :as_of
+           AND o.reported_at >= CASE WHEN d.os_version IS NOT NULL
+                                      AND d.last_check_in <= :as_of
+                                     THEN d.last_check_in ELSE -9e18 END
            AND o.os_version IS NOT NULL
          ORDER BY o.reported_at DESC LIMIT 1) AS version_rowid
   FROM device d;
