@@ -1,5 +1,7 @@
--- evaluate.sql: the compliance policy.  Builds temp.ev, one row per device
--- as of :as_of, which every report selects from.
+-- evaluate.sql: the compliance policy.  Builds temp.ev_final, one row per
+-- device as of :as_of, which every report selects from: the device's one
+-- classification (for the summary and the trend) and each detail report's
+-- own criterion (in_*, step 6).
 --
 -- Parameters (bound by the engine):
 --   :as_of        instant of the evaluation (reports after it are ignored)
@@ -253,7 +255,7 @@ SELECT e.*,
            AS status_since
   FROM ev_dev e LEFT JOIN ev_pick p USING (serial_number);
 
--- 5b. What the SOFA feed (table os_release, releases dated on or before
+-- 5. What the SOFA feed (table os_release, releases dated on or before
 --     :as_of) says about each platform and OS version in use: the newest
 --     release of the same major version line, and the actively exploited
 --     CVEs fixed by newer releases of the platform that the device's own
