@@ -1219,7 +1219,9 @@ def read_ddm(status_dir):
                                "", "", g("device.model.identifier"))
 
 
-def classify(samples, as_of):
+def classify(samples, as_of, lists=False):
+    """{serial: (classification, enforcement)}; with lists, the value gains a
+    third item: the set of detail reports whose criterion the device meets."""
     inv = {}
     for _, r in read_dicts(os.path.join(samples, "inventory.csv")):
         inv[r["serial_number"]] = r
@@ -1245,12 +1247,15 @@ def classify(samples, as_of):
 
     result = {}
     for serial in sorted(set(inv) | set(obs)):
-        result[serial] = classify_one(serial, inv.get(serial, {}), sorted(obs.get(serial, ())),
-                                      targets, as_of)
+        c, e, reports = evaluate_one(serial, inv.get(serial, {}), sorted(obs.get(serial, ())),
+                                     targets, as_of)
+        result[serial] = (c, e, reports) if lists else (c, e)
     return result
 
 
-def classify_one(serial, inv, rows, targets, as_of):
+def evaluate_one(serial, inv, rows, targets, as_of):
+    """(classification, enforcement, reports): the first classification that
+    applies, and every detail report whose own criterion the device meets."""
     rows = [r for r in rows if r[0] <= as_of]
     times = [r[0] for r in rows]
     assert len(times) == len(set(times)), "two different rows at one instant: " + serial
@@ -1273,8 +1278,13 @@ def classify_one(serial, inv, rows, targets, as_of):
     group = inv.get("group") or next((r[6] for r in reversed(rows) if r[6]), "")
     zone = inv.get("time_zone") or next((r[5] for r in reversed(rows) if r[5]), "") or None
 
+    # not-reporting is every silent device's, whatever its classification
+    seen = max([t for t in (times[-1] if times else None, lci) if t is not None], default=None)
+    silent = seen is None or seen < as_of - STALE_AFTER
+    reports = {"not-reporting"} if silent else set()
+
     if status in ("Incompatible", "Excluded"):
-        return ("out-of-scope", "")
+        return ("out-of-scope", "", reports)
 
     # How the update is enforced: DDM from these versions on (Apple's schema
     # of the enforcement declaration); below them, and on watchOS, the
@@ -1301,16 +1311,16 @@ def classify_one(serial, inv, rows, targets, as_of):
     if not level and dev_t:
         level = [dev_t]   # only the stale pending version: met
     if not level:
-        return ("no-target", "")
+        return ("no-target", "", reports)
 
     if version is None:
         if status == "Pass":
-            return ("compliant", "")
+            return ("compliant", "", reports)
         unmet = level
     else:
         unmet = [t for t in level if vcmp(version, parse_version(t[0])) < 0]
         if not unmet:
-            return ("compliant", "")
+            return ("compliant", "", reports)
     first = min(unmet, key=lambda t: t[1])
     wall = datetime.strptime(first[1], "%Y-%m-%dT%H:%M:%S")
     if legacy and first[2]:
@@ -1328,6 +1338,19 @@ def classify_one(serial, inv, rows, targets, as_of):
         due = earliest <= as_of + DUE_WITHIN
         refs = [latest, earliest]
 
+    # below target and in scope from here on: the other criteria
+    stuck = False
+    if status == "Downloading":
+        start = None
+        for r in reversed(rows):
+            if map_status(r[1]) != "Downloading":
+                break
+            start = r[0]
+        stuck = start <= as_of - STUCK_AFTER
+    reports |= {name for name, met in (("past-deadline", past), ("errors", status == "Error"),
+                                       ("stuck-downloading", stuck),
+                                       ("due-soon", due and not past)) if met}
+
     if past:
         kinds = set()
         for ref in refs:
@@ -1340,23 +1363,16 @@ def classify_one(serial, inv, rows, targets, as_of):
                 kinds.add("enforcement-failed")
         # With no zone the sample data is built so that the reading does not matter.
         assert len(kinds) == 1, "enforcement depends on the no-zone reading: " + serial
-        return ("past-deadline", kinds.pop())
+        return ("past-deadline", kinds.pop(), reports)
     if status == "Error":
-        return ("error", "")
-    if status == "Downloading":
-        start = None
-        for r in reversed(rows):
-            if map_status(r[1]) != "Downloading":
-                break
-            start = r[0]
-        if start <= as_of - STUCK_AFTER:
-            return ("stuck-downloading", "")
-    seen = max([t for t in (times[-1] if times else None, lci) if t is not None], default=None)
-    if seen is None or seen < as_of - STALE_AFTER:
-        return ("not-reporting", "")
+        return ("error", "", reports)
+    if stuck:
+        return ("stuck-downloading", "", reports)
+    if silent:
+        return ("not-reporting", "", reports)
     if due:
-        return ("due-soon", "")
-    return ("in-progress", "")
+        return ("due-soon", "", reports)
+    return ("in-progress", "", reports)
 
 
 # --------------------------------------------------------------------------
