@@ -137,6 +137,9 @@ SELECT b.serial_number,
 --    deadline_utc is the instant it has certainly passed, the local time
 --    read in UTC-12 (wall + 12 h); deadline_earliest_utc the earliest it
 --    may pass, read in UTC+14 (wall - 14 h).  With a zone both are equal.
+-- Group targets find their devices through this index: without it each
+-- group target scans every device (300 group targets x 100k devices: 10 s).
+CREATE INDEX temp.ev_dev_group ON ev_dev(platform, grp COLLATE NOCASE);
 DROP TABLE IF EXISTS temp.ev_pick;
 CREATE TEMP TABLE ev_pick AS
 WITH cand AS (
