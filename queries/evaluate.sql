@@ -1,5 +1,7 @@
--- evaluate.sql: the compliance policy.  Builds temp.ev, one row per device
--- as of :as_of, which every report selects from.
+-- evaluate.sql: the compliance policy.  Builds temp.ev_final, one row per
+-- device as of :as_of, which every report selects from: the device's one
+-- classification (for the summary and the trend) and each detail report's
+-- own criterion (in_*, step 6).
 --
 -- Parameters (bound by the engine):
 --   :as_of        instant of the evaluation (reports after it are ignored)
@@ -19,7 +21,11 @@
 
 -- 1. Every device known as of :as_of, with (the rowids of) its latest
 --    report and its latest report that carried an OS version.  Inventory facts
---    dated after :as_of are not used.
+--    dated after :as_of are not used.  When the inventory has a version
+--    with a check-in, a report older than that check-in cannot give the
+--    version (step 2), so the walk back stops there: a source that never
+--    carries a version (Kandji's) costs one short index range a night,
+--    not the device's whole history.
 DROP TABLE IF EXISTS temp.ev_base;
 CREATE TEMP TABLE ev_base AS
 SELECT d.serial_number,
@@ -35,14 +41,38 @@ SELECT d.serial_number,
          ORDER BY o.reported_at DESC LIMIT 1) AS last_rowid,
        (SELECT o.rowid FROM observation o
          WHERE o.serial_number = d.serial_number AND o.reported_at <= :as_of
+           AND o.reported_at >= CASE WHEN d.os_version IS NOT NULL
+                                      AND d.last_check_in <= :as_of
+                                     THEN d.last_check_in ELSE -9e18 END
            AND o.os_version IS NOT NULL
          ORDER BY o.reported_at DESC LIMIT 1) AS version_rowid
   FROM device d;
 
 -- 2. Current facts per device: inventory first, then its latest report.
 --    The OS version is the most recent one known from either source.
+--    dev_zone is the device's own zone (inventory, status, --default-tz);
+--    step 3 decides which zone reads the deadline.
+--
+--    How the OS update is enforced: DDM enforces from macOS 14, iOS/iPadOS
+--    17, tvOS 18.4 and visionOS 26 (Apple's schema of the enforcement
+--    declaration); watchOS has no enforcement declaration.  A device below
+--    its platform's floor is upgraded the legacy way (MDM commands), where
+--    the target's enforcement_time_zone, not the device's clock, decides
+--    the deadline.  A device whose version is unknown is taken as DDM (the
+--    default rule: device local time).
 DROP TABLE IF EXISTS temp.ev_dev;
 CREATE TEMP TABLE ev_dev AS
+SELECT f.*,
+       CASE WHEN f.platform = 'watchOS' THEN 'legacy'
+            WHEN ddm_version_cmp(f.os_version,
+                                 CASE f.platform
+                                   WHEN 'macOS' THEN '14'
+                                   WHEN 'iOS' THEN '17'
+                                   WHEN 'iPadOS' THEN '17'
+                                   WHEN 'tvOS' THEN '18.4'
+                                   WHEN 'visionOS' THEN '26' END) < 0
+            THEN 'legacy' ELSE 'ddm' END AS enforcement_mechanism
+  FROM (
 SELECT b.serial_number,
        coalesce(b.device_name, o.device_name) AS device_name,
        coalesce(b.user, o.user) AS user,
@@ -76,11 +106,11 @@ SELECT b.serial_number,
             ELSE b.inv_os_version END AS os_version,
        CASE WHEN ddm_tz_valid(b.time_zone) THEN b.time_zone
             WHEN ddm_tz_valid(o.time_zone) THEN o.time_zone
-            WHEN ddm_tz_valid(:default_tz) THEN :default_tz END AS time_zone,
+            WHEN ddm_tz_valid(:default_tz) THEN :default_tz END AS dev_zone,
        CASE WHEN ddm_tz_valid(b.time_zone) THEN 'inventory'
             WHEN ddm_tz_valid(o.time_zone) THEN 'status'
             WHEN ddm_tz_valid(:default_tz) THEN 'default'
-            ELSE 'none' END AS time_zone_source,
+            ELSE 'none' END AS dev_zone_source,
        CASE WHEN nullif(b.time_zone, '') IS NOT NULL
              AND NOT ddm_tz_valid(b.time_zone)
             THEN 'unknown time zone ' || b.time_zone
@@ -91,77 +121,121 @@ SELECT b.serial_number,
   LEFT JOIN observation o ON o.rowid = b.last_rowid
   LEFT JOIN observation v ON v.rowid = b.version_rowid
  WHERE b.in_inventory OR b.last_rowid IS NOT NULL
-    OR b.untimed_status IS NOT NULL;
+    OR b.untimed_status IS NOT NULL) f;
 
--- 3. Candidate targets, by scope level: the device's own reported pending
---    version and deadline (4) beats a serial-scoped target (3), a group
---    target (2) and a platform-wide '*' target (1).
-DROP TABLE IF EXISTS temp.ev_cand;
-CREATE TEMP TABLE ev_cand AS
-SELECT e.serial_number, 4 AS level, 'device' AS scope,
-       e.dev_target_os_version AS target_os_version,
-       e.dev_target_build_version AS target_build_version,
-       e.dev_target_local_datetime AS target_local_datetime,
-       NULL AS details_url
-  FROM ev_dev e
- WHERE e.dev_target_os_version IS NOT NULL
-   AND ddm_wall(e.dev_target_local_datetime) IS NOT NULL
-UNION ALL
-SELECT e.serial_number, 3, 'serial', t.target_os_version,
-       t.target_build_version, t.target_local_datetime, t.details_url
-  FROM ev_dev e JOIN target t ON t.serial_number = e.serial_number
- WHERE (e.platform IS NULL OR t.platform = e.platform)
-   AND (t.declaration_id = '' OR instr(' ' || e.declarations || ' ',
-                                       ' ' || t.declaration_id || ' ') > 0)
-UNION ALL
-SELECT e.serial_number, 2, 'group', t.target_os_version,
-       t.target_build_version, t.target_local_datetime, t.details_url
-  FROM ev_dev e JOIN target t
-    ON t.platform = e.platform AND t.serial_number = ''
-   AND t.grp = e.grp COLLATE NOCASE AND t.grp <> '*'
- WHERE t.declaration_id = '' OR instr(' ' || e.declarations || ' ',
-                                      ' ' || t.declaration_id || ' ') > 0
-UNION ALL
-SELECT e.serial_number, 1, 'all', t.target_os_version,
-       t.target_build_version, t.target_local_datetime, t.details_url
-  FROM ev_dev e JOIN target t
-    ON (t.platform = e.platform OR (t.platform = '' AND t.declaration_id <> ''))
-   AND t.serial_number = '' AND t.grp = '*'
- -- A declaration target (its JSON, or a targets row naming it) applies
- -- only to devices whose latest report lists it as an active
- -- configuration or as the install reason.
- WHERE t.declaration_id = '' OR instr(' ' || e.declarations || ' ',
-                                      ' ' || t.declaration_id || ' ') > 0;
-
--- 4. The target that counts: the highest level; within it, an unmet target
---    before a met one, the earliest deadline first (when every target is
---    met, the latest one is shown).  Compliance is by OS
---    version, whatever the status says; a Pass with no known version is
---    compliant.
+-- 3. The target that counts, per device, and its deadline.  Candidates by
+--    scope level: the pending version the device itself reports (4) beats
+--    a serial-scoped target (3), a group target (2) and a platform-wide '*'
+--    target (1) -- but only while the device is below it: Jamf and some
+--    devices keep reporting a pending version after installing it, and
+--    that stale one (level 0) must not hide a configured target.  Within
+--    the highest level, an unmet target before a met one, the earliest
+--    deadline first (when every target is met, the latest one is shown).
+--    Compliance is by OS version, whatever the status says; a Pass with no
+--    known version is compliant.  One window over the candidates: no
+--    per-device lookups.
+--
+--    The deadline as instants.  With a zone: the local time in that zone
+--    (legacy: the target's enforcement zone, else the device's own; DDM:
+--    always the device's own).  Without one, the conservative rule:
+--    deadline_utc is the instant it has certainly passed, the local time
+--    read in UTC-12 (wall + 12 h); deadline_earliest_utc the earliest it
+--    may pass, read in UTC+14 (wall - 14 h).  With a zone both are equal.
+-- Group targets find their devices through this index: without it each
+-- group target scans every device (300 group targets x 100k devices: 10 s).
+CREATE INDEX temp.ev_dev_group ON ev_dev(platform, grp COLLATE NOCASE);
 DROP TABLE IF EXISTS temp.ev_pick;
 CREATE TEMP TABLE ev_pick AS
-SELECT * FROM (
-	SELECT m.*,
-	       row_number() OVER (PARTITION BY m.serial_number
-	                          ORDER BY m.level DESC, m.met ASC,
-	                                   CASE WHEN m.met = 0
-	                                        THEN m.target_local_datetime END,
-	                                   m.target_local_datetime DESC,
-	                                   m.target_os_version DESC) AS rn
-	  FROM (SELECT c.*,
-	               CASE WHEN e.os_version IS NOT NULL
-	                     AND ddm_version_cmp(e.os_version,
-	                                         c.target_os_version) >= 0
-	                    THEN 1
-	                    WHEN e.os_version IS NULL AND e.status = 'Pass'
-	                    THEN 1
-	                    ELSE 0 END AS met
-	          FROM ev_cand c JOIN ev_dev e USING (serial_number)) m
-) WHERE rn = 1;
+WITH cand AS (
+	SELECT e.serial_number, e.os_version, e.status,
+	       e.enforcement_mechanism, e.dev_zone, e.dev_zone_source,
+	       4 AS level, 'device' AS scope,
+	       e.dev_target_os_version AS target_os_version,
+	       e.dev_target_build_version AS target_build_version,
+	       e.dev_target_local_datetime AS target_local_datetime,
+	       NULL AS details_url, '' AS enforcement_time_zone
+	  FROM ev_dev e
+	 WHERE e.dev_target_os_version IS NOT NULL
+	   AND ddm_wall(e.dev_target_local_datetime) IS NOT NULL
+	UNION ALL
+	SELECT e.serial_number, e.os_version, e.status,
+	       e.enforcement_mechanism, e.dev_zone, e.dev_zone_source,
+	       3, 'serial', t.target_os_version, t.target_build_version,
+	       t.target_local_datetime, t.details_url, t.enforcement_time_zone
+	  FROM ev_dev e JOIN target t ON t.serial_number = e.serial_number
+	 WHERE (e.platform IS NULL OR t.platform = e.platform)
+	   AND (t.declaration_id = '' OR instr(' ' || e.declarations || ' ',
+	                                       ' ' || t.declaration_id || ' ') > 0)
+	UNION ALL
+	SELECT e.serial_number, e.os_version, e.status,
+	       e.enforcement_mechanism, e.dev_zone, e.dev_zone_source,
+	       2, 'group', t.target_os_version, t.target_build_version,
+	       t.target_local_datetime, t.details_url, t.enforcement_time_zone
+	  FROM ev_dev e JOIN target t
+	    ON t.platform = e.platform AND t.serial_number = ''
+	   AND t.grp = e.grp COLLATE NOCASE AND t.grp <> '*'
+	 WHERE t.declaration_id = '' OR instr(' ' || e.declarations || ' ',
+	                                      ' ' || t.declaration_id || ' ') > 0
+	UNION ALL
+	SELECT e.serial_number, e.os_version, e.status,
+	       e.enforcement_mechanism, e.dev_zone, e.dev_zone_source,
+	       1, 'all', t.target_os_version, t.target_build_version,
+	       t.target_local_datetime, t.details_url, t.enforcement_time_zone
+	  FROM ev_dev e JOIN target t
+	    ON (t.platform = e.platform OR (t.platform = '' AND t.declaration_id <> ''))
+	   AND t.serial_number = '' AND t.grp = '*'
+	 -- A declaration target (its JSON, or a targets row naming it) applies
+	 -- only to devices whose latest report lists it as an active
+	 -- configuration or as the install reason.
+	 WHERE t.declaration_id = '' OR instr(' ' || e.declarations || ' ',
+	                                      ' ' || t.declaration_id || ' ') > 0),
+met AS (
+	SELECT c.*,
+	       CASE WHEN c.os_version IS NOT NULL
+	             AND ddm_version_cmp(c.os_version, c.target_os_version) >= 0
+	            THEN 1
+	            WHEN c.os_version IS NULL AND c.status = 'Pass' THEN 1
+	            ELSE 0 END AS met
+	  FROM cand c),
+pick AS (
+	SELECT serial_number, level, scope, target_os_version,
+	       target_build_version, target_local_datetime, details_url, met,
+	       CASE WHEN enforcement_mechanism = 'legacy'
+	             AND ddm_tz_valid(enforcement_time_zone)
+	            THEN enforcement_time_zone ELSE dev_zone END AS time_zone,
+	       CASE WHEN enforcement_mechanism = 'legacy'
+	             AND ddm_tz_valid(enforcement_time_zone)
+	            THEN 'target' ELSE dev_zone_source END AS time_zone_source
+	  FROM (SELECT m.*,
+	               row_number() OVER (
+	                   PARTITION BY m.serial_number
+	                   ORDER BY CASE WHEN m.level = 4 AND m.met THEN 0
+	                                 ELSE m.level END DESC,
+	                            m.met ASC,
+	                            CASE WHEN m.met = 0
+	                                 THEN m.target_local_datetime END,
+	                            m.target_local_datetime DESC,
+	                            m.target_os_version DESC) AS rn
+	          FROM met m)
+	 WHERE rn = 1)
+SELECT p.*,
+       CASE WHEN p.time_zone IS NOT NULL
+            THEN ddm_wall_to_utc(p.target_local_datetime, p.time_zone)
+            ELSE ddm_wall(p.target_local_datetime) + 12 * 3600 END
+           AS deadline_utc,
+       CASE WHEN p.time_zone IS NOT NULL
+            THEN ddm_wall_to_utc(p.target_local_datetime, p.time_zone)
+            ELSE ddm_wall(p.target_local_datetime) - 14 * 3600 END
+           AS deadline_earliest_utc,
+       CASE WHEN p.time_zone IS NOT NULL
+            THEN ddm_wall_note(p.target_local_datetime, p.time_zone) END
+           AS dst_note
+  FROM pick p;
 
--- 5. Deadlines as instants.  With a zone: the local time in that zone.
---    Without one, the conservative rule: certainly past once the local time
---    has passed in UTC-12 (wall + 12 h); possibly due from UTC+14 (wall - 14 h).
+-- 4. Each device with its target and deadline (a device with no target
+--    keeps its own zone), whether it is below the target while in scope,
+--    and status_since: the first report of the current unbroken run of the
+--    same status (an index-only walk back over the device's history).
 DROP TABLE IF EXISTS temp.ev_time;
 CREATE TEMP TABLE ev_time AS
 SELECT e.*,
@@ -169,19 +243,13 @@ SELECT e.*,
        p.target_os_version, p.target_build_version, p.details_url,
        p.target_local_datetime AS deadline_local,
        coalesce(p.met, 0) AS met,
-       CASE WHEN p.serial_number IS NULL THEN NULL
-            WHEN e.time_zone IS NOT NULL
-            THEN ddm_wall_to_utc(p.target_local_datetime, e.time_zone)
-            ELSE ddm_wall(p.target_local_datetime) + 12 * 3600 END
-           AS deadline_utc,
-       CASE WHEN p.serial_number IS NULL THEN NULL
-            WHEN e.time_zone IS NOT NULL
-            THEN ddm_wall_to_utc(p.target_local_datetime, e.time_zone)
-            ELSE ddm_wall(p.target_local_datetime) - 14 * 3600 END
-           AS deadline_earliest_utc,
-       CASE WHEN e.time_zone IS NOT NULL
-            THEN ddm_wall_note(p.target_local_datetime, e.time_zone) END
-           AS dst_note,
+       p.target_os_version IS NOT NULL AND NOT p.met
+         AND e.status NOT IN ('Incompatible', 'Excluded') AS below,
+       CASE WHEN p.serial_number IS NULL THEN e.dev_zone
+            ELSE p.time_zone END AS time_zone,
+       CASE WHEN p.serial_number IS NULL THEN e.dev_zone_source
+            ELSE p.time_zone_source END AS time_zone_source,
+       p.deadline_utc, p.deadline_earliest_utc, p.dst_note,
        (SELECT min(o.reported_at) FROM observation o
          WHERE o.serial_number = e.serial_number
            AND o.reported_at <= e.last_report
@@ -194,7 +262,7 @@ SELECT e.*,
            AS status_since
   FROM ev_dev e LEFT JOIN ev_pick p USING (serial_number);
 
--- 5b. What the SOFA feed (table os_release, releases dated on or before
+-- 5. What the SOFA feed (table os_release, releases dated on or before
 --     :as_of) says about each platform and OS version in use: the newest
 --     release of the same major version line, and the actively exploited
 --     CVEs fixed by newer releases of the platform that the device's own
@@ -255,11 +323,23 @@ SELECT dv.platform, dv.os_version, lt.latest_os_version,
   FROM dv LEFT JOIN latest lt
     ON lt.platform = dv.platform AND lt.os_version = dv.os_version;
 
--- 6. One classification per device: the first that applies, in this order;
---    for a past-deadline device, how it stands with the OS's own
---    enforcement (the OS installs about an hour after the device is next
---    running).  The first report after the deadline is looked up only for
---    past-deadline devices.
+-- 6. Each report's own criterion, and one classification per device.
+--    The criteria (in_*) are independent: a device past its deadline and
+--    stuck downloading meets both, and both detail reports list it.  The
+--    classification is the first that applies, in this order, so the
+--    summary and the trend count each device once.
+--      in_past_deadline      in scope, below target, deadline_utc passed
+--      in_errors             in scope, below target, status Error
+--      in_stuck_downloading  in scope, below target, Downloading without a
+--                            break for :stuck_after
+--      in_not_reporting      no report or check-in for :stale_after (or
+--                            never), whatever the classification
+--      in_due_soon           in scope, below target, not certainly past,
+--                            possibly due within :due_within
+--    For a past-deadline device, how it stands with the enforcement: the
+--    OS installs about an hour after the device is next running, a DDM
+--    behaviour only (legacy devices get no enforcement hour).  The first
+--    report after the deadline is looked up only for past-deadline devices.
 DROP TABLE IF EXISTS temp.ev;
 DROP TABLE IF EXISTS temp.ev_final;
 CREATE TEMP TABLE ev_final AS
@@ -267,12 +347,19 @@ SELECT c.*,
        CASE WHEN c.classification <> 'past-deadline' THEN NULL
             WHEN c.first_report_after_deadline IS NULL
               THEN 'offline-at-deadline'
-            WHEN c.first_report_after_deadline > :as_of - 3600
+            WHEN c.enforcement_mechanism = 'ddm'
+             AND c.first_report_after_deadline > :as_of - 3600
               THEN 'enforcement-hour'
             ELSE 'enforcement-failed' END AS enforcement,
-       trim(coalesce(CASE c.time_zone_source
+       trim(coalesce(CASE WHEN c.target_os_version IS NULL THEN NULL
+                          WHEN c.time_zone_source = 'target'
+                          THEN 'legacy enforcement (OS below the DDM floor): deadline in the target''s enforcement zone, no enforcement hour; '
+                          WHEN c.enforcement_mechanism = 'legacy'
+                          THEN 'legacy enforcement (OS below the DDM floor): the target has no enforcement_time_zone, deadline in the device''s zone, no enforcement hour; '
+                     END, '') ||
+            coalesce(CASE c.time_zone_source
                        WHEN 'default' THEN 'deadline uses the default zone; '
-                       WHEN 'none' THEN 'no time zone: deadline read as UTC-12 (past) and UTC+14 (due); '
+                       WHEN 'none' THEN 'no time zone: deadline_utc read as UTC-12 (certainly past), deadline_earliest_utc as UTC+14; '
                      END, '') ||
             coalesce(c.zone_note || '; ', '') ||
             coalesce(CASE c.dst_note
@@ -281,33 +368,38 @@ SELECT c.*,
                      END, ''), '; ') AS notes,
        sofa.latest_os_version, sofa.exploited_cves, sofa.exploited_cve_count
   FROM (SELECT k.*,
-               CASE WHEN k.classification = 'past-deadline' THEN
+               CASE
+                 WHEN k.status IN ('Incompatible', 'Excluded') THEN 'out-of-scope'
+                 WHEN k.target_os_version IS NULL THEN 'no-target'
+                 WHEN k.met THEN 'compliant'
+                 WHEN k.in_past_deadline THEN 'past-deadline'
+                 WHEN k.in_errors THEN 'error'
+                 WHEN k.in_stuck_downloading THEN 'stuck-downloading'
+                 WHEN k.in_not_reporting THEN 'not-reporting'
+                 WHEN k.in_due_soon THEN 'due-soon'
+                 ELSE 'in-progress'
+               END AS classification,
+               CASE WHEN k.in_past_deadline THEN
                  (SELECT min(o.reported_at) FROM observation o
                    WHERE o.serial_number = k.serial_number
                      AND o.reported_at >= k.deadline_utc
                      AND o.reported_at <= :as_of) END
                  AS first_report_after_deadline
           FROM (SELECT t.*,
-                       CASE
-                         WHEN t.status IN ('Incompatible', 'Excluded') THEN 'out-of-scope'
-                         WHEN t.target_os_version IS NULL THEN 'no-target'
-                         WHEN t.met THEN 'compliant'
-                         WHEN t.deadline_utc IS NOT NULL AND :as_of >= t.deadline_utc
-                           THEN 'past-deadline'
-                         WHEN t.status = 'Error' THEN 'error'
-                         WHEN t.status = 'Downloading'
-                          AND t.status_since <= :as_of - :stuck_after
-                           THEN 'stuck-downloading'
-                         WHEN t.last_seen IS NULL OR t.last_seen < :as_of - :stale_after
-                           THEN 'not-reporting'
-                         WHEN t.deadline_earliest_utc IS NOT NULL
-                          AND t.deadline_earliest_utc <= :as_of + :due_within
-                           THEN 'due-soon'
-                         ELSE 'in-progress'
-                       END AS classification
-                  FROM ev_time t
-                 -- OFFSET 0 keeps each layer computed once per row
-                 LIMIT -1 OFFSET 0) k
+                       t.below AND :as_of >= t.deadline_utc
+                         AS in_past_deadline,
+                       t.below AND t.status = 'Error' AS in_errors,
+                       t.below AND t.status = 'Downloading'
+                         AND t.status_since <= :as_of - :stuck_after
+                         AS in_stuck_downloading,
+                       t.last_seen IS NULL
+                         OR t.last_seen < :as_of - :stale_after
+                         AS in_not_reporting,
+                       t.below AND :as_of < t.deadline_utc
+                         AND t.deadline_earliest_utc <= :as_of + :due_within
+                         AS in_due_soon
+                  FROM ev_time t) k
+         -- OFFSET 0 keeps the layer computed once per row
          LIMIT -1 OFFSET 0) c
   LEFT JOIN ev_sofa sofa
     ON sofa.platform = c.platform AND sofa.os_version = c.os_version;

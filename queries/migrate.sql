@@ -29,3 +29,7 @@ CREATE INDEX IF NOT EXISTS device_management_id ON device(management_id) WHERE m
 -- device ever reported): shown while no observation exists.
 ALTER TABLE device ADD COLUMN untimed_status TEXT;
 ALTER TABLE device ADD COLUMN untimed_status_raw TEXT;
+-- The zone a legacy (pre-DDM) upgrade's deadline is read in (IANA; '' for
+-- none): Kandji's Managed OS keeps this option for devices below the DDM
+-- floor.  DDM-capable devices always use their own local time.
+ALTER TABLE target ADD COLUMN enforcement_time_zone TEXT NOT NULL DEFAULT '';

@@ -75,12 +75,21 @@ ON CONFLICT (serial_number) DO UPDATE SET
 	source_file   = excluded.source_file;
 
 -- name: target
-INSERT OR IGNORE INTO target (platform, grp, serial_number,
+-- A target seen again is a duplicate, unless it now names an enforcement
+-- zone it did not have (a targets file re-exported with the new column):
+-- that zone is kept.
+INSERT INTO target (platform, grp, serial_number,
 	target_os_version, target_build_version, target_local_datetime,
-	details_url, source_file, line, declaration_id)
+	details_url, source_file, line, declaration_id, enforcement_time_zone)
 VALUES (:platform, :grp, :serial_number, :target_os_version,
 	:target_build_version, :target_local_datetime, :details_url, :file,
-	:line, coalesce(:declaration_id, ''));
+	:line, coalesce(:declaration_id, ''),
+	coalesce(:enforcement_time_zone, ''))
+ON CONFLICT (platform, grp, serial_number, target_os_version,
+	     target_build_version, target_local_datetime) DO UPDATE SET
+	enforcement_time_zone = excluded.enforcement_time_zone
+ WHERE excluded.enforcement_time_zone <> ''
+   AND excluded.enforcement_time_zone <> target.enforcement_time_zone;
 
 -- name: target_serial
 -- A target for one device (a Jamf managed software update plan): its

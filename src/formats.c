@@ -46,6 +46,7 @@ static const char *const field_names[F__COUNT] = {
 	"jamf_mobile_device_id",
 	"management_id",
 	"item_type",
+	"enforcement_time_zone",
 };
 
 static const char *const kind_names[KIND__COUNT] = {"status", "inventory",

@@ -74,6 +74,7 @@ typedef enum field_id {
 	F_JAMF_MOBILE_DEVICE_ID, /* inventory: Jamf Pro mobile device id */
 	F_MANAGEMENT_ID,	 /* inventory: Jamf Pro management id */
 	F_ITEM_TYPE,		 /* status: the vendor's kind of item */
+	F_ENFORCEMENT_TIME_ZONE, /* targets: zone of a legacy (pre-DDM) upgrade */
 	F__COUNT
 } field_id;
 

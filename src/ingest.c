@@ -585,6 +585,19 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 	return err;
 }
 
+/* Whether a cell names a known IANA zone (a zone name is short: anything
+ * longer is not one). */
+static bool zone_is_valid(span z)
+{
+	char name[128];
+
+	if (z.len >= sizeof name)
+		return false;
+	memcpy(name, z.s, z.len);
+	name[z.len] = '\0';
+	return tz_is_valid(name);
+}
+
 static ddm_err row_target(file_ctx *fc, const csvin_record *rec)
 {
 	ingest *in = fc->in;
@@ -594,6 +607,7 @@ static ddm_err row_target(file_ctx *fc, const csvin_record *rec)
 	span serial = get(fc, rec, F_SERIAL_NUMBER);
 	span ver = get(fc, rec, F_TARGET_OS_VERSION);
 	span tdt = get(fc, rec, F_TARGET_LOCAL_DATETIME);
+	span ezone = get(fc, rec, F_ENFORCEMENT_TIME_ZONE);
 	span empty = {"", 0};
 	const char *pname;
 	char sn[128];
@@ -622,6 +636,11 @@ static ddm_err row_target(file_ctx *fc, const csvin_record *rec)
 			rec);
 	if (serial.s && serial_problem(serial))
 		return reject(fc, rec->line, serial_problem(serial), rec);
+	if (ezone.s && !zone_is_valid(ezone))
+		return reject(fc, rec->line,
+			      "enforcement_time_zone is not a known IANA time "
+			      "zone",
+			      rec);
 	store_bind_text(sp->st, sp->p[F_PLATFORM], pname, strlen(pname));
 	if (serial.s) {
 		serial_norm(serial, sn, sizeof sn);
@@ -641,6 +660,7 @@ static ddm_err row_target(file_ctx *fc, const csvin_record *rec)
 	}
 	bind_span(sp, F_TARGET_LOCAL_DATETIME, tdt);
 	bind_span(sp, F_DECLARATION_ID, get(fc, rec, F_DECLARATION_ID));
+	bind_span(sp, F_ENFORCEMENT_TIME_ZONE, ezone);
 	store_bind_int(sp->st, sp->file, fc->file_id);
 	store_bind_int(sp->st, sp->line, rec->line);
 	err = store_stmt_run(sp->st, &changes, NULL);

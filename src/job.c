@@ -173,15 +173,7 @@ static ddm_err note_run(store *s, const job_opts *o, const char *by,
 	char started[32], last[32];
 
 	char as_of[32], now[32], d[3][32], cfg[700], zr[300], shown[120];
-	const char *names[] = {
-		"as_of",       "generated_at", "version",
-		"command",     "database",     "stuck_after",
-		"stale_after", "due_within",   "default_tz",
-		"source_tz",   "strict",       "redact",
-		"org",	       "display_tz",   "fail_on",
-		"csv_profile", "config",       "run_by",
-		"zone_rules",  "started_at",   "last_input_before_run"};
-	const char *values[21];
+	char maxrej[32];
 	ddm_err err = DDM_OK;
 
 	ts_format_utc(o->as_of, as_of);
@@ -193,31 +185,44 @@ static ddm_err note_run(store *s, const job_opts *o, const char *by,
 	config_note(o->config_path, cfg, sizeof cfg);
 	zone_rules(zr, sizeof zr);
 	display_time(o->as_of, o->display_tz, shown, sizeof shown);
-	values[0] = as_of;
-	values[1] = now;
-	values[2] = "ddmreport " DDMREPORT_VERSION;
-	values[3] = o->command_line;
-	values[4] = o->db;
-	values[5] = d[0];
-	values[6] = d[1];
-	values[7] = d[2];
-	values[8] = o->default_tz ? o->default_tz
-				  : "(none: conservative UTC-12/UTC+14 rule)";
-	values[9] = o->source_tz ? o->source_tz : "UTC";
-	values[10] = o->strict ? "yes" : "no";
-	values[11] = o->redact ? "yes: personal columns are pseudonyms" : "no";
-	values[12] = o->org ? o->org : "(not set)";
-	values[13] = o->display_tz ? shown : "(not set)";
-	values[14] = o->fail_on && *o->fail_on ? o->fail_on : "(none)";
-	values[15] = o->profile == CSV_PROFILE_RAW ? "raw" : "excel";
-	values[16] = cfg;
-	values[17] = by;
-	values[18] = zr;
-	values[19] = started;
+	snprintf(maxrej, sizeof maxrej, "%g%% of a file's rows",
+		 o->max_rejected);
 	snprintf(last, sizeof last, "%lld", (long long)last_file);
-	values[20] = last;
-	for (int i = 0; i < 21 && err == DDM_OK; i++)
-		err = evaluate_note(s, "run", names[i], values[i]);
+	/* Every effective parameter, in the order About shows them. */
+	const struct {
+		const char *name, *value;
+	} notes[] = {
+		{"as_of", as_of},
+		{"generated_at", now},
+		{"version", "ddmreport " DDMREPORT_VERSION},
+		{"command", o->command_line},
+		{"database", o->db},
+		{"stuck_after", d[0]},
+		{"stale_after", d[1]},
+		{"due_within", d[2]},
+		{"default_tz",
+		 o->default_tz ? o->default_tz
+			       : "(none: conservative UTC-12/UTC+14 rule)"},
+		{"source_tz", o->source_tz ? o->source_tz : "UTC"},
+		{"strict", o->strict ? "yes" : "no"},
+		{"max_rejected", maxrej},
+		{"redact",
+		 o->redact ? "yes: personal columns are pseudonyms" : "no"},
+		{"org", o->org ? o->org : "(not set)"},
+		{"display_tz", o->display_tz ? shown : "(not set)"},
+		{"fail_on", o->fail_on && *o->fail_on ? o->fail_on : "(none)"},
+		{"csv_profile",
+		 o->profile == CSV_PROFILE_RAW ? "raw" : "excel"},
+		{"config", cfg},
+		{"run_by", by},
+		{"zone_rules", zr},
+		{"started_at", started},
+		{"last_input_before_run", last},
+	};
+
+	for (size_t i = 0; i < sizeof notes / sizeof notes[0] && err == DDM_OK;
+	     i++)
+		err = evaluate_note(s, "run", notes[i].name, notes[i].value);
 	return err;
 }
 

@@ -1219,7 +1219,9 @@ def read_ddm(status_dir):
                                "", "", g("device.model.identifier"))
 
 
-def classify(samples, as_of):
+def classify(samples, as_of, lists=False):
+    """{serial: (classification, enforcement)}; with lists, the value gains a
+    third item: the set of detail reports whose criterion the device meets."""
     inv = {}
     for _, r in read_dicts(os.path.join(samples, "inventory.csv")):
         inv[r["serial_number"]] = r
@@ -1245,12 +1247,15 @@ def classify(samples, as_of):
 
     result = {}
     for serial in sorted(set(inv) | set(obs)):
-        result[serial] = classify_one(serial, inv.get(serial, {}), sorted(obs.get(serial, ())),
-                                      targets, as_of)
+        c, e, reports = evaluate_one(serial, inv.get(serial, {}), sorted(obs.get(serial, ())),
+                                     targets, as_of)
+        result[serial] = (c, e, reports) if lists else (c, e)
     return result
 
 
-def classify_one(serial, inv, rows, targets, as_of):
+def evaluate_one(serial, inv, rows, targets, as_of):
+    """(classification, enforcement, reports): the first classification that
+    applies, and every detail report whose own criterion the device meets."""
     rows = [r for r in rows if r[0] <= as_of]
     times = [r[0] for r in rows]
     assert len(times) == len(set(times)), "two different rows at one instant: " + serial
@@ -1273,33 +1278,53 @@ def classify_one(serial, inv, rows, targets, as_of):
     group = inv.get("group") or next((r[6] for r in reversed(rows) if r[6]), "")
     zone = inv.get("time_zone") or next((r[5] for r in reversed(rows) if r[5]), "") or None
 
-    if status in ("Incompatible", "Excluded"):
-        return ("out-of-scope", "")
+    # not-reporting is every silent device's, whatever its classification
+    seen = max([t for t in (times[-1] if times else None, lci) if t is not None], default=None)
+    silent = seen is None or seen < as_of - STALE_AFTER
+    reports = {"not-reporting"} if silent else set()
 
-    dev_t = next(((r[3], r[4]) for r in reversed(rows) if r[3] and r[4]), None)
-    if dev_t:
-        level = [dev_t]
-    else:
-        level = []
-        for pick in (lambda t: t["serial_number"] == serial,
-                     lambda t: not t["serial_number"] and t["group"] == group,
-                     lambda t: not t["serial_number"] and t["group"] == "*"):
-            level = [(t["target_os_version"], t["target_local_datetime"])
-                     for t in targets if t["platform"] == platform and pick(t)]
-            if level:
-                break
+    if status in ("Incompatible", "Excluded"):
+        return ("out-of-scope", "", reports)
+
+    # How the update is enforced: DDM from these versions on (Apple's schema
+    # of the enforcement declaration); below them, and on watchOS, the
+    # legacy way, whose deadline the target's enforcement zone decides.
+    floor = {"macOS": "14", "iOS": "17", "iPadOS": "17", "tvOS": "18.4",
+             "visionOS": "26"}.get(platform)
+    legacy = platform == "watchOS" or (
+        version is not None and floor is not None and vcmp(version, parse_version(floor)) < 0)
+
+    # A pending version the device reports outranks the configured targets
+    # only while the device is below it (a satisfied one is stale).
+    dev_t = next(((r[3], r[4], "") for r in reversed(rows) if r[3] and r[4]), None)
+    dev_met = dev_t and (vcmp(version, parse_version(dev_t[0])) >= 0 if version is not None
+                         else status == "Pass")
+    level = [dev_t] if dev_t and not dev_met else []
+    for pick in (lambda t: t["serial_number"] == serial,
+                 lambda t: not t["serial_number"] and t["group"] == group,
+                 lambda t: not t["serial_number"] and t["group"] == "*"):
+        if level:
+            break
+        level = [(t["target_os_version"], t["target_local_datetime"],
+                  t.get("enforcement_time_zone", ""))
+                 for t in targets if t["platform"] == platform and pick(t)]
+    if not level and dev_t:
+        level = [dev_t]   # only the stale pending version: met
     if not level:
-        return ("no-target", "")
+        return ("no-target", "", reports)
 
     if version is None:
         if status == "Pass":
-            return ("compliant", "")
+            return ("compliant", "", reports)
         unmet = level
     else:
         unmet = [t for t in level if vcmp(version, parse_version(t[0])) < 0]
         if not unmet:
-            return ("compliant", "")
-    wall = datetime.strptime(min(unmet, key=lambda t: t[1])[1], "%Y-%m-%dT%H:%M:%S")
+            return ("compliant", "", reports)
+    first = min(unmet, key=lambda t: t[1])
+    wall = datetime.strptime(first[1], "%Y-%m-%dT%H:%M:%S")
+    if legacy and first[2]:
+        zone = first[2]
 
     if zone:
         deadline = wall_to_utc(wall, zone)
@@ -1313,35 +1338,41 @@ def classify_one(serial, inv, rows, targets, as_of):
         due = earliest <= as_of + DUE_WITHIN
         refs = [latest, earliest]
 
-    if past:
-        kinds = set()
-        for ref in refs:
-            after = [t for t in times if t >= ref]
-            if not after:
-                kinds.add("offline-at-deadline")
-            elif as_of - after[0] < ENFORCEMENT_HOUR:
-                kinds.add("enforcement-hour")
-            else:
-                kinds.add("enforcement-failed")
-        # With no zone the sample data is built so that the reading does not matter.
-        assert len(kinds) == 1, "enforcement depends on the no-zone reading: " + serial
-        return ("past-deadline", kinds.pop())
-    if status == "Error":
-        return ("error", "")
+    # below target and in scope from here on: the other criteria
+    stuck = False
     if status == "Downloading":
         start = None
         for r in reversed(rows):
             if map_status(r[1]) != "Downloading":
                 break
             start = r[0]
-        if start <= as_of - STUCK_AFTER:
-            return ("stuck-downloading", "")
-    seen = max([t for t in (times[-1] if times else None, lci) if t is not None], default=None)
-    if seen is None or seen < as_of - STALE_AFTER:
-        return ("not-reporting", "")
+        stuck = start <= as_of - STUCK_AFTER
+    reports |= {name for name, met in (("past-deadline", past), ("errors", status == "Error"),
+                                       ("stuck-downloading", stuck),
+                                       ("due-soon", due and not past)) if met}
+
+    if past:
+        kinds = set()
+        for ref in refs:
+            after = [t for t in times if t >= ref]
+            if not after:
+                kinds.add("offline-at-deadline")
+            elif not legacy and as_of - after[0] < ENFORCEMENT_HOUR:
+                kinds.add("enforcement-hour")
+            else:
+                kinds.add("enforcement-failed")
+        # With no zone the sample data is built so that the reading does not matter.
+        assert len(kinds) == 1, "enforcement depends on the no-zone reading: " + serial
+        return ("past-deadline", kinds.pop(), reports)
+    if status == "Error":
+        return ("error", "", reports)
+    if stuck:
+        return ("stuck-downloading", "", reports)
+    if silent:
+        return ("not-reporting", "", reports)
     if due:
-        return ("due-soon", "")
-    return ("in-progress", "")
+        return ("due-soon", "", reports)
+    return ("in-progress", "", reports)
 
 
 # --------------------------------------------------------------------------

@@ -14,8 +14,12 @@ SELECT c.classification,
        coalesce(sum(e.platform = 'macOS'), 0) AS macos,
        coalesce(sum(e.platform = 'iOS'), 0) AS ios,
        coalesce(sum(e.platform = 'iPadOS'), 0) AS ipados,
-       coalesce(sum(e.platform IS NULL
-                    OR e.platform NOT IN ('macOS', 'iOS', 'iPadOS')), 0) AS other,
+       -- A classification with no device has one LEFT JOIN row of NULLs:
+       -- it must count as nothing, not as one device of another platform.
+       coalesce(sum(e.serial_number IS NOT NULL
+                    AND (e.platform IS NULL
+                         OR e.platform NOT IN ('macOS', 'iOS', 'iPadOS'))),
+                0) AS other,
        c.meaning
   FROM class c LEFT JOIN ev_final e ON e.classification = c.classification
  GROUP BY c.classification

@@ -209,3 +209,19 @@ def test_as_of_ignores_later_reports(t):
     assert d["S1"]["classification"] == "stuck-downloading" and d["S1"]["os_version"] == "26.0"
     d = fleet(t, rows, target, as_of="2026-11-28T00:00:00Z")
     assert d["S1"]["classification"] == "compliant"
+
+
+def test_os_version_is_the_most_recent_of_report_and_inventory(t):
+    # Only reports at or after the inventory's check-in can beat its version
+    # (evaluate.sql stops looking for a versioned report there).
+    rows = [status_row("V1", "Pending", "2026-11-20T10:00:00Z", "26.0", "UTC"),
+            status_row("V1", "Pending", "2026-11-25T10:00:00Z", "", "UTC"),   # no version
+            status_row("V2", "Pending", "2026-11-25T10:00:00Z", "26.1", "UTC"),
+            status_row("V3", "Pending", "2026-11-24T00:00:00Z", "26.1", "UTC"),  # at the check-in
+            status_row("V4", "Pending", "2026-11-25T10:00:00Z", "", "UTC")]
+    inv = [f"{s},,,,macOS,\"Mac15,3\",UTC,2026-11-24T00:00:00Z,{v}\n"
+           for s, v in (("V1", "26.1"), ("V2", "26.0"), ("V3", "26.0"), ("V4", ""))]
+    d = fleet(t, rows, ["macOS,*,,26.1,,2026-12-20T09:00:00,\n"], inventory=inv)
+    assert {s: d[s]["os_version"] for s in ("V1", "V2", "V3", "V4")} == \
+        {"V1": "26.1", "V2": "26.1", "V3": "26.1", "V4": ""}
+    assert d["V1"]["classification"] == "compliant"

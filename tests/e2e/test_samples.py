@@ -25,6 +25,29 @@ def test_samples_classification_matches_oracle(t):
     assert not wrong, f"{len(wrong)} devices differ: {wrong[:10]}"
 
 
+def test_samples_detail_reports_match_oracle_criteria(t):
+    # Each detail report lists every device meeting its own criterion, per
+    # the oracle (tests/gen_samples.py, re-reading samples/), device for
+    # device, with the device's one classification beside it.
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    import gen_samples
+    oracle = gen_samples.classify(SAMPLES, gen_samples.AS_OF, lists=True)
+    assert _run(t).rc == 0
+    both = 0
+    for report in ("past-deadline", "errors", "stuck-downloading", "not-reporting", "due-soon"):
+        rows = t.csv(report)
+        got = {r["serial_number"]: r["classification"] for r in rows}
+        want = {s: c for s, (c, _, lists) in oracle.items() if report in lists}
+        assert len(got) == len(rows), report
+        missing, extra = sorted(set(want) - set(got)), sorted(set(got) - set(want))
+        assert not missing and not extra, (report, missing[:5], extra[:5])
+        wrong = [(s, got[s], want[s]) for s in want if got[s] != want[s]]
+        assert not wrong, (report, wrong[:5])
+        both += sum(1 for s in got if got[s] != {"errors": "error"}.get(report, report))
+    assert both > 0, "no sample device is in a list other than its classification's"
+
+
 def test_samples_every_classification_present(t):
     assert _run(t).rc == 0
     summary = {r["classification"]: int(r["devices"]) for r in t.csv("summary")}
