@@ -20,7 +20,6 @@
 
 #include "sources/merge.h"
 #include "sources/source.h"
-#include "timeutil.h"
 #include "util.h"
 
 struct ddm {
@@ -67,31 +66,6 @@ ddm_err ddm_new(store *s, const formats *fs, const char *source_tz, ddm **out)
 const char *ddm_expected(const ddm *d)
 {
 	return d->expected;
-}
-
-ddm_err src_reject(src_ctx *x, const char *reason)
-{
-	x->c->rejected++;
-	return x->reject(x->rctx, x->line, reason, x->doc, x->len);
-}
-
-bool src_time(const src_env *e, const char *s, int64_t *out)
-{
-	bool had_zone;
-	int64_t t;
-
-	if (!s || !ts_parse(s, strlen(s), &t, &had_zone))
-		return false;
-	if (!had_zone && e->tz && !tz_wall_to_utc(e->tz, t, &t, NULL))
-		return false;
-	*out = t;
-	return true;
-}
-
-void src_format(src_ctx *x, const char *name)
-{
-	if (!x->c->format)
-		x->c->format = name;
 }
 
 /* The source whose shape fits v best; NULL when none does or two tie

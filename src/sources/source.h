@@ -60,7 +60,7 @@ typedef struct source {
 /* The table (registry.c), NULL-terminated. */
 extern const source *const sources_table[];
 
-/* ---- helpers every source uses (ddm.c) ------------------------------ */
+/* ---- helpers every source uses (source.c) --------------------------- */
 
 /* Rejects the document with reason (counted). */
 ddm_err src_reject(src_ctx *x, const char *reason);

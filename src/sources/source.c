@@ -1,0 +1,39 @@
+/*
+ * source.c - the helpers every JSON source uses (declared in source.h):
+ * rejecting a document, reading a time, naming the file's format.
+ *
+ * They live here, beside the sources, rather than in ddm.c: the sources
+ * and the merge call them, and ddm.c calls the sources, so keeping them in
+ * ddm.c would tie the dispatcher and its sources in a circle.
+ */
+#define _DEFAULT_SOURCE
+#include "sources/source.h"
+
+#include <string.h>
+
+#include "timeutil.h"
+
+ddm_err src_reject(src_ctx *x, const char *reason)
+{
+	x->c->rejected++;
+	return x->reject(x->rctx, x->line, reason, x->doc, x->len);
+}
+
+bool src_time(const src_env *e, const char *s, int64_t *out)
+{
+	bool had_zone;
+	int64_t t;
+
+	if (!s || !ts_parse(s, strlen(s), &t, &had_zone))
+		return false;
+	if (!had_zone && e->tz && !tz_wall_to_utc(e->tz, t, &t, NULL))
+		return false;
+	*out = t;
+	return true;
+}
+
+void src_format(src_ctx *x, const char *name)
+{
+	if (!x->c->format)
+		x->c->format = name;
+}
