@@ -73,6 +73,7 @@ struct xlsx {
 	lxw_format *mark[NSTYLE]; /* owned by wb: conditional formats */
 	char footer[160];	  /* page footer of every sheet */
 	const tmpl *t;		  /* borrowed: current template */
+	const char *empty;	  /* borrowed: the own table's empty line */
 	char sheet_name[128];	  /* current sheet's name */
 	int sheet_no;		  /* 1, then 2... for continuations */
 	lxw_row_t row;		  /* next row to write */
@@ -309,9 +310,10 @@ static ddm_err begin_sheet(xlsx *x)
 	return DDM_OK;
 }
 
-ddm_err xlsx_sheet_begin(xlsx *x, const tmpl *t)
+ddm_err xlsx_sheet_begin(xlsx *x, const tmpl *t, const char *empty)
 {
 	x->t = t;
+	x->empty = empty ? empty : t->empty;
 	x->sheet_no = 1;
 	return begin_sheet(x);
 }
@@ -770,7 +772,7 @@ static ddm_err end_table(xlsx *x)
 		/* A table needs a data row: it says why it is empty. */
 		bool main = !x->part || !x->part->query;
 		const char *why = !main	     ? "None."
-				  : t->empty ? t->empty
+				  : x->empty ? x->empty
 					     : "No rows.";
 		lxw_error e = put_text(x, x->row, 0, why, strlen(why), x->note);
 
