@@ -111,8 +111,9 @@ static ddm_err run_table(store *s, const tmpl *t, const char *qname,
 		names[c] = store_cursor_name(cur, c);
 		tc = tmpl_find_col(t, names[c]);
 		is_text[c] =
-			!tc || (tc->type != TT_INT && tc->type != TT_NUMBER &&
-				tc->type != TT_PERCENT);
+			!tc ||
+			(tc->type != TT_INT && tc->type != TT_NUMBER &&
+			 tc->type != TT_PERCENT && tc->type != TT_PERCENT100);
 		personal[c] = o->redact && tmpl_is_personal(t, names[c]);
 		v[c].type = 't';
 		v[c].s = names[c];

@@ -143,11 +143,12 @@ static char *rest(char **p)
 
 static int parse_type(const char *s)
 {
-	static const char *const names[] = {"text",	"int",	 "number",
-					    "datetime", "local", "percent",
-					    "auto"};
+	/* In tmpl_type's order. */
+	static const char *const names[] = {"text",	"int",	     "number",
+					    "datetime", "local",     "percent",
+					    "auto",	"percent100"};
 
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
 		if (strcmp(names[i], s) == 0)
 			return i;
 	return -1;

@@ -13,6 +13,8 @@
  *   csv       yes|no          whether NAME.csv is written
  *   col       NAME WIDTH TYPE HEADER...
  *             TYPE: text, int, number, percent (a fraction shown as %),
+ *             percent100 (a percentage 0-100, kept so in the CSV: the
+ *             workbook cell is its fraction shown as %),
  *             datetime (UTC instant), local (date-time without zone),
  *             auto (a number, an ISO 8601 UTC instant or text, per value);
  *             columns the query returns but the template does not list
@@ -76,7 +78,8 @@ typedef enum tmpl_type {
 	TT_DATETIME,
 	TT_LOCAL,
 	TT_PERCENT,
-	TT_AUTO
+	TT_AUTO,
+	TT_PERCENT100
 } tmpl_type;
 
 typedef enum tmpl_style { TS_NONE, TS_BAD, TS_WARN, TS_GOOD } tmpl_style;

@@ -503,6 +503,8 @@ static lxw_error put_cell(xlsx *x, int c, const rowval *v)
 		return put_number(x, c, d, x->number, 1);
 	if (num && ty == TT_PERCENT)
 		return put_number(x, c, d, x->percent, 1);
+	if (num && ty == TT_PERCENT100)
+		return put_number(x, c, d / 100, x->percent, 1);
 	if (num && ty == TT_AUTO)
 		return put_number(x, c, d,
 				  v->type == 'i' ? x->integer : x->number,
@@ -625,7 +627,9 @@ static lxw_chart *make_chart(xlsx *x, const tmpl_chart *tc)
 	lxw_chart *ch;
 	lxw_chart_series *s;
 	buf c = {0}, v = {0};
-	bool pct = val >= 0 && x->col[val] && x->col[val]->type == TT_PERCENT;
+	bool pct = val >= 0 && x->col[val] &&
+		   (x->col[val]->type == TT_PERCENT ||
+		    x->col[val]->type == TT_PERCENT100);
 
 	if (cat < 0 || val < 0 || x->trows == 0)
 		return NULL;
