@@ -182,31 +182,6 @@ static ddm_err lxw_fail(lxw_error e, const char *what)
 			  lxw_strerror(e));
 }
 
-/* Characters in UTF-8 text (lead bytes), counted up to stop. */
-static size_t utf8_chars(const char *s, size_t len, size_t stop)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len && n < stop; i++)
-		n += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return n;
-}
-
-/* Byte offset after the first chars characters of s. */
-static size_t utf8_prefix(const char *s, size_t len, size_t chars)
-{
-	size_t n = 0, i = 0;
-
-	for (; i < len; i++) {
-		if (((unsigned char)s[i] & 0xC0) != 0x80) {
-			if (n == chars)
-				break;
-			n++;
-		}
-	}
-	return i;
-}
-
 /*
  * Makes s a valid cell text in x->scratch.  Text over Excel's 32,767
  * characters is cut on a character boundary, with a visible marker saying
