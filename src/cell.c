@@ -47,9 +47,6 @@ bool cell_is_formula_trigger(const char *s, size_t len)
 	return false;
 }
 
-static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp,
-			  size_t *bad);
-
 /*
  * When s[0..len) holds ill-formed UTF-8, appends it to out with each
  * ill-formed subpart replaced by U+FFFD and returns true; else false and
@@ -122,57 +119,6 @@ void cell_csv_field(buf *out, const char *s, size_t len, bool is_text,
 	buf_free(&fixed);
 }
 
-/*
- * Decodes one well-formed UTF-8 sequence at s[0..len) into *cp.  Returns
- * its length, or 0 with *bad set to the length of the maximal ill-formed
- * subpart (at least 1) to replace with one U+FFFD.
- */
-static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp,
-			  size_t *bad)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xBF;
-	size_t need, i;
-	uint32_t v;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF) {
-		need = 1;
-		v = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		need = 2;
-		v = c & 0x0F;
-		if (c == 0xE0)
-			lo = 0xA0; /* no overlongs */
-		else if (c == 0xED)
-			hi = 0x9F; /* no surrogates */
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		need = 3;
-		v = c & 0x07;
-		if (c == 0xF0)
-			lo = 0x90; /* no overlongs */
-		else if (c == 0xF4)
-			hi = 0x8F; /* nothing above U+10FFFF */
-	} else {
-		*bad = 1; /* continuation byte, C0, C1 or F5..FF */
-		return 0;
-	}
-	for (i = 1; i <= need; i++) {
-		if (i >= len || s[i] < lo || s[i] > hi) {
-			*bad = i;
-			return 0;
-		}
-		v = v << 6 | (s[i] & 0x3F);
-		lo = 0x80;
-		hi = 0xBF;
-	}
-	*cp = v;
-	return need + 1;
-}
-
 static bool xml_allowed(uint32_t cp)
 {
 	if (cp < 0x20)
@@ -210,11 +156,8 @@ void cell_escape_diag(buf *out, const char *s, size_t len, size_t max)
 	bool cut = false;
 
 	if (len > max) {
-		n = max;
 		/* Do not end in the middle of a UTF-8 character. */
-		while (n > 0 && max - n < 3 &&
-		       ((unsigned char)s[n] & 0xC0) == 0x80)
-			n--;
+		n = utf8_floor(s, max);
 		cut = true;
 	}
 	for (i = 0; i < n; i++) {

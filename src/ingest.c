@@ -234,16 +234,6 @@ static ddm_err endless_stop(const file_ctx *fc, long line, const char *what)
 /* Bytes of an input row kept in the rejected table. */
 #define RAW_MAX 1024
 
-/* Characters (UTF-8 lead bytes) in s[0..len). */
-static size_t utf8_count(const char *s, size_t len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return n;
-}
-
 /*
  * Puts a row into out for the rejected table: s[0..len) is its start (at
  * least RAW_MAX + 1 bytes of it when it is longer), total_len and chars
@@ -254,7 +244,7 @@ static size_t utf8_count(const char *s, size_t len)
 static void raw_cut(buf *out, const char *s, size_t len, size_t total_len,
 		    size_t chars)
 {
-	size_t keep = RAW_MAX;
+	size_t keep;
 	char marker[96];
 
 	buf_reset(out);
@@ -262,13 +252,12 @@ static void raw_cut(buf *out, const char *s, size_t len, size_t total_len,
 		buf_append(out, s, len);
 		return;
 	}
-	while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
-		keep--;
+	keep = utf8_floor(s, RAW_MAX);
 	buf_append(out, s, keep);
 	snprintf(marker, sizeof marker,
 		 "\xE2\x80\xA6 [cut: %zu characters, full text in the input "
 		 "file]",
-		 chars - utf8_count(s, keep));
+		 chars - utf8_chars(s, keep, (size_t)-1));
 	buf_puts(out, marker);
 }
 
@@ -296,7 +285,8 @@ static ddm_err reject(file_ctx *fc, long line, const char *reason,
 					buf_putc(&start, ',');
 			}
 			total += rec->len[i];
-			chars += utf8_count(rec->field[i], rec->len[i]);
+			chars += utf8_chars(rec->field[i], rec->len[i],
+					    (size_t)-1);
 			buf_append(&start, rec->field[i], n);
 		}
 		raw_cut(&raw, buf_cstr(&start), start.len, total, chars);
@@ -888,7 +878,8 @@ static ddm_err json_reject(void *ctx, long line, const char *reason,
 	store_bind_int(in->rej.st, in->rej.line, line);
 	store_bind_text(in->rej.st, in->rej.reason, reason, strlen(reason));
 	if (raw) {
-		raw_cut(&cut, raw, rawlen, rawlen, utf8_count(raw, rawlen));
+		raw_cut(&cut, raw, rawlen, rawlen,
+			utf8_chars(raw, rawlen, (size_t)-1));
 		store_bind_text(in->rej.st, in->rej.raw, buf_cstr(&cut),
 				cut.len);
 	} else {

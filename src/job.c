@@ -237,12 +237,12 @@ static ddm_err preload_reports(void)
 	if (err)
 		return err;
 	for (int i = 0; i < n && err == DDM_OK; i++) {
+		const char *q[TMPL_MAX_QUERIES];
+		int nq = tmpl_queries(&ts[i], q);
 		const resource *r;
 
-		err = res_load(ts[i].query, &r);
-		for (int k = 0; k < ts[i].nparts && err == DDM_OK; k++)
-			if (ts[i].parts[k].query)
-				err = res_load(ts[i].parts[k].query, &r);
+		for (int k = 0; k < nq && err == DDM_OK; k++)
+			err = res_load(q[k], &r);
 	}
 	tmpl_free_all(ts, n);
 	return err;

@@ -45,34 +45,6 @@ bool jsonin_looks_like(const void *p, size_t n)
 	return i < n && (head[i] == '{' || head[i] == '[');
 }
 
-/* Length of the valid UTF-8 sequence at s (s[0] >= 0x80), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t avail)
-{
-	unsigned c = s[0];
-	size_t n;
-	unsigned cp;
-
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2, cp = c & 0x1F;
-	else if (c >= 0xE0 && c <= 0xEF)
-		n = 3, cp = c & 0x0F;
-	else if (c >= 0xF0 && c <= 0xF4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (avail < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
-}
-
 bool jsonin_check(const char *text, size_t len, size_t *nvalues, char *why,
 		  size_t cap)
 {
@@ -84,7 +56,9 @@ bool jsonin_check(const char *text, size_t len, size_t *nvalues, char *why,
 		unsigned c = s[i];
 
 		if (c >= 0x80) {
-			size_t n = utf8_len(s + i, len - i);
+			uint32_t cp;
+			size_t bad;
+			size_t n = utf8_decode(s + i, len - i, &cp, &bad);
 
 			if (!n) {
 				snprintf(why, cap, "invalid UTF-8 at byte %zu",

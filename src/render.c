@@ -111,8 +111,9 @@ static ddm_err run_table(store *s, const tmpl *t, const char *qname,
 		names[c] = store_cursor_name(cur, c);
 		tc = tmpl_find_col(t, names[c]);
 		is_text[c] =
-			!tc || (tc->type != TT_INT && tc->type != TT_NUMBER &&
-				tc->type != TT_PERCENT);
+			!tc ||
+			(tc->type != TT_INT && tc->type != TT_NUMBER &&
+			 tc->type != TT_PERCENT && tc->type != TT_PERCENT100);
 		personal[c] = o->redact && tmpl_is_personal(t, names[c]);
 		v[c].type = 't';
 		v[c].s = names[c];
@@ -202,6 +203,34 @@ static ddm_err main_table(store *s, const tmpl *t, const tmpl_part *part,
 	return err;
 }
 
+/* The line t's sheet shows when its own table is empty: the `empty_if`
+ * line when its query returns a row, else NULL (the `empty` line).  *out
+ * is borrowed from t. */
+static ddm_err empty_line(store *s, const tmpl *t, const store_param *p,
+			  size_t np, const char **out)
+{
+	const resource *q;
+	store_cursor *cur = NULL;
+	int rc;
+	ddm_err err;
+
+	*out = NULL;
+	if (!t->empty_if_query)
+		return DDM_OK;
+	err = res_load(t->empty_if_query, &q);
+	if (err == DDM_OK)
+		err = store_query(s, q, p, np, &cur);
+	if (err)
+		return err;
+	rc = store_cursor_step(cur);
+	if (rc < 0)
+		err = store_cursor_error(cur);
+	else if (rc == 1)
+		*out = t->empty_if;
+	store_cursor_free(cur);
+	return err;
+}
+
 /*
  * Writes report t: its CSV (csv may be NULL) and, when x is not NULL, its
  * sheet with every `part` in order.  *rows: rows of the report's own
@@ -212,6 +241,7 @@ static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
 			  const render_opts *o, xlsx *x, long *rows)
 {
 	bool main_listed = false;
+	const char *empty = NULL;
 	ddm_err err;
 
 	if (!x)
@@ -219,7 +249,9 @@ static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
 				 NULL, rows);
 	for (int i = 0; i < t->nparts; i++)
 		main_listed = main_listed || !t->parts[i].query;
-	err = xlsx_sheet_begin(x, t);
+	err = empty_line(s, t, p, np, &empty);
+	if (err == DDM_OK)
+		err = xlsx_sheet_begin(x, t, empty);
 	if (err == DDM_OK && !main_listed)
 		err = main_table(s, t, NULL, p, np, csv, csv_name, o, x, rows);
 	for (int i = 0; i < t->nparts && err == DDM_OK; i++) {
@@ -477,15 +509,13 @@ ddm_err render_check(store *s)
 	ddm_err err = tmpl_load_all(&ts, &nt);
 
 	for (int i = 0; i < nt && err == DDM_OK; i++) {
-		const resource *q;
+		const char *names[TMPL_MAX_QUERIES];
+		int nq = tmpl_queries(&ts[i], names);
 
-		err = res_load(ts[i].query, &q);
-		if (err == DDM_OK)
-			err = store_check(s, q);
-		for (int k = 0; k < ts[i].nparts && err == DDM_OK; k++) {
-			if (!ts[i].parts[k].query)
-				continue;
-			err = res_load(ts[i].parts[k].query, &q);
+		for (int k = 0; k < nq && err == DDM_OK; k++) {
+			const resource *q;
+
+			err = res_load(names[k], &q);
 			if (err == DDM_OK)
 				err = store_check(s, q);
 		}

@@ -50,6 +50,8 @@ static void tmpl_free(tmpl *t)
 		free(t->blanks[i].text);
 	}
 	free(t->empty);
+	free(t->empty_if_query);
+	free(t->empty_if);
 	for (int i = 0; i < t->nlabels; i++) {
 		free(t->labels[i].column);
 		free(t->labels[i].value);
@@ -99,6 +101,19 @@ const char *tmpl_blank_text(const tmpl *t, const char *name)
 	return NULL;
 }
 
+int tmpl_queries(const tmpl *t, const char *out[TMPL_MAX_QUERIES])
+{
+	int n = 0;
+
+	out[n++] = t->query;
+	for (int i = 0; i < t->nparts; i++)
+		if (t->parts[i].query)
+			out[n++] = t->parts[i].query;
+	if (t->empty_if_query)
+		out[n++] = t->empty_if_query;
+	return n;
+}
+
 /* Cuts the next blank-separated word off *p; NULL at end of line. */
 static char *word(char **p)
 {
@@ -128,11 +143,12 @@ static char *rest(char **p)
 
 static int parse_type(const char *s)
 {
-	static const char *const names[] = {"text",	"int",	 "number",
-					    "datetime", "local", "percent",
-					    "auto"};
+	/* In tmpl_type's order. */
+	static const char *const names[] = {"text",	"int",	     "number",
+					    "datetime", "local",     "percent",
+					    "auto",	"percent100"};
 
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
 		if (strcmp(names[i], s) == 0)
 			return i;
 	return -1;
@@ -360,6 +376,19 @@ static ddm_err parse(const resource *r, tmpl *t)
 		} else if (strcmp(d, "empty") == 0) {
 			free(t->empty);
 			t->empty = xstrdup(rest(&p));
+		} else if (strcmp(d, "empty_if") == 0) {
+			char *query = word(&p);
+
+			if (!query) {
+				err = diag_error(DDM_ERR_DATA, where,
+						 "expected: empty_if QUERY "
+						 "TEXT");
+				break;
+			}
+			free(t->empty_if_query);
+			free(t->empty_if);
+			t->empty_if_query = xstrdup(query);
+			t->empty_if = xstrdup(rest(&p));
 		} else if (strcmp(d, "fit_page") == 0) {
 			t->fit_page = strcmp(rest(&p), "yes") == 0;
 		} else {

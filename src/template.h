@@ -13,6 +13,8 @@
  *   csv       yes|no          whether NAME.csv is written
  *   col       NAME WIDTH TYPE HEADER...
  *             TYPE: text, int, number, percent (a fraction shown as %),
+ *             percent100 (a percentage 0-100, kept so in the CSV: the
+ *             workbook cell is its fraction shown as %),
  *             datetime (UTC instant), local (date-time without zone),
  *             auto (a number, an ISO 8601 UTC instant or text, per value);
  *             columns the query returns but the template does not list
@@ -38,6 +40,8 @@
  *   link      COLUMN          values are hyperlinks (http/https/mailto)
  *   blank     COLUMN TEXT...  shown instead of an empty cell (e.g. never)
  *   empty     TEXT...         the line a sheet shows when it has no rows
+ *   empty_if  QUERY TEXT...   that line instead when QUERY returns a row
+ *                             (e.g. why it is empty: no feed ingested)
  *   fit_page  yes|no          print on one page (default: one page wide)
  *   personal  COLUMN...       columns holding personal data: with --redact
  *                             their values become stable pseudonyms
@@ -62,6 +66,8 @@
 #define TMPL_MAX_CHARTS 4
 #define TMPL_MAX_PARTS 12
 #define TMPL_MAX_LINKS 8
+/* Queries a template names: its own, its parts', its empty_if. */
+#define TMPL_MAX_QUERIES (TMPL_MAX_PARTS + 2)
 /* Excel's row limit less the title and header rows. */
 #define TMPL_SHEET_ROWS (1048576L - 2)
 
@@ -72,7 +78,8 @@ typedef enum tmpl_type {
 	TT_DATETIME,
 	TT_LOCAL,
 	TT_PERCENT,
-	TT_AUTO
+	TT_AUTO,
+	TT_PERCENT100
 } tmpl_type;
 
 typedef enum tmpl_style { TS_NONE, TS_BAD, TS_WARN, TS_GOOD } tmpl_style;
@@ -145,9 +152,11 @@ typedef struct tmpl {
 	int nlinks;
 	tmpl_blank blanks[TMPL_MAX_COLS];
 	int nblanks;
-	char *empty;	    /* owned; NULL: a generic line */
-	bool fit_page;	    /* one page tall as well as wide */
-	tmpl_label *labels; /* owned: templates/labels.map, one copy each */
+	char *empty;	      /* owned; NULL: a generic line */
+	char *empty_if_query; /* owned; NULL: `empty` only */
+	char *empty_if;	      /* owned: the line when that query has a row */
+	bool fit_page;	      /* one page tall as well as wide */
+	tmpl_label *labels;   /* owned: templates/labels.map, one copy each */
 	int nlabels;
 } tmpl;
 
@@ -165,5 +174,8 @@ const tmpl_col *tmpl_find_col(const tmpl *t, const char *name);
 bool tmpl_is_link(const tmpl *t, const char *name);
 /* The `blank` text of column name, or NULL. */
 const char *tmpl_blank_text(const tmpl *t, const char *name);
+/* Every query t names (its own, its parts', its empty_if's), borrowed
+ * from t, into out; returns how many (at most TMPL_MAX_QUERIES). */
+int tmpl_queries(const tmpl *t, const char *out[TMPL_MAX_QUERIES]);
 
 #endif

@@ -1,5 +1,7 @@
 /*
- * util.c - allocation that never fails and a growable byte buffer.
+ * util.c - allocation that never fails, a growable byte buffer, and the
+ * UTF-8 helpers every stage shares (counting for limits and widths,
+ * cutting on a character boundary, validating).
  *
  * Out of memory is not a condition any caller can do something useful
  * about in a batch tool, so the xmalloc family reports it once and exits
@@ -181,4 +183,87 @@ char *str_trim(char *s)
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
 		s[--n] = '\0';
 	return s;
+}
+
+static bool utf8_is_tail(char c)
+{
+	return ((unsigned char)c & 0xC0) == 0x80;
+}
+
+size_t utf8_chars(const char *s, size_t len, size_t stop)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len && n < stop; i++)
+		n += !utf8_is_tail(s[i]);
+	return n;
+}
+
+size_t utf8_prefix(const char *s, size_t len, size_t chars)
+{
+	size_t n = 0, i = 0;
+
+	for (; i < len; i++) {
+		if (!utf8_is_tail(s[i])) {
+			if (n == chars)
+				break;
+			n++;
+		}
+	}
+	return i;
+}
+
+size_t utf8_floor(const char *s, size_t at)
+{
+	size_t n = at;
+
+	while (n > 0 && at - n < 3 && utf8_is_tail(s[n]))
+		n--;
+	return n;
+}
+
+size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp,
+		   size_t *bad)
+{
+	unsigned char c = s[0];
+	unsigned char lo = 0x80, hi = 0xBF;
+	size_t need, i;
+	uint32_t v;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF) {
+		need = 1;
+		v = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		need = 2;
+		v = c & 0x0F;
+		if (c == 0xE0)
+			lo = 0xA0; /* no overlongs */
+		else if (c == 0xED)
+			hi = 0x9F; /* no surrogates */
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		need = 3;
+		v = c & 0x07;
+		if (c == 0xF0)
+			lo = 0x90; /* no overlongs */
+		else if (c == 0xF4)
+			hi = 0x8F; /* nothing above U+10FFFF */
+	} else {
+		*bad = 1; /* continuation byte, C0, C1 or F5..FF */
+		return 0;
+	}
+	for (i = 1; i <= need; i++) {
+		if (i >= len || s[i] < lo || s[i] > hi) {
+			*bad = i;
+			return 0;
+		}
+		v = v << 6 | (s[i] & 0x3F);
+		lo = 0x80;
+		hi = 0xBF;
+	}
+	*cp = v;
+	return need + 1;
 }

@@ -1,5 +1,6 @@
 /*
- * util.h - allocation that never returns NULL, and a growable byte buffer.
+ * util.h - allocation that never returns NULL, a growable byte buffer, and
+ * UTF-8 character counting and decoding.
  *
  * Every module allocates through xmalloc and friends: on failure they print
  * "ddmreport: error: out of memory" and exit with EX_SOFTWARE (70), so callers
@@ -11,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t n);
@@ -44,5 +46,27 @@ char *str_trim(char *s);
 
 /* True when a and b are equal ignoring ASCII case. */
 bool str_ieq(const char *a, const char *b);
+
+/*
+ * UTF-8.  Counting and cutting go by lead bytes (every byte that is not a
+ * continuation byte 10xxxxxx), so they never fail and ill-formed text
+ * still counts at most one character per byte; utf8_decode validates.
+ */
+/* Characters in s[0..len), counted up to stop ((size_t)-1: all). */
+size_t utf8_chars(const char *s, size_t len, size_t stop);
+/* Bytes of the first chars characters of s[0..len) (len when it has
+ * fewer). */
+size_t utf8_prefix(const char *s, size_t len, size_t chars);
+/* Where to cut s before byte at (s[at] readable) so that no character is
+ * split: at, or the start of the character s[at] continues (at most 3
+ * bytes back, the longest a character's tail is). */
+size_t utf8_floor(const char *s, size_t at);
+/* Decodes one well-formed UTF-8 sequence at s[0..len) (len >= 1) into
+ * *cp and returns its length; or returns 0 with *bad set to the length of
+ * its maximal ill-formed subpart (at least 1), to be replaced by one
+ * U+FFFD (Unicode ch. 3).  No overlongs, surrogates or values above
+ * U+10FFFF. */
+size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp,
+		   size_t *bad);
 
 #endif

@@ -73,6 +73,7 @@ struct xlsx {
 	lxw_format *mark[NSTYLE]; /* owned by wb: conditional formats */
 	char footer[160];	  /* page footer of every sheet */
 	const tmpl *t;		  /* borrowed: current template */
+	const char *empty;	  /* borrowed: the own table's empty line */
 	char sheet_name[128];	  /* current sheet's name */
 	int sheet_no;		  /* 1, then 2... for continuations */
 	lxw_row_t row;		  /* next row to write */
@@ -181,31 +182,6 @@ static ddm_err lxw_fail(lxw_error e, const char *what)
 			  lxw_strerror(e));
 }
 
-/* Characters in UTF-8 text (lead bytes), counted up to stop. */
-static size_t utf8_chars(const char *s, size_t len, size_t stop)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len && n < stop; i++)
-		n += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return n;
-}
-
-/* Byte offset after the first chars characters of s. */
-static size_t utf8_prefix(const char *s, size_t len, size_t chars)
-{
-	size_t n = 0, i = 0;
-
-	for (; i < len; i++) {
-		if (((unsigned char)s[i] & 0xC0) != 0x80) {
-			if (n == chars)
-				break;
-			n++;
-		}
-	}
-	return i;
-}
-
 /*
  * Makes s a valid cell text in x->scratch.  Text over Excel's 32,767
  * characters is cut on a character boundary, with a visible marker saying
@@ -309,9 +285,10 @@ static ddm_err begin_sheet(xlsx *x)
 	return DDM_OK;
 }
 
-ddm_err xlsx_sheet_begin(xlsx *x, const tmpl *t)
+ddm_err xlsx_sheet_begin(xlsx *x, const tmpl *t, const char *empty)
 {
 	x->t = t;
+	x->empty = empty ? empty : t->empty;
 	x->sheet_no = 1;
 	return begin_sheet(x);
 }
@@ -501,6 +478,8 @@ static lxw_error put_cell(xlsx *x, int c, const rowval *v)
 		return put_number(x, c, d, x->number, 1);
 	if (num && ty == TT_PERCENT)
 		return put_number(x, c, d, x->percent, 1);
+	if (num && ty == TT_PERCENT100)
+		return put_number(x, c, d / 100, x->percent, 1);
 	if (num && ty == TT_AUTO)
 		return put_number(x, c, d,
 				  v->type == 'i' ? x->integer : x->number,
@@ -623,7 +602,9 @@ static lxw_chart *make_chart(xlsx *x, const tmpl_chart *tc)
 	lxw_chart *ch;
 	lxw_chart_series *s;
 	buf c = {0}, v = {0};
-	bool pct = val >= 0 && x->col[val] && x->col[val]->type == TT_PERCENT;
+	bool pct = val >= 0 && x->col[val] &&
+		   (x->col[val]->type == TT_PERCENT ||
+		    x->col[val]->type == TT_PERCENT100);
 
 	if (cat < 0 || val < 0 || x->trows == 0)
 		return NULL;
@@ -770,7 +751,7 @@ static ddm_err end_table(xlsx *x)
 		/* A table needs a data row: it says why it is empty. */
 		bool main = !x->part || !x->part->query;
 		const char *why = !main	     ? "None."
-				  : t->empty ? t->empty
+				  : x->empty ? x->empty
 					     : "No rows.";
 		lxw_error e = put_text(x, x->row, 0, why, strlen(why), x->note);
 

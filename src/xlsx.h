@@ -38,8 +38,10 @@ typedef struct xlsx_info {
 /* Starts a workbook at path (created by libxlsxwriter at close).  *out
  * owned by the caller: xlsx_close. */
 ddm_err xlsx_open(const char *path, const xlsx_info *info, xlsx **out);
-/* Starts a sheet for t: title row, print setup. */
-ddm_err xlsx_sheet_begin(xlsx *x, const tmpl *t);
+/* Starts a sheet for t: title row, print setup.  empty (borrowed until
+ * the sheet ends; NULL: t's `empty`) is the line the report's own table
+ * shows when it has no rows. */
+ddm_err xlsx_sheet_begin(xlsx *x, const tmpl *t, const char *empty);
 /* Starts a table with the query's column names: part NULL for the report's
  * own query (it may continue on further sheets), else a `part` of t.
  * names must stay valid until xlsx_table_end. */

@@ -5,7 +5,8 @@ Writes, deterministically (fixed seed, no wall clock):
 
   samples/inventory.csv                          canonical inventory
   samples/targets.csv                            canonical targets
-  samples/status/kandji-2026-11-2N.csv           Kandji reporting-script exports (CRLF)
+  samples/status/kandji-2026-11-2N.csv           Kandji reporting-script exports (CRLF):
+                                                 Managed OS items and other library items
   samples/status/mdm-export-2026-11-2N.csv       canonical status exports (LF)
   samples/status/mdm-export-2026-11-26-midday.csv  a late export at 12:10Z
   samples/status/nanomdm-webhook-2026-11-2N.ndjson NanoMDM webhook log, one per UTC day
@@ -757,16 +758,49 @@ def mdm_row(dev, r, rng_rsr_bare):
             tv, tb, tw, dev.status_zone, r.failure_count, r.failure_reason]
 
 
+# The library item type Kandji's device status API gives a Managed OS item,
+# per platform (status_report.py writes it to the `type` column).
+KANDJI_OS_TYPE = {"macOS": "macos-release", "iOS": "ios-release", "iPadOS": "ipados-release"}
+# Other library items of the same devices: (name, type, PASS log, ERROR log).
+# ddmreport and the oracle skip them (their status and log are not the OS's).
+KANDJI_OTHER_ITEMS = [
+    ("Acme VPN", "custom-app", "Acme VPN 4.2 installed",
+     "Acme VPN 4.2 failed to install: the package signature is not valid"),
+    ("Wi-Fi (Corporate)", "profile", "Profile installed",
+     "Profile failed to install: the certificate payload is not trusted"),
+]
+
+
+def kandji_time(at, rng):
+    return at.strftime("%Y-%m-%d %H:%M:%S") + ".%06d+00:00" % rng.randint(0, 999999)
+
+
 def kandji_row(dev, r, rng):
     status = r.status.upper()
     item = ("macOS Tahoe 26.1 Enforcement" if dev.platform == "macOS"
             else "iPadOS 26.1 Enforcement")
-    at = r.at.strftime("%Y-%m-%d %H:%M:%S") + ".%06d+00:00" % rng.randint(0, 999999)
+    at = kandji_time(r.at, rng)
     log = ""
     if status == "ERROR":
         log = r.failure_reason or "Not enough free disk space"
-    return [dev.serial, dev.name, dev.group, item, status, "managed-os", at,
+    return [dev.serial, dev.name, dev.group, item, status, KANDJI_OS_TYPE[dev.platform], at,
             KANDJI_AUDIT.get(status, ""), log]
+
+
+def kandji_other_rows(dev, r, krng):
+    """(time, row) of the device's other library items reported the same day
+    as its Managed OS item r: mostly PASS, now and then ERROR with an
+    install log.  krng is their own stream, so nothing else changes."""
+    out = []
+    for name, typ, ok_log, err_log in KANDJI_OTHER_ITEMS:
+        at = r.at - timedelta(minutes=krng.randint(1, 90))
+        if at.date() != r.at.date():
+            at = r.at + timedelta(minutes=krng.randint(1, 30))
+        err = krng.random() < 0.15
+        out.append((at, [dev.serial, dev.name, dev.group, name, "ERROR" if err else "PASS",
+                         typ, kandji_time(at, krng), "Install failed" if err else ok_log,
+                         err_log if err else ok_log]))
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -994,6 +1028,7 @@ def generate(root):
         finish_inventory(d, rng)
     by_key = {d.key: d for d in devices if d.key}
     jrng = random.Random(SEED + 1)     # the DDM sources' own stream
+    krng = random.Random(SEED + 2)     # Kandji's other library items' own stream
     pick_ddm_devices(devices, jrng)
 
     # inventory
@@ -1029,9 +1064,13 @@ def generate(root):
             if d.source == "kandji":
                 assert day != "midday", d.key
                 kandji_nights[day].append((r.at, d.serial, kandji_row(d, r, rng)))
+                for at, row in kandji_other_rows(d, r, krng):
+                    kandji_nights[day].append((at, d.serial, row))
             else:
                 mdm_nights[day].append((r.at, d.serial, mdm_row(d, r, rsr_bare)))
     bad_lines = {}
+    kandji_other = sum(1 for day in REPORT_DAYS for x in kandji_nights[day]
+                       if not x[2][5].endswith("-release"))
     for day in REPORT_DAYS:
         night = "2026-11-%02d" % (day + 1)
         rows = [x[2] for x in sorted(kandji_nights[day], key=lambda x: (x[0], x[1]))]
@@ -1079,7 +1118,7 @@ def generate(root):
     write_csv(os.path.join(expected_dir, "samples-classification.csv"),
               ["serial_number", "classification", "enforcement"], out)
 
-    write_readme(samples, devices, result, bad_lines, skipped)
+    write_readme(samples, devices, result, bad_lines, skipped, kandji_other)
     return devices, result, bad_lines
 
 
@@ -1235,6 +1274,8 @@ def classify(samples, as_of, lists=False):
         if not fn.endswith(".csv"):
             continue
         for _, r in read_dicts(os.path.join(status_dir, fn)):
+            if not r.get("type", "-release").endswith("-release"):
+                continue  # Kandji: only Managed OS items speak of the OS
             serial = r.get("serial_number", "").strip()
             at = parse_ts(r.get("reported_at", ""))
             if not serial or at is None:
@@ -1381,7 +1422,7 @@ ORDER = ["out-of-scope", "no-target", "compliant", "past-deadline", "error",
          "stuck-downloading", "not-reporting", "due-soon", "in-progress"]
 
 
-def write_readme(samples, devices, result, bad_lines, skipped):
+def write_readme(samples, devices, result, bad_lines, skipped, kandji_other):
     counts = Counter(c for c, _ in result.values())
     enf = Counter(e for _, e in result.values() if e)
     plat = Counter(d.platform for d in devices)
@@ -1417,7 +1458,11 @@ def write_readme(samples, devices, result, bad_lines, skipped):
         "- `status/kandji-2026-11-2{3,4,5,6}.csv` - Kandji reporting-script exports",
         "  (CRLF, upper-case statuses, no OS version) for the Macs and iPads of",
         "  Engineering, Finance and Executives, exported ~01:00Z with each device's",
-        "  latest report of the previous day.",
+        "  latest report of the previous day. The Managed OS items have Kandji's",
+        "  types `macos-release` and `ipados-release`; %d rows of other library items"
+        % kandji_other,
+        "  (a `custom-app` and a `profile` per device, PASS or ERROR with an install",
+        "  log) are skipped and counted, never read as the OS's status.",
         "- `status/mdm-export-2026-11-2{3,4,5,6}.csv` - canonical status exports from the",
         "  second MDM (every iPhone, other groups' Macs and iPads); mixed-case and DDM",
         "  status words, some `+09:00` timestamps, a few device-reported deadlines.",

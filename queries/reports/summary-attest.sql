@@ -1,7 +1,9 @@
 -- summary-attest: the attestation block at the top of the Summary: who,
 -- when (as-of in UTC, and in --display-tz when given), and how deadlines
 -- were evaluated (device local time; how many devices with a target used
--- an assumed zone or the no-zone rule).  Values come from the run's notes
+-- an assumed zone or the no-zone rule; how many legacy devices, below the
+-- DDM floor, had their deadline read in the target's enforcement zone and
+-- how many fell back to their own).  Values come from the run's notes
 -- (temp.run_note) and ev_final.
 WITH note(name, value) AS (
 	SELECT name, value FROM temp.run_note WHERE section = 'run'),
@@ -10,7 +12,11 @@ zones AS (
 	       coalesce(sum(time_zone_source IN ('inventory', 'status')), 0)
 	           AS known,
 	       coalesce(sum(time_zone_source = 'default'), 0) AS assumed,
-	       coalesce(sum(time_zone_source = 'none'), 0) AS no_zone
+	       coalesce(sum(time_zone_source = 'none'), 0) AS no_zone,
+	       coalesce(sum(enforcement_mechanism = 'legacy'
+	                    AND time_zone_source = 'target'), 0) AS legacy_target,
+	       coalesce(sum(enforcement_mechanism = 'legacy'
+	                    AND time_zone_source <> 'target'), 0) AS legacy_own
 	  FROM ev_final
 	 WHERE target_os_version IS NOT NULL
 	   AND classification <> 'out-of-scope')
@@ -26,7 +32,10 @@ SELECT item, value FROM (
 	SELECT 4, 'How deadlines were evaluated',
 	       'In each device''s local time: ' || known || ' own zone, ' ||
 	       assumed || ' assumed zone, ' || no_zone ||
-	       ' no-zone rule (past once passed at UTC-12)'
+	       ' no-zone rule (past once passed at UTC-12); legacy enforcement '
+	       || '(OS below the DDM floor): ' || legacy_target ||
+	       ' in the target''s enforcement zone, ' || legacy_own ||
+	       ' fell back to their own zone'
 	  FROM zones
 	UNION ALL
 	SELECT 5, 'Limits',

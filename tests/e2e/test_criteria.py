@@ -238,6 +238,23 @@ def test_enforcement_hour_is_ddm_only(t):
         ("legacy", "enforcement-failed")
 
 
+def test_summary_says_how_legacy_deadlines_were_read(t):
+    # The attestation sentence counts the legacy devices (below the DDM
+    # floor) read in their target's enforcement zone and those that fell
+    # back to their own, as devices.csv shows them.
+    d = run(t, _legacy_fleet(t))
+    scope = [x for x in d.values()
+             if x["target_os_version"] and x["classification"] != "out-of-scope"]
+    legacy = [x for x in scope if x["enforcement_mechanism"] == "legacy"]
+    target = sum(1 for x in legacy if x["time_zone_source"] == "target")
+    own = len(legacy) - target
+    assert target and own, legacy
+    ws = t.workbook()["Summary"]
+    said = next(r[1].value for r in ws.iter_rows() if r[0].value == "How deadlines were evaluated")
+    assert f"{target} in the target's enforcement zone, {own} fell back to their own zone" \
+        in said, said
+
+
 def test_enforcement_zone_must_be_a_known_zone(t):
     # a targets export of 150 serial-scoped rows, one naming a zone that
     # does not exist: that row is rejected with its line, the rest is kept

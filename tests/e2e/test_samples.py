@@ -215,6 +215,34 @@ def test_samples_ddm_sourced_devices_in_reports(t):
     assert got == skipped + "|0", (got, skipped)
 
 
+def test_samples_kandji_other_library_items_skipped(t):
+    # The Kandji exports list apps and profiles beside the Managed OS items
+    # (types *-release): those rows are skipped and counted, never an
+    # observation, and their install logs are no device's failure reason.
+    assert _run(t).rc == 0
+    from lib import sql
+    import re
+    status = os.path.join(SAMPLES, "status")
+    other, logs = 0, set()
+    for n in sorted(os.listdir(status)):
+        if n.startswith("kandji-"):
+            with open(os.path.join(status, n), encoding="utf-8", newline="") as f:
+                for r in csv.DictReader(f):
+                    if not r["type"].endswith("-release"):
+                        other += 1
+                        logs.add(r["log"])
+    assert other > 0
+    got = sql(t.db, "SELECT sum(rows_skipped), sum(rows_rejected) FROM source_file "
+                    "WHERE format = 'kandji'").strip()
+    assert got == f"{other}|0", (got, other)
+    with open(os.path.join(SAMPLES, "README.md"), encoding="utf-8") as f:
+        said = re.search(r"(\d+) rows of other library items", f.read()).group(1)
+    assert int(said) == other
+    reasons = {d["failure_reason"] for d in t.csv("devices")} | \
+        {d["failure_reason"] for d in t.csv("errors")}
+    assert not reasons & logs, reasons & logs
+
+
 def test_workbook_rows_past_the_sheet_limit_continue_on_more_sheets(t):
     # Excel holds 1,048,576 rows a sheet; a lowered limit (max_rows) shows
     # the continuation: "Devices (2)", ... with the same table, header and

@@ -169,6 +169,34 @@ def test_classifications_unchanged_and_no_feed_is_empty(t):
     assert ex["C02OLD0001"]["deadline_utc"] == "2026-11-20T09:00:00Z"
 
 
+def test_empty_exploited_sheet_says_why(t):
+    # Only the devices the fixture's feeds find patched (no exploited CVE
+    # count above 0 in devices.csv): with no feed the sheet says a feed is
+    # missing, with one it says no device qualifies; the CSV is empty both
+    # times.
+    _write_fixture(t)
+    lines = INV.splitlines(keepends=True)
+    t.write("patched.csv", lines[0] + "".join(x for x in lines[1:]
+                                              if x.startswith(("C02CUR", "C02NEW", "IPHONE"))))
+
+    def only_line(out):
+        assert t.csv("exploited", where=out) == []
+        _, rows = sheet_rows(t.workbook(where=out)["Exploited CVEs"])
+        assert len(rows) == 1 and all(v is None for v in rows[0][1:]), rows
+        return rows[0][0]
+
+    t.ok("run", "--out", t.path("a"), "--as-of", AS_OF, "--db", t.path("a.db"),
+         t.path("patched.csv"))
+    assert only_line(t.path("a")) == \
+        "No SOFA feed was ingested: add one to see exploited CVEs."
+    t.ok("run", "--out", t.path("b"), "--as-of", AS_OF, "--db", t.path("b.db"),
+         t.path("patched.csv"), t.path("mac.json"), t.path("ios.json"))
+    dev = t.csv("devices", where=t.path("b"))
+    assert len(dev) == 3 and all(d["exploited_cve_count"] == "0" for d in dev), dev
+    assert only_line(t.path("b")) == \
+        "No device is missing a fix for an actively exploited CVE."
+
+
 def test_later_feed_updates_releases(t):
     t.write("a.json", _feed([("15.5", "2026-10-01", ["CVE-2026-1111"])]))
     t.write("b.json", _feed([("15.5", "2026-10-01", ["CVE-2026-1111", "CVE-2026-4444"]),

@@ -174,7 +174,8 @@ def test_numbers_dates_labels_links_and_rules(t):
     assert all(isinstance(r[ls], datetime.datetime) for r in rows if devices[r[0]]["last_seen"])
     # an empty sheet says why in one line (no SOFA feed among the samples)
     headers, rows = sheet_rows(wb["Exploited CVEs"])
-    assert len(rows) == 1 and "no SOFA feed was ingested: add one to see exploited CVEs" in rows[0][0], rows
+    assert rows == [["No SOFA feed was ingested: add one to see exploited CVEs."] +
+                    [None] * (len(headers) - 1)], rows
 
 
 def ref_end(ws):
@@ -225,12 +226,22 @@ def test_trend_after_three_nights_one_row_each(t):
     assert r.rc == 0, r
     headers, rows = sheet_rows(t.workbook()["Trend"])
     assert [r[0].date() for r in rows] == [datetime.date.fromisoformat(n) for n in nights], rows
-    pct = headers.index("Compliant % (targeted)")
-    assert [r[pct] for r in rows] == [25.0, 50.0, 75.0], rows
+    # the compliant share is a fraction shown as a percentage in the
+    # workbook; the CSV keeps its machine value, a percentage 0-100
+    pct = headers.index("Compliant (targeted)")
+    assert [r[pct] for r in rows] == [0.25, 0.5, 0.75], rows
+    ws = t.workbook()["Trend"]
+    assert all("%" in ws.cell(row=3 + i, column=pct + 1).number_format for i in range(3))
+    assert [r["compliant_pct"] for r in t.csv("trend")] == ["25.0", "50.0", "75.0"]
     with zipfile.ZipFile(os.path.join(t.out, "ddmreport.xlsx")) as z:
         lines = [z.read(n).decode() for n in z.namelist()
                  if n.startswith("xl/charts/") and "<c:lineChart" in z.read(n).decode()]
     assert lines and all("'Trend'!$L$3:$L$5" in x for x in lines), lines[0][:2000]
+    # a percentage value axis from 0 to 100 %, on the Trend and the Summary
+    for x in lines:
+        val_ax = re.search(r"<c:valAx>.*?</c:valAx>", x, re.S).group(0)
+        assert re.search(r'<c:numFmt formatCode="0%"', val_ax), val_ax
+        assert '<c:max val="1"/>' in val_ax and '<c:min val="0"/>' in val_ax, val_ax
 
 
 def _nearest_rank(values, p):

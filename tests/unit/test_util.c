@@ -1,6 +1,6 @@
 /*
- * test_util.c - unit tests for util.c: the buffer, the string copies and
- * str_ieq.  (Exit on out of memory is not tested: it cannot be provoked
+ * test_util.c - unit tests for util.c: the buffer, the string copies,
+ * str_ieq and the UTF-8 helpers.  (Exit on out of memory is not tested: it cannot be provoked
  * portably without taking over malloc.)
  */
 #include <stdlib.h>
@@ -95,10 +95,87 @@ static void test_ieq(void)
 	CHECK(!str_ieq("\xC3\x89", "\xC3\xA9")); /* ASCII only */
 }
 
+/* "a", U+00E9, U+20AC, U+1F600: 1 + 2 + 3 + 4 bytes. */
+static const char MIXED[] = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80";
+
+static void test_utf8_count_and_cut(void)
+{
+	size_t n = strlen(MIXED);
+
+	CHECK_INT_EQ(n, 10);
+	CHECK_INT_EQ(utf8_chars(MIXED, n, (size_t)-1), 4);
+	CHECK_INT_EQ(utf8_chars(MIXED, n, 2), 2);
+	CHECK_INT_EQ(utf8_chars(MIXED, 0, (size_t)-1), 0);
+	/* a cut character still counts once; stray tails not at all */
+	CHECK_INT_EQ(utf8_chars(MIXED, 4, (size_t)-1), 3);
+	CHECK_INT_EQ(utf8_chars("\x80\xBF", 2, (size_t)-1), 0);
+
+	CHECK_INT_EQ(utf8_prefix(MIXED, n, 0), 0);
+	CHECK_INT_EQ(utf8_prefix(MIXED, n, 1), 1);
+	CHECK_INT_EQ(utf8_prefix(MIXED, n, 2), 3);
+	CHECK_INT_EQ(utf8_prefix(MIXED, n, 3), 6);
+	CHECK_INT_EQ(utf8_prefix(MIXED, n, 4), 10);
+	CHECK_INT_EQ(utf8_prefix(MIXED, n, 99), 10);
+	CHECK_INT_EQ(utf8_prefix(MIXED, 5, 3), 5); /* fewer: all of it */
+
+	/* a cut before any byte never splits a character */
+	CHECK_INT_EQ(utf8_floor(MIXED, 0), 0);
+	CHECK_INT_EQ(utf8_floor(MIXED, 1), 1);
+	CHECK_INT_EQ(utf8_floor(MIXED, 2), 1);
+	CHECK_INT_EQ(utf8_floor(MIXED, 3), 3);
+	CHECK_INT_EQ(utf8_floor(MIXED, 5), 3);
+	CHECK_INT_EQ(utf8_floor(MIXED, 7), 6);
+	CHECK_INT_EQ(utf8_floor(MIXED, 9), 6);
+	/* in a run of stray tails it goes back 3 bytes at most */
+	CHECK_INT_EQ(utf8_floor("\x80\x80\x80\x80\x80\x80", 5), 2);
+}
+
+static void test_utf8_decode(void)
+{
+	static const struct {
+		const char *s;
+		size_t len, n, bad;
+		uint32_t cp;
+	} cases[] = {
+		{"A", 1, 1, 0, 0x41},
+		{"\xC3\xA9", 2, 2, 0, 0xE9},
+		{"\xE2\x82\xAC", 3, 3, 0, 0x20AC},
+		{"\xF0\x9F\x98\x80", 4, 4, 0, 0x1F600},
+		{"\xF4\x8F\xBF\xBF", 4, 4, 0, 0x10FFFF},
+		{"\x80", 1, 0, 1, 0},		  /* a lone tail */
+		{"\xC0\xAF", 2, 0, 1, 0},	  /* overlong '/' */
+		{"\xE0\x80\x80", 3, 0, 1, 0},	  /* overlong */
+		{"\xED\xA0\x80", 3, 0, 1, 0},	  /* a surrogate */
+		{"\xF4\x90\x80\x80", 4, 0, 1, 0}, /* above U+10FFFF */
+		{"\xF5\x80", 2, 0, 1, 0},
+		{"\xE2\x82", 2, 0, 2, 0}, /* cut short: one subpart */
+		{"\xE2\x82"
+		 "A",
+		 3, 0, 2, 0},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint32_t cp = 0;
+		size_t bad = 0;
+		size_t n = utf8_decode((const unsigned char *)cases[i].s,
+				       cases[i].len, &cp, &bad);
+
+		CHECK_MSG(n == cases[i].n, "case %zu: length %zu", i, n);
+		if (cases[i].n)
+			CHECK_MSG(cp == cases[i].cp, "case %zu: U+%04X", i,
+				  (unsigned)cp);
+		else
+			CHECK_MSG(bad == cases[i].bad, "case %zu: bad %zu", i,
+				  bad);
+	}
+}
+
 int main(void)
 {
 	test_buf();
 	test_strings();
 	test_ieq();
+	test_utf8_count_and_cut();
+	test_utf8_decode();
 	UNIT_END("util");
 }
