@@ -42,8 +42,10 @@ struct ingest {
 	ddm *ddm;	  /* owned: JSON sources */
 	ingest_opts opts;
 	ingest_stats stats;
-	stmt_params obs, inv, tgt, rej;
+	stmt_params stage, append, inv, tgt, rej;
 	store_stmt *obs_base, *devices_of_file;		   /* store-owned */
+	store_stmt *stage_flush, *stage_clear;		   /* store-owned */
+	store_stmt *key_drop, *key_build, *dedupe;	   /* store-owned */
 	store_stmt *file_begin, *file_known, *file_finish; /* store-owned */
 };
 
@@ -57,7 +59,12 @@ typedef struct file_ctx {
 	int col[F__COUNT];
 	size_t ncols;
 	long rows_read, stored, duplicate, rejected;
-	ddm_err fatal; /* an error that stops this file */
+	long staged; /* status rows staged or appended, not yet counted */
+	/* Status rows go straight into observation, its key dropped (it was
+	 * empty when the file began); else they are staged.  See store_row. */
+	bool bulk;
+	bool kind_known; /* bulk decided (at the first status row) */
+	ddm_err fatal;	 /* an error that stops this file */
 	bool header_bad;
 	char header_why[160]; /* why the header is bad, when not unrecognised */
 	/* JSON files (fmt stays NULL) */
@@ -90,24 +97,32 @@ static void resolve(stmt_params *sp, store_stmt *st)
 ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 {
 	ingest *in = xcalloc(1, sizeof *in);
-	store_stmt *st[9];
-	static const char *const names[9] = {
-		"observation", "observation_base", "inventory",
-		"target",      "rejected",	   "file_begin",
-		"file_known",  "file_finish",	   "devices_of_file",
+	store_stmt *st[15];
+	static const char *const names[15] = {
+		"obs_stage",	   "observation_base", "inventory",
+		"target",	   "rejected",	       "file_begin",
+		"file_known",	   "file_finish",      "devices_of_file",
+		"obs_stage_flush", "obs_stage_clear",  "obs_append",
+		"obs_key_drop",	   "obs_key_build",    "obs_dedupe",
 	};
 	ddm_err err;
 
 	in->store = s;
 	in->opts = *opts;
-	for (int i = 0; i < 9; i++) {
+	for (int i = 0; i < 15; i++) {
 		st[i] = store_stmt_get(s, names[i]);
 		if (!st[i]) {
 			free(in);
 			return DDM_ERR_INTERNAL;
 		}
 	}
-	resolve(&in->obs, st[0]);
+	resolve(&in->stage, st[0]);
+	in->stage_flush = st[9];
+	in->stage_clear = st[10];
+	resolve(&in->append, st[11]);
+	in->key_drop = st[12];
+	in->key_build = st[13];
+	in->dedupe = st[14];
 	in->obs_base = st[1];
 	in->devices_of_file = st[8];
 	resolve(&in->inv, st[2]);
@@ -177,6 +192,13 @@ static span get(const file_ctx *fc, const csvin_record *rec, field_id f)
 static void bind_span(stmt_params *sp, field_id f, span v)
 {
 	store_bind_text(sp->st, sp->p[f], v.s, v.len);
+}
+
+/* Binds v without a copy: for the staged status row, whose every value
+ * lives in the CSV record (or is static) until the row is stored. */
+static void bind_span_ref(stmt_params *sp, field_id f, span v)
+{
+	store_bind_text_ref(sp->st, sp->p[f], v.s, v.len);
 }
 
 /* Stores a rejected row; raw is the record joined with commas, cut. */
@@ -275,7 +297,7 @@ static bool parse_count(span v, int64_t *out)
 static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 {
 	ingest *in = fc->in;
-	stmt_params *sp = &in->obs;
+	stmt_params *sp;
 	span serial = get(fc, rec, F_SERIAL_NUMBER);
 	span when = get(fc, rec, F_REPORTED_AT);
 	span raw = get(fc, rec, F_STATUS);
@@ -286,7 +308,6 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 	size_t cap_len;
 	char sn[128];
 	int64_t t, wall, count = 0;
-	int changes = 0;
 	ddm_err err;
 
 	if (!serial.s)
@@ -316,35 +337,91 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 	if (!status)
 		return reject(fc, rec->line,
 			      "status could not be matched (match limit)", rec);
+	if (!fc->kind_known) {
+		/* An empty observation table: append, build the key after. */
+		fc->kind_known = true;
+		fc->bulk = fc->obs_base == 0;
+		if (fc->bulk) {
+			err = store_stmt_run(in->key_drop, NULL, NULL);
+			if (err)
+				return err;
+		}
+	}
+	sp = fc->bulk ? &in->append : &in->stage;
 	serial_norm(serial, sn, sizeof sn);
-	store_bind_text(sp->st, sp->p[F_SERIAL_NUMBER], sn, strlen(sn));
+	/* Every parameter is bound on every row (store_stmt_exec keeps the
+	 * bindings), each without a copy: sn and the spans live until the
+	 * statement has run. */
+	store_bind_text_ref(sp->st, sp->p[F_SERIAL_NUMBER], sn, strlen(sn));
 	store_bind_int(sp->st, sp->reported_at, t);
-	store_bind_text(sp->st, sp->p[F_STATUS], status, strlen(status));
-	store_bind_text(sp->st, sp->status_raw, raw.s ? raw.s : "", raw.len);
+	store_bind_text_ref(sp->st, sp->p[F_STATUS], status, strlen(status));
+	store_bind_text_ref(sp->st, sp->status_raw, raw.s ? raw.s : "",
+			    raw.len);
 	for (int f = F_DEVICE_NAME; f <= F_TIME_ZONE; f++)
 		if (f != F_PLATFORM)
-			bind_span(sp, (field_id)f, get(fc, rec, (field_id)f));
-	bind_span(sp, F_PLATFORM,
-		  platform_of(fc, get(fc, rec, F_PLATFORM),
-			      get(fc, rec, F_MODEL)));
+			bind_span_ref(sp, (field_id)f,
+				      get(fc, rec, (field_id)f));
+	bind_span_ref(sp, F_PLATFORM,
+		      platform_of(fc, get(fc, rec, F_PLATFORM),
+				  get(fc, rec, F_MODEL)));
 	if (fcount.s)
 		store_bind_int(sp->st, sp->failure_count, count);
+	else
+		store_bind_null(sp->st, sp->failure_count);
 	if (!reason.s && cap_reason) {
 		reason.s = cap_reason;
 		reason.len = cap_len;
 	}
-	bind_span(sp, F_FAILURE_REASON, reason);
+	bind_span_ref(sp, F_FAILURE_REASON, reason);
 	store_bind_int(sp->st, sp->file, fc->file_id);
 	store_bind_int(sp->st, sp->line, rec->line);
-	err = store_stmt_run(sp->st, &changes, NULL);
+	err = store_stmt_exec(sp->st);
 	if (err)
 		return err;
-	if (changes == 0) {
-		fc->duplicate++;
+	fc->staged++;
+	return DDM_OK;
+}
+
+/*
+ * Stores the file's status rows and counts what was new and what was a
+ * duplicate.  Bulk: the rows are in observation already; the key index is
+ * built over them (one sort of the keys), after dropping the later copies
+ * of a report the file gives twice.  Else: the staged rows go into
+ * observation in key order (one sort), so the index, large after many
+ * nights, is walked once from start to end instead of at random.
+ */
+static ddm_err flush_staged(file_ctx *fc)
+{
+	ingest *in = fc->in;
+	int changes = 0;
+	ddm_err err;
+
+	if (fc->bulk) {
+		err = store_stmt_try(in->key_build);
+		if (err == DDM_ERR_DATA) {
+			store_bind_int(in->dedupe,
+				       store_stmt_param(in->dedupe, ":base"),
+				       fc->obs_base);
+			err = store_stmt_run(in->dedupe, &changes, NULL);
+			if (!err)
+				err = store_stmt_run(in->key_build, NULL, NULL);
+		}
+		if (err)
+			return err;
+		fc->stored += fc->staged - changes;
+		fc->duplicate += changes;
+		fc->staged = 0;
 		return DDM_OK;
 	}
-	fc->stored++;
-	return DDM_OK;
+	if (fc->staged == 0)
+		return DDM_OK;
+	err = store_stmt_run(in->stage_flush, &changes, NULL);
+	if (err)
+		return err;
+	fc->stored += changes;
+	fc->duplicate += fc->staged - changes;
+	fc->staged = 0;
+	return store_stmt_run(in->stage_clear, NULL, NULL);
 }
 
 static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
@@ -770,6 +847,10 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	if (err)
 		goto out_rollback;
 	fc.file_id = id;
+	/* Left over only if a failed file's rollback missed it. */
+	err = store_stmt_run(in->stage_clear, NULL, NULL);
+	if (err)
+		goto out_rollback;
 	err = store_stmt_run(in->obs_base, NULL, &fc.obs_base);
 	if (err)
 		goto out_rollback;
@@ -822,6 +903,9 @@ static ddm_err ingest_file(ingest *in, const char *path)
 		err = DDM_ERR_DATA;
 		goto out_close;
 	}
+	if (err)
+		goto out_rollback;
+	err = flush_staged(&fc);
 	if (err)
 		goto out_rollback;
 finish:
