@@ -28,6 +28,15 @@
 #include "util.h"
 #include "version.h"
 
+/* Recent answers of a platform rule (a PCRE2 match per row otherwise, for
+ * the handful of spellings a fleet uses): key bytes -> static name. */
+#define PLAT_MEMO 8
+typedef struct plat_memo {
+	char key[32];
+	size_t klen;	   /* 0: unused */
+	const char *value; /* from formats; NULL: no rule matched */
+} plat_memo;
+
 /* Parameter indices of one store statement, resolved once. */
 typedef struct stmt_params {
 	store_stmt *st;
@@ -42,6 +51,8 @@ struct ingest {
 	ddm *ddm;	  /* owned: JSON sources */
 	ingest_opts opts;
 	ingest_stats stats;
+	plat_memo plat_memo[PLAT_MEMO], model_memo[PLAT_MEMO];
+	unsigned plat_next, model_next; /* round-robin replacement */
 	stmt_params stage, append, inv, tgt, rej;
 	store_stmt *obs_base, *devices_of_file;		   /* store-owned */
 	store_stmt *stage_flush, *stage_clear;		   /* store-owned */
@@ -257,17 +268,38 @@ static void serial_norm(span v, char *out, size_t cap)
 	out[n] = '\0';
 }
 
+/* fn(v) through the memo m (next: where the next new answer goes). */
+static const char *memo_lookup(ingest *in, plat_memo *m, unsigned *next, span v,
+			       const char *(*fn)(const formats *, const char *,
+						 size_t))
+{
+	plat_memo *e;
+
+	if (v.len >= sizeof m->key)
+		return fn(in->formats, v.s, v.len);
+	for (int i = 0; i < PLAT_MEMO; i++)
+		if (m[i].klen == v.len && memcmp(m[i].key, v.s, v.len) == 0)
+			return m[i].value;
+	e = &m[(*next)++ % PLAT_MEMO];
+	memcpy(e->key, v.s, v.len);
+	e->klen = v.len;
+	e->value = fn(in->formats, v.s, v.len);
+	return e->value;
+}
+
 /* The platform name for a row: its own column, else from the model. */
 static span platform_of(const file_ctx *fc, span plat, span model)
 {
+	ingest *in = fc->in;
 	const char *p = NULL;
 	span out = plat;
 
 	if (plat.s)
-		p = formats_platform(fc->in->formats, plat.s, plat.len);
+		p = memo_lookup(in, in->plat_memo, &in->plat_next, plat,
+				formats_platform);
 	else if (model.s)
-		p = formats_platform_of_model(fc->in->formats, model.s,
-					      model.len);
+		p = memo_lookup(in, in->model_memo, &in->model_next, model,
+				formats_platform_of_model);
 	if (p) {
 		out.s = p;
 		out.len = strlen(p);

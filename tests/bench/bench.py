@@ -57,7 +57,7 @@ def run_child(cmd, cwd, stdout=None):
     by spawn (wait4 of that child alone)."""
     p = subprocess.run([SPAWN, stdout or "-"] + cmd, cwd=cwd, env=ENV,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    code, wall, rss = p.stdout.split()
+    code, wall, rss = p.stdout.split()[:3]
     # 0 done; 1 a --fail-on report has rows; 65 a few rejected rows.
     if p.returncode != 0 or int(code) not in (0, 1, 65):
         sys.exit(f"bench: {' '.join(cmd)} failed ({code}): {p.stderr.decode()[-800:]}")

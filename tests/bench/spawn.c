@@ -1,6 +1,6 @@
 /*
- * spawn.c - runs one command and prints "EXIT WALL_SECONDS MAXRSS_KIB" of
- * that child alone (wait4's rusage) on stdout.
+ * spawn.c - runs one command and prints "EXIT WALL_SECONDS MAXRSS_KIB
+ * CPU_SECONDS" of that child alone (wait4's rusage) on stdout.
  *
  * usage: spawn STDOUT_FILE CMD ARG...     (STDOUT_FILE "-": /dev/null)
  *
@@ -55,10 +55,12 @@ int main(int argc, char **argv)
 		return 71;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("%d %.6f %ld\n",
+	printf("%d %.6f %ld %.6f\n",
 	       WIFEXITED(status) ? WEXITSTATUS(status)
 				 : 128 + WTERMSIG(status),
 	       (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
-	       ru.ru_maxrss);
+	       ru.ru_maxrss,
+	       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	return 0;
 }
