@@ -163,6 +163,7 @@ def main():
     print(table)
     dest = os.environ.get("BENCH_RESULTS")
     if dest:
+        os.makedirs(os.path.dirname(os.path.abspath(dest)), exist_ok=True)
         with open(dest, "w") as f:
             f.write(table)
         log(f"written to {dest}")
