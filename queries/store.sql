@@ -45,10 +45,22 @@ VALUES (:serial_number, :reported_at, :status, :status_raw, :os_version,
 	:failure_reason, :device_name, :user, :grp, :platform, :model,
 	:time_zone, :file, :line);
 
+-- name: obs_stage_index
+-- Once the file is staged: its keys sorted (an index over the staged rows,
+-- small records), so that obs_stage_flush walks them in order.  Measured
+-- at 1M rows onto 1M: 10 s, against 17 s for sorting whole rows and 15 s
+-- for inserting in file order.
+CREATE INDEX IF NOT EXISTS temp.obs_stage_key
+	ON obs_stage(serial_number, reported_at, status);
+
+-- name: obs_stage_unindex
+DROP INDEX IF EXISTS temp.obs_stage_key;
+
 -- name: obs_stage_flush
--- The staged rows into observation in key order; a row already stored (same
--- serial, second and status) is a duplicate and ignored.  Within one key
--- the first row of the file wins, as when rows were inserted one by one.
+-- The staged rows into observation in key order (read through
+-- obs_stage_key); a row already stored (same serial, second and status) is
+-- a duplicate and ignored.  Within one key the first row of the file wins,
+-- as when rows were inserted one by one.
 INSERT OR IGNORE INTO observation (
 	serial_number, reported_at, status, status_raw, os_version,
 	build_version, extra_version, target_os_version, target_build_version,

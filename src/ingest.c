@@ -57,6 +57,7 @@ struct ingest {
 	store_stmt *obs_base, *devices_of_file;		   /* store-owned */
 	store_stmt *stage_flush, *stage_clear;		   /* store-owned */
 	store_stmt *key_drop, *key_build, *dedupe;	   /* store-owned */
+	store_stmt *stage_index, *stage_unindex;	   /* store-owned */
 	store_stmt *file_begin, *file_known, *file_finish; /* store-owned */
 };
 
@@ -108,19 +109,20 @@ static void resolve(stmt_params *sp, store_stmt *st)
 ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 {
 	ingest *in = xcalloc(1, sizeof *in);
-	store_stmt *st[15];
-	static const char *const names[15] = {
-		"obs_stage",	   "observation_base", "inventory",
-		"target",	   "rejected",	       "file_begin",
-		"file_known",	   "file_finish",      "devices_of_file",
-		"obs_stage_flush", "obs_stage_clear",  "obs_append",
-		"obs_key_drop",	   "obs_key_build",    "obs_dedupe",
+	store_stmt *st[17];
+	static const char *const names[17] = {
+		"obs_stage",	   "observation_base",	"inventory",
+		"target",	   "rejected",		"file_begin",
+		"file_known",	   "file_finish",	"devices_of_file",
+		"obs_stage_flush", "obs_stage_clear",	"obs_append",
+		"obs_key_drop",	   "obs_key_build",	"obs_dedupe",
+		"obs_stage_index", "obs_stage_unindex",
 	};
 	ddm_err err;
 
 	in->store = s;
 	in->opts = *opts;
-	for (int i = 0; i < 15; i++) {
+	for (int i = 0; i < 17; i++) {
 		st[i] = store_stmt_get(s, names[i]);
 		if (!st[i]) {
 			free(in);
@@ -134,6 +136,8 @@ ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 	in->key_drop = st[12];
 	in->key_build = st[13];
 	in->dedupe = st[14];
+	in->stage_index = st[15];
+	in->stage_unindex = st[16];
 	in->obs_base = st[1];
 	in->devices_of_file = st[8];
 	resolve(&in->inv, st[2]);
@@ -419,8 +423,9 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
  * duplicate.  Bulk: the rows are in observation already; the key index is
  * built over them (one sort of the keys), after dropping the later copies
  * of a report the file gives twice.  Else: the staged rows go into
- * observation in key order (one sort), so the index, large after many
- * nights, is walked once from start to end instead of at random.
+ * observation in key order (one sort of the keys, then the rows read in
+ * that order), so the index, large after many nights, is walked once from
+ * start to end instead of at random.
  */
 static ddm_err flush_staged(file_ctx *fc)
 {
@@ -447,13 +452,16 @@ static ddm_err flush_staged(file_ctx *fc)
 	}
 	if (fc->staged == 0)
 		return DDM_OK;
-	err = store_stmt_run(in->stage_flush, &changes, NULL);
+	err = store_stmt_run(in->stage_index, NULL, NULL);
+	if (!err)
+		err = store_stmt_run(in->stage_flush, &changes, NULL);
 	if (err)
 		return err;
 	fc->stored += changes;
 	fc->duplicate += fc->staged - changes;
 	fc->staged = 0;
-	return store_stmt_run(in->stage_clear, NULL, NULL);
+	err = store_stmt_run(in->stage_unindex, NULL, NULL);
+	return err ? err : store_stmt_run(in->stage_clear, NULL, NULL);
 }
 
 static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
@@ -880,7 +888,9 @@ static ddm_err ingest_file(ingest *in, const char *path)
 		goto out_rollback;
 	fc.file_id = id;
 	/* Left over only if a failed file's rollback missed it. */
-	err = store_stmt_run(in->stage_clear, NULL, NULL);
+	err = store_stmt_run(in->stage_unindex, NULL, NULL);
+	if (!err)
+		err = store_stmt_run(in->stage_clear, NULL, NULL);
 	if (err)
 		goto out_rollback;
 	err = store_stmt_run(in->obs_base, NULL, &fc.obs_base);
