@@ -17,6 +17,7 @@ Environment:
   BENCH_DIR      where the data goes (default a new temporary folder,
                  removed at the end unless BENCH_KEEP=1)
   BENCH_SEED     generator seed (default 1)
+  BENCH_ONLY     only these rows: csv,kandji,ddm,night2,report,run,history,rss
 
 References (installed by make bench when missing): the sqlite3 shell's
 .import, jq, a pandas script (pandas_ref.py) and a bare libxlsxwriter
@@ -100,6 +101,13 @@ def measure(pair, ours, ref, cwd, setup_ours=None, setup_ref=None, out_ours=None
     log(f"{pair.name}: {pair.ratio():.2f}")
 
 
+def want(*keys):
+    """BENCH_ONLY=key,... (csv kandji ddm night2 report run history rss)
+    measures only those rows, e.g. to re-measure one after a change."""
+    only = os.environ.get("BENCH_ONLY")
+    return not only or any(k in only.split(",") for k in keys)
+
+
 def gen(work, devices, what, nights=1, first=0):
     p = subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), "--devices", str(devices),
                         "--nights", str(nights), "--first-night", str(first), "--seed", SEED,
@@ -124,6 +132,12 @@ def build_tools(work):
     subprocess.run(["cc", "-std=c11", "-O2", "-o", SPAWN, os.path.join(HERE, "spawn.c")],
                    check=True)
     return exe
+
+
+def commit():
+    p = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"],
+                       capture_output=True, text=True)
+    return p.stdout.strip() or "unknown"
 
 
 def cpu_model():
@@ -175,9 +189,13 @@ def bench(work):
     big = os.path.join(work, "big")
     hist = os.path.join(work, "hist")
     log("generating data")
-    as_of = gen(big, N, "canonical,kandji,inventory,targets", nights=2)
-    h_as_of = gen(hist, H, "canonical,inventory,targets", nights=NIGHTS)
-    gen(hist, H, "ddm", nights=1)
+    as_of = h_as_of = None
+    if want("csv", "kandji", "night2", "report", "run"):
+        as_of = gen(big, N, "canonical,kandji,inventory,targets", nights=2)
+    if want("history"):
+        h_as_of = gen(hist, H, "canonical,inventory,targets", nights=NIGHTS)
+    if want("ddm"):
+        gen(hist, H, "ddm", nights=1)
     xlsx_ref = build_tools(work)
     n0, n1 = os.path.join(big, "status-0.csv"), os.path.join(big, "status-1.csv")
     k0 = os.path.join(big, "kandji-0.csv")
@@ -185,116 +203,128 @@ def bench(work):
     db, ref_db = os.path.join(work, "ours.db"), os.path.join(work, "ref.db")
     out, ref_out = os.path.join(work, "out"), os.path.join(work, "ref-out")
     rows = []
+    small_rss = 0
 
-    # 1. Status CSV into an empty database vs the sqlite3 shell's .import.
-    p = Pair(f"ingest {N:,}-row status CSV, empty db / sqlite3 .import", 1.0, 0.7)
-    measure(p, [BIN, "ingest", "--db", db, n0], ["sqlite3", ref_db, f".import --csv {n0} t"], work,
-            setup_ours=lambda: remove(db), setup_ref=lambda: remove(ref_db))
-    rows.append(p)
-    p = Pair(f"ingest {N:,}-row Kandji CSV, empty db / sqlite3 .import", None)
-    measure(p, [BIN, "ingest", "--db", db, k0], ["sqlite3", ref_db, f".import --csv {k0} t"], work,
-            setup_ours=lambda: remove(db), setup_ref=lambda: remove(ref_db))
-    rows.append(p)
+    if want("csv"):
+        # 1. Status CSV into an empty database vs the sqlite3 shell's .import.
+        p = Pair(f"ingest {N:,}-row status CSV, empty db / sqlite3 .import", 1.0, 0.7)
+        measure(p, [BIN, "ingest", "--db", db, n0], ["sqlite3", ref_db, f".import --csv {n0} t"], work,
+                setup_ours=lambda: remove(db), setup_ref=lambda: remove(ref_db))
+        rows.append(p)
+    if want("kandji"):
+        p = Pair(f"ingest {N:,}-row Kandji CSV, empty db / sqlite3 .import", None)
+        measure(p, [BIN, "ingest", "--db", db, k0], ["sqlite3", ref_db, f".import --csv {k0} t"], work,
+                setup_ours=lambda: remove(db), setup_ref=lambda: remove(ref_db))
+        rows.append(p)
 
-    # 2. DDM NDJSON envelopes vs jq pulling the same four fields.
-    ddm = os.path.join(hist, "ddm-0.ndjson")
-    jq_prog = ('[(.report.StatusItems.device.identifier."serial-number" // .serial_number),'
-               ' .report.StatusItems.softwareupdate."install-state",'
-               ' .report.StatusItems.device."operating-system".version,'
-               ' .report.StatusItems.softwareupdate."pending-version"."os-version"]')
-    p = Pair(f"ingest {H:,} DDM reports (NDJSON), empty db / jq -c 4 fields", 1.0)
-    measure(p, [BIN, "ingest", "--db", db, ddm], ["jq", "-c", jq_prog, ddm], work,
-            setup_ours=lambda: remove(db), out_ref=os.path.join(work, "jq.out"))
-    rows.append(p)
+    if want("ddm"):
+        # 2. DDM NDJSON envelopes vs jq pulling the same four fields.
+        ddm = os.path.join(hist, "ddm-0.ndjson")
+        jq_prog = ('[(.report.StatusItems.device.identifier."serial-number" // .serial_number),'
+                   ' .report.StatusItems.softwareupdate."install-state",'
+                   ' .report.StatusItems.device."operating-system".version,'
+                   ' .report.StatusItems.softwareupdate."pending-version"."os-version"]')
+        p = Pair(f"ingest {H:,} DDM reports (NDJSON), empty db / jq -c 4 fields", 1.0)
+        measure(p, [BIN, "ingest", "--db", db, ddm], ["jq", "-c", jq_prog, ddm], work,
+                setup_ours=lambda: remove(db), out_ref=os.path.join(work, "jq.out"))
+        rows.append(p)
 
-    # 6. Second night onto the first vs the first into an empty database.
-    def first_night():
-        remove(db)
-        subprocess.run([BIN, "ingest", "--db", db, n0], check=True, env=ENV, cwd=work,
-                       capture_output=True)
-    p = Pair(f"ingest night 2 onto night 1 / night 1 into empty db ({N:,})", 1.3)
-    measure(p, [BIN, "ingest", "--db", db, n1], [BIN, "ingest", "--db", db, n0], work,
-            setup_ours=first_night, setup_ref=lambda: remove(db))
-    rows.append(p)
+    if want("night2"):
+        # 6. Second night onto the first vs the first into an empty database.
+        def first_night():
+            remove(db)
+            subprocess.run([BIN, "ingest", "--db", db, n0], check=True, env=ENV, cwd=work,
+                           capture_output=True)
+        p = Pair(f"ingest night 2 onto night 1 / night 1 into empty db ({N:,})", 1.3)
+        measure(p, [BIN, "ingest", "--db", db, n1], [BIN, "ingest", "--db", db, n0], work,
+                setup_ours=first_night, setup_ref=lambda: remove(db))
+        rows.append(p)
 
-    # 3. The report (every CSV and the workbook) vs a bare libxlsxwriter
-    # program writing the same CSVs' cells in constant-memory mode.
-    remove(db, out)
-    subprocess.run([BIN, "ingest", "--db", db, inv, tgt, n0, n1] + sofa, check=True, env=ENV,
-                   cwd=work, capture_output=True)
-    report = [BIN, "report", "--db", db, "--out", out, "--as-of", as_of]
-    subprocess.run(report, check=True, env=ENV, cwd=work)
-    csvs = sorted(os.path.join(out, f) for f in os.listdir(out) if f.endswith(".csv"))
-    p = Pair(f"report {N:,} devices (CSVs + workbook) / bare libxlsxwriter, same cells", 1.5)
-    measure(p, report, [xlsx_ref, os.path.join(work, "ref.xlsx")] + csvs, work)
-    rows.append(p)
+    if want("report"):
+        # 3. The report (every CSV and the workbook) vs a bare libxlsxwriter
+        # program writing the same CSVs' cells in constant-memory mode.
+        remove(db, out)
+        subprocess.run([BIN, "ingest", "--db", db, inv, tgt, n0, n1] + sofa, check=True, env=ENV,
+                       cwd=work, capture_output=True)
+        report = [BIN, "report", "--db", db, "--out", out, "--as-of", as_of]
+        subprocess.run(report, check=True, env=ENV, cwd=work)
+        csvs = sorted(os.path.join(out, f) for f in os.listdir(out) if f.endswith(".csv"))
+        p = Pair(f"report {N:,} devices (CSVs + workbook) / bare libxlsxwriter, same cells", 1.5)
+        measure(p, report, [xlsx_ref, os.path.join(work, "ref.xlsx")] + csvs, work)
+        rows.append(p)
 
-    # 4. The nightly run vs the pandas script doing the same job.
-    p = Pair(f"run {N:,} devices (ingest + every report) / pandas script", 0.33)
-    measure(p, [BIN, "run", "--db", db, "--out", out, "--as-of", as_of, inv, tgt, n1] + sofa,
-            [sys.executable, os.path.join(HERE, "pandas_ref.py"), n1, inv, tgt, as_of, ref_out],
-            work, setup_ours=lambda: remove(db, out), setup_ref=lambda: remove(ref_out))
-    rows.append(p)
+    if want("run"):
+        # 4. The nightly run vs the pandas script doing the same job.
+        p = Pair(f"run {N:,} devices (ingest + every report) / pandas script", 0.33)
+        measure(p, [BIN, "run", "--db", db, "--out", out, "--as-of", as_of, inv, tgt, n1] + sofa,
+                [sys.executable, os.path.join(HERE, "pandas_ref.py"), n1, inv, tgt, as_of, ref_out],
+                work, setup_ours=lambda: remove(db, out), setup_ref=lambda: remove(ref_out))
+        rows.append(p)
 
-    # 5 and 7. History: H devices over NIGHTS nights.
-    hdb, hout = os.path.join(work, "hist.db"), os.path.join(work, "hist-out")
-    last = os.path.join(hist, f"status-{NIGHTS - 1}.csv")
-    hinputs = [os.path.join(hist, "inventory.csv"), os.path.join(hist, "targets.csv")]
-    log(f"building {NIGHTS} nights of history")
-    remove(hdb)
-    subprocess.run([BIN, "ingest", "--db", hdb] + hinputs + [os.path.join(hist, "status-0.csv")],
-                   check=True, env=ENV, cwd=work, capture_output=True)
-    one_db = os.path.join(work, "hist1.db")
-    for night in range(1, NIGHTS - 1):
-        subprocess.run([BIN, "ingest", "--db", hdb, os.path.join(hist, f"status-{night}.csv")],
-                       check=True, env=ENV, cwd=work, capture_output=True)
-    # The last night onto NIGHTS-1 nights vs the same file into an empty db.
-    # Each run starts from a copy of that history as the last clean night
-    # left it: the file with its times and the lock file's clean-close
-    # note (else every run would take the full check a crash calls for).
-    many_db = os.path.join(work, "hist-many.db")
-    shutil.copy2(hdb, many_db)
-    shutil.copy2(hdb + ".lock", many_db + ".lock-saved")
-
-    def history():
+    if want("history"):
+        # 5 and 7. History: H devices over NIGHTS nights.
+        hdb, hout = os.path.join(work, "hist.db"), os.path.join(work, "hist-out")
+        last = os.path.join(hist, f"status-{NIGHTS - 1}.csv")
+        hinputs = [os.path.join(hist, "inventory.csv"), os.path.join(hist, "targets.csv")]
+        log(f"building {NIGHTS} nights of history")
         remove(hdb)
-        shutil.copy2(many_db, hdb)
-        shutil.copy2(many_db + ".lock-saved", hdb + ".lock")
-    p = Pair(f"ingest one {H:,}-device night onto {NIGHTS - 1} nights / into empty db", 1.3)
-    measure(p, [BIN, "ingest", "--db", hdb, last], [BIN, "ingest", "--db", one_db, last],
-            work, setup_ours=history, setup_ref=lambda: remove(one_db))
-    rows.append(p)
-    # The report after that last night alone (with the same inventory and
-    # targets) vs after all NIGHTS nights.
-    remove(one_db)
-    subprocess.run([BIN, "ingest", "--db", one_db] + hinputs + [last], check=True, env=ENV,
-                   cwd=work, capture_output=True)
-    p = Pair(f"report {H:,} devices after {NIGHTS} nights / after 1 night", 1.5)
-    measure(p, [BIN, "report", "--db", hdb, "--out", hout, "--as-of", h_as_of],
-            [BIN, "report", "--db", one_db, "--out", hout + "1", "--as-of", h_as_of], work)
-    rows.append(p)
+        subprocess.run([BIN, "ingest", "--db", hdb] + hinputs + [os.path.join(hist, "status-0.csv")],
+                       check=True, env=ENV, cwd=work, capture_output=True)
+        one_db = os.path.join(work, "hist1.db")
+        for night in range(1, NIGHTS - 1):
+            subprocess.run([BIN, "ingest", "--db", hdb, os.path.join(hist, f"status-{night}.csv")],
+                           check=True, env=ENV, cwd=work, capture_output=True)
+        # The last night onto NIGHTS-1 nights vs the same file into an empty db.
+        # Each run starts from a copy of that history as the last clean night
+        # left it: the file with its times and the lock file's clean-close
+        # note (else every run would take the full check a crash calls for).
+        many_db = os.path.join(work, "hist-many.db")
+        shutil.copy2(hdb, many_db)
+        shutil.copy2(hdb + ".lock", many_db + ".lock-saved")
 
-    # 8. Peak RSS of our commands at this size against a 10,000-device run.
-    small = os.path.join(work, "small")
-    s_as_of = gen(small, 10000, "canonical,inventory,targets")
-    sdb = os.path.join(work, "small.db")
-    remove(sdb)
-    _, small_rss = run_child([BIN, "run", "--db", sdb, "--out", os.path.join(small, "out"),
-                              "--as-of", s_as_of] + [os.path.join(small, f) for f in
-                                                     ("inventory.csv", "targets.csv",
-                                                      "status-0.csv")], work)
+        def history():
+            remove(hdb)
+            shutil.copy2(many_db, hdb)
+            shutil.copy2(many_db + ".lock-saved", hdb + ".lock")
+        p = Pair(f"ingest one {H:,}-device night onto {NIGHTS - 1} nights / into empty db", 1.3)
+        measure(p, [BIN, "ingest", "--db", hdb, last], [BIN, "ingest", "--db", one_db, last],
+                work, setup_ours=history, setup_ref=lambda: remove(one_db))
+        rows.append(p)
+        # The report after that last night alone (with the same inventory and
+        # targets) vs after all NIGHTS nights.
+        remove(one_db)
+        subprocess.run([BIN, "ingest", "--db", one_db] + hinputs + [last], check=True, env=ENV,
+                       cwd=work, capture_output=True)
+        p = Pair(f"report {H:,} devices after {NIGHTS} nights / after 1 night", 1.5)
+        measure(p, [BIN, "report", "--db", hdb, "--out", hout, "--as-of", h_as_of],
+                [BIN, "report", "--db", one_db, "--out", hout + "1", "--as-of", h_as_of], work)
+        rows.append(p)
+
+    if want("rss"):
+        # 8. Peak RSS of our commands at this size against a 10,000-device run.
+        small = os.path.join(work, "small")
+        s_as_of = gen(small, 10000, "canonical,inventory,targets")
+        sdb = os.path.join(work, "small.db")
+        remove(sdb)
+        _, small_rss = run_child([BIN, "run", "--db", sdb, "--out", os.path.join(small, "out"),
+                                  "--as-of", s_as_of] + [os.path.join(small, f) for f in
+                                                         ("inventory.csv", "targets.csv",
+                                                          "status-0.csv")], work)
     return rows, small_rss / MIB
 
 
 def render(result, load0, load1, elapsed):
     rows, small_rss = result
-    ours_rss = max(p.rss(p.ours) for p in rows)
+    ours_rss = max((p.rss(p.ours) for p in rows), default=0)
     lines = []
     w = lines.append
     w("# Benchmark results (make bench)")
     w("")
     w(f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; "
-      f"ddmreport {subprocess.run([BIN, '--version'], capture_output=True, text=True).stdout.strip()}")
+      f"{subprocess.run([BIN, '--version'], capture_output=True, text=True).stdout.strip()}"
+      f" (commit {commit()})")
+    if os.environ.get("BENCH_ONLY"):
+        w(f"- Only these rows: {os.environ['BENCH_ONLY']}")
     w(f"- Machine: {cpu_model()}, {os.cpu_count()} CPUs, {platform.system()} "
       f"{platform.release()}; load average {load0[0]:.1f} at the start, {load1[0]:.1f} at the end"
       + (" (the machine was shared: figures are noisy)" if max(load0[0], load1[0]) > 1.5 else ""))
@@ -314,9 +344,10 @@ def render(result, load0, load1, elapsed):
         met = "-" if p.target is None else ("yes" if p.ratio() <= p.target else "no")
         w(f"| {p.name} | {o:.2f} | {r:.2f} | {p.ratio():.2f} | {tgt} | {met} | "
           f"{p.rss(p.ours):.0f} / {p.rss(p.ref):.0f} |")
-    met = "yes" if ours_rss <= 64 and ours_rss <= 2 * small_rss else "no"
-    w(f"| peak RSS of any ddmreport command here / run at 10,000 devices | {ours_rss:.0f} MiB | "
-      f"{small_rss:.0f} MiB | {ours_rss / small_rss:.2f} | <= 64 MiB, <= 2.00 | {met} | |")
+    met = "yes" if small_rss and ours_rss <= 64 and ours_rss <= 2 * small_rss else "no"
+    if small_rss:
+        w(f"| peak RSS of any ddmreport command here / run at 10,000 devices | {ours_rss:.0f} MiB | "
+          f"{small_rss:.0f} MiB | {ours_rss / small_rss:.2f} | <= 64 MiB, <= 2.00 | {met} | |")
     w("")
     return "\n".join(lines) + "\n"
 
