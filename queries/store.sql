@@ -32,6 +32,82 @@ VALUES (:serial_number, :reported_at, :status, :status_raw, :os_version,
 	:failure_reason, :device_name, :user, :grp, :platform, :model,
 	:time_zone, :file, :line);
 
+-- name: obs_stage
+-- A status CSV row, staged (see temp.obs_stage in schema.sql).
+INSERT INTO temp.obs_stage (
+	serial_number, reported_at, status, status_raw, os_version,
+	build_version, extra_version, target_os_version, target_build_version,
+	target_local_datetime, failure_count, failure_reason, device_name,
+	user, grp, platform, model, time_zone, source_file, line)
+VALUES (:serial_number, :reported_at, :status, :status_raw, :os_version,
+	:build_version, :extra_version, :target_os_version,
+	:target_build_version, :target_local_datetime, :failure_count,
+	:failure_reason, :device_name, :user, :grp, :platform, :model,
+	:time_zone, :file, :line);
+
+-- name: obs_stage_index
+-- Once the file is staged: its keys sorted (an index over the staged rows,
+-- small records), so that obs_stage_flush walks them in order.  Measured
+-- at 1M rows onto 1M: 10 s, against 17 s for sorting whole rows and 15 s
+-- for inserting in file order.
+CREATE INDEX IF NOT EXISTS temp.obs_stage_key
+	ON obs_stage(serial_number, reported_at, status);
+
+-- name: obs_stage_unindex
+DROP INDEX IF EXISTS temp.obs_stage_key;
+
+-- name: obs_stage_flush
+-- The staged rows into observation in key order (read through
+-- obs_stage_key); a row already stored (same serial, second and status) is
+-- a duplicate and ignored.  Within one key the first row of the file wins,
+-- as when rows were inserted one by one.
+INSERT OR IGNORE INTO observation (
+	serial_number, reported_at, status, status_raw, os_version,
+	build_version, extra_version, target_os_version, target_build_version,
+	target_local_datetime, failure_count, failure_reason, device_name,
+	user, grp, platform, model, time_zone, source_file, line)
+SELECT serial_number, reported_at, status, status_raw, os_version,
+       build_version, extra_version, target_os_version, target_build_version,
+       target_local_datetime, failure_count, failure_reason, device_name,
+       user, grp, platform, model, time_zone, source_file, line
+  FROM temp.obs_stage
+ ORDER BY serial_number, reported_at, status, rowid;
+
+-- name: obs_stage_clear
+DELETE FROM temp.obs_stage;
+
+-- name: obs_append
+-- A status CSV row straight into an empty observation table while its key
+-- index is dropped (obs_key_drop ... obs_key_build): the first load of a
+-- new database appends rows only, and the index is built once, by sorting
+-- the keys, instead of being grown one random key at a time.
+INSERT INTO observation (
+	serial_number, reported_at, status, status_raw, os_version,
+	build_version, extra_version, target_os_version, target_build_version,
+	target_local_datetime, failure_count, failure_reason, device_name,
+	user, grp, platform, model, time_zone, source_file, line)
+VALUES (:serial_number, :reported_at, :status, :status_raw, :os_version,
+	:build_version, :extra_version, :target_os_version,
+	:target_build_version, :target_local_datetime, :failure_count,
+	:failure_reason, :device_name, :user, :grp, :platform, :model,
+	:time_zone, :file, :line);
+
+-- name: obs_key_drop
+DROP INDEX IF EXISTS observation_status_key;
+
+-- name: obs_dedupe
+-- Before the key is rebuilt: a report given twice in the file keeps its
+-- first row (what INSERT OR IGNORE row by row would have kept).
+DELETE FROM observation
+ WHERE rowid > :base
+   AND rowid NOT IN (SELECT min(rowid) FROM observation WHERE rowid > :base
+                      GROUP BY serial_number, reported_at, status);
+
+-- name: obs_key_build
+-- The same index as in schema.sql (keep the two alike).
+CREATE UNIQUE INDEX IF NOT EXISTS observation_status_key
+	ON observation(serial_number, reported_at, status);
+
 -- name: observation_base
 SELECT coalesce(max(rowid), 0) FROM observation;
 

