@@ -1,7 +1,8 @@
 -- evaluate.sql: the compliance policy.  Builds temp.ev_final, one row per
 -- device as of :as_of, which every report selects from: the device's one
 -- classification (for the summary and the trend) and each detail report's
--- own criterion (in_*, step 6).
+-- own criterion (in_*, step 6); and temp.ev_latency (step 7), the patch
+-- latency the patch-latency sheet and its summary read.
 --
 -- Parameters (bound by the engine):
 --   :as_of        instant of the evaluation (reports after it are ignored)
@@ -404,3 +405,32 @@ SELECT c.*,
   LEFT JOIN ev_sofa sofa
     ON sofa.platform = c.platform AND sofa.os_version = c.os_version;
 CREATE INDEX temp.ev_final_class ON ev_final(classification, serial_number);
+
+-- 7. Patch latency, from the history: for each device with a target (in
+--    scope) that was ever seen below it, the first report below the target
+--    (first_below) and the first report at or above it after that
+--    (patched_at).  Devices never seen below their target had nothing to
+--    patch and are not here.  The patch-latency sheet and its summary both
+--    read this; it is computed once.
+DROP TABLE IF EXISTS temp.ev_latency;
+CREATE TEMP TABLE ev_latency AS
+SELECT b.*,
+       (SELECT min(o.reported_at) FROM observation o
+         WHERE o.serial_number = b.serial_number
+           AND o.reported_at > b.first_below
+           AND o.reported_at <= :as_of
+           AND ddm_version_cmp(o.os_version, b.target_os_version) >= 0)
+           AS patched_at
+  FROM (SELECT d.serial_number, d.device_name, d.grp, d.platform,
+               d.target_os_version, d.deadline_utc, d.classification,
+               (SELECT min(o.reported_at) FROM observation o
+                 WHERE o.serial_number = d.serial_number
+                   AND o.reported_at <= :as_of
+                   AND ddm_version_cmp(o.os_version,
+                                       d.target_os_version) < 0)
+                   AS first_below
+          FROM ev_final d
+         WHERE d.target_os_version IS NOT NULL
+           AND d.classification <> 'out-of-scope'
+         LIMIT -1 OFFSET 0) b
+ WHERE b.first_below IS NOT NULL;

@@ -3,42 +3,18 @@
 -- the days from the deadline and from the first night seen below the
 -- target to compliance (nearest-rank percentiles: the value at rank
 -- ceil(p * n) of the n patched devices, sorted), and how many are still
--- open.  Steps dev, below and lat are those of patch-latency.sql.
-WITH dev AS (
-	SELECT serial_number, grp, platform, target_os_version, deadline_utc,
-	       classification
-	  FROM ev_final
-	 WHERE target_os_version IS NOT NULL
-	   AND classification <> 'out-of-scope'),
-below AS (
-	SELECT d.*,
-	       (SELECT min(o.reported_at) FROM observation o
-	         WHERE o.serial_number = d.serial_number
-	           AND o.reported_at <= :as_of
-	           AND ddm_version_cmp(o.os_version, d.target_os_version) < 0)
-	           AS first_below
-	  FROM dev d),
-lat AS (
-	SELECT b.*,
-	       (SELECT min(o.reported_at) FROM observation o
-	         WHERE o.serial_number = b.serial_number
-	           AND o.reported_at > b.first_below
-	           AND o.reported_at <= :as_of
-	           AND ddm_version_cmp(o.os_version, b.target_os_version) >= 0)
-	           AS patched_at
-	  FROM below b
-	 WHERE b.first_below IS NOT NULL),
-per AS (
+-- open.  From evaluate.sql's ev_latency, as patch-latency.sql.
+WITH per AS (
 	SELECT 1 AS ord, 'Target' AS breakdown,
 	       coalesce(platform, '(unknown)') || ' ' || target_os_version AS name,
 	       patched_at, (patched_at - deadline_utc) / 86400.0 AS dd,
 	       (patched_at - first_below) / 86400.0 AS ds, classification
-	  FROM lat
+	  FROM ev_latency
 	UNION ALL
 	SELECT 2, 'Group', coalesce(nullif(grp, ''), '(no group)'),
 	       patched_at, (patched_at - deadline_utc) / 86400.0,
 	       (patched_at - first_below) / 86400.0, classification
-	  FROM lat),
+	  FROM ev_latency),
 ranked AS (
 	SELECT ord, breakdown, name, dd, ds,
 	       row_number() OVER (PARTITION BY ord, name ORDER BY dd) AS rd,

@@ -3,34 +3,9 @@
 -- (negative: before it) and from the first night (report) it was seen
 -- below the target, to its first report at or above the target after
 -- that.  state: patched, open (still below), or compliant-unknown-time
--- (compliant by inventory, no report shows when).  Devices never seen
--- below their target had nothing to patch and are not listed.
--- patch-latency-summary.sql repeats the first three steps (each report
--- is one statement).
-WITH dev AS (
-	SELECT serial_number, device_name, grp, platform, target_os_version,
-	       deadline_utc, classification
-	  FROM ev_final
-	 WHERE target_os_version IS NOT NULL
-	   AND classification <> 'out-of-scope'),
-below AS (
-	SELECT d.*,
-	       (SELECT min(o.reported_at) FROM observation o
-	         WHERE o.serial_number = d.serial_number
-	           AND o.reported_at <= :as_of
-	           AND ddm_version_cmp(o.os_version, d.target_os_version) < 0)
-	           AS first_below
-	  FROM dev d),
-lat AS (
-	SELECT b.*,
-	       (SELECT min(o.reported_at) FROM observation o
-	         WHERE o.serial_number = b.serial_number
-	           AND o.reported_at > b.first_below
-	           AND o.reported_at <= :as_of
-	           AND ddm_version_cmp(o.os_version, b.target_os_version) >= 0)
-	           AS patched_at
-	  FROM below b
-	 WHERE b.first_below IS NOT NULL)
+-- (compliant by inventory, no report shows when).  The history lookups
+-- are evaluate.sql's step 7 (ev_latency), shared with
+-- patch-latency-summary.sql.
 SELECT serial_number, device_name, grp AS "group", platform,
        target_os_version, ddm_iso(deadline_utc) AS deadline_utc,
        ddm_iso(first_below) AS first_seen_below, ddm_iso(patched_at) AS patched_at,
@@ -39,6 +14,6 @@ SELECT serial_number, device_name, grp AS "group", platform,
        CASE WHEN patched_at IS NOT NULL THEN 'patched'
             WHEN classification = 'compliant' THEN 'compliant-unknown-time'
             ELSE 'open' END AS state
-  FROM lat
+  FROM ev_latency
  ORDER BY platform, target_os_version, patched_at IS NULL, patched_at,
           serial_number;
