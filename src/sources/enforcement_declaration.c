@@ -38,8 +38,6 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 	const char *url = flat_val(v, "Payload.DetailsURL");
 	version vv;
 	int64_t wall;
-	int changes = 0;
-	ddm_err err;
 
 	x->c->read++;
 	if (!st)
@@ -70,17 +68,8 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 			url ? url : "", url ? strlen(url) : 0);
 	store_bind_text(st, store_stmt_param(st, ":declaration_id"), id,
 			strlen(id));
-	store_bind_int(st, store_stmt_param(st, ":file"), x->f->file_id);
-	store_bind_int(st, store_stmt_param(st, ":line"), x->line);
-	err = store_stmt_run(st, &changes, NULL);
-	if (err)
-		return err;
 	x->c->targets = true;
-	if (changes)
-		x->c->stored++;
-	else
-		x->c->duplicate++;
-	return DDM_OK;
+	return src_store(x, st);
 }
 
 const source source_enforcement_declaration = {"ddm-enforcement-declaration",

@@ -44,3 +44,23 @@ const char *jamf_platform(const char *t)
 		return "tvOS";
 	return "";
 }
+
+ddm_err jamf_each_result(src_ctx *x, const flat_view *v, const char *stmt,
+			 const char *format_name,
+			 ddm_err (*read_one)(src_ctx *, const flat_view *,
+					     store_stmt *))
+{
+	store_stmt *st = store_stmt_get(x->env->store, stmt);
+	flat_view el;
+	char ep[300];
+	size_t pos = v->lo;
+	ddm_err err = DDM_OK;
+
+	if (!st)
+		return DDM_ERR_INTERNAL;
+	src_format(x, format_name);
+	while (err == DDM_OK &&
+	       flat_next(v, "results", &pos, &el, ep, sizeof ep))
+		err = read_one(x, &el, st);
+	return err;
+}

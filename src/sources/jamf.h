@@ -20,6 +20,13 @@
 ddm_err jamf_device(src_ctx *x, const flat_view *el, char *serial, size_t cap,
 		    bool *found);
 
+/* Reads every element of v's "results" list with read_one, writing through
+ * the store statement named stmt; format_name names the file in About. */
+ddm_err jamf_each_result(src_ctx *x, const flat_view *v, const char *stmt,
+			 const char *format_name,
+			 ddm_err (*read_one)(src_ctx *, const flat_view *,
+					     store_stmt *));
+
 /* The platform a Jamf objectType stands for ("" when it depends on the
  * device: iOS or iPadOS). */
 const char *jamf_platform(const char *object_type);

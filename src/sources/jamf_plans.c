@@ -44,7 +44,6 @@ static ddm_err read_one(src_ctx *x, const flat_view *el, store_stmt *st)
 	bool found;
 	version vv;
 	int64_t wall;
-	int changes = 0;
 	ddm_err err;
 
 	x->c->read++;
@@ -68,34 +67,14 @@ static ddm_err read_one(src_ctx *x, const flat_view *el, store_stmt *st)
 			build ? build : "", build ? strlen(build) : 0);
 	store_bind_text(st, store_stmt_param(st, ":target_local_datetime"),
 			when, 19);
-	store_bind_int(st, store_stmt_param(st, ":file"), x->f->file_id);
-	store_bind_int(st, store_stmt_param(st, ":line"), x->line);
-	err = store_stmt_run(st, &changes, NULL);
-	if (err)
-		return err;
 	x->c->targets = true;
-	if (changes)
-		x->c->stored++;
-	else
-		x->c->duplicate++;
-	return DDM_OK;
+	return src_store(x, st);
 }
 
 static ddm_err read(src_ctx *x, const flat_view *v)
 {
-	store_stmt *st = store_stmt_get(x->env->store, "target_serial");
-	flat_view el;
-	char ep[300];
-	size_t pos = v->lo;
-	ddm_err err = DDM_OK;
-
-	if (!st)
-		return DDM_ERR_INTERNAL;
-	src_format(x, "jamf-software-update-plans");
-	while (err == DDM_OK &&
-	       flat_next(v, "results", &pos, &el, ep, sizeof ep))
-		err = read_one(x, &el, st);
-	return err;
+	return jamf_each_result(x, v, "target_serial",
+				"jamf-software-update-plans", read_one);
 }
 
 const source source_jamf_plans = {"jamf-software-update-plans",

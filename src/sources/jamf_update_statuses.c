@@ -61,7 +61,6 @@ static ddm_err read_one(src_ctx *x, const flat_view *el, store_stmt *st)
 	char serial[128];
 	bool found;
 	int64_t t;
-	int changes = 0;
 	ddm_err err;
 
 	x->c->read++;
@@ -87,33 +86,13 @@ static ddm_err read_one(src_ctx *x, const flat_view *el, store_stmt *st)
 	store_bind_text(st, store_stmt_param(st, ":failure_reason"), reason,
 			rlen);
 	bind_product_key(st, flat_val(el, "productKey"));
-	store_bind_int(st, store_stmt_param(st, ":file"), x->f->file_id);
-	store_bind_int(st, store_stmt_param(st, ":line"), x->line);
-	err = store_stmt_run(st, &changes, NULL);
-	if (err)
-		return err;
-	if (changes)
-		x->c->stored++;
-	else
-		x->c->duplicate++;
-	return DDM_OK;
+	return src_store(x, st);
 }
 
 static ddm_err read(src_ctx *x, const flat_view *v)
 {
-	store_stmt *st = store_stmt_get(x->env->store, "observation");
-	flat_view el;
-	char ep[300];
-	size_t pos = v->lo;
-	ddm_err err = DDM_OK;
-
-	if (!st)
-		return DDM_ERR_INTERNAL;
-	src_format(x, "jamf-software-update-statuses");
-	while (err == DDM_OK &&
-	       flat_next(v, "results", &pos, &el, ep, sizeof ep))
-		err = read_one(x, &el, st);
-	return err;
+	return jamf_each_result(x, v, "observation",
+				"jamf-software-update-statuses", read_one);
 }
 
 const source source_jamf_update_statuses = {

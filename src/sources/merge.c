@@ -499,22 +499,11 @@ static ddm_err remember_ids(src_ctx *x, const char *serial, const merge_meta *m,
 static ddm_err observe(src_ctx *x, const char *serial, int64_t t)
 {
 	store_stmt *st = x->env->merge->obs;
-	int changes = 0;
-	ddm_err err;
 
 	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
 			strlen(serial));
 	store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
-	store_bind_int(st, store_stmt_param(st, ":file"), x->f->file_id);
-	store_bind_int(st, store_stmt_param(st, ":line"), x->line);
-	err = store_stmt_run(st, &changes, NULL);
-	if (err)
-		return err;
-	if (changes == 0)
-		x->c->duplicate++;
-	else
-		x->c->stored++;
-	return DDM_OK;
+	return src_store(x, st);
 }
 
 ddm_err merge_report(src_ctx *x, const flat_view *v, const merge_meta *m)

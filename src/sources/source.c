@@ -32,6 +32,23 @@ bool src_time(const src_env *e, const char *s, int64_t *out)
 	return true;
 }
 
+ddm_err src_store(src_ctx *x, store_stmt *st)
+{
+	int changes = 0;
+	ddm_err err;
+
+	store_bind_int(st, store_stmt_param(st, ":file"), x->f->file_id);
+	store_bind_int(st, store_stmt_param(st, ":line"), x->line);
+	err = store_stmt_run(st, &changes, NULL);
+	if (err)
+		return err;
+	if (changes)
+		x->c->stored++;
+	else
+		x->c->duplicate++;
+	return DDM_OK;
+}
+
 void src_format(src_ctx *x, const char *name)
 {
 	if (!x->c->format)

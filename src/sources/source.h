@@ -66,6 +66,9 @@ extern const source *const sources_table[];
 ddm_err src_reject(src_ctx *x, const char *reason);
 /* Parses a time; one without a zone is read in the source zone. */
 bool src_time(const src_env *e, const char *s, int64_t *out);
+/* Binds the document's :file and :line to st, runs it, and counts the row
+ * as stored, or as a duplicate when it changed nothing. */
+ddm_err src_store(src_ctx *x, store_stmt *st);
 /* Sets the file's format name once (the first shape recognised). */
 void src_format(src_ctx *x, const char *name);
 
