@@ -121,28 +121,9 @@ CREATE TEMP TABLE IF NOT EXISTS run_note (
 -- arrive in key order keep observation_status_key's pages in cache and its
 -- B-tree appended to, not split at random (measured: the insert step was
 -- 39% of an ingest, mostly that index).
-CREATE TEMP TABLE IF NOT EXISTS obs_stage (
-	serial_number         TEXT NOT NULL,
-	reported_at           INTEGER NOT NULL,
-	status                TEXT NOT NULL,
-	status_raw            TEXT,
-	os_version            TEXT,
-	build_version         TEXT,
-	extra_version         TEXT,
-	target_os_version     TEXT,
-	target_build_version  TEXT,
-	target_local_datetime TEXT,
-	failure_count         INTEGER,
-	failure_reason        TEXT,
-	device_name           TEXT,
-	user                  TEXT,
-	grp                   TEXT,
-	platform              TEXT,
-	model                 TEXT,
-	time_zone             TEXT,
-	source_file           INTEGER NOT NULL,
-	line                  INTEGER NOT NULL
-);
+-- Its columns are observation's (derived, so the two cannot drift apart).
+CREATE TEMP TABLE IF NOT EXISTS obs_stage AS
+SELECT * FROM observation LIMIT 0;
 
 -- DDM status reports (issue 3).  Reports are incremental, so each device's
 -- current set of mapped status-item fields is kept here; every report
