@@ -180,8 +180,8 @@ out:
 	return err;
 }
 
-/* The report's own table; when it continued on more sheets, About says
- * so. */
+/* The report's own table; when it continued on more sheets, or URLs past
+ * the hyperlink limit became text, About says so. */
 static ddm_err main_table(store *s, const tmpl *t, const tmpl_part *part,
 			  const store_param *p, size_t np, FILE *csv,
 			  const char *csv_name, const render_opts *o, xlsx *x,
@@ -198,6 +198,15 @@ static ddm_err main_table(store *s, const tmpl *t, const tmpl_part *part,
 			 "%ld rows per sheet",
 			 *rows, xlsx_sheets_used(x), t->sheet, t->sheet,
 			 t->max_rows);
+		err = evaluate_note(s, "workbook", t->sheet, note);
+	}
+	if (err == DDM_OK && x && xlsx_unlinked(x) > 0) {
+		char note[200];
+
+		snprintf(note, sizeof note,
+			 "%ld URLs are text, not hyperlinks: at most %d "
+			 "hyperlinks per workbook",
+			 xlsx_unlinked(x), XLSX_MAX_LINKS);
 		err = evaluate_note(s, "workbook", t->sheet, note);
 	}
 	return err;

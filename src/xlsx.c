@@ -37,8 +37,6 @@
 #define MAX_LABELS_PER_COL 64
 #define MAX_PENDING_CHARTS (TMPL_MAX_CHARTS * 2)
 #define MAX_SHEETS 64
-/* Excel keeps at most 65,530 hyperlinks per sheet; later URLs are text. */
-#define MAX_LINKS 65530
 /* Excel's limit for a URL in a hyperlink. */
 #define MAX_URL 2079
 /* Characters of a cell (Excel's limit). */
@@ -80,7 +78,8 @@ struct xlsx {
 	double width[MAXC];	  /* widest content per column (sheet) */
 	double cap[MAXC];	  /* widest a column may be fitted to */
 	int sheet_cols;		  /* widest table of the sheet */
-	long links;		  /* hyperlinks on the sheet */
+	long links;		  /* hyperlinks in the workbook */
+	long unlinked;		  /* URLs of this report written as text */
 	lxw_chart *pending[MAX_PENDING_CHARTS]; /* for this sheet */
 	int npending;
 	/* Where the sheet's tables are, so charts go beside them. */
@@ -267,7 +266,6 @@ static ddm_err begin_sheet(xlsx *x)
 	memset(x->width, 0, sizeof x->width);
 	memset(x->cap, 0, sizeof x->cap);
 	x->sheet_cols = 0;
-	x->links = 0;
 	x->npending = 0;
 	x->ntables = 0;
 	/* Print-ready: landscape, one page wide (Summary: one page). */
@@ -290,6 +288,7 @@ ddm_err xlsx_sheet_begin(xlsx *x, const tmpl *t, const char *empty)
 	x->t = t;
 	x->empty = empty ? empty : t->empty;
 	x->sheet_no = 1;
+	x->unlinked = 0;
 	return begin_sheet(x);
 }
 
@@ -492,7 +491,9 @@ static lxw_error put_cell(xlsx *x, int c, const rowval *v)
 		return worksheet_write_datetime(x->ws, x->row, (lxw_col_t)c,
 						&dt, x->date);
 	}
-	if (x->link[c] && x->links < MAX_LINKS && is_url(v->s, v->len)) {
+	if (x->link[c] && x->links >= XLSX_MAX_LINKS && is_url(v->s, v->len))
+		x->unlinked++;
+	else if (x->link[c] && is_url(v->s, v->len)) {
 		lxw_error e;
 
 		buf_reset(&x->scratch2);
@@ -869,6 +870,11 @@ ddm_err xlsx_sheet_end(xlsx *x)
 
 	x->t = NULL;
 	return err;
+}
+
+long xlsx_unlinked(const xlsx *x)
+{
+	return x->unlinked;
 }
 
 int xlsx_sheets_used(const xlsx *x)

@@ -434,3 +434,30 @@ def test_long_and_repeated_query_column_names_still_make_a_table(t):
     # columns the template does not list are shown as text
     assert all(len(n) <= 255 for n in names) and rows == [["S1", "1", "2", "a", "b"]], (names, rows)
     assert t.csv("errors")[0]["serial_number"] == "S1"
+
+
+def test_hyperlinks_bounded_and_the_rest_said_on_about(t):
+    # libxlsxwriter keeps every hyperlink in memory until the workbook is
+    # closed: past 10,000 a details_url is plain text (the value is kept)
+    # and About says how many, so a large fleet's workbook stays small in
+    # memory.
+    n = 10_050
+    inv = t.write("inv.csv", INVENTORY_HEADER + "".join(
+        f"L{i:07d},Mac {i},u{i}@example.com,Staff,macOS,\"Mac15,3\",Europe/Berlin,"
+        f"2026-11-25T10:00:00Z,26.0\n" for i in range(n)))
+    tgt = t.write("tgt.csv", TARGETS_HEADER +
+                  "macOS,*,,26.1,,2026-12-20T18:00:00,https://support.example.com/26.1\n")
+    r = t.run("run", "--out", t.out, "--as-of", "2026-11-26T12:00:00Z", inv, tgt)
+    assert r.rc == 0, r
+    wb = t.workbook()
+    ws = wb["Devices"]
+    headers, rows = sheet_rows(ws)
+    assert len(rows) == n
+    u = headers.index("Details URL") + 1
+    cells = [c for col in ws.iter_cols(min_col=u, max_col=u, min_row=3) for c in col]
+    linked = [c for c in cells if c.hyperlink is not None]
+    assert len(linked) == 10_000 and all(c.hyperlink.target == c.value for c in linked)
+    assert all(c.value == "https://support.example.com/26.1" for c in cells)
+    _, about = sheet_rows(wb["About"])
+    note = [r[2] for r in about if r[0] == "Workbook" and r[1] == "Devices"]
+    assert note == ["50 URLs are text, not hyperlinks: at most 10000 hyperlinks per workbook"], note
