@@ -118,6 +118,22 @@ SELECT coalesce(max(rowid), 0) FROM observation;
 INSERT OR IGNORE INTO device (serial_number)
 SELECT serial_number FROM observation WHERE rowid > :base ORDER BY 1;
 
+-- name: devices_of_stage
+-- A status CSV's serials (staged: read in order from obs_stage_key, keys
+-- only), registered once per file after obs_stage_flush stored at least
+-- one row.  A serial whose rows were all duplicates is known already (its
+-- rows were stored by an earlier file, which registered it), so this adds
+-- what devices_of_file would, without reading the stored rows back.
+INSERT OR IGNORE INTO device (serial_number)
+SELECT DISTINCT serial_number FROM temp.obs_stage;
+
+-- name: devices_of_bulk
+-- The same after a bulk load (obs_append into an empty observation, then
+-- obs_key_build): every row is this file's, and the serials are read in
+-- order from the key index just built, keys only.
+INSERT OR IGNORE INTO device (serial_number)
+SELECT DISTINCT serial_number FROM observation;
+
 -- name: inventory
 INSERT INTO device (serial_number, in_inventory, device_name, user, grp,
                     platform, model, time_zone, last_check_in, os_version,

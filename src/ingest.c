@@ -70,6 +70,7 @@ struct ingest {
 	store_stmt *stage_index, *stage_unindex;	   /* store-owned */
 	store_stmt *file_begin, *file_known, *file_finish; /* store-owned */
 	store_stmt *untimed;				   /* store-owned */
+	store_stmt *devices_of_stage, *devices_of_bulk;	   /* store-owned */
 };
 
 /* State while one file is read. */
@@ -87,6 +88,7 @@ typedef struct file_ctx {
 	 * empty when the file began); else they are staged.  See store_row. */
 	bool bulk;
 	bool kind_known; /* bulk decided (at the first status row) */
+	bool devices_done; /* the stored rows' serials are registered */
 	ddm_err fatal;	 /* an error that stops this file */
 	bool header_bad;
 	bool skip_rest; /* a file read and skipped whole (KMFDDM's CSVs) */
@@ -129,20 +131,21 @@ static void resolve(stmt_params *sp, store_stmt *st)
 ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 {
 	ingest *in = xcalloc(1, sizeof *in);
-	store_stmt *st[18];
-	static const char *const names[18] = {
+	store_stmt *st[20];
+	static const char *const names[20] = {
 		"obs_stage",	   "observation_base",	"inventory",
 		"target",	   "rejected",		"file_begin",
 		"file_known",	   "file_finish",	"devices_of_file",
 		"obs_stage_flush", "obs_stage_clear",	"obs_append",
 		"obs_key_drop",	   "obs_key_build",	"obs_dedupe",
 		"obs_stage_index", "obs_stage_unindex", "device_untimed",
+		"devices_of_stage", "devices_of_bulk",
 	};
 	ddm_err err;
 
 	in->store = s;
 	in->opts = *opts;
-	for (int i = 0; i < 18; i++) {
+	for (int i = 0; i < 20; i++) {
 		st[i] = store_stmt_get(s, names[i]);
 		if (!st[i]) {
 			free(in);
@@ -167,6 +170,8 @@ ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 	in->file_known = st[6];
 	in->file_finish = st[7];
 	in->untimed = st[17];
+	in->devices_of_stage = st[18];
+	in->devices_of_bulk = st[19];
 	err = formats_load(&in->formats);
 	if (err) {
 		free(in);
@@ -610,8 +615,11 @@ static ddm_err flush_staged(file_ctx *fc)
 			if (!err)
 				err = store_stmt_run(in->key_build, NULL, NULL);
 		}
+		if (!err && fc->staged > changes)
+			err = store_stmt_run(in->devices_of_bulk, NULL, NULL);
 		if (err)
 			return err;
+		fc->devices_done = true;
 		fc->stored += fc->staged - changes;
 		fc->duplicate += changes;
 		fc->staged = 0;
@@ -622,8 +630,12 @@ static ddm_err flush_staged(file_ctx *fc)
 	err = store_stmt_run(in->stage_index, NULL, NULL);
 	if (!err)
 		err = store_stmt_run(in->stage_flush, &changes, NULL);
+	/* While obs_stage_key is there to read the serials from. */
+	if (!err && changes > 0)
+		err = store_stmt_run(in->devices_of_stage, NULL, NULL);
 	if (err)
 		return err;
+	fc->devices_done = true;
 	fc->stored += changes;
 	fc->duplicate += fc->staged - changes;
 	fc->staged = 0;
@@ -972,7 +984,7 @@ static ddm_err finish_file(ingest *in, file_ctx *fc, const char *sha,
 		       fc->dc.skipped);
 	store_bind_int(st, store_stmt_param(st, ":file"), fc->file_id);
 	err = store_stmt_run(st, NULL, NULL);
-	if (err || fc->stored == 0)
+	if (err || fc->stored == 0 || fc->devices_done)
 		return err;
 	st = in->devices_of_file;
 	store_bind_int(st, store_stmt_param(st, ":base"), fc->obs_base);

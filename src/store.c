@@ -884,6 +884,13 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 	err = res_load("queries/schema.sql", &schema);
 	if (err)
 		goto out_close;
+	/* The schema, the migrations and the marks as one transaction: a
+	 * new database is made with one sync instead of one per statement
+	 * (about 35), and a migration is all or nothing.  Deferred, so an
+	 * open that changes nothing writes nothing. */
+	err = exec_simple(s, "BEGIN", "cannot begin transaction");
+	if (err)
+		goto out_close;
 	err = store_run_script(s, schema, NULL, 0);
 	if (err)
 		goto out_close;
@@ -897,12 +904,16 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 	if (err)
 		goto out_close;
 	err = mark_ours(s);
+	if (!err)
+		err = exec_simple(s, "COMMIT", "cannot set up database");
 	if (err)
 		goto out_close;
 	*out = s;
 	return DDM_OK;
 
 out_close:
+	if (s->db)
+		store_rollback(s);
 	for (size_t i = 0; i < s->nstmts; i++) {
 		sqlite3_finalize(s->stmts[i].stmt);
 		free(s->stmts[i].name);
