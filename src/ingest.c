@@ -87,9 +87,9 @@ typedef struct file_ctx {
 	/* Status rows go straight into observation, its key dropped (it was
 	 * empty when the file began); else they are staged.  See store_row. */
 	bool bulk;
-	bool kind_known; /* bulk decided (at the first status row) */
+	bool kind_known;   /* bulk decided (at the first status row) */
 	bool devices_done; /* the stored rows' serials are registered */
-	ddm_err fatal;	 /* an error that stops this file */
+	ddm_err fatal;	   /* an error that stops this file */
 	bool header_bad;
 	bool skip_rest; /* a file read and skipped whole (KMFDDM's CSVs) */
 	char header_why[160]; /* why the header is bad, when not unrecognised */
@@ -133,12 +133,12 @@ ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 	ingest *in = xcalloc(1, sizeof *in);
 	store_stmt *st[20];
 	static const char *const names[20] = {
-		"obs_stage",	   "observation_base",	"inventory",
-		"target",	   "rejected",		"file_begin",
-		"file_known",	   "file_finish",	"devices_of_file",
-		"obs_stage_flush", "obs_stage_clear",	"obs_append",
-		"obs_key_drop",	   "obs_key_build",	"obs_dedupe",
-		"obs_stage_index", "obs_stage_unindex", "device_untimed",
+		"obs_stage",	    "observation_base",	 "inventory",
+		"target",	    "rejected",		 "file_begin",
+		"file_known",	    "file_finish",	 "devices_of_file",
+		"obs_stage_flush",  "obs_stage_clear",	 "obs_append",
+		"obs_key_drop",	    "obs_key_build",	 "obs_dedupe",
+		"obs_stage_index",  "obs_stage_unindex", "device_untimed",
 		"devices_of_stage", "devices_of_bulk",
 	};
 	ddm_err err;
