@@ -207,56 +207,68 @@ INSERT INTO temp.run_note (section, name, value) VALUES (:section, :name, :value
 SELECT fullkey, type, atom FROM json_tree(:doc)
  WHERE type NOT IN ('object', 'array') OR value IN ('{}', '[]');
 
--- name: ddm_full
--- A full report replaces the device's set: fields older than it go, except
--- the device facts it does not carry (:keep, space-separated fields).
-DELETE FROM ddm_item
- WHERE serial_number = :serial_number AND reported_at < :reported_at
-   AND instr(:keep || ' ', ' ' || field || ' ') = 0;
+-- name: ddm_stage
+-- One merged DDM report, kept until the file is read (src/sources/merge.c):
+-- the fields it puts, in order, and whether it is a full report.
+INSERT INTO temp.ddm_stage (serial_number, reported_at, full, keep, puts,
+                            source_file, line)
+VALUES (:serial_number, :reported_at, :full, :keep, :puts, :file, :line);
 
--- name: ddm_put
--- Later wins per field; an older report never overwrites a newer value.
-INSERT INTO ddm_item (serial_number, field, value, reported_at, source_file)
-VALUES (:serial_number, :field, :value, :reported_at, :file)
-ON CONFLICT (serial_number, field) DO UPDATE SET
-	value = excluded.value, reported_at = excluded.reported_at,
-	source_file = excluded.source_file
- WHERE excluded.reported_at >= ddm_item.reported_at;
+-- name: ddm_stage_read
+-- The file's reports device by device, each device's in file order.
+SELECT serial_number, reported_at, full, keep, puts, source_file, line
+  FROM temp.ddm_stage
+ ORDER BY serial_number, rowid;
+
+-- name: ddm_stage_clear
+DELETE FROM temp.ddm_stage;
+
+-- name: ddm_state
+-- A device's merged set as the database has it.
+SELECT field, value, reported_at, source_file FROM ddm_item
+ WHERE serial_number = :serial_number;
+
+-- name: ddm_set
+-- One field of a device's merged set after the file's reports (the merge
+-- itself is done in merge.c: later wins per field, an older report never
+-- overwrites a newer value, a full report drops older fields).
+INSERT OR REPLACE INTO ddm_item (serial_number, field, value, reported_at,
+                                 source_file)
+VALUES (:serial_number, :field, :value, :reported_at, :file);
+
+-- name: ddm_drop
+-- A field a full report dropped.
+DELETE FROM ddm_item WHERE serial_number = :serial_number AND field = :field;
 
 -- name: ddm_observation
--- The device's merged set as one observation at the report's time.  The
--- effective build is the supplemental (RSR/BSI) build when there is one.
--- Re-ingesting the same report elsewhere (webhook log and capture folder)
--- changes nothing and counts as a duplicate.
+-- The device's merged set (one parameter per field, NULL when the set has
+-- none) as one observation at the report's time.  The effective build is
+-- the supplemental (RSR/BSI) build when there is one.  Re-ingesting the
+-- same report elsewhere (webhook log and capture folder) changes nothing
+-- and counts as a duplicate.
 INSERT INTO observation (
 	serial_number, reported_at, status, status_raw, os_version,
 	build_version, extra_version, target_os_version, target_build_version,
 	target_local_datetime, failure_count, failure_reason, model, platform,
 	errors, declarations, source_file, line)
-SELECT :serial_number, :reported_at,
-       coalesce(max(CASE field WHEN 'status' THEN value END), 'Unknown'),
-       max(CASE field WHEN 'status_raw' THEN value END),
-       max(CASE field WHEN 'os_version' THEN value END),
-       coalesce(max(CASE field WHEN 'supplemental_build_version' THEN value END),
-                max(CASE field WHEN 'build_version' THEN value END)),
-       max(CASE field WHEN 'extra_version' THEN value END),
-       max(CASE field WHEN 'target_os_version' THEN value END),
-       max(CASE field WHEN 'target_build_version' THEN value END),
-       max(CASE field WHEN 'target_local_datetime' THEN value END),
-       CAST(max(CASE field WHEN 'failure_count' THEN value END) AS INTEGER),
-       max(CASE field WHEN 'failure_reason' THEN value END),
-       max(CASE field WHEN 'model' THEN value END),
-       max(CASE field WHEN 'platform' THEN value END),
-       nullif(trim(coalesce(max(CASE field WHEN 'report_errors' THEN value END), '')
-                   || '; ' ||
-                   coalesce(max(CASE field WHEN 'decl_errors' THEN value END), ''),
-                   '; '), ''),
-       nullif(trim(coalesce(max(CASE field WHEN 'active_configs' THEN value END), '')
-                   || ' ' ||
-                   coalesce(max(CASE field WHEN 'declaration_id' THEN value END), '')),
-              ''),
-       :file, :line
-  FROM ddm_item WHERE serial_number = :serial_number
+VALUES (:serial_number, :reported_at,
+       coalesce(:status, 'Unknown'),
+       :status_raw,
+       :os_version,
+       coalesce(:supplemental_build_version, :build_version),
+       :extra_version,
+       :target_os_version,
+       :target_build_version,
+       :target_local_datetime,
+       CAST(:failure_count AS INTEGER),
+       :failure_reason,
+       :model,
+       :platform,
+       nullif(trim(coalesce(:report_errors, '') || '; ' ||
+                   coalesce(:decl_errors, ''), '; '), ''),
+       nullif(trim(coalesce(:active_configs, '') || ' ' ||
+                   coalesce(:declaration_id, '')), ''),
+       :file, :line)
 ON CONFLICT (serial_number, reported_at, status) DO UPDATE SET
 	status = excluded.status, status_raw = excluded.status_raw,
 	os_version = excluded.os_version, build_version = excluded.build_version,

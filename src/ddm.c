@@ -65,6 +65,11 @@ ddm_err ddm_new(store *s, const formats *fs, const char *source_tz, ddm **out)
 	return DDM_OK;
 }
 
+ddm_err ddm_finish(ddm *d, ddm_counts *c)
+{
+	return merge_finish(d->env.merge, c);
+}
+
 const char *ddm_expected(const ddm *d)
 {
 	return d->expected;
@@ -97,6 +102,12 @@ static ddm_err dispatch(src_ctx *x, const flat_view *v)
 	const source *tie, *s = recognise(v, &tie);
 	char why[900];
 
+	if (s && s->observes) {
+		ddm_err err = merge_finish(x->env->merge, x->c);
+
+		if (err)
+			return err;
+	}
 	if (s)
 		return s->read(x, v);
 	x->c->read++;

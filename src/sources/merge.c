@@ -1,11 +1,17 @@
 /*
  * merge.c - DDM status reports into the merged per-device state (merge.h).
  *
- * Merging is done in the database, not here: keeping the state in SQLite
- * means a nightly run continues from the last one, and a report ingested
- * out of order cannot overwrite a newer value (statements ddm_* of
- * queries/store.sql).  Here: which items a report carries, who it is
- * about, and the notes (Errors, declaration reasons) it adds.
+ * The state is kept in SQLite (table ddm_item), so a nightly run continues
+ * from the last one.  A report is read here as it comes (which items it
+ * carries, who it is about, the notes it adds) and staged (temp.ddm_stage)
+ * with the fields it puts; when the file ends (merge_finish) the staged
+ * reports are replayed device by device, each device's in file order,
+ * against its state loaded once: later wins per field, an older report
+ * never overwrites a newer value, a full report drops older fields.  Each
+ * report becomes one observation of the state right after it, and each
+ * device's state is written back once.  Devices do not affect each other,
+ * so the result is the report-by-report one; reading and writing in key
+ * order is what makes it cheap.
  */
 #define _DEFAULT_SOURCE
 #include "sources/merge.h"
@@ -21,20 +27,71 @@
 #define MAX_NOTES 20 /* errors / reasons kept per report */
 #define MAX_CONFIGS 64
 
+#define MAX_NAMES (MAX_MAP + 8)
+
 typedef struct map_entry {
 	char *key;   /* owned: "softwareupdate.pending-version.os-version" */
 	char *field; /* owned */
 	char *item;  /* owned */
+	int fid;     /* field's index in names */
 } map_entry;
+
+/* One field of the device being replayed. */
+typedef struct slot {
+	buf field, value; /* owned; value unused when null */
+	bool null, present, in_db, dirty;
+	int64_t t, file;
+} slot;
+
+/* The observation's parameters, each the field of the same name. */
+static const char *const obs_fields[] = {"status",
+					 "status_raw",
+					 "os_version",
+					 "supplemental_build_version",
+					 "build_version",
+					 "extra_version",
+					 "target_os_version",
+					 "target_build_version",
+					 "target_local_datetime",
+					 "failure_count",
+					 "failure_reason",
+					 "model",
+					 "platform",
+					 "report_errors",
+					 "decl_errors",
+					 "active_configs",
+					 "declaration_id"};
+#define NOBS (sizeof obs_fields / sizeof *obs_fields)
 
 struct merge {
 	store *store;	   /* borrowed */
 	const formats *fs; /* borrowed */
 	map_entry map[MAX_MAP];
 	size_t nmap;
-	store_stmt *full, *put, *obs; /* store-owned */
-	buf tmp;
+	const char *names[MAX_NAMES]; /* field names puts refer to (owned) */
+	size_t nnames;
+	int f_status, f_status_raw, f_platform, f_decl_errors, f_active_configs,
+		f_report_errors;
+	store_stmt *stage, *read, *clear, *state, *set, *drop,
+		*obs; /* store-owned */
+	int obs_param[NOBS];
+	long pending; /* reports staged since the last merge_finish */
+	buf tmp, puts;
+	slot *slots; /* the replayed device's fields */
+	size_t nslots, capslots;
 };
+
+/* The index of field name in d->names, added when new. */
+static int intern(merge *d, const char *name)
+{
+	for (size_t i = 0; i < d->nnames; i++)
+		if (strcmp(d->names[i], name) == 0)
+			return (int)i;
+	if (d->nnames == MAX_NAMES)
+		return -1;
+	d->names[d->nnames] = xstrdup(name);
+	return (int)d->nnames++;
+}
 
 static ddm_err load_map(merge *d)
 {
@@ -76,6 +133,7 @@ static ddm_err load_map(merge *d)
 		d->map[d->nmap].key = xstrdup(w[0]);
 		d->map[d->nmap].field = xstrdup(w[1]);
 		d->map[d->nmap].item = xstrdup(nw == 3 ? w[2] : w[0]);
+		d->map[d->nmap].fid = intern(d, w[1]);
 		d->nmap++;
 	}
 	free(text);
@@ -91,7 +149,15 @@ void merge_free(merge *d)
 		free(d->map[i].field);
 		free(d->map[i].item);
 	}
+	for (size_t i = 0; i < d->nnames; i++)
+		free((char *)d->names[i]);
+	for (size_t i = 0; i < d->capslots; i++) {
+		buf_free(&d->slots[i].field);
+		buf_free(&d->slots[i].value);
+	}
+	free(d->slots);
 	buf_free(&d->tmp);
+	buf_free(&d->puts);
 	free(d);
 }
 
@@ -102,36 +168,59 @@ ddm_err merge_new(store *s, const formats *fs, merge **out)
 
 	d->store = s;
 	d->fs = fs;
-	d->full = store_stmt_get(s, "ddm_full");
-	d->put = store_stmt_get(s, "ddm_put");
+	d->stage = store_stmt_get(s, "ddm_stage");
+	d->read = store_stmt_get(s, "ddm_stage_read");
+	d->clear = store_stmt_get(s, "ddm_stage_clear");
+	d->state = store_stmt_get(s, "ddm_state");
+	d->set = store_stmt_get(s, "ddm_set");
+	d->drop = store_stmt_get(s, "ddm_drop");
 	d->obs = store_stmt_get(s, "ddm_observation");
-	if (!d->full || !d->put || !d->obs) {
+	if (!d->stage || !d->read || !d->clear || !d->state || !d->set ||
+	    !d->drop || !d->obs) {
 		merge_free(d);
 		return DDM_ERR_INTERNAL;
+	}
+	for (size_t i = 0; i < NOBS; i++) {
+		char p[64];
+
+		snprintf(p, sizeof p, ":%s", obs_fields[i]);
+		d->obs_param[i] = store_stmt_param(d->obs, p);
 	}
 	err = load_map(d);
 	if (err) {
 		merge_free(d);
 		return err;
 	}
+	d->f_status = intern(d, "status");
+	d->f_status_raw = intern(d, "status_raw");
+	d->f_platform = intern(d, "platform");
+	d->f_decl_errors = intern(d, "decl_errors");
+	d->f_active_configs = intern(d, "active_configs");
+	d->f_report_errors = intern(d, "report_errors");
+	for (size_t k = 0; k < d->nmap; k++)
+		if (d->map[k].fid < 0)
+			err = DDM_ERR_INTERNAL;
+	if (err || d->f_report_errors < 0) {
+		merge_free(d);
+		return diag_error(DDM_ERR_INTERNAL, "ddm-items.map",
+				  "too many fields");
+	}
 	*out = d;
 	return DDM_OK;
 }
 
-static ddm_err put(merge *d, const char *serial, const char *field,
-		   const char *value, int64_t t, int64_t file)
+/* Appends "field fid is value" to the report's puts: a byte for the
+ * field, four for the length (all ones for null), then the value. */
+static void put(merge *d, int fid, const char *value)
 {
-	store_stmt *st = d->put;
+	unsigned char h[5];
+	uint32_t n = value ? (uint32_t)strlen(value) : UINT32_MAX;
 
-	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
-			strlen(serial));
-	store_bind_text(st, store_stmt_param(st, ":field"), field,
-			strlen(field));
-	store_bind_text(st, store_stmt_param(st, ":value"), value,
-			value ? strlen(value) : 0);
-	store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
-	store_bind_int(st, store_stmt_param(st, ":file"), file);
-	return store_stmt_run(st, NULL, NULL);
+	h[0] = (unsigned char)fid;
+	memcpy(h + 1, &n, 4);
+	buf_append(&d->puts, h, sizeof h);
+	if (value)
+		buf_append(&d->puts, value, n);
 }
 
 /* Strips "[n]" indexes: "a[3].b" -> "a[].b". */
@@ -399,40 +488,32 @@ static ddm_err identify(src_ctx *x, const report_items *r, const merge_meta *m,
 	return src_reject(x, why);
 }
 
-/* Stores each item the report carries in the device's merged set.  A
- * full report first drops what is older, except the device facts
- * (device.* items) it does not carry: a full report that leaves out the
- * model does not make the model unknown. */
+/* Stages the items the report carries for the device's merged set (see
+ * the top of the file).  A full report first drops what is older, except
+ * the device facts (device.* items) it does not carry: a full report that
+ * leaves out the model does not make the model unknown. */
 static ddm_err apply(src_ctx *x, const char *serial, int64_t t,
 		     const report_items *r)
 {
 	merge *d = x->env->merge;
-	int64_t file = x->f->file_id;
+	store_stmt *st = d->stage;
 	const char *pv = field_val(d, r, "platform");
 	const char *platform =
 		pv ? formats_platform(d->fs, pv, strlen(pv)) : NULL;
 	const char *model = field_val(d, r, "model");
-	ddm_err err = DDM_OK;
+	buf *keep = &d->tmp;
+	ddm_err err;
 
-	if (r->full) {
-		store_stmt *st = d->full;
-		buf keep = {0};
-
+	buf_reset(keep);
+	buf_reset(&d->puts);
+	if (r->full)
 		for (size_t k = 0; k < d->nmap; k++)
 			if (!r->on[k] &&
 			    strncmp(d->map[k].item, "device.", 7) == 0) {
-				buf_putc(&keep, ' ');
-				buf_puts(&keep, d->map[k].field);
+				buf_putc(keep, ' ');
+				buf_puts(keep, d->map[k].field);
 			}
-		store_bind_text(st, store_stmt_param(st, ":serial_number"),
-				serial, strlen(serial));
-		store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
-		store_bind_text(st, store_stmt_param(st, ":keep"),
-				keep.len ? buf_cstr(&keep) : "", keep.len);
-		err = store_stmt_run(st, NULL, NULL);
-		buf_free(&keep);
-	}
-	for (size_t k = 0; k < d->nmap && !err; k++) {
+	for (size_t k = 0; k < d->nmap; k++) {
 		const char *f = d->map[k].field, *v = r->vals[k];
 
 		if (!r->on[k] || strcmp(f, "udid") == 0 ||
@@ -441,40 +522,45 @@ static ddm_err apply(src_ctx *x, const char *serial, int64_t t,
 		if (strcmp(f, "status") == 0) {
 			const char *reason;
 			size_t rlen;
-			const char *st =
+			const char *sv =
 				v ? formats_status(d->fs, NULL, v, strlen(v),
 						   &reason, &rlen)
 				  : NULL;
 
-			err = put(d, serial, "status",
-				  st ? st : (v ? "Unknown" : NULL), t, file);
-			if (!err)
-				err = put(d, serial, "status_raw", v, t, file);
+			put(d, d->f_status, sv ? sv : (v ? "Unknown" : NULL));
+			put(d, d->f_status_raw, v);
 		} else if (strcmp(f, "platform") == 0) {
-			err = put(d, serial, f, platform ? platform : v, t,
-				  file);
+			put(d, d->f_platform, platform ? platform : v);
 		} else {
-			err = put(d, serial, f, v, t, file);
+			put(d, d->map[k].fid, v);
 		}
 	}
-	if (!err && !platform && model) {
+	if (!platform && model) {
 		const char *p =
 			formats_platform_of_model(d->fs, model, strlen(model));
 
 		if (p)
-			err = put(d, serial, "platform", p, t, file);
+			put(d, d->f_platform, p);
 	}
-	if (!err && r->decl) {
-		err = put(d, serial, "decl_errors",
-			  r->dnotes.len ? r->dnotes.data : NULL, t, file);
-		if (!err)
-			err = put(d, serial, "active_configs",
-				  r->active.len ? r->active.data : NULL, t,
-				  file);
+	if (r->decl) {
+		put(d, d->f_decl_errors, r->dnotes.len ? r->dnotes.data : NULL);
+		put(d, d->f_active_configs,
+		    r->active.len ? r->active.data : NULL);
 	}
+	put(d, d->f_report_errors, r->enotes.len ? r->enotes.data : NULL);
+	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
+			strlen(serial));
+	store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
+	store_bind_int(st, store_stmt_param(st, ":full"), r->full);
+	store_bind_text(st, store_stmt_param(st, ":keep"), buf_cstr(keep),
+			keep->len);
+	store_bind_text_ref(st, store_stmt_param(st, ":puts"), d->puts.data,
+			    d->puts.len);
+	store_bind_int(st, store_stmt_param(st, ":file"), x->f->file_id);
+	store_bind_int(st, store_stmt_param(st, ":line"), x->line);
+	err = store_stmt_run(st, NULL, NULL);
 	if (!err)
-		err = put(d, serial, "report_errors",
-			  r->enotes.len ? r->enotes.data : NULL, t, file);
+		d->pending++;
 	return err;
 }
 
@@ -494,18 +580,6 @@ static ddm_err remember_ids(src_ctx *x, const char *serial, const merge_meta *m,
 	return err;
 }
 
-/* Writes the device's merged set as one observation at the report's
- * time (a report already stored counts as a duplicate). */
-static ddm_err observe(src_ctx *x, const char *serial, int64_t t)
-{
-	store_stmt *st = x->env->merge->obs;
-
-	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
-			strlen(serial));
-	store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
-	return src_store(x, st);
-}
-
 ddm_err merge_report(src_ctx *x, const flat_view *v, const merge_meta *m)
 {
 	report_items r;
@@ -518,8 +592,253 @@ ddm_err merge_report(src_ctx *x, const flat_view *v, const merge_meta *m)
 		err = apply(x, serial, m->t, &r);
 	if (!err && *serial)
 		err = remember_ids(x, serial, m, &r);
-	if (!err && *serial)
-		err = observe(x, serial, m->t);
 	items_free(&r);
+	return err;
+}
+
+/* ---- the replay (merge_finish) ----------------------------------------- */
+
+static slot *slot_find(merge *d, const char *field, size_t len)
+{
+	for (size_t i = 0; i < d->nslots; i++)
+		if (d->slots[i].field.len == len &&
+		    memcmp(d->slots[i].field.data, field, len) == 0)
+			return &d->slots[i];
+	return NULL;
+}
+
+static slot *slot_new(merge *d, const char *field, size_t len)
+{
+	slot *sl;
+
+	if (d->nslots == d->capslots) {
+		size_t cap = d->capslots ? 2 * d->capslots : 32;
+
+		d->slots = xrealloc(d->slots, cap * sizeof *d->slots);
+		memset(d->slots + d->capslots, 0,
+		       (cap - d->capslots) * sizeof *d->slots);
+		d->capslots = cap;
+	}
+	sl = &d->slots[d->nslots++];
+	buf_reset(&sl->field);
+	buf_append(&sl->field, field, len);
+	buf_cstr(&sl->field);
+	sl->null = true;
+	sl->present = sl->in_db = sl->dirty = false;
+	sl->t = sl->file = 0;
+	return sl;
+}
+
+static void slot_set(slot *sl, const char *v, size_t len, int64_t t,
+		     int64_t file)
+{
+	buf_reset(&sl->value);
+	sl->null = v == NULL;
+	if (v) {
+		buf_append(&sl->value, v, len);
+		buf_cstr(&sl->value);
+	}
+	sl->t = t;
+	sl->file = file;
+	sl->present = true;
+}
+
+/* The device's merged set as the database has it. */
+static ddm_err load_state(merge *d, const char *serial)
+{
+	store_stmt *st = d->state;
+	bool row = true;
+	ddm_err err;
+
+	d->nslots = 0;
+	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
+			strlen(serial));
+	while (!(err = store_stmt_step(st, &row)) && row) {
+		size_t fl = 0, vl = 0;
+		const char *f = store_stmt_col_text(st, 0, &fl);
+		const char *v = store_stmt_col_text(st, 1, &vl);
+		slot *sl = slot_new(d, f ? f : "", f ? fl : 0);
+
+		slot_set(sl, v, vl, store_stmt_col_int(st, 2),
+			 store_stmt_col_int(st, 3));
+		sl->in_db = true;
+	}
+	return err;
+}
+
+/* Writes back what the file's reports changed in the device's set. */
+static ddm_err save_state(merge *d, const char *serial)
+{
+	size_t sl = strlen(serial);
+	ddm_err err = DDM_OK;
+
+	for (size_t i = 0; i < d->nslots && !err; i++) {
+		slot *x = &d->slots[i];
+		store_stmt *st;
+
+		if (x->present && x->dirty) {
+			st = d->set;
+			store_bind_text_ref(st, 1, serial, sl);
+			store_bind_text_ref(st, 2, x->field.data, x->field.len);
+			store_bind_text_ref(
+				st, 3, x->null ? NULL : buf_cstr(&x->value),
+				x->value.len);
+			store_bind_int(st, 4, x->t);
+			store_bind_int(st, 5, x->file);
+			err = store_stmt_exec(st);
+		} else if (!x->present && x->in_db) {
+			st = d->drop;
+			store_bind_text_ref(st, 1, serial, sl);
+			store_bind_text_ref(st, 2, x->field.data, x->field.len);
+			err = store_stmt_exec(st);
+		}
+	}
+	return err;
+}
+
+/* ' ' || field || ' ' is in keep || ' ' (SQL instr, as ddm_full did). */
+static bool kept(buf *tmp, const char *keep, size_t klen, const slot *x)
+{
+	char needle[256];
+
+	if (x->field.len + 2 >= sizeof needle)
+		return false;
+	needle[0] = ' ';
+	memcpy(needle + 1, x->field.data, x->field.len);
+	needle[x->field.len + 1] = ' ';
+	needle[x->field.len + 2] = '\0';
+	buf_reset(tmp);
+	buf_append(tmp, keep, klen);
+	buf_putc(tmp, ' ');
+	return strstr(buf_cstr(tmp), needle) != NULL;
+}
+
+/* One staged report applied to the loaded set. */
+static ddm_err replay(merge *d, int64_t t, bool full, const char *keep,
+		      size_t klen, const unsigned char *p, size_t n,
+		      int64_t file)
+{
+	if (full)
+		for (size_t i = 0; i < d->nslots; i++) {
+			slot *x = &d->slots[i];
+
+			if (x->present && x->t < t &&
+			    !kept(&d->tmp, keep, klen, x)) {
+				x->present = false;
+				x->dirty = false;
+			}
+		}
+	while (n >= 5) {
+		unsigned fid = p[0];
+		uint32_t len;
+		const char *name, *v = NULL;
+		slot *x;
+
+		memcpy(&len, p + 1, 4);
+		p += 5;
+		n -= 5;
+		if (len != UINT32_MAX) {
+			if (len > n || fid >= d->nnames)
+				return diag_error(DDM_ERR_INTERNAL, "ddm_stage",
+						  "bad record");
+			v = (const char *)p;
+			p += len;
+			n -= len;
+		} else {
+			len = 0;
+		}
+		if (fid >= d->nnames)
+			return diag_error(DDM_ERR_INTERNAL, "ddm_stage",
+					  "bad record");
+		name = d->names[fid];
+		x = slot_find(d, name, strlen(name));
+		if (!x)
+			x = slot_new(d, name, strlen(name));
+		if (!x->present || t >= x->t) {
+			slot_set(x, v, len, t, file);
+			x->dirty = true;
+		}
+	}
+	return DDM_OK;
+}
+
+/* The set right after a report as its observation (a report already
+ * stored counts as a duplicate). */
+static ddm_err observe(merge *d, const char *serial, int64_t t, int64_t file,
+		       int64_t line, ddm_counts *c)
+{
+	store_stmt *st = d->obs;
+	int changes = 0;
+	ddm_err err;
+
+	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
+			strlen(serial));
+	store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
+	store_bind_int(st, store_stmt_param(st, ":file"), file);
+	store_bind_int(st, store_stmt_param(st, ":line"), line);
+	for (size_t i = 0; i < NOBS; i++) {
+		slot *x = slot_find(d, obs_fields[i], strlen(obs_fields[i]));
+
+		if (x && x->present && !x->null)
+			store_bind_text_ref(st, d->obs_param[i], x->value.data,
+					    x->value.len);
+		else
+			store_bind_null(st, d->obs_param[i]);
+	}
+	err = store_stmt_run(st, &changes, NULL);
+	if (err)
+		return err;
+	if (changes)
+		c->stored++;
+	else
+		c->duplicate++;
+	return DDM_OK;
+}
+
+ddm_err merge_finish(merge *d, ddm_counts *c)
+{
+	store_stmt *st = d->read;
+	char cur[128] = "";
+	bool have = false, row = true;
+	ddm_err err;
+
+	if (!d->pending)
+		return DDM_OK;
+	d->pending = 0;
+	while (!(err = store_stmt_step(st, &row)) && row) {
+		size_t sl = 0, kl = 0, pl = 0;
+		const char *serial = store_stmt_col_text(st, 0, &sl);
+		int64_t t = store_stmt_col_int(st, 1);
+		bool full = store_stmt_col_int(st, 2) != 0;
+		const char *keep = store_stmt_col_text(st, 3, &kl);
+		const void *puts = store_stmt_col_blob(st, 4, &pl);
+		int64_t file = store_stmt_col_int(st, 5);
+		int64_t line = store_stmt_col_int(st, 6);
+
+		if (!serial || sl >= sizeof cur)
+			err = diag_error(DDM_ERR_INTERNAL, "ddm_stage",
+					 "bad record");
+		else if (!have || strcmp(serial, cur) != 0) {
+			if (have)
+				err = save_state(d, cur);
+			memcpy(cur, serial, sl + 1);
+			have = true;
+			if (!err)
+				err = load_state(d, cur);
+		}
+		if (!err)
+			err = replay(d, t, full, keep ? keep : "",
+				     keep ? kl : 0, puts, pl, file);
+		if (!err)
+			err = observe(d, cur, t, file, line, c);
+		if (err) {
+			store_stmt_reset(st);
+			return err;
+		}
+	}
+	if (!err && have)
+		err = save_state(d, cur);
+	if (!err)
+		err = store_stmt_run(d->clear, NULL, NULL);
 	return err;
 }

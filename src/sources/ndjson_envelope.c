@@ -38,5 +38,5 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 	return merge_report(x, &r, &m);
 }
 
-const source source_ndjson_envelope = {"ddm-ndjson-envelope",
-				       "an NDJSON envelope", recognise, read};
+const source source_ndjson_envelope = {
+	"ddm-ndjson-envelope", "an NDJSON envelope", recognise, read, false};
