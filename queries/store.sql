@@ -236,6 +236,20 @@ INSERT OR REPLACE INTO ddm_item (serial_number, field, value, reported_at,
                                  source_file)
 VALUES (:serial_number, :field, :value, :reported_at, :file);
 
+-- name: ddm_set8
+-- ddm_set for eight fields at once: one statement run instead of eight
+-- (most reports put about a dozen fields).
+INSERT OR REPLACE INTO ddm_item (serial_number, field, value, reported_at,
+                                 source_file)
+VALUES (:serial_number, :f1, :v1, :t1, :s1),
+       (:serial_number, :f2, :v2, :t2, :s2),
+       (:serial_number, :f3, :v3, :t3, :s3),
+       (:serial_number, :f4, :v4, :t4, :s4),
+       (:serial_number, :f5, :v5, :t5, :s5),
+       (:serial_number, :f6, :v6, :t6, :s6),
+       (:serial_number, :f7, :v7, :t7, :s7),
+       (:serial_number, :f8, :v8, :t8, :s8);
+
 -- name: ddm_drop
 -- A field a full report dropped.
 DELETE FROM ddm_item WHERE serial_number = :serial_number AND field = :field;
