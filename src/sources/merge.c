@@ -72,7 +72,7 @@ struct merge {
 	size_t nnames;
 	int f_status, f_status_raw, f_platform, f_decl_errors, f_active_configs,
 		f_report_errors;
-	store_stmt *stage, *read, *clear, *state, *set, *set8, *drop,
+	store_stmt *stage, *read, *clear, *state, *set, *drop,
 		*obs; /* store-owned */
 	int obs_param[NOBS];
 	long pending; /* reports staged since the last merge_finish */
@@ -173,11 +173,10 @@ ddm_err merge_new(store *s, const formats *fs, merge **out)
 	d->clear = store_stmt_get(s, "ddm_stage_clear");
 	d->state = store_stmt_get(s, "ddm_state");
 	d->set = store_stmt_get(s, "ddm_set");
-	d->set8 = store_stmt_get(s, "ddm_set8");
 	d->drop = store_stmt_get(s, "ddm_drop");
 	d->obs = store_stmt_get(s, "ddm_observation");
 	if (!d->stage || !d->read || !d->clear || !d->state || !d->set ||
-	    !d->set8 || !d->drop || !d->obs) {
+	    !d->drop || !d->obs) {
 		merge_free(d);
 		return DDM_ERR_INTERNAL;
 	}
@@ -667,45 +666,39 @@ static ddm_err load_state(merge *d, const char *serial)
 	return err;
 }
 
-/* Binds field x as row `row` of ddm_set / ddm_set8 (parameters: the
- * serial, then field, value, time, file per row). */
-static void bind_set(store_stmt *st, int row, slot *x)
-{
-	int p = 2 + 4 * row;
-
-	store_bind_text_ref(st, p, x->field.data, x->field.len);
-	store_bind_text_ref(st, p + 1, x->null ? NULL : buf_cstr(&x->value),
-			    x->value.len);
-	store_bind_int(st, p + 2, x->t);
-	store_bind_int(st, p + 3, x->file);
-}
+#define SET_ROWS 16 /* rows of statement ddm_set */
 
 /* Writes back what the file's reports changed in the device's set. */
 static ddm_err save_state(merge *d, const char *serial)
 {
-	size_t sl = strlen(serial), left = 0, i;
+	store_stmt *st = d->set;
+	size_t sl = strlen(serial), i = 0;
 	ddm_err err = DDM_OK;
 
-	for (i = 0; i < d->nslots; i++)
-		if (d->slots[i].present && d->slots[i].dirty)
-			left++;
-	i = 0;
-	while (left >= 8 && !err) {
-		for (int row = 0; row < 8; i++)
-			if (d->slots[i].present && d->slots[i].dirty)
-				bind_set(d->set8, row++, &d->slots[i]);
-		store_bind_text_ref(d->set8, 1, serial, sl);
-		err = store_stmt_exec(d->set8);
-		left -= 8;
-	}
-	for (; i < d->nslots && !err; i++) {
-		slot *x = &d->slots[i];
+	while (i < d->nslots && !err) {
+		int row = 0;
 
-		if (x->present && x->dirty) {
-			store_bind_text_ref(d->set, 1, serial, sl);
-			bind_set(d->set, 0, x);
-			err = store_stmt_exec(d->set);
+		/* parameters: the serial, then field, value, time, file */
+		for (; i < d->nslots && row < SET_ROWS; i++) {
+			slot *x = &d->slots[i];
+			int p = 2 + 4 * row;
+
+			if (!x->present || !x->dirty)
+				continue;
+			store_bind_text_ref(st, p, x->field.data, x->field.len);
+			store_bind_text_ref(
+				st, p + 1, x->null ? NULL : buf_cstr(&x->value),
+				x->value.len);
+			store_bind_int(st, p + 2, x->t);
+			store_bind_int(st, p + 3, x->file);
+			row++;
 		}
+		if (!row)
+			break;
+		for (int r = row; r < SET_ROWS; r++)
+			store_bind_null(st, 2 + 4 * r);
+		store_bind_text_ref(st, 1, serial, sl);
+		err = store_stmt_exec(st);
 	}
 	for (i = 0; i < d->nslots && !err; i++) {
 		slot *x = &d->slots[i];
