@@ -668,6 +668,18 @@ static ddm_err load_state(merge *d, const char *serial)
 
 #define SET_ROWS 16 /* rows of statement ddm_set */
 
+/* Fields in the table's key order (BINARY: bytes, then length). */
+static int slot_cmp(const void *a, const void *b)
+{
+	const slot *x = a, *y = b;
+	size_t n = x->field.len < y->field.len ? x->field.len : y->field.len;
+	int c = memcmp(x->field.data, y->field.data, n);
+
+	return c ? c
+		 : (x->field.len > y->field.len) -
+			       (x->field.len < y->field.len);
+}
+
 /* Writes back what the file's reports changed in the device's set. */
 static ddm_err save_state(merge *d, const char *serial)
 {
@@ -675,6 +687,8 @@ static ddm_err save_state(merge *d, const char *serial)
 	size_t sl = strlen(serial), i = 0;
 	ddm_err err = DDM_OK;
 
+	/* in key order: a new device's fields are appended to the table */
+	qsort(d->slots, d->nslots, sizeof *d->slots, slot_cmp);
 	while (i < d->nslots && !err) {
 		int row = 0;
 
