@@ -70,6 +70,11 @@ ddm_err ddm_finish(ddm *d, ddm_counts *c)
 	return merge_finish(d->env.merge, c);
 }
 
+void ddm_discard(ddm *d)
+{
+	merge_discard(d->env.merge);
+}
+
 const char *ddm_expected(const ddm *d)
 {
 	return d->expected;

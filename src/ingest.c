@@ -1274,6 +1274,8 @@ static ddm_err ingest_file(ingest *in, const char *path)
 		err = jsonin_read(f, path, &jcb, &sha, &bytes);
 		if (!err)
 			err = ddm_finish(in->ddm, &fc.dc);
+		else
+			ddm_discard(in->ddm);
 		fc.rows_read = fc.dc.read;
 		fc.stored = fc.dc.stored;
 		fc.duplicate = fc.dc.duplicate;

@@ -76,6 +76,10 @@ struct merge {
 		*obs; /* store-owned */
 	int obs_param[NOBS];
 	long pending; /* reports staged since the last merge_finish */
+	buf mem;      /* staged reports held in memory (rec_hdr, strings) */
+	size_t *recs; /* each one's offset in mem */
+	size_t nrecs, caprecs;
+	bool spilled; /* some went to temp.ddm_stage (mem was full) */
 	buf tmp, puts;
 	slot *slots; /* the replayed device's fields */
 	size_t nslots, capslots;
@@ -158,6 +162,8 @@ void merge_free(merge *d)
 	free(d->slots);
 	buf_free(&d->tmp);
 	buf_free(&d->puts);
+	buf_free(&d->mem);
+	free(d->recs);
 	free(d);
 }
 
@@ -488,6 +494,69 @@ static ddm_err identify(src_ctx *x, const report_items *r, const merge_meta *m,
 	return src_reject(x, why);
 }
 
+/* Staged reports are held in memory up to this many bytes (a file of some
+ * ten thousand reports), then moved to temp.ddm_stage, whose ORDER BY sorts
+ * them within bounded memory. */
+#define MEM_CAP (8u << 20)
+
+/* A staged report: this header, then its serial, keep and puts. */
+typedef struct rec_hdr {
+	int64_t t, file, line;
+	uint32_t slen, klen, plen;
+	int full;
+} rec_hdr;
+
+/* Moves the reports held in memory to temp.ddm_stage, in arrival order. */
+static ddm_err spill(merge *d)
+{
+	store_stmt *st = d->stage;
+	ddm_err err = DDM_OK;
+
+	for (size_t i = 0; i < d->nrecs && !err; i++) {
+		rec_hdr h;
+		const char *r = d->mem.data + d->recs[i], *p = r + sizeof h;
+
+		memcpy(&h, r, sizeof h);
+		store_bind_text_ref(st, 1, p, h.slen);
+		store_bind_int(st, 2, h.t);
+		store_bind_int(st, 3, h.full);
+		store_bind_text_ref(st, 4, p + h.slen, h.klen);
+		store_bind_text_ref(st, 5, p + h.slen + h.klen, h.plen);
+		store_bind_int(st, 6, h.file);
+		store_bind_int(st, 7, h.line);
+		err = store_stmt_exec(st);
+	}
+	d->nrecs = 0;
+	buf_reset(&d->mem);
+	d->spilled = true;
+	return err;
+}
+
+/* Stages one report (its serial, keep and puts are copied). */
+static ddm_err stage(merge *d, const rec_hdr *h, const char *serial,
+		     const char *keep, const char *puts)
+{
+	size_t need = sizeof *h + h->slen + h->klen + h->plen;
+	ddm_err err;
+
+	if (d->nrecs && d->mem.len + need > MEM_CAP) {
+		err = spill(d);
+		if (err)
+			return err;
+	}
+	if (d->nrecs == d->caprecs) {
+		d->caprecs = d->caprecs ? 2 * d->caprecs : 1024;
+		d->recs = xrealloc(d->recs, d->caprecs * sizeof *d->recs);
+	}
+	d->recs[d->nrecs++] = d->mem.len;
+	buf_append(&d->mem, h, sizeof *h);
+	buf_append(&d->mem, serial, h->slen);
+	buf_append(&d->mem, keep, h->klen);
+	buf_append(&d->mem, puts, h->plen);
+	d->pending++;
+	return DDM_OK;
+}
+
 /* Stages the items the report carries for the device's merged set (see
  * the top of the file).  A full report first drops what is older, except
  * the device facts (device.* items) it does not carry: a full report that
@@ -496,13 +565,12 @@ static ddm_err apply(src_ctx *x, const char *serial, int64_t t,
 		     const report_items *r)
 {
 	merge *d = x->env->merge;
-	store_stmt *st = d->stage;
+	rec_hdr h;
 	const char *pv = field_val(d, r, "platform");
 	const char *platform =
 		pv ? formats_platform(d->fs, pv, strlen(pv)) : NULL;
 	const char *model = field_val(d, r, "model");
 	buf *keep = &d->tmp;
-	ddm_err err;
 
 	buf_reset(keep);
 	buf_reset(&d->puts);
@@ -548,20 +616,14 @@ static ddm_err apply(src_ctx *x, const char *serial, int64_t t,
 		    r->active.len ? r->active.data : NULL);
 	}
 	put(d, d->f_report_errors, r->enotes.len ? r->enotes.data : NULL);
-	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
-			strlen(serial));
-	store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
-	store_bind_int(st, store_stmt_param(st, ":full"), r->full);
-	store_bind_text(st, store_stmt_param(st, ":keep"), buf_cstr(keep),
-			keep->len);
-	store_bind_text_ref(st, store_stmt_param(st, ":puts"), d->puts.data,
-			    d->puts.len);
-	store_bind_int(st, store_stmt_param(st, ":file"), x->f->file_id);
-	store_bind_int(st, store_stmt_param(st, ":line"), x->line);
-	err = store_stmt_run(st, NULL, NULL);
-	if (!err)
-		d->pending++;
-	return err;
+	h.t = t;
+	h.file = x->f->file_id;
+	h.line = x->line;
+	h.slen = (uint32_t)strlen(serial);
+	h.klen = (uint32_t)keep->len;
+	h.plen = (uint32_t)d->puts.len;
+	h.full = r->full;
+	return stage(d, &h, serial, buf_cstr(keep), buf_cstr(&d->puts));
 }
 
 /* Remembers every id and UDID the serial was seen with, so a later report
@@ -826,50 +888,139 @@ static ddm_err observe(merge *d, const char *serial, int64_t t, int64_t file,
 	return DDM_OK;
 }
 
-ddm_err merge_finish(merge *d, ddm_counts *c)
+/* Where the replay is: the device whose set is loaded. */
+typedef struct cursor {
+	char serial[128];
+	bool have;
+} cursor;
+
+/* One staged report replayed: the device's set loaded when it is another
+ * device (the last one's written back), the report applied, observed. */
+static ddm_err replay_one(merge *d, cursor *cu, const rec_hdr *h,
+			  const char *serial, const char *keep,
+			  const unsigned char *puts, ddm_counts *c)
+{
+	ddm_err err = DDM_OK;
+
+	if (h->slen >= sizeof cu->serial || memchr(serial, 0, h->slen))
+		return diag_error(DDM_ERR_INTERNAL, "ddm_stage", "bad record");
+	if (!cu->have || strlen(cu->serial) != h->slen ||
+	    memcmp(serial, cu->serial, h->slen) != 0) {
+		if (cu->have)
+			err = save_state(d, cu->serial);
+		memcpy(cu->serial, serial, h->slen);
+		cu->serial[h->slen] = '\0';
+		cu->have = true;
+		if (!err)
+			err = load_state(d, cu->serial);
+	}
+	if (!err)
+		err = replay(d, h->t, h->full != 0, keep, h->klen, puts,
+			     h->plen, h->file);
+	if (!err)
+		err = observe(d, cu->serial, h->t, h->file, h->line, c);
+	return err;
+}
+
+/* Serial order (BINARY, as the stage table's ORDER BY), then arrival. */
+static int rec_cmp(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	rec_hdr hx, hy;
+	size_t n;
+	int c;
+
+	memcpy(&hx, x, sizeof hx);
+	memcpy(&hy, y, sizeof hy);
+	n = hx.slen < hy.slen ? hx.slen : hy.slen;
+	c = memcmp(x + sizeof hx, y + sizeof hy, n);
+	if (c)
+		return c;
+	if (hx.slen != hy.slen)
+		return hx.slen < hy.slen ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+/* The staged reports all held in memory, sorted here. */
+static ddm_err finish_in_memory(merge *d, cursor *cu, ddm_counts *c)
+{
+	const char **at = xmalloc((d->nrecs ? d->nrecs : 1) * sizeof *at);
+	ddm_err err = DDM_OK;
+
+	for (size_t i = 0; i < d->nrecs; i++)
+		at[i] = d->mem.data + d->recs[i];
+	qsort(at, d->nrecs, sizeof *at, rec_cmp);
+	for (size_t i = 0; i < d->nrecs && !err; i++) {
+		rec_hdr h;
+		const char *p = at[i] + sizeof h;
+
+		memcpy(&h, at[i], sizeof h);
+		err = replay_one(d, cu, &h, p, p + h.slen,
+				 (const unsigned char *)p + h.slen + h.klen, c);
+	}
+	free(at);
+	return err;
+}
+
+/* The staged reports read back from temp.ddm_stage in order. */
+static ddm_err finish_from_table(merge *d, cursor *cu, ddm_counts *c)
 {
 	store_stmt *st = d->read;
-	char cur[128] = "";
-	bool have = false, row = true;
+	bool row = true;
 	ddm_err err;
 
-	if (!d->pending)
-		return DDM_OK;
-	d->pending = 0;
 	while (!(err = store_stmt_step(st, &row)) && row) {
 		size_t sl = 0, kl = 0, pl = 0;
 		const char *serial = store_stmt_col_text(st, 0, &sl);
-		int64_t t = store_stmt_col_int(st, 1);
-		bool full = store_stmt_col_int(st, 2) != 0;
 		const char *keep = store_stmt_col_text(st, 3, &kl);
 		const void *puts = store_stmt_col_blob(st, 4, &pl);
-		int64_t file = store_stmt_col_int(st, 5);
-		int64_t line = store_stmt_col_int(st, 6);
+		rec_hdr h;
 
-		if (!serial || sl >= sizeof cur)
-			err = diag_error(DDM_ERR_INTERNAL, "ddm_stage",
-					 "bad record");
-		else if (!have || strcmp(serial, cur) != 0) {
-			if (have)
-				err = save_state(d, cur);
-			memcpy(cur, serial, sl + 1);
-			have = true;
-			if (!err)
-				err = load_state(d, cur);
-		}
-		if (!err)
-			err = replay(d, t, full, keep ? keep : "",
-				     keep ? kl : 0, puts, pl, file);
-		if (!err)
-			err = observe(d, cur, t, file, line, c);
+		h.t = store_stmt_col_int(st, 1);
+		h.full = store_stmt_col_int(st, 2) != 0;
+		h.file = store_stmt_col_int(st, 5);
+		h.line = store_stmt_col_int(st, 6);
+		h.slen = (uint32_t)sl;
+		h.klen = keep ? (uint32_t)kl : 0;
+		h.plen = (uint32_t)pl;
+		err = serial ? replay_one(d, cu, &h, serial, keep ? keep : "",
+					  puts, c)
+			     : diag_error(DDM_ERR_INTERNAL, "ddm_stage",
+					  "bad record");
 		if (err) {
 			store_stmt_reset(st);
 			return err;
 		}
 	}
-	if (!err && have)
-		err = save_state(d, cur);
-	if (!err)
+	return err;
+}
+
+void merge_discard(merge *d)
+{
+	d->pending = 0;
+	d->nrecs = 0;
+	buf_reset(&d->mem);
+	d->spilled = false;
+}
+
+ddm_err merge_finish(merge *d, ddm_counts *c)
+{
+	cursor cu = {"", false};
+	ddm_err err = DDM_OK;
+
+	if (!d->pending)
+		return DDM_OK;
+	if (d->spilled) {
+		err = spill(d);
+		if (!err)
+			err = finish_from_table(d, &cu, c);
+	} else {
+		err = finish_in_memory(d, &cu, c);
+	}
+	if (!err && cu.have)
+		err = save_state(d, cu.serial);
+	if (!err && d->spilled)
 		err = store_stmt_run(d->clear, NULL, NULL);
+	merge_discard(d);
 	return err;
 }

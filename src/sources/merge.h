@@ -50,5 +50,8 @@ ddm_err merge_report(src_ctx *x, const flat_view *v, const merge_meta *m);
  * source that writes observations itself.  Returns a database error only.
  */
 ddm_err merge_finish(merge *m, ddm_counts *c);
+/* Drops the staged reports (the file failed: its transaction is rolled
+ * back). */
+void merge_discard(merge *m);
 
 #endif
