@@ -53,8 +53,18 @@ bool jsonin_check(const char *text, size_t len, size_t *nvalues, char *why,
 	bool in_str = false;
 
 	for (size_t i = 0; i < len; i++) {
-		unsigned c = s[i];
+		unsigned c;
 
+		if (in_str) {
+			/* the bulk of a document: string bytes that need no
+			 * more than this look */
+			while (i < len && s[i] < 0x80 && s[i] != '"' &&
+			       s[i] != '\\')
+				i++;
+			if (i == len)
+				break;
+		}
+		c = s[i];
 		if (c >= 0x80) {
 			uint32_t cp;
 			size_t bad;

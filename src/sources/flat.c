@@ -396,8 +396,14 @@ static bool array(scan *s, int depth)
 		return true;
 	}
 	for (size_t i = 0;; i++) {
-		buf_append(s->path, ix,
-			   (size_t)snprintf(ix, sizeof ix, "[%zu]", i));
+		size_t n = sizeof ix, v = i;
+
+		ix[--n] = ']';
+		do
+			ix[--n] = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+		ix[--n] = '[';
+		buf_append(s->path, ix + n, sizeof ix - n);
 		if (!value(s, depth + 1))
 			return false;
 		s->path->len = base;

@@ -63,6 +63,17 @@ static const char *const obs_fields[] = {"status",
 					 "declaration_id"};
 #define NOBS (sizeof obs_fields / sizeof *obs_fields)
 
+/* The last words mapped by one formats function (a fleet spells its
+ * states, families and models a few ways; each mapping runs regular
+ * expressions).  The functions are pure, so a remembered answer is the
+ * answer. */
+#define MEMO_N 32
+typedef struct memo {
+	char *key[MEMO_N]; /* owned */
+	const char *val[MEMO_N];
+	size_t n, next;
+} memo;
+
 struct merge {
 	store *store;	   /* borrowed */
 	const formats *fs; /* borrowed */
@@ -80,6 +91,7 @@ struct merge {
 	size_t *recs; /* each one's offset in mem */
 	size_t nrecs, caprecs;
 	bool spilled; /* some went to temp.ddm_stage (mem was full) */
+	memo status, platform, model;
 	buf tmp, puts;
 	slot *slots; /* the replayed device's fields */
 	size_t nslots, capslots;
@@ -164,7 +176,38 @@ void merge_free(merge *d)
 	buf_free(&d->puts);
 	buf_free(&d->mem);
 	free(d->recs);
+	for (size_t i = 0; i < MEMO_N; i++) {
+		free(d->status.key[i]);
+		free(d->platform.key[i]);
+		free(d->model.key[i]);
+	}
 	free(d);
+}
+
+/* Status of a vendor word (formats_status: NULL when matching failed). */
+static const char *map_status(const formats *fs, const char *s, size_t len)
+{
+	const char *reason;
+	size_t rlen;
+
+	return formats_status(fs, NULL, s, len, &reason, &rlen);
+}
+
+/* fn(d->fs, s), remembered in m. */
+static const char *memo_map(merge *d, memo *m, const char *s,
+			    const char *(*fn)(const formats *, const char *,
+					      size_t))
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (strcmp(m->key[i], s) == 0)
+			return m->val[i];
+	i = m->n < MEMO_N ? m->n++ : m->next++ % MEMO_N;
+	free(m->key[i]);
+	m->key[i] = xstrdup(s);
+	m->val[i] = fn(d->fs, s, strlen(s));
+	return m->val[i];
 }
 
 ddm_err merge_new(store *s, const formats *fs, merge **out)
@@ -227,6 +270,21 @@ static void put(merge *d, int fid, const char *value)
 	buf_append(&d->puts, h, sizeof h);
 	if (value)
 		buf_append(&d->puts, value, n);
+}
+
+/* a then b into out[cap], cut as snprintf("%s%s") would (a report's
+ * paths are built several times per report: snprintf was measurable). */
+static void join(char *out, size_t cap, const char *a, const char *b)
+{
+	size_t al = strlen(a), bl = strlen(b);
+
+	if (al >= cap)
+		al = cap - 1;
+	memcpy(out, a, al);
+	if (bl > cap - 1 - al)
+		bl = cap - 1 - al;
+	memcpy(out + al, b, bl);
+	out[al + bl] = '\0';
 }
 
 /* Strips "[n]" indexes: "a[3].b" -> "a[].b". */
@@ -376,7 +434,7 @@ static void collect(const merge *d, const flat_view *v, bool full_default,
 
 	memset(r, 0, sizeof *r);
 	r->full = full_default;
-	snprintf(items, sizeof items, "%sStatusItems.", v->pre);
+	join(items, sizeof items, v->pre, "StatusItems.");
 	ipl = strlen(items);
 	for (size_t i = v->lo; i < v->hi; i++) {
 		const flat_leaf *lf = &v->f->v[i];
@@ -409,13 +467,12 @@ static void collect(const merge *d, const flat_view *v, bool full_default,
 	for (size_t k = 0; k < d->nmap; k++)
 		if (!r->on[k] && flat_has(&iv, d->map[k].item))
 			r->on[k] = true;
-	snprintf(key, sizeof key, "%sStatusItems.management.declarations.",
-		 v->pre);
+	join(key, sizeof key, v->pre, "StatusItems.management.declarations.");
 	iv.pre = v->pre;
 	r->decl = flat_has(&iv, "StatusItems.management.declarations");
 	if (r->decl)
 		declarations(v, key, &r->dnotes, &r->active);
-	snprintf(key, sizeof key, "%sErrors[", v->pre);
+	join(key, sizeof key, v->pre, "Errors[");
 	report_errors(v, key, &r->enotes);
 	f = flat_find(v, "FullReport");
 	if (f)
@@ -458,9 +515,9 @@ static ddm_err identify(src_ctx *x, const report_items *r, const merge_meta *m,
 
 	serial[0] = '\0';
 	if (own && *own)
-		snprintf(serial, 128, "%s", own);
+		join(serial, 128, own, "");
 	else if (m->serial && *m->serial)
-		snprintf(serial, 128, "%s", m->serial);
+		join(serial, 128, m->serial, "");
 	for (int i = 0; i < MERGE_MAX_IDS + 1 && !*serial; i++) {
 		const char *id = i < MERGE_MAX_IDS ? m->ids[i] : udid;
 
@@ -568,7 +625,7 @@ static ddm_err apply(src_ctx *x, const char *serial, int64_t t,
 	rec_hdr h;
 	const char *pv = field_val(d, r, "platform");
 	const char *platform =
-		pv ? formats_platform(d->fs, pv, strlen(pv)) : NULL;
+		pv ? memo_map(d, &d->platform, pv, formats_platform) : NULL;
 	const char *model = field_val(d, r, "model");
 	buf *keep = &d->tmp;
 
@@ -588,11 +645,8 @@ static ddm_err apply(src_ctx *x, const char *serial, int64_t t,
 		    strcmp(f, "serial_number") == 0)
 			continue;
 		if (strcmp(f, "status") == 0) {
-			const char *reason;
-			size_t rlen;
 			const char *sv =
-				v ? formats_status(d->fs, NULL, v, strlen(v),
-						   &reason, &rlen)
+				v ? memo_map(d, &d->status, v, map_status)
 				  : NULL;
 
 			put(d, d->f_status, sv ? sv : (v ? "Unknown" : NULL));
@@ -604,8 +658,8 @@ static ddm_err apply(src_ctx *x, const char *serial, int64_t t,
 		}
 	}
 	if (!platform && model) {
-		const char *p =
-			formats_platform_of_model(d->fs, model, strlen(model));
+		const char *p = memo_map(d, &d->model, model,
+					 formats_platform_of_model);
 
 		if (p)
 			put(d, d->f_platform, p);
@@ -750,7 +804,15 @@ static ddm_err save_state(merge *d, const char *serial)
 	ddm_err err = DDM_OK;
 
 	/* in key order: a new device's fields are appended to the table */
-	qsort(d->slots, d->nslots, sizeof *d->slots, slot_cmp);
+	for (size_t j = 1; j < d->nslots; j++) /* a dozen: insertion */
+		for (size_t k = j;
+		     k > 0 && slot_cmp(&d->slots[k - 1], &d->slots[k]) > 0;
+		     k--) {
+			slot t = d->slots[k];
+
+			d->slots[k] = d->slots[k - 1];
+			d->slots[k - 1] = t;
+		}
 	while (i < d->nslots && !err) {
 		int row = 0;
 
