@@ -191,6 +191,25 @@ static ddm_err lines_of(const jsonin_callbacks *cb, const char *s, size_t len,
 	return DDM_OK;
 }
 
+/* True when the first line of s is one whole value and something follows
+ * it: then s is not one value, nor a broken pretty-printed one, and
+ * whole() would read it line by line after checking it all for nothing. */
+static bool ndjson_at_once(const char *s, size_t len)
+{
+	const char *nl = memchr(s, '\n', len), *p;
+	size_t nv = 0;
+	char why[160];
+
+	if (!nl)
+		return false;
+	for (p = nl + 1; p < s + len; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			break;
+	return p < s + len &&
+	       jsonin_check(s, (size_t)(nl - s), &nv, why, sizeof why) &&
+	       nv == 1;
+}
+
 /* A whole small file: one document if it is one value, else NDJSON. */
 static ddm_err whole(const jsonin_callbacks *cb, char *s, size_t len)
 {
@@ -201,6 +220,8 @@ static ddm_err whole(const jsonin_callbacks *cb, char *s, size_t len)
 
 	if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
 		skip = 3;
+	if (ndjson_at_once(s + skip, len - skip))
+		return lines_of(cb, s + skip, len - skip, (long long)skip);
 	if (jsonin_check(s + skip, len - skip, &nv, why, sizeof why) &&
 	    nv == 1) {
 		long line = 1;

@@ -34,6 +34,9 @@ typedef struct map_entry {
 	char *field; /* owned */
 	char *item;  /* owned */
 	int fid;     /* field's index in names */
+	size_t klen, ilen;
+	size_t item_id; /* index of the first entry of the same item */
+	bool list;	/* key has "[]": values joined */
 } map_entry;
 
 /* One field of the device being replayed. */
@@ -150,6 +153,15 @@ static ddm_err load_map(merge *d)
 		d->map[d->nmap].field = xstrdup(w[1]);
 		d->map[d->nmap].item = xstrdup(nw == 3 ? w[2] : w[0]);
 		d->map[d->nmap].fid = intern(d, w[1]);
+		d->map[d->nmap].klen = strlen(w[0]);
+		d->map[d->nmap].ilen = strlen(d->map[d->nmap].item);
+		d->map[d->nmap].list = strstr(w[0], "[]") != NULL;
+		d->map[d->nmap].item_id = d->nmap;
+		for (size_t j = 0; j < d->nmap; j++)
+			if (strcmp(d->map[j].item, d->map[d->nmap].item) == 0) {
+				d->map[d->nmap].item_id = j;
+				break;
+			}
 		d->nmap++;
 	}
 	free(text);
@@ -424,13 +436,22 @@ static void items_free(report_items *r)
 	buf_free(&r->enotes);
 }
 
+/* True when path p is name or lies below it (p continues with '.' or '['),
+ * as flat_has tests. */
+static bool under(const char *p, size_t plen, const char *name, size_t nl)
+{
+	return plen >= nl && (p[nl] == '\0' || p[nl] == '.' || p[nl] == '[') &&
+	       memcmp(p, name, nl) == 0;
+}
+
 static void collect(const merge *d, const flat_view *v, bool full_default,
 		    report_items *r)
 {
+	static const char decl[] = "management.declarations";
 	char items[640], key[512];
 	size_t ipl;
 	const flat_leaf *f;
-	flat_view iv;
+	bool has[MAX_MAP] = {false}; /* by item_id: the item is there */
 
 	memset(r, 0, sizeof *r);
 	r->full = full_default;
@@ -438,14 +459,26 @@ static void collect(const merge *d, const flat_view *v, bool full_default,
 	ipl = strlen(items);
 	for (size_t i = v->lo; i < v->hi; i++) {
 		const flat_leaf *lf = &v->f->v[i];
+		const char *p = lf->path + ipl;
+		size_t pl, kl;
 
 		if (strncmp(lf->path, items, ipl) != 0)
 			continue;
-		strip_index(lf->path + ipl, key, sizeof key);
+		pl = strlen(p);
+		/* an item given as an empty object or array still replaces */
+		for (size_t k = 0; k < d->nmap; k++)
+			if (d->map[k].item_id == k && !has[k] &&
+			    under(p, pl, d->map[k].item, d->map[k].ilen))
+				has[k] = true;
+		if (!r->decl && under(p, pl, decl, sizeof decl - 1))
+			r->decl = true;
+		strip_index(p, key, sizeof key);
+		kl = strlen(key);
 		for (size_t k = 0; k < d->nmap; k++) {
-			if (strcmp(d->map[k].key, key) != 0)
+			if (d->map[k].klen != kl ||
+			    memcmp(d->map[k].key, key, kl) != 0)
 				continue;
-			if (strstr(key, "[]")) {
+			if (d->map[k].list) {
 				if (lf->val) {
 					if (r->list[k].len)
 						buf_putc(&r->list[k], ',');
@@ -456,20 +489,12 @@ static void collect(const merge *d, const flat_view *v, bool full_default,
 				r->vals[k] = lf->val;
 			}
 			/* the whole item is present: all its fields */
-			for (size_t j = 0; j < d->nmap; j++)
-				if (strcmp(d->map[j].item, d->map[k].item) == 0)
-					r->on[j] = true;
+			has[d->map[k].item_id] = true;
 		}
 	}
-	/* an item given as an empty object or array still replaces */
-	iv = *v;
-	iv.pre = items;
 	for (size_t k = 0; k < d->nmap; k++)
-		if (!r->on[k] && flat_has(&iv, d->map[k].item))
-			r->on[k] = true;
+		r->on[k] = has[d->map[k].item_id];
 	join(key, sizeof key, v->pre, "StatusItems.management.declarations.");
-	iv.pre = v->pre;
-	r->decl = flat_has(&iv, "StatusItems.management.declarations");
 	if (r->decl)
 		declarations(v, key, &r->dnotes, &r->active);
 	join(key, sizeof key, v->pre, "Errors[");
