@@ -223,6 +223,10 @@ SELECT serial_number, reported_at, full, keep, puts, source_file, line
 -- name: ddm_stage_clear
 DELETE FROM temp.ddm_stage;
 
+-- name: ddm_any
+-- 1 when some device has a merged set (0: a first load, nothing to read).
+SELECT EXISTS (SELECT 1 FROM ddm_item);
+
 -- name: ddm_state
 -- A device's merged set as the database has it.
 SELECT field, value, reported_at, source_file FROM ddm_item

@@ -86,14 +86,15 @@ struct merge {
 	size_t nnames;
 	int f_status, f_status_raw, f_platform, f_decl_errors, f_active_configs,
 		f_report_errors;
-	store_stmt *stage, *read, *clear, *state, *set, *drop,
-		*obs; /* store-owned */
+	store_stmt *stage, *read, *clear, *state, *set, *drop, *obs,
+		*any; /* store-owned */
 	int obs_param[NOBS];
 	long pending; /* reports staged since the last merge_finish */
 	buf mem;      /* staged reports held in memory (rec_hdr, strings) */
 	size_t *recs; /* each one's offset in mem */
 	size_t nrecs, caprecs;
 	bool spilled; /* some went to temp.ddm_stage (mem was full) */
+	bool fresh;   /* ddm_item was empty when merge_finish began */
 	memo status, platform, model;
 	buf tmp, puts;
 	slot *slots; /* the replayed device's fields */
@@ -235,9 +236,10 @@ ddm_err merge_new(store *s, const formats *fs, merge **out)
 	d->state = store_stmt_get(s, "ddm_state");
 	d->set = store_stmt_get(s, "ddm_set");
 	d->drop = store_stmt_get(s, "ddm_drop");
+	d->any = store_stmt_get(s, "ddm_any");
 	d->obs = store_stmt_get(s, "ddm_observation");
 	if (!d->stage || !d->read || !d->clear || !d->state || !d->set ||
-	    !d->drop || !d->obs) {
+	    !d->drop || !d->obs || !d->any) {
 		merge_free(d);
 		return DDM_ERR_INTERNAL;
 	}
@@ -792,6 +794,8 @@ static ddm_err load_state(merge *d, const char *serial)
 	ddm_err err;
 
 	d->nslots = 0;
+	if (d->fresh)
+		return DDM_OK;
 	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
 			strlen(serial));
 	while (!(err = store_stmt_step(st, &row)) && row) {
@@ -1093,15 +1097,20 @@ void merge_discard(merge *d)
 ddm_err merge_finish(merge *d, ddm_counts *c)
 {
 	cursor cu = {"", false};
-	ddm_err err = DDM_OK;
+	int64_t any = 1;
+	ddm_err err;
 
 	if (!d->pending)
 		return DDM_OK;
-	if (d->spilled) {
+	/* Each device is replayed once here, so when the table is empty now
+	 * no device has a state to load (a first load). */
+	err = store_stmt_run(d->any, NULL, &any);
+	d->fresh = any == 0;
+	if (!err && d->spilled) {
 		err = spill(d);
 		if (!err)
 			err = finish_from_table(d, &cu, c);
-	} else {
+	} else if (!err) {
 		err = finish_in_memory(d, &cu, c);
 	}
 	if (!err && cu.have)
