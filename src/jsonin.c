@@ -5,7 +5,8 @@
  * SQLite parses: SQLite's JSON functions accept invalid UTF-8 and only say
  * "malformed JSON", while a rejected row should say what is wrong and
  * where (truncated, invalid UTF-8 at byte N, nested too deep).  The scan
- * does not parse values; SQLite still validates the syntax.
+ * does not parse values; the parser (sources/flat.c, else SQLite's)
+ * validates the syntax.
  *
  * Small files are read whole so a pretty-printed report (many lines, one
  * document) is recognised; large ones are NDJSON by necessity and are
