@@ -884,19 +884,23 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 	err = res_load("queries/schema.sql", &schema);
 	if (err)
 		goto out_close;
-	err = store_run_script(s, schema, NULL, 0);
-	if (err)
-		goto out_close;
-	err = run_migrations(s);
-	if (err)
-		goto out_close;
-	err = res_load("queries/store.sql", &stmts);
-	if (err)
-		goto out_close;
-	err = prepare_named(s, stmts);
-	if (err)
-		goto out_close;
-	err = mark_ours(s);
+	/* One transaction (deferred: no write lock when nothing changes):
+	 * a new database's tables, migrations and marks cost one commit, not
+	 * one synced commit per statement (37 fsyncs before every first
+	 * ingest). */
+	err = exec_simple(s, "BEGIN", "cannot begin transaction");
+	if (!err)
+		err = store_run_script(s, schema, NULL, 0);
+	if (!err)
+		err = run_migrations(s);
+	if (!err)
+		err = res_load("queries/store.sql", &stmts);
+	if (!err)
+		err = prepare_named(s, stmts);
+	if (!err)
+		err = mark_ours(s);
+	if (!err)
+		err = exec_simple(s, "COMMIT", "cannot commit");
 	if (err)
 		goto out_close;
 	*out = s;
