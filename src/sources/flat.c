@@ -154,6 +154,11 @@ void flat_reset(flat *f)
 	}
 	if (f->chunks)
 		f->chunks->used = 0;
+	if (f->cap > 4096) { /* a huge document's leaves are not kept */
+		free(f->v);
+		f->v = NULL;
+		f->cap = 0;
+	}
 	f->n = 0;
 	if (f->nslot)
 		memset(f->slot, 0, f->nslot * sizeof *f->slot);
