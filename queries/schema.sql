@@ -138,6 +138,21 @@ CREATE TABLE IF NOT EXISTS ddm_item (
 	PRIMARY KEY (serial_number, field)
 ) WITHOUT ROWID;
 
+-- One file's DDM reports while it is read (statements ddm_stage*): each
+-- report's fields are merged into ddm_item when the file ends, device by
+-- device, so the merged set and observation are written in key order
+-- rather than at random.  puts: the fields the report writes, in order
+-- (merge.c encodes them); keep: a full report's device facts it keeps.
+CREATE TEMP TABLE IF NOT EXISTS ddm_stage (
+	serial_number TEXT NOT NULL,
+	reported_at   INTEGER NOT NULL,
+	full          INTEGER NOT NULL,
+	keep          TEXT NOT NULL,
+	puts          BLOB NOT NULL,
+	source_file   INTEGER NOT NULL,
+	line          INTEGER NOT NULL
+);
+
 -- Enrollment ids (and UDIDs) seen in a report that carried a serial, so a
 -- later report of the same enrollment without one can be attributed.
 CREATE TABLE IF NOT EXISTS enrollment (

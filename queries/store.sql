@@ -223,56 +223,91 @@ INSERT INTO temp.run_note (section, name, value) VALUES (:section, :name, :value
 SELECT fullkey, type, atom FROM json_tree(:doc)
  WHERE type NOT IN ('object', 'array') OR value IN ('{}', '[]');
 
--- name: ddm_full
--- A full report replaces the device's set: fields older than it go, except
--- the device facts it does not carry (:keep, space-separated fields).
-DELETE FROM ddm_item
- WHERE serial_number = :serial_number AND reported_at < :reported_at
-   AND instr(:keep || ' ', ' ' || field || ' ') = 0;
+-- name: ddm_stage
+-- One merged DDM report, kept until the file is read (src/sources/merge.c):
+-- the fields it puts, in order, and whether it is a full report.
+INSERT INTO temp.ddm_stage (serial_number, reported_at, full, keep, puts,
+                            source_file, line)
+VALUES (:serial_number, :reported_at, :full, :keep, :puts, :file, :line);
 
--- name: ddm_put
--- Later wins per field; an older report never overwrites a newer value.
-INSERT INTO ddm_item (serial_number, field, value, reported_at, source_file)
-VALUES (:serial_number, :field, :value, :reported_at, :file)
-ON CONFLICT (serial_number, field) DO UPDATE SET
-	value = excluded.value, reported_at = excluded.reported_at,
-	source_file = excluded.source_file
- WHERE excluded.reported_at >= ddm_item.reported_at;
+-- name: ddm_stage_read
+-- The file's reports device by device, each device's in file order.
+SELECT serial_number, reported_at, full, keep, puts, source_file, line
+  FROM temp.ddm_stage
+ ORDER BY serial_number, rowid;
+
+-- name: ddm_stage_clear
+DELETE FROM temp.ddm_stage;
+
+-- name: ddm_any
+-- 1 when some device has a merged set (0: a first load, nothing to read).
+SELECT EXISTS (SELECT 1 FROM ddm_item);
+
+-- name: ddm_state
+-- A device's merged set as the database has it.
+SELECT field, value, reported_at, source_file FROM ddm_item
+ WHERE serial_number = :serial_number;
+
+-- name: ddm_set
+-- Up to sixteen fields of a device's merged set after the file's reports
+-- (rows whose :fN is unbound are left out): one statement run per device
+-- rather than one per field.  The merge itself is done in merge.c: later
+-- wins per field, an older report never overwrites a newer value, a full
+-- report drops older fields.
+INSERT OR REPLACE INTO ddm_item (serial_number, field, value, reported_at,
+                                 source_file)
+SELECT :serial_number, column1, column2, column3, column4
+  FROM (VALUES (:f1, :v1, :t1, :s1),
+       (:f2, :v2, :t2, :s2),
+       (:f3, :v3, :t3, :s3),
+       (:f4, :v4, :t4, :s4),
+       (:f5, :v5, :t5, :s5),
+       (:f6, :v6, :t6, :s6),
+       (:f7, :v7, :t7, :s7),
+       (:f8, :v8, :t8, :s8),
+       (:f9, :v9, :t9, :s9),
+       (:f10, :v10, :t10, :s10),
+       (:f11, :v11, :t11, :s11),
+       (:f12, :v12, :t12, :s12),
+       (:f13, :v13, :t13, :s13),
+       (:f14, :v14, :t14, :s14),
+       (:f15, :v15, :t15, :s15),
+       (:f16, :v16, :t16, :s16))
+ WHERE column1 IS NOT NULL;
+
+-- name: ddm_drop
+-- A field a full report dropped.
+DELETE FROM ddm_item WHERE serial_number = :serial_number AND field = :field;
 
 -- name: ddm_observation
--- The device's merged set as one observation at the report's time.  The
--- effective build is the supplemental (RSR/BSI) build when there is one.
--- Re-ingesting the same report elsewhere (webhook log and capture folder)
--- changes nothing and counts as a duplicate.
+-- The device's merged set (one parameter per field, NULL when the set has
+-- none) as one observation at the report's time.  The effective build is
+-- the supplemental (RSR/BSI) build when there is one.  Re-ingesting the
+-- same report elsewhere (webhook log and capture folder) changes nothing
+-- and counts as a duplicate.
 INSERT INTO observation (
 	serial_number, reported_at, status, status_raw, os_version,
 	build_version, extra_version, target_os_version, target_build_version,
 	target_local_datetime, failure_count, failure_reason, model, platform,
 	errors, declarations, source_file, line)
-SELECT :serial_number, :reported_at,
-       coalesce(max(CASE field WHEN 'status' THEN value END), 'Unknown'),
-       max(CASE field WHEN 'status_raw' THEN value END),
-       max(CASE field WHEN 'os_version' THEN value END),
-       coalesce(max(CASE field WHEN 'supplemental_build_version' THEN value END),
-                max(CASE field WHEN 'build_version' THEN value END)),
-       max(CASE field WHEN 'extra_version' THEN value END),
-       max(CASE field WHEN 'target_os_version' THEN value END),
-       max(CASE field WHEN 'target_build_version' THEN value END),
-       max(CASE field WHEN 'target_local_datetime' THEN value END),
-       CAST(max(CASE field WHEN 'failure_count' THEN value END) AS INTEGER),
-       max(CASE field WHEN 'failure_reason' THEN value END),
-       max(CASE field WHEN 'model' THEN value END),
-       max(CASE field WHEN 'platform' THEN value END),
-       nullif(trim(coalesce(max(CASE field WHEN 'report_errors' THEN value END), '')
-                   || '; ' ||
-                   coalesce(max(CASE field WHEN 'decl_errors' THEN value END), ''),
-                   '; '), ''),
-       nullif(trim(coalesce(max(CASE field WHEN 'active_configs' THEN value END), '')
-                   || ' ' ||
-                   coalesce(max(CASE field WHEN 'declaration_id' THEN value END), '')),
-              ''),
-       :file, :line
-  FROM ddm_item WHERE serial_number = :serial_number
+VALUES (:serial_number, :reported_at,
+       coalesce(:status, 'Unknown'),
+       :status_raw,
+       :os_version,
+       coalesce(:supplemental_build_version, :build_version),
+       :extra_version,
+       :target_os_version,
+       :target_build_version,
+       :target_local_datetime,
+       CAST(:failure_count AS INTEGER),
+       :failure_reason,
+       :model,
+       :platform,
+       nullif(trim(coalesce(:report_errors, '') || '; ' ||
+                   coalesce(:decl_errors, ''), '; '), ''),
+       nullif(trim(coalesce(:active_configs, '') || ' ' ||
+                   coalesce(:declaration_id, '')), ''),
+       :file, :line)
 ON CONFLICT (serial_number, reported_at, status) DO UPDATE SET
 	status = excluded.status, status_raw = excluded.status_raw,
 	os_version = excluded.os_version, build_version = excluded.build_version,

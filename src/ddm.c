@@ -25,6 +25,7 @@
 struct ddm {
 	src_env env;
 	char *expected; /* owned: "a DDM status report, ..." */
+	flat doc;	/* owned: the current document, memory reused */
 };
 
 void ddm_free(ddm *d)
@@ -32,6 +33,7 @@ void ddm_free(ddm *d)
 	if (!d)
 		return;
 	merge_free(d->env.merge);
+	flat_free(&d->doc);
 	buf_free(&d->env.tmp);
 	free(d->expected);
 	free(d);
@@ -61,6 +63,16 @@ ddm_err ddm_new(store *s, const formats *fs, const char *source_tz, ddm **out)
 	buf_free(&what);
 	*out = d;
 	return DDM_OK;
+}
+
+ddm_err ddm_finish(ddm *d, ddm_counts *c)
+{
+	return merge_finish(d->env.merge, c);
+}
+
+void ddm_discard(ddm *d)
+{
+	merge_discard(d->env.merge);
 }
 
 const char *ddm_expected(const ddm *d)
@@ -95,6 +107,12 @@ static ddm_err dispatch(src_ctx *x, const flat_view *v)
 	const source *tie, *s = recognise(v, &tie);
 	char why[900];
 
+	if (s && s->observes) {
+		ddm_err err = merge_finish(x->env->merge, x->c);
+
+		if (err)
+			return err;
+	}
 	if (s)
 		return s->read(x, v);
 	x->c->read++;
@@ -114,10 +132,13 @@ ddm_err ddm_document(ddm *d, const ddm_file *f, const char *doc, size_t len,
 		     long line, ddm_counts *c, ddm_reject_fn rej, void *rctx)
 {
 	src_ctx x = {&d->env, f, c, rej, rctx, line, doc, len};
-	flat l = {0};
+	flat *l = &d->doc;
 	flat_view root;
 	char why[200], reason[300];
-	ddm_err err = flat_parse(d->env.store, doc, len, &l, why, sizeof why);
+	ddm_err err;
+
+	flat_reset(l);
+	err = flat_parse(d->env.store, doc, len, l, why, sizeof why);
 
 	if (err == DDM_ERR_DATA) {
 		snprintf(reason, sizeof reason,
@@ -126,8 +147,8 @@ ddm_err ddm_document(ddm *d, const ddm_file *f, const char *doc, size_t len,
 	}
 	if (err)
 		return err;
-	root = flat_root(&l);
-	if (l.n && l.v[0].path[0] == '[') {
+	root = flat_root(l);
+	if (l->n && l->v[0].path[0] == '[') {
 		/* a top-level array: each element on its own */
 		size_t pos = 0;
 		flat_view el;
@@ -139,6 +160,5 @@ ddm_err ddm_document(ddm *d, const ddm_file *f, const char *doc, size_t len,
 	} else {
 		err = dispatch(&x, &root);
 	}
-	flat_free(&l);
 	return err;
 }

@@ -1284,6 +1284,10 @@ static ddm_err ingest_file(ingest *in, const char *path)
 			fstat(fileno(f), &fst) == 0 ? (int64_t)fst.st_mtime : 0;
 		name_facts(in, path, &fc.df);
 		err = jsonin_read(f, path, &jcb, &sha, &bytes);
+		if (!err)
+			err = ddm_finish(in->ddm, &fc.dc);
+		else
+			ddm_discard(in->ddm);
 		fc.rows_read = fc.dc.read;
 		fc.stored = fc.dc.stored;
 		fc.duplicate = fc.dc.duplicate;

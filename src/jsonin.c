@@ -5,7 +5,8 @@
  * SQLite parses: SQLite's JSON functions accept invalid UTF-8 and only say
  * "malformed JSON", while a rejected row should say what is wrong and
  * where (truncated, invalid UTF-8 at byte N, nested too deep).  The scan
- * does not parse values; SQLite still validates the syntax.
+ * does not parse values; the parser (sources/flat.c, else SQLite's)
+ * validates the syntax.
  *
  * Small files are read whole so a pretty-printed report (many lines, one
  * document) is recognised; large ones are NDJSON by necessity and are
@@ -53,8 +54,18 @@ bool jsonin_check(const char *text, size_t len, size_t *nvalues, char *why,
 	bool in_str = false;
 
 	for (size_t i = 0; i < len; i++) {
-		unsigned c = s[i];
+		unsigned c;
 
+		if (in_str) {
+			/* the bulk of a document: string bytes that need no
+			 * more than this look */
+			while (i < len && s[i] < 0x80 && s[i] != '"' &&
+			       s[i] != '\\')
+				i++;
+			if (i == len)
+				break;
+		}
+		c = s[i];
 		if (c >= 0x80) {
 			uint32_t cp;
 			size_t bad;
@@ -181,6 +192,25 @@ static ddm_err lines_of(const jsonin_callbacks *cb, const char *s, size_t len,
 	return DDM_OK;
 }
 
+/* True when the first line of s is one whole value and something follows
+ * it: then s is not one value, nor a broken pretty-printed one, and
+ * whole() would read it line by line after checking it all for nothing. */
+static bool ndjson_at_once(const char *s, size_t len)
+{
+	const char *nl = memchr(s, '\n', len), *p;
+	size_t nv = 0;
+	char why[160];
+
+	if (!nl)
+		return false;
+	for (p = nl + 1; p < s + len; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			break;
+	return p < s + len &&
+	       jsonin_check(s, (size_t)(nl - s), &nv, why, sizeof why) &&
+	       nv == 1;
+}
+
 /* A whole small file: one document if it is one value, else NDJSON. */
 static ddm_err whole(const jsonin_callbacks *cb, char *s, size_t len)
 {
@@ -191,6 +221,8 @@ static ddm_err whole(const jsonin_callbacks *cb, char *s, size_t len)
 
 	if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
 		skip = 3;
+	if (ndjson_at_once(s + skip, len - skip))
+		return lines_of(cb, s + skip, len - skip, (long long)skip);
 	if (jsonin_check(s + skip, len - skip, &nv, why, sizeof why) &&
 	    nv == 1) {
 		long line = 1;

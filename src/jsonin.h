@@ -8,7 +8,7 @@
  * buffered (only its length is counted), so a 1 GB line costs 16 MiB at
  * most.  Before a document is handed on it is checked here: valid UTF-8,
  * brackets balanced, strings closed, nesting at most JSONIN_MAX_DEPTH.
- * Full JSON syntax is left to the parser (SQLite's, in store.c).
+ * Full JSON syntax is left to the parser (sources/flat.c, else SQLite's).
  */
 #ifndef DDM_JSONIN_H
 #define DDM_JSONIN_H

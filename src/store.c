@@ -1146,6 +1146,50 @@ ddm_err store_stmt_text(store_stmt *st, buf *out, bool *found)
 	return err;
 }
 
+ddm_err store_stmt_step(store_stmt *st, bool *row)
+{
+	int rc = sqlite3_step(st->stmt);
+	ddm_err err = DDM_OK;
+
+	*row = rc == SQLITE_ROW;
+	if (*row)
+		return DDM_OK;
+	if (rc != SQLITE_DONE)
+		err = diag_error(store_err_of(rc), st->res->origin, "%s: %s",
+				 st->name,
+				 sqlite3_errmsg(sqlite3_db_handle(st->stmt)));
+	store_stmt_reset(st);
+	return err;
+}
+
+void store_stmt_reset(store_stmt *st)
+{
+	sqlite3_reset(st->stmt);
+	sqlite3_clear_bindings(st->stmt);
+}
+
+const char *store_stmt_col_text(store_stmt *st, int col, size_t *len)
+{
+	const char *t = (const char *)sqlite3_column_text(st->stmt, col);
+
+	if (t && len)
+		*len = (size_t)sqlite3_column_bytes(st->stmt, col);
+	return t;
+}
+
+int64_t store_stmt_col_int(store_stmt *st, int col)
+{
+	return sqlite3_column_int64(st->stmt, col);
+}
+
+const void *store_stmt_col_blob(store_stmt *st, int col, size_t *len)
+{
+	const void *b = sqlite3_column_blob(st->stmt, col);
+
+	*len = (size_t)sqlite3_column_bytes(st->stmt, col);
+	return b;
+}
+
 ddm_err store_json_leaves(store *s, const char *doc, size_t len,
 			  store_leaf_fn fn, void *ctx, char *why, size_t cap)
 {

@@ -125,6 +125,19 @@ void store_cursor_free(store_cursor *c);
  */
 ddm_err store_stmt_text(store_stmt *st, buf *out, bool *found);
 
+/*
+ * Steps st (a SELECT read row by row): *row says whether a row is ready.
+ * At the end, or on an error (reported), st is reset and its bindings
+ * cleared; store_stmt_reset abandons a read before its end.
+ */
+ddm_err store_stmt_step(store_stmt *st, bool *row);
+void store_stmt_reset(store_stmt *st);
+/* Columns of the row store_stmt_step made ready, valid until the next
+ * step: text (NULL for SQL NULL, *len set when not NULL), integer, blob. */
+const char *store_stmt_col_text(store_stmt *st, int col, size_t *len);
+int64_t store_stmt_col_int(store_stmt *st, int col);
+const void *store_stmt_col_blob(store_stmt *st, int col, size_t *len);
+
 /* One scalar of a JSON document: path as SQLite's json_tree spells it
  * ($.a."b-c"[0]), type (null true false integer real text) and the value's
  * text (NULL for null; strings unescaped).  Valid during the call only. */

@@ -37,4 +37,4 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 }
 
 const source source_ddm_report = {"ddm-status-report", "a DDM status report",
-				  recognise, read};
+				  recognise, read, false};

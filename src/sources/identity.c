@@ -22,12 +22,13 @@ static void upper(buf *b)
 ddm_err identity_learn(store *s, const char *id, const char *serial,
 		       int64_t file)
 {
-	store_stmt *st = store_stmt_get(s, "enrollment_put");
+	store_stmt *st;
 
-	if (!st)
-		return DDM_ERR_INTERNAL;
 	if (!id || !*id || !serial || !*serial)
 		return DDM_OK;
+	st = store_stmt_get(s, "enrollment_put");
+	if (!st)
+		return DDM_ERR_INTERNAL;
 	store_bind_text(st, store_stmt_param(st, ":enrollment_id"), id,
 			strlen(id));
 	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,

@@ -79,4 +79,4 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 
 const source source_jamf_plans = {"jamf-software-update-plans",
 				  "Jamf Pro managed software update plans",
-				  recognise, read};
+				  recognise, read, false};

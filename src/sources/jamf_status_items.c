@@ -90,5 +90,6 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 	return err;
 }
 
-const source source_jamf_status_items = {
-	"jamf-ddm-status-items", "Jamf Pro DDM status items", recognise, read};
+const source source_jamf_status_items = {"jamf-ddm-status-items",
+					 "Jamf Pro DDM status items", recognise,
+					 read, false};

@@ -106,4 +106,4 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 }
 
 const source source_kmfddm_status_values = {
-	"kmfddm-status-values", "KMFDDM status values", recognise, read};
+	"kmfddm-status-values", "KMFDDM status values", recognise, read, false};

@@ -1,11 +1,17 @@
 /*
  * merge.c - DDM status reports into the merged per-device state (merge.h).
  *
- * Merging is done in the database, not here: keeping the state in SQLite
- * means a nightly run continues from the last one, and a report ingested
- * out of order cannot overwrite a newer value (statements ddm_* of
- * queries/store.sql).  Here: which items a report carries, who it is
- * about, and the notes (Errors, declaration reasons) it adds.
+ * The state is kept in SQLite (table ddm_item), so a nightly run continues
+ * from the last one.  A report is read here as it comes (which items it
+ * carries, who it is about, the notes it adds) and staged (temp.ddm_stage)
+ * with the fields it puts; when the file ends (merge_finish) the staged
+ * reports are replayed device by device, each device's in file order,
+ * against its state loaded once: later wins per field, an older report
+ * never overwrites a newer value, a full report drops older fields.  Each
+ * report becomes one observation of the state right after it, and each
+ * device's state is written back once.  Devices do not affect each other,
+ * so the result is the report-by-report one; reading and writing in key
+ * order is what makes it cheap.
  */
 #define _DEFAULT_SOURCE
 #include "sources/merge.h"
@@ -21,20 +27,91 @@
 #define MAX_NOTES 20 /* errors / reasons kept per report */
 #define MAX_CONFIGS 64
 
+#define MAX_NAMES (MAX_MAP + 8)
+
 typedef struct map_entry {
 	char *key;   /* owned: "softwareupdate.pending-version.os-version" */
 	char *field; /* owned */
 	char *item;  /* owned */
+	int fid;     /* field's index in names */
+	size_t klen, ilen;
+	size_t item_id; /* index of the first entry of the same item */
+	bool list;	/* key has "[]": values joined */
 } map_entry;
+
+/* One field of the device being replayed. */
+typedef struct slot {
+	buf field, value; /* owned; value unused when null */
+	bool null, present, in_db, dirty;
+	int64_t t, file;
+} slot;
+
+/* The observation's parameters, each the field of the same name. */
+static const char *const obs_fields[] = {"status",
+					 "status_raw",
+					 "os_version",
+					 "supplemental_build_version",
+					 "build_version",
+					 "extra_version",
+					 "target_os_version",
+					 "target_build_version",
+					 "target_local_datetime",
+					 "failure_count",
+					 "failure_reason",
+					 "model",
+					 "platform",
+					 "report_errors",
+					 "decl_errors",
+					 "active_configs",
+					 "declaration_id"};
+#define NOBS (sizeof obs_fields / sizeof *obs_fields)
+
+/* The last words mapped by one formats function (a fleet spells its
+ * states, families and models a few ways; each mapping runs regular
+ * expressions).  The functions are pure, so a remembered answer is the
+ * answer. */
+#define MEMO_N 32
+typedef struct memo {
+	char *key[MEMO_N]; /* owned */
+	const char *val[MEMO_N];
+	size_t n, next;
+} memo;
 
 struct merge {
 	store *store;	   /* borrowed */
 	const formats *fs; /* borrowed */
 	map_entry map[MAX_MAP];
 	size_t nmap;
-	store_stmt *full, *put, *obs; /* store-owned */
-	buf tmp;
+	const char *names[MAX_NAMES]; /* field names puts refer to (owned) */
+	size_t nnames;
+	int f_status, f_status_raw, f_platform, f_decl_errors, f_active_configs,
+		f_report_errors;
+	store_stmt *stage, *read, *clear, *state, *set, *drop, *obs,
+		*any; /* store-owned */
+	int obs_param[NOBS];
+	long pending; /* reports staged since the last merge_finish */
+	buf mem;      /* staged reports held in memory (rec_hdr, strings) */
+	size_t *recs; /* each one's offset in mem */
+	size_t nrecs, caprecs;
+	bool spilled; /* some went to temp.ddm_stage (mem was full) */
+	bool fresh;   /* ddm_item was empty when merge_finish began */
+	memo status, platform, model;
+	buf tmp, puts;
+	slot *slots; /* the replayed device's fields */
+	size_t nslots, capslots;
 };
+
+/* The index of field name in d->names, added when new. */
+static int intern(merge *d, const char *name)
+{
+	for (size_t i = 0; i < d->nnames; i++)
+		if (strcmp(d->names[i], name) == 0)
+			return (int)i;
+	if (d->nnames == MAX_NAMES)
+		return -1;
+	d->names[d->nnames] = xstrdup(name);
+	return (int)d->nnames++;
+}
 
 static ddm_err load_map(merge *d)
 {
@@ -76,6 +153,16 @@ static ddm_err load_map(merge *d)
 		d->map[d->nmap].key = xstrdup(w[0]);
 		d->map[d->nmap].field = xstrdup(w[1]);
 		d->map[d->nmap].item = xstrdup(nw == 3 ? w[2] : w[0]);
+		d->map[d->nmap].fid = intern(d, w[1]);
+		d->map[d->nmap].klen = strlen(w[0]);
+		d->map[d->nmap].ilen = strlen(d->map[d->nmap].item);
+		d->map[d->nmap].list = strstr(w[0], "[]") != NULL;
+		d->map[d->nmap].item_id = d->nmap;
+		for (size_t j = 0; j < d->nmap; j++)
+			if (strcmp(d->map[j].item, d->map[d->nmap].item) == 0) {
+				d->map[d->nmap].item_id = j;
+				break;
+			}
 		d->nmap++;
 	}
 	free(text);
@@ -91,8 +178,49 @@ void merge_free(merge *d)
 		free(d->map[i].field);
 		free(d->map[i].item);
 	}
+	for (size_t i = 0; i < d->nnames; i++)
+		free((char *)d->names[i]);
+	for (size_t i = 0; i < d->capslots; i++) {
+		buf_free(&d->slots[i].field);
+		buf_free(&d->slots[i].value);
+	}
+	free(d->slots);
 	buf_free(&d->tmp);
+	buf_free(&d->puts);
+	buf_free(&d->mem);
+	free(d->recs);
+	for (size_t i = 0; i < MEMO_N; i++) {
+		free(d->status.key[i]);
+		free(d->platform.key[i]);
+		free(d->model.key[i]);
+	}
 	free(d);
+}
+
+/* Status of a vendor word (formats_status: NULL when matching failed). */
+static const char *map_status(const formats *fs, const char *s, size_t len)
+{
+	const char *reason;
+	size_t rlen;
+
+	return formats_status(fs, NULL, s, len, &reason, &rlen);
+}
+
+/* fn(d->fs, s), remembered in m. */
+static const char *memo_map(merge *d, memo *m, const char *s,
+			    const char *(*fn)(const formats *, const char *,
+					      size_t))
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (strcmp(m->key[i], s) == 0)
+			return m->val[i];
+	i = m->n < MEMO_N ? m->n++ : m->next++ % MEMO_N;
+	free(m->key[i]);
+	m->key[i] = xstrdup(s);
+	m->val[i] = fn(d->fs, s, strlen(s));
+	return m->val[i];
 }
 
 ddm_err merge_new(store *s, const formats *fs, merge **out)
@@ -102,36 +230,75 @@ ddm_err merge_new(store *s, const formats *fs, merge **out)
 
 	d->store = s;
 	d->fs = fs;
-	d->full = store_stmt_get(s, "ddm_full");
-	d->put = store_stmt_get(s, "ddm_put");
+	d->stage = store_stmt_get(s, "ddm_stage");
+	d->read = store_stmt_get(s, "ddm_stage_read");
+	d->clear = store_stmt_get(s, "ddm_stage_clear");
+	d->state = store_stmt_get(s, "ddm_state");
+	d->set = store_stmt_get(s, "ddm_set");
+	d->drop = store_stmt_get(s, "ddm_drop");
+	d->any = store_stmt_get(s, "ddm_any");
 	d->obs = store_stmt_get(s, "ddm_observation");
-	if (!d->full || !d->put || !d->obs) {
+	if (!d->stage || !d->read || !d->clear || !d->state || !d->set ||
+	    !d->drop || !d->obs || !d->any) {
 		merge_free(d);
 		return DDM_ERR_INTERNAL;
+	}
+	for (size_t i = 0; i < NOBS; i++) {
+		char p[64];
+
+		snprintf(p, sizeof p, ":%s", obs_fields[i]);
+		d->obs_param[i] = store_stmt_param(d->obs, p);
 	}
 	err = load_map(d);
 	if (err) {
 		merge_free(d);
 		return err;
 	}
+	d->f_status = intern(d, "status");
+	d->f_status_raw = intern(d, "status_raw");
+	d->f_platform = intern(d, "platform");
+	d->f_decl_errors = intern(d, "decl_errors");
+	d->f_active_configs = intern(d, "active_configs");
+	d->f_report_errors = intern(d, "report_errors");
+	for (size_t k = 0; k < d->nmap; k++)
+		if (d->map[k].fid < 0)
+			err = DDM_ERR_INTERNAL;
+	if (err || d->f_report_errors < 0) {
+		merge_free(d);
+		return diag_error(DDM_ERR_INTERNAL, "ddm-items.map",
+				  "too many fields");
+	}
 	*out = d;
 	return DDM_OK;
 }
 
-static ddm_err put(merge *d, const char *serial, const char *field,
-		   const char *value, int64_t t, int64_t file)
+/* Appends "field fid is value" to the report's puts: a byte for the
+ * field, four for the length (all ones for null), then the value. */
+static void put(merge *d, int fid, const char *value)
 {
-	store_stmt *st = d->put;
+	unsigned char h[5];
+	uint32_t n = value ? (uint32_t)strlen(value) : UINT32_MAX;
 
-	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
-			strlen(serial));
-	store_bind_text(st, store_stmt_param(st, ":field"), field,
-			strlen(field));
-	store_bind_text(st, store_stmt_param(st, ":value"), value,
-			value ? strlen(value) : 0);
-	store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
-	store_bind_int(st, store_stmt_param(st, ":file"), file);
-	return store_stmt_run(st, NULL, NULL);
+	h[0] = (unsigned char)fid;
+	memcpy(h + 1, &n, 4);
+	buf_append(&d->puts, h, sizeof h);
+	if (value)
+		buf_append(&d->puts, value, n);
+}
+
+/* a then b into out[cap], cut as snprintf("%s%s") would (a report's
+ * paths are built several times per report: snprintf was measurable). */
+static void join(char *out, size_t cap, const char *a, const char *b)
+{
+	size_t al = strlen(a), bl = strlen(b);
+
+	if (al >= cap)
+		al = cap - 1;
+	memcpy(out, a, al);
+	if (bl > cap - 1 - al)
+		bl = cap - 1 - al;
+	memcpy(out + al, b, bl);
+	out[al + bl] = '\0';
 }
 
 /* Strips "[n]" indexes: "a[3].b" -> "a[].b". */
@@ -271,28 +438,49 @@ static void items_free(report_items *r)
 	buf_free(&r->enotes);
 }
 
+/* True when path p is name or lies below it (p continues with '.' or '['),
+ * as flat_has tests. */
+static bool under(const char *p, size_t plen, const char *name, size_t nl)
+{
+	return plen >= nl && (p[nl] == '\0' || p[nl] == '.' || p[nl] == '[') &&
+	       memcmp(p, name, nl) == 0;
+}
+
 static void collect(const merge *d, const flat_view *v, bool full_default,
 		    report_items *r)
 {
+	static const char decl[] = "management.declarations";
 	char items[640], key[512];
 	size_t ipl;
 	const flat_leaf *f;
-	flat_view iv;
+	bool has[MAX_MAP] = {false}; /* by item_id: the item is there */
 
 	memset(r, 0, sizeof *r);
 	r->full = full_default;
-	snprintf(items, sizeof items, "%sStatusItems.", v->pre);
+	join(items, sizeof items, v->pre, "StatusItems.");
 	ipl = strlen(items);
 	for (size_t i = v->lo; i < v->hi; i++) {
 		const flat_leaf *lf = &v->f->v[i];
+		const char *p = lf->path + ipl;
+		size_t pl, kl;
 
 		if (strncmp(lf->path, items, ipl) != 0)
 			continue;
-		strip_index(lf->path + ipl, key, sizeof key);
+		pl = strlen(p);
+		/* an item given as an empty object or array still replaces */
+		for (size_t k = 0; k < d->nmap; k++)
+			if (d->map[k].item_id == k && !has[k] &&
+			    under(p, pl, d->map[k].item, d->map[k].ilen))
+				has[k] = true;
+		if (!r->decl && under(p, pl, decl, sizeof decl - 1))
+			r->decl = true;
+		strip_index(p, key, sizeof key);
+		kl = strlen(key);
 		for (size_t k = 0; k < d->nmap; k++) {
-			if (strcmp(d->map[k].key, key) != 0)
+			if (d->map[k].klen != kl ||
+			    memcmp(d->map[k].key, key, kl) != 0)
 				continue;
-			if (strstr(key, "[]")) {
+			if (d->map[k].list) {
 				if (lf->val) {
 					if (r->list[k].len)
 						buf_putc(&r->list[k], ',');
@@ -303,24 +491,15 @@ static void collect(const merge *d, const flat_view *v, bool full_default,
 				r->vals[k] = lf->val;
 			}
 			/* the whole item is present: all its fields */
-			for (size_t j = 0; j < d->nmap; j++)
-				if (strcmp(d->map[j].item, d->map[k].item) == 0)
-					r->on[j] = true;
+			has[d->map[k].item_id] = true;
 		}
 	}
-	/* an item given as an empty object or array still replaces */
-	iv = *v;
-	iv.pre = items;
 	for (size_t k = 0; k < d->nmap; k++)
-		if (!r->on[k] && flat_has(&iv, d->map[k].item))
-			r->on[k] = true;
-	snprintf(key, sizeof key, "%sStatusItems.management.declarations.",
-		 v->pre);
-	iv.pre = v->pre;
-	r->decl = flat_has(&iv, "StatusItems.management.declarations");
+		r->on[k] = has[d->map[k].item_id];
+	join(key, sizeof key, v->pre, "StatusItems.management.declarations.");
 	if (r->decl)
 		declarations(v, key, &r->dnotes, &r->active);
-	snprintf(key, sizeof key, "%sErrors[", v->pre);
+	join(key, sizeof key, v->pre, "Errors[");
 	report_errors(v, key, &r->enotes);
 	f = flat_find(v, "FullReport");
 	if (f)
@@ -363,9 +542,9 @@ static ddm_err identify(src_ctx *x, const report_items *r, const merge_meta *m,
 
 	serial[0] = '\0';
 	if (own && *own)
-		snprintf(serial, 128, "%s", own);
+		join(serial, 128, own, "");
 	else if (m->serial && *m->serial)
-		snprintf(serial, 128, "%s", m->serial);
+		join(serial, 128, m->serial, "");
 	for (int i = 0; i < MERGE_MAX_IDS + 1 && !*serial; i++) {
 		const char *id = i < MERGE_MAX_IDS ? m->ids[i] : udid;
 
@@ -399,83 +578,133 @@ static ddm_err identify(src_ctx *x, const report_items *r, const merge_meta *m,
 	return src_reject(x, why);
 }
 
-/* Stores each item the report carries in the device's merged set.  A
- * full report first drops what is older, except the device facts
- * (device.* items) it does not carry: a full report that leaves out the
- * model does not make the model unknown. */
+/* Staged reports are held in memory up to this many bytes (a file of some
+ * ten thousand reports), then moved to temp.ddm_stage, whose ORDER BY sorts
+ * them within bounded memory. */
+#define MEM_CAP (8u << 20)
+
+/* A staged report: this header, then its serial, keep and puts. */
+typedef struct rec_hdr {
+	int64_t t, file, line;
+	uint32_t slen, klen, plen;
+	int full;
+} rec_hdr;
+
+/* Moves the reports held in memory to temp.ddm_stage, in arrival order. */
+static ddm_err spill(merge *d)
+{
+	store_stmt *st = d->stage;
+	ddm_err err = DDM_OK;
+
+	for (size_t i = 0; i < d->nrecs && !err; i++) {
+		rec_hdr h;
+		const char *r = d->mem.data + d->recs[i], *p = r + sizeof h;
+
+		memcpy(&h, r, sizeof h);
+		store_bind_text_ref(st, 1, p, h.slen);
+		store_bind_int(st, 2, h.t);
+		store_bind_int(st, 3, h.full);
+		store_bind_text_ref(st, 4, p + h.slen, h.klen);
+		store_bind_text_ref(st, 5, p + h.slen + h.klen, h.plen);
+		store_bind_int(st, 6, h.file);
+		store_bind_int(st, 7, h.line);
+		err = store_stmt_exec(st);
+	}
+	d->nrecs = 0;
+	buf_reset(&d->mem);
+	d->spilled = true;
+	return err;
+}
+
+/* Stages one report (its serial, keep and puts are copied). */
+static ddm_err stage(merge *d, const rec_hdr *h, const char *serial,
+		     const char *keep, const char *puts)
+{
+	size_t need = sizeof *h + h->slen + h->klen + h->plen;
+	ddm_err err;
+
+	if (d->nrecs && d->mem.len + need > MEM_CAP) {
+		err = spill(d);
+		if (err)
+			return err;
+	}
+	if (d->nrecs == d->caprecs) {
+		d->caprecs = d->caprecs ? 2 * d->caprecs : 1024;
+		d->recs = xrealloc(d->recs, d->caprecs * sizeof *d->recs);
+	}
+	d->recs[d->nrecs++] = d->mem.len;
+	buf_append(&d->mem, h, sizeof *h);
+	buf_append(&d->mem, serial, h->slen);
+	buf_append(&d->mem, keep, h->klen);
+	buf_append(&d->mem, puts, h->plen);
+	d->pending++;
+	return DDM_OK;
+}
+
+/* Stages the items the report carries for the device's merged set (see
+ * the top of the file).  A full report first drops what is older, except
+ * the device facts (device.* items) it does not carry: a full report that
+ * leaves out the model does not make the model unknown. */
 static ddm_err apply(src_ctx *x, const char *serial, int64_t t,
 		     const report_items *r)
 {
 	merge *d = x->env->merge;
-	int64_t file = x->f->file_id;
+	rec_hdr h;
 	const char *pv = field_val(d, r, "platform");
 	const char *platform =
-		pv ? formats_platform(d->fs, pv, strlen(pv)) : NULL;
+		pv ? memo_map(d, &d->platform, pv, formats_platform) : NULL;
 	const char *model = field_val(d, r, "model");
-	ddm_err err = DDM_OK;
+	buf *keep = &d->tmp;
 
-	if (r->full) {
-		store_stmt *st = d->full;
-		buf keep = {0};
-
+	buf_reset(keep);
+	buf_reset(&d->puts);
+	if (r->full)
 		for (size_t k = 0; k < d->nmap; k++)
 			if (!r->on[k] &&
 			    strncmp(d->map[k].item, "device.", 7) == 0) {
-				buf_putc(&keep, ' ');
-				buf_puts(&keep, d->map[k].field);
+				buf_putc(keep, ' ');
+				buf_puts(keep, d->map[k].field);
 			}
-		store_bind_text(st, store_stmt_param(st, ":serial_number"),
-				serial, strlen(serial));
-		store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
-		store_bind_text(st, store_stmt_param(st, ":keep"),
-				keep.len ? buf_cstr(&keep) : "", keep.len);
-		err = store_stmt_run(st, NULL, NULL);
-		buf_free(&keep);
-	}
-	for (size_t k = 0; k < d->nmap && !err; k++) {
+	for (size_t k = 0; k < d->nmap; k++) {
 		const char *f = d->map[k].field, *v = r->vals[k];
 
 		if (!r->on[k] || strcmp(f, "udid") == 0 ||
 		    strcmp(f, "serial_number") == 0)
 			continue;
 		if (strcmp(f, "status") == 0) {
-			const char *reason;
-			size_t rlen;
-			const char *st =
-				v ? formats_status(d->fs, NULL, v, strlen(v),
-						   &reason, &rlen)
+			const char *sv =
+				v ? memo_map(d, &d->status, v, map_status)
 				  : NULL;
 
-			err = put(d, serial, "status",
-				  st ? st : (v ? "Unknown" : NULL), t, file);
-			if (!err)
-				err = put(d, serial, "status_raw", v, t, file);
+			put(d, d->f_status, sv ? sv : (v ? "Unknown" : NULL));
+			put(d, d->f_status_raw, v);
 		} else if (strcmp(f, "platform") == 0) {
-			err = put(d, serial, f, platform ? platform : v, t,
-				  file);
+			put(d, d->f_platform, platform ? platform : v);
 		} else {
-			err = put(d, serial, f, v, t, file);
+			put(d, d->map[k].fid, v);
 		}
 	}
-	if (!err && !platform && model) {
-		const char *p =
-			formats_platform_of_model(d->fs, model, strlen(model));
+	if (!platform && model) {
+		const char *p = memo_map(d, &d->model, model,
+					 formats_platform_of_model);
 
 		if (p)
-			err = put(d, serial, "platform", p, t, file);
+			put(d, d->f_platform, p);
 	}
-	if (!err && r->decl) {
-		err = put(d, serial, "decl_errors",
-			  r->dnotes.len ? r->dnotes.data : NULL, t, file);
-		if (!err)
-			err = put(d, serial, "active_configs",
-				  r->active.len ? r->active.data : NULL, t,
-				  file);
+	if (r->decl) {
+		put(d, d->f_decl_errors, r->dnotes.len ? r->dnotes.data : NULL);
+		put(d, d->f_active_configs,
+		    r->active.len ? r->active.data : NULL);
 	}
-	if (!err)
-		err = put(d, serial, "report_errors",
-			  r->enotes.len ? r->enotes.data : NULL, t, file);
-	return err;
+	put(d, d->f_report_errors, r->enotes.len ? r->enotes.data : NULL);
+	h.t = t;
+	h.file = x->f->file_id;
+	h.line = x->line;
+	h.slen = (uint32_t)strlen(serial);
+	h.klen = (uint32_t)keep->len;
+	h.plen = (uint32_t)d->puts.len;
+	h.full = r->full;
+	return stage(d, &h, serial, buf_cstr(keep), buf_cstr(&d->puts));
 }
 
 /* Remembers every id and UDID the serial was seen with, so a later report
@@ -494,18 +723,6 @@ static ddm_err remember_ids(src_ctx *x, const char *serial, const merge_meta *m,
 	return err;
 }
 
-/* Writes the device's merged set as one observation at the report's
- * time (a report already stored counts as a duplicate). */
-static ddm_err observe(src_ctx *x, const char *serial, int64_t t)
-{
-	store_stmt *st = x->env->merge->obs;
-
-	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
-			strlen(serial));
-	store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
-	return src_store(x, st);
-}
-
 ddm_err merge_report(src_ctx *x, const flat_view *v, const merge_meta *m)
 {
 	report_items r;
@@ -518,8 +735,388 @@ ddm_err merge_report(src_ctx *x, const flat_view *v, const merge_meta *m)
 		err = apply(x, serial, m->t, &r);
 	if (!err && *serial)
 		err = remember_ids(x, serial, m, &r);
-	if (!err && *serial)
-		err = observe(x, serial, m->t);
 	items_free(&r);
+	return err;
+}
+
+/* ---- the replay (merge_finish) ----------------------------------------- */
+
+static slot *slot_find(merge *d, const char *field, size_t len)
+{
+	for (size_t i = 0; i < d->nslots; i++)
+		if (d->slots[i].field.len == len &&
+		    memcmp(d->slots[i].field.data, field, len) == 0)
+			return &d->slots[i];
+	return NULL;
+}
+
+static slot *slot_new(merge *d, const char *field, size_t len)
+{
+	slot *sl;
+
+	if (d->nslots == d->capslots) {
+		size_t cap = d->capslots ? 2 * d->capslots : 32;
+
+		d->slots = xrealloc(d->slots, cap * sizeof *d->slots);
+		memset(d->slots + d->capslots, 0,
+		       (cap - d->capslots) * sizeof *d->slots);
+		d->capslots = cap;
+	}
+	sl = &d->slots[d->nslots++];
+	buf_reset(&sl->field);
+	buf_append(&sl->field, field, len);
+	buf_cstr(&sl->field);
+	sl->null = true;
+	sl->present = sl->in_db = sl->dirty = false;
+	sl->t = sl->file = 0;
+	return sl;
+}
+
+static void slot_set(slot *sl, const char *v, size_t len, int64_t t,
+		     int64_t file)
+{
+	buf_reset(&sl->value);
+	sl->null = v == NULL;
+	if (v) {
+		buf_append(&sl->value, v, len);
+		buf_cstr(&sl->value);
+	}
+	sl->t = t;
+	sl->file = file;
+	sl->present = true;
+}
+
+/* The device's merged set as the database has it. */
+static ddm_err load_state(merge *d, const char *serial)
+{
+	store_stmt *st = d->state;
+	bool row = true;
+	ddm_err err;
+
+	d->nslots = 0;
+	if (d->fresh)
+		return DDM_OK;
+	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
+			strlen(serial));
+	while (!(err = store_stmt_step(st, &row)) && row) {
+		size_t fl = 0, vl = 0;
+		const char *f = store_stmt_col_text(st, 0, &fl);
+		const char *v = store_stmt_col_text(st, 1, &vl);
+		slot *sl = slot_new(d, f ? f : "", f ? fl : 0);
+
+		slot_set(sl, v, vl, store_stmt_col_int(st, 2),
+			 store_stmt_col_int(st, 3));
+		sl->in_db = true;
+	}
+	return err;
+}
+
+#define SET_ROWS 16 /* rows of statement ddm_set */
+
+/* Fields in the table's key order (BINARY: bytes, then length). */
+static int slot_cmp(const void *a, const void *b)
+{
+	const slot *x = a, *y = b;
+	size_t n = x->field.len < y->field.len ? x->field.len : y->field.len;
+	int c = memcmp(x->field.data, y->field.data, n);
+
+	return c ? c
+		 : (x->field.len > y->field.len) -
+			       (x->field.len < y->field.len);
+}
+
+/* Writes back what the file's reports changed in the device's set. */
+static ddm_err save_state(merge *d, const char *serial)
+{
+	store_stmt *st = d->set;
+	size_t sl = strlen(serial), i = 0;
+	ddm_err err = DDM_OK;
+
+	/* in key order: a new device's fields are appended to the table */
+	for (size_t j = 1; j < d->nslots; j++) /* a dozen: insertion */
+		for (size_t k = j;
+		     k > 0 && slot_cmp(&d->slots[k - 1], &d->slots[k]) > 0;
+		     k--) {
+			slot t = d->slots[k];
+
+			d->slots[k] = d->slots[k - 1];
+			d->slots[k - 1] = t;
+		}
+	while (i < d->nslots && !err) {
+		int row = 0;
+
+		/* parameters: the serial, then field, value, time, file */
+		for (; i < d->nslots && row < SET_ROWS; i++) {
+			slot *x = &d->slots[i];
+			int p = 2 + 4 * row;
+
+			if (!x->present || !x->dirty)
+				continue;
+			store_bind_text_ref(st, p, x->field.data, x->field.len);
+			store_bind_text_ref(
+				st, p + 1, x->null ? NULL : buf_cstr(&x->value),
+				x->value.len);
+			store_bind_int(st, p + 2, x->t);
+			store_bind_int(st, p + 3, x->file);
+			row++;
+		}
+		if (!row)
+			break;
+		for (int r = row; r < SET_ROWS; r++)
+			store_bind_null(st, 2 + 4 * r);
+		store_bind_text_ref(st, 1, serial, sl);
+		err = store_stmt_exec(st);
+	}
+	for (i = 0; i < d->nslots && !err; i++) {
+		slot *x = &d->slots[i];
+
+		if (!x->present && x->in_db) {
+			store_bind_text_ref(d->drop, 1, serial, sl);
+			store_bind_text_ref(d->drop, 2, x->field.data,
+					    x->field.len);
+			err = store_stmt_exec(d->drop);
+		}
+	}
+	return err;
+}
+
+/* ' ' || field || ' ' is in keep || ' ' (SQL instr, as ddm_full did). */
+static bool kept(buf *tmp, const char *keep, size_t klen, const slot *x)
+{
+	char needle[256];
+
+	if (x->field.len + 2 >= sizeof needle)
+		return false;
+	needle[0] = ' ';
+	memcpy(needle + 1, x->field.data, x->field.len);
+	needle[x->field.len + 1] = ' ';
+	needle[x->field.len + 2] = '\0';
+	buf_reset(tmp);
+	buf_append(tmp, keep, klen);
+	buf_putc(tmp, ' ');
+	return strstr(buf_cstr(tmp), needle) != NULL;
+}
+
+/* One staged report applied to the loaded set. */
+static ddm_err replay(merge *d, int64_t t, bool full, const char *keep,
+		      size_t klen, const unsigned char *p, size_t n,
+		      int64_t file)
+{
+	if (full)
+		for (size_t i = 0; i < d->nslots; i++) {
+			slot *x = &d->slots[i];
+
+			if (x->present && x->t < t &&
+			    !kept(&d->tmp, keep, klen, x)) {
+				x->present = false;
+				x->dirty = false;
+			}
+		}
+	while (n >= 5) {
+		unsigned fid = p[0];
+		uint32_t len;
+		const char *name, *v = NULL;
+		slot *x;
+
+		memcpy(&len, p + 1, 4);
+		p += 5;
+		n -= 5;
+		if (len != UINT32_MAX) {
+			if (len > n || fid >= d->nnames)
+				return diag_error(DDM_ERR_INTERNAL, "ddm_stage",
+						  "bad record");
+			v = (const char *)p;
+			p += len;
+			n -= len;
+		} else {
+			len = 0;
+		}
+		if (fid >= d->nnames)
+			return diag_error(DDM_ERR_INTERNAL, "ddm_stage",
+					  "bad record");
+		name = d->names[fid];
+		x = slot_find(d, name, strlen(name));
+		if (!x)
+			x = slot_new(d, name, strlen(name));
+		if (!x->present || t >= x->t) {
+			slot_set(x, v, len, t, file);
+			x->dirty = true;
+		}
+	}
+	return DDM_OK;
+}
+
+/* The set right after a report as its observation (a report already
+ * stored counts as a duplicate). */
+static ddm_err observe(merge *d, const char *serial, int64_t t, int64_t file,
+		       int64_t line, ddm_counts *c)
+{
+	store_stmt *st = d->obs;
+	int changes = 0;
+	ddm_err err;
+
+	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
+			strlen(serial));
+	store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
+	store_bind_int(st, store_stmt_param(st, ":file"), file);
+	store_bind_int(st, store_stmt_param(st, ":line"), line);
+	for (size_t i = 0; i < NOBS; i++) {
+		slot *x = slot_find(d, obs_fields[i], strlen(obs_fields[i]));
+
+		if (x && x->present && !x->null)
+			store_bind_text_ref(st, d->obs_param[i], x->value.data,
+					    x->value.len);
+		else
+			store_bind_null(st, d->obs_param[i]);
+	}
+	err = store_stmt_run(st, &changes, NULL);
+	if (err)
+		return err;
+	if (changes)
+		c->stored++;
+	else
+		c->duplicate++;
+	return DDM_OK;
+}
+
+/* Where the replay is: the device whose set is loaded. */
+typedef struct cursor {
+	char serial[128];
+	bool have;
+} cursor;
+
+/* One staged report replayed: the device's set loaded when it is another
+ * device (the last one's written back), the report applied, observed. */
+static ddm_err replay_one(merge *d, cursor *cu, const rec_hdr *h,
+			  const char *serial, const char *keep,
+			  const unsigned char *puts, ddm_counts *c)
+{
+	ddm_err err = DDM_OK;
+
+	if (h->slen >= sizeof cu->serial || memchr(serial, 0, h->slen))
+		return diag_error(DDM_ERR_INTERNAL, "ddm_stage", "bad record");
+	if (!cu->have || strlen(cu->serial) != h->slen ||
+	    memcmp(serial, cu->serial, h->slen) != 0) {
+		if (cu->have)
+			err = save_state(d, cu->serial);
+		memcpy(cu->serial, serial, h->slen);
+		cu->serial[h->slen] = '\0';
+		cu->have = true;
+		if (!err)
+			err = load_state(d, cu->serial);
+	}
+	if (!err)
+		err = replay(d, h->t, h->full != 0, keep, h->klen, puts,
+			     h->plen, h->file);
+	if (!err)
+		err = observe(d, cu->serial, h->t, h->file, h->line, c);
+	return err;
+}
+
+/* Serial order (BINARY, as the stage table's ORDER BY), then arrival. */
+static int rec_cmp(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	rec_hdr hx, hy;
+	size_t n;
+	int c;
+
+	memcpy(&hx, x, sizeof hx);
+	memcpy(&hy, y, sizeof hy);
+	n = hx.slen < hy.slen ? hx.slen : hy.slen;
+	c = memcmp(x + sizeof hx, y + sizeof hy, n);
+	if (c)
+		return c;
+	if (hx.slen != hy.slen)
+		return hx.slen < hy.slen ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+/* The staged reports all held in memory, sorted here. */
+static ddm_err finish_in_memory(merge *d, cursor *cu, ddm_counts *c)
+{
+	const char **at = xmalloc((d->nrecs ? d->nrecs : 1) * sizeof *at);
+	ddm_err err = DDM_OK;
+
+	for (size_t i = 0; i < d->nrecs; i++)
+		at[i] = d->mem.data + d->recs[i];
+	qsort(at, d->nrecs, sizeof *at, rec_cmp);
+	for (size_t i = 0; i < d->nrecs && !err; i++) {
+		rec_hdr h;
+		const char *p = at[i] + sizeof h;
+
+		memcpy(&h, at[i], sizeof h);
+		err = replay_one(d, cu, &h, p, p + h.slen,
+				 (const unsigned char *)p + h.slen + h.klen, c);
+	}
+	free(at);
+	return err;
+}
+
+/* The staged reports read back from temp.ddm_stage in order. */
+static ddm_err finish_from_table(merge *d, cursor *cu, ddm_counts *c)
+{
+	store_stmt *st = d->read;
+	bool row = true;
+	ddm_err err;
+
+	while (!(err = store_stmt_step(st, &row)) && row) {
+		size_t sl = 0, kl = 0, pl = 0;
+		const char *serial = store_stmt_col_text(st, 0, &sl);
+		const char *keep = store_stmt_col_text(st, 3, &kl);
+		const void *puts = store_stmt_col_blob(st, 4, &pl);
+		rec_hdr h;
+
+		h.t = store_stmt_col_int(st, 1);
+		h.full = store_stmt_col_int(st, 2) != 0;
+		h.file = store_stmt_col_int(st, 5);
+		h.line = store_stmt_col_int(st, 6);
+		h.slen = (uint32_t)sl;
+		h.klen = keep ? (uint32_t)kl : 0;
+		h.plen = (uint32_t)pl;
+		err = serial ? replay_one(d, cu, &h, serial, keep ? keep : "",
+					  puts, c)
+			     : diag_error(DDM_ERR_INTERNAL, "ddm_stage",
+					  "bad record");
+		if (err) {
+			store_stmt_reset(st);
+			return err;
+		}
+	}
+	return err;
+}
+
+void merge_discard(merge *d)
+{
+	d->pending = 0;
+	d->nrecs = 0;
+	buf_reset(&d->mem);
+	d->spilled = false;
+}
+
+ddm_err merge_finish(merge *d, ddm_counts *c)
+{
+	cursor cu = {"", false};
+	int64_t any = 1;
+	ddm_err err;
+
+	if (!d->pending)
+		return DDM_OK;
+	/* Each device is replayed once here, so when the table is empty now
+	 * no device has a state to load (a first load). */
+	err = store_stmt_run(d->any, NULL, &any);
+	d->fresh = any == 0;
+	if (!err && d->spilled) {
+		err = spill(d);
+		if (!err)
+			err = finish_from_table(d, &cu, c);
+	} else if (!err) {
+		err = finish_in_memory(d, &cu, c);
+	}
+	if (!err && cu.have)
+		err = save_state(d, cu.serial);
+	if (!err && d->spilled)
+		err = store_stmt_run(d->clear, NULL, NULL);
+	merge_discard(d);
 	return err;
 }

@@ -7,7 +7,8 @@
  * fields of the items it carries into the device's merged set (table
  * ddm_item; later wins per field, a full report drops older ones except
  * the device facts it does not carry), then the merged set becomes one
- * observation.  Which status item feeds which field is data:
+ * observation (merge_finish, once the file is read: see merge.c).  Which
+ * status item feeds which field is data:
  * queries/formats/ddm-items.map.
  */
 #ifndef DDM_MERGE_H
@@ -41,5 +42,16 @@ void merge_free(merge *m);
  * database error only.
  */
 ddm_err merge_report(src_ctx *x, const flat_view *v, const merge_meta *m);
+
+/*
+ * Merges the reports merge_report staged since the last call into the
+ * devices' sets and writes their observations, counting them in c as
+ * stored or duplicate.  Called when a file has been read, and before a
+ * source that writes observations itself.  Returns a database error only.
+ */
+ddm_err merge_finish(merge *m, ddm_counts *c);
+/* Drops the staged reports (the file failed: its transaction is rolled
+ * back). */
+void merge_discard(merge *m);
 
 #endif

@@ -218,4 +218,4 @@ out:
 }
 
 const source source_nanomdm_webhook = {
-	"nanomdm-webhook", "a NanoMDM webhook event", recognise, read};
+	"nanomdm-webhook", "a NanoMDM webhook event", recognise, read, false};

@@ -6,6 +6,7 @@
  * that log reports themselves (README, "The NDJSON envelope").
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "sources/merge.h"
 
@@ -21,6 +22,7 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 	merge_meta m = {{0}, NULL, 0, false};
 	const char *at = flat_val(v, "received_at");
 	char rpre[300], why[200];
+	size_t pl, rl;
 	flat_view r = *v;
 
 	x->c->read++;
@@ -33,10 +35,17 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 	}
 	m.ids[0] = flat_val(v, "enrollment_id");
 	m.serial = flat_val(v, "serial_number");
-	snprintf(rpre, sizeof rpre, "%sreport.", v->pre);
+	/* v->pre "report.", cut to rpre as snprintf would */
+	pl = strlen(v->pre);
+	if (pl > sizeof rpre - 1)
+		pl = sizeof rpre - 1;
+	memcpy(rpre, v->pre, pl);
+	rl = sizeof rpre - 1 - pl < 7 ? sizeof rpre - 1 - pl : 7;
+	memcpy(rpre + pl, "report.", rl);
+	rpre[pl + rl] = '\0';
 	r.pre = rpre;
 	return merge_report(x, &r, &m);
 }
 
-const source source_ndjson_envelope = {"ddm-ndjson-envelope",
-				       "an NDJSON envelope", recognise, read};
+const source source_ndjson_envelope = {
+	"ddm-ndjson-envelope", "an NDJSON envelope", recognise, read, false};

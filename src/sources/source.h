@@ -55,6 +55,10 @@ typedef struct source {
 	int (*recognise)(const flat_view *v);
 	/* Reads it: observations, targets, identities, rejects, skips. */
 	ddm_err (*read)(src_ctx *x, const flat_view *v);
+	/* It stores observations itself, not through the merge: the reports
+	 * the merge holds are stored first (merge_finish), as if each had
+	 * been stored when read. */
+	bool observes;
 } source;
 
 /* The table (registry.c), NULL-terminated. */

@@ -182,6 +182,30 @@ def test_jamf_device_ids_are_per_object_type(t):
                            "(jamf_mobile_device_id column)"], rejected(t)
 
 
+def test_jamf_statuses_after_ddm_reports_in_one_file_keep_file_order(t):
+    # DDM reports are merged when the file ends; a document that stores
+    # observations itself first has the reports before it stored, so the
+    # first row of a report key still wins (a duplicate, not an update).
+    _jamf_inventory(t)
+    env = {"received_at": "2026-11-25T08:00:00Z", "serial_number": "C02JAMFC001",
+           "report": {"StatusItems": {"softwareupdate": {
+               "install-state": "downloading",
+               "pending-version": {"os-version": "26.1"}}},
+               "FullReport": False}}
+    with open(fx("jamf-update-statuses.json")) as f:
+        jamf = json.load(f)
+    t.write("mixed.ndjson", json.dumps(env) + "\n" + json.dumps(jamf) + "\n")
+    r = t.run("ingest", t.path("mixed.ndjson"))
+    assert r.rc == 65, r
+    q = ("SELECT status, status_raw, line FROM observation "
+         "WHERE serial_number = 'C02JAMFC001'")
+    assert sql(t.db, q).split() == ["Downloading|downloading|1"], sql(t.db, q)
+    # 2 reports + 1 Jamf status stored, the other Jamf one a duplicate
+    q = ("SELECT rows_read, rows_stored, rows_duplicate, rows_rejected "
+         "FROM source_file ORDER BY id DESC LIMIT 1")
+    assert sql(t.db, q).split() == ["5|3|1|1"], sql(t.db, q)
+
+
 def test_jamf_inventory_columns_and_aliases(t):
     inv = t.write("inv.csv", "serial_number,jamf_id,jamf_mobile_device_id,management_id\n"
                   "C02ALIAS001,41,,aaaa-1\nDMPALIAS002,,41,\n")

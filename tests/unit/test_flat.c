@@ -4,11 +4,15 @@
  * view, array elements walked in one pass, a repeated key keeping its last
  * value, every source shape claimed by exactly one source whatever the
  * table's order (Jamf plans and statuses never confused), and Jamf's Java
- * map strings read like their JSON form (sources/javamap.c).
+ * map strings read like their JSON form (sources/javamap.c), and
+ * documents read by flat_parse giving exactly json_tree's leaves, whether
+ * the C scan takes them or hands them to SQLite.
  */
+#define _DEFAULT_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sources/flat.h"
 #include "sources/javamap.h"
@@ -232,11 +236,102 @@ static void test_kmfddm_files(void)
 	CHECK(!kmf(7, notime));
 }
 
+/* json_tree's leaves of doc, normalised as flat.c does ("$.a.\"b\"[0]" is
+ * "a.b[0]"), one "path|type|value" line each. */
+static ddm_err ref_leaf(void *ctx, const char *path, size_t plen,
+			const char *type, const char *val, size_t vlen)
+{
+	buf *out = ctx;
+	size_t i = 0;
+
+	if (plen && path[0] == '$')
+		i = 1;
+	if (i < plen && path[i] == '.')
+		i++;
+	for (; i < plen; i++)
+		if (path[i] != '"')
+			buf_putc(out, path[i]);
+	buf_putc(out, '|');
+	buf_puts(out, type);
+	buf_putc(out, '|');
+	if (val)
+		buf_append(out, val, vlen);
+	else
+		buf_puts(out, "(null)");
+	buf_putc(out, '\n');
+	return DDM_OK;
+}
+
+static void test_parse_is_json_tree(void)
+{
+	static const char *const docs[] = {
+		"{\"a\":1,\"b-c\":{\"d\":[true,false,null,\"x\"]}}",
+		"[{\"a\":[]},{},[],[[1,2],[3]],-12,0]",
+		"{\"a\":1,\"a\":2}",
+		"{ \"e\" : { } , \"f\" :[ ] ,\"\":5,\"g\":{\"\":{\"h\":1}}}",
+		"{\"s\":\"tab\\t nl\\n q\\\" bs\\\\ sl\\/ u\\u00e9\\u20ac "
+		"pair\\ud83d\\ude00\"}",
+		"{\"utf8\":\"\xc3\xa9\xe2\x82\xac\", \"k y.z[0]\":\"v\"}",
+		/* taken by SQLite: reals, big or odd integers, escaped keys,
+		 * NUL and lone surrogates, syntax errors */
+		"{\"r\":1.5,\"e\":1e3,\"m\":-0.0}",
+		"{\"big\":123456789012345678901,\"m0\":-0,\"i\":"
+		"18446744073709551615}",
+		"{\"k\\u0041\":1,\"n\":\"a\\u0000b\",\"lone\":\"\\udc00\"}",
+		"{\"a\":1,}",
+		"{\"a\":tru}",
+		"[1 2]",
+		"{\"deep\":[[[[[[[[[[[[[[[[[[[[{}]]]]]]]]]]]]]]]]]]]]}",
+		NULL,
+	};
+	char dir[] = "/tmp/ddm-test-flat-XXXXXX", path[64];
+	store *s = NULL;
+
+	if (!mkdtemp(dir)) {
+		CHECK(false);
+		return;
+	}
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	CHECK(store_open(path, 0, &s) == DDM_OK);
+	for (size_t i = 0; s && docs[i]; i++) {
+		flat f = {0};
+		buf got = {0}, want = {0};
+		char why[200], why2[200];
+		ddm_err e1 = flat_parse(s, docs[i], strlen(docs[i]), &f, why,
+					sizeof why);
+		ddm_err e2 =
+			store_json_leaves(s, docs[i], strlen(docs[i]), ref_leaf,
+					  &want, why2, sizeof why2);
+
+		CHECK_MSG(e1 == e2, "document %zu: %d vs %d", i, (int)e1,
+			  (int)e2);
+		for (size_t j = 0; e1 == DDM_OK && j < f.n; j++) {
+			buf_puts(&got, f.v[j].path);
+			buf_putc(&got, '|');
+			buf_puts(&got, f.v[j].type);
+			buf_putc(&got, '|');
+			buf_puts(&got, f.v[j].val ? f.v[j].val : "(null)");
+			buf_putc(&got, '\n');
+		}
+		if (e1 == DDM_OK && e2 == DDM_OK)
+			CHECK_STR_EQ(buf_cstr(&got), buf_cstr(&want));
+		flat_free(&f);
+		buf_free(&got);
+		buf_free(&want);
+	}
+	store_close(s);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/t.db.lock", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_kmfddm_files();
 	test_java_maps();
 	test_lookups_and_elements();
 	test_every_shape_has_one_source();
+	test_parse_is_json_tree();
 	UNIT_END("flat");
 }
