@@ -97,9 +97,15 @@ struct xlsx {
 	int ncols;
 	const tmpl_col *col[MAXC]; /* per query column, or NULL */
 	bool link[MAXC];
-	const char *blank[MAXC];	   /* borrowed, or NULL */
-	int lab[MAXC][MAX_LABELS_PER_COL]; /* indexes in t->labels */
+	const char *blank[MAXC];		 /* borrowed, or NULL */
+	int lab[MAXC][MAX_LABELS_PER_COL];	 /* indexes in t->labels */
+	size_t lablen[MAXC][MAX_LABELS_PER_COL]; /* strlen of their values */
 	int nlab[MAXC];
+	/* The last date text of each column and its cell value: a column
+	 * often repeats a date (a target's deadline) row after row. */
+	buf last_date[MAXC];
+	lxw_datetime last_dt[MAXC];
+	bool last_ok[MAXC];
 	lxw_row_t hdr_row; /* header row of the table */
 	long trows;	   /* data rows written in this table */
 	long max_rows;	   /* per sheet for this table */
@@ -218,9 +224,26 @@ static const char *cell_text(xlsx *x, const char *s, size_t len)
 	return buf_cstr(&x->scratch);
 }
 
+/* True when s[0..len) is printable ASCII only: cell_text() would copy
+ * it unchanged. */
+static bool plain_ascii(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len; i++)
+		if (u[i] < 0x20 || u[i] >= 0x7F)
+			return false;
+	return true;
+}
+
+/* s[len] must be readable (every caller's text is NUL-terminated there:
+ * C strings and SQLite's column text). */
 static lxw_error put_text(xlsx *x, lxw_row_t row, int c, const char *s,
 			  size_t len, lxw_format *f)
 {
+	/* The common case: written as it is, without the copy. */
+	if (len <= CELL_CHARS && s[len] == '\0' && plain_ascii(s, len))
+		return worksheet_write_string(x->ws, row, (lxw_col_t)c, s, f);
 	return worksheet_write_string(x->ws, row, (lxw_col_t)c,
 				      cell_text(x, s, len), f);
 }
@@ -299,8 +322,10 @@ static void find_labels(xlsx *x, int c, const char *name)
 
 	x->nlab[c] = 0;
 	for (int i = 0; i < t->nlabels && x->nlab[c] < MAX_LABELS_PER_COL; i++)
-		if (strcmp(t->labels[i].column, name) == 0)
+		if (strcmp(t->labels[i].column, name) == 0) {
+			x->lablen[c][x->nlab[c]] = strlen(t->labels[i].value);
 			x->lab[c][x->nlab[c]++] = i;
+		}
 }
 
 /* The shown text of a value: its label when it has one. */
@@ -309,7 +334,7 @@ static const char *label_of(const xlsx *x, int c, const char *s, size_t len)
 	for (int i = 0; i < x->nlab[c]; i++) {
 		const tmpl_label *l = &x->t->labels[x->lab[c][i]];
 
-		if (strlen(l->value) == len && memcmp(l->value, s, len) == 0)
+		if (x->lablen[c][i] == len && memcmp(l->value, s, len) == 0)
 			return l->label;
 	}
 	return NULL;
@@ -393,6 +418,8 @@ ddm_err xlsx_table_begin(xlsx *x, const tmpl_part *part,
 		x->link[c] = tmpl_is_link(t, names[c]);
 		x->blank[c] = tmpl_blank_text(t, names[c]);
 		find_labels(x, c, names[c]);
+		buf_reset(&x->last_date[c]);
+		x->last_ok[c] = false;
 	}
 	if (part && part->caption && *part->caption) {
 		lxw_error e;
@@ -415,20 +442,38 @@ static int to_datetime(const char *s, size_t len, lxw_datetime *dt,
 {
 	int64_t t;
 	bool had_zone;
-	char iso[32];
+	int f[6];
 
 	if (len < 10 || len > 40 || !ts_parse(s, len, &t, &had_zone))
 		return 0;
 	if (zone_only && (!had_zone || len < 19))
 		return 0;
-	ts_format_wall(t, iso); /* "YYYY-MM-DDTHH:MM:SS" in UTC */
-	dt->year = atoi(iso);
-	dt->month = atoi(iso + 5);
-	dt->day = atoi(iso + 8);
-	dt->hour = atoi(iso + 11);
-	dt->min = atoi(iso + 14);
-	dt->sec = atof(iso + 17);
+	if (!ts_split(t, f)) /* UTC; outside 0000-9999 */
+		return 0;
+	dt->year = f[0];
+	dt->month = f[1];
+	dt->day = f[2];
+	dt->hour = f[3];
+	dt->min = f[4];
+	dt->sec = f[5];
 	return dt->year >= 1900;
+}
+
+/* to_datetime() of column c's text, remembered while the column repeats
+ * it. */
+static int col_datetime(xlsx *x, int c, const char *s, size_t len,
+			lxw_datetime *dt, bool zone_only)
+{
+	buf *last = &x->last_date[c];
+
+	if (last->len != len || !last->data || memcmp(last->data, s, len)) {
+		buf_reset(last);
+		buf_append(last, s, len);
+		x->last_ok[c] =
+			to_datetime(s, len, &x->last_dt[c], zone_only) != 0;
+	}
+	*dt = x->last_dt[c];
+	return x->last_ok[c];
 }
 
 static bool is_url(const char *s, size_t len)
@@ -485,8 +530,8 @@ static lxw_error put_cell(xlsx *x, int c, const rowval *v)
 				  v->type == 'i' ? 0 : 1);
 	if (v->type == 't' &&
 	    (((ty == TT_DATETIME || ty == TT_LOCAL) &&
-	      to_datetime(v->s, v->len, &dt, false)) ||
-	     (ty == TT_AUTO && to_datetime(v->s, v->len, &dt, true)))) {
+	      col_datetime(x, c, v->s, v->len, &dt, false)) ||
+	     (ty == TT_AUTO && col_datetime(x, c, v->s, v->len, &dt, true)))) {
 		fit(x, c, 19);
 		return worksheet_write_datetime(x->ws, x->row, (lxw_col_t)c,
 						&dt, x->date);
@@ -904,6 +949,8 @@ ddm_err xlsx_close(xlsx *x)
 		free(x->anchors[i].name);
 	buf_free(&x->scratch);
 	buf_free(&x->scratch2);
+	for (int c = 0; c < MAXC; c++)
+		buf_free(&x->last_date[c]);
 	free(x);
 	return err;
 }
