@@ -20,10 +20,21 @@
  * the table part is written as usual.  The e2e tests read the tables back
  * with openpyxl and LibreOffice, so a library change that breaks this is
  * caught.
+ *
+ * Rows are written by a second thread, so a report's cells go into the
+ * workbook while the next rows are read from SQLite and written as CSV:
+ * xlsx_row() copies the row into a batch and hands full batches over (two
+ * batches of about BATCH_BYTES, one filling, one being written).  Only
+ * that thread touches the workbook until the batches are drained; every
+ * other call here drains first, so sheets, tables, continuations and
+ * errors happen in order on the caller's thread, as before.  The workbook
+ * is the same, byte for byte.  When the thread cannot start, batches are
+ * written on the caller's thread.
  */
 #include "xlsx.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xlsxwriter.h>
@@ -48,6 +59,8 @@
 #define MIN_CAP 20.0
 /* Each chart takes this many rows of the stack beside the tables. */
 #define CHART_ROWS 16
+/* A batch of rows is handed to the writing thread at this size. */
+#define BATCH_BYTES (256 * 1024)
 
 /* A chart anchor on a finished sheet, for `chart_also`. */
 typedef struct sheet_anchor {
@@ -111,7 +124,23 @@ struct xlsx {
 	long max_rows;	   /* per sheet for this table */
 	buf scratch;
 	buf scratch2;
+
+	/* The writing thread (see the top of this file). */
+	bool threaded;	    /* the thread runs */
+	pthread_t thread;   /* valid when threaded */
+	pthread_mutex_t mu; /* guards ready, quit, werr */
+	pthread_cond_t cv;  /* ready or quit changed */
+	buf *ready;	    /* the batch handed over; NULL: none pending */
+	bool quit;	    /* the thread is to end */
+	buf batches[2];	    /* one filling (fill), one written (ready) */
+	buf *fill;	    /* the caller's batch */
+	long sent;	    /* rows of this table's sheet handed over */
+	lxw_error werr;	    /* the writing thread's first error */
+	bool wsaid;	    /* werr was reported */
 };
+
+static void *writer(void *arg);
+static ddm_err drain(xlsx *x);
 
 static const uint32_t fills[NSTYLE] = {0, 0xF8CBAD, 0xFFE699, 0xC6EFCE};
 static const uint32_t fonts[NSTYLE] = {0, 0x9C0006, 0x7F6000, 0x006100};
@@ -177,6 +206,17 @@ ddm_err xlsx_open(const char *path, const xlsx_info *info, xlsx **out)
 	 * same docProps/core.xml. */
 	props.created = (time_t)info->as_of;
 	workbook_set_properties(x->wb, &props);
+	x->fill = &x->batches[0];
+	if (pthread_mutex_init(&x->mu, NULL) == 0) {
+		if (pthread_cond_init(&x->cv, NULL) == 0) {
+			x->threaded = pthread_create(&x->thread, NULL, writer,
+						     x) == 0;
+			if (!x->threaded)
+				pthread_cond_destroy(&x->cv);
+		}
+		if (!x->threaded)
+			pthread_mutex_destroy(&x->mu);
+	}
 	*out = x;
 	return DDM_OK;
 }
@@ -308,6 +348,10 @@ static ddm_err begin_sheet(xlsx *x)
 
 ddm_err xlsx_sheet_begin(xlsx *x, const tmpl *t, const char *empty)
 {
+	ddm_err err = drain(x);
+
+	if (err)
+		return err;
 	x->t = t;
 	x->empty = empty ? empty : t->empty;
 	x->sheet_no = 1;
@@ -398,6 +442,7 @@ static ddm_err write_header(xlsx *x)
 	}
 	x->row++;
 	x->trows = 0;
+	x->sent = 0;
 	if (x->ncols > x->sheet_cols)
 		x->sheet_cols = x->ncols;
 	return DDM_OK;
@@ -407,7 +452,10 @@ ddm_err xlsx_table_begin(xlsx *x, const tmpl_part *part,
 			 const char *const *names, int ncols)
 {
 	const tmpl *t = x->t;
+	ddm_err err = drain(x);
 
+	if (err)
+		return err;
 	x->part = part;
 	x->names = names;
 	x->ncols = ncols < MAXC ? ncols : MAXC;
@@ -579,22 +627,149 @@ static ddm_err continue_sheet(xlsx *x)
 	return err;
 }
 
+/* Writes the rows of batch b (see put_row for the layout). */
+static lxw_error play(xlsx *x, const buf *b)
+{
+	rowval v[MAXC];
+	size_t at = 0;
+
+	while (at < b->len) {
+		int n;
+
+		memcpy(&n, b->data + at, sizeof n);
+		at += sizeof n;
+		for (int c = 0; c < n; c++) {
+			rowval *r = &v[c];
+
+			memcpy(r, b->data + at, sizeof *r);
+			at += sizeof *r;
+			r->s = b->data + at;
+			at += r->len + 1;
+		}
+		for (int c = 0; c < x->ncols && c < n; c++) {
+			lxw_error e = put_cell(x, c, &v[c]);
+
+			if (e)
+				return e;
+		}
+		x->row++;
+		x->trows++;
+	}
+	return LXW_NO_ERROR;
+}
+
+static void *writer(void *arg)
+{
+	xlsx *x = arg;
+
+	pthread_mutex_lock(&x->mu);
+	for (;;) {
+		buf *b;
+
+		while (!x->ready && !x->quit)
+			pthread_cond_wait(&x->cv, &x->mu);
+		if (!x->ready)
+			break;
+		lxw_error e = LXW_NO_ERROR;
+		bool skip = x->werr != LXW_NO_ERROR;
+
+		b = x->ready;
+		pthread_mutex_unlock(&x->mu);
+		if (!skip)
+			e = play(x, b);
+		pthread_mutex_lock(&x->mu);
+		if (x->werr == LXW_NO_ERROR)
+			x->werr = e;
+		x->ready = NULL;
+		pthread_cond_broadcast(&x->cv);
+	}
+	pthread_mutex_unlock(&x->mu);
+	return NULL;
+}
+
+/* Hands the filling batch over (written here when there is no thread).
+ * False when writing has failed: the batch is dropped. */
+static bool submit(xlsx *x)
+{
+	buf *next;
+	bool ok, handed = false;
+
+	if (!x->threaded) {
+		if (x->werr == LXW_NO_ERROR && x->fill->len)
+			x->werr = play(x, x->fill);
+		buf_reset(x->fill);
+		return x->werr == LXW_NO_ERROR;
+	}
+	next = x->fill == &x->batches[0] ? &x->batches[1] : &x->batches[0];
+	pthread_mutex_lock(&x->mu);
+	while (x->ready)
+		pthread_cond_wait(&x->cv, &x->mu);
+	ok = x->werr == LXW_NO_ERROR;
+	if (ok && x->fill->len) {
+		x->ready = x->fill;
+		handed = true;
+		pthread_cond_broadcast(&x->cv);
+	}
+	pthread_mutex_unlock(&x->mu);
+	if (handed) { /* the other batch is written: fill it next */
+		buf_reset(next);
+		x->fill = next;
+	} else if (!ok) {
+		buf_reset(x->fill); /* dropped */
+	}
+	return ok;
+}
+
+/* Waits until every row handed over is in the workbook; then x is the
+ * caller's alone.  The writing thread's error, reported once. */
+static ddm_err drain(xlsx *x)
+{
+	lxw_error e;
+
+	submit(x);
+	if (x->threaded) {
+		pthread_mutex_lock(&x->mu);
+		while (x->ready)
+			pthread_cond_wait(&x->cv, &x->mu);
+		e = x->werr;
+		pthread_mutex_unlock(&x->mu);
+	} else {
+		e = x->werr;
+	}
+	if (e == LXW_NO_ERROR)
+		return DDM_OK;
+	if (x->wsaid)
+		return DDM_ERR_IO;
+	x->wsaid = true;
+	return lxw_fail(e, "cell");
+}
+
+/* Batch layout, per row: int n, then n times (rowval, the text and a
+ * NUL); the rowval's s is set again when it is read. */
+static void put_row(buf *b, const rowval *v, int n)
+{
+	buf_append(b, &n, sizeof n);
+	for (int c = 0; c < n; c++) {
+		buf_append(b, &v[c], sizeof v[c]);
+		buf_append(b, v[c].s, v[c].len);
+		buf_putc(b, '\0');
+	}
+}
+
 ddm_err xlsx_row(xlsx *x, const rowval *v, int ncols)
 {
-	if (x->trows >= x->max_rows) {
-		ddm_err err = continue_sheet(x);
+	if (x->sent >= x->max_rows) {
+		ddm_err err = drain(x);
 
+		if (err == DDM_OK)
+			err = continue_sheet(x);
 		if (err)
 			return err;
 	}
-	for (int c = 0; c < x->ncols && c < ncols; c++) {
-		lxw_error e = put_cell(x, c, &v[c]);
-
-		if (e)
-			return lxw_fail(e, "cell");
-	}
-	x->row++;
-	x->trows++;
+	put_row(x->fill, v, ncols < MAXC ? ncols : MAXC);
+	x->sent++;
+	if (x->fill->len >= BATCH_BYTES && !submit(x))
+		return drain(x);
 	return DDM_OK;
 }
 
@@ -863,7 +1038,9 @@ static ddm_err end_table(xlsx *x)
 
 ddm_err xlsx_table_end(xlsx *x)
 {
-	return end_table(x);
+	ddm_err err = drain(x);
+
+	return err ? err : end_table(x);
 }
 
 static ddm_err end_sheet(xlsx *x)
@@ -911,19 +1088,24 @@ static ddm_err end_sheet(xlsx *x)
 
 ddm_err xlsx_sheet_end(xlsx *x)
 {
-	ddm_err err = end_sheet(x);
+	ddm_err err = drain(x);
+
+	if (err == DDM_OK)
+		err = end_sheet(x);
 
 	x->t = NULL;
 	return err;
 }
 
-long xlsx_unlinked(const xlsx *x)
+long xlsx_unlinked(xlsx *x)
 {
+	(void)drain(x); /* an error shows at the next call */
 	return x->unlinked;
 }
 
-int xlsx_sheets_used(const xlsx *x)
+int xlsx_sheets_used(xlsx *x)
 {
+	(void)drain(x);
 	return x->sheet_no;
 }
 
@@ -932,8 +1114,17 @@ ddm_err xlsx_close(xlsx *x)
 	diag_capture cap;
 	char said[512];
 	lxw_error e;
-	ddm_err err = DDM_OK;
+	ddm_err err = drain(x);
 
+	if (x->threaded) {
+		pthread_mutex_lock(&x->mu);
+		x->quit = true;
+		pthread_cond_broadcast(&x->cv);
+		pthread_mutex_unlock(&x->mu);
+		pthread_join(x->thread, NULL);
+		pthread_mutex_destroy(&x->mu);
+		pthread_cond_destroy(&x->cv);
+	}
 	diag_capture_begin(&cap);
 	e = workbook_close(x->wb);
 	diag_capture_end(&cap, said, sizeof said);
@@ -951,6 +1142,8 @@ ddm_err xlsx_close(xlsx *x)
 	buf_free(&x->scratch2);
 	for (int c = 0; c < MAXC; c++)
 		buf_free(&x->last_date[c]);
+	buf_free(&x->batches[0]);
+	buf_free(&x->batches[1]);
 	free(x);
 	return err;
 }
