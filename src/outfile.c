@@ -42,12 +42,14 @@ typedef struct stage {
 static stage *stages; /* owned: the stages in use (usually one) */
 
 #define STAGE_PREFIX ".ddmreport-"
+#define OUT_BUF (64 * 1024)
 
 struct outfile {
 	char *final; /* owned: dir/name */
 	char *temp;  /* owned: stage/name */
 	stage *st;   /* shared: released at commit or abort */
 	FILE *f;     /* owned; NULL when not streaming or finished */
+	char *fbuf;  /* owned: f's buffer, freed once f is closed */
 	int finished;
 	int synced; /* fsync done (outfile_sync) */
 };
@@ -145,6 +147,13 @@ ddm_err outfile_open(const char *dir, const char *name, int want_stream,
 			outfile_abort(o);
 			return diag_error(DDM_ERR_CANTCREAT, NULL,
 					  "cannot open stream");
+		}
+		/* 64 KiB writes, not stdio's 4 KiB: a large report is a
+		 * few thousand write() calls, not tens of thousands. */
+		o->fbuf = xmalloc(OUT_BUF);
+		if (setvbuf(o->f, o->fbuf, _IOFBF, OUT_BUF) != 0) {
+			free(o->fbuf);
+			o->fbuf = NULL;
 		}
 	} else {
 		close(fd);
@@ -255,6 +264,8 @@ ddm_err outfile_finish(outfile *o)
 			bad = 1;
 			e = errno;
 		}
+		free(o->fbuf);
+		o->fbuf = NULL;
 		if (bad)
 			return io_error(o, e);
 		return DDM_OK;
@@ -307,6 +318,7 @@ void outfile_abort(outfile *o)
 		return;
 	if (o->f)
 		fclose(o->f);
+	free(o->fbuf);
 	unlink(o->temp);
 	free_outfile(o);
 }

@@ -59,6 +59,9 @@
 #define MIN_CAP 20.0
 /* Each chart takes this many rows of the stack beside the tables. */
 #define CHART_ROWS 16
+/* stdio buffer of each sheet's temporary file (the library's cells go
+ * there through fprintf; the default 4 KiB is a write() per 4 KiB). */
+#define SHEET_BUF (64 * 1024)
 /* A batch of rows is handed to the writing thread at this size. */
 #define BATCH_BYTES (256 * 1024)
 
@@ -103,6 +106,8 @@ struct xlsx {
 	int ntables;
 	sheet_anchor anchors[MAX_SHEETS];
 	int nanchors;
+	char **sheet_bufs; /* owned: SHEET_BUF each, freed after close */
+	int nsheet_bufs;
 
 	/* The current table. */
 	const tmpl_part *part;	  /* borrowed; NULL: the report's own */
@@ -326,6 +331,21 @@ static ddm_err begin_sheet(xlsx *x)
 		return diag_error(DDM_ERR_DATA, diag_q(x->sheet_name),
 				  "cannot add worksheet: %s",
 				  *said ? diag_q(said) : "duplicate name?");
+	/* Nothing is written to the new sheet's file yet: its buffer can
+	 * still be set (glibc takes the size only with a buffer given). */
+	if (x->ws->optimize_tmpfile) {
+		char *b = xmalloc(SHEET_BUF);
+
+		if (setvbuf(x->ws->optimize_tmpfile, b, _IOFBF, SHEET_BUF) ==
+		    0) {
+			x->sheet_bufs = xrealloc(x->sheet_bufs,
+						 (size_t)(x->nsheet_bufs + 1) *
+							 sizeof *x->sheet_bufs);
+			x->sheet_bufs[x->nsheet_bufs++] = b;
+		} else {
+			free(b);
+		}
+	}
 	memset(x->width, 0, sizeof x->width);
 	memset(x->cap, 0, sizeof x->cap);
 	x->sheet_cols = 0;
@@ -1144,6 +1164,10 @@ ddm_err xlsx_close(xlsx *x)
 		buf_free(&x->last_date[c]);
 	buf_free(&x->batches[0]);
 	buf_free(&x->batches[1]);
+	/* The library closed the sheets' files: their buffers are free. */
+	for (int i = 0; i < x->nsheet_bufs; i++)
+		free(x->sheet_bufs[i]);
+	free(x->sheet_bufs);
 	free(x);
 	return err;
 }
