@@ -624,6 +624,14 @@ static lxw_error put_cell(xlsx *x, int c, const rowval *v)
 		fit(x, c, (double)utf8_chars(s, strlen(s), 80));
 		return put_text(x, x->row, c, s, strlen(s), NULL);
 	}
+	/* Most values are short ASCII: one scan gives the width and says the
+	 * text goes in as it is. */
+	if (v->len <= CELL_CHARS && v->s[v->len] == '\0' &&
+	    plain_ascii(v->s, v->len)) {
+		fit(x, c, (double)(v->len < 80 ? v->len : 80));
+		return worksheet_write_string(x->ws, x->row, (lxw_col_t)c, v->s,
+					      NULL);
+	}
 	fit(x, c, (double)utf8_chars(v->s, v->len, 80));
 	return put_text(x, x->row, c, v->s, v->len, NULL);
 }
