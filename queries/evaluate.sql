@@ -404,7 +404,14 @@ SELECT c.*,
          LIMIT -1 OFFSET 0) c
   LEFT JOIN ev_sofa sofa
     ON sofa.platform = c.platform AND sofa.os_version = c.os_version;
-CREATE INDEX temp.ev_final_class ON ev_final(classification, serial_number);
+-- The Summary's breakdowns, the trend and the attestation count devices
+-- by these columns only: they read this index, not the whole wide rows.
+CREATE INDEX temp.ev_final_class ON ev_final(classification, platform, grp,
+    target_os_version, deadline_utc, time_zone_source, enforcement_mechanism,
+    serial_number);
+-- The Devices list reads ev_final in serial order through this index (the
+-- rows are stored in that order already) instead of sorting every row.
+CREATE INDEX temp.ev_final_serial ON ev_final(serial_number);
 
 -- 7. Patch latency, from the history: for each device with a target (in
 --    scope) that was ever seen below it, the first report below the target

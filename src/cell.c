@@ -60,6 +60,10 @@ static bool utf8_repair(buf *out, const char *s, size_t len)
 	bool broken = false;
 
 	while (i < len && !broken) {
+		if (u[i] < 0x80) { /* ASCII: one byte, always well formed */
+			i++;
+			continue;
+		}
 		n = utf8_decode(u + i, len - i, &cp, &bad);
 		broken = n == 0;
 		i += n;
@@ -133,6 +137,18 @@ void cell_xml_text(buf *out, const char *s, size_t len)
 	uint32_t cp;
 
 	while (i < len && chars < CELL_XLSX_MAX_CHARS) {
+		/* A run of printable ASCII goes in one copy. */
+		size_t run = i;
+
+		while (run < len && run - i < CELL_XLSX_MAX_CHARS - chars &&
+		       p[run] >= 0x20 && p[run] < 0x7F)
+			run++;
+		if (run > i) {
+			buf_append(out, s + i, run - i);
+			chars += run - i;
+			i = run;
+			continue;
+		}
 		n = utf8_decode(p + i, len - i, &cp, &bad);
 		if (n == 0) {
 			buf_append(out, REPLACEMENT, 3);

@@ -3,6 +3,10 @@
  *
  * The directory is synced after the renames so the new names survive a
  * power cut as well as the new contents.
+ *
+ * A finished file's write-back is started (sync_file_range) and its fsync
+ * left to outfile_sync, just before the renames: the disk writes one
+ * report while the next is computed, and the fsync finds little left.
  */
 #define _GNU_SOURCE
 #include "outfile.h"
@@ -38,13 +42,16 @@ typedef struct stage {
 static stage *stages; /* owned: the stages in use (usually one) */
 
 #define STAGE_PREFIX ".ddmreport-"
+#define OUT_BUF (64 * 1024)
 
 struct outfile {
 	char *final; /* owned: dir/name */
 	char *temp;  /* owned: stage/name */
 	stage *st;   /* shared: released at commit or abort */
 	FILE *f;     /* owned; NULL when not streaming or finished */
+	char *fbuf;  /* owned: f's buffer, freed once f is closed */
 	int finished;
+	int synced; /* fsync done (outfile_sync) */
 };
 
 /* The stage for dir, made on first use; NULL (errno set) when it cannot
@@ -141,6 +148,13 @@ ddm_err outfile_open(const char *dir, const char *name, int want_stream,
 			return diag_error(DDM_ERR_CANTCREAT, NULL,
 					  "cannot open stream");
 		}
+		/* 64 KiB writes, not stdio's 4 KiB: a large report is a
+		 * few thousand write() calls, not tens of thousands. */
+		o->fbuf = xmalloc(OUT_BUF);
+		if (setvbuf(o->f, o->fbuf, _IOFBF, OUT_BUF) != 0) {
+			free(o->fbuf);
+			o->fbuf = NULL;
+		}
 	} else {
 		close(fd);
 	}
@@ -201,6 +215,36 @@ static ddm_err io_error(const outfile *o, int e)
 			  strerror(e));
 }
 
+/* Starts writing fd's data to disk without waiting; outfile_sync waits. */
+static void start_writeback(int fd)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+	(void)fd;
+#endif
+}
+
+ddm_err outfile_sync(outfile *o)
+{
+	int fd;
+
+	if (o->synced)
+		return DDM_OK;
+	fd = open(o->temp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return io_error(o, errno);
+	if (fsync(fd) != 0) {
+		int e = errno;
+
+		close(fd);
+		return io_error(o, e);
+	}
+	close(fd);
+	o->synced = 1;
+	return DDM_OK;
+}
+
 ddm_err outfile_finish(outfile *o)
 {
 	int fd;
@@ -214,14 +258,14 @@ ddm_err outfile_finish(outfile *o)
 		int e = errno;
 
 		o->f = NULL;
-		if (!bad && fsync(fileno(f)) != 0) {
-			bad = 1;
-			e = errno;
-		}
+		if (!bad)
+			start_writeback(fileno(f));
 		if (fclose(f) != 0 && !bad) {
 			bad = 1;
 			e = errno;
 		}
+		free(o->fbuf);
+		o->fbuf = NULL;
 		if (bad)
 			return io_error(o, e);
 		return DDM_OK;
@@ -231,12 +275,13 @@ ddm_err outfile_finish(outfile *o)
 		return io_error(o, errno);
 	/* The library may have recreated the file: set the mode again, less
 	 * the caller's umask, as open() did for the streamed files. */
-	if (fchmod(fd, 0640 & ~current_umask()) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, 0640 & ~current_umask()) != 0) {
 		int e = errno;
 
 		close(fd);
 		return io_error(o, e);
 	}
+	start_writeback(fd);
 	close(fd);
 	return DDM_OK;
 }
@@ -246,6 +291,8 @@ ddm_err outfile_commit(outfile *o)
 	ddm_err err = outfile_finish(o);
 	int dfd;
 
+	if (err == DDM_OK)
+		err = outfile_sync(o);
 	if (err) {
 		outfile_abort(o);
 		return err;
@@ -271,6 +318,7 @@ void outfile_abort(outfile *o)
 		return;
 	if (o->f)
 		fclose(o->f);
+	free(o->fbuf);
 	unlink(o->temp);
 	free_outfile(o);
 }

@@ -31,9 +31,14 @@ ddm_err outfile_open(const char *dir, const char *name, int want_stream,
 		     outfile **out);
 FILE *outfile_stream(outfile *o);
 const char *outfile_temp_path(const outfile *o);
-/* Flushes, syncs and closes the temporary file (stream mode), without
- * renaming.  DDM_ERR_IO on a write error (e.g. disk full). */
+/* Flushes and closes the temporary file (stream mode), without renaming,
+ * and starts writing it to disk.  DDM_ERR_IO on a write error (e.g. disk
+ * full). */
 ddm_err outfile_finish(outfile *o);
+/* Waits until the finished file is on disk (fsync).  Call it for every
+ * file of a set before committing any, so an error replaces none.
+ * DDM_ERR_IO (reported). */
+ddm_err outfile_sync(outfile *o);
 /* The final file name (without the directory). */
 const char *outfile_name(const outfile *o);
 /* SHA-256 of the finished temporary file, as 64 hex digits in hex.

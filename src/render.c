@@ -463,6 +463,12 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 		err = write_manifest(o->out_dir, files, nfiles, wbfile, &sums);
 	else if (err == DDM_OK) /* report NAME: keep the set's SHA256SUMS */
 		err = outfile_manifest_update(o->out_dir, files, nfiles, &sums);
+	for (int i = 0; i < nfiles && err == DDM_OK; i++)
+		err = outfile_sync(files[i]);
+	if (err == DDM_OK && wbfile)
+		err = outfile_sync(wbfile);
+	if (err == DDM_OK && sums)
+		err = outfile_sync(sums);
 	if (err)
 		goto out_abort;
 	/* Everything is written and synced: now replace the old set. */

@@ -87,19 +87,25 @@ static int days_in_month(int y, int m)
 	return m == 2 && is_leap(y) ? 29 : dim[m - 1];
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil): what timegm() computes, without its normalising. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
 /* Seconds since the epoch for a UTC broken-down time (fields checked). */
 static int64_t civil_to_secs(int y, int mo, int d, int h, int mi, int s)
 {
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	return (int64_t)timegm(&tm);
+	return days_from_civil(y, mo, d) * SECS_PER_DAY + h * 3600 + mi * 60 +
+	       s;
 }
 
 /* Reads YYYY-MM-DD and checks it. */
@@ -208,22 +214,60 @@ bool ts_parse_wall(const char *s, size_t len, int64_t *wall)
  * Years outside 0..9999 cannot be written in this form (nor parsed back),
  * so they come out as the all-zero sentinel rather than as a wrong date.
  */
+bool ts_split(int64_t t, int f[6])
+{
+	/* 0000-01-01T00:00:00 .. 9999-12-31T23:59:59 */
+	int64_t days, secs, era, doe, yoe, doy, mp, y;
+
+	if (t < -62167219200 || t > 253402300799)
+		return false;
+	days = t >= 0 ? t / SECS_PER_DAY : -((-t - 1) / SECS_PER_DAY) - 1;
+	secs = t - days * SECS_PER_DAY;
+	/* H. Hinnant's civil_from_days */
+	days += 719468;
+	era = (days >= 0 ? days : days - 146096) / 146097;
+	doe = days - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	f[2] = (int)(doy - (153 * mp + 2) / 5 + 1);
+	f[1] = (int)(mp < 10 ? mp + 3 : mp - 9);
+	y = yoe + era * 400 + (f[1] <= 2);
+	f[0] = (int)y;
+	f[3] = (int)(secs / 3600);
+	f[4] = (int)(secs / 60 % 60);
+	f[5] = (int)(secs % 60);
+	return true;
+}
+
+static char *put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS" and suffix; years outside 0000-9999 are all
+ * zeros.  Digits by hand: a report formats a few million of these. */
 static void format_tm(int64_t t, char buf[32], const char *suffix)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	long y;
+	int f[6] = {0, 0, 0, 0, 0, 0};
+	char *p = buf;
 
-	if ((int64_t)tt != t || !gmtime_r(&tt, &tm) ||
-	    (y = (long)tm.tm_year + 1900) < 0 || y > 9999) {
-		snprintf(buf, 32, "0000-00-00T00:00:00%s", suffix);
-		return;
-	}
-	snprintf(buf, 32, "%04u-%02u-%02uT%02u:%02u:%02u%s",
-		 (unsigned)y % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
-		 (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
-		 (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u,
-		 suffix);
+	(void)ts_split(t, f);
+	p = put2(p, f[0] / 100);
+	p = put2(p, f[0] % 100);
+	*p++ = '-';
+	p = put2(p, f[1]);
+	*p++ = '-';
+	p = put2(p, f[2]);
+	*p++ = 'T';
+	p = put2(p, f[3]);
+	*p++ = ':';
+	p = put2(p, f[4]);
+	*p++ = ':';
+	p = put2(p, f[5]);
+	strcpy(p, suffix);
 }
 
 void ts_format_utc(int64_t t, char buf[32])

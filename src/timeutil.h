@@ -31,6 +31,9 @@ bool ts_parse(const char *s, size_t len, int64_t *out, bool *had_zone);
  * into a wall time.  Returns false on anything else. */
 bool ts_parse_wall(const char *s, size_t len, int64_t *wall);
 
+/* t as UTC fields {year, month, day, hour, minute, second}; false (f
+ * untouched) when the year is outside 0000-9999. */
+bool ts_split(int64_t t, int f[6]);
 /* Writes "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL) into buf. */
 void ts_format_utc(int64_t t, char buf[32]);
 /* Writes "YYYY-MM-DDTHH:MM:SS" (wall time, no zone) into buf. */

@@ -20,10 +20,21 @@
  * the table part is written as usual.  The e2e tests read the tables back
  * with openpyxl and LibreOffice, so a library change that breaks this is
  * caught.
+ *
+ * Rows are written by a second thread, so a report's cells go into the
+ * workbook while the next rows are read from SQLite and written as CSV:
+ * xlsx_row() copies the row into a batch and hands full batches over (two
+ * batches of about BATCH_BYTES, one filling, one being written).  Only
+ * that thread touches the workbook until the batches are drained; every
+ * other call here drains first, so sheets, tables, continuations and
+ * errors happen in order on the caller's thread, as before.  The workbook
+ * is the same, byte for byte.  When the thread cannot start, batches are
+ * written on the caller's thread.
  */
 #include "xlsx.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xlsxwriter.h>
@@ -48,6 +59,11 @@
 #define MIN_CAP 20.0
 /* Each chart takes this many rows of the stack beside the tables. */
 #define CHART_ROWS 16
+/* stdio buffer of each sheet's temporary file (the library's cells go
+ * there through fprintf; the default 4 KiB is a write() per 4 KiB). */
+#define SHEET_BUF (64 * 1024)
+/* A batch of rows is handed to the writing thread at this size. */
+#define BATCH_BYTES (256 * 1024)
 
 /* A chart anchor on a finished sheet, for `chart_also`. */
 typedef struct sheet_anchor {
@@ -90,6 +106,8 @@ struct xlsx {
 	int ntables;
 	sheet_anchor anchors[MAX_SHEETS];
 	int nanchors;
+	char **sheet_bufs; /* owned: SHEET_BUF each, freed after close */
+	int nsheet_bufs;
 
 	/* The current table. */
 	const tmpl_part *part;	  /* borrowed; NULL: the report's own */
@@ -97,15 +115,37 @@ struct xlsx {
 	int ncols;
 	const tmpl_col *col[MAXC]; /* per query column, or NULL */
 	bool link[MAXC];
-	const char *blank[MAXC];	   /* borrowed, or NULL */
-	int lab[MAXC][MAX_LABELS_PER_COL]; /* indexes in t->labels */
+	const char *blank[MAXC];		 /* borrowed, or NULL */
+	int lab[MAXC][MAX_LABELS_PER_COL];	 /* indexes in t->labels */
+	size_t lablen[MAXC][MAX_LABELS_PER_COL]; /* strlen of their values */
 	int nlab[MAXC];
+	/* The last date text of each column and its cell value: a column
+	 * often repeats a date (a target's deadline) row after row. */
+	buf last_date[MAXC];
+	lxw_datetime last_dt[MAXC];
+	bool last_ok[MAXC];
 	lxw_row_t hdr_row; /* header row of the table */
 	long trows;	   /* data rows written in this table */
 	long max_rows;	   /* per sheet for this table */
 	buf scratch;
 	buf scratch2;
+
+	/* The writing thread (see the top of this file). */
+	bool threaded;	    /* the thread runs */
+	pthread_t thread;   /* valid when threaded */
+	pthread_mutex_t mu; /* guards ready, quit, werr */
+	pthread_cond_t cv;  /* ready or quit changed */
+	buf *ready;	    /* the batch handed over; NULL: none pending */
+	bool quit;	    /* the thread is to end */
+	buf batches[2];	    /* one filling (fill), one written (ready) */
+	buf *fill;	    /* the caller's batch */
+	long sent;	    /* rows of this table's sheet handed over */
+	lxw_error werr;	    /* the writing thread's first error */
+	bool wsaid;	    /* werr was reported */
 };
+
+static void *writer(void *arg);
+static ddm_err drain(xlsx *x);
 
 static const uint32_t fills[NSTYLE] = {0, 0xF8CBAD, 0xFFE699, 0xC6EFCE};
 static const uint32_t fonts[NSTYLE] = {0, 0x9C0006, 0x7F6000, 0x006100};
@@ -171,6 +211,17 @@ ddm_err xlsx_open(const char *path, const xlsx_info *info, xlsx **out)
 	 * same docProps/core.xml. */
 	props.created = (time_t)info->as_of;
 	workbook_set_properties(x->wb, &props);
+	x->fill = &x->batches[0];
+	if (pthread_mutex_init(&x->mu, NULL) == 0) {
+		if (pthread_cond_init(&x->cv, NULL) == 0) {
+			x->threaded = pthread_create(&x->thread, NULL, writer,
+						     x) == 0;
+			if (!x->threaded)
+				pthread_cond_destroy(&x->cv);
+		}
+		if (!x->threaded)
+			pthread_mutex_destroy(&x->mu);
+	}
 	*out = x;
 	return DDM_OK;
 }
@@ -218,9 +269,26 @@ static const char *cell_text(xlsx *x, const char *s, size_t len)
 	return buf_cstr(&x->scratch);
 }
 
+/* True when s[0..len) is printable ASCII only: cell_text() would copy
+ * it unchanged. */
+static bool plain_ascii(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len; i++)
+		if (u[i] < 0x20 || u[i] >= 0x7F)
+			return false;
+	return true;
+}
+
+/* s[len] must be readable (every caller's text is NUL-terminated there:
+ * C strings and SQLite's column text). */
 static lxw_error put_text(xlsx *x, lxw_row_t row, int c, const char *s,
 			  size_t len, lxw_format *f)
 {
+	/* The common case: written as it is, without the copy. */
+	if (len <= CELL_CHARS && s[len] == '\0' && plain_ascii(s, len))
+		return worksheet_write_string(x->ws, row, (lxw_col_t)c, s, f);
 	return worksheet_write_string(x->ws, row, (lxw_col_t)c,
 				      cell_text(x, s, len), f);
 }
@@ -263,6 +331,21 @@ static ddm_err begin_sheet(xlsx *x)
 		return diag_error(DDM_ERR_DATA, diag_q(x->sheet_name),
 				  "cannot add worksheet: %s",
 				  *said ? diag_q(said) : "duplicate name?");
+	/* Nothing is written to the new sheet's file yet: its buffer can
+	 * still be set (glibc takes the size only with a buffer given). */
+	if (x->ws->optimize_tmpfile) {
+		char *b = xmalloc(SHEET_BUF);
+
+		if (setvbuf(x->ws->optimize_tmpfile, b, _IOFBF, SHEET_BUF) ==
+		    0) {
+			x->sheet_bufs = xrealloc(x->sheet_bufs,
+						 (size_t)(x->nsheet_bufs + 1) *
+							 sizeof *x->sheet_bufs);
+			x->sheet_bufs[x->nsheet_bufs++] = b;
+		} else {
+			free(b);
+		}
+	}
 	memset(x->width, 0, sizeof x->width);
 	memset(x->cap, 0, sizeof x->cap);
 	x->sheet_cols = 0;
@@ -285,6 +368,10 @@ static ddm_err begin_sheet(xlsx *x)
 
 ddm_err xlsx_sheet_begin(xlsx *x, const tmpl *t, const char *empty)
 {
+	ddm_err err = drain(x);
+
+	if (err)
+		return err;
 	x->t = t;
 	x->empty = empty ? empty : t->empty;
 	x->sheet_no = 1;
@@ -299,8 +386,10 @@ static void find_labels(xlsx *x, int c, const char *name)
 
 	x->nlab[c] = 0;
 	for (int i = 0; i < t->nlabels && x->nlab[c] < MAX_LABELS_PER_COL; i++)
-		if (strcmp(t->labels[i].column, name) == 0)
+		if (strcmp(t->labels[i].column, name) == 0) {
+			x->lablen[c][x->nlab[c]] = strlen(t->labels[i].value);
 			x->lab[c][x->nlab[c]++] = i;
+		}
 }
 
 /* The shown text of a value: its label when it has one. */
@@ -309,7 +398,7 @@ static const char *label_of(const xlsx *x, int c, const char *s, size_t len)
 	for (int i = 0; i < x->nlab[c]; i++) {
 		const tmpl_label *l = &x->t->labels[x->lab[c][i]];
 
-		if (strlen(l->value) == len && memcmp(l->value, s, len) == 0)
+		if (x->lablen[c][i] == len && memcmp(l->value, s, len) == 0)
 			return l->label;
 	}
 	return NULL;
@@ -373,6 +462,7 @@ static ddm_err write_header(xlsx *x)
 	}
 	x->row++;
 	x->trows = 0;
+	x->sent = 0;
 	if (x->ncols > x->sheet_cols)
 		x->sheet_cols = x->ncols;
 	return DDM_OK;
@@ -382,7 +472,10 @@ ddm_err xlsx_table_begin(xlsx *x, const tmpl_part *part,
 			 const char *const *names, int ncols)
 {
 	const tmpl *t = x->t;
+	ddm_err err = drain(x);
 
+	if (err)
+		return err;
 	x->part = part;
 	x->names = names;
 	x->ncols = ncols < MAXC ? ncols : MAXC;
@@ -393,6 +486,8 @@ ddm_err xlsx_table_begin(xlsx *x, const tmpl_part *part,
 		x->link[c] = tmpl_is_link(t, names[c]);
 		x->blank[c] = tmpl_blank_text(t, names[c]);
 		find_labels(x, c, names[c]);
+		buf_reset(&x->last_date[c]);
+		x->last_ok[c] = false;
 	}
 	if (part && part->caption && *part->caption) {
 		lxw_error e;
@@ -415,20 +510,38 @@ static int to_datetime(const char *s, size_t len, lxw_datetime *dt,
 {
 	int64_t t;
 	bool had_zone;
-	char iso[32];
+	int f[6];
 
 	if (len < 10 || len > 40 || !ts_parse(s, len, &t, &had_zone))
 		return 0;
 	if (zone_only && (!had_zone || len < 19))
 		return 0;
-	ts_format_wall(t, iso); /* "YYYY-MM-DDTHH:MM:SS" in UTC */
-	dt->year = atoi(iso);
-	dt->month = atoi(iso + 5);
-	dt->day = atoi(iso + 8);
-	dt->hour = atoi(iso + 11);
-	dt->min = atoi(iso + 14);
-	dt->sec = atof(iso + 17);
+	if (!ts_split(t, f)) /* UTC; outside 0000-9999 */
+		return 0;
+	dt->year = f[0];
+	dt->month = f[1];
+	dt->day = f[2];
+	dt->hour = f[3];
+	dt->min = f[4];
+	dt->sec = f[5];
 	return dt->year >= 1900;
+}
+
+/* to_datetime() of column c's text, remembered while the column repeats
+ * it. */
+static int col_datetime(xlsx *x, int c, const char *s, size_t len,
+			lxw_datetime *dt, bool zone_only)
+{
+	buf *last = &x->last_date[c];
+
+	if (last->len != len || !last->data || memcmp(last->data, s, len)) {
+		buf_reset(last);
+		buf_append(last, s, len);
+		x->last_ok[c] =
+			to_datetime(s, len, &x->last_dt[c], zone_only) != 0;
+	}
+	*dt = x->last_dt[c];
+	return x->last_ok[c];
 }
 
 static bool is_url(const char *s, size_t len)
@@ -485,8 +598,8 @@ static lxw_error put_cell(xlsx *x, int c, const rowval *v)
 				  v->type == 'i' ? 0 : 1);
 	if (v->type == 't' &&
 	    (((ty == TT_DATETIME || ty == TT_LOCAL) &&
-	      to_datetime(v->s, v->len, &dt, false)) ||
-	     (ty == TT_AUTO && to_datetime(v->s, v->len, &dt, true)))) {
+	      col_datetime(x, c, v->s, v->len, &dt, false)) ||
+	     (ty == TT_AUTO && col_datetime(x, c, v->s, v->len, &dt, true)))) {
 		fit(x, c, 19);
 		return worksheet_write_datetime(x->ws, x->row, (lxw_col_t)c,
 						&dt, x->date);
@@ -511,6 +624,14 @@ static lxw_error put_cell(xlsx *x, int c, const rowval *v)
 		fit(x, c, (double)utf8_chars(s, strlen(s), 80));
 		return put_text(x, x->row, c, s, strlen(s), NULL);
 	}
+	/* Most values are short ASCII: one scan gives the width and says the
+	 * text goes in as it is. */
+	if (v->len <= CELL_CHARS && v->s[v->len] == '\0' &&
+	    plain_ascii(v->s, v->len)) {
+		fit(x, c, (double)(v->len < 80 ? v->len : 80));
+		return worksheet_write_string(x->ws, x->row, (lxw_col_t)c, v->s,
+					      NULL);
+	}
 	fit(x, c, (double)utf8_chars(v->s, v->len, 80));
 	return put_text(x, x->row, c, v->s, v->len, NULL);
 }
@@ -534,22 +655,149 @@ static ddm_err continue_sheet(xlsx *x)
 	return err;
 }
 
+/* Writes the rows of batch b (see put_row for the layout). */
+static lxw_error play(xlsx *x, const buf *b)
+{
+	rowval v[MAXC];
+	size_t at = 0;
+
+	while (at < b->len) {
+		int n;
+
+		memcpy(&n, b->data + at, sizeof n);
+		at += sizeof n;
+		for (int c = 0; c < n; c++) {
+			rowval *r = &v[c];
+
+			memcpy(r, b->data + at, sizeof *r);
+			at += sizeof *r;
+			r->s = b->data + at;
+			at += r->len + 1;
+		}
+		for (int c = 0; c < x->ncols && c < n; c++) {
+			lxw_error e = put_cell(x, c, &v[c]);
+
+			if (e)
+				return e;
+		}
+		x->row++;
+		x->trows++;
+	}
+	return LXW_NO_ERROR;
+}
+
+static void *writer(void *arg)
+{
+	xlsx *x = arg;
+
+	pthread_mutex_lock(&x->mu);
+	for (;;) {
+		buf *b;
+
+		while (!x->ready && !x->quit)
+			pthread_cond_wait(&x->cv, &x->mu);
+		if (!x->ready)
+			break;
+		lxw_error e = LXW_NO_ERROR;
+		bool skip = x->werr != LXW_NO_ERROR;
+
+		b = x->ready;
+		pthread_mutex_unlock(&x->mu);
+		if (!skip)
+			e = play(x, b);
+		pthread_mutex_lock(&x->mu);
+		if (x->werr == LXW_NO_ERROR)
+			x->werr = e;
+		x->ready = NULL;
+		pthread_cond_broadcast(&x->cv);
+	}
+	pthread_mutex_unlock(&x->mu);
+	return NULL;
+}
+
+/* Hands the filling batch over (written here when there is no thread).
+ * False when writing has failed: the batch is dropped. */
+static bool submit(xlsx *x)
+{
+	buf *next;
+	bool ok, handed = false;
+
+	if (!x->threaded) {
+		if (x->werr == LXW_NO_ERROR && x->fill->len)
+			x->werr = play(x, x->fill);
+		buf_reset(x->fill);
+		return x->werr == LXW_NO_ERROR;
+	}
+	next = x->fill == &x->batches[0] ? &x->batches[1] : &x->batches[0];
+	pthread_mutex_lock(&x->mu);
+	while (x->ready)
+		pthread_cond_wait(&x->cv, &x->mu);
+	ok = x->werr == LXW_NO_ERROR;
+	if (ok && x->fill->len) {
+		x->ready = x->fill;
+		handed = true;
+		pthread_cond_broadcast(&x->cv);
+	}
+	pthread_mutex_unlock(&x->mu);
+	if (handed) { /* the other batch is written: fill it next */
+		buf_reset(next);
+		x->fill = next;
+	} else if (!ok) {
+		buf_reset(x->fill); /* dropped */
+	}
+	return ok;
+}
+
+/* Waits until every row handed over is in the workbook; then x is the
+ * caller's alone.  The writing thread's error, reported once. */
+static ddm_err drain(xlsx *x)
+{
+	lxw_error e;
+
+	submit(x);
+	if (x->threaded) {
+		pthread_mutex_lock(&x->mu);
+		while (x->ready)
+			pthread_cond_wait(&x->cv, &x->mu);
+		e = x->werr;
+		pthread_mutex_unlock(&x->mu);
+	} else {
+		e = x->werr;
+	}
+	if (e == LXW_NO_ERROR)
+		return DDM_OK;
+	if (x->wsaid)
+		return DDM_ERR_IO;
+	x->wsaid = true;
+	return lxw_fail(e, "cell");
+}
+
+/* Batch layout, per row: int n, then n times (rowval, the text and a
+ * NUL); the rowval's s is set again when it is read. */
+static void put_row(buf *b, const rowval *v, int n)
+{
+	buf_append(b, &n, sizeof n);
+	for (int c = 0; c < n; c++) {
+		buf_append(b, &v[c], sizeof v[c]);
+		buf_append(b, v[c].s, v[c].len);
+		buf_putc(b, '\0');
+	}
+}
+
 ddm_err xlsx_row(xlsx *x, const rowval *v, int ncols)
 {
-	if (x->trows >= x->max_rows) {
-		ddm_err err = continue_sheet(x);
+	if (x->sent >= x->max_rows) {
+		ddm_err err = drain(x);
 
+		if (err == DDM_OK)
+			err = continue_sheet(x);
 		if (err)
 			return err;
 	}
-	for (int c = 0; c < x->ncols && c < ncols; c++) {
-		lxw_error e = put_cell(x, c, &v[c]);
-
-		if (e)
-			return lxw_fail(e, "cell");
-	}
-	x->row++;
-	x->trows++;
+	put_row(x->fill, v, ncols < MAXC ? ncols : MAXC);
+	x->sent++;
+	if (x->fill->len >= BATCH_BYTES && !submit(x))
+		return drain(x);
 	return DDM_OK;
 }
 
@@ -818,7 +1066,9 @@ static ddm_err end_table(xlsx *x)
 
 ddm_err xlsx_table_end(xlsx *x)
 {
-	return end_table(x);
+	ddm_err err = drain(x);
+
+	return err ? err : end_table(x);
 }
 
 static ddm_err end_sheet(xlsx *x)
@@ -866,19 +1116,24 @@ static ddm_err end_sheet(xlsx *x)
 
 ddm_err xlsx_sheet_end(xlsx *x)
 {
-	ddm_err err = end_sheet(x);
+	ddm_err err = drain(x);
+
+	if (err == DDM_OK)
+		err = end_sheet(x);
 
 	x->t = NULL;
 	return err;
 }
 
-long xlsx_unlinked(const xlsx *x)
+long xlsx_unlinked(xlsx *x)
 {
+	(void)drain(x); /* an error shows at the next call */
 	return x->unlinked;
 }
 
-int xlsx_sheets_used(const xlsx *x)
+int xlsx_sheets_used(xlsx *x)
 {
+	(void)drain(x);
 	return x->sheet_no;
 }
 
@@ -887,8 +1142,17 @@ ddm_err xlsx_close(xlsx *x)
 	diag_capture cap;
 	char said[512];
 	lxw_error e;
-	ddm_err err = DDM_OK;
+	ddm_err err = drain(x);
 
+	if (x->threaded) {
+		pthread_mutex_lock(&x->mu);
+		x->quit = true;
+		pthread_cond_broadcast(&x->cv);
+		pthread_mutex_unlock(&x->mu);
+		pthread_join(x->thread, NULL);
+		pthread_mutex_destroy(&x->mu);
+		pthread_cond_destroy(&x->cv);
+	}
 	diag_capture_begin(&cap);
 	e = workbook_close(x->wb);
 	diag_capture_end(&cap, said, sizeof said);
@@ -904,6 +1168,14 @@ ddm_err xlsx_close(xlsx *x)
 		free(x->anchors[i].name);
 	buf_free(&x->scratch);
 	buf_free(&x->scratch2);
+	for (int c = 0; c < MAXC; c++)
+		buf_free(&x->last_date[c]);
+	buf_free(&x->batches[0]);
+	buf_free(&x->batches[1]);
+	/* The library closed the sheets' files: their buffers are free. */
+	for (int i = 0; i < x->nsheet_bufs; i++)
+		free(x->sheet_bufs[i]);
+	free(x->sheet_bufs);
 	free(x);
 	return err;
 }

@@ -53,7 +53,7 @@ ddm_err xlsx_table_end(xlsx *x);
 /* Ends the sheet: fitted column widths. */
 ddm_err xlsx_sheet_end(xlsx *x);
 /* Sheets the last report's own table used (1, or more when continued). */
-int xlsx_sheets_used(const xlsx *x);
+int xlsx_sheets_used(xlsx *x);
 /* Hyperlinks in one workbook; later URLs are written as text and About
  * says how many.  Excel keeps at most 65,530, but libxlsxwriter holds every link of
  * the workbook in memory until it is closed (about 2.6 KB each, measured
@@ -64,7 +64,7 @@ int xlsx_sheets_used(const xlsx *x);
 
 /* URLs of the current report written as text, past the workbook's limit
  * of hyperlinks. */
-long xlsx_unlinked(const xlsx *x);
+long xlsx_unlinked(xlsx *x);
 /* Writes the file; DDM_ERR_IO when libxlsxwriter fails.  Frees x. */
 ddm_err xlsx_close(xlsx *x);
 
