@@ -10,8 +10,8 @@ PKG_LIBS   = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS) 2>/dev/null))
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wformat=2
 OPT     ?= -O2 -g
 CFLAGS  ?=
-CFLAGS  += -std=c11 $(WARN) $(OPT) $(PKG_CFLAGS) -Isrc -Ibuild -MMD -MP
-LDLIBS  += $(PKG_LIBS) -lcsv -lm
+CFLAGS  += -std=c11 $(WARN) $(OPT) $(PKG_CFLAGS) -Isrc -Ibuild -MMD -MP -pthread
+LDLIBS  += $(PKG_LIBS) -lcsv -lm -pthread
 ifeq ($(CI),true)
 CFLAGS  += -Werror
 endif
