@@ -128,18 +128,26 @@ SELECT * FROM observation LIMIT 0;
 -- DDM status reports (issue 3).  Reports are incremental, so each device's
 -- current set of mapped status-item fields is kept here; every report
 -- updates it (later wins per field; a full report drops older fields) and
--- then becomes an observation built from the merged set.
-CREATE TABLE IF NOT EXISTS ddm_item (
-	serial_number TEXT NOT NULL,
-	field         TEXT NOT NULL,   -- canonical field (queries/formats/ddm-items.map)
-	value         TEXT,
-	reported_at   INTEGER NOT NULL,
-	source_file   INTEGER NOT NULL REFERENCES source_file(id),
-	PRIMARY KEY (serial_number, field)
+-- then becomes an observation built from the merged set.  One row per
+-- device, read and written whole by src/sources/merge.c (a row per field
+-- was a dozen rows per report).
+--
+-- fields: the device's fields one after another, each
+--   REPORTED_AT ' ' SOURCE_FILE ' ' FLEN ' ' VLEN ' ' FIELD VALUE
+-- the first four in decimal ASCII; FLEN and VLEN are the byte lengths of
+-- FIELD (the canonical field of queries/formats/ddm-items.map) and VALUE
+-- (UTF-8, no terminator), VLEN -1 for a null value (then no VALUE bytes);
+-- REPORTED_AT is the report's time, SOURCE_FILE its source_file id.  The
+-- order of the fields carries no meaning.  SQL can build it (queries/
+-- migrate-ddm-item.sql does, from the former per-field table) and a reader
+-- splits it without quoting rules.
+CREATE TABLE IF NOT EXISTS ddm_state (
+	serial_number TEXT PRIMARY KEY,
+	fields        BLOB NOT NULL
 ) WITHOUT ROWID;
 
 -- One file's DDM reports while it is read (statements ddm_stage*): each
--- report's fields are merged into ddm_item when the file ends, device by
+-- report's fields are merged into ddm_state when the file ends, device by
 -- device, so the merged set and observation are written in key order
 -- rather than at random.  puts: the fields the report writes, in order
 -- (merge.c encodes them); keep: a full report's device facts it keeps.

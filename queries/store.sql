@@ -241,43 +241,19 @@ DELETE FROM temp.ddm_stage;
 
 -- name: ddm_any
 -- 1 when some device has a merged set (0: a first load, nothing to read).
-SELECT EXISTS (SELECT 1 FROM ddm_item);
+SELECT EXISTS (SELECT 1 FROM ddm_state);
 
 -- name: ddm_state
--- A device's merged set as the database has it.
-SELECT field, value, reported_at, source_file FROM ddm_item
- WHERE serial_number = :serial_number;
+-- A device's merged set as the database has it (encoded: schema.sql).
+SELECT fields FROM ddm_state WHERE serial_number = :serial_number;
 
 -- name: ddm_set
--- Up to sixteen fields of a device's merged set after the file's reports
--- (rows whose :fN is unbound are left out): one statement run per device
--- rather than one per field.  The merge itself is done in merge.c: later
--- wins per field, an older report never overwrites a newer value, a full
--- report drops older fields.
-INSERT OR REPLACE INTO ddm_item (serial_number, field, value, reported_at,
-                                 source_file)
-SELECT :serial_number, column1, column2, column3, column4
-  FROM (VALUES (:f1, :v1, :t1, :s1),
-       (:f2, :v2, :t2, :s2),
-       (:f3, :v3, :t3, :s3),
-       (:f4, :v4, :t4, :s4),
-       (:f5, :v5, :t5, :s5),
-       (:f6, :v6, :t6, :s6),
-       (:f7, :v7, :t7, :s7),
-       (:f8, :v8, :t8, :s8),
-       (:f9, :v9, :t9, :s9),
-       (:f10, :v10, :t10, :s10),
-       (:f11, :v11, :t11, :s11),
-       (:f12, :v12, :t12, :s12),
-       (:f13, :v13, :t13, :s13),
-       (:f14, :v14, :t14, :s14),
-       (:f15, :v15, :t15, :s15),
-       (:f16, :v16, :t16, :s16))
- WHERE column1 IS NOT NULL;
-
--- name: ddm_drop
--- A field a full report dropped.
-DELETE FROM ddm_item WHERE serial_number = :serial_number AND field = :field;
+-- A device's merged set after the file's reports, written whole (one
+-- statement per changed device).  The merge itself is done in merge.c:
+-- later wins per field, an older report never overwrites a newer value, a
+-- full report drops older fields.
+INSERT OR REPLACE INTO ddm_state (serial_number, fields)
+VALUES (:serial_number, :fields);
 
 -- name: ddm_observation
 -- The device's merged set (one parameter per field, NULL when the set has

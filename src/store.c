@@ -48,7 +48,7 @@ struct store_stmt {
  * user_version: the schema version this build writes.  A database with a
  * larger version was written by a newer build and is not touched. */
 #define STORE_APP_ID 1145326930 /* 0x44444d52, "DDMR" */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2	/* 2: merged DDM sets one row per device */
 #define STORE_STR_(x) #x
 #define STORE_STR(x) STORE_STR_(x)
 
@@ -488,6 +488,13 @@ void store_bind_text_ref(store_stmt *st, int idx, const char *s, size_t len)
 		sqlite3_bind_text(st->stmt, idx, s, (int)len, SQLITE_STATIC);
 }
 
+void store_bind_blob_ref(store_stmt *st, int idx, const void *p, size_t len)
+{
+	if (idx > 0)
+		sqlite3_bind_blob(st->stmt, idx, len ? p : "", (int)len,
+				  SQLITE_STATIC);
+}
+
 void store_bind_int(store_stmt *st, int idx, int64_t v)
 {
 	if (idx > 0)
@@ -660,6 +667,28 @@ static ddm_err quick_check(store *s)
 
 /* Runs queries/migrate.sql one statement at a time; "duplicate column
  * name" means the column is already there and is not an error. */
+static bool query_int(sqlite3 *db, const char *sql, int64_t *out);
+
+/* Schema version 1 kept the merged DDM sets a row per field (ddm_item):
+ * they are moved into ddm_state once, in the open's transaction.  Version
+ * 2 is what keeps an older build, which would start an empty ddm_item,
+ * away from a converted database. */
+static ddm_err migrate_ddm_item(store *s)
+{
+	const resource *r;
+	int64_t old = 0;
+	ddm_err err;
+
+	if (!query_int(s->db,
+		       "SELECT count(*) FROM sqlite_master WHERE type = "
+		       "'table' AND name = 'ddm_item'",
+		       &old) ||
+	    !old)
+		return DDM_OK;
+	err = res_load("queries/migrate-ddm-item.sql", &r);
+	return err ? err : store_run_script(s, r, NULL, 0);
+}
+
 static ddm_err run_migrations(store *s)
 {
 	const resource *r;
@@ -695,7 +724,7 @@ static ddm_err run_migrations(store *s)
 		}
 		sql = tail;
 	}
-	return DDM_OK;
+	return migrate_ddm_item(s);
 }
 
 /* One integer PRAGMA or query result; false when it cannot be read. */

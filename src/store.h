@@ -60,6 +60,8 @@ void store_bind_text(store_stmt *st, int idx, const char *s, size_t len);
  * stay valid and unchanged until the statement has run (store_stmt_exec).
  * For the per-row hot path, where the copy was measurable. */
 void store_bind_text_ref(store_stmt *st, int idx, const char *s, size_t len);
+/* A blob bound without a copy (p must outlive the statement's run). */
+void store_bind_blob_ref(store_stmt *st, int idx, const void *p, size_t len);
 void store_bind_int(store_stmt *st, int idx, int64_t v);
 void store_bind_null(store_stmt *st, int idx);
 /*

@@ -1,7 +1,7 @@
 /*
  * merge.c - DDM status reports into the merged per-device state (merge.h).
  *
- * The state is kept in SQLite (table ddm_item), so a nightly run continues
+ * The state is kept in SQLite (table ddm_state), so a nightly run continues
  * from the last one.  A report is read here as it comes (which items it
  * carries, who it is about, the notes it adds) and staged (temp.ddm_stage)
  * with the fields it puts; when the file ends (merge_finish) the staged
@@ -86,7 +86,7 @@ struct merge {
 	size_t nnames;
 	int f_status, f_status_raw, f_platform, f_decl_errors, f_active_configs,
 		f_report_errors;
-	store_stmt *stage, *read, *clear, *state, *set, *drop, *obs,
+	store_stmt *stage, *read, *clear, *state, *set, *obs,
 		*any; /* store-owned */
 	int obs_param[NOBS];
 	long pending; /* reports staged since the last merge_finish */
@@ -94,10 +94,10 @@ struct merge {
 	size_t *recs; /* each one's offset in mem */
 	size_t nrecs, caprecs;
 	bool spilled; /* some went to temp.ddm_stage (mem was full) */
-	bool fresh;   /* ddm_item was empty when merge_finish began */
+	bool fresh;   /* ddm_state was empty when merge_finish began */
 	memo status, platform, model;
-	buf tmp, puts;
-	slot *slots; /* the replayed device's fields */
+	buf tmp, puts, enc; /* enc: a device's set encoded (save_state) */
+	slot *slots;	    /* the replayed device's fields */
 	size_t nslots, capslots;
 };
 
@@ -187,6 +187,7 @@ void merge_free(merge *d)
 	free(d->slots);
 	buf_free(&d->tmp);
 	buf_free(&d->puts);
+	buf_free(&d->enc);
 	buf_free(&d->mem);
 	free(d->recs);
 	for (size_t i = 0; i < MEMO_N; i++) {
@@ -235,11 +236,10 @@ ddm_err merge_new(store *s, const formats *fs, merge **out)
 	d->clear = store_stmt_get(s, "ddm_stage_clear");
 	d->state = store_stmt_get(s, "ddm_state");
 	d->set = store_stmt_get(s, "ddm_set");
-	d->drop = store_stmt_get(s, "ddm_drop");
 	d->any = store_stmt_get(s, "ddm_any");
 	d->obs = store_stmt_get(s, "ddm_observation");
 	if (!d->stage || !d->read || !d->clear || !d->state || !d->set ||
-	    !d->drop || !d->obs || !d->any) {
+	    !d->obs || !d->any) {
 		merge_free(d);
 		return DDM_ERR_INTERNAL;
 	}
@@ -786,7 +786,45 @@ static void slot_set(slot *sl, const char *v, size_t len, int64_t t,
 	sl->present = true;
 }
 
-/* The device's merged set as the database has it. */
+/* Reads a decimal integer (an optional '-', then digits) and the space
+ * after it from *p (below end); false when there is none. */
+static bool dec_get(const unsigned char **p, const unsigned char *end,
+		    int64_t *out)
+{
+	const unsigned char *q = *p;
+	bool neg = q < end && *q == '-';
+	uint64_t v = 0;
+	size_t nd = 0;
+
+	if (neg)
+		q++;
+	for (; q < end && *q >= '0' && *q <= '9' && nd < 19; q++, nd++)
+		v = v * 10 + (uint64_t)(*q - '0');
+	if (!nd || q == end || *q != ' ')
+		return false;
+	*out = neg ? -(int64_t)v : (int64_t)v;
+	*p = q + 1;
+	return true;
+}
+
+/* Appends v in decimal, then a space. */
+static void dec_put(buf *b, int64_t v)
+{
+	char t[24];
+	size_t i = sizeof t;
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	t[--i] = ' ';
+	do
+		t[--i] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		t[--i] = '-';
+	buf_append(b, t + i, sizeof t - i);
+}
+
+/* The device's merged set as the database has it: one row, its fields
+ * encoded as schema.sql (table ddm_state) says. */
 static ddm_err load_state(merge *d, const char *serial)
 {
 	store_stmt *st = d->state;
@@ -799,21 +837,36 @@ static ddm_err load_state(merge *d, const char *serial)
 	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
 			strlen(serial));
 	while (!(err = store_stmt_step(st, &row)) && row) {
-		size_t fl = 0, vl = 0;
-		const char *f = store_stmt_col_text(st, 0, &fl);
-		const char *v = store_stmt_col_text(st, 1, &vl);
-		slot *sl = slot_new(d, f ? f : "", f ? fl : 0);
+		size_t n = 0;
+		const unsigned char *p = store_stmt_col_blob(st, 0, &n);
+		const unsigned char *end = p ? p + n : p;
 
-		slot_set(sl, v, vl, store_stmt_col_int(st, 2),
-			 store_stmt_col_int(st, 3));
-		sl->in_db = true;
+		while (p < end) {
+			int64_t t, file, fl, vl;
+			slot *sl;
+
+			if (!dec_get(&p, end, &t) || !dec_get(&p, end, &file) ||
+			    !dec_get(&p, end, &fl) || !dec_get(&p, end, &vl) ||
+			    fl < 0 || vl < -1 || fl > end - p ||
+			    (vl > 0 && vl > end - p - fl)) {
+				store_stmt_reset(st);
+				return diag_error(DDM_ERR_DATA, "ddm_state",
+						  "device %s: bad merged set",
+						  diag_q(serial));
+			}
+			sl = slot_new(d, (const char *)p, (size_t)fl);
+			p += fl;
+			slot_set(sl, vl < 0 ? NULL : (const char *)p,
+				 vl < 0 ? 0 : (size_t)vl, t, file);
+			sl->in_db = true;
+			if (vl > 0)
+				p += vl;
+		}
 	}
 	return err;
 }
 
-#define SET_ROWS 16 /* rows of statement ddm_set */
-
-/* Fields in the table's key order (BINARY: bytes, then length). */
+/* Fields in byte order of their names (then length). */
 static int slot_cmp(const void *a, const void *b)
 {
 	const slot *x = a, *y = b;
@@ -825,14 +878,19 @@ static int slot_cmp(const void *a, const void *b)
 			       (x->field.len < y->field.len);
 }
 
-/* Writes back what the file's reports changed in the device's set. */
+/* Writes back the device's set, whole, when the file's reports changed
+ * it (a field set, or one the database has dropped). */
 static ddm_err save_state(merge *d, const char *serial)
 {
 	store_stmt *st = d->set;
-	size_t sl = strlen(serial), i = 0;
-	ddm_err err = DDM_OK;
+	bool changed = false;
 
-	/* in key order: a new device's fields are appended to the table */
+	for (size_t i = 0; i < d->nslots; i++)
+		if ((d->slots[i].present && d->slots[i].dirty) ||
+		    (!d->slots[i].present && d->slots[i].in_db))
+			changed = true;
+	if (!changed)
+		return DDM_OK;
 	for (size_t j = 1; j < d->nslots; j++) /* a dozen: insertion */
 		for (size_t k = j;
 		     k > 0 && slot_cmp(&d->slots[k - 1], &d->slots[k]) > 0;
@@ -842,42 +900,23 @@ static ddm_err save_state(merge *d, const char *serial)
 			d->slots[k] = d->slots[k - 1];
 			d->slots[k - 1] = t;
 		}
-	while (i < d->nslots && !err) {
-		int row = 0;
+	buf_reset(&d->enc);
+	for (size_t i = 0; i < d->nslots; i++) {
+		const slot *x = &d->slots[i];
 
-		/* parameters: the serial, then field, value, time, file */
-		for (; i < d->nslots && row < SET_ROWS; i++) {
-			slot *x = &d->slots[i];
-			int p = 2 + 4 * row;
-
-			if (!x->present || !x->dirty)
-				continue;
-			store_bind_text_ref(st, p, x->field.data, x->field.len);
-			store_bind_text_ref(
-				st, p + 1, x->null ? NULL : buf_cstr(&x->value),
-				x->value.len);
-			store_bind_int(st, p + 2, x->t);
-			store_bind_int(st, p + 3, x->file);
-			row++;
-		}
-		if (!row)
-			break;
-		for (int r = row; r < SET_ROWS; r++)
-			store_bind_null(st, 2 + 4 * r);
-		store_bind_text_ref(st, 1, serial, sl);
-		err = store_stmt_exec(st);
+		if (!x->present)
+			continue;
+		dec_put(&d->enc, x->t);
+		dec_put(&d->enc, x->file);
+		dec_put(&d->enc, (int64_t)x->field.len);
+		dec_put(&d->enc, x->null ? -1 : (int64_t)x->value.len);
+		buf_append(&d->enc, x->field.data, x->field.len);
+		if (!x->null)
+			buf_append(&d->enc, x->value.data, x->value.len);
 	}
-	for (i = 0; i < d->nslots && !err; i++) {
-		slot *x = &d->slots[i];
-
-		if (!x->present && x->in_db) {
-			store_bind_text_ref(d->drop, 1, serial, sl);
-			store_bind_text_ref(d->drop, 2, x->field.data,
-					    x->field.len);
-			err = store_stmt_exec(d->drop);
-		}
-	}
-	return err;
+	store_bind_text_ref(st, 1, serial, strlen(serial));
+	store_bind_blob_ref(st, 2, d->enc.data, d->enc.len);
+	return store_stmt_exec(st);
 }
 
 /* ' ' || field || ' ' is in keep || ' ' (SQL instr, as ddm_full did). */

@@ -5,7 +5,7 @@
  * items (raw reports, envelopes, NanoMDM webhooks, Jamf status items,
  * KMFDDM status values).  Reports are incremental: each report writes the
  * fields of the items it carries into the device's merged set (table
- * ddm_item; later wins per field, a full report drops older ones except
+ * ddm_state; later wins per field, a full report drops older ones except
  * the device facts it does not carry), then the merged set becomes one
  * observation (merge_finish, once the file is read: see merge.c).  Which
  * status item feeds which field is data:

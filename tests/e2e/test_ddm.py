@@ -258,3 +258,100 @@ def test_same_bytes_at_another_time_is_another_report(t):
     assert t.run("ingest", os_copy).rc == 0
     assert sql(t.db, "SELECT count(*) FROM observation WHERE serial_number = 'X1DUP'").strip() == "2"
     assert sql(t.db, "SELECT count(*) FROM source_file").strip() == "2"
+
+
+def _decode_fields(blob):
+    """ddm_state.fields as schema.sql documents it: (field, value, reported_at,
+    source_file) tuples (value None for null)."""
+    out, i = [], 0
+    while i < len(blob):
+        nums = []
+        for _ in range(4):
+            j = blob.index(b" ", i)
+            nums.append(int(blob[i:j]))
+            i = j + 1
+        t, f, fl, vl = nums
+        field = blob[i:i + fl].decode()
+        i += fl
+        value = None if vl < 0 else blob[i:i + vl].decode()
+        i += max(vl, 0)
+        assert vl >= -1 and i <= len(blob), blob
+        out.append((field, value, t, f))
+    return out
+
+
+def _merged(db):
+    import sqlite3
+    con = sqlite3.connect(db)
+    rows = sorted((s, *x) for s, b in con.execute("SELECT serial_number, fields FROM ddm_state")
+                  for x in _decode_fields(bytes(b)))
+    con.close()
+    return rows
+
+
+def _report(at, serial, items, full=False):
+    import json
+    return json.dumps({"received_at": at, "serial_number": serial,
+                       "report": {"StatusItems": items, "FullReport": full}}) + "\n"
+
+
+def test_version_1_database_keeps_merging(t):
+    # A database written before the merged sets were one row per device kept
+    # them a row per field (ddm_item, schema version 1).  Opened by this
+    # build it is converted, and merging goes on as in a database that was
+    # never converted.
+    import shutil
+    import sqlite3
+    pending = {"os-version": "26.1", "target-local-date-time": "2026-11-30T09:00:00"}
+    t.write("a.ndjson",
+            _report("2026-11-20T10:00:00Z", "C02MIGR0001",
+                    {"device": {"operating-system": {"version": "26.0.1", "build-version": "25A362"},
+                                "model": {"identifier": "Mac15,3"}},
+                     "softwareupdate": {"install-state": "downloading", "pending-version": pending,
+                                        "failure-reason": {"count": 1, "reason": "Ünïcode space"}}}, True)
+            + _report("2026-11-20T11:00:00Z", "C02MIGR0002",
+                      {"softwareupdate": {"install-state": "downloading", "pending-version": pending},
+                       "device": {"operating-system": {"version": "15.7"}}}))
+    t.write("b.ndjson",
+            _report("2026-11-21T10:00:00Z", "C02MIGR0001",
+                    {"softwareupdate": {"install-state": "installing"}})
+            + _report("2026-11-19T10:00:00Z", "C02MIGR0002",   # older: state wins
+                      {"device": {"operating-system": {"version": "15.6"}}})
+            + _report("2026-11-22T10:00:00Z", "C02MIGR0002",   # full: older fields go
+                      {"softwareupdate": {"install-state": "idle"}}, True)
+            + _report("2026-11-22T11:00:00Z", "C02MIGR0003",
+                      {"softwareupdate": {"install-state": "idle"}}))
+    t.ok("ingest", t.path("a.ndjson"))
+    old = t.path("old.db")
+    shutil.copy(t.db, old)
+    first = _merged(t.db)
+    assert {r[0] for r in first} == {"C02MIGR0001", "C02MIGR0002"}, first
+    assert ("C02MIGR0001", "failure_reason", "Ünïcode space") in [r[:3] for r in first], first
+    # the same database in the version-1 layout (schema.sql of that version)
+    con = sqlite3.connect(old)
+    con.execute("""CREATE TABLE ddm_item (
+	serial_number TEXT NOT NULL,
+	field         TEXT NOT NULL,
+	value         TEXT,
+	reported_at   INTEGER NOT NULL,
+	source_file   INTEGER NOT NULL REFERENCES source_file(id),
+	PRIMARY KEY (serial_number, field)
+) WITHOUT ROWID""")
+    con.executemany("INSERT INTO ddm_item VALUES (?, ?, ?, ?, ?)", first)
+    con.execute("DROP TABLE ddm_state")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+    t.ok("ingest", t.path("b.ndjson"))
+    t.ok("ingest", "--db", old, t.path("b.ndjson"))
+    assert sql(old, "SELECT count(*) FROM sqlite_master WHERE name = 'ddm_item'").strip() == "0"
+    assert sql(old, "PRAGMA user_version").strip() == "2"
+    assert _merged(old) == _merged(t.db)
+    q = "SELECT * FROM observation ORDER BY serial_number, reported_at"
+    assert sql(old, q) == sql(t.db, q)
+    o = _obs(t, "C02MIGR0001")
+    assert len(o) == 2 and o[1][0] == "Installing" and o[1][2] == "26.0.1", o  # kept from file a
+    # the older report keeps the newer version; the full one drops the
+    # pending version but keeps the device facts it does not carry
+    o = [(r[2], r[5]) for r in _obs(t, "C02MIGR0002")]
+    assert o == [("15.7", "26.1"), ("15.7", "26.1"), ("15.7", "")], o
