@@ -27,6 +27,7 @@ import datetime
 import os
 import platform
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -99,6 +100,16 @@ def measure(pair, ours, ref, cwd, setup_ours=None, setup_ref=None, out_ours=None
                 setup()
             sink.append(run_child(cmd, cwd, out))
     log(f"{pair.name}: {pair.ratio():.2f}")
+
+
+def stored(db, expected, what):
+    """Every timed ingest must have stored its rows: a figure for a file
+    that was skipped or rejected would time something else."""
+    con = sqlite3.connect(db)
+    n = con.execute("SELECT count(*) FROM observation").fetchone()[0]
+    con.close()
+    if n < expected * 0.95:
+        sys.exit(f"bench: {what}: ddmreport stored {n:,} of {expected:,} rows")
 
 
 def want(*keys):
@@ -210,11 +221,13 @@ def bench(work):
         p = Pair(f"ingest {N:,}-row status CSV, empty db / sqlite3 .import", 1.0, 0.7)
         measure(p, [BIN, "ingest", "--db", db, n0], ["sqlite3", ref_db, f".import --csv {n0} t"], work,
                 setup_ours=lambda: remove(db), setup_ref=lambda: remove(ref_db))
+        stored(db, N, "status CSV")
         rows.append(p)
     if want("kandji"):
         p = Pair(f"ingest {N:,}-row Kandji CSV, empty db / sqlite3 .import", None)
         measure(p, [BIN, "ingest", "--db", db, k0], ["sqlite3", ref_db, f".import --csv {k0} t"], work,
                 setup_ours=lambda: remove(db), setup_ref=lambda: remove(ref_db))
+        stored(db, N, "Kandji CSV")
         rows.append(p)
 
     if want("ddm"):
@@ -227,6 +240,7 @@ def bench(work):
         p = Pair(f"ingest {H:,} DDM reports (NDJSON), empty db / jq -c 4 fields", 1.0)
         measure(p, [BIN, "ingest", "--db", db, ddm], ["jq", "-c", jq_prog, ddm], work,
                 setup_ours=lambda: remove(db), out_ref=os.path.join(work, "jq.out"))
+        stored(db, H, "DDM NDJSON")
         rows.append(p)
 
     if want("night2"):

@@ -157,6 +157,11 @@ def write_canonical(path, rows):
                         "1" if status == "Error" else "", reason])
 
 
+# Kandji's Managed OS library items, by platform (its reporting script names
+# the item type; only "*-release" rows speak of the OS, see kandji.fmt).
+KANDJI_TYPE = {"macOS": "macos-release", "iOS": "ios-release", "iPadOS": "ipados-release"}
+
+
 def write_kandji(path, rows):
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\r\n")
@@ -165,7 +170,7 @@ def write_kandji(path, rows):
         for (serial, status, when, version, build, reason, plat, model, name, user, group,
              zone, usec) in rows:
             w.writerow([serial, name, group, f"{plat} 26.1 Enforcement", KANDJI_WORD[status],
-                        "managed-os", when.strftime("%Y-%m-%d %H:%M:%S") + f".{usec:06d}+00:00",
+                        KANDJI_TYPE.get(plat, "tvos-release"), when.strftime("%Y-%m-%d %H:%M:%S") + f".{usec:06d}+00:00",
                         "Device is on the required version" if status == "Pass"
                         else "Enforcement scheduled", reason])
 
