@@ -16,35 +16,10 @@
 
 #include "diag.h"
 #include "formats.h"
+#include "sources/doc.h"
 #include "store.h"
 
 typedef struct ddm ddm;
-
-/* What the ingest stage knows about the file a document came from. */
-typedef struct ddm_file {
-	int64_t file_id;
-	const char *enrollment; /* from the file or folder name, or NULL */
-	bool name_time_ok;	/* the file name carries a time */
-	int64_t name_time;	/* that time (instant) */
-	int64_t mtime;		/* the file's modification time */
-	const char *stem;	/* the file name without extension when it is a
-			     UUID (a Jamf management id), else NULL */
-} ddm_file;
-
-/* Results for one file, accumulated over its documents. */
-typedef struct ddm_counts {
-	long read, stored, duplicate, rejected, skipped;
-	long unknown;		/* documents no source recognised */
-	const char *format;	/* first shape recognised (static), or NULL */
-	bool targets;		/* a declaration was stored as a target */
-	bool feed;		/* a SOFA feed was stored (os_release) */
-	const char *time_basis; /* "file-name" / "mtime" when a report took
-				   its time from the file, else NULL */
-} ddm_counts;
-
-/* Stores a rejected document: 1-based line and reason. */
-typedef ddm_err (*ddm_reject_fn)(void *ctx, long line, const char *reason,
-				 const char *raw, size_t rawlen);
 
 /* Loads queries/formats/ddm-items.map.  s and fs are borrowed; source_tz
  * (may be NULL: UTC) is for Jamf times written without a zone.  *out owned

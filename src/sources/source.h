@@ -17,8 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ddm.h"
 #include "formats.h"
+#include "sources/doc.h"
 #include "sources/flat.h"
 #include "store.h"
 #include "util.h"
