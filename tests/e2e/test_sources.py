@@ -266,6 +266,36 @@ def test_jamf_plans_are_serial_targets_never_statuses(t):
     assert dev["C02JAMFC001"]["target_scope"] in ("", "device"), dev["C02JAMFC001"]
 
 
+def test_jamf_canceled_plan_sets_no_deadline(t):
+    # Jamf Pro's ManagedSoftwareUpdatePlan status.state enum (developer.jamf.com,
+    # GET /v1/managed-software-updates/plans) has PlanCanceled: a canceled plan
+    # no longer enforces anything, so its forced time is no deadline.
+    _jamf_inventory(t)
+
+    def plan(uuid, ver, build, when, state):
+        return {"planUuid": uuid,
+                "device": {"deviceId": "2", "objectType": "COMPUTER",
+                           "href": "/v1/computers-inventory/2"},
+                "updateAction": "DOWNLOAD_INSTALL_SCHEDULE", "versionType": "SPECIFIC_VERSION",
+                "specificVersion": ver, "buildVersion": build, "maxDeferrals": 0,
+                "forceInstallLocalDateTime": when, "recipeId": "-1",
+                "status": {"state": state, "errorReasons": []}}
+    doc = {"totalCount": 2, "results": [
+        plan("1C7A0E52-0D1B-4B8E-9F3A-5E2D4C6B8A01", "26.0.2", "25A400", "2026-11-20T17:00:00",
+             "PlanCanceled"),
+        plan("2D8B1F63-1E2C-4C9F-8A4B-6F3E5D7C9B12", "26.1", "25B78", "2026-12-20T17:00:00",
+             "DDMPlanScheduled")]}
+    p = t.write("plans.json", json.dumps(doc))
+    t.ok("ingest", p)
+    assert files(t)[-1] == "targets|jamf-software-update-plans|2|1|1|0", files(t)
+    r = t.run("report", "--out", t.out, "--as-of", AS_OF)
+    assert r.rc == 0, r
+    dev = {d["serial_number"]: d for d in t.csv("devices")}
+    c2 = dev["C02JAMFC002"]
+    assert (c2["classification"], c2["target_os_version"], c2["deadline_local"]) == \
+        ("in-progress", "26.1", "2026-12-20T17:00:00"), c2
+
+
 # ---- Kandji -----------------------------------------------------------------
 
 def test_kandji_status_report_only_managed_os_items(t):
