@@ -266,6 +266,25 @@ def test_jamf_plans_are_serial_targets_never_statuses(t):
     assert dev["C02JAMFC001"]["target_scope"] in ("", "device"), dev["C02JAMFC001"]
 
 
+def test_jamf_inventory_rapid_security_response_counts_toward_target(t):
+    # Jamf Pro's computer inventory field "Operating System Rapid Security
+    # Response" (Advanced Search / smart group criterion; the API's
+    # operatingSystem.rapidSecurityResponse) holds "(a)" beside the version.
+    inv = t.write("jamf.csv",
+                  "Computer Name,Serial Number,Operating System Version,"
+                  "Operating System Rapid Security Response,Last Check-in,Model Identifier,"
+                  "JSS Computer ID\n"
+                  "Ana,C02JRSR0001,26.0.1,(a),2026-11-25 18:04:11,\"Mac15,3\",1\n"
+                  "Ben,C02JRSR0002,26.0.1,,2026-11-25 18:04:11,\"Mac14,2\",2\n")
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.0.1 (a),,2026-11-20T09:00:00,\n")
+    r = t.run("run", "--out", t.out, "--as-of", AS_OF, inv, tg)
+    assert r.rc == 0, r
+    dev = {d["serial_number"]: d for d in t.csv("devices")}
+    assert dev["C02JRSR0001"]["os_version"] == "26.0.1 (a)", dev["C02JRSR0001"]
+    assert dev["C02JRSR0001"]["classification"] == "compliant", dev["C02JRSR0001"]
+    assert dev["C02JRSR0002"]["classification"] == "past-deadline", dev["C02JRSR0002"]
+
+
 def test_jamf_canceled_plan_sets_no_deadline(t):
     # Jamf Pro's ManagedSoftwareUpdatePlan status.state enum (developer.jamf.com,
     # GET /v1/managed-software-updates/plans) has PlanCanceled: a canceled plan
