@@ -285,6 +285,31 @@ def test_jamf_inventory_rapid_security_response_counts_toward_target(t):
     assert dev["C02JRSR0002"]["classification"] == "past-deadline", dev["C02JRSR0002"]
 
 
+def test_jamf_mobile_inventory_model_name_and_rapid_security_response(t):
+    # A Jamf Pro mobile device Advanced Search export names the response "OS
+    # Rapid Security Response" and may carry only "Model" (the marketing name,
+    # "iPhone 15") without "Model Identifier": the platform still follows.
+    inv = t.write("mobile.csv",
+                  "Display Name,JSS Mobile Device ID,Last Inventory Update,Model,"
+                  "OS Rapid Security Response,OS Version,Serial Number,Time Zone\n"
+                  "Pad,200,2026-11-25T10:00:00,iPad (10th generation),(a),26.0.1,DMPJMOB0001,"
+                  "Europe/Paris\n"
+                  "Phone,202,2026-11-25T10:00:00,iPhone 15,,26.0.1,DMPJMOB0002,\n"
+                  "TV,204,2026-11-25T10:00:00,Apple TV 4K (3rd generation),,26.0.1,"
+                  "DMPJMOB0003,\n")
+    tg = t.write("targets.csv", TARGETS_HEADER +
+                 "iPadOS,*,,26.0.1 (a),,2026-11-20T09:00:00,\n"
+                 "iOS,*,,26.1,,2026-11-20T09:00:00,\n")
+    r = t.run("run", "--out", t.out, "--as-of", AS_OF, inv, tg)
+    assert r.rc == 0, r
+    dev = {d["serial_number"]: d for d in t.csv("devices")}
+    pad, phone = dev["DMPJMOB0001"], dev["DMPJMOB0002"]
+    assert (pad["platform"], pad["os_version"], pad["classification"]) == \
+        ("iPadOS", "26.0.1 (a)", "compliant"), pad
+    assert (phone["platform"], phone["classification"]) == ("iOS", "past-deadline"), phone
+    assert dev["DMPJMOB0003"]["platform"] == "tvOS", dev["DMPJMOB0003"]
+
+
 def test_jamf_canceled_plan_sets_no_deadline(t):
     # Jamf Pro's ManagedSoftwareUpdatePlan status.state enum (developer.jamf.com,
     # GET /v1/managed-software-updates/plans) has PlanCanceled: a canceled plan
