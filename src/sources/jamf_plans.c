@@ -10,10 +10,16 @@
  * sends the device as its DDM enforcement declaration: a target scoped to
  * that device's serial, its time the device's wall clock.  Plans for the
  * latest version (no specific one) or without a forced time set no
- * deadline and are skipped and counted.
+ * deadline and are skipped and counted.  So are canceled plans: the
+ * plan's status.state enum (ManagedSoftwareUpdatePlan / PlanStatus in the
+ * Jamf Pro API reference) has PlanCanceled, a plan that no longer
+ * enforces anything - its forced time is no deadline.  A failed plan
+ * (PlanFailed, PlanException) keeps its target: the update it asked for
+ * is still due, and a device that did not get it must not drop out.
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sources/jamf.h"
 #include "timeutil.h"
@@ -40,6 +46,7 @@ static ddm_err read_one(src_ctx *x, const flat_view *el, store_stmt *st)
 	const char *build = flat_val(el, "buildVersion");
 	const char *when = flat_val(el, "forceInstallLocalDateTime");
 	const char *plat = jamf_platform(flat_val(el, "device.objectType"));
+	const char *state = flat_val(el, "status.state");
 	char serial[128];
 	bool found;
 	version vv;
@@ -47,6 +54,10 @@ static ddm_err read_one(src_ctx *x, const flat_view *el, store_stmt *st)
 	ddm_err err;
 
 	x->c->read++;
+	if (state && strcasecmp(state, "PlanCanceled") == 0) {
+		x->c->skipped++; /* withdrawn: no deadline any more */
+		return DDM_OK;
+	}
 	if (!ver || !version_parse(ver, strlen(ver), &vv) || !when || !*when) {
 		x->c->skipped++; /* latest-version plans set no deadline */
 		return DDM_OK;

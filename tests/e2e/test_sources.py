@@ -266,6 +266,80 @@ def test_jamf_plans_are_serial_targets_never_statuses(t):
     assert dev["C02JAMFC001"]["target_scope"] in ("", "device"), dev["C02JAMFC001"]
 
 
+def test_jamf_inventory_rapid_security_response_counts_toward_target(t):
+    # Jamf Pro's computer inventory field "Operating System Rapid Security
+    # Response" (Advanced Search / smart group criterion; the API's
+    # operatingSystem.rapidSecurityResponse) holds "(a)" beside the version.
+    inv = t.write("jamf.csv",
+                  "Computer Name,Serial Number,Operating System Version,"
+                  "Operating System Rapid Security Response,Last Check-in,Model Identifier,"
+                  "JSS Computer ID\n"
+                  "Ana,C02JRSR0001,26.0.1,(a),2026-11-25 18:04:11,\"Mac15,3\",1\n"
+                  "Ben,C02JRSR0002,26.0.1,,2026-11-25 18:04:11,\"Mac14,2\",2\n")
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.0.1 (a),,2026-11-20T09:00:00,\n")
+    r = t.run("run", "--out", t.out, "--as-of", AS_OF, inv, tg)
+    assert r.rc == 0, r
+    dev = {d["serial_number"]: d for d in t.csv("devices")}
+    assert dev["C02JRSR0001"]["os_version"] == "26.0.1 (a)", dev["C02JRSR0001"]
+    assert dev["C02JRSR0001"]["classification"] == "compliant", dev["C02JRSR0001"]
+    assert dev["C02JRSR0002"]["classification"] == "past-deadline", dev["C02JRSR0002"]
+
+
+def test_jamf_mobile_inventory_model_name_and_rapid_security_response(t):
+    # A Jamf Pro mobile device Advanced Search export names the response "OS
+    # Rapid Security Response" and may carry only "Model" (the marketing name,
+    # "iPhone 15") without "Model Identifier": the platform still follows.
+    inv = t.write("mobile.csv",
+                  "Display Name,JSS Mobile Device ID,Last Inventory Update,Model,"
+                  "OS Rapid Security Response,OS Version,Serial Number,Time Zone\n"
+                  "Pad,200,2026-11-25T10:00:00,iPad (10th generation),(a),26.0.1,DMPJMOB0001,"
+                  "Europe/Paris\n"
+                  "Phone,202,2026-11-25T10:00:00,iPhone 15,,26.0.1,DMPJMOB0002,\n"
+                  "TV,204,2026-11-25T10:00:00,Apple TV 4K (3rd generation),,26.0.1,"
+                  "DMPJMOB0003,\n")
+    tg = t.write("targets.csv", TARGETS_HEADER +
+                 "iPadOS,*,,26.0.1 (a),,2026-11-20T09:00:00,\n"
+                 "iOS,*,,26.1,,2026-11-20T09:00:00,\n")
+    r = t.run("run", "--out", t.out, "--as-of", AS_OF, inv, tg)
+    assert r.rc == 0, r
+    dev = {d["serial_number"]: d for d in t.csv("devices")}
+    pad, phone = dev["DMPJMOB0001"], dev["DMPJMOB0002"]
+    assert (pad["platform"], pad["os_version"], pad["classification"]) == \
+        ("iPadOS", "26.0.1 (a)", "compliant"), pad
+    assert (phone["platform"], phone["classification"]) == ("iOS", "past-deadline"), phone
+    assert dev["DMPJMOB0003"]["platform"] == "tvOS", dev["DMPJMOB0003"]
+
+
+def test_jamf_canceled_plan_sets_no_deadline(t):
+    # Jamf Pro's ManagedSoftwareUpdatePlan status.state enum (developer.jamf.com,
+    # GET /v1/managed-software-updates/plans) has PlanCanceled: a canceled plan
+    # no longer enforces anything, so its forced time is no deadline.
+    _jamf_inventory(t)
+
+    def plan(uuid, ver, build, when, state):
+        return {"planUuid": uuid,
+                "device": {"deviceId": "2", "objectType": "COMPUTER",
+                           "href": "/v1/computers-inventory/2"},
+                "updateAction": "DOWNLOAD_INSTALL_SCHEDULE", "versionType": "SPECIFIC_VERSION",
+                "specificVersion": ver, "buildVersion": build, "maxDeferrals": 0,
+                "forceInstallLocalDateTime": when, "recipeId": "-1",
+                "status": {"state": state, "errorReasons": []}}
+    doc = {"totalCount": 2, "results": [
+        plan("1C7A0E52-0D1B-4B8E-9F3A-5E2D4C6B8A01", "26.0.2", "25A400", "2026-11-20T17:00:00",
+             "PlanCanceled"),
+        plan("2D8B1F63-1E2C-4C9F-8A4B-6F3E5D7C9B12", "26.1", "25B78", "2026-12-20T17:00:00",
+             "DDMPlanScheduled")]}
+    p = t.write("plans.json", json.dumps(doc))
+    t.ok("ingest", p)
+    assert files(t)[-1] == "targets|jamf-software-update-plans|2|1|1|0", files(t)
+    r = t.run("report", "--out", t.out, "--as-of", AS_OF)
+    assert r.rc == 0, r
+    dev = {d["serial_number"]: d for d in t.csv("devices")}
+    c2 = dev["C02JAMFC002"]
+    assert (c2["classification"], c2["target_os_version"], c2["deadline_local"]) == \
+        ("in-progress", "26.1", "2026-12-20T17:00:00"), c2
+
+
 # ---- Kandji -----------------------------------------------------------------
 
 def test_kandji_status_report_only_managed_os_items(t):
