@@ -98,6 +98,31 @@ CREATE TABLE IF NOT EXISTS target (
 CREATE INDEX IF NOT EXISTS target_group ON target(platform, grp);
 CREATE INDEX IF NOT EXISTS target_serial ON target(serial_number);
 
+-- One file's targets while it is read (src/ingest.c): each targets CSV row,
+-- enforcement declaration or Jamf plan is staged here, then at the file's
+-- end moved into target (target_flush) and the targets it supersedes are
+-- removed (target_supersede): a file that names a scope -- (platform,
+-- group, serial, declaration) -- states that scope's targets now, so an
+-- earlier file's targets of the same scope that this file does not repeat
+-- are gone (a moved deadline, a new version of a declaration, a replaced
+-- Jamf plan).  A row with an empty target_os_version only withdraws its
+-- scope (a canceled Jamf plan) and is not stored.  Same key as target.
+CREATE TEMP TABLE IF NOT EXISTS target_in (
+	platform              TEXT NOT NULL,
+	grp                   TEXT NOT NULL,
+	serial_number         TEXT NOT NULL,
+	target_os_version     TEXT NOT NULL,
+	target_build_version  TEXT NOT NULL,
+	target_local_datetime TEXT NOT NULL,
+	details_url           TEXT NOT NULL,
+	source_file           INTEGER NOT NULL,
+	line                  INTEGER NOT NULL,
+	declaration_id        TEXT NOT NULL,
+	enforcement_time_zone TEXT NOT NULL,
+	UNIQUE (platform, grp, serial_number, target_os_version,
+		target_build_version, target_local_datetime)
+);
+
 -- Input rows that were not ingested, and why.
 CREATE TABLE IF NOT EXISTS rejected (
 	source_file INTEGER NOT NULL REFERENCES source_file(id),

@@ -167,10 +167,10 @@ ON CONFLICT (serial_number) DO UPDATE SET
 	source_file   = excluded.source_file;
 
 -- name: target
--- A target seen again is a duplicate, unless it now names an enforcement
--- zone it did not have (a targets file re-exported with the new column):
--- that zone is kept.
-INSERT INTO target (platform, grp, serial_number,
+-- A target, staged for its file (temp.target_in in schema.sql).  Seen
+-- twice in one file, the first is kept, unless the second names an
+-- enforcement zone the first did not have.
+INSERT INTO temp.target_in (platform, grp, serial_number,
 	target_os_version, target_build_version, target_local_datetime,
 	details_url, source_file, line, declaration_id, enforcement_time_zone)
 VALUES (:platform, :grp, :serial_number, :target_os_version,
@@ -181,19 +181,72 @@ ON CONFLICT (platform, grp, serial_number, target_os_version,
 	     target_build_version, target_local_datetime) DO UPDATE SET
 	enforcement_time_zone = excluded.enforcement_time_zone
  WHERE excluded.enforcement_time_zone <> ''
-   AND excluded.enforcement_time_zone <> target.enforcement_time_zone;
+   AND excluded.enforcement_time_zone <> target_in.enforcement_time_zone;
 
 -- name: target_serial
 -- A target for one device (a Jamf managed software update plan): its
--- platform is the plan's, else the device's.
-INSERT OR IGNORE INTO target (platform, grp, serial_number,
+-- platform is the plan's, else the device's.  An empty
+-- :target_os_version withdraws the device's targets (a canceled plan).
+INSERT OR IGNORE INTO temp.target_in (platform, grp, serial_number,
 	target_os_version, target_build_version, target_local_datetime,
-	details_url, source_file, line, declaration_id)
+	details_url, source_file, line, declaration_id, enforcement_time_zone)
 VALUES (coalesce(nullif(:platform, ''),
                  (SELECT platform FROM device
                    WHERE serial_number = :serial_number), ''),
 	'', :serial_number, :target_os_version, :target_build_version,
-	:target_local_datetime, '', :file, :line, '');
+	:target_local_datetime, '', :file, :line, '', '');
+
+-- name: target_repeated
+-- The staged targets stored already, as they are (an earlier file stated
+-- them): the file's duplicates.  One that now names an enforcement zone
+-- it did not have is stored (the zone is kept).
+SELECT count(*) FROM temp.target_in i JOIN target t
+    ON t.platform = i.platform AND t.grp = i.grp
+   AND t.serial_number = i.serial_number
+   AND t.target_os_version = i.target_os_version
+   AND t.target_build_version = i.target_build_version
+   AND t.target_local_datetime = i.target_local_datetime
+ WHERE i.enforcement_time_zone = ''
+    OR i.enforcement_time_zone = t.enforcement_time_zone;
+
+-- name: target_flush
+-- The file's targets into target, in file order.
+INSERT INTO target (platform, grp, serial_number,
+	target_os_version, target_build_version, target_local_datetime,
+	details_url, source_file, line, declaration_id, enforcement_time_zone)
+SELECT platform, grp, serial_number, target_os_version,
+       target_build_version, target_local_datetime, details_url,
+       source_file, line, declaration_id, enforcement_time_zone
+  FROM temp.target_in
+ WHERE target_os_version <> ''
+ ORDER BY rowid
+ON CONFLICT (platform, grp, serial_number, target_os_version,
+	     target_build_version, target_local_datetime) DO UPDATE SET
+	enforcement_time_zone = excluded.enforcement_time_zone
+ WHERE excluded.enforcement_time_zone <> ''
+   AND excluded.enforcement_time_zone <> target.enforcement_time_zone;
+
+-- name: target_supersede
+-- Every stored target of a scope the file names that the file does not
+-- repeat: superseded (see temp.target_in).  Groups compare without case,
+-- as the evaluation matches them.
+DELETE FROM target
+ WHERE EXISTS (SELECT 1 FROM temp.target_in i
+                WHERE i.platform = target.platform
+                  AND i.grp = target.grp COLLATE NOCASE
+                  AND i.serial_number = target.serial_number
+                  AND i.declaration_id = target.declaration_id)
+   AND NOT EXISTS (SELECT 1 FROM temp.target_in i
+                    WHERE i.platform = target.platform
+                      AND i.grp = target.grp
+                      AND i.serial_number = target.serial_number
+                      AND i.target_os_version = target.target_os_version
+                      AND i.target_build_version = target.target_build_version
+                      AND i.target_local_datetime = target.target_local_datetime
+                      AND i.target_os_version <> '');
+
+-- name: target_in_clear
+DELETE FROM temp.target_in;
 
 -- name: device_untimed
 -- A status row without a time (Kandji's PENDING: the device never

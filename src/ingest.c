@@ -940,6 +940,39 @@ out:
 	free(pending);
 }
 
+/*
+ * A targets file's staged targets (temp.target_in) into target, and the
+ * stored targets of every scope the file names that it does not repeat
+ * removed: the file states those scopes' targets now (schema.sql).  Its
+ * rows were counted as staged; the ones stored already are duplicates.
+ */
+static ddm_err flush_targets(ingest *in, file_ctx *fc)
+{
+	static const char *const names[] = {"target_repeated", "target_flush",
+					    "target_supersede",
+					    "target_in_clear"};
+	store_stmt *st[4];
+	int64_t repeated = 0;
+	ddm_err err;
+
+	if (fc->fmt ? format_kind_of(fc->fmt) != KIND_TARGETS : !fc->dc.targets)
+		return DDM_OK;
+	for (int i = 0; i < 4; i++)
+		if (!(st[i] = store_stmt_get(in->store, names[i])))
+			return DDM_ERR_INTERNAL;
+	err = store_stmt_run(st[0], NULL, &repeated);
+	if (!err) {
+		fc->stored -= (long)repeated;
+		fc->duplicate += (long)repeated;
+		err = store_stmt_run(st[1], NULL, NULL);
+	}
+	if (!err)
+		err = store_stmt_run(st[2], NULL, NULL);
+	if (!err)
+		err = store_stmt_run(st[3], NULL, NULL);
+	return err;
+}
+
 static ddm_err finish_file(ingest *in, file_ctx *fc, const char *sha,
 			   long long size, bool *known)
 {
@@ -1319,7 +1352,9 @@ static ddm_err ingest_file(ingest *in, const char *path)
 		goto out_rollback;
 finish:
 	sha256_final_hex(&sha, hex);
-	err = finish_file(in, &fc, hex, bytes, &known);
+	err = flush_targets(in, &fc);
+	if (!err)
+		err = finish_file(in, &fc, hex, bytes, &known);
 	if (err)
 		goto out_rollback;
 	if (known) {

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sources/identity.h"
 #include "sources/jamf.h"
 #include "timeutil.h"
 #include "version.h"
@@ -40,6 +41,39 @@ static int recognise(const flat_view *v)
 		       : 0;
 }
 
+/* A canceled plan: no deadline any more, and the device's targets stored
+ * from earlier files are withdrawn, unless this file states them again (a
+ * row with no version only names its scope: schema.sql, target_in). */
+static ddm_err withdraw(src_ctx *x, const flat_view *el, store_stmt *st,
+			const char *plat)
+{
+	const char *id = flat_val(el, "device.deviceId");
+	identity_jamf_type jt =
+		identity_jamf_type_of(flat_val(el, "device.objectType"));
+	bool found = false;
+	ddm_err err;
+
+	x->c->skipped++;
+	/* A device the inventory does not know has nothing to withdraw. */
+	err = id ? identity_jamf(x->env->store, jt, id, &x->env->tmp, &found)
+		 : DDM_OK;
+	if (err || !found)
+		return err;
+	store_bind_text(st, store_stmt_param(st, ":platform"), plat,
+			strlen(plat));
+	store_bind_text(st, store_stmt_param(st, ":serial_number"),
+			x->env->tmp.data, x->env->tmp.len);
+	store_bind_text(st, store_stmt_param(st, ":target_os_version"), "", 0);
+	store_bind_text(st, store_stmt_param(st, ":target_build_version"), "",
+			0);
+	store_bind_text(st, store_stmt_param(st, ":target_local_datetime"), "",
+			0);
+	store_bind_int(st, store_stmt_param(st, ":file"), x->f->file_id);
+	store_bind_int(st, store_stmt_param(st, ":line"), x->line);
+	x->c->targets = true;
+	return store_stmt_run(st, NULL, NULL);
+}
+
 static ddm_err read_one(src_ctx *x, const flat_view *el, store_stmt *st)
 {
 	const char *ver = flat_val(el, "specificVersion");
@@ -54,10 +88,8 @@ static ddm_err read_one(src_ctx *x, const flat_view *el, store_stmt *st)
 	ddm_err err;
 
 	x->c->read++;
-	if (state && strcasecmp(state, "PlanCanceled") == 0) {
-		x->c->skipped++; /* withdrawn: no deadline any more */
-		return DDM_OK;
-	}
+	if (state && strcasecmp(state, "PlanCanceled") == 0)
+		return withdraw(x, el, st, plat);
 	if (!ver || !version_parse(ver, strlen(ver), &vv) || !when || !*when) {
 		x->c->skipped++; /* latest-version plans set no deadline */
 		return DDM_OK;
