@@ -483,6 +483,27 @@ static ddm_err row_untimed(file_ctx *fc, const csvin_record *rec)
 	return err;
 }
 
+/* Whether the format's "only" rule keeps this row (formats.h); a row it
+ * skips is counted, and false with *err set says what to return.  Without
+ * the rule's column the file cannot say: every row is kept. */
+static bool wanted(file_ctx *fc, const csvin_record *rec, ddm_err *err)
+{
+	int f = format_only_field(fc->fmt), w;
+	span it;
+
+	*err = DDM_OK;
+	if (f < 0 || fc->col[f] < 0)
+		return true;
+	it = get(fc, rec, (field_id)f);
+	w = format_row_wanted(fc->fmt, it.s, it.len);
+	if (w < 0)
+		*err = reject(fc, rec->line,
+			      "row could not be matched (match limit)", rec);
+	else if (w == 0) /* an app, a profile, an Android phone, ... */
+		fc->dc.skipped++;
+	return w > 0;
+}
+
 static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 {
 	ingest *in = fc->in;
@@ -499,21 +520,8 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 	int64_t t, wall, count = 0;
 	ddm_err err;
 
-	/* without the column the file cannot say: every row is kept */
-	if (format_only_field(fc->fmt) >= 0 &&
-	    fc->col[format_only_field(fc->fmt)] >= 0) {
-		span it = get(fc, rec, (field_id)format_only_field(fc->fmt));
-		int w = format_row_wanted(fc->fmt, it.s, it.len);
-
-		if (w < 0)
-			return reject(fc, rec->line,
-				      "row could not be matched (match limit)",
-				      rec);
-		if (w == 0) { /* not about the OS: an app, a profile, ... */
-			fc->dc.skipped++;
-			return DDM_OK;
-		}
-	}
+	if (!wanted(fc, rec, &err))
+		return err;
 	if (!serial.s)
 		return reject(fc, rec->line, "missing serial_number", rec);
 	if (serial_problem(serial))
@@ -653,6 +661,8 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 	int64_t t = 0;
 	ddm_err err;
 
+	if (!wanted(fc, rec, &err))
+		return err;
 	if (!serial.s)
 		return reject(fc, rec->line, "missing serial_number", rec);
 	if (serial_problem(serial))

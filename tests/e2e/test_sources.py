@@ -395,6 +395,25 @@ def test_kandji_rapid_security_response_counts_toward_target(t):
     assert dev["C02KAND0002"]["classification"] == "compliant", dev["C02KAND0002"]
 
 
+def test_kandji_android_and_windows_devices_are_not_listed(t):
+    # Kandji manages Android and Windows devices too (the API's platform
+    # field; its reporting script keeps every platform): not Apple devices,
+    # skipped and counted, not listed as no-target.
+    with open(fx("kandji-devices-report.csv"), encoding="utf-8") as f:
+        head, first = f.readline(), f.readline()
+    rows = [first]
+    for serial, plat, model, ver in (("R58N90ANDRO", "Android", "Pixel 8", "15"),
+                                     ("WINDOWS0001", "Windows", "Surface Laptop 5", "11")):
+        rows.append(f"{serial},0d1e2f3a-4b5c-4d6e-8f7a-8b9c0d1e2f3a,{plat} device,{model},{plat},"
+                    f"{ver},,,2026-11-25T20:00:00.000000Z,,,ab102b9d-8e9c-420d-a498-f2a1123091c7,"
+                    "True,False,False,False,,2024-01-26 16:15:36.087016+00:00,"
+                    "2024-05-13 20:09:27.374451+00:00,Engineering,\n")
+    p = t.write("kandji-devices.csv", head + "".join(rows))
+    t.ok("run", "--out", t.out, "--as-of", AS_OF, p)
+    assert files(t)[0] == "inventory|kandji-devices|3|1|2|0", files(t)
+    assert [d["serial_number"] for d in t.csv("devices")] == ["C02KAND0001"]
+
+
 # ---- every source -------------------------------------------------------------
 
 def test_unrecognised_files_exit_65_listing_what_is_accepted(t):
