@@ -414,8 +414,11 @@ SELECT count(*)
 DELETE FROM temp.feed_stage;
 
 -- name: feed_stage
--- Every OSVersions[].SecurityReleases[] entry, one row per platform its
--- ProductName names ("iOS and iPadOS" gives two).  A version listed twice
+-- Every OSVersions[].SecurityReleases[] entry, one row per platform it is
+-- for: the platforms its UpdateName names ("iOS 18.7.6" is for iPhones
+-- only, "iPadOS 17.7.10" for iPads only, "iOS 26.1 and iPadOS 26.1" for
+-- both), else those its ProductName names (the iOS feed's ProductName is
+-- "iOS and iPadOS" for every entry).  A version listed twice
 -- (a device-specific release, then the universal one) is one release: the
 -- earliest date, the union of its actively exploited CVEs.
 INSERT INTO temp.feed_stage
@@ -439,10 +442,18 @@ rel AS (
 	                  (SELECT count(*) FROM json_each(e.rel, '$.CVEs')) END)
 	           AS cve_count,
 	       e.rel
-	  FROM entry e JOIN plat pl
-	    ON instr(' ' || coalesce(json_extract(e.rel, '$.ProductName'), '') || ' ',
-	             ' ' || pl.p || ' ') > 0
-	 WHERE e.rel IS NOT NULL)
+	  FROM (SELECT e.*,
+	               CASE WHEN EXISTS (SELECT 1 FROM plat q
+	                                  WHERE instr(e.update_name, ' ' || q.p || ' ') > 0)
+	                    THEN e.update_name
+	                    ELSE ' ' || coalesce(json_extract(e.rel, '$.ProductName'), '') || ' '
+	               END AS names
+	          FROM (SELECT e.*,
+	                       ' ' || replace(replace(replace(coalesce(
+	                           CAST(json_extract(e.rel, '$.UpdateName') AS TEXT), ''),
+	                           ',', ' '), '(', ' '), ')', ' ') || ' ' AS update_name
+	                  FROM entry e WHERE e.rel IS NOT NULL) e) e
+	  JOIN plat pl ON instr(e.names, ' ' || pl.p || ' ') > 0)
 SELECT platform, max(os_major_name), version, max(build), min(release_date),
        max(cve_count),
        coalesce((SELECT group_concat(cve, ' ') FROM (

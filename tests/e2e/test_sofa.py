@@ -21,7 +21,12 @@ def _expected(path):
     for osv in doc["OSVersions"]:
         for r in osv["SecurityReleases"]:
             entries += 1
-            names = (r.get("ProductName") or "").split()
+            # The platforms the update's name names ("iOS 18.7.6": iPhones
+            # only, "iPadOS 17.7.10": iPads only), else the ProductName's.
+            names = (r.get("UpdateName") or "").replace(",", " ").replace("(", " ") \
+                .replace(")", " ").split()
+            if not any(p in names for p in PLATFORMS):
+                names = (r.get("ProductName") or "").split()
             for p in PLATFORMS:
                 if p in names:
                     rel.setdefault((p, r["ProductVersion"]), set()).update(
@@ -46,11 +51,27 @@ def test_reference_feeds_store_every_release(t):
         fmt = "sofa-v1" if fn.startswith("v1") else "sofa-v2"
         assert got[:6] == ["feed", fmt, str(entries), str(len(rel)), "0", "0"], (fn, got)
         assert len(got[6]) == 64
-    # the iOS feed's "iOS and iPadOS" gives both platforms
+    # the iOS feed's "iOS and iPadOS" entries give both platforms, its
+    # iPad-only and iPhone-only updates one each
     _, ios = _expected(os.path.join(SOFA, "v2-ios_data_feed.json"))
     plats = sql(t.path("f2.db"), "SELECT platform, count(*) FROM os_release GROUP BY 1")
-    n = len({v for _, v in ios})
-    assert plats.split() == [f"iOS|{n}", f"iPadOS|{n}"], plats
+    n_ios = len({v for p, v in ios if p == "iOS"})
+    n_ipad = len({v for p, v in ios if p == "iPadOS"})
+    assert n_ios != n_ipad
+    assert plats.split() == [f"iOS|{n_ios}", f"iPadOS|{n_ipad}"], plats
+
+
+def test_ipad_only_releases_are_not_an_iphones_latest(t):
+    # The iOS feed lists "iPadOS 17.7.11" (older iPads kept getting 17.x)
+    # under ProductName "iOS and iPadOS"; iPhones never got it.
+    inv = t.write("inv.csv", INVENTORY_HEADER +
+                  "IPHONE1770,phone,,,iOS,\"iPhone12,1\",UTC,2026-11-25T08:00:00Z,17.7.2\n"
+                  "IPAD177020,pad,,,iPadOS,\"iPad7,11\",UTC,2026-11-25T08:00:00Z,17.7.2\n")
+    t.ok("run", "--out", t.out, "--as-of", AS_OF, inv,
+         os.path.join(SOFA, "v2-ios_data_feed.json"))
+    dev = {r["serial_number"]: r for r in t.csv("devices")}
+    assert dev["IPHONE1770"]["latest_os_version"] == "17.7.2", dev["IPHONE1770"]
+    assert dev["IPAD177020"]["latest_os_version"] == "17.7.11", dev["IPAD177020"]
 
 
 def test_feeds_in_about_and_reingest_changes_nothing(t):
