@@ -81,11 +81,13 @@ struct format {
 	char *alias[F__COUNT][MAX_ALIASES]; /* owned; NULL-terminated lists */
 	rule status[MAX_RULES];
 	size_t nstatus;
-	rx *value[F__COUNT];	/* owned: "value FIELD REGEX" extractions */
-	int only_field;		/* "only FIELD REGEX": rows kept; -1 none */
-	rx *only;		/* owned */
-	const char *reason_for; /* "reason_for STATUS"; NULL: any status */
-	bool untimed;		/* "untimed keep": rows without a time */
+	rx *value[F__COUNT];	  /* owned: "value FIELD REGEX" extractions */
+	int only_field;		  /* "only FIELD REGEX": rows kept; -1 none */
+	rx *only;		  /* owned */
+	const char *reason_for;	  /* "reason_for STATUS"; NULL: any status */
+	bool untimed;		  /* "untimed keep": rows without a time */
+	char *deflt[F__COUNT];	  /* owned: "default FIELD VALUE [REGEX]" */
+	rx *deflt_when[F__COUNT]; /* owned; NULL: any header */
 	memo_entry memo[MEMO];
 	size_t nmemo;
 };
@@ -160,6 +162,10 @@ static void format_free(format *f)
 	for (int i = 0; i < F__COUNT; i++)
 		rx_free(f->value[i]);
 	rx_free(f->only);
+	for (int i = 0; i < F__COUNT; i++) {
+		free(f->deflt[i]);
+		rx_free(f->deflt_when[i]);
+	}
 	free(f);
 }
 
@@ -306,6 +312,23 @@ static ddm_err parse_file(formats *fs, const resource *res, format *f)
 				err = diag_error(DDM_ERR_DATA, where,
 						 "unknown status %s",
 						 diag_q(w[1]));
+		} else if (f && strcmp(w[0], "default") == 0 &&
+			   (nw == 3 || nw == 4)) {
+			int id = field_lookup(w[1]);
+
+			if (id < 0) {
+				err = diag_error(DDM_ERR_DATA, where,
+						 "unknown field %s",
+						 diag_q(w[1]));
+				break;
+			}
+			free(f->deflt[id]);
+			f->deflt[id] = xstrdup(w[2]);
+			rx_free(f->deflt_when[id]);
+			f->deflt_when[id] = NULL;
+			if (nw == 4)
+				err = rx_compile(w[3], true, where,
+						 &f->deflt_when[id]);
 		} else if (f && strcmp(w[0], "untimed") == 0 && nw == 2 &&
 			   strcmp(w[1], "keep") == 0) {
 			f->untimed = true;
@@ -475,8 +498,17 @@ const format *formats_detect(const formats *fs, const char *const *names,
 			memcpy(best_col, c, sizeof best_col);
 		}
 	}
-	if (best)
+	if (best) {
+		/* A field with no column takes the format's default when the
+		 * header is the one the default is for. */
+		for (int fid = 0; fid < F__COUNT; fid++)
+			if (best_col[fid] < 0 && best->deflt[fid] &&
+			    (!best->deflt_when[fid] ||
+			     rx_match(best->deflt_when[fid], joined.data,
+				      joined.len) == 1))
+				best_col[fid] = FORMAT_COL_DEFAULT;
 		memcpy(col, best_col, sizeof best_col);
+	}
 	buf_free(&joined);
 	free(norm);
 	return best;
@@ -508,6 +540,11 @@ int format_row_wanted(const format *f, const char *s, size_t len)
 	if (!f->only)
 		return 1;
 	return rx_match(f->only, s ? s : "", s ? len : 0);
+}
+
+const char *format_default(const format *f, field_id id)
+{
+	return f->deflt[id];
 }
 
 int format_only_field(const format *f)

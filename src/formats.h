@@ -20,6 +20,9 @@
  *                                  the regex matches (else the whole value)
  *   only     FIELD REGEX           rows whose FIELD does not match are
  *                                  skipped and counted, not stored
+ *   default  FIELD VALUE [REGEX]   a file with no column for FIELD (and,
+ *                                  with REGEX, whose normalised header
+ *                                  matches it) has VALUE on every row
  *   reason_for STATUS              the failure reason column is kept only
  *                                  for rows of that status
  *   untimed  keep                  a status row without a time keeps the
@@ -92,9 +95,11 @@ void formats_free(formats *fs);
 
 /*
  * Picks the format for a header record.  On success stores the format and,
- * for each canonical field, the column index or -1 in col[F__COUNT].
- * Returns NULL when no format matches.
+ * for each canonical field, the column index, or -1 (none), or
+ * FORMAT_COL_DEFAULT (none: the format's default applies) in
+ * col[F__COUNT].  Returns NULL when no format matches.
  */
+#define FORMAT_COL_DEFAULT (-2)
 const format *formats_detect(const formats *fs, const char *const *names,
 			     const size_t *lens, size_t n, int col[F__COUNT]);
 /* Applies f's "value" extraction of field id to *s, *len (unchanged
@@ -104,6 +109,8 @@ int format_value(const format *f, field_id id, const char **s, size_t *len);
  * skipped, -1 on match failure; format_only_field: -1 when f has no "only". */
 int format_row_wanted(const format *f, const char *s, size_t len);
 int format_only_field(const format *f);
+/* The "default" value of field id (NULL: none). */
+const char *format_default(const format *f, field_id id);
 /* The status a failure reason is kept for, or NULL (any). */
 const char *format_reason_for(const format *f);
 /* True when a status row without a time keeps the device's status. */

@@ -215,6 +215,11 @@ static span get(const file_ctx *fc, const csvin_record *rec, field_id f)
 	span v = {NULL, 0};
 	int c = fc->col[f];
 
+	if (c == FORMAT_COL_DEFAULT) {
+		v.s = format_default(fc->fmt, f);
+		v.len = strlen(v.s);
+		return v;
+	}
 	if (c < 0 || (size_t)c >= rec->n)
 		return v;
 	v.s = rec->field[c];

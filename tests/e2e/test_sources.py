@@ -285,6 +285,27 @@ def test_jamf_inventory_rapid_security_response_counts_toward_target(t):
     assert dev["C02JRSR0002"]["classification"] == "past-deadline", dev["C02JRSR0002"]
 
 
+def test_jamf_computers_without_a_model_column_are_macs(t):
+    # Every Jamf Pro computer is a Mac: a computer export that carries no
+    # Platform, Model or Model Identifier column still meets macOS targets
+    # (it used to leave the platform unknown: no-target, never past due).
+    # A mobile device export without a model stays unknown: it could be any.
+    inv = t.write("jamf.csv",
+                  "Computer Name,Serial Number,Operating System Version,Last Check-in,"
+                  "Jamf Pro Computer ID\n"
+                  "Ana,C02JNOM0001,26.0.1,2026-11-25 18:04:11,11\n")
+    mob = t.write("mobile.csv",
+                  "Display Name,JSS Mobile Device ID,OS Version,Serial Number\n"
+                  "Pad,300,26.0.1,DMPJNOM0001\n")
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-20T09:00:00,\n")
+    t.ok("run", "--out", t.out, "--as-of", AS_OF, inv, mob, tg)
+    dev = {d["serial_number"]: d for d in t.csv("devices")}
+    assert (dev["C02JNOM0001"]["platform"], dev["C02JNOM0001"]["classification"]) == \
+        ("macOS", "past-deadline"), dev["C02JNOM0001"]
+    assert (dev["DMPJNOM0001"]["platform"], dev["DMPJNOM0001"]["classification"]) == \
+        ("", "no-target"), dev["DMPJNOM0001"]
+
+
 def test_jamf_mobile_inventory_model_name_and_rapid_security_response(t):
     # A Jamf Pro mobile device Advanced Search export names the response "OS
     # Rapid Security Response" and may carry only "Model" (the marketing name,
