@@ -134,10 +134,11 @@ SELECT b.serial_number,
 --    deadline first (when every target is met, the latest one is shown;
 --    targets still equal: the first one stored).  Compliance is by OS
 --    version, whatever the status says; a Pass with no known version is
---    compliant.  Targets are few: each device looks up its own candidates
---    (by serial, by group, the '*' targets of its platform) in ev_target's
---    indexes and keeps the first in that order; the pick is a layer of
---    ev_final's query (step 6), not a table.
+--    compliant.  A device has few candidates: it looks them up (by
+--    serial, by group, the '*' targets of its platform) in ev_target's
+--    indexes and keeps the first in that order, with no sort of the whole
+--    fleet's candidates; the pick is a layer of ev_final's query (step 6),
+--    not a table.
 --
 --    The deadline as instants.  With a zone: the local time in that zone
 --    (legacy: the target's enforcement zone, else the device's own; DDM:
@@ -146,7 +147,7 @@ SELECT b.serial_number,
 --    read in UTC-12 (wall + 12 h); deadline_earliest_utc the earliest it
 --    may pass, read in UTC+14 (wall - 14 h).  With a zone both are equal.
 -- The targets' scope columns, indexed the way a device looks them up
--- (group names compare without case).
+-- (group names compare without case): a lookup reads a few rows.
 DROP TABLE IF EXISTS temp.ev_target;
 CREATE TEMP TABLE ev_target AS
 SELECT id, platform, grp, serial_number, target_os_version,
@@ -370,65 +371,75 @@ SELECT x.*,
              AND ddm_tz_valid(t.enforcement_time_zone)
             THEN 'target' ELSE x.dev_zone_source END AS time_zone_source
   FROM (SELECT y.*,
-               -- the best configured target, unless the device's own
-               -- unmet pending version wins anyway
-               CASE WHEN y.has_own AND NOT y.own_met THEN NULL ELSE
-               coalesce(
-(SELECT c.id FROM (
-                  SELECT t.id, t.target_os_version AS tov,
-                         t.target_local_datetime AS tld, CASE WHEN y.os_version IS NOT NULL
-                                   AND ddm_version_cmp(y.os_version,
-                                                       t.target_os_version) >= 0
-                                  THEN 1
-                                  WHEN y.os_version IS NULL
-                                   AND y.status = 'Pass' THEN 1
-                                  ELSE 0 END AS met
-                    FROM ev_target t
-                   WHERE t.serial_number = y.serial_number
-                     AND (y.platform IS NULL OR t.platform = y.platform)
-                     AND (t.declaration_id = ''
-                          OR instr(' ' || y.declarations || ' ',
-                                   ' ' || t.declaration_id || ' ') > 0)) c
+               -- the best configured target of the highest level with a
+               -- candidate (not needed when the device's own unmet
+               -- pending version wins anyway)
+               CASE WHEN y.has_own AND NOT y.own_met THEN NULL ELSE coalesce(
+                 -- 3: serial
+                 (SELECT c.id FROM (
+                   SELECT t.id, t.target_os_version AS tov,
+                          t.target_local_datetime AS tld,
+                          CASE WHEN y.os_version IS NOT NULL
+                                AND ddm_version_cmp(y.os_version,
+                                                    t.target_os_version) >= 0
+                               THEN 1
+                               WHEN y.os_version IS NULL
+                                AND y.status = 'Pass' THEN 1
+                               ELSE 0 END AS met
+                     FROM ev_target t
+                    WHERE t.serial_number = y.serial_number
+                      AND (y.platform IS NULL OR t.platform = y.platform)
+                      AND (t.declaration_id = ''
+                           OR instr(' ' || y.declarations || ' ',
+                                    ' ' || t.declaration_id || ' ') > 0)) c
                  ORDER BY c.met, CASE WHEN c.met = 0 THEN c.tld END,
                           c.tld DESC, c.tov DESC, c.id
                  LIMIT 1),
-(SELECT c.id FROM (
-                  SELECT t.id, t.target_os_version AS tov,
-                         t.target_local_datetime AS tld, CASE WHEN y.os_version IS NOT NULL
-                                   AND ddm_version_cmp(y.os_version,
-                                                       t.target_os_version) >= 0
-                                  THEN 1
-                                  WHEN y.os_version IS NULL
-                                   AND y.status = 'Pass' THEN 1
-                                  ELSE 0 END AS met
-                    FROM ev_target t
-                   WHERE t.platform = y.platform AND t.serial_number = ''
-                     AND t.grp = y.grp COLLATE NOCASE AND t.grp <> '*'
-                     AND (t.declaration_id = ''
-                          OR instr(' ' || y.declarations || ' ',
-                                   ' ' || t.declaration_id || ' ') > 0)) c
+                 -- 2: group
+                 (SELECT c.id FROM (
+                   SELECT t.id, t.target_os_version AS tov,
+                          t.target_local_datetime AS tld,
+                          CASE WHEN y.os_version IS NOT NULL
+                                AND ddm_version_cmp(y.os_version,
+                                                    t.target_os_version) >= 0
+                               THEN 1
+                               WHEN y.os_version IS NULL
+                                AND y.status = 'Pass' THEN 1
+                               ELSE 0 END AS met
+                     FROM ev_target t
+                    WHERE t.platform = y.platform AND t.serial_number = ''
+                      AND t.grp = y.grp COLLATE NOCASE AND t.grp <> '*'
+                      AND (t.declaration_id = ''
+                           OR instr(' ' || y.declarations || ' ',
+                                    ' ' || t.declaration_id || ' ') > 0)) c
                  ORDER BY c.met, CASE WHEN c.met = 0 THEN c.tld END,
                           c.tld DESC, c.tov DESC, c.id
                  LIMIT 1),
-(SELECT c.id FROM (
-                  SELECT t.id, t.target_os_version AS tov,
-                         t.target_local_datetime AS tld, CASE WHEN y.os_version IS NOT NULL
-                                   AND ddm_version_cmp(y.os_version,
-                                                       t.target_os_version) >= 0
-                                  THEN 1
-                                  WHEN y.os_version IS NULL
-                                   AND y.status = 'Pass' THEN 1
-                                  ELSE 0 END AS met
-                    FROM ev_target t
-                   WHERE t.grp = '*' AND t.serial_number = ''
-                     AND (t.platform = y.platform
-                          OR (t.platform = '' AND t.declaration_id <> ''))
-                     AND (t.declaration_id = ''
-                          OR instr(' ' || y.declarations || ' ',
-                                   ' ' || t.declaration_id || ' ') > 0)) c
+                 -- 1: '*'.  A declaration target (its JSON, or a targets
+                 -- row naming it) applies only to devices whose latest
+                 -- report lists it as an active configuration or as the
+                 -- install reason; with no platform, on every platform.
+                 (SELECT c.id FROM (
+                   SELECT t.id, t.target_os_version AS tov,
+                          t.target_local_datetime AS tld,
+                          CASE WHEN y.os_version IS NOT NULL
+                                AND ddm_version_cmp(y.os_version,
+                                                    t.target_os_version) >= 0
+                               THEN 1
+                               WHEN y.os_version IS NULL
+                                AND y.status = 'Pass' THEN 1
+                               ELSE 0 END AS met
+                     FROM ev_target t
+                    WHERE t.grp = '*' AND t.serial_number = ''
+                      AND (t.platform = y.platform
+                           OR (t.platform = '' AND t.declaration_id <> ''))
+                      AND (t.declaration_id = ''
+                           OR instr(' ' || y.declarations || ' ',
+                                    ' ' || t.declaration_id || ' ') > 0)) c
                  ORDER BY c.met, CASE WHEN c.met = 0 THEN c.tld END,
                           c.tld DESC, c.tov DESC, c.id
-                 LIMIT 1)) END AS pick_id
+                 LIMIT 1))
+               END AS pick_id
           FROM (SELECT e.*,
                        e.dev_target_os_version IS NOT NULL
                          AND ddm_wall(e.dev_target_local_datetime) IS NOT NULL
