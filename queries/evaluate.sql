@@ -27,28 +27,9 @@
 --    version (step 2), so the walk back stops there: a source that never
 --    carries a version (Kandji's) costs one short index range a night,
 --    not the device's whole history.
-DROP TABLE IF EXISTS temp.ev_base;
-CREATE TEMP TABLE ev_base AS
-SELECT d.serial_number,
-       d.in_inventory,
-       d.device_name, d.user, d.grp, d.platform, d.model, d.time_zone,
-       CASE WHEN d.last_check_in <= :as_of THEN d.last_check_in END
-           AS last_check_in,
-       CASE WHEN d.last_check_in IS NULL OR d.last_check_in <= :as_of
-            THEN d.os_version END AS inv_os_version,
-       d.untimed_status, d.untimed_status_raw,
-       (SELECT o.rowid FROM observation o
-         WHERE o.serial_number = d.serial_number AND o.reported_at <= :as_of
-         ORDER BY o.reported_at DESC LIMIT 1) AS last_rowid,
-       (SELECT o.rowid FROM observation o
-         WHERE o.serial_number = d.serial_number AND o.reported_at <= :as_of
-           AND o.reported_at >= CASE WHEN d.os_version IS NOT NULL
-                                      AND d.last_check_in <= :as_of
-                                     THEN d.last_check_in ELSE -9e18 END
-           AND o.os_version IS NOT NULL
-         ORDER BY o.reported_at DESC LIMIT 1) AS version_rowid
-  FROM device d;
-
+--    (Steps 1 and 2 are one pass: the lookups are a layer of ev_dev's
+--    query, not a table of their own.)
+--
 -- 2. Current facts per device: inventory first, then its latest report.
 --    The OS version is the most recent one known from either source.
 --    dev_zone is the device's own zone (inventory, status, --default-tz);
@@ -118,12 +99,31 @@ SELECT b.serial_number,
             WHEN nullif(o.time_zone, '') IS NOT NULL
              AND NOT ddm_tz_valid(o.time_zone)
             THEN 'unknown time zone ' || o.time_zone END AS zone_note
-  FROM ev_base b
+  FROM (SELECT d.serial_number,
+             d.in_inventory,
+             d.device_name, d.user, d.grp, d.platform, d.model, d.time_zone,
+             CASE WHEN d.last_check_in <= :as_of THEN d.last_check_in END
+                 AS last_check_in,
+             CASE WHEN d.last_check_in IS NULL OR d.last_check_in <= :as_of
+                  THEN d.os_version END AS inv_os_version,
+             d.untimed_status, d.untimed_status_raw,
+             (SELECT o.rowid FROM observation o
+               WHERE o.serial_number = d.serial_number AND o.reported_at <= :as_of
+               ORDER BY o.reported_at DESC LIMIT 1) AS last_rowid,
+             (SELECT o.rowid FROM observation o
+               WHERE o.serial_number = d.serial_number AND o.reported_at <= :as_of
+                 AND o.reported_at >= CASE WHEN d.os_version IS NOT NULL
+                                            AND d.last_check_in <= :as_of
+                                           THEN d.last_check_in ELSE -9e18 END
+                 AND o.os_version IS NOT NULL
+               ORDER BY o.reported_at DESC LIMIT 1) AS version_rowid
+        FROM device d
+         -- OFFSET 0 keeps the lookups computed once per device
+         LIMIT -1 OFFSET 0) b
   LEFT JOIN observation o ON o.rowid = b.last_rowid
   LEFT JOIN observation v ON v.rowid = b.version_rowid
  WHERE b.in_inventory OR b.last_rowid IS NOT NULL
     OR b.untimed_status IS NOT NULL) f;
-
 -- 3. The target that counts, per device, and its deadline.  Candidates by
 --    scope level: the pending version the device itself reports (4) beats
 --    a serial-scoped target (3), a group target (2) and a platform-wide '*'
@@ -131,10 +131,14 @@ SELECT b.serial_number,
 --    devices keep reporting a pending version after installing it, and
 --    that stale one (level 0) must not hide a configured target.  Within
 --    the highest level, an unmet target before a met one, the earliest
---    deadline first (when every target is met, the latest one is shown).
---    Compliance is by OS version, whatever the status says; a Pass with no
---    known version is compliant.  One window over the candidates: no
---    per-device lookups.
+--    deadline first (when every target is met, the latest one is shown;
+--    targets still equal: the first one stored).  Compliance is by OS
+--    version, whatever the status says; a Pass with no known version is
+--    compliant.  A device has few candidates: it looks them up (by
+--    serial, by group, the '*' targets of its platform) in ev_target's
+--    indexes and keeps the first in that order, with no sort of the whole
+--    fleet's candidates; the pick is a layer of ev_final's query (step 6),
+--    not a table.
 --
 --    The deadline as instants.  With a zone: the local time in that zone
 --    (legacy: the target's enforcement zone, else the device's own; DDM:
@@ -142,126 +146,22 @@ SELECT b.serial_number,
 --    deadline_utc is the instant it has certainly passed, the local time
 --    read in UTC-12 (wall + 12 h); deadline_earliest_utc the earliest it
 --    may pass, read in UTC+14 (wall - 14 h).  With a zone both are equal.
--- Group targets find their devices through this index: without it each
--- group target scans every device (300 group targets x 100k devices: 10 s).
-CREATE INDEX temp.ev_dev_group ON ev_dev(platform, grp COLLATE NOCASE);
-DROP TABLE IF EXISTS temp.ev_pick;
-CREATE TEMP TABLE ev_pick AS
-WITH cand AS (
-	SELECT e.serial_number, e.os_version, e.status,
-	       e.enforcement_mechanism, e.dev_zone, e.dev_zone_source,
-	       4 AS level, 'device' AS scope,
-	       e.dev_target_os_version AS target_os_version,
-	       e.dev_target_build_version AS target_build_version,
-	       e.dev_target_local_datetime AS target_local_datetime,
-	       NULL AS details_url, '' AS enforcement_time_zone
-	  FROM ev_dev e
-	 WHERE e.dev_target_os_version IS NOT NULL
-	   AND ddm_wall(e.dev_target_local_datetime) IS NOT NULL
-	UNION ALL
-	SELECT e.serial_number, e.os_version, e.status,
-	       e.enforcement_mechanism, e.dev_zone, e.dev_zone_source,
-	       3, 'serial', t.target_os_version, t.target_build_version,
-	       t.target_local_datetime, t.details_url, t.enforcement_time_zone
-	  FROM ev_dev e JOIN target t ON t.serial_number = e.serial_number
-	 WHERE (e.platform IS NULL OR t.platform = e.platform)
-	   AND (t.declaration_id = '' OR instr(' ' || e.declarations || ' ',
-	                                       ' ' || t.declaration_id || ' ') > 0)
-	UNION ALL
-	SELECT e.serial_number, e.os_version, e.status,
-	       e.enforcement_mechanism, e.dev_zone, e.dev_zone_source,
-	       2, 'group', t.target_os_version, t.target_build_version,
-	       t.target_local_datetime, t.details_url, t.enforcement_time_zone
-	  FROM ev_dev e JOIN target t
-	    ON t.platform = e.platform AND t.serial_number = ''
-	   AND t.grp = e.grp COLLATE NOCASE AND t.grp <> '*'
-	 WHERE t.declaration_id = '' OR instr(' ' || e.declarations || ' ',
-	                                      ' ' || t.declaration_id || ' ') > 0
-	UNION ALL
-	SELECT e.serial_number, e.os_version, e.status,
-	       e.enforcement_mechanism, e.dev_zone, e.dev_zone_source,
-	       1, 'all', t.target_os_version, t.target_build_version,
-	       t.target_local_datetime, t.details_url, t.enforcement_time_zone
-	  FROM ev_dev e JOIN target t
-	    ON (t.platform = e.platform OR (t.platform = '' AND t.declaration_id <> ''))
-	   AND t.serial_number = '' AND t.grp = '*'
-	 -- A declaration target (its JSON, or a targets row naming it) applies
-	 -- only to devices whose latest report lists it as an active
-	 -- configuration or as the install reason.
-	 WHERE t.declaration_id = '' OR instr(' ' || e.declarations || ' ',
-	                                      ' ' || t.declaration_id || ' ') > 0),
-met AS (
-	SELECT c.*,
-	       CASE WHEN c.os_version IS NOT NULL
-	             AND ddm_version_cmp(c.os_version, c.target_os_version) >= 0
-	            THEN 1
-	            WHEN c.os_version IS NULL AND c.status = 'Pass' THEN 1
-	            ELSE 0 END AS met
-	  FROM cand c),
-pick AS (
-	SELECT serial_number, level, scope, target_os_version,
-	       target_build_version, target_local_datetime, details_url, met,
-	       CASE WHEN enforcement_mechanism = 'legacy'
-	             AND ddm_tz_valid(enforcement_time_zone)
-	            THEN enforcement_time_zone ELSE dev_zone END AS time_zone,
-	       CASE WHEN enforcement_mechanism = 'legacy'
-	             AND ddm_tz_valid(enforcement_time_zone)
-	            THEN 'target' ELSE dev_zone_source END AS time_zone_source
-	  FROM (SELECT m.*,
-	               row_number() OVER (
-	                   PARTITION BY m.serial_number
-	                   ORDER BY CASE WHEN m.level = 4 AND m.met THEN 0
-	                                 ELSE m.level END DESC,
-	                            m.met ASC,
-	                            CASE WHEN m.met = 0
-	                                 THEN m.target_local_datetime END,
-	                            m.target_local_datetime DESC,
-	                            m.target_os_version DESC) AS rn
-	          FROM met m)
-	 WHERE rn = 1)
-SELECT p.*,
-       CASE WHEN p.time_zone IS NOT NULL
-            THEN ddm_wall_to_utc(p.target_local_datetime, p.time_zone)
-            ELSE ddm_wall(p.target_local_datetime) + 12 * 3600 END
-           AS deadline_utc,
-       CASE WHEN p.time_zone IS NOT NULL
-            THEN ddm_wall_to_utc(p.target_local_datetime, p.time_zone)
-            ELSE ddm_wall(p.target_local_datetime) - 14 * 3600 END
-           AS deadline_earliest_utc,
-       CASE WHEN p.time_zone IS NOT NULL
-            THEN ddm_wall_note(p.target_local_datetime, p.time_zone) END
-           AS dst_note
-  FROM pick p;
+-- The targets' scope columns, indexed the way a device looks them up
+-- (group names compare without case): a lookup reads a few rows.
+DROP TABLE IF EXISTS temp.ev_target;
+CREATE TEMP TABLE ev_target AS
+SELECT id, platform, grp, serial_number, target_os_version,
+       target_local_datetime, declaration_id
+  FROM target;
+CREATE INDEX temp.ev_target_serial ON ev_target(serial_number);
+CREATE INDEX temp.ev_target_group ON ev_target(platform, grp COLLATE NOCASE);
+CREATE INDEX temp.ev_target_all ON ev_target(grp, serial_number);
 
 -- 4. Each device with its target and deadline (a device with no target
 --    keeps its own zone), whether it is below the target while in scope,
 --    and status_since: the first report of the current unbroken run of the
 --    same status (an index-only walk back over the device's history).
-DROP TABLE IF EXISTS temp.ev_time;
-CREATE TEMP TABLE ev_time AS
-SELECT e.*,
-       p.level AS target_level, p.scope AS target_scope,
-       p.target_os_version, p.target_build_version, p.details_url,
-       p.target_local_datetime AS deadline_local,
-       coalesce(p.met, 0) AS met,
-       p.target_os_version IS NOT NULL AND NOT p.met
-         AND e.status NOT IN ('Incompatible', 'Excluded') AS below,
-       CASE WHEN p.serial_number IS NULL THEN e.dev_zone
-            ELSE p.time_zone END AS time_zone,
-       CASE WHEN p.serial_number IS NULL THEN e.dev_zone_source
-            ELSE p.time_zone_source END AS time_zone_source,
-       p.deadline_utc, p.deadline_earliest_utc, p.dst_note,
-       (SELECT min(o.reported_at) FROM observation o
-         WHERE o.serial_number = e.serial_number
-           AND o.reported_at <= e.last_report
-           AND o.reported_at > coalesce(
-                 (SELECT x.reported_at FROM observation x
-                   WHERE x.serial_number = e.serial_number
-                     AND x.reported_at < e.last_report
-                     AND x.status <> e.status
-                   ORDER BY x.reported_at DESC LIMIT 1), -9e18))
-           AS status_since
-  FROM ev_dev e LEFT JOIN ev_pick p USING (serial_number);
+--    Also a layer of ev_final's query (step 6).
 
 -- 5. What the SOFA feed (table os_release, releases dated on or before
 --     :as_of) says about each platform and OS version in use: the newest
@@ -399,7 +299,163 @@ SELECT c.*,
                        t.below AND :as_of < t.deadline_utc
                          AND t.deadline_earliest_utc <= :as_of + :due_within
                          AS in_due_soon
-                  FROM ev_time t) k
+                  FROM (
+-- step 4
+SELECT e.serial_number, e.device_name, e.user, e.grp, e.platform, e.model,
+       e.status, e.status_raw, e.failure_count, e.failure_reason, e.errors,
+       e.declarations, e.dev_target_os_version, e.dev_target_build_version,
+       e.dev_target_local_datetime, e.last_report, e.last_check_in,
+       e.last_seen, e.os_version, e.dev_zone, e.dev_zone_source,
+       e.zone_note, e.enforcement_mechanism,
+       e.target_level, e.target_scope,
+       e.target_os_version, e.target_build_version, e.details_url,
+       e.target_local_datetime AS deadline_local,
+       coalesce(e.met, 0) AS met,
+       e.target_os_version IS NOT NULL AND NOT e.met
+         AND e.status NOT IN ('Incompatible', 'Excluded') AS below,
+       e.time_zone, e.time_zone_source,
+       CASE WHEN e.time_zone IS NOT NULL
+            THEN ddm_wall_to_utc(e.target_local_datetime, e.time_zone)
+            ELSE ddm_wall(e.target_local_datetime) + 12 * 3600 END
+           AS deadline_utc,
+       CASE WHEN e.time_zone IS NOT NULL
+            THEN ddm_wall_to_utc(e.target_local_datetime, e.time_zone)
+            ELSE ddm_wall(e.target_local_datetime) - 14 * 3600 END
+           AS deadline_earliest_utc,
+       CASE WHEN e.time_zone IS NOT NULL
+            THEN ddm_wall_note(e.target_local_datetime, e.time_zone) END
+           AS dst_note,
+       (SELECT min(o.reported_at) FROM observation o
+         WHERE o.serial_number = e.serial_number
+           AND o.reported_at <= e.last_report
+           AND o.reported_at > coalesce(
+                 (SELECT x.reported_at FROM observation x
+                   WHERE x.serial_number = e.serial_number
+                     AND x.reported_at < e.last_report
+                     AND x.status <> e.status
+                   ORDER BY x.reported_at DESC LIMIT 1), -9e18))
+           AS status_since
+  FROM (
+-- step 3: the picked target's columns (NULL when none)
+SELECT x.*,
+       CASE WHEN t.id IS NOT NULL
+            THEN CASE WHEN t.serial_number <> '' THEN 3
+                      WHEN t.grp <> '*' THEN 2 ELSE 1 END
+            WHEN x.has_own THEN 4 END AS target_level,
+       CASE WHEN t.id IS NOT NULL
+            THEN CASE WHEN t.serial_number <> '' THEN 'serial'
+                      WHEN t.grp <> '*' THEN 'group' ELSE 'all' END
+            WHEN x.has_own THEN 'device' END AS target_scope,
+       CASE WHEN t.id IS NOT NULL THEN t.target_os_version
+            WHEN x.has_own THEN x.dev_target_os_version END
+           AS target_os_version,
+       CASE WHEN t.id IS NOT NULL THEN t.target_build_version
+            WHEN x.has_own THEN x.dev_target_build_version END
+           AS target_build_version,
+       CASE WHEN t.id IS NOT NULL THEN t.target_local_datetime
+            WHEN x.has_own THEN x.dev_target_local_datetime END
+           AS target_local_datetime,
+       t.details_url,
+       CASE WHEN t.id IS NOT NULL
+            THEN CASE WHEN x.os_version IS NOT NULL
+                       AND ddm_version_cmp(x.os_version,
+                                           t.target_os_version) >= 0
+                      THEN 1
+                      WHEN x.os_version IS NULL AND x.status = 'Pass' THEN 1
+                      ELSE 0 END
+            WHEN x.has_own THEN x.own_met END AS met,
+       CASE WHEN x.enforcement_mechanism = 'legacy'
+             AND ddm_tz_valid(t.enforcement_time_zone)
+            THEN t.enforcement_time_zone ELSE x.dev_zone END AS time_zone,
+       CASE WHEN x.enforcement_mechanism = 'legacy'
+             AND ddm_tz_valid(t.enforcement_time_zone)
+            THEN 'target' ELSE x.dev_zone_source END AS time_zone_source
+  FROM (SELECT y.*,
+               -- the best configured target of the highest level with a
+               -- candidate (not needed when the device's own unmet
+               -- pending version wins anyway)
+               CASE WHEN y.has_own AND NOT y.own_met THEN NULL ELSE coalesce(
+                 -- 3: serial
+                 (SELECT c.id FROM (
+                   SELECT t.id, t.target_os_version AS tov,
+                          t.target_local_datetime AS tld,
+                          CASE WHEN y.os_version IS NOT NULL
+                                AND ddm_version_cmp(y.os_version,
+                                                    t.target_os_version) >= 0
+                               THEN 1
+                               WHEN y.os_version IS NULL
+                                AND y.status = 'Pass' THEN 1
+                               ELSE 0 END AS met
+                     FROM ev_target t
+                    WHERE t.serial_number = y.serial_number
+                      AND (y.platform IS NULL OR t.platform = y.platform)
+                      AND (t.declaration_id = ''
+                           OR instr(' ' || y.declarations || ' ',
+                                    ' ' || t.declaration_id || ' ') > 0)) c
+                 ORDER BY c.met, CASE WHEN c.met = 0 THEN c.tld END,
+                          c.tld DESC, c.tov DESC, c.id
+                 LIMIT 1),
+                 -- 2: group
+                 (SELECT c.id FROM (
+                   SELECT t.id, t.target_os_version AS tov,
+                          t.target_local_datetime AS tld,
+                          CASE WHEN y.os_version IS NOT NULL
+                                AND ddm_version_cmp(y.os_version,
+                                                    t.target_os_version) >= 0
+                               THEN 1
+                               WHEN y.os_version IS NULL
+                                AND y.status = 'Pass' THEN 1
+                               ELSE 0 END AS met
+                     FROM ev_target t
+                    WHERE t.platform = y.platform AND t.serial_number = ''
+                      AND t.grp = y.grp COLLATE NOCASE AND t.grp <> '*'
+                      AND (t.declaration_id = ''
+                           OR instr(' ' || y.declarations || ' ',
+                                    ' ' || t.declaration_id || ' ') > 0)) c
+                 ORDER BY c.met, CASE WHEN c.met = 0 THEN c.tld END,
+                          c.tld DESC, c.tov DESC, c.id
+                 LIMIT 1),
+                 -- 1: '*'.  A declaration target (its JSON, or a targets
+                 -- row naming it) applies only to devices whose latest
+                 -- report lists it as an active configuration or as the
+                 -- install reason; with no platform, on every platform.
+                 (SELECT c.id FROM (
+                   SELECT t.id, t.target_os_version AS tov,
+                          t.target_local_datetime AS tld,
+                          CASE WHEN y.os_version IS NOT NULL
+                                AND ddm_version_cmp(y.os_version,
+                                                    t.target_os_version) >= 0
+                               THEN 1
+                               WHEN y.os_version IS NULL
+                                AND y.status = 'Pass' THEN 1
+                               ELSE 0 END AS met
+                     FROM ev_target t
+                    WHERE t.grp = '*' AND t.serial_number = ''
+                      AND (t.platform = y.platform
+                           OR (t.platform = '' AND t.declaration_id <> ''))
+                      AND (t.declaration_id = ''
+                           OR instr(' ' || y.declarations || ' ',
+                                    ' ' || t.declaration_id || ' ') > 0)) c
+                 ORDER BY c.met, CASE WHEN c.met = 0 THEN c.tld END,
+                          c.tld DESC, c.tov DESC, c.id
+                 LIMIT 1))
+               END AS pick_id
+          FROM (SELECT e.*,
+                       e.dev_target_os_version IS NOT NULL
+                         AND ddm_wall(e.dev_target_local_datetime) IS NOT NULL
+                         AS has_own,
+                       CASE WHEN e.os_version IS NOT NULL
+                             AND ddm_version_cmp(e.os_version,
+                                                 e.dev_target_os_version) >= 0
+                            THEN 1
+                            WHEN e.os_version IS NULL AND e.status = 'Pass'
+                            THEN 1
+                            ELSE 0 END AS own_met
+                  FROM ev_dev e) y
+         -- OFFSET 0 keeps the lookup computed once per device
+         LIMIT -1 OFFSET 0) x
+  LEFT JOIN target t ON t.id = x.pick_id) e
+ LIMIT -1 OFFSET 0) t) k
          -- OFFSET 0 keeps the layer computed once per row
          LIMIT -1 OFFSET 0) c
   LEFT JOIN ev_sofa sofa

@@ -225,3 +225,22 @@ def test_os_version_is_the_most_recent_of_report_and_inventory(t):
     assert {s: d[s]["os_version"] for s in ("V1", "V2", "V3", "V4")} == \
         {"V1": "26.1", "V2": "26.1", "V3": "26.1", "V4": ""}
     assert d["V1"]["classification"] == "compliant"
+
+
+def test_pick_within_a_level_and_ties_go_to_the_first_target_stored(t):
+    rows = [status_row("P1", "Pending", "2026-11-26T10:00:00Z", "26.0.1", "UTC"),
+            status_row("P2", "Pass", "2026-11-26T10:00:00Z", "26.2", "UTC"),
+            status_row("P3", "Pass", "2026-11-26T10:00:00Z", "26.2", "UTC", group="Eng")]
+    d = fleet(t, rows, ["macOS,*,,26.1,25B1,2026-12-20T09:00:00,https://a.example/\n",
+                        "macOS,*,,26.1,25B2,2026-12-20T09:00:00,https://b.example/\n",
+                        "macOS,*,,26.0.1,,2026-11-10T09:00:00,\n",
+                        "macOS,Eng,,26.1,,2026-11-01T09:00:00,\n",
+                        "macOS,*,,27.0,,2027-01-20T09:00:00,\n"])
+    # unmet first, earliest deadline: 26.1 (26.0.1 is met); the two equal
+    # 26.1 targets: the first stored
+    assert (d["P1"]["target_os_version"], d["P1"]["target_build_version"],
+            d["P1"]["details_url"]) == ("26.1", "25B1", "https://a.example/")
+    # unmet 27.0 before the met ones
+    assert d["P2"]["target_os_version"] == "27.0"
+    # a met group target outranks an unmet platform-wide one
+    assert (d["P3"]["target_scope"], d["P3"]["classification"]) == ("group", "compliant")
