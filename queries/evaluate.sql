@@ -129,9 +129,11 @@ SELECT b.serial_number,
 --    a serial-scoped target (3), a group target (2) and a platform-wide '*'
 --    target (1) -- but only while the device is below it: Jamf and some
 --    devices keep reporting a pending version after installing it, and
---    that stale one (level 0) must not hide a configured target.  Within
---    the highest level, an unmet target before a met one, the earliest
---    deadline first (when every target is met, the latest one is shown;
+--    that stale one (level 0) must not hide a configured target; and only
+--    when it is not below the configured target that would count: a
+--    device headed for a lower version stays short of that target, whose
+--    deadline then stands.  Within the highest level, an unmet target
+--    before a met one, the earliest deadline first (when every target is met, the latest one is shown;
 --    targets still equal: the first one stored).  Compliance is by OS
 --    version, whatever the status says; a Pass with no known version is
 --    compliant.  A device has few candidates: it looks them up (by
@@ -370,11 +372,20 @@ SELECT x.*,
        CASE WHEN x.enforcement_mechanism = 'legacy'
              AND ddm_tz_valid(t.enforcement_time_zone)
             THEN 'target' ELSE x.dev_zone_source END AS time_zone_source
-  FROM (SELECT y.*,
+  FROM (SELECT z.*,
+               -- the device's own pending version wins while the device is
+               -- below it, unless it is below the configured target that
+               -- would count (installing it would still leave the device
+               -- short of that target, whose deadline then stands)
+               coalesce(z.has_own AND NOT z.own_met
+                          AND (p.id IS NULL
+                               OR ddm_version_cmp(z.dev_target_os_version,
+                                                  p.target_os_version) >= 0),
+                        0) AS own_wins
+          FROM (SELECT y.*,
                -- the best configured target of the highest level with a
-               -- candidate (not needed when the device's own unmet
-               -- pending version wins anyway)
-               CASE WHEN y.has_own AND NOT y.own_met THEN NULL ELSE coalesce(
+               -- candidate
+               coalesce(
                  -- 3: serial
                  (SELECT c.id FROM (
                    SELECT t.id, t.target_os_version AS tov,
@@ -438,8 +449,7 @@ SELECT x.*,
                                     ' ' || t.declaration_id || ' ') > 0)) c
                  ORDER BY c.met, CASE WHEN c.met = 0 THEN c.tld END,
                           c.tld DESC, c.tov DESC, c.id
-                 LIMIT 1))
-               END AS pick_id
+                 LIMIT 1)) AS pick_id
           FROM (SELECT e.*,
                        e.dev_target_os_version IS NOT NULL
                          AND ddm_wall(e.dev_target_local_datetime) IS NOT NULL
@@ -453,8 +463,9 @@ SELECT x.*,
                             ELSE 0 END AS own_met
                   FROM ev_dev e) y
          -- OFFSET 0 keeps the lookup computed once per device
-         LIMIT -1 OFFSET 0) x
-  LEFT JOIN target t ON t.id = x.pick_id) e
+         LIMIT -1 OFFSET 0) z
+  LEFT JOIN target p ON p.id = z.pick_id) x
+  LEFT JOIN target t ON t.id = x.pick_id AND NOT x.own_wins) e
  LIMIT -1 OFFSET 0) t) k
          -- OFFSET 0 keeps the layer computed once per row
          LIMIT -1 OFFSET 0) c

@@ -159,10 +159,12 @@ def test_satisfied_pending_version_does_not_hide_configured_target(t):
     p1 = d["P1SERIAL01"]
     assert (p1["classification"], p1["target_os_version"], p1["target_scope"],
             p1["deadline_local"]) == ("past-deadline", "26.1", "all", "2026-11-25T17:00:00")
-    # below its pending version, the device's own deadline still outranks
+    # below its pending version 26.0.1 (due 11-30), which is itself below
+    # the configured 26.1 due yesterday: installing it would still leave
+    # the device short of 26.1, so the configured deadline stands
     p2 = d["P2SERIAL02"]
-    assert (p2["classification"], p2["target_os_version"], p2["target_scope"]) == \
-        ("in-progress", "26.0.1", "device")
+    assert (p2["classification"], p2["target_os_version"], p2["target_scope"],
+            p2["deadline_local"]) == ("past-deadline", "26.1", "all", "2026-11-25T17:00:00")
     assert d["P3SERIAL03"]["classification"] == "compliant"
     assert d["P3SERIAL03"]["target_scope"] == "all"
     # no configured target for it: at its reported version it is compliant
