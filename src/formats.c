@@ -226,6 +226,16 @@ static ddm_err add_rule(rule *rules, size_t *n, char **w, int nw,
 	return DDM_OK;
 }
 
+/* The canonical field a format line names, or an error at where. */
+static ddm_err known_field(const char *name, const char *where, int *id)
+{
+	*id = field_lookup(name);
+	if (*id < 0)
+		return diag_error(DDM_ERR_DATA, where, "unknown field %s",
+				  diag_q(name));
+	return DDM_OK;
+}
+
 static ddm_err parse_file(formats *fs, const resource *res, format *f)
 {
 	char *text = xstrdup(res->text);
@@ -292,15 +302,12 @@ static ddm_err parse_file(formats *fs, const resource *res, format *f)
 		} else if (f && nw == 3 &&
 			   (strcmp(w[0], "value") == 0 ||
 			    strcmp(w[0], "only") == 0)) {
-			int id = field_lookup(w[1]);
 			bool only = w[0][0] == 'o';
+			int id;
 
-			if (id < 0) {
-				err = diag_error(DDM_ERR_DATA, where,
-						 "unknown field %s",
-						 diag_q(w[1]));
+			err = known_field(w[1], where, &id);
+			if (err)
 				break;
-			}
 			if (only)
 				f->only_field = id;
 			rx_free(only ? f->only : f->value[id]);
@@ -314,14 +321,11 @@ static ddm_err parse_file(formats *fs, const resource *res, format *f)
 						 diag_q(w[1]));
 		} else if (f && strcmp(w[0], "default") == 0 &&
 			   (nw == 3 || nw == 4)) {
-			int id = field_lookup(w[1]);
+			int id;
 
-			if (id < 0) {
-				err = diag_error(DDM_ERR_DATA, where,
-						 "unknown field %s",
-						 diag_q(w[1]));
+			err = known_field(w[1], where, &id);
+			if (err)
 				break;
-			}
 			free(f->deflt[id]);
 			f->deflt[id] = xstrdup(w[2]);
 			rx_free(f->deflt_when[id]);
@@ -333,14 +337,11 @@ static ddm_err parse_file(formats *fs, const resource *res, format *f)
 			   strcmp(w[1], "keep") == 0) {
 			f->untimed = true;
 		} else if (f && strcmp(w[0], "field") == 0 && nw >= 3) {
-			int id = field_lookup(w[1]);
+			int id;
 
-			if (id < 0) {
-				err = diag_error(DDM_ERR_DATA, where,
-						 "unknown field %s",
-						 diag_q(w[1]));
+			err = known_field(w[1], where, &id);
+			if (err)
 				break;
-			}
 			for (int i = 2, j = 0; i < nw && j < MAX_ALIASES - 1;
 			     i++, j++) {
 				free(f->alias[id][j]);
