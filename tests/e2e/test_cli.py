@@ -9,6 +9,8 @@ def test_help_lists_commands_and_exit_codes(t):
     assert r.rc == 0
     for word in ("run", "ingest", "report", "list", "--fail-on", "--as-of", "75"):
         assert word in r.out, word
+    # The help is printed as is, not through printf: a percent sign shows once.
+    assert "(default 1%;" in r.out and "%%" not in r.out, r.out
 
 
 def test_version(t):
