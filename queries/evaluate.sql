@@ -482,21 +482,30 @@ CREATE INDEX temp.ev_final_serial ON ev_final(serial_number);
 
 -- 7. Patch latency, from the history: for each device with a target (in
 --    scope) that was ever seen below it, the first report below the target
---    (first_below) and the first report at or above it after that
---    (patched_at).  Devices never seen below their target had nothing to
---    patch and are not here.  The patch-latency sheet and its summary both
---    read this; it is computed once.
+--    (first_below) and, for a device at its target now, the first report
+--    at or above it after the last report below it (patched_at): a patch
+--    that did not last (a later report below again: a stale source, a
+--    restore) is no patch, and a device below its target now is still
+--    open, as the other reports say.  Devices never seen below their
+--    target had nothing to patch and are not here.  The patch-latency
+--    sheet and its summary both read this; it is computed once.
 DROP TABLE IF EXISTS temp.ev_latency;
 CREATE TEMP TABLE ev_latency AS
-SELECT b.*,
-       (SELECT min(o.reported_at) FROM observation o
-         WHERE o.serial_number = b.serial_number
-           AND o.reported_at > b.first_below
-           AND o.reported_at <= :as_of
-           AND ddm_version_cmp(o.os_version, b.target_os_version) >= 0)
-           AS patched_at
+SELECT b.serial_number, b.device_name, b.grp, b.platform,
+       b.target_os_version, b.deadline_utc, b.classification, b.first_below,
+       CASE WHEN b.met THEN
+         (SELECT min(o.reported_at) FROM observation o
+           WHERE o.serial_number = b.serial_number
+             AND o.reported_at > (SELECT max(l.reported_at) FROM observation l
+                                   WHERE l.serial_number = b.serial_number
+                                     AND l.reported_at <= :as_of
+                                     AND ddm_version_cmp(l.os_version,
+                                                 b.target_os_version) < 0)
+             AND o.reported_at <= :as_of
+             AND ddm_version_cmp(o.os_version, b.target_os_version) >= 0)
+       END AS patched_at
   FROM (SELECT d.serial_number, d.device_name, d.grp, d.platform,
-               d.target_os_version, d.deadline_utc, d.classification,
+               d.target_os_version, d.deadline_utc, d.classification, d.met,
                (SELECT min(o.reported_at) FROM observation o
                  WHERE o.serial_number = d.serial_number
                    AND o.reported_at <= :as_of

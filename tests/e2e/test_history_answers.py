@@ -1,0 +1,58 @@
+"""Answers that come from a device's history, checked on small fleets whose
+right answer is worked out by hand: patch latency against what the other
+reports say of the same device, status_since and the enforcement column
+across nights, and the same night evaluated again.
+
+Inputs are canonical status CSV exports, one file per night, as an MDM
+writes them.
+"""
+from lib import STATUS_HEADER, TARGETS_HEADER
+
+
+def status(serial, st, at, os_version, tz="UTC"):
+    return f"{serial},{st},{at},,,,macOS,\"Mac15,3\",{os_version},,,,,,{tz},,\n"
+
+
+def test_patch_that_did_not_last_is_open_not_patched(t):
+    # Target 26.1 due 2026-11-25 09:00 UTC.  P1 reached 26.1 on the 22nd,
+    # then reported 26.0 again on the 25th (a restore, or a source with a
+    # stale version): it is past its deadline now, so patch latency must
+    # not count it as patched on the 22nd.  P2 went 26.0 -> 26.1 -> 26.0 ->
+    # 26.1: patched when it reached the target for good, on the 24th.
+    # P3 patched once, plainly.
+    nights = [
+        [status("P1", "Pending", "2026-11-20T00:00:00Z", "26.0"),
+         status("P2", "Pending", "2026-11-20T00:00:00Z", "26.0"),
+         status("P3", "Pending", "2026-11-20T00:00:00Z", "26.0")],
+        [status("P1", "Pass", "2026-11-22T00:00:00Z", "26.1"),
+         status("P2", "Pass", "2026-11-21T00:00:00Z", "26.1"),
+         status("P3", "Pass", "2026-11-23T00:00:00Z", "26.1")],
+        [status("P1", "Pending", "2026-11-25T10:00:00Z", "26.0"),
+         status("P2", "Pending", "2026-11-22T00:00:00Z", "26.0")],
+        [status("P2", "Pass", "2026-11-24T00:00:00Z", "26.1"),
+         status("P2", "Pass", "2026-11-26T00:00:00Z", "26.1")],
+    ]
+    files = [t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-25T09:00:00,\n")]
+    files += [t.write(f"night{i}.csv", STATUS_HEADER + "".join(rows))
+              for i, rows in enumerate(nights)]
+    r = t.run("run", "--out", t.out, "--as-of", "2026-11-26T12:00:00Z", *files)
+    assert r.rc == 0, r
+    dev = {d["serial_number"]: d for d in t.csv("devices")}
+    assert dev["P1"]["classification"] == "past-deadline"
+    assert {d["serial_number"] for d in t.csv("past-deadline")} == {"P1"}
+    lat = {d["serial_number"]: d for d in t.csv("patch-latency")}
+    assert set(lat) == {"P1", "P2", "P3"}
+    assert (lat["P1"]["state"], lat["P1"]["patched_at"]) == ("open", ""), lat["P1"]
+    assert lat["P1"]["first_seen_below"] == "2026-11-20T00:00:00Z"
+    assert (lat["P2"]["state"], lat["P2"]["patched_at"]) == ("patched", "2026-11-24T00:00:00Z")
+    assert lat["P2"]["days_from_deadline"] == "-1.4"   # 33 h before the deadline
+    assert (lat["P3"]["state"], lat["P3"]["patched_at"]) == ("patched", "2026-11-23T00:00:00Z")
+    # the sheet's summary: 2 patched, P1 still open
+    ws = t.workbook()["Patch latency"]
+    summ = {(r[0], r[1]): r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]}
+    assert summ[("Target", "macOS 26.1")][2:4] == (2, 1), summ
+    # As of the 23rd, P1 was at its target: patched then.
+    r = t.run("report", "patch-latency", "--out", "-", "--as-of", "2026-11-23T12:00:00Z")
+    assert r.rc == 0, r
+    rows = {line.split(",")[0]: line for line in r.out.splitlines()[1:]}
+    assert "2026-11-22T00:00:00Z" in rows["P1"] and rows["P1"].endswith(",patched"), rows
