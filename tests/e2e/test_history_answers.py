@@ -6,7 +6,7 @@ across nights, and the same night evaluated again.
 Inputs are canonical status CSV exports, one file per night, as an MDM
 writes them.
 """
-from lib import STATUS_HEADER, TARGETS_HEADER
+from lib import INVENTORY_HEADER, STATUS_HEADER, TARGETS_HEADER
 
 
 def status(serial, st, at, os_version, tz="UTC"):
@@ -56,3 +56,37 @@ def test_patch_that_did_not_last_is_open_not_patched(t):
     assert r.rc == 0, r
     rows = {line.split(",")[0]: line for line in r.out.splitlines()[1:]}
     assert "2026-11-22T00:00:00Z" in rows["P1"] and rows["P1"].endswith(",patched"), rows
+
+
+KANDJI_HEADER = ("serial_number,device_name,blueprint_name,name,status,type,reported_at,"
+                 "last_audit_log,log\r\n")
+
+
+def test_patch_latency_without_versions_in_the_history_says_why(t):
+    # Kandji's status_report.py rows carry no OS version: it comes from the
+    # inventory, a snapshot with no history.  K1 is past its deadline, so
+    # an empty Patch latency sheet must not say that no device has been
+    # below its target.
+    kandji = t.write("status.csv", KANDJI_HEADER + "".join(
+        f"{s},Mac {s},Eng,macOS Tahoe,{st},macos-release,2026-11-25T10:00:00.123456Z,,\r\n"
+        for s, st in (("K1", "DOWNLOADING"), ("K2", "PASS"))))
+    inv = t.write("inventory.csv", INVENTORY_HEADER +
+                  "K1,Mac K1,,Eng,macOS,\"Mac15,3\",UTC,2026-11-25T11:00:00Z,26.0\n"
+                  "K2,Mac K2,,Eng,macOS,\"Mac15,3\",UTC,2026-11-25T11:00:00Z,26.1\n")
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-24T20:00:00,\n")
+    r = t.run("run", "--out", t.out, "--as-of", "2026-11-26T00:00:00Z", tg, inv, kandji)
+    assert r.rc == 0, r
+    assert [d["serial_number"] for d in t.csv("past-deadline")] == ["K1"]
+    assert t.csv("patch-latency") == []
+    lines = [r[0] for r in t.workbook()["Patch latency"].iter_rows(values_only=True) if r[0]]
+    assert not any("No device has been seen below" in str(x) for x in lines), lines
+    assert any("patch latency cannot be measured" in str(x) for x in lines), lines
+    # A fleet with nothing below its target keeps the plain line.
+    t2 = t.path("all-patched")
+    inv2 = t.write("inventory2.csv", INVENTORY_HEADER +
+                   "K1,Mac K1,,Eng,macOS,\"Mac15,3\",UTC,2026-11-25T11:00:00Z,26.1\n")
+    r = t.run("run", "--db", t.path("t2.db"), "--out", t2, "--as-of", "2026-11-26T00:00:00Z",
+              tg, inv2)
+    assert r.rc == 0, r
+    lines = [r[0] for r in t.workbook(t2)["Patch latency"].iter_rows(values_only=True) if r[0]]
+    assert "No device has been seen below its target yet." in lines, lines
