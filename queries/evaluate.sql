@@ -243,15 +243,28 @@ SELECT dv.platform, dv.os_version, lt.latest_os_version,
 --    OS installs about an hour after the device is next running, a DDM
 --    behaviour only (legacy devices get no enforcement hour).  The first
 --    report after the deadline is looked up only for past-deadline devices.
+--    A device that checked in after the deadline (the inventory's
+--    last_check_in) was running then too: not offline at the deadline,
+--    and its hour started no later than that check-in (a status export
+--    can keep a report time from before the deadline while the device
+--    checks in every day, still below its target).
 DROP TABLE IF EXISTS temp.ev;
 DROP TABLE IF EXISTS temp.ev_final;
 CREATE TEMP TABLE ev_final AS
 SELECT c.*,
        CASE WHEN c.classification <> 'past-deadline' THEN NULL
+            -- seen after the deadline: a report, or a check-in (the
+            -- inventory's last one; the first after the deadline was no
+            -- later)
             WHEN c.first_report_after_deadline IS NULL
+             AND NOT coalesce(c.last_check_in >= c.deadline_utc, 0)
               THEN 'offline-at-deadline'
             WHEN c.enforcement_mechanism = 'ddm'
-             AND c.first_report_after_deadline > :as_of - 3600
+             AND CASE WHEN c.last_check_in >= c.deadline_utc
+                      THEN min(coalesce(c.first_report_after_deadline,
+                                        c.last_check_in), c.last_check_in)
+                      ELSE c.first_report_after_deadline END
+                 > :as_of - 3600
               THEN 'enforcement-hour'
             ELSE 'enforcement-failed' END AS enforcement,
        trim(coalesce(CASE WHEN c.target_os_version IS NULL THEN NULL
@@ -265,6 +278,11 @@ SELECT c.*,
                        WHEN 'none' THEN 'no time zone: deadline_utc read as UTC-12 (certainly past), deadline_earliest_utc as UTC+14; '
                      END, '') ||
             coalesce(c.zone_note || '; ', '') ||
+            CASE WHEN c.classification = 'past-deadline'
+                  AND c.first_report_after_deadline IS NULL
+                  AND c.last_check_in >= c.deadline_utc
+                 THEN 'no status report since the deadline, but checked in after it; '
+                 ELSE '' END ||
             coalesce(CASE c.dst_note
                        WHEN 'dst-gap' THEN 'deadline falls in a DST gap: moved forward; '
                        WHEN 'dst-overlap' THEN 'deadline falls in a DST overlap: earlier instant; '

@@ -90,3 +90,35 @@ def test_patch_latency_without_versions_in_the_history_says_why(t):
     assert r.rc == 0, r
     lines = [r[0] for r in t.workbook(t2)["Patch latency"].iter_rows(values_only=True) if r[0]]
     assert "No device has been seen below its target yet." in lines, lines
+
+
+def test_checked_in_after_the_deadline_is_not_offline_at_it(t):
+    # Kandji fleet, target 26.1 due 2026-11-24 09:00 Tokyo time (00:00 UTC).
+    # Kandji's status rows for the Managed OS item were last updated before
+    # the deadline; the inventory's last check-in says whether each Mac
+    # has been running since.  The OS enforces within an hour of running
+    # after the deadline, so a Mac that checked in 3 hours after it and is
+    # still on 26.0.1 had its enforcement fail; one that checked in 30
+    # minutes ago is in the enforcement hour; one silent since before the
+    # deadline was offline at it.
+    kandji = t.write("status.csv", KANDJI_HEADER + "".join(
+        f"{s},Mac {s},Eng,macOS Tahoe 26.1 Enforcement,DOWNLOADING,macos-release,"
+        f"2026-11-22 08:24:54.329104+00:00,Downloading update,\r\n" for s in ("E1", "E2", "E3")))
+    inv = t.write("inventory.csv", INVENTORY_HEADER + "".join(
+        f"{s},Mac {s},,Eng,macOS,\"Mac16,10\",Asia/Tokyo,{ci},26.0.1\n"
+        for s, ci in (("E1", "2026-11-24T03:06:23Z"), ("E2", "2026-11-26T11:30:00Z"),
+                      ("E3", "2026-11-23T20:00:00Z"))))
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-24T09:00:00,\n")
+    r = t.run("run", "--out", t.out, "--as-of", "2026-11-26T12:00:00Z", tg, inv, kandji)
+    assert r.rc == 0, r
+    pd = {d["serial_number"]: d for d in t.csv("past-deadline")}
+    assert set(pd) == {"E1", "E2", "E3"}
+    assert all(d["deadline_utc"] == "2026-11-24T00:00:00Z" for d in pd.values())
+    assert pd["E1"]["enforcement"] == "enforcement-failed", pd["E1"]
+    assert pd["E2"]["enforcement"] == "enforcement-hour", pd["E2"]
+    assert pd["E3"]["enforcement"] == "offline-at-deadline", pd["E3"]
+    # no status report since the deadline: the column stays empty, the notes say why
+    assert pd["E1"]["first_report_after_deadline"] == ""
+    assert "checked in after" in pd["E1"]["notes"] and "checked in" not in pd["E3"]["notes"]
+    dev = {d["serial_number"]: d for d in t.csv("devices")}
+    assert {s: d["enforcement"] for s, d in dev.items()} == {s: d["enforcement"] for s, d in pd.items()}
