@@ -273,10 +273,19 @@ SELECT c.*,
                           WHEN c.enforcement_mechanism = 'legacy'
                           THEN 'legacy enforcement (OS below the DDM floor): the target has no enforcement_time_zone, deadline in the device''s zone, no enforcement hour; '
                      END, '') ||
-            coalesce(CASE c.time_zone_source
-                       WHEN 'default' THEN 'deadline uses the default zone; '
-                       WHEN 'none' THEN 'no time zone: deadline_utc read as UTC-12 (certainly past), deadline_earliest_utc as UTC+14; '
+            coalesce(CASE WHEN c.target_os_version IS NULL THEN NULL
+                          WHEN c.time_zone_source = 'default'
+                          THEN 'deadline uses the default zone; '
+                          WHEN c.time_zone_source = 'none'
+                          THEN 'no time zone: deadline_utc read as UTC-12 (certainly past), deadline_earliest_utc as UTC+14; '
                      END, '') ||
+            CASE WHEN c.dev_target_os_version IS NOT NULL
+                  AND c.dev_target_local_datetime IS NOT NULL
+                  AND ddm_wall(c.dev_target_local_datetime) IS NULL
+                 THEN 'the device reports pending version ' ||
+                      c.dev_target_os_version || ' with a deadline that is not YYYY-MM-DDTHH:MM:SS (' ||
+                      c.dev_target_local_datetime || '): not used as a target; '
+                 ELSE '' END ||
             coalesce(c.zone_note || '; ', '') ||
             CASE WHEN c.classification = 'past-deadline'
                   AND c.first_report_after_deadline IS NULL

@@ -122,3 +122,33 @@ def test_checked_in_after_the_deadline_is_not_offline_at_it(t):
     assert "checked in after" in pd["E1"]["notes"] and "checked in" not in pd["E3"]["notes"]
     dev = {d["serial_number"]: d for d in t.csv("devices")}
     assert {s: d["enforcement"] for s, d in dev.items()} == {s: d["enforcement"] for s, d in pd.items()}
+
+
+def _envelope(serial, at, deadline):
+    import json
+    return json.dumps({"received_at": at, "serial_number": serial, "report": {
+        "StatusItems": {
+            "device": {"model": {"identifier": "Mac15,3"},
+                       "operating-system": {"family": "macOS", "version": "26.0",
+                                            "build-version": "25A354"}},
+            "softwareupdate": {"install-state": "downloading",
+                               "pending-version": {"os-version": "26.1", "build-version": "25B78",
+                                                   "target-local-date-time": deadline}}},
+        "Errors": [], "FullReport": True}}) + "\n"
+
+
+def test_device_deadline_not_in_the_schema_form_is_said_not_dropped(t):
+    # Apple's TargetLocalDateTime is exactly YYYY-MM-DDTHH:MM:SS.  A device
+    # reporting its pending version with a deadline in another form has no
+    # deadline the policy can read: its row must say so, not show a silent
+    # no-target (nor a note about reading a deadline it does not have).
+    f = t.write("reports.ndjson", _envelope("M1", "2026-11-25T10:00:00Z", "2026-11-25T09:00:00") +
+                _envelope("M2", "2026-11-25T10:00:00Z", "2026-11-25"))
+    r = t.run("run", "--out", t.out, "--as-of", "2026-11-26T00:00:00Z", f)
+    assert r.rc == 0, r
+    dev = {d["serial_number"]: d for d in t.csv("devices")}
+    assert dev["M1"]["classification"] == "past-deadline"
+    assert "no time zone" in dev["M1"]["notes"]
+    assert dev["M2"]["classification"] == "no-target" and dev["M2"]["deadline_utc"] == ""
+    assert "pending version 26.1" in dev["M2"]["notes"] and "(2026-11-25)" in dev["M2"]["notes"], dev["M2"]
+    assert "deadline_utc read as" not in dev["M2"]["notes"], dev["M2"]
