@@ -1,12 +1,13 @@
 """Answers that come from a device's history, checked on small fleets whose
 right answer is worked out by hand: patch latency against what the other
-reports say of the same device, status_since and the enforcement column
-across nights, and the same night evaluated again.
+reports say of the same device, the enforcement column against the
+inventory's check-in, a device-reported deadline the policy cannot read,
+and deadlines in far and half-hour zones at the deadline second.
 
 Inputs are canonical status CSV exports, one file per night, as an MDM
 writes them.
 """
-from lib import INVENTORY_HEADER, STATUS_HEADER, TARGETS_HEADER
+from lib import INVENTORY_HEADER, STATUS_HEADER, TARGETS_HEADER, parse_csv
 
 
 def status(serial, st, at, os_version, tz="UTC"):
@@ -152,3 +153,37 @@ def test_device_deadline_not_in_the_schema_form_is_said_not_dropped(t):
     assert dev["M2"]["classification"] == "no-target" and dev["M2"]["deadline_utc"] == ""
     assert "pending version 26.1" in dev["M2"]["notes"] and "(2026-11-25)" in dev["M2"]["notes"], dev["M2"]
     assert "deadline_utc read as" not in dev["M2"]["notes"], dev["M2"]
+
+
+def test_far_zones_and_half_hour_dst_at_the_deadline_second(t):
+    # Deadlines worked out by hand from the tz database (each zone's offset
+    # on that day); each device is past its deadline from that UTC second
+    # on, not one second before.  Lord Howe moves its clocks by 30 minutes:
+    # 02:15 on its spring-forward night does not exist (moved forward by the
+    # gap, to 02:45 +11:00), 01:45 on its fall-back night occurs twice (the
+    # earlier, +11:00).
+    cases = [("Z14", "Pacific/Kiritimati", "2026-12-01T09:00:00", "2026-11-30T19:00:00Z"),
+             ("ZM12", "Etc/GMT+12", "2026-12-01T09:00:00", "2026-12-01T21:00:00Z"),
+             ("Z545", "Asia/Kathmandu", "2026-12-01T09:00:00", "2026-12-01T03:15:00Z"),
+             ("Z1345", "Pacific/Chatham", "2026-12-01T09:00:00", "2026-11-30T19:15:00Z"),
+             ("LHGAP", "Australia/Lord_Howe", "2026-10-04T02:15:00", "2026-10-03T15:45:00Z"),
+             ("LHOVL", "Australia/Lord_Howe", "2026-04-05T01:45:00", "2026-04-04T14:45:00Z")]
+    st = t.write("status.csv", STATUS_HEADER + "".join(
+        status(s, "Pending", "2026-01-01T00:00:00Z", "26.0", z) for s, z, _, _ in cases))
+    tg = t.write("targets.csv", TARGETS_HEADER + "".join(
+        f"macOS,,{s},26.1,,{w},\n" for s, _, w, _ in cases))
+    r = t.run("ingest", tg, st)
+    assert r.rc == 0, r
+    import datetime
+    for s, zone, wall, utc in cases:
+        at = datetime.datetime.strptime(utc, "%Y-%m-%dT%H:%M:%SZ")
+        before = (at - datetime.timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for as_of, want in ((before, "not-reporting"), (utc, "past-deadline")):
+            r = t.run("report", "devices", "--out", "-", "--as-of", as_of)
+            assert r.rc == 0, r
+            row = next(d for d in parse_csv(r.out) if d["serial_number"] == s)
+            assert (row["time_zone"], row["deadline_local"], row["deadline_utc"]) == (zone, wall, utc), row
+            # silent since January: not reporting until the deadline passes
+            assert row["classification"] == want, (as_of, row)
+        note = {"LHGAP": "DST gap", "LHOVL": "DST overlap"}.get(s)
+        assert (note in row["notes"]) if note else row["notes"] == "", row
