@@ -243,15 +243,28 @@ SELECT dv.platform, dv.os_version, lt.latest_os_version,
 --    OS installs about an hour after the device is next running, a DDM
 --    behaviour only (legacy devices get no enforcement hour).  The first
 --    report after the deadline is looked up only for past-deadline devices.
+--    A device that checked in after the deadline (the inventory's
+--    last_check_in) was running then too: not offline at the deadline,
+--    and its hour started no later than that check-in (a status export
+--    can keep a report time from before the deadline while the device
+--    checks in every day, still below its target).
 DROP TABLE IF EXISTS temp.ev;
 DROP TABLE IF EXISTS temp.ev_final;
 CREATE TEMP TABLE ev_final AS
 SELECT c.*,
        CASE WHEN c.classification <> 'past-deadline' THEN NULL
+            -- seen after the deadline: a report, or a check-in (the
+            -- inventory's last one; the first after the deadline was no
+            -- later)
             WHEN c.first_report_after_deadline IS NULL
+             AND NOT coalesce(c.last_check_in >= c.deadline_utc, 0)
               THEN 'offline-at-deadline'
             WHEN c.enforcement_mechanism = 'ddm'
-             AND c.first_report_after_deadline > :as_of - 3600
+             AND CASE WHEN c.last_check_in >= c.deadline_utc
+                      THEN min(coalesce(c.first_report_after_deadline,
+                                        c.last_check_in), c.last_check_in)
+                      ELSE c.first_report_after_deadline END
+                 > :as_of - 3600
               THEN 'enforcement-hour'
             ELSE 'enforcement-failed' END AS enforcement,
        trim(coalesce(CASE WHEN c.target_os_version IS NULL THEN NULL
@@ -260,11 +273,25 @@ SELECT c.*,
                           WHEN c.enforcement_mechanism = 'legacy'
                           THEN 'legacy enforcement (OS below the DDM floor): the target has no enforcement_time_zone, deadline in the device''s zone, no enforcement hour; '
                      END, '') ||
-            coalesce(CASE c.time_zone_source
-                       WHEN 'default' THEN 'deadline uses the default zone; '
-                       WHEN 'none' THEN 'no time zone: deadline_utc read as UTC-12 (certainly past), deadline_earliest_utc as UTC+14; '
+            coalesce(CASE WHEN c.target_os_version IS NULL THEN NULL
+                          WHEN c.time_zone_source = 'default'
+                          THEN 'deadline uses the default zone; '
+                          WHEN c.time_zone_source = 'none'
+                          THEN 'no time zone: deadline_utc read as UTC-12 (certainly past), deadline_earliest_utc as UTC+14; '
                      END, '') ||
+            CASE WHEN c.dev_target_os_version IS NOT NULL
+                  AND c.dev_target_local_datetime IS NOT NULL
+                  AND ddm_wall(c.dev_target_local_datetime) IS NULL
+                 THEN 'the device reports pending version ' ||
+                      c.dev_target_os_version || ' with a deadline that is not YYYY-MM-DDTHH:MM:SS (' ||
+                      c.dev_target_local_datetime || '): not used as a target; '
+                 ELSE '' END ||
             coalesce(c.zone_note || '; ', '') ||
+            CASE WHEN c.classification = 'past-deadline'
+                  AND c.first_report_after_deadline IS NULL
+                  AND c.last_check_in >= c.deadline_utc
+                 THEN 'no status report since the deadline, but checked in after it; '
+                 ELSE '' END ||
             coalesce(CASE c.dst_note
                        WHEN 'dst-gap' THEN 'deadline falls in a DST gap: moved forward; '
                        WHEN 'dst-overlap' THEN 'deadline falls in a DST overlap: earlier instant; '
@@ -482,21 +509,30 @@ CREATE INDEX temp.ev_final_serial ON ev_final(serial_number);
 
 -- 7. Patch latency, from the history: for each device with a target (in
 --    scope) that was ever seen below it, the first report below the target
---    (first_below) and the first report at or above it after that
---    (patched_at).  Devices never seen below their target had nothing to
---    patch and are not here.  The patch-latency sheet and its summary both
---    read this; it is computed once.
+--    (first_below) and, for a device at its target now, the first report
+--    at or above it after the last report below it (patched_at): a patch
+--    that did not last (a later report below again: a stale source, a
+--    restore) is no patch, and a device below its target now is still
+--    open, as the other reports say.  Devices never seen below their
+--    target had nothing to patch and are not here.  The patch-latency
+--    sheet and its summary both read this; it is computed once.
 DROP TABLE IF EXISTS temp.ev_latency;
 CREATE TEMP TABLE ev_latency AS
-SELECT b.*,
-       (SELECT min(o.reported_at) FROM observation o
-         WHERE o.serial_number = b.serial_number
-           AND o.reported_at > b.first_below
-           AND o.reported_at <= :as_of
-           AND ddm_version_cmp(o.os_version, b.target_os_version) >= 0)
-           AS patched_at
+SELECT b.serial_number, b.device_name, b.grp, b.platform,
+       b.target_os_version, b.deadline_utc, b.classification, b.first_below,
+       CASE WHEN b.met THEN
+         (SELECT min(o.reported_at) FROM observation o
+           WHERE o.serial_number = b.serial_number
+             AND o.reported_at > (SELECT max(l.reported_at) FROM observation l
+                                   WHERE l.serial_number = b.serial_number
+                                     AND l.reported_at <= :as_of
+                                     AND ddm_version_cmp(l.os_version,
+                                                 b.target_os_version) < 0)
+             AND o.reported_at <= :as_of
+             AND ddm_version_cmp(o.os_version, b.target_os_version) >= 0)
+       END AS patched_at
   FROM (SELECT d.serial_number, d.device_name, d.grp, d.platform,
-               d.target_os_version, d.deadline_utc, d.classification,
+               d.target_os_version, d.deadline_utc, d.classification, d.met,
                (SELECT min(o.reported_at) FROM observation o
                  WHERE o.serial_number = d.serial_number
                    AND o.reported_at <= :as_of

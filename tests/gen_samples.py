@@ -210,6 +210,7 @@ class Device:
         self.updated_at = kw.get("updated_at")           # when v0 became v1
         self.reports = kw.get("reports", [])
         self.last_check_in = kw.get("last_check_in", "auto")  # datetime, None or "auto"
+        self.check_in_by = kw.get("check_in_by")         # latest an "auto" check-in may be
         self.inventory_version = kw.get("inventory_version", "auto")
         self.device_target = kw.get("device_target")     # (version, build, wall) or None
         self.offset_zone = kw.get("offset_zone")         # write reported_at with this offset
@@ -296,10 +297,13 @@ def stories():
         reports=[R("2026-11-22T19:02:11Z", "Pending"), R("2026-11-23T20:15:38Z", "Pending"),
                  R("2026-11-24T18:44:20Z", "Pending"), R("2026-11-25T22:21:07Z", "Pending")])
     # Enforcement hour: first report after the deadline is < 60 min before as-of.
+    # Off overnight: no check-in after the deadline either (a check-in after
+    # it is a sign of life too, and would start the hour then).
     add("la-mac-enforcement-hour", "Los Angeles Mac off overnight, first report after its deadline at 11:31Z (midday export)",
         ("past-deadline", "enforcement-hour"),
         platform="macOS", group="Support", zone="America/Los_Angeles", model="Mac16,10",
         name="Support Desk Mac mini", user="mateo.garcia@example.com", v0="26.0.1",
+        check_in_by=utc("2026-11-26T00:40:00Z"),
         reports=[R("2026-11-22T20:00:14Z", "Downloading"), R("2026-11-23T19:20:51Z", "Cached"),
                  R("2026-11-24T22:05:33Z", "Cached"), R("2026-11-25T23:40:06Z", "Cached"),
                  R("2026-11-26T11:31:12Z", "Installing")])
@@ -307,7 +311,7 @@ def stories():
         ("past-deadline", "enforcement-hour"),
         platform="macOS", group="Sales", zone="Asia/Tokyo", model="Mac14,2",
         name="Kenji's MacBook Air", user="kenji.nakamura@example.com", v0="26.0.1",
-        offset_zone="Asia/Tokyo",
+        offset_zone="Asia/Tokyo", check_in_by=utc("2026-11-25T07:30:00Z"),
         reports=[R("2026-11-23T03:00:27Z", "Cached"), R("2026-11-24T04:10:45Z", "Cached"),
                  R("2026-11-25T05:00:03Z", "Cached"), R("2026-11-26T11:24:40Z", "Installing")])
     add("berlin-mac-exactly-60-min", "Berlin Mac, first report after its deadline exactly 60 min before as-of (11:00:00Z): not < 60 min",
@@ -705,7 +709,8 @@ def finish_inventory(dev, rng):
             else:
                 t = last + timedelta(minutes=rng.randint(5, 360), seconds=rng.randint(0, 59))
                 t = min(t, INVENTORY_EXPORTED - timedelta(seconds=rng.randint(1, 1800)))
-            dev.last_check_in = t
+            # (chosen as above first, so the random stream stays the same)
+            dev.last_check_in = min(t, dev.check_in_by) if dev.check_in_by else t
         else:
             dev.last_check_in = datetime(2026, 11, 20, 9, 0, 0, tzinfo=UTC)
     if dev.inventory_version == "auto":
@@ -1395,7 +1400,10 @@ def evaluate_one(serial, inv, rows, targets, as_of):
     if past:
         kinds = set()
         for ref in refs:
-            after = [t for t in times if t >= ref]
+            # seen after the deadline: a report, or the inventory's last
+            # check-in (the first sign of life after it was no later)
+            after = sorted([t for t in times if t >= ref] +
+                           ([lci] if lci is not None and lci >= ref else []))
             if not after:
                 kinds.add("offline-at-deadline")
             elif not legacy and as_of - after[0] < ENFORCEMENT_HOUR:
