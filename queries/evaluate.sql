@@ -323,7 +323,7 @@ SELECT c.*,
                          AND t.status_since <= :as_of - :stuck_after
                          AS in_stuck_downloading,
                        t.last_seen IS NULL
-                         OR t.last_seen < :as_of - :stale_after
+                         OR t.last_seen <= :as_of - :stale_after
                          AS in_not_reporting,
                        t.below AND :as_of < t.deadline_utc
                          AND t.deadline_earliest_utc <= :as_of + :due_within

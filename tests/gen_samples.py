@@ -1326,7 +1326,7 @@ def evaluate_one(serial, inv, rows, targets, as_of):
 
     # not-reporting is every silent device's, whatever its classification
     seen = max([t for t in (times[-1] if times else None, lci) if t is not None], default=None)
-    silent = seen is None or seen < as_of - STALE_AFTER
+    silent = seen is None or seen <= as_of - STALE_AFTER
     reports = {"not-reporting"} if silent else set()
 
     if status in ("Incompatible", "Excluded"):

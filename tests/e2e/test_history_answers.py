@@ -187,3 +187,15 @@ def test_far_zones_and_half_hour_dst_at_the_deadline_second(t):
             assert row["classification"] == want, (as_of, row)
         note = {"LHGAP": "DST gap", "LHOVL": "DST overlap"}.get(s)
         assert (note in row["notes"]) if note else row["notes"] == "", row
+
+
+def test_silent_exactly_stale_after_is_not_reporting(t):
+    # --stale-after 7d: "silent this long is not reporting", as --stuck-after
+    # "Downloading this long is stuck" counts its edge.  S7 last reported
+    # exactly 7 days before the as-of time, S6 one second later.
+    rows = [status("S7", "Pass", "2026-11-19T12:00:00Z", "26.1"),
+            status("S6", "Pass", "2026-11-19T12:00:01Z", "26.1")]
+    f = t.write("night.csv", STATUS_HEADER + "".join(rows))
+    r = t.run("run", "--out", t.out, "--as-of", "2026-11-26T12:00:00Z", "--stale-after", "7d", f)
+    assert r.rc == 0, r
+    assert {d["serial_number"] for d in t.csv("not-reporting")} == {"S7"}
