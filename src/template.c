@@ -227,6 +227,213 @@ static bool add_chart(tmpl *t, char **p)
 	return true;
 }
 
+/*
+ * One function per directive: each reads the rest of its line from *p
+ * into t, or says what it expected (where: "FILE:LINE").
+ */
+typedef ddm_err (*directive_fn)(tmpl *t, char **p, const char *where);
+
+static char **text_slot(tmpl *t, const char *d)
+{
+	if (strcmp(d, "report") == 0)
+		return &t->report;
+	if (strcmp(d, "query") == 0)
+		return &t->query;
+	if (strcmp(d, "title") == 0)
+		return &t->title;
+	if (strcmp(d, "chart_also") == 0)
+		return &t->chart_also;
+	return &t->empty; /* "empty" */
+}
+
+static ddm_err dir_sheet(tmpl *t, char **p, const char *where)
+{
+	char *s = rest(p);
+
+	if (strlen(s) > 31 || strpbrk(s, ":\\/?*[]") || !*s)
+		return diag_error(DDM_ERR_DATA, where,
+				  "sheet name must be 1-31 "
+				  "characters without : \\ / ? * [ ]");
+	free(t->sheet);
+	t->sheet = xstrdup(s);
+	return DDM_OK;
+}
+
+static ddm_err dir_order(tmpl *t, char **p, const char *where)
+{
+	(void)where;
+	t->order = atoi(rest(p));
+	return DDM_OK;
+}
+
+static ddm_err dir_personal(tmpl *t, char **p, const char *where)
+{
+	char *w;
+
+	(void)where;
+	while ((w = word(p)) != NULL && t->npersonal < TMPL_MAX_COLS)
+		t->personal[t->npersonal++] = xstrdup(w);
+	return DDM_OK;
+}
+
+static ddm_err dir_link(tmpl *t, char **p, const char *where)
+{
+	char *w;
+
+	(void)where;
+	while ((w = word(p)) != NULL && t->nlinks < TMPL_MAX_LINKS)
+		t->links[t->nlinks++] = xstrdup(w);
+	return DDM_OK;
+}
+
+static ddm_err dir_max_rows(tmpl *t, char **p, const char *where)
+{
+	char *end;
+	long n = strtol(rest(p), &end, 10);
+
+	if (*end || n < 1 || n > TMPL_SHEET_ROWS)
+		return diag_error(DDM_ERR_DATA, where,
+				  "max_rows must be 1 to %ld", TMPL_SHEET_ROWS);
+	t->max_rows = n;
+	return DDM_OK;
+}
+
+/* csv no, fit_page yes: a yes/no switch. */
+static ddm_err dir_csv(tmpl *t, char **p, const char *where)
+{
+	(void)where;
+	t->csv = strcmp(rest(p), "no") != 0;
+	return DDM_OK;
+}
+
+static ddm_err dir_fit_page(tmpl *t, char **p, const char *where)
+{
+	(void)where;
+	t->fit_page = strcmp(rest(p), "yes") == 0;
+	return DDM_OK;
+}
+
+static ddm_err dir_col(tmpl *t, char **p, const char *where)
+{
+	char *name = word(p), *width = word(p), *type = word(p);
+	char *header = rest(p);
+	int ty = type ? parse_type(type) : -1;
+	tmpl_col *c;
+
+	if (!name || !width || ty < 0 || t->ncols == TMPL_MAX_COLS)
+		return diag_error(DDM_ERR_DATA, where,
+				  "expected: col NAME WIDTH "
+				  "text|int|number|datetime|local HEADER");
+	c = &t->cols[t->ncols++];
+	c->name = xstrdup(name);
+	c->width = atof(width);
+	c->type = (tmpl_type)ty;
+	c->header = xstrdup(*header ? header : name);
+	return DDM_OK;
+}
+
+static ddm_err dir_highlight(tmpl *t, char **p, const char *where)
+{
+	char *col = word(p), *val = word(p), *sty = word(p);
+
+	if (!add_rule(t, col, TO_EQ, val, sty))
+		return diag_error(DDM_ERR_DATA, where,
+				  "expected: highlight COLUMN VALUE "
+				  "bad|warn|good");
+	return DDM_OK;
+}
+
+static ddm_err dir_when(tmpl *t, char **p, const char *where)
+{
+	char *col = word(p), *op = word(p), *val = word(p), *sty = word(p);
+
+	if (!add_rule(t, col, op ? parse_op(op) : -1, val, sty))
+		return diag_error(DDM_ERR_DATA, where,
+				  "expected: when COLUMN =|!=|>|>=|<|<= "
+				  "VALUE bad|warn|good");
+	return DDM_OK;
+}
+
+static ddm_err dir_chart(tmpl *t, char **p, const char *where)
+{
+	if (!add_chart(t, p))
+		return diag_error(DDM_ERR_DATA, where,
+				  "expected: chart bar|column|line|pie "
+				  "[PART.]CATEGORY_COL [PART.]VALUE_COL "
+				  "TITLE (at most %d)",
+				  TMPL_MAX_CHARTS);
+	return DDM_OK;
+}
+
+static ddm_err dir_part(tmpl *t, char **p, const char *where)
+{
+	char *name = word(p), *query = word(p);
+	tmpl_part *pt;
+
+	if (!name || !query || t->nparts == TMPL_MAX_PARTS)
+		return diag_error(DDM_ERR_DATA, where,
+				  "expected: part NAME QUERY CAPTION "
+				  "(at most %d)",
+				  TMPL_MAX_PARTS);
+	pt = &t->parts[t->nparts++];
+	pt->name = xstrdup(name);
+	pt->query = strcmp(name, "main") ? xstrdup(query) : NULL;
+	pt->caption = xstrdup(rest(p));
+	return DDM_OK;
+}
+
+static ddm_err dir_blank(tmpl *t, char **p, const char *where)
+{
+	char *col = word(p);
+
+	if (!col || t->nblanks == TMPL_MAX_COLS)
+		return diag_error(DDM_ERR_DATA, where,
+				  "expected: blank COLUMN TEXT");
+	t->blanks[t->nblanks].column = xstrdup(col);
+	t->blanks[t->nblanks].text = xstrdup(rest(p));
+	t->nblanks++;
+	return DDM_OK;
+}
+
+static ddm_err dir_empty_if(tmpl *t, char **p, const char *where)
+{
+	char *query = word(p);
+
+	if (!query)
+		return diag_error(DDM_ERR_DATA, where,
+				  "expected: empty_if QUERY TEXT");
+	free(t->empty_if_query);
+	free(t->empty_if);
+	t->empty_if_query = xstrdup(query);
+	t->empty_if = xstrdup(rest(p));
+	return DDM_OK;
+}
+
+static const struct directive {
+	const char *name;
+	directive_fn fn; /* NULL: the rest of the line, into text_slot() */
+} directives[] = {
+	{"report", NULL},
+	{"query", NULL},
+	{"title", NULL},
+	{"chart_also", NULL},
+	{"empty", NULL},
+	{"order", dir_order},
+	{"sheet", dir_sheet},
+	{"personal", dir_personal},
+	{"max_rows", dir_max_rows},
+	{"csv", dir_csv},
+	{"col", dir_col},
+	{"highlight", dir_highlight},
+	{"when", dir_when},
+	{"chart", dir_chart},
+	{"part", dir_part},
+	{"link", dir_link},
+	{"blank", dir_blank},
+	{"empty_if", dir_empty_if},
+	{"fit_page", dir_fit_page},
+};
+
 static ddm_err parse(const resource *r, tmpl *t)
 {
 	char *text = xstrdup(r->text), *next = text;
@@ -237,6 +444,7 @@ static ddm_err parse(const resource *r, tmpl *t)
 	t->max_rows = TMPL_SHEET_ROWS;
 	while (err == DDM_OK && next) {
 		char *line = next, *p, *d;
+		const struct directive *dir = NULL;
 		char where[300];
 
 		next = strchr(line, '\n');
@@ -248,152 +456,20 @@ static ddm_err parse(const resource *r, tmpl *t)
 		if (!d || *d == '#')
 			continue;
 		snprintf(where, sizeof where, "%s:%d", r->origin, lineno);
-		if (strcmp(d, "report") == 0) {
-			t->report = xstrdup(rest(&p));
-		} else if (strcmp(d, "order") == 0) {
-			t->order = atoi(rest(&p));
-		} else if (strcmp(d, "query") == 0) {
-			t->query = xstrdup(rest(&p));
-		} else if (strcmp(d, "sheet") == 0) {
-			char *s = rest(&p);
-
-			if (strlen(s) > 31 || strpbrk(s, ":\\/?*[]") || !*s)
-				err = diag_error(
-					DDM_ERR_DATA, where,
-					"sheet name must be 1-31 "
-					"characters without : \\ / ? * [ ]");
-			else
-				t->sheet = xstrdup(s);
-		} else if (strcmp(d, "title") == 0) {
-			t->title = xstrdup(rest(&p));
-		} else if (strcmp(d, "personal") == 0) {
-			char *w;
-
-			while ((w = word(&p)) != NULL &&
-			       t->npersonal < TMPL_MAX_COLS)
-				t->personal[t->npersonal++] = xstrdup(w);
-		} else if (strcmp(d, "max_rows") == 0) {
-			char *end;
-			long n = strtol(rest(&p), &end, 10);
-
-			if (*end || n < 1 || n > TMPL_SHEET_ROWS)
-				err = diag_error(DDM_ERR_DATA, where,
-						 "max_rows must be 1 to %ld",
-						 TMPL_SHEET_ROWS);
-			else
-				t->max_rows = n;
-		} else if (strcmp(d, "csv") == 0) {
-			t->csv = strcmp(rest(&p), "no") != 0;
-		} else if (strcmp(d, "col") == 0) {
-			char *name = word(&p), *width = word(&p),
-			     *type = word(&p);
-			char *header = rest(&p);
-			int ty = type ? parse_type(type) : -1;
-			tmpl_col *c;
-
-			if (!name || !width || ty < 0 ||
-			    t->ncols == TMPL_MAX_COLS) {
-				err = diag_error(
-					DDM_ERR_DATA, where,
-					"expected: col NAME WIDTH "
-					"text|int|number|datetime|local "
-					"HEADER");
-				break;
-			}
-			c = &t->cols[t->ncols++];
-			c->name = xstrdup(name);
-			c->width = atof(width);
-			c->type = (tmpl_type)ty;
-			c->header = xstrdup(*header ? header : name);
-		} else if (strcmp(d, "highlight") == 0) {
-			char *col = word(&p), *val = word(&p), *sty = word(&p);
-
-			if (!add_rule(t, col, TO_EQ, val, sty)) {
-				err = diag_error(
-					DDM_ERR_DATA, where,
-					"expected: highlight COLUMN VALUE "
-					"bad|warn|good");
-				break;
-			}
-		} else if (strcmp(d, "when") == 0) {
-			char *col = word(&p), *op = word(&p), *val = word(&p);
-			char *sty = word(&p);
-
-			if (!add_rule(t, col, op ? parse_op(op) : -1, val,
-				      sty)) {
-				err = diag_error(
-					DDM_ERR_DATA, where,
-					"expected: when COLUMN =|!=|>|>=|<|<= "
-					"VALUE bad|warn|good");
-				break;
-			}
-		} else if (strcmp(d, "chart") == 0) {
-			if (!add_chart(t, &p)) {
-				err = diag_error(
-					DDM_ERR_DATA, where,
-					"expected: chart bar|column|line|pie "
-					"[PART.]CATEGORY_COL [PART.]VALUE_COL "
-					"TITLE (at most %d)",
-					TMPL_MAX_CHARTS);
-				break;
-			}
-		} else if (strcmp(d, "chart_also") == 0) {
-			free(t->chart_also);
-			t->chart_also = xstrdup(rest(&p));
-		} else if (strcmp(d, "part") == 0) {
-			char *name = word(&p), *query = word(&p);
-			tmpl_part *pt;
-
-			if (!name || !query || t->nparts == TMPL_MAX_PARTS) {
-				err = diag_error(DDM_ERR_DATA, where,
-						 "expected: part NAME QUERY "
-						 "CAPTION (at most %d)",
-						 TMPL_MAX_PARTS);
-				break;
-			}
-			pt = &t->parts[t->nparts++];
-			pt->name = xstrdup(name);
-			pt->query =
-				strcmp(name, "main") ? xstrdup(query) : NULL;
-			pt->caption = xstrdup(rest(&p));
-		} else if (strcmp(d, "link") == 0) {
-			char *w;
-
-			while ((w = word(&p)) != NULL &&
-			       t->nlinks < TMPL_MAX_LINKS)
-				t->links[t->nlinks++] = xstrdup(w);
-		} else if (strcmp(d, "blank") == 0) {
-			char *col = word(&p);
-
-			if (!col || t->nblanks == TMPL_MAX_COLS) {
-				err = diag_error(DDM_ERR_DATA, where,
-						 "expected: blank COLUMN TEXT");
-				break;
-			}
-			t->blanks[t->nblanks].column = xstrdup(col);
-			t->blanks[t->nblanks].text = xstrdup(rest(&p));
-			t->nblanks++;
-		} else if (strcmp(d, "empty") == 0) {
-			free(t->empty);
-			t->empty = xstrdup(rest(&p));
-		} else if (strcmp(d, "empty_if") == 0) {
-			char *query = word(&p);
-
-			if (!query) {
-				err = diag_error(DDM_ERR_DATA, where,
-						 "expected: empty_if QUERY "
-						 "TEXT");
-				break;
-			}
-			free(t->empty_if_query);
-			free(t->empty_if);
-			t->empty_if_query = xstrdup(query);
-			t->empty_if = xstrdup(rest(&p));
-		} else if (strcmp(d, "fit_page") == 0) {
-			t->fit_page = strcmp(rest(&p), "yes") == 0;
-		} else {
+		for (size_t i = 0; i < sizeof directives / sizeof *directives;
+		     i++)
+			if (strcmp(d, directives[i].name) == 0)
+				dir = &directives[i];
+		if (!dir) {
 			err = diag_error(DDM_ERR_DATA, where,
 					 "unknown directive %s", diag_q(d));
+		} else if (dir->fn) {
+			err = dir->fn(t, &p, where);
+		} else {
+			char **slot = text_slot(t, d);
+
+			free(*slot);
+			*slot = xstrdup(rest(&p));
 		}
 	}
 	free(text);
