@@ -93,6 +93,9 @@ typedef struct file_ctx {
 	bool header_bad;
 	bool skip_rest; /* a file read and skipped whole (KMFDDM's CSVs) */
 	char header_why[160]; /* why the header is bad, when not unrecognised */
+	/* The header's names, trimmed, each NUL-terminated (a record that
+	 * repeats them is a header again: files joined with cat). */
+	buf header;
 	/* JSON files (fmt stays NULL) */
 	ddm_file df;
 	ddm_counts dc;
@@ -843,6 +846,53 @@ static bool duplicate_column(const csvin_record *rec, char *why, size_t cap)
 	return false;
 }
 
+/* Field i of rec without a byte-order mark, surrounding blanks or quotes
+ * (a header name as normalise() in formats.c reads it). */
+static span header_name(const csvin_record *rec, size_t i)
+{
+	span a = {rec->field[i], rec->len[i]};
+
+	if (a.len >= 3 && memcmp(a.s, "\xEF\xBB\xBF", 3) == 0)
+		a.s += 3, a.len -= 3;
+	while (a.len && (*a.s == ' ' || *a.s == '\t' || *a.s == '"'))
+		a.s++, a.len--;
+	while (a.len && (a.s[a.len - 1] == ' ' || a.s[a.len - 1] == '\t' ||
+			 a.s[a.len - 1] == '\r' || a.s[a.len - 1] == '"'))
+		a.len--;
+	return a;
+}
+
+/* Keeps the header's names for header_again(). */
+static void keep_header(file_ctx *fc, const csvin_record *rec)
+{
+	for (size_t i = 0; i < rec->n; i++) {
+		span a = header_name(rec, i);
+
+		buf_append(&fc->header, a.s, a.len);
+		buf_putc(&fc->header, '\0');
+	}
+}
+
+/* True when rec repeats the header, whatever the case: the second of two
+ * exports joined with cat (its byte-order mark included).  Read as data,
+ * its "Serial Number" was a device of its own. */
+static bool header_again(const file_ctx *fc, const csvin_record *rec)
+{
+	const char *h = fc->header.data;
+
+	if (!h || rec->n != fc->ncols)
+		return false;
+	for (size_t i = 0; i < rec->n; i++) {
+		span a = header_name(rec, i);
+		size_t hl = strlen(h);
+
+		if (a.len != hl || (hl && strncasecmp(a.s, h, hl) != 0))
+			return false;
+		h += hl + 1;
+	}
+	return true;
+}
+
 static ddm_err on_record(void *ctx, const csvin_record *rec)
 {
 	file_ctx *fc = ctx;
@@ -872,6 +922,7 @@ static ddm_err on_record(void *ctx, const csvin_record *rec)
 			fc->header_bad = true;
 			return DDM_ERR_DATA;
 		}
+		keep_header(fc, rec);
 		return DDM_OK;
 	}
 	if (fc->skip_rest) {
@@ -879,6 +930,10 @@ static ddm_err on_record(void *ctx, const csvin_record *rec)
 		return DDM_OK;
 	}
 	fc->rows_read++;
+	if (header_again(fc, rec)) {
+		fc->dc.skipped++;
+		return DDM_OK;
+	}
 	if (rec->n != fc->ncols) {
 		snprintf(why, sizeof why, "row has %zu fields, header has %zu",
 			 rec->n, fc->ncols);
@@ -1409,6 +1464,7 @@ finish:
 out_rollback:
 	store_rollback(in->store);
 out_close:
+	buf_free(&fc.header);
 	fclose(f);
 	return err;
 }

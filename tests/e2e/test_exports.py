@@ -44,3 +44,24 @@ def test_spreadsheet_dates_in_os_version_are_not_newer_versions(t):
     for s in clean:
         assert clean[s]["classification"] == "past-deadline", clean[s]
         assert mangled[s]["classification"] == "past-deadline", (s, mangled[s])
+
+
+def test_exports_joined_with_cat_repeat_no_header_as_a_device(t):
+    # Two Jamf Pro Advanced Search exports joined with cat: the second
+    # header (with the byte-order mark Excel wrote) was read as a row, a
+    # Mac with serial "SERIAL NUMBER" on version "Operating System Version",
+    # past its deadline.  A row that repeats the header is skipped and
+    # counted (About -> Skipped), whatever its case.
+    head = "Computer Name,Serial Number,Operating System Version,Model Identifier\r\n"
+    a = 'Ana,C02CAT00001,26.0.1,"Mac14,2"\r\n'
+    b = 'Bo,C02CAT00002,26.1,"Mac15,3"\r\n'
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-20T09:00:00,\n")
+    clean = t.write("jamf.csv", ("\ufeff" + head + a + b).encode())
+    r, want = devices(t, clean, tg)
+    assert r.rc == 0 and set(want) == {"C02CAT00001", "C02CAT00002"}, (r, want)
+    joined = t.write("jamf-joined.csv",
+                     ("\ufeff" + head + a + "\ufeff" + head + b + head.upper()).encode())
+    r, got = devices(t, joined, tg)
+    assert r.rc == 0 and "rejected" not in r.err, r
+    assert got == want, sorted(got)
+    assert sql(t.db, "SELECT rows_skipped FROM source_file WHERE path LIKE '%joined%'").strip() == "2"
