@@ -378,11 +378,29 @@ static bool parse_time(const ingest *in, span v, int64_t *out)
  * it short (and merge two devices), so it is refused, not kept. */
 static const char *serial_problem(span v)
 {
+	size_t i = 0;
+
 	if (v.len > 127)
 		return "serial_number longer than 127 bytes";
 	if (memchr(v.s, '\0', v.len))
 		return "serial_number contains a NUL byte";
-	return NULL;
+	/* "1.23457E+11" ("1,23457E+11" in a decimal-comma locale): a
+	 * spreadsheet took a serial of digits for a number
+	 * and kept only six of them; it names no device, or another one. */
+	while (i < v.len && v.s[i] >= '0' && v.s[i] <= '9')
+		i++;
+	if (i == 1 && i < v.len && (v.s[i] == '.' || v.s[i] == ','))
+		for (i++; i < v.len && v.s[i] >= '0' && v.s[i] <= '9'; i++)
+			;
+	if (i == 0 || i + 2 >= v.len || (v.s[i] != 'E' && v.s[i] != 'e') ||
+	    (v.s[i + 1] != '+' && v.s[i + 1] != '-'))
+		return NULL;
+	for (i += 2; i < v.len; i++)
+		if (v.s[i] < '0' || v.s[i] > '9')
+			return NULL;
+	return "serial_number is a number in scientific notation (a "
+	       "spreadsheet rewrote it and lost digits): export the "
+	       "column as text";
 }
 
 /* Upper-cased copy of a serial (serials are upper-case; exports vary). */

@@ -65,3 +65,22 @@ def test_exports_joined_with_cat_repeat_no_header_as_a_device(t):
     assert r.rc == 0 and "rejected" not in r.err, r
     assert got == want, sorted(got)
     assert sql(t.db, "SELECT rows_skipped FROM source_file WHERE path LIKE '%joined%'").strip() == "2"
+
+
+def test_serial_in_scientific_notation_is_rejected_with_its_line(t):
+    # Excel shows a serial of digits as a number and saves "1.23457E+11":
+    # six digits kept, the device lost.  Read as a serial it was a device
+    # of its own (no status, past its deadline) and the real one went on
+    # without its inventory.  The row is rejected, file and line named.
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-20T09:00:00,\n")
+    inv = t.write("inventory.csv", INVENTORY_HEADER +
+                  'C02SCI00001,Mac,,,macOS,"Mac15,3",UTC,,26.1\n'
+                  '1.23457E+11,Mac 2,,,macOS,"Mac15,3",UTC,,26.0.1\n'
+                  '1E+11,Mac 3,,,macOS,"Mac15,3",UTC,,26.0.1\n')
+    r, got = devices(t, inv, tg, extra=("--max-rejected", "100%"))
+    assert r.rc == 0, r
+    assert set(got) == {"C02SCI00001"}, sorted(got)
+    rej = sql(t.db, "SELECT line, reason FROM rejected ORDER BY line").splitlines()
+    assert [x.split("|")[0] for x in rej] == ["3", "4"], rej
+    assert all("scientific notation" in x for x in rej), rej
+    assert "2 rows rejected" in r.err, r.err
