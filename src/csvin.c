@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -41,6 +42,7 @@ typedef struct reader {
 	const char *too_long; /* why a field or the record is over its cap */
 	size_t bytes;	      /* bytes of the record's fields so far */
 	ddm_err stop;	      /* non-OK once a callback asked to stop */
+	unsigned char delim;  /* ',' unless the header line says otherwise */
 } reader;
 
 static void on_field(void *s, size_t len, void *ctx)
@@ -108,6 +110,7 @@ static void restart(struct csv_parser *p, reader *r)
 {
 	csv_free(p);
 	csv_init(p, CSV_STRICT | CSV_STRICT_FINI);
+	csv_set_delim(p, r->delim);
 	r->n = 0;
 	r->too_many = false;
 	r->too_long = NULL;
@@ -131,6 +134,52 @@ static size_t strcspn_len(const char *s, size_t len)
 		if (s[i] == '\n' || s[i] == '\r')
 			return i + 1;
 	return len;
+}
+
+/*
+ * The field separator of a file whose first line is s[0..n): ',' unless
+ * that line (the header) has no comma outside quotes and has semicolons
+ * (Excel's CSV where the list separator is ';', as in most of Europe) or
+ * tabs (Excel's "Unicode Text", Jamf Pro's tab-delimited export) -- the
+ * more of the two.  Excel's own "sep=X" first line names it; *skip is
+ * then that line's length, line end included, to be read past.
+ */
+static unsigned char sniff_delim(const char *s, size_t n, size_t *skip)
+{
+	size_t comma = 0, semi = 0, tab = 0, i = 0;
+	bool quoted = false;
+
+	*skip = 0;
+	while (i < n && (s[i] == '\r' || s[i] == '\n'))
+		i++;
+	if (n - i >= 5 && strncasecmp(s + i, "sep=", 4) == 0 &&
+	    (s[i + 4] == ',' || s[i + 4] == ';' || s[i + 4] == '\t' ||
+	     s[i + 4] == '|') &&
+	    (n - i == 5 || s[i + 5] == '\r' || s[i + 5] == '\n')) {
+		if (i > 0)
+			return ','; /* not the first line: a header name */
+		*skip = 5;
+		if (*skip < n && s[*skip] == '\r')
+			(*skip)++;
+		if (*skip < n && s[*skip] == '\n')
+			(*skip)++;
+		return (unsigned char)s[4];
+	}
+	for (; i < n && (quoted || (s[i] != '\r' && s[i] != '\n')); i++) {
+		if (s[i] == '"')
+			quoted = !quoted;
+		else if (quoted)
+			continue;
+		else if (s[i] == ',')
+			comma++;
+		else if (s[i] == ';')
+			semi++;
+		else if (s[i] == '\t')
+			tab++;
+	}
+	if (comma > 0 || (semi == 0 && tab == 0))
+		return ',';
+	return semi >= tab ? ';' : '\t';
 }
 
 /* libcsv's parser state between records (ROW_NOT_BEGUN in libcsv.c; the
@@ -170,6 +219,18 @@ ddm_err csvin_read(FILE *f, const char *path, const csvin_callbacks *cb,
 			*bytes += (long long)got;
 		if (first && got >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 			s += 3;
+		if (first) {
+			size_t skip;
+
+			r.delim = sniff_delim(s, (size_t)(end - s), &skip);
+			csv_set_delim(&p, r.delim);
+			if (skip) {
+				/* "sep=;" is no record: its line counts */
+				s += skip;
+				r.line++;
+				prev_cr = skip == 6 && s[-1] == '\r';
+			}
+		}
 		first = false;
 		while (s < end && r.stop == DDM_OK) {
 			/* One piece: up to and including the next CR or LF, so

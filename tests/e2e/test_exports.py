@@ -84,3 +84,50 @@ def test_serial_in_scientific_notation_is_rejected_with_its_line(t):
     assert [x.split("|")[0] for x in rej] == ["3", "4"], rej
     assert all("scientific notation" in x for x in rej), rej
     assert "2 rows rejected" in r.err, r.err
+
+
+FIXTURES = __import__("os").path.join(__import__("lib").ROOT, "tests", "fixtures", "sources")
+
+
+def _resave(path, delim, sep_line=False, eol="\r\n", encoding="utf-8-sig"):
+    """The file as a spreadsheet saves it back: every row re-written with
+    delim (quotes only where needed), an optional "sep=" first line."""
+    import csv
+    import io
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    out = io.StringIO()
+    if sep_line:
+        out.write(f"sep={delim}{eol}")
+    csv.writer(out, delimiter=delim, lineterminator=eol).writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def _kandji_pair(t, status_bytes=None, devices_bytes=None):
+    import os
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-20T09:00:00,\n")
+    st = os.path.join(FIXTURES, "kandji-status-report.csv")
+    dv = os.path.join(FIXTURES, "kandji-devices-report.csv")
+    if status_bytes is not None:
+        st = t.write("x/status.csv", status_bytes)
+    if devices_bytes is not None:
+        dv = t.write("x/devices.csv", devices_bytes)
+    return devices(t, dv, st, tg, extra=("--max-rejected", "100%"))
+
+
+def test_semicolon_and_tab_separated_exports_read_like_the_csv(t):
+    # Excel saves "CSV" with the locale's list separator (';' in most of
+    # Europe, often after a "sep=;" line); Excel's "Unicode Text" and Jamf
+    # Pro's tab-delimited export separate with tabs.  Each file was
+    # refused whole ("unrecognised header", exit 65): the header read as
+    # one column.  The separator is the header line's.
+    import os
+    r, want = _kandji_pair(t)
+    assert r.rc == 0 and want, r
+    st = os.path.join(FIXTURES, "kandji-status-report.csv")
+    dv = os.path.join(FIXTURES, "kandji-devices-report.csv")
+    for delim, sep_line in ((";", False), (";", True), ("\t", False), ("\t", True)):
+        r, got = _kandji_pair(t, _resave(st, delim, sep_line), _resave(dv, delim, sep_line))
+        assert r.rc == 0, (delim, sep_line, r)
+        assert got == want, (delim, sep_line, got)
+        assert sql(t.db, "SELECT count(*) FROM rejected").strip() == "0"
