@@ -131,3 +131,34 @@ def test_semicolon_and_tab_separated_exports_read_like_the_csv(t):
         assert r.rc == 0, (delim, sep_line, r)
         assert got == want, (delim, sep_line, got)
         assert sql(t.db, "SELECT count(*) FROM rejected").strip() == "0"
+
+
+def test_utf16_exports_read_like_the_utf8_file(t):
+    # Excel's "Unicode Text" (UTF-16LE with its byte-order mark, tabs) and
+    # UTF-16 CSV from Windows tools were refused whole: the header's NUL
+    # bytes matched no format.  Names beyond the Basic Multilingual Plane
+    # (surrogate pairs) and a file over one read block (64 KiB) included.
+    import csv
+    import io
+    rows = [["serial_number", "device_name", "user", "group", "platform", "model",
+             "time_zone", "last_check_in", "os_version"]]
+    for i in range(900):
+        rows.append([f"C02U16{i:05d}", f"Zoë’s Mac \U0001F34E {i}", f"u{i}@example.com",
+                     "Design", "macOS", "Mac15,3", "Europe/Berlin",
+                     "2026-11-25T10:00:00Z", "26.0.1" if i % 2 else "26.1"])
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-20T09:00:00,\n")
+
+    def text(delim):
+        out = io.StringIO()
+        csv.writer(out, delimiter=delim, lineterminator="\r\n").writerows(rows)
+        return out.getvalue()
+
+    r, want = devices(t, t.write("inv.csv", text(",").encode("utf-8")), tg)
+    assert r.rc == 0 and len(want) == 900, r
+    for name, data in (("le-tab", b"\xff\xfe" + text("\t").encode("utf-16-le")),
+                       ("le-comma", b"\xff\xfe" + text(",").encode("utf-16-le")),
+                       ("be-comma", b"\xfe\xff" + text(",").encode("utf-16-be"))):
+        assert len(data) > 65536
+        r, got = devices(t, t.write(f"{name}/inv.csv", data), tg)
+        assert r.rc == 0, (name, r)
+        assert got == want, (name, [s for s in want if got.get(s) != want[s]][:3])
