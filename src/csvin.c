@@ -142,7 +142,8 @@ static size_t strcspn_len(const char *s, size_t len)
  * (Excel's CSV where the list separator is ';', as in most of Europe) or
  * tabs (Excel's "Unicode Text", Jamf Pro's tab-delimited export) -- the
  * more of the two.  Excel's own "sep=X" first line names it; *skip is
- * then that line's length, line end included, to be read past.
+ * then that line's length, line end included, to be read past (as is
+ * the "#TYPE ..." line Windows PowerShell's Export-Csv writes first).
  */
 static unsigned char sniff_delim(const char *s, size_t n, size_t *skip)
 {
@@ -150,6 +151,16 @@ static unsigned char sniff_delim(const char *s, size_t n, size_t *skip)
 	bool quoted = false;
 
 	*skip = 0;
+	/* Windows PowerShell's Export-Csv writes "#TYPE <class>" first. */
+	if (n >= 6 && memcmp(s, "#TYPE ", 6) == 0) {
+		while (*skip < n && s[*skip] != '\r' && s[*skip] != '\n')
+			(*skip)++;
+		if (*skip < n && s[*skip] == '\r')
+			(*skip)++;
+		if (*skip < n && s[*skip] == '\n')
+			(*skip)++;
+		i = *skip;
+	}
 	while (i < n && (s[i] == '\r' || s[i] == '\n'))
 		i++;
 	if (n - i >= 5 && strncasecmp(s + i, "sep=", 4) == 0 &&
@@ -329,7 +340,7 @@ ddm_err csvin_read(FILE *f, const char *path, const csvin_callbacks *cb,
 				/* "sep=;" is no record: its line counts */
 				s += skip;
 				r.line++;
-				prev_cr = skip == 6 && s[-1] == '\r';
+				prev_cr = s[-1] == '\r';
 			}
 		}
 		first = false;

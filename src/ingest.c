@@ -933,6 +933,15 @@ static ddm_err on_record(void *ctx, const csvin_record *rec)
 		}
 		if (!fc->fmt) {
 			fc->header_bad = true;
+			for (size_t i = 0; i < rec->n; i++)
+				if (memchr(rec->field[i], '\0', rec->len[i]))
+					snprintf(
+						fc->header_why,
+						sizeof fc->header_why,
+						"unrecognised header: it has "
+						"NUL bytes (UTF-16 without its "
+						"byte-order mark?); save the "
+						"file as UTF-8");
 			return DDM_ERR_DATA;
 		}
 		if (duplicate_column(rec, fc->header_why,

@@ -162,3 +162,24 @@ def test_utf16_exports_read_like_the_utf8_file(t):
         r, got = devices(t, t.write(f"{name}/inv.csv", data), tg)
         assert r.rc == 0, (name, r)
         assert got == want, (name, [s for s in want if got.get(s) != want[s]][:3])
+
+
+def test_powershell_export_csv_and_utf16_without_its_mark(t):
+    # Windows PowerShell's Export-Csv writes a "#TYPE ..." line before the
+    # header and quotes every field: the file was refused whole
+    # (unrecognised header).  UTF-16 without its byte-order mark cannot be
+    # told from other bytes: still refused, now saying why.
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-20T09:00:00,\n")
+    clean = t.write("inv.csv", INVENTORY_HEADER + 'C02PSH00001,Mac,,,macOS,"Mac15,3",UTC,,26.0.1\n')
+    r, want = devices(t, clean, tg)
+    assert r.rc == 0 and want["C02PSH00001"]["classification"] == "past-deadline", r
+    ps = ("#TYPE System.Management.Automation.PSCustomObject\r\n" +
+          ",".join(f'"{h}"' for h in INVENTORY_HEADER.strip().split(",")) + "\r\n" +
+          '"C02PSH00001","Mac","","","macOS","Mac15,3","UTC","","26.0.1"\r\n')
+    r, got = devices(t, t.write("ps/inv.csv", ps.encode()), tg)
+    assert r.rc == 0 and got == want, (r, got)
+    r, got = devices(t, t.write("u16/inv.csv", (INVENTORY_HEADER + 'C02PSH00001,Mac,,,macOS,,UTC,,26.0.1\n'
+                                                ).encode("utf-16-le")), tg)
+    assert r.rc == 65, r
+    assert "u16/inv.csv:1: unrecognised header: it has NUL bytes (UTF-16 without its " \
+           "byte-order mark?); save the file as UTF-8" in r.err, r.err
