@@ -193,77 +193,6 @@ static unsigned char sniff_delim(const char *s, size_t n, size_t *skip)
 	return semi >= tab ? ';' : '\t';
 }
 
-/* A UTF-16 input turned into UTF-8 as it is read: the byte order, a byte
- * left over from the last block, a high surrogate waiting for its pair. */
-typedef struct utf16 {
-	int order; /* 0: not UTF-16; 1: little-endian; 2: big-endian */
-	int odd;   /* the byte left over, or -1 */
-	unsigned hi;
-} utf16;
-
-static size_t put_utf8(char *o, unsigned cp)
-{
-	if (cp < 0x80) {
-		o[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (char)(0xC0 | cp >> 6);
-		o[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (char)(0xE0 | cp >> 12);
-		o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		o[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	o[0] = (char)(0xF0 | cp >> 18);
-	o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-	o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-	o[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
-/* s[0..n) of UTF-16 into out (room for 2 * n + 4 bytes); returns the
- * bytes written.  An unpaired surrogate becomes U+FFFD, visible. */
-static size_t utf16_to_utf8(utf16 *u, const unsigned char *s, size_t n,
-			    char *out)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned unit;
-
-		if (u->odd < 0) {
-			u->odd = s[i];
-			continue;
-		}
-		unit = u->order == 1 ? (unsigned)u->odd | (unsigned)s[i] << 8
-				     : (unsigned)u->odd << 8 | s[i];
-		u->odd = -1;
-		if (u->hi) {
-			if (unit >= 0xDC00 && unit <= 0xDFFF) {
-				o += put_utf8(out + o,
-					      0x10000 +
-						      ((u->hi - 0xD800) << 10) +
-						      (unit - 0xDC00));
-				u->hi = 0;
-				continue;
-			}
-			o += put_utf8(out + o, 0xFFFD);
-			u->hi = 0;
-		}
-		if (unit >= 0xD800 && unit <= 0xDBFF)
-			u->hi = unit;
-		else if (unit >= 0xDC00 && unit <= 0xDFFF)
-			o += put_utf8(out + o, 0xFFFD);
-		else
-			o += put_utf8(out + o, unit);
-	}
-	return o;
-}
-
 /* libcsv's parser state between records (ROW_NOT_BEGUN in libcsv.c; the
  * field is public in struct csv_parser, the name is not). */
 #define LIBCSV_ROW_NOT_BEGUN 0
@@ -303,12 +232,7 @@ ddm_err csvin_read(FILE *f, const char *path, const csvin_callbacks *cb,
 			*bytes += (long long)got;
 		/* UTF-16 with its byte-order mark (Excel's "Unicode Text",
 		 * Windows tools): read as the UTF-8 it stands for. */
-		if (first && got >= 2 &&
-		    ((unsigned char)block[0] == 0xFF ||
-		     (unsigned char)block[0] == 0xFE) &&
-		    (unsigned char)block[1] ==
-			    ((unsigned char)block[0] == 0xFF ? 0xFE : 0xFF)) {
-			u16.order = (unsigned char)block[0] == 0xFF ? 1 : 2;
+		if (first && (u16.order = utf16_bom(block, got)) != 0) {
 			wide = xmalloc(2 * BLOCK + 4);
 			s += 2;
 		}
@@ -317,7 +241,7 @@ ddm_err csvin_read(FILE *f, const char *path, const csvin_callbacks *cb,
 						 (size_t)(end - s), wide);
 
 			if (got == 0 && (u16.odd >= 0 || u16.hi)) {
-				w += put_utf8(wide + w, 0xFFFD); /* cut short */
+				w += utf8_put(wide + w, 0xFFFD); /* cut short */
 				u16.odd = -1;
 				u16.hi = 0;
 			}

@@ -183,3 +183,28 @@ def test_powershell_export_csv_and_utf16_without_its_mark(t):
     assert r.rc == 65, r
     assert "u16/inv.csv:1: unrecognised header: it has NUL bytes (UTF-16 without its " \
            "byte-order mark?); save the file as UTF-8" in r.err, r.err
+
+
+def test_jamf_json_saved_as_utf16_by_powershell_reads_like_utf8(t):
+    # Windows PowerShell 5.1 writes "Invoke-RestMethod ... | ConvertTo-Json
+    # > statuses.json" as UTF-16LE with its mark and CRLF.  Not taken for
+    # JSON, it was refused whole as a CSV with an unrecognised header.
+    import os
+    inv = [os.path.join(FIXTURES, "jamf-computers.csv"),
+           os.path.join(FIXTURES, "jamf-mobile-devices.csv")]
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-20T09:00:00,\n"
+                 "iOS,*,,26.1,,2026-11-20T09:00:00,\n")
+    src = os.path.join(FIXTURES, "jamf-update-statuses.json")
+    with open(src, encoding="utf-8") as f:
+        text = f.read()
+    # the fixture names one device no inventory has (a rejected row)
+    extra = ("--max-rejected", "50%")
+    r, want = devices(t, *inv, src, tg, extra=extra)
+    assert r.rc == 0 and len(want) == 3, r
+    u16 = t.write("ps/statuses.json", b"\xff\xfe" + text.replace("\n", "\r\n").encode("utf-16-le"))
+    r, got = devices(t, *inv, u16, tg, extra=extra)
+    assert r.rc == 0, r
+    assert got == want, got
+    r = t.run("ingest", "--db", t.path("pipe.db"), "/dev/stdin", stdin=open(u16, "rb").read())
+    assert r.rc == 65, r
+    assert "UTF-16" in sql(t.path("pipe.db"), "SELECT reason FROM rejected"), r
