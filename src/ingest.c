@@ -1418,6 +1418,18 @@ static ddm_err ingest_file(ingest *in, const char *path)
 			err = ddm_finish(in->ddm, &fc.dc);
 		else
 			ddm_discard(in->ddm);
+		if (!err && fc.dc.paged_total > fc.dc.paged_listed) {
+			/* Devices of the missing pages would have no status,
+			 * or no target: say so where the audit looks. */
+			char why[200];
+
+			snprintf(why, sizeof why,
+				 "the file lists %ld of the %ld results its "
+				 "totalCount names: the other pages of the "
+				 "response are missing",
+				 fc.dc.paged_listed, fc.dc.paged_total);
+			err = json_reject(&fc, 1, why, NULL, 0);
+		}
 		fc.rows_read = fc.dc.read;
 		fc.stored = fc.dc.stored;
 		fc.duplicate = fc.dc.duplicate;

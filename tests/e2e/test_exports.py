@@ -208,3 +208,31 @@ def test_jamf_json_saved_as_utf16_by_powershell_reads_like_utf8(t):
     r = t.run("ingest", "--db", t.path("pipe.db"), "/dev/stdin", stdin=open(u16, "rb").read())
     assert r.rc == 65, r
     assert "UTF-16" in sql(t.path("pipe.db"), "SELECT reason FROM rejected"), r
+
+
+def test_one_page_of_jamf_plans_is_not_the_fleet(t):
+    # GET /v1/managed-software-updates/plans is paged (100 a page): a
+    # file with page 0 only ("totalCount": 3, one result) was read as if
+    # it were every plan, and the devices on the missing pages had no
+    # target ("no-target" instead of past their deadline), with nothing
+    # said.  Now the file is named in the Rejected report; the pages
+    # joined (one per line) read like the whole response.
+    import json
+    import os
+    inv = [os.path.join(FIXTURES, "jamf-computers.csv"),
+           os.path.join(FIXTURES, "jamf-mobile-devices.csv")]
+    with open(os.path.join(FIXTURES, "jamf-plans.json"), encoding="utf-8") as f:
+        doc = json.load(f)
+    res = doc["results"]
+    r, want = devices(t, *inv, os.path.join(FIXTURES, "jamf-plans.json"))
+    assert r.rc == 0, r
+    page0 = t.write("p0/plans.json", json.dumps({"totalCount": 3, "results": res[:1]}, indent=2))
+    r, got = devices(t, *inv, page0, extra=("--max-rejected", "100%"))
+    rej = sql(t.db, "SELECT s.path, r.line, r.reason FROM rejected r "
+                    "JOIN source_file s ON s.id = r.source_file").splitlines()
+    assert rej == [page0 + "|1|the file lists 1 of the 3 results its totalCount names: "
+                   "the other pages of the response are missing"], (rej, r)
+    pages = t.write("p/plans.json", "".join(
+        json.dumps({"totalCount": 3, "results": res[i:i + 1]}) + "\n" for i in range(3)))
+    r, got = devices(t, *inv, pages)
+    assert r.rc == 0 and got == want, (r, got)
