@@ -403,6 +403,35 @@ static const char *serial_problem(span v)
 	       "column as text";
 }
 
+/*
+ * Why a group name cannot be matched, or NULL: bytes that are not UTF-8
+ * are a file saved in a legacy code page (Excel's "CSV (Comma delimited)"
+ * writes Windows-1252): "B\xfcro" would never equal the "B\xc3\xbcro" of
+ * a UTF-8 targets file, and the device would silently take another
+ * target, or none.  why has room for cap bytes.
+ */
+static const char *group_problem(span v, char *why, size_t cap)
+{
+	for (size_t i = 0; v.s && i < v.len;) {
+		uint32_t cp;
+		size_t bad = 0;
+		size_t n = utf8_decode((const unsigned char *)v.s + i,
+				       v.len - i, &cp, &bad);
+
+		if (!n) {
+			snprintf(why, cap,
+				 "group is not UTF-8 (byte 0x%02X at %zu): the "
+				 "file was saved in another encoding (Excel's "
+				 "'CSV (Comma delimited)' is Windows-1252); "
+				 "save it as 'CSV UTF-8'",
+				 (unsigned char)v.s[i], i + 1);
+			return why;
+		}
+		i += n;
+	}
+	return NULL;
+}
+
 /* Upper-cased copy of a serial (serials are upper-case; exports vary). */
 static void serial_norm(span v, char *out, size_t cap)
 {
@@ -542,7 +571,7 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 	span reason = get(fc, rec, F_FAILURE_REASON);
 	const char *status, *cap_reason;
 	size_t cap_len;
-	char sn[128];
+	char sn[128], gwhy[200];
 	int64_t t, wall, count = 0;
 	ddm_err err;
 
@@ -552,6 +581,8 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 		return reject(fc, rec->line, "missing serial_number", rec);
 	if (serial_problem(serial))
 		return reject(fc, rec->line, serial_problem(serial), rec);
+	if (group_problem(get(fc, rec, F_GROUP), gwhy, sizeof gwhy))
+		return reject(fc, rec->line, gwhy, rec);
 	if (!when.s && format_keeps_untimed(fc->fmt))
 		return row_untimed(fc, rec);
 	if (!when.s)
@@ -683,7 +714,7 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 	stmt_params *sp = &in->inv;
 	span serial = get(fc, rec, F_SERIAL_NUMBER);
 	span check = get(fc, rec, F_LAST_CHECK_IN);
-	char sn[128];
+	char sn[128], gwhy[200];
 	int64_t t = 0;
 	ddm_err err;
 
@@ -693,6 +724,8 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 		return reject(fc, rec->line, "missing serial_number", rec);
 	if (serial_problem(serial))
 		return reject(fc, rec->line, serial_problem(serial), rec);
+	if (group_problem(get(fc, rec, F_GROUP), gwhy, sizeof gwhy))
+		return reject(fc, rec->line, gwhy, rec);
 	if (check.s && !parse_time(in, check, &t)) {
 		char why[160];
 
@@ -764,7 +797,7 @@ static ddm_err row_target(file_ctx *fc, const csvin_record *rec)
 	span ezone = get(fc, rec, F_ENFORCEMENT_TIME_ZONE);
 	span empty = {"", 0};
 	const char *pname;
-	char sn[128];
+	char sn[128], gwhy[200];
 	version v;
 	int64_t wall;
 	int changes = 0;
@@ -790,6 +823,8 @@ static ddm_err row_target(file_ctx *fc, const csvin_record *rec)
 			rec);
 	if (serial.s && serial_problem(serial))
 		return reject(fc, rec->line, serial_problem(serial), rec);
+	if (group_problem(grp, gwhy, sizeof gwhy))
+		return reject(fc, rec->line, gwhy, rec);
 	if (ezone.s && !zone_is_valid(ezone))
 		return reject(fc, rec->line,
 			      "enforcement_time_zone is not a known IANA time "

@@ -236,3 +236,31 @@ def test_one_page_of_jamf_plans_is_not_the_fleet(t):
         json.dumps({"totalCount": 3, "results": res[i:i + 1]}) + "\n" for i in range(3)))
     r, got = devices(t, *inv, pages)
     assert r.rc == 0 and got == want, (r, got)
+
+
+def test_group_saved_in_windows_1252_is_rejected_not_matched_elsewhere(t):
+    # Excel's "CSV (Comma delimited)" writes Windows-1252: the inventory's
+    # group "Büro" became b"B\xfcro", which never equals the targets
+    # file's UTF-8 "Büro".  The Mac silently took the '*' target (due in
+    # a month: in progress) instead of its group's (past its deadline).
+    # The row is rejected, file and line named, saying what to do.
+    tg = t.write("targets.csv", (TARGETS_HEADER +
+                                 "macOS,*,,26.1,,2026-12-20T09:00:00,\n"
+                                 "macOS,Büro,,26.1,,2026-11-20T09:00:00,\n").encode("utf-8"))
+    row = 'C02ENC00001,Zoë’s Mac,,Büro,macOS,"Mac15,3",Europe/Berlin,,26.0.1\n'
+    r, want = devices(t, t.write("inv.csv", (INVENTORY_HEADER + row).encode("utf-8")), tg)
+    assert r.rc == 0 and want["C02ENC00001"]["classification"] == "past-deadline", (r, want)
+    inv = t.write("cp1252/inv.csv", (INVENTORY_HEADER + row).encode("cp1252"))
+    r, got = devices(t, inv, tg)
+    assert r.rc == 65, r
+    assert "C02ENC00001" not in got or got["C02ENC00001"]["classification"] == "past-deadline", got
+    rej = sql(t.db, "SELECT line, reason FROM rejected").strip()
+    assert rej == ("2|group is not UTF-8 (byte 0xFC at 2): the file was saved in another "
+                   "encoding (Excel's 'CSV (Comma delimited)' is Windows-1252); save it as "
+                   "'CSV UTF-8'"), rej
+    # a targets file saved the same way: its group row is rejected too
+    r, got = devices(t, t.write("inv2.csv", (INVENTORY_HEADER + row).encode("utf-8")),
+                     t.write("cp1252/targets.csv", (TARGETS_HEADER +
+                                                    "macOS,Büro,,26.1,,2026-11-20T09:00:00,\n"
+                                                    ).encode("cp1252")))
+    assert r.rc == 65 and "group is not UTF-8" in sql(t.db, "SELECT reason FROM rejected"), r
