@@ -946,6 +946,18 @@ static bool header_again(const file_ctx *fc, const csvin_record *rec)
 	return true;
 }
 
+/* True when every field of rec is empty or blanks: a spreadsheet's empty
+ * row (",,,,"), which it writes for rows once formatted; no data, like a
+ * blank line. */
+static bool all_blank(const csvin_record *rec)
+{
+	for (size_t i = 0; i < rec->n; i++)
+		for (size_t j = 0; j < rec->len[i]; j++)
+			if (rec->field[i][j] != ' ' && rec->field[i][j] != '\t')
+				return false;
+	return true;
+}
+
 static ddm_err on_record(void *ctx, const csvin_record *rec)
 {
 	file_ctx *fc = ctx;
@@ -992,7 +1004,7 @@ static ddm_err on_record(void *ctx, const csvin_record *rec)
 		return DDM_OK;
 	}
 	fc->rows_read++;
-	if (header_again(fc, rec)) {
+	if (header_again(fc, rec) || all_blank(rec)) {
 		fc->dc.skipped++;
 		return DDM_OK;
 	}

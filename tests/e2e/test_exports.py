@@ -264,3 +264,19 @@ def test_group_saved_in_windows_1252_is_rejected_not_matched_elsewhere(t):
                                                     "macOS,Büro,,26.1,,2026-11-20T09:00:00,\n"
                                                     ).encode("cp1252")))
     assert r.rc == 65 and "group is not UTF-8" in sql(t.db, "SELECT reason FROM rejected"), r
+
+
+def test_spreadsheet_empty_rows_are_blank_lines(t):
+    # Excel writes ",,,,,," for rows that were once formatted or cleared:
+    # each was a rejected row ("missing platform"), and three of them in a
+    # small targets file made the nightly run exit 65.  A row with every
+    # field empty holds no data: skipped and counted, like a blank line.
+    inv = t.write("inv.csv", INVENTORY_HEADER + 'C02EMPTY001,Mac,,,macOS,"Mac15,3",UTC,,26.0.1\n')
+    body = "macOS,*,,26.1,,2026-11-20T09:00:00,\n"
+    r, want = devices(t, inv, t.write("targets.csv", TARGETS_HEADER + body))
+    assert r.rc == 0 and want["C02EMPTY001"]["classification"] == "past-deadline", r
+    tg = t.write("x/targets.csv", (TARGETS_HEADER + body + ",,,,,,\r\n" * 3).replace("\n", "\r\n"))
+    r, got = devices(t, inv, tg)
+    assert r.rc == 0 and "rejected" not in r.err, r
+    assert got == want, got
+    assert sql(t.db, "SELECT rows_skipped FROM source_file WHERE path LIKE '%x/targets.csv'").strip() == "3"
