@@ -267,6 +267,22 @@ static ddm_err whole(const jsonin_callbacks *cb, char *s, size_t len)
 	return lines_of(cb, s + skip, len - skip, (long long)skip);
 }
 
+/* True when s[0..len) is "{" or "[" alone (blanks aside): the first line
+ * of a pretty-printed document. */
+static bool pretty_start(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
+		i++;
+	if (i == len || (s[i] != '{' && s[i] != '['))
+		return false;
+	for (i++; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
 /* Streams lines; a line over the cap is counted and skipped unbuffered. */
 static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 		      sha256_ctx *sha, long long *bytes)
@@ -275,7 +291,7 @@ static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 	buf line = {0};
 	long lineno = 1;
 	long long off = 0, line_off = 0, line_len = 0;
-	bool overlong = false, utf16_rest = false;
+	bool overlong = false, unread = false, started = false;
 	ddm_err err = DDM_OK;
 	size_t n;
 
@@ -288,20 +304,21 @@ static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 		if (off == 0 && utf16_bom(block, n)) {
 			/* read whole only (a regular file of at most 16
 			 * MiB); the rest is hashed, not read */
-			utf16_rest = true;
+			unread = true;
 			err = cb->bad(cb->ctx, 1, 0,
 				      "JSON in UTF-16 is read only from a "
 				      "file of at most 16 MiB: save it as "
 				      "UTF-8");
 		}
-		if (utf16_rest) {
+		if (unread) {
 			off += (long long)n;
 			continue;
 		}
 		/* A byte-order mark is skipped as in whole(). */
 		if (off == 0 && n >= 3 && memcmp(block, "\xEF\xBB\xBF", 3) == 0)
 			start = 3, line_off = 3;
-		for (size_t i = start; i <= n && err == DDM_OK; i++) {
+		for (size_t i = start; i <= n && err == DDM_OK && !unread;
+		     i++) {
 			bool eol = i < n && block[i] == '\n';
 
 			if (i < n && !eol)
@@ -326,12 +343,30 @@ static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 						 JSONIN_DOC_CAP >> 20);
 					err = cb->bad(cb->ctx, lineno, line_off,
 						      reason);
+				} else if (!started &&
+					   pretty_start(line.data, line.len)) {
+					/* one document over many lines, too
+					 * big to hold: its lines are no
+					 * documents (a rejected row each) */
+					unread = true;
+					err = cb->bad(
+						cb->ctx, lineno, line_off,
+						"a JSON document written over "
+						"many lines is read only from "
+						"a "
+						"file of at most 16 MiB: write "
+						"one document per line "
+						"(NDJSON; "
+						"Jamf Pro pages one per line)");
 				} else {
 					err = one(cb,
 						  line.data ? line.data : "",
 						  line.len, lineno, line_off,
 						  true);
 				}
+				if (line.len &&
+				    strspn(line.data, " \t\r") < line.len)
+					started = true;
 				buf_reset(&line);
 				overlong = false;
 				lineno++;
@@ -345,7 +380,7 @@ static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 	if (err == DDM_OK && ferror(f))
 		err = diag_error(DDM_ERR_IO, diag_q(path), "read failed: %s",
 				 strerror(errno));
-	if (err == DDM_OK && line_len > 0 && !utf16_rest) {
+	if (err == DDM_OK && line_len > 0 && !unread) {
 		if (overlong) {
 			char reason[160];
 

@@ -280,3 +280,36 @@ def test_spreadsheet_empty_rows_are_blank_lines(t):
     assert r.rc == 0 and "rejected" not in r.err, r
     assert got == want, got
     assert sql(t.db, "SELECT rows_skipped FROM source_file WHERE path LIKE '%x/targets.csv'").strip() == "3"
+
+
+def test_pretty_printed_json_over_16_mib_is_one_clear_rejection(t):
+    # A Jamf Pro update-statuses response for ~35,000 devices or more is
+    # over 16 MiB pretty-printed (as the API writes it): too big to hold,
+    # it was read line by line and every line ("{", "\"status\": ...")
+    # became a rejected row, over a million of them for 70,000 devices.
+    # Now one rejected row says what to do; the same results as NDJSON
+    # pages (one per line) are read.
+    import json
+    import os
+    inv_rows, res = [], []
+    for i in range(36000):
+        inv_rows.append(f"C02BIG{i:05d},Mac,,,macOS,\"Mac15,3\",UTC,,26.0.1,{i + 1}")
+        res.append({"osUpdatesStatusId": str(i), "device": {"deviceId": str(i + 1), "objectType": "COMPUTER"},
+                    "downloaded": False, "downloadPercentComplete": 0.5, "productKey": "MACOS_26.1_25B78",
+                    "status": "DOWNLOADING", "deferralsRemaining": 0, "maxDeferrals": 0,
+                    "nextScheduledInstall": None, "pastNotifications": [],
+                    "created": "2026-11-24T08:00:00.000Z", "updated": "2026-11-25T08:00:00.000Z"})
+    inv = t.write("inv.csv", INVENTORY_HEADER.strip() + ",jamf_computer_id\n" + "\n".join(inv_rows) + "\n")
+    t.ok("ingest", inv)
+    big = t.write("big.json", json.dumps({"totalCount": len(res), "results": res}, indent=2))
+    assert os.path.getsize(big) > 16 << 20
+    r = t.run("ingest", big)
+    assert r.rc == 65, r
+    rej = sql(t.db, "SELECT line, reason FROM rejected").splitlines()
+    assert rej == ["1|a JSON document written over many lines is read only from a file of at "
+                   "most 16 MiB: write one document per line (NDJSON; Jamf Pro pages one per line)"], rej[:3]
+    pages = t.write("pages.json", "".join(
+        json.dumps({"totalCount": len(res), "results": res[i:i + 1000]}) + "\n"
+        for i in range(0, len(res), 1000)))
+    t.ok("ingest", pages)
+    assert sql(t.db, "SELECT count(*) FROM observation").strip() == "36000"
