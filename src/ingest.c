@@ -96,6 +96,10 @@ typedef struct file_ctx {
 	/* The header's names, trimmed, each NUL-terminated (a record that
 	 * repeats them is a header again: files joined with cat). */
 	buf header;
+	/* rows whose group is not UTF-8, and the first one's facts */
+	long bad_group, bad_group_line;
+	unsigned bad_group_byte;
+	size_t bad_group_at;
 	/* JSON files (fmt stays NULL) */
 	ddm_file df;
 	ddm_counts dc;
@@ -404,13 +408,14 @@ static const char *serial_problem(span v)
 }
 
 /*
- * Why a group name cannot be matched, or NULL: bytes that are not UTF-8
- * are a file saved in a legacy code page (Excel's "CSV (Comma delimited)"
- * writes Windows-1252): "B\xfcro" would never equal the "B\xc3\xbcro" of
- * a UTF-8 targets file, and the device would silently take another
- * target, or none.  why has room for cap bytes.
+ * Notes a group name that is not UTF-8: a file saved in a legacy code
+ * page (Excel's "CSV (Comma delimited)" writes Windows-1252), whose
+ * "B\xfcro" never equals the "B\xc3\xbcro" of a UTF-8 targets file: the
+ * device would take another target, or none, with nothing said.  The row
+ * is kept as it is (values are stored exactly); the file is named with
+ * its first such line when it is done (ingest_file).
  */
-static const char *group_problem(span v, char *why, size_t cap)
+static void note_group(file_ctx *fc, long line, span v)
 {
 	for (size_t i = 0; v.s && i < v.len;) {
 		uint32_t cp;
@@ -419,17 +424,15 @@ static const char *group_problem(span v, char *why, size_t cap)
 				       v.len - i, &cp, &bad);
 
 		if (!n) {
-			snprintf(why, cap,
-				 "group is not UTF-8 (byte 0x%02X at %zu): the "
-				 "file was saved in another encoding (Excel's "
-				 "'CSV (Comma delimited)' is Windows-1252); "
-				 "save it as 'CSV UTF-8'",
-				 (unsigned char)v.s[i], i + 1);
-			return why;
+			if (fc->bad_group++ == 0) {
+				fc->bad_group_line = line;
+				fc->bad_group_byte = (unsigned char)v.s[i];
+				fc->bad_group_at = i + 1;
+			}
+			return;
 		}
 		i += n;
 	}
-	return NULL;
 }
 
 /* Upper-cased copy of a serial (serials are upper-case; exports vary). */
@@ -571,7 +574,7 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 	span reason = get(fc, rec, F_FAILURE_REASON);
 	const char *status, *cap_reason;
 	size_t cap_len;
-	char sn[128], gwhy[200];
+	char sn[128];
 	int64_t t, wall, count = 0;
 	ddm_err err;
 
@@ -581,8 +584,7 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 		return reject(fc, rec->line, "missing serial_number", rec);
 	if (serial_problem(serial))
 		return reject(fc, rec->line, serial_problem(serial), rec);
-	if (group_problem(get(fc, rec, F_GROUP), gwhy, sizeof gwhy))
-		return reject(fc, rec->line, gwhy, rec);
+	note_group(fc, rec->line, get(fc, rec, F_GROUP));
 	if (!when.s && format_keeps_untimed(fc->fmt))
 		return row_untimed(fc, rec);
 	if (!when.s)
@@ -714,7 +716,7 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 	stmt_params *sp = &in->inv;
 	span serial = get(fc, rec, F_SERIAL_NUMBER);
 	span check = get(fc, rec, F_LAST_CHECK_IN);
-	char sn[128], gwhy[200];
+	char sn[128];
 	int64_t t = 0;
 	ddm_err err;
 
@@ -724,8 +726,7 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 		return reject(fc, rec->line, "missing serial_number", rec);
 	if (serial_problem(serial))
 		return reject(fc, rec->line, serial_problem(serial), rec);
-	if (group_problem(get(fc, rec, F_GROUP), gwhy, sizeof gwhy))
-		return reject(fc, rec->line, gwhy, rec);
+	note_group(fc, rec->line, get(fc, rec, F_GROUP));
 	if (check.s && !parse_time(in, check, &t)) {
 		char why[160];
 
@@ -797,7 +798,7 @@ static ddm_err row_target(file_ctx *fc, const csvin_record *rec)
 	span ezone = get(fc, rec, F_ENFORCEMENT_TIME_ZONE);
 	span empty = {"", 0};
 	const char *pname;
-	char sn[128], gwhy[200];
+	char sn[128];
 	version v;
 	int64_t wall;
 	int changes = 0;
@@ -823,8 +824,7 @@ static ddm_err row_target(file_ctx *fc, const csvin_record *rec)
 			rec);
 	if (serial.s && serial_problem(serial))
 		return reject(fc, rec->line, serial_problem(serial), rec);
-	if (group_problem(grp, gwhy, sizeof gwhy))
-		return reject(fc, rec->line, gwhy, rec);
+	note_group(fc, rec->line, grp);
 	if (ezone.s && !zone_is_valid(ezone))
 		return reject(fc, rec->line,
 			      "enforcement_time_zone is not a known IANA time "
@@ -1545,6 +1545,20 @@ finish:
 		diag_warn(diag_q(path),
 			  "%ld row%s rejected (see the rejected report)",
 			  fc.rejected, fc.rejected == 1 ? "" : "s");
+	if (fc.bad_group) {
+		char *where =
+			xasprintf("%s:%ld", diag_q(path), fc.bad_group_line);
+
+		diag_warn(where,
+			  "group is not UTF-8 (byte 0x%02X at %zu) on %ld "
+			  "row%s: the file was saved in another encoding "
+			  "(Excel's 'CSV (Comma delimited)' is Windows-1252), "
+			  "and such a group matches no group of a UTF-8 "
+			  "targets file; save it as 'CSV UTF-8'",
+			  fc.bad_group_byte, fc.bad_group_at, fc.bad_group,
+			  fc.bad_group == 1 ? "" : "s");
+		free(where);
+	}
 	goto out_close;
 
 out_rollback:
