@@ -331,3 +331,16 @@ def test_pretty_printed_json_over_16_mib_is_one_clear_rejection(t):
                     + "\n")
     t.ok("ingest", pages)
     assert sql(t.db, "SELECT count(*) FROM observation").strip() == str(n)
+
+
+def test_spreadsheet_date_as_target_version_is_rejected(t):
+    # The same date in a targets file ("26.1" saved back as "26.01.2026")
+    # was a target 26.1.2026 that no device meets: a Mac on 26.1 was past
+    # its deadline.  Now the row is rejected with its line (exit 65).
+    inv = t.write("inventory.csv", INVENTORY_HEADER + 'C02TGT00001,Mac,,,macOS,"Mac15,3",UTC,,26.1\n')
+    r, got = devices(t, inv, t.write("targets.csv", TARGETS_HEADER +
+                                     "macOS,*,,26.01.2026,,2026-11-20T09:00:00,\n"))
+    assert r.rc == 65, r
+    assert got["C02TGT00001"]["classification"] != "past-deadline", got
+    assert sql(t.db, "SELECT line, reason FROM rejected").strip() == \
+        "2|target_os_version is missing or not a version", r
