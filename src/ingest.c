@@ -231,13 +231,26 @@ static span get(const file_ctx *fc, const csvin_record *rec, field_id f)
 		return v;
 	v.s = rec->field[c];
 	v.len = rec->len[c];
-	while (v.len && (*v.s == ' ' || *v.s == '\t')) {
-		v.s++;
-		v.len--;
+	/* Blanks around a value, the no-break space (U+00A0) of a value
+	 * copied out of a web page among them. */
+	for (;;) {
+		if (v.len && (*v.s == ' ' || *v.s == '\t'))
+			v.s++, v.len--;
+		else if (v.len >= 2 && memcmp(v.s, "\xC2\xA0", 2) == 0)
+			v.s += 2, v.len -= 2;
+		else
+			break;
 	}
-	while (v.len && (v.s[v.len - 1] == ' ' || v.s[v.len - 1] == '\t' ||
-			 v.s[v.len - 1] == '\r'))
-		v.len--;
+	for (;;) {
+		if (v.len && (v.s[v.len - 1] == ' ' || v.s[v.len - 1] == '\t' ||
+			      v.s[v.len - 1] == '\r'))
+			v.len--;
+		else if (v.len >= 2 &&
+			 memcmp(v.s + v.len - 2, "\xC2\xA0", 2) == 0)
+			v.len -= 2;
+		else
+			break;
+	}
 	if (v.len)
 		format_value(fc->fmt, f, &v.s, &v.len);
 	if (!v.len)

@@ -344,3 +344,29 @@ def test_spreadsheet_date_as_target_version_is_rejected(t):
     assert got["C02TGT00001"]["classification"] != "past-deadline", got
     assert sql(t.db, "SELECT line, reason FROM rejected").strip() == \
         "2|target_os_version is missing or not a version", r
+
+
+def test_no_break_spaces_around_values_and_in_headers_are_blanks(t):
+    # Values and headers copied out of a web page into a spreadsheet carry
+    # no-break spaces (U+00A0).  The inventory row of serial " C02NBS00001"
+    # was a device of its own, never matched by the status rows: the Mac
+    # that reported had no platform and was "no-target" instead of past
+    # its group's deadline (and "Sales " would have matched no group).
+    nb = "\u00a0"
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-12-20T09:00:00,\n"
+                 "macOS,Sales,,26.1,,2026-11-20T09:00:00,\n")
+    st = t.write("status.csv", "serial_number,status,reported_at\nC02NBS00001,Downloading,2026-11-25T10:00:00Z\n")
+    # a Jamf Pro computers export (no time column that would reject the row)
+    head = "Serial Number,Computer Name,Department,Operating System Version,Model Identifier\n"
+    row = 'C02NBS00001,Mac,Sales,26.0.1,"Mac15,3"\n'
+    r, want = devices(t, t.write("inv.csv", head + row), st, tg)
+    assert r.rc == 0 and want["C02NBS00001"]["classification"] == "past-deadline", (r, want)
+    values = f'{nb}C02NBS00001{nb},Mac,Sales{nb}{nb},26.0.1,"Mac15,3"\n'
+    r, got = devices(t, t.write("x/inv.csv", (head + values).encode()), st, tg)
+    assert r.rc == 0, r
+    assert got == want, got
+    # the header's no-break space (the file was refused: unrecognised)
+    r, got = devices(t, t.write("y/inv.csv", (head.replace("Serial Number", f"Serial{nb}Number")
+                                              + values).encode()), st, tg)
+    assert r.rc == 0, r
+    assert got == want, got
