@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -41,6 +42,7 @@ typedef struct reader {
 	const char *too_long; /* why a field or the record is over its cap */
 	size_t bytes;	      /* bytes of the record's fields so far */
 	ddm_err stop;	      /* non-OK once a callback asked to stop */
+	unsigned char delim;  /* ',' unless the header line says otherwise */
 } reader;
 
 static void on_field(void *s, size_t len, void *ctx)
@@ -108,6 +110,7 @@ static void restart(struct csv_parser *p, reader *r)
 {
 	csv_free(p);
 	csv_init(p, CSV_STRICT | CSV_STRICT_FINI);
+	csv_set_delim(p, r->delim);
 	r->n = 0;
 	r->too_many = false;
 	r->too_long = NULL;
@@ -133,6 +136,63 @@ static size_t strcspn_len(const char *s, size_t len)
 	return len;
 }
 
+/*
+ * The field separator of a file whose first line is s[0..n): ',' unless
+ * that line (the header) has no comma outside quotes and has semicolons
+ * (Excel's CSV where the list separator is ';', as in most of Europe) or
+ * tabs (Excel's "Unicode Text", Jamf Pro's tab-delimited export) -- the
+ * more of the two.  Excel's own "sep=X" first line names it; *skip is
+ * then that line's length, line end included, to be read past (as is
+ * the "#TYPE ..." line Windows PowerShell's Export-Csv writes first).
+ */
+static unsigned char sniff_delim(const char *s, size_t n, size_t *skip)
+{
+	size_t comma = 0, semi = 0, tab = 0, i = 0;
+	bool quoted = false;
+
+	*skip = 0;
+	/* Windows PowerShell's Export-Csv writes "#TYPE <class>" first. */
+	if (n >= 6 && memcmp(s, "#TYPE ", 6) == 0) {
+		while (*skip < n && s[*skip] != '\r' && s[*skip] != '\n')
+			(*skip)++;
+		if (*skip < n && s[*skip] == '\r')
+			(*skip)++;
+		if (*skip < n && s[*skip] == '\n')
+			(*skip)++;
+		i = *skip;
+	}
+	while (i < n && (s[i] == '\r' || s[i] == '\n'))
+		i++;
+	if (n - i >= 5 && strncasecmp(s + i, "sep=", 4) == 0 &&
+	    (s[i + 4] == ',' || s[i + 4] == ';' || s[i + 4] == '\t' ||
+	     s[i + 4] == '|') &&
+	    (n - i == 5 || s[i + 5] == '\r' || s[i + 5] == '\n')) {
+		if (i > 0)
+			return ','; /* not the first line: a header name */
+		*skip = 5;
+		if (*skip < n && s[*skip] == '\r')
+			(*skip)++;
+		if (*skip < n && s[*skip] == '\n')
+			(*skip)++;
+		return (unsigned char)s[4];
+	}
+	for (; i < n && (quoted || (s[i] != '\r' && s[i] != '\n')); i++) {
+		if (s[i] == '"')
+			quoted = !quoted;
+		else if (quoted)
+			continue;
+		else if (s[i] == ',')
+			comma++;
+		else if (s[i] == ';')
+			semi++;
+		else if (s[i] == '\t')
+			tab++;
+	}
+	if (comma > 0 || (semi == 0 && tab == 0))
+		return ',';
+	return semi >= tab ? ';' : '\t';
+}
+
 /* libcsv's parser state between records (ROW_NOT_BEGUN in libcsv.c; the
  * field is public in struct csv_parser, the name is not). */
 #define LIBCSV_ROW_NOT_BEGUN 0
@@ -151,25 +211,62 @@ ddm_err csvin_read(FILE *f, const char *path, const csvin_callbacks *cb,
 {
 	struct csv_parser p;
 	reader r = {.cb = cb, .line = 1, .rec_line = 1};
-	char block[BLOCK];
+	char block[BLOCK], *wide = NULL;
 	size_t got;
-	bool first = true, skipping = false, prev_cr = false;
+	bool first = true, skipping = false, prev_cr = false, at_eof = false;
+	utf16 u16 = {0, -1, 0};
 	ddm_err err = DDM_OK;
 
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
 		fprintf(stderr, "ddmreport: error: out of memory\n");
 		exit(70);
 	}
-	while (r.stop == DDM_OK &&
-	       (got = fread(block, 1, sizeof block, f)) > 0) {
-		const char *s = block, *end = block + got;
+	while (r.stop == DDM_OK && !at_eof) {
+		const char *s = block, *end;
 
+		got = fread(block, 1, sizeof block, f);
+		end = block + got;
 		if (sha)
 			sha256_update(sha, block, got);
 		if (bytes)
 			*bytes += (long long)got;
-		if (first && got >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		/* UTF-16 with its byte-order mark (Excel's "Unicode Text",
+		 * Windows tools): read as the UTF-8 it stands for. */
+		if (first && (u16.order = utf16_bom(block, got)) != 0) {
+			wide = xmalloc(2 * BLOCK + 4);
+			s += 2;
+		}
+		if (u16.order) {
+			size_t w = utf16_to_utf8(&u16, (const unsigned char *)s,
+						 (size_t)(end - s), wide);
+
+			if (got == 0 && (u16.odd >= 0 || u16.hi)) {
+				w += utf8_put(wide + w, 0xFFFD); /* cut short */
+				u16.odd = -1;
+				u16.hi = 0;
+			}
+			s = wide;
+			end = wide + w;
+		}
+		if (got == 0) {
+			at_eof = true;
+			if (s == end)
+				break;
+		}
+		if (first && end - s >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 			s += 3;
+		if (first) {
+			size_t skip;
+
+			r.delim = sniff_delim(s, (size_t)(end - s), &skip);
+			csv_set_delim(&p, r.delim);
+			if (skip) {
+				/* "sep=;" is no record: its line counts */
+				s += skip;
+				r.line++;
+				prev_cr = s[-1] == '\r';
+			}
+		}
 		first = false;
 		while (s < end && r.stop == DDM_OK) {
 			/* One piece: up to and including the next CR or LF, so
@@ -224,6 +321,7 @@ ddm_err csvin_read(FILE *f, const char *path, const csvin_callbacks *cb,
 				 "end of file");
 	err = r.stop;
 out:
+	free(wide);
 	csv_free(&p);
 	buf_free(&r.data);
 	return err;

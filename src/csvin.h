@@ -6,7 +6,11 @@
  * record libcsv cannot parse (quote inside an unquoted field, junk after a
  * closing quote, unterminated quote at the end, a field over the cap) is
  * handed to the bad-record callback with its line and reason; reading
- * resumes at the next line.  A UTF-8 byte-order mark is skipped.  Lines end
+ * resumes at the next line.  A UTF-8 byte-order mark is skipped; a file
+ * that starts with a UTF-16 one (either byte order) is read as the UTF-8
+ * it stands for (the SHA-256 stays the file's own bytes').  Fields
+ * are separated by commas, or by semicolons or tabs when the header line
+ * has those and no comma (or an Excel "sep=;" first line says so).  Lines end
  * with LF, CRLF or CR alone; blank lines are skipped (they still count for
  * line numbers).  Fields may hold NUL bytes (kept; see csvin_record).
  */

@@ -430,6 +430,13 @@ static void normalise(const char *s, size_t len, char *out, size_t cap)
 	for (size_t i = 0; i < len && o + 1 < cap; i++) {
 		char c = s[i];
 
+		/* a no-break space (U+00A0: a header copied out of a web
+		 * page) separates words as a space does */
+		if (c == '\xC2' && i + 1 < len && s[i + 1] == '\xA0') {
+			i++;
+			sep = true;
+			continue;
+		}
 		if (c == ' ' || c == '-' || c == '.' || c == '\t' || c == '_') {
 			sep = true;
 			continue;

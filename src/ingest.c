@@ -93,6 +93,13 @@ typedef struct file_ctx {
 	bool header_bad;
 	bool skip_rest; /* a file read and skipped whole (KMFDDM's CSVs) */
 	char header_why[160]; /* why the header is bad, when not unrecognised */
+	/* The header's names, trimmed, each NUL-terminated (a record that
+	 * repeats them is a header again: files joined with cat). */
+	buf header;
+	/* rows whose group is not UTF-8, and the first one's facts */
+	long bad_group, bad_group_line;
+	unsigned bad_group_byte;
+	size_t bad_group_at;
 	/* JSON files (fmt stays NULL) */
 	ddm_file df;
 	ddm_counts dc;
@@ -224,13 +231,26 @@ static span get(const file_ctx *fc, const csvin_record *rec, field_id f)
 		return v;
 	v.s = rec->field[c];
 	v.len = rec->len[c];
-	while (v.len && (*v.s == ' ' || *v.s == '\t')) {
-		v.s++;
-		v.len--;
+	/* Blanks around a value, the no-break space (U+00A0) of a value
+	 * copied out of a web page among them. */
+	for (;;) {
+		if (v.len && (*v.s == ' ' || *v.s == '\t'))
+			v.s++, v.len--;
+		else if (v.len >= 2 && memcmp(v.s, "\xC2\xA0", 2) == 0)
+			v.s += 2, v.len -= 2;
+		else
+			break;
 	}
-	while (v.len && (v.s[v.len - 1] == ' ' || v.s[v.len - 1] == '\t' ||
-			 v.s[v.len - 1] == '\r'))
-		v.len--;
+	for (;;) {
+		if (v.len && (v.s[v.len - 1] == ' ' || v.s[v.len - 1] == '\t' ||
+			      v.s[v.len - 1] == '\r'))
+			v.len--;
+		else if (v.len >= 2 &&
+			 memcmp(v.s + v.len - 2, "\xC2\xA0", 2) == 0)
+			v.len -= 2;
+		else
+			break;
+	}
 	if (v.len)
 		format_value(fc->fmt, f, &v.s, &v.len);
 	if (!v.len)
@@ -375,11 +395,57 @@ static bool parse_time(const ingest *in, span v, int64_t *out)
  * it short (and merge two devices), so it is refused, not kept. */
 static const char *serial_problem(span v)
 {
+	size_t i = 0;
+
 	if (v.len > 127)
 		return "serial_number longer than 127 bytes";
 	if (memchr(v.s, '\0', v.len))
 		return "serial_number contains a NUL byte";
-	return NULL;
+	/* "1.23457E+11" ("1,23457E+11" in a decimal-comma locale): a
+	 * spreadsheet took a serial of digits for a number
+	 * and kept only six of them; it names no device, or another one. */
+	while (i < v.len && v.s[i] >= '0' && v.s[i] <= '9')
+		i++;
+	if (i == 1 && i < v.len && (v.s[i] == '.' || v.s[i] == ','))
+		for (i++; i < v.len && v.s[i] >= '0' && v.s[i] <= '9'; i++)
+			;
+	if (i == 0 || i + 2 >= v.len || (v.s[i] != 'E' && v.s[i] != 'e') ||
+	    (v.s[i + 1] != '+' && v.s[i + 1] != '-'))
+		return NULL;
+	for (i += 2; i < v.len; i++)
+		if (v.s[i] < '0' || v.s[i] > '9')
+			return NULL;
+	return "serial_number is a number in scientific notation (a "
+	       "spreadsheet rewrote it and lost digits): export the "
+	       "column as text";
+}
+
+/*
+ * Notes a group name that is not UTF-8: a file saved in a legacy code
+ * page (Excel's "CSV (Comma delimited)" writes Windows-1252), whose
+ * "B\xfcro" never equals the "B\xc3\xbcro" of a UTF-8 targets file: the
+ * device would take another target, or none, with nothing said.  The row
+ * is kept as it is (values are stored exactly); the file is named with
+ * its first such line when it is done (ingest_file).
+ */
+static void note_group(file_ctx *fc, long line, span v)
+{
+	for (size_t i = 0; v.s && i < v.len;) {
+		uint32_t cp;
+		size_t bad = 0;
+		size_t n = utf8_decode((const unsigned char *)v.s + i,
+				       v.len - i, &cp, &bad);
+
+		if (!n) {
+			if (fc->bad_group++ == 0) {
+				fc->bad_group_line = line;
+				fc->bad_group_byte = (unsigned char)v.s[i];
+				fc->bad_group_at = i + 1;
+			}
+			return;
+		}
+		i += n;
+	}
 }
 
 /* Upper-cased copy of a serial (serials are upper-case; exports vary). */
@@ -531,6 +597,7 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 		return reject(fc, rec->line, "missing serial_number", rec);
 	if (serial_problem(serial))
 		return reject(fc, rec->line, serial_problem(serial), rec);
+	note_group(fc, rec->line, get(fc, rec, F_GROUP));
 	if (!when.s && format_keeps_untimed(fc->fmt))
 		return row_untimed(fc, rec);
 	if (!when.s)
@@ -672,6 +739,7 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 		return reject(fc, rec->line, "missing serial_number", rec);
 	if (serial_problem(serial))
 		return reject(fc, rec->line, serial_problem(serial), rec);
+	note_group(fc, rec->line, get(fc, rec, F_GROUP));
 	if (check.s && !parse_time(in, check, &t)) {
 		char why[160];
 
@@ -769,6 +837,7 @@ static ddm_err row_target(file_ctx *fc, const csvin_record *rec)
 			rec);
 	if (serial.s && serial_problem(serial))
 		return reject(fc, rec->line, serial_problem(serial), rec);
+	note_group(fc, rec->line, grp);
 	if (ezone.s && !zone_is_valid(ezone))
 		return reject(fc, rec->line,
 			      "enforcement_time_zone is not a known IANA time "
@@ -843,6 +912,65 @@ static bool duplicate_column(const csvin_record *rec, char *why, size_t cap)
 	return false;
 }
 
+/* Field i of rec without a byte-order mark, surrounding blanks or quotes
+ * (a header name as normalise() in formats.c reads it). */
+static span header_name(const csvin_record *rec, size_t i)
+{
+	span a = {rec->field[i], rec->len[i]};
+
+	if (a.len >= 3 && memcmp(a.s, "\xEF\xBB\xBF", 3) == 0)
+		a.s += 3, a.len -= 3;
+	while (a.len && (*a.s == ' ' || *a.s == '\t' || *a.s == '"'))
+		a.s++, a.len--;
+	while (a.len && (a.s[a.len - 1] == ' ' || a.s[a.len - 1] == '\t' ||
+			 a.s[a.len - 1] == '\r' || a.s[a.len - 1] == '"'))
+		a.len--;
+	return a;
+}
+
+/* Keeps the header's names for header_again(). */
+static void keep_header(file_ctx *fc, const csvin_record *rec)
+{
+	for (size_t i = 0; i < rec->n; i++) {
+		span a = header_name(rec, i);
+
+		buf_append(&fc->header, a.s, a.len);
+		buf_putc(&fc->header, '\0');
+	}
+}
+
+/* True when rec repeats the header, whatever the case: the second of two
+ * exports joined with cat (its byte-order mark included).  Read as data,
+ * its "Serial Number" was a device of its own. */
+static bool header_again(const file_ctx *fc, const csvin_record *rec)
+{
+	const char *h = fc->header.data;
+
+	if (!h || rec->n != fc->ncols)
+		return false;
+	for (size_t i = 0; i < rec->n; i++) {
+		span a = header_name(rec, i);
+		size_t hl = strlen(h);
+
+		if (a.len != hl || (hl && strncasecmp(a.s, h, hl) != 0))
+			return false;
+		h += hl + 1;
+	}
+	return true;
+}
+
+/* True when every field of rec is empty or blanks: a spreadsheet's empty
+ * row (",,,,"), which it writes for rows once formatted; no data, like a
+ * blank line. */
+static bool all_blank(const csvin_record *rec)
+{
+	for (size_t i = 0; i < rec->n; i++)
+		for (size_t j = 0; j < rec->len[i]; j++)
+			if (rec->field[i][j] != ' ' && rec->field[i][j] != '\t')
+				return false;
+	return true;
+}
+
 static ddm_err on_record(void *ctx, const csvin_record *rec)
 {
 	file_ctx *fc = ctx;
@@ -865,6 +993,15 @@ static ddm_err on_record(void *ctx, const csvin_record *rec)
 		}
 		if (!fc->fmt) {
 			fc->header_bad = true;
+			for (size_t i = 0; i < rec->n; i++)
+				if (memchr(rec->field[i], '\0', rec->len[i]))
+					snprintf(
+						fc->header_why,
+						sizeof fc->header_why,
+						"unrecognised header: it has "
+						"NUL bytes (UTF-16 without its "
+						"byte-order mark?); save the "
+						"file as UTF-8");
 			return DDM_ERR_DATA;
 		}
 		if (duplicate_column(rec, fc->header_why,
@@ -872,6 +1009,7 @@ static ddm_err on_record(void *ctx, const csvin_record *rec)
 			fc->header_bad = true;
 			return DDM_ERR_DATA;
 		}
+		keep_header(fc, rec);
 		return DDM_OK;
 	}
 	if (fc->skip_rest) {
@@ -879,6 +1017,10 @@ static ddm_err on_record(void *ctx, const csvin_record *rec)
 		return DDM_OK;
 	}
 	fc->rows_read++;
+	if (header_again(fc, rec) || all_blank(rec)) {
+		fc->dc.skipped++;
+		return DDM_OK;
+	}
 	if (rec->n != fc->ncols) {
 		snprintf(why, sizeof why, "row has %zu fields, header has %zu",
 			 rec->n, fc->ncols);
@@ -1336,6 +1478,18 @@ static ddm_err ingest_file(ingest *in, const char *path)
 			err = ddm_finish(in->ddm, &fc.dc);
 		else
 			ddm_discard(in->ddm);
+		if (!err && fc.dc.paged_total > fc.dc.paged_listed) {
+			/* Devices of the missing pages would have no status,
+			 * or no target: say so where the audit looks. */
+			char why[200];
+
+			snprintf(why, sizeof why,
+				 "the file lists %ld of the %ld results its "
+				 "totalCount names: the other pages of the "
+				 "response are missing",
+				 fc.dc.paged_listed, fc.dc.paged_total);
+			err = json_reject(&fc, 1, why, NULL, 0);
+		}
 		fc.rows_read = fc.dc.read;
 		fc.stored = fc.dc.stored;
 		fc.duplicate = fc.dc.duplicate;
@@ -1404,11 +1558,26 @@ finish:
 		diag_warn(diag_q(path),
 			  "%ld row%s rejected (see the rejected report)",
 			  fc.rejected, fc.rejected == 1 ? "" : "s");
+	if (fc.bad_group) {
+		char *where =
+			xasprintf("%s:%ld", diag_q(path), fc.bad_group_line);
+
+		diag_warn(where,
+			  "group is not UTF-8 (byte 0x%02X at %zu) on %ld "
+			  "row%s: the file was saved in another encoding "
+			  "(Excel's 'CSV (Comma delimited)' is Windows-1252), "
+			  "and such a group matches no group of a UTF-8 "
+			  "targets file; save it as 'CSV UTF-8'",
+			  fc.bad_group_byte, fc.bad_group_at, fc.bad_group,
+			  fc.bad_group == 1 ? "" : "s");
+		free(where);
+	}
 	goto out_close;
 
 out_rollback:
 	store_rollback(in->store);
 out_close:
+	buf_free(&fc.header);
 	fclose(f);
 	return err;
 }

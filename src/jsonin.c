@@ -38,6 +38,20 @@ bool jsonin_looks_like(const void *p, size_t n)
 	const unsigned char *head = p;
 	size_t i = 0;
 
+	int order = utf16_bom(head, n);
+
+	if (order) {
+		/* UTF-16 (Windows PowerShell's "> file.json"): its first
+		 * character that is not a blank, one unit after the mark */
+		for (i = 2; i + 1 < n; i += 2) {
+			unsigned c = order == 1 ? head[i] | head[i + 1] << 8
+						: head[i] << 8 | head[i + 1];
+
+			if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+				return c == '{' || c == '[';
+		}
+		return false;
+	}
 	if (n >= 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF)
 		i = 3;
 	while (i < n && (head[i] == ' ' || head[i] == '\t' || head[i] == '\r' ||
@@ -253,6 +267,22 @@ static ddm_err whole(const jsonin_callbacks *cb, char *s, size_t len)
 	return lines_of(cb, s + skip, len - skip, (long long)skip);
 }
 
+/* True when s[0..len) is "{" or "[" alone (blanks aside): the first line
+ * of a pretty-printed document. */
+static bool pretty_start(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'))
+		i++;
+	if (i == len || (s[i] != '{' && s[i] != '['))
+		return false;
+	for (i++; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return false;
+	return true;
+}
+
 /* Streams lines; a line over the cap is counted and skipped unbuffered. */
 static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 		      sha256_ctx *sha, long long *bytes)
@@ -261,7 +291,7 @@ static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 	buf line = {0};
 	long lineno = 1;
 	long long off = 0, line_off = 0, line_len = 0;
-	bool overlong = false;
+	bool overlong = false, unread = false, started = false;
 	ddm_err err = DDM_OK;
 	size_t n;
 
@@ -271,10 +301,24 @@ static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 		if (sha)
 			sha256_update(sha, block, n);
 		*bytes += (long long)n;
+		if (off == 0 && utf16_bom(block, n)) {
+			/* read whole only (a regular file of at most 16
+			 * MiB); the rest is hashed, not read */
+			unread = true;
+			err = cb->bad(cb->ctx, 1, 0,
+				      "JSON in UTF-16 is read only from a "
+				      "file of at most 16 MiB: save it as "
+				      "UTF-8");
+		}
+		if (unread) {
+			off += (long long)n;
+			continue;
+		}
 		/* A byte-order mark is skipped as in whole(). */
 		if (off == 0 && n >= 3 && memcmp(block, "\xEF\xBB\xBF", 3) == 0)
 			start = 3, line_off = 3;
-		for (size_t i = start; i <= n && err == DDM_OK; i++) {
+		for (size_t i = start; i <= n && err == DDM_OK && !unread;
+		     i++) {
 			bool eol = i < n && block[i] == '\n';
 
 			if (i < n && !eol)
@@ -299,12 +343,30 @@ static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 						 JSONIN_DOC_CAP >> 20);
 					err = cb->bad(cb->ctx, lineno, line_off,
 						      reason);
+				} else if (!started &&
+					   pretty_start(line.data, line.len)) {
+					/* one document over many lines, too
+					 * big to hold: its lines are no
+					 * documents (a rejected row each) */
+					unread = true;
+					err = cb->bad(
+						cb->ctx, lineno, line_off,
+						"a JSON document written over "
+						"many lines is read only from "
+						"a "
+						"file of at most 16 MiB: write "
+						"one document per line "
+						"(NDJSON; "
+						"Jamf Pro pages one per line)");
 				} else {
 					err = one(cb,
 						  line.data ? line.data : "",
 						  line.len, lineno, line_off,
 						  true);
 				}
+				if (line.len &&
+				    strspn(line.data, " \t\r") < line.len)
+					started = true;
 				buf_reset(&line);
 				overlong = false;
 				lineno++;
@@ -318,7 +380,7 @@ static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 	if (err == DDM_OK && ferror(f))
 		err = diag_error(DDM_ERR_IO, diag_q(path), "read failed: %s",
 				 strerror(errno));
-	if (err == DDM_OK && (line_len > 0)) {
+	if (err == DDM_OK && line_len > 0 && !unread) {
 		if (overlong) {
 			char reason[160];
 
@@ -366,6 +428,22 @@ ddm_err jsonin_read(FILE *f, const char *path, const jsonin_callbacks *cb,
 	if (sha)
 		sha256_update(sha, all, n);
 	*bytes = (long long)n;
+	if (utf16_bom(all, n)) {
+		/* UTF-16 (Windows PowerShell's "> file.json"): read as the
+		 * UTF-8 it stands for; byte offsets in reasons are then the
+		 * UTF-8 text's */
+		utf16 u = {utf16_bom(all, n), -1, 0};
+		char *u8 = xmalloc(2 * n + 8);
+		size_t m = utf16_to_utf8(&u, (const unsigned char *)all + 2,
+					 n - 2, u8);
+
+		if (u.odd >= 0 || u.hi)
+			m += utf8_put(u8 + m, 0xFFFD);
+		u8[m] = '\0';
+		free(all);
+		all = u8;
+		n = m;
+	}
 	err = whole(cb, all, n);
 	free(all);
 	return err;

@@ -267,3 +267,78 @@ size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp,
 	*cp = v;
 	return need + 1;
 }
+
+size_t utf8_put(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xC0 | cp >> 6);
+		o[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xE0 | cp >> 12);
+		o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		o[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (char)(0xF0 | cp >> 18);
+	o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+	o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+	o[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* s[0..n) of UTF-16 into out (room for 2 * n + 4 bytes); returns the
+ * bytes written.  An unpaired surrogate becomes U+FFFD, visible. */
+size_t utf16_to_utf8(utf16 *u, const unsigned char *s, size_t n, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned unit;
+
+		if (u->odd < 0) {
+			u->odd = s[i];
+			continue;
+		}
+		unit = u->order == 1 ? (unsigned)u->odd | (unsigned)s[i] << 8
+				     : (unsigned)u->odd << 8 | s[i];
+		u->odd = -1;
+		if (u->hi) {
+			if (unit >= 0xDC00 && unit <= 0xDFFF) {
+				o += utf8_put(out + o,
+					      0x10000 +
+						      ((u->hi - 0xD800) << 10) +
+						      (unit - 0xDC00));
+				u->hi = 0;
+				continue;
+			}
+			o += utf8_put(out + o, 0xFFFD);
+			u->hi = 0;
+		}
+		if (unit >= 0xD800 && unit <= 0xDBFF)
+			u->hi = unit;
+		else if (unit >= 0xDC00 && unit <= 0xDFFF)
+			o += utf8_put(out + o, 0xFFFD);
+		else
+			o += utf8_put(out + o, unit);
+	}
+	return o;
+}
+
+int utf16_bom(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	if (n < 2)
+		return 0;
+	if (s[0] == 0xFF && s[1] == 0xFE)
+		return 1;
+	if (s[0] == 0xFE && s[1] == 0xFF)
+		return 2;
+	return 0;
+}

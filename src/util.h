@@ -69,4 +69,24 @@ size_t utf8_floor(const char *s, size_t at);
 size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp,
 		   size_t *bad);
 
+/* A UTF-16 stream read as UTF-8 (utf16_to_utf8): the byte order, a byte
+ * left over from the last piece, a high surrogate waiting for its pair. */
+typedef struct utf16 {
+	int order; /* 0: not UTF-16; 1: little-endian; 2: big-endian */
+	int odd;   /* the byte left over, or -1 */
+	unsigned hi;
+} utf16;
+
+/* 1 (little-endian) or 2 (big-endian) when p[0..n) starts with a UTF-16
+ * byte-order mark, else 0. */
+int utf16_bom(const void *p, size_t n);
+
+/* s[0..n) of UTF-16 in u's byte order into out, which has room for
+ * 2 * n + 4 bytes; returns the bytes written.  A unit split between two
+ * pieces is joined; an unpaired surrogate becomes U+FFFD, visible. */
+size_t utf16_to_utf8(utf16 *u, const unsigned char *s, size_t n, char *out);
+
+/* Writes code point cp as UTF-8 at o (1 to 4 bytes); returns how many. */
+size_t utf8_put(char *o, unsigned cp);
+
 #endif

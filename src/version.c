@@ -98,13 +98,19 @@ bool version_parse(const char *s, size_t len, version *out)
 			return false;
 		val = 0;
 		n = 0;
+		/* Apple never writes a component with a leading zero, nor one
+		 * of four digits after the first: those are a spreadsheet's
+		 * date ("26.1" saved back as "26.01.2026", "18.7.2" as
+		 * "18.07.2002"), which would compare as a newer version. */
+		if (i + 1 < len && s[i] == '0' && is_digit(s[i + 1]))
+			return false;
 		while (i < len && is_digit(s[i])) {
 			if (++n > VERSION_MAX_DIGITS)
 				return false;
 			val = val * 10 + (uint32_t)(s[i] - '0');
 			i++;
 		}
-		if (n == 0)
+		if (n == 0 || (v.ncomp > 0 && n > 3))
 			return false;
 		v.comp[v.ncomp++] = val;
 		if (i < len && s[i] == '.') {

@@ -26,7 +26,8 @@ typedef struct version {
 /*
  * Parses s[0..len).  Accepted: optional leading/trailing spaces, an optional
  * leading "macOS "/"iOS "/"iPadOS " word, 1..6 dot-separated decimal
- * components (each at most 9 digits), then optionally an extra version of
+ * components (each at most 9 digits, those after the first at most 3; no
+ * leading zero: "26.01.2026" is a spreadsheet's date, not a version), then optionally an extra version of
  * 1..7 lowercase letters, bare ("13.3.1a"), after a space ("13.3.1 a") or in
  * parentheses ("13.3.1 (a)"), then optionally a parenthesised build such as
  * " (24B83)" which is ignored.  Anything else returns false.

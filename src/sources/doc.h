@@ -33,6 +33,9 @@ typedef struct ddm_counts {
 	bool feed;		/* a SOFA feed was stored (os_release) */
 	const char *time_basis; /* "file-name" / "mtime" when a report took
 				   its time from the file, else NULL */
+	/* A paged list (Jamf Pro's {"totalCount", "results"}): the largest
+	 * totalCount seen, and the results entries of every page read. */
+	long paged_total, paged_listed;
 } ddm_counts;
 
 /* Stores a rejected document: 1-based line and reason. */

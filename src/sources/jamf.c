@@ -5,6 +5,7 @@
 #include "sources/jamf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -56,11 +57,19 @@ ddm_err jamf_each_result(src_ctx *x, const flat_view *v, const char *stmt,
 	size_t pos = v->lo;
 	ddm_err err = DDM_OK;
 
+	const char *total = flat_val(v, "totalCount");
+
 	if (!st)
 		return DDM_ERR_INTERNAL;
 	src_format(x, format_name);
+	/* One page of a paged response (the plans list pages by 100) is
+	 * not the fleet: counted, the file is checked whole (ingest.c). */
+	if (total && atol(total) > x->c->paged_total)
+		x->c->paged_total = atol(total);
 	while (err == DDM_OK &&
-	       flat_next(v, "results", &pos, &el, ep, sizeof ep))
+	       flat_next(v, "results", &pos, &el, ep, sizeof ep)) {
+		x->c->paged_listed++;
 		err = read_one(x, &el, st);
+	}
 	return err;
 }

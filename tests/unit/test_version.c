@@ -101,6 +101,13 @@ static void test_garbage(void)
 	CHECK(!parses("macOS"));
 	CHECK(!parses("Windows 11"));
 	CHECK(!parses("14.1\n"));
+	/* a spreadsheet's dates, not versions */
+	CHECK(!parses("26.01.2026"));
+	CHECK(!parses("18.07.2002"));
+	CHECK(!parses("26.1.2026"));
+	CHECK(!parses("01.2"));
+	CHECK(parses("10.0"));
+	CHECK(parses("26.0.1"));
 	CHECK(!version_compare_str("14.1", "x", &r));
 	CHECK(!version_compare_str("x", "14.1", &r));
 	CHECK_INT_EQ(r, 12345);
