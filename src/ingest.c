@@ -93,6 +93,7 @@ typedef struct file_ctx {
 	bool header_bad;
 	bool skip_rest; /* a file read and skipped whole (KMFDDM's CSVs) */
 	char header_why[160]; /* why the header is bad, when not unrecognised */
+	const char *not_input; /* what the file is instead (sniff_kind) */
 	/* The header's names, trimmed, each NUL-terminated (a record that
 	 * repeats them is a header again: files joined with cat). */
 	buf header;
@@ -1322,7 +1323,8 @@ static ddm_err refuse_file(ingest *in, file_ctx *fc, const char *path,
 {
 	char *where = xasprintf("%s:1", diag_q(path));
 	char *why =
-		fc->header_why[0]
+		fc->not_input ? xstrdup(fc->not_input)
+		: fc->header_why[0]
 			? xstrdup(fc->header_why)
 			: xasprintf("%s: not a known input format (expected "
 				    "CSV: %s; JSON: %s)",
@@ -1385,8 +1387,31 @@ static int prefixed_close(void *cookie)
  * (rewind() fails silently on a pipe and would lose them).  *endless says
  * the input is not a regular file.
  */
+/*
+ * What a file is when its first bytes say it is no export at all, said
+ * with what to do; NULL when it may be one (its format decides).
+ */
+static const char *sniff_kind(const unsigned char *h, size_t n)
+{
+	if (n == 0)
+		return "empty file: an export with no header and no rows "
+		       "(did the export step fail?)";
+	if (n >= 4 && memcmp(h, "PK\x03\x04", 4) == 0)
+		return "a ZIP archive, such as an Excel workbook (.xlsx): "
+		       "export or save it as CSV (UTF-8)";
+	if (n >= 4 && memcmp(h, "\xd0\xcf\x11\xe0", 4) == 0)
+		return "an Excel 97-2003 workbook (.xls): save it as CSV "
+		       "(UTF-8)";
+	if (n >= 2 && h[0] == 0x1f && h[1] == 0x8b)
+		return "gzip-compressed: decompress it first "
+		       "(zcat FILE > FILE.csv, or pass <(zcat FILE))";
+	if (n >= 5 && memcmp(h, "%PDF-", 5) == 0)
+		return "a PDF document: export the data as CSV or JSON";
+	return NULL;
+}
+
 static ddm_err open_input(const char *path, FILE **out, bool *json,
-			  bool *endless)
+			  bool *endless, const char **not_input)
 {
 	static const cookie_io_functions_t io = {prefixed_read, NULL, NULL,
 						 prefixed_close};
@@ -1409,6 +1434,7 @@ static ddm_err open_input(const char *path, FILE **out, bool *json,
 		return err;
 	}
 	*json = jsonin_looks_like(p->head, p->n);
+	*not_input = sniff_kind((const unsigned char *)p->head, p->n);
 	if (!*endless && fseek(f, 0, SEEK_SET) == 0) {
 		free(p);
 		*out = f;
@@ -1425,6 +1451,23 @@ static ddm_err open_input(const char *path, FILE **out, bool *json,
 	return DDM_OK;
 }
 
+/*
+ * Hashes the rest of a file that is refused, so a known bad file is named
+ * consistently and its size is all of it; an input that may never end
+ * (/dev/zero) is not read on.
+ */
+static void hash_rest(const file_ctx *fc, FILE *f, sha256_ctx *sha,
+		      long long *bytes)
+{
+	char block[65536];
+	size_t n;
+
+	while (!fc->endless && (n = fread(block, 1, sizeof block, f)) > 0) {
+		sha256_update(sha, block, n);
+		*bytes += (long long)n;
+	}
+}
+
 static ddm_err ingest_file(ingest *in, const char *path)
 {
 	FILE *f = NULL;
@@ -1437,7 +1480,7 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	int64_t id = 0;
 	store_stmt *fb = in->file_begin;
 	bool json = false;
-	ddm_err err = open_input(path, &f, &json, &fc.endless);
+	ddm_err err = open_input(path, &f, &json, &fc.endless, &fc.not_input);
 
 	if (err)
 		return err;
@@ -1465,6 +1508,13 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	if (err)
 		goto out_rollback;
 	sha256_init(&sha);
+	if (fc.not_input) {
+		/* No export at all (empty, a workbook, compressed): refused
+		 * unread, hashed whole so the rejected report names it. */
+		hash_rest(&fc, f, &sha, &bytes);
+		err = refuse_file(in, &fc, path, &sha, hex, bytes);
+		goto out_close;
+	}
 	if (json) {
 		jsonin_callbacks jcb = {on_json_doc, on_json_bad, &fc};
 		struct stat fst;
@@ -1503,14 +1553,7 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	}
 	err = csvin_read(f, path, &cb, &sha, &bytes);
 	if (fc.header_bad || (err == DDM_OK && !fc.fmt && !fc.skip_rest)) {
-		/* Hash the rest so a known bad file is named consistently;
-		 * an input that may never end (/dev/zero) is not read on. */
-		char block[65536];
-		size_t n;
-
-		while (!fc.endless &&
-		       (n = fread(block, 1, sizeof block, f)) > 0)
-			sha256_update(&sha, block, n);
+		hash_rest(&fc, f, &sha, &bytes);
 		err = refuse_file(in, &fc, path, &sha, hex, bytes);
 		goto out_close;
 	}

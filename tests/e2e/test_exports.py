@@ -370,3 +370,26 @@ def test_no_break_spaces_around_values_and_in_headers_are_blanks(t):
                                               + values).encode()), st, tg)
     assert r.rc == 0, r
     assert got == want, got
+
+
+def test_no_export_at_all_is_named_for_what_it_is(t):
+    # A workbook saved instead of a CSV, a compressed export, an export
+    # step that wrote nothing: each is refused (exit 65) with what it is
+    # and what to do, named in the Rejected report with its whole size;
+    # the good file beside it is stored.
+    import gzip
+    import os
+    good = t.write("inventory.csv", INVENTORY_HEADER + "C02MAC00001,Mac,,,macOS,\"Mac15,3\",UTC,,26.1\n")
+    xlsx = t.write("fleet.xlsx", b"PK\x03\x04" + b"\x00" * 70000)
+    gz = t.write("fleet.csv.gz", gzip.compress((INVENTORY_HEADER * 3).encode()))
+    empty = t.write("status.csv", "")
+    r = t.run("ingest", good, xlsx, gz, empty)
+    assert r.rc == 65, r
+    for path, words in ((xlsx, "Excel workbook (.xlsx)"), (gz, "gzip-compressed"), (empty, "empty file")):
+        assert f"{os.path.basename(path)}:1: " in r.err and words in r.err, (words, r.err)
+    rows = sql(t.db, "SELECT path, size FROM source_file ORDER BY id").split()
+    sizes = {os.path.basename(line.split("|")[0]): int(line.split("|")[1]) for line in rows}
+    assert sizes["fleet.xlsx"] == 70004 and sizes["status.csv"] == 0, rows
+    assert sql(t.db, "SELECT count(*) FROM device WHERE in_inventory").strip() == "1"
+    rej = t.run("report", "rejected", "--out", "-")
+    assert "Excel workbook" in rej.out and "empty file" in rej.out, rej.out
