@@ -36,15 +36,17 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY  := $(patsubst %,$(BUILD)/tests/test_fuzz_%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
-# What `make demo` and `make test` need from Debian (tests: openpyxl reads
-# the workbooks, xmllint checks their XML, LibreOffice converts them to PDF
-# and CSV and poppler reads the PDF, sqlite3 and man check the rest).
-# CI adds CI_PKGS (format check, sanitizers, valgrind): make deps-ci.
-DEB_PKGS := build-essential pkg-config libsqlite3-dev libxlsxwriter-dev libcsv-dev libpcre2-dev tzdata python3 python3-openpyxl libxml2-utils sqlite3 man-db groff-base util-linux libreoffice-calc-nogui poppler-utils
+# What `make demo` needs from Debian: the compiler and the four libraries
+# (and the zone database).  `make test` adds TEST_PKGS: openpyxl reads the
+# workbooks, xmllint checks their XML, LibreOffice converts them to PDF and
+# CSV and poppler reads the PDF, sqlite3 and man check the rest.  CI adds
+# CI_PKGS (format check, sanitizers, valgrind): make deps-ci.
+DEB_PKGS  := build-essential pkg-config libsqlite3-dev libxlsxwriter-dev libcsv-dev libpcre2-dev tzdata
+TEST_PKGS := python3 python3-openpyxl libxml2-utils sqlite3 man-db groff-base util-linux libreoffice-calc-nogui poppler-utils
 
 CI_PKGS  := clang-format clang libclang-rt-14-dev valgrind git
 
-.PHONY: all test unit e2e demo deps deps-ci check clean sanitize valgrind format check-format check-long fuzz coverage bench bench-quick install uninstall screenshots
+.PHONY: all test unit e2e demo deps deps-test deps-ci check clean sanitize valgrind format check-format check-long fuzz coverage bench bench-quick install uninstall screenshots
 
 # make install [PREFIX=/usr/local] [DESTDIR=staging dir] [BINDIR=...] [MANDIR=...]
 PREFIX  ?= /usr/local
@@ -98,14 +100,17 @@ deps:
 	  fi; \
 	fi
 
+deps-test:
+	$(Q)$(MAKE) --no-print-directory deps EXTRA_PKGS="$(TEST_PKGS)"
+
 deps-ci:
-	$(Q)$(MAKE) --no-print-directory deps EXTRA_PKGS="$(CI_PKGS)"
+	$(Q)$(MAKE) --no-print-directory deps EXTRA_PKGS="$(TEST_PKGS) $(CI_PKGS)"
 
 unit: $(UNIT)
 
 # test and demo install what is missing first, then build in a sub-make, so
 # the link flags are read after the libraries exist.
-test: deps
+test: deps-test
 	$(Q)$(MAKE) --no-print-directory check
 
 check: ddmreport $(UNIT) $(FUZZ_REPLAY)
@@ -119,7 +124,7 @@ demo: deps
 	@echo "reports written to reports/ (ddmreport.xlsx and one CSV per report)"
 
 # The README's PNGs of the Summary and a detail sheet, from samples/.
-screenshots: deps
+screenshots: deps-test
 	$(Q)$(MAKE) --no-print-directory ddmreport
 	sh docs/screenshots.sh
 
@@ -127,7 +132,7 @@ screenshots: deps
 # (sqlite3 .import, jq, pandas, a bare libxlsxwriter program), medians of 3
 # whole-process runs, written to bench/RESULTS.md.  BENCH_DEVICES=100000
 # picks a smaller fleet (see tests/bench/bench.py for the other settings).
-BENCH_PKGS := sqlite3 jq python3-pandas python3-xlsxwriter
+BENCH_PKGS := python3 sqlite3 jq python3-pandas python3-xlsxwriter
 bench: deps
 	$(Q)$(MAKE) --no-print-directory deps EXTRA_PKGS="$(BENCH_PKGS)"
 	$(Q)$(MAKE) --no-print-directory ddmreport
