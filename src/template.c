@@ -266,23 +266,26 @@ static ddm_err dir_order(tmpl *t, char **p, const char *where)
 	return DDM_OK;
 }
 
-static ddm_err dir_personal(tmpl *t, char **p, const char *where)
+/* The words of the rest of the line into list (at most max). */
+static void add_words(char **p, char **list, int *n, int max)
 {
 	char *w;
 
+	while ((w = word(p)) != NULL && *n < max)
+		list[(*n)++] = xstrdup(w);
+}
+
+static ddm_err dir_personal(tmpl *t, char **p, const char *where)
+{
 	(void)where;
-	while ((w = word(p)) != NULL && t->npersonal < TMPL_MAX_COLS)
-		t->personal[t->npersonal++] = xstrdup(w);
+	add_words(p, t->personal, &t->npersonal, TMPL_MAX_COLS);
 	return DDM_OK;
 }
 
 static ddm_err dir_link(tmpl *t, char **p, const char *where)
 {
-	char *w;
-
 	(void)where;
-	while ((w = word(p)) != NULL && t->nlinks < TMPL_MAX_LINKS)
-		t->links[t->nlinks++] = xstrdup(w);
+	add_words(p, t->links, &t->nlinks, TMPL_MAX_LINKS);
 	return DDM_OK;
 }
 
