@@ -452,7 +452,9 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 		count(rc, t->report, rows);
 	}
 	if (x) {
-		ddm_err e = xlsx_close(x);
+		/* After an error the workbook is thrown away: closed without
+		 * a second line about it. */
+		ddm_err e = xlsx_close(x, err != DDM_OK);
 
 		x = NULL;
 		err = diag_worst(err, e);

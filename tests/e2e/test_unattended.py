@@ -1,0 +1,113 @@
+"""The unattended contract, red-teamed: what cron and the auditor who opens
+the outputs later depend on (complete or absent outputs, one explaining
+line, the right exit code), in the cases test_reliability.py and
+test_operating.py do not already cover.  Each case failed on the build
+before its fix."""
+import os
+import resource
+import signal
+import subprocess
+import zipfile
+
+from bigcsv import write_status
+from lib import BIN
+
+AS_OF = "2026-11-21T00:00:00Z"
+
+
+def _env(**extra):
+    e = dict(os.environ, LC_ALL="C", TZ="UTC")
+    e.pop("DDMREPORT_DB", None)
+    e.pop("DDMREPORT_CONFIG", None)
+    e.update(extra)
+    return e
+
+
+def _run(t, args, preexec_fn=None, **env):
+    p = subprocess.run([BIN] + args, cwd=t.tmp, env=_env(**env), capture_output=True,
+                       timeout=300, preexec_fn=preexec_fn)
+    return p.returncode, p.stderr.decode("utf-8", "replace")
+
+
+def _limit_fsize(n):
+    def pre():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (n, n))
+    return pre
+
+
+def _files(d):
+    return {n: open(os.path.join(d, n), "rb").read() for n in sorted(os.listdir(d))}
+
+
+# ---- the workbook's own temporary files ------------------------------------------
+
+def test_workbook_temp_file_cut_short_is_74_never_a_corrupt_workbook(t):
+    """libxlsxwriter writes each sheet's XML (about four times the CSV) to a
+    temporary file and never checks those writes: with the disk full, or a
+    file size limit (a quota) between the CSVs' size and the sheet's, the
+    Devices sheet was cut short and the run exited 0 with a workbook no
+    reader opens, its hash in SHA256SUMS.  Now: 74, one line, and the
+    previous set stays."""
+    write_status(t.path("k.csv"), 20000, devices=10000)
+    rc, err = _run(t, ["run", "--db", "k.db", "--out", "out", "--as-of",
+                       "2026-11-15T00:00:00Z", "k.csv"])
+    assert rc == 0, err
+    out = t.path("out")
+    prev = _files(out)
+    zipfile.ZipFile(os.path.join(out, "ddmreport.xlsx")).testzip()
+    # Every CSV and the workbook fit under 8 MiB; the Devices sheet's XML
+    # (10,000 rows) does not.
+    big = max(len(v) for v in prev.values())
+    assert big < 6 * 1024 * 1024, big
+    rc, err = _run(t, ["report", "--quiet", "--db", "k.db", "--out", "out", "--as-of", AS_OF],
+                   preexec_fn=_limit_fsize(8 * 1024 * 1024))
+    assert rc == 74, (rc, err, os.path.getsize(os.path.join(out, "ddmreport.xlsx")))
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ddmreport: error: ") and \
+        "workbook" in lines[0] and "File too large" in lines[0], err
+    assert _files(out) == prev, "a failed workbook replaced the previous set"
+    assert [n for n in os.listdir(out) if n.startswith(".")] == []
+    # Without the limit the same report is whole.
+    rc, err = _run(t, ["report", "--db", "k.db", "--out", "out", "--as-of", AS_OF])
+    assert rc == 0, err
+    import openpyxl
+    wb = openpyxl.load_workbook(os.path.join(out, "ddmreport.xlsx"), read_only=True)
+    assert sum(1 for _ in wb["Devices"].iter_rows()) >= 10000
+    wb.close()
+
+
+def _small_disk_run(t, size, args):
+    """Runs ddmreport in a private mount namespace with a tmpfs of `size`
+    at t.path("small"); None when this machine cannot mount (not root, or
+    no CAP_SYS_ADMIN in a container): the case is then not checked."""
+    os.makedirs(t.path("small"), exist_ok=True)
+    probe = subprocess.run(["unshare", "-m", "sh", "-c",
+                            f"mount -t tmpfs -o size={size} tmpfs small"],
+                           cwd=t.tmp, capture_output=True)
+    if probe.returncode != 0:
+        print("     (skipped: cannot mount a small tmpfs here)")
+        return None
+    script = f'mount -t tmpfs -o size={size} tmpfs small && exec "$0" "$@"'
+    p = subprocess.run(["unshare", "-m", "sh", "-c", script, BIN] + args, cwd=t.tmp,
+                       env=_env(), capture_output=True, timeout=300)
+    return p.returncode, p.stderr.decode("utf-8", "replace")
+
+
+def test_full_output_disk_says_one_line(t):
+    """A full disk under the output folder: the CSV that met it was
+    named, then the workbook, closed anyway, added a second error line
+    ("Zip generic error ZIP_ERRNO ...") about a file that was being thrown
+    away.  --quiet promises the one line that explains the exit."""
+    write_status(t.path("k.csv"), 20000, devices=10000)
+    rc, err = _run(t, ["ingest", "--db", "k.db", "k.csv"])
+    assert rc == 0, err
+    for size in ("1m", "3m"):
+        r = _small_disk_run(t, size, ["report", "--quiet", "--db", "k.db", "--out",
+                                      "small/out", "--as-of", AS_OF])
+        if r is None:
+            return
+        rc, err = r
+        assert rc == 74, (size, rc, err)
+        lines = err.splitlines()
+        assert len(lines) == 1 and "No space left on device" in lines[0], (size, err)
