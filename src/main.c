@@ -383,6 +383,17 @@ static int load_config(const char *path, job_opts *o, cli *st, buf *keep,
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 &&
 	       keep->len < 1024 * 1024)
 		buf_append(keep, chunk, n);
+	/* A folder opens but does not read (EISDIR): that is no config,
+	 * not an empty one whose defaults a run would then use. */
+	if (ferror(f)) {
+		int e = errno;
+
+		fclose(f);
+		fprintf(stderr,
+			"ddmreport: error: %s: cannot read config: %s\n",
+			diag_q(path), strerror(e));
+		return diag_exit_code(DDM_ERR_NOINPUT);
+	}
 	fclose(f);
 	buf_cstr(keep);
 	for (line = keep->data; rc < 0 && line; line = next) {

@@ -111,3 +111,22 @@ def test_full_output_disk_says_one_line(t):
         assert rc == 74, (size, rc, err)
         lines = err.splitlines()
         assert len(lines) == 1 and "No space left on device" in lines[0], (size, err)
+
+
+# ---- the config file -------------------------------------------------------------
+
+def test_config_that_is_a_folder_is_66_not_the_defaults(t):
+    """DDMREPORT_CONFIG=/etc/ddmreport/ (the folder, not the file): fopen
+    succeeds on a folder and the read fails, which was taken for an empty
+    config: the run went on with the defaults, made ./ddmreport.db and
+    ./reports, and exited 0.  A config that cannot be read is 66, like one
+    that is missing, and nothing is created."""
+    os.makedirs(t.path("etc"))
+    for args, env in ((["run", "--config", "etc"], {}),
+                      (["report"], {"DDMREPORT_CONFIG": "etc"})):
+        p = subprocess.run([BIN] + args + ["--quiet"], cwd=t.tmp, env=_env(**env),
+                           capture_output=True, timeout=60)
+        err = p.stderr.decode()
+        assert p.returncode == 66, (args, p.returncode, err)
+        assert err.splitlines() == ["ddmreport: error: etc: cannot read config: Is a directory"], err
+        assert sorted(os.listdir(t.tmp)) == ["etc"], os.listdir(t.tmp)
