@@ -130,3 +130,52 @@ def test_config_that_is_a_folder_is_66_not_the_defaults(t):
         assert p.returncode == 66, (args, p.returncode, err)
         assert err.splitlines() == ["ddmreport: error: etc: cannot read config: Is a directory"], err
         assert sorted(os.listdir(t.tmp)) == ["etc"], os.listdir(t.tmp)
+
+
+# ---- what a killed run leaves ------------------------------------------------------
+
+def test_killed_runs_folder_is_cleaned_when_its_pid_is_reused(t):
+    """A killed run's private folder (.ddmreport-PID.XXXXXX, holding its
+    half-written CSVs) was removed only when no process had that PID.  A
+    nightly job in a container is often the same PID every night, and PIDs
+    are reused: the folder then stayed for good beside the reports.  A
+    run's folder is now locked while in use; an unlocked one whose PID is
+    this run's own, or that is over an hour old, is a dead run's."""
+    import fcntl
+    import time
+    from lib import STATUS_HEADER
+    f = t.write("s.csv", STATUS_HEADER + "C02AAA,Pass,2026-11-20T10:00:00Z" + "," * 14 + "\n")
+    out = t.path("out")
+    os.makedirs(out)
+    sleeper = subprocess.Popen(["sleep", "60"])
+    live = os.path.join(out, f".ddmreport-{os.getpid()}.LiVe01")
+    reused = os.path.join(out, f".ddmreport-{sleeper.pid}.OlD001")
+    for d in (live, reused):
+        os.mkdir(d, 0o700)
+        with open(os.path.join(d, "devices.csv"), "w") as fh:
+            fh.write("serial_number\nC02HALF")
+    old = time.time() - 2 * 3600
+    os.utime(reused, (old, old))
+    held = os.open(live, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(held, fcntl.LOCK_EX)  # a live run's, whatever its age
+    os.utime(live, (old, old))
+
+    def plant():
+        # In the child before exec: this PID is the run's own, as when
+        # the killed run of last night had the same PID.
+        d = os.path.join(out, f".ddmreport-{os.getpid()}.SaMe01")
+        os.mkdir(d, 0o700)
+        with open(os.path.join(d, "devices.csv"), "w") as fh:
+            fh.write("serial_number\nC02HALF")
+
+    try:
+        p = subprocess.run([BIN, "run", "--db", t.db, "--out", out, "--as-of", AS_OF, f],
+                           cwd=t.tmp, env=_env(), capture_output=True, timeout=120,
+                           preexec_fn=plant)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert p.returncode == 0, p.stderr
+    hidden = sorted(n for n in os.listdir(out) if n.startswith("."))
+    assert hidden == [os.path.basename(live)], hidden
+    os.close(held)
