@@ -38,9 +38,10 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 # What `make demo` and `make test` need from Debian (tests: openpyxl reads
 # the workbooks, xmllint checks their XML, LibreOffice converts them to PDF
-# and CSV and poppler reads the PDF, sqlite3 and man check the rest).
+# and CSV and poppler reads the PDF, strace slows a run's renames down so a
+# stop signal lands between them, sqlite3 and man check the rest).
 # CI adds CI_PKGS (format check, sanitizers, valgrind): make deps-ci.
-DEB_PKGS := build-essential pkg-config libsqlite3-dev libxlsxwriter-dev libcsv-dev libpcre2-dev tzdata python3 python3-openpyxl libxml2-utils sqlite3 man-db groff-base util-linux libreoffice-calc-nogui poppler-utils
+DEB_PKGS := build-essential pkg-config libsqlite3-dev libxlsxwriter-dev libcsv-dev libpcre2-dev tzdata python3 python3-openpyxl libxml2-utils sqlite3 man-db groff-base util-linux libreoffice-calc-nogui poppler-utils strace
 
 CI_PKGS  := clang-format clang libclang-rt-14-dev valgrind git
 
