@@ -404,6 +404,13 @@ static int load_config(const char *path, job_opts *o, cli *st, buf *keep,
 		if (next)
 			*next++ = '\0';
 		lineno++;
+		/* A '#' after a space or tab starts a comment too: `db = x.db
+		 * # history` must not name a new, empty database. */
+		for (char *h = strchr(line, '#'); h; h = strchr(h + 1, '#'))
+			if (h > line && (h[-1] == ' ' || h[-1] == '\t')) {
+				*h = '\0';
+				break;
+			}
 		line = str_trim(line);
 		if (!*line || *line == '#')
 			continue;

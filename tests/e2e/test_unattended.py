@@ -245,3 +245,29 @@ def test_stop_signal_while_the_set_is_replaced_waits_for_the_whole_set(t):
         p = subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=out,
                            capture_output=True)
         assert p.returncode == 0, (sig.name, p.stdout, p.stderr)
+
+
+def test_config_comment_after_a_value_is_a_comment(t):
+    """The README says '#' starts a comment; after a value it became part
+    of the value: `db = history.db   # main` silently made a new, empty
+    database named "history.db   # main" (exit 0, every device gone from
+    the reports), `out = ... # nightly` a folder of that name."""
+    from lib import STATUS_HEADER
+    f = t.write("s.csv", STATUS_HEADER + "C02AAA,Pass,2026-11-20T10:00:00Z" + "," * 14 + "\n")
+    rc, err = _run(t, ["ingest", "--db", "history.db", f])
+    assert rc == 0, err
+    cfg = t.write("ddm.conf", "db = history.db   # the nightly history\n"
+                              "out = reports/{date}\t# one folder a night\n"
+                              "org = ACME#1\n"
+                              "  # an indented comment\n"
+                              "quiet = yes # mail only on trouble\n")
+    rc, err = _run(t, ["report", "--config", cfg, "--as-of", AS_OF])
+    assert (rc, err) == (0, ""), (rc, err)
+    assert sorted(os.listdir(t.tmp)) == ["ddm.conf", "history.db", "history.db.lock",
+                                         "reports", "s.csv"], os.listdir(t.tmp)
+    assert os.listdir(t.path("reports")) == ["2026-11-21"]
+    rows = t.csv("devices", where=t.path("reports", "2026-11-21"))
+    assert [r["serial_number"] for r in rows] == ["C02AAA"], rows
+    import openpyxl
+    wb = openpyxl.load_workbook(t.path("reports", "2026-11-21", "ddmreport.xlsx"))
+    assert "ACME#1" in [c for r in wb["About"].values for c in r], "org cut at its '#'"
