@@ -842,6 +842,20 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 	/* Create the file private before SQLite does (it keeps the mode for
 	 * the -wal and -shm files). */
 	fd = open(s->real, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ELOOP) {
+		/* realpath() found no file at the link's end: a link to a
+		 * database on a disk that is not mounted, say.  Nothing is
+		 * created through it (a new, empty history elsewhere). */
+		char to[512];
+		ssize_t n = readlink(s->real, to, sizeof to - 1);
+
+		to[n > 0 ? n : 0] = '\0';
+		err = diag_error(DDM_ERR_CANTCREAT, diag_q(path),
+				 "cannot open database: it is a link to %s, "
+				 "which does not exist",
+				 diag_q(to));
+		goto out_unlock;
+	}
 	if (fd < 0) {
 		err = diag_error(errno == EACCES || errno == ENOENT ||
 						 errno == EROFS

@@ -271,3 +271,21 @@ def test_config_comment_after_a_value_is_a_comment(t):
     import openpyxl
     wb = openpyxl.load_workbook(t.path("reports", "2026-11-21", "ddmreport.xlsx"))
     assert "ACME#1" in [c for r in wb["About"].values for c in r], "org cut at its '#'"
+
+
+# ---- the database path -------------------------------------------------------------
+
+def test_database_link_to_a_missing_file_is_73_and_says_so(t):
+    """/var/lib/ddmreport/history.db -> /mnt/data/history.db with /mnt/data
+    not mounted: nothing must be created through the link (a new, empty
+    history), and the line must say what is wrong.  It said 74 "Too many
+    levels of symbolic links", and the README's advice for 74 is to restore
+    the database from a backup; it is a path problem (73)."""
+    os.symlink(t.path("not-mounted", "history.db"), t.path("history.db"))
+    rc, err = _run(t, ["report", "--quiet", "--db", "history.db", "--out", "out",
+                       "--as-of", AS_OF])
+    assert rc == 73, (rc, err)
+    assert err.splitlines() == [
+        "ddmreport: error: history.db: cannot open database: it is a link to "
+        f"{t.path('not-mounted', 'history.db')}, which does not exist"], err
+    assert not os.path.exists(t.path("not-mounted")) and not os.path.exists(t.path("out"))
