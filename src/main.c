@@ -170,17 +170,22 @@ static bool parse_dur(const char *s, int64_t *out)
 	return duration_parse(s, out) && *out > 0;
 }
 
-/* Expands "{date}" in the output path with the as-of date (UTC). */
+/* Expands every "{date}" in the output path with the as-of date (UTC). */
 static char *expand_out(const char *out, int64_t as_of)
 {
-	const char *p = strstr(out, "{date}");
-	char iso[32];
+	buf b = {0};
+	char iso[32], *r;
 
-	if (!p)
-		return xstrdup(out);
 	ts_format_utc(as_of, iso);
 	iso[10] = '\0';
-	return xasprintf("%.*s%s%s", (int)(p - out), out, iso, p + 6);
+	for (const char *p; (p = strstr(out, "{date}")) != NULL; out = p + 6) {
+		buf_append(&b, out, (size_t)(p - out));
+		buf_puts(&b, iso);
+	}
+	buf_puts(&b, out);
+	r = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return r;
 }
 
 static int finish(int code)

@@ -536,10 +536,10 @@ void outfile_clean_stale_all(const char *pattern)
 		outfile_clean_stale(pattern);
 		return;
 	}
-	/* Every folder the pattern can name: {date} becomes a date wildcard,
-	 * the rest is matched literally. */
+	/* Every folder the pattern can name: each {date} becomes a date
+	 * wildcard, the rest is matched literally. */
 	for (const char *p = pattern; *p; p++) {
-		if (p == date) {
+		if (strncmp(p, "{date}", 6) == 0) {
 			buf_puts(&g, "[0-9][0-9][0-9][0-9]-[0-9][0-9]-"
 				     "[0-9][0-9]");
 			p += strlen("{date}") - 1;

@@ -289,3 +289,24 @@ def test_database_link_to_a_missing_file_is_73_and_says_so(t):
         "ddmreport: error: history.db: cannot open database: it is a link to "
         f"{t.path('not-mounted', 'history.db')}, which does not exist"], err
     assert not os.path.exists(t.path("not-mounted")) and not os.path.exists(t.path("out"))
+
+
+# ---- {date} --------------------------------------------------------------------------
+
+def test_every_date_in_out_is_the_as_of_date(t):
+    """--out reports/{date}/ddm-{date}: only the first {date} was replaced,
+    so the reports went to a folder literally named 'ddm-{date}', and a
+    killed run's folder in yesterday's was never cleaned."""
+    from lib import STATUS_HEADER
+    f = t.write("s.csv", STATUS_HEADER + "C02AAA,Pass,2026-11-20T10:00:00Z" + "," * 14 + "\n")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = t.path("r", "2026-11-20", "ddm-2026-11-20", f".ddmreport-{dead.pid}.DeAd01")
+    os.makedirs(stale)
+    rc, err = _run(t, ["run", "--quiet", "--db", "k.db", "--out", "r/{date}/ddm-{date}",
+                       "--as-of", AS_OF, f])
+    assert (rc, err) == (0, ""), (rc, err)
+    assert sorted(os.listdir(t.path("r"))) == ["2026-11-20", "2026-11-21"], os.listdir(t.path("r"))
+    assert os.listdir(t.path("r", "2026-11-21")) == ["ddm-2026-11-21"]
+    assert "devices.csv" in os.listdir(t.path("r", "2026-11-21", "ddm-2026-11-21"))
+    assert not os.path.exists(stale)
