@@ -310,3 +310,36 @@ def test_every_date_in_out_is_the_as_of_date(t):
     assert os.listdir(t.path("r", "2026-11-21")) == ["ddm-2026-11-21"]
     assert "devices.csv" in os.listdir(t.path("r", "2026-11-21", "ddm-2026-11-21"))
     assert not os.path.exists(stale)
+
+
+# ---- SQLite's temporary files ----------------------------------------------------------
+
+def test_full_temporary_folder_is_named_in_the_line(t):
+    """The evaluation's temp tables go to TMPDIR (else /var/tmp): when
+    that disk is full the line said only 'database or disk is full', and
+    the operator looked at the database's disk, which had room.  The line
+    now names the folder of the temporary files too; 74, database as it
+    was."""
+    import hashlib
+    write_status(t.path("k.csv"), 20000, devices=10000)
+    rc, err = _run(t, ["ingest", "--db", "k.db", "k.csv"])
+    assert rc == 0, err
+    before = hashlib.sha256(open(t.path("k.db"), "rb").read()).hexdigest()
+    os.makedirs(t.path("small"), exist_ok=True)
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=256k tmpfs small"],
+                           cwd=t.tmp, capture_output=True)
+    if probe.returncode != 0:
+        print("     (skipped: cannot mount a small tmpfs here)")
+        return
+    p = subprocess.run(["unshare", "-m", "sh", "-c",
+                        'mount -t tmpfs -o size=256k tmpfs small && exec "$0" "$@"', BIN,
+                        "report", "--quiet", "--db", "k.db", "--out", "out", "--as-of", AS_OF],
+                       cwd=t.tmp, env=_env(TMPDIR=t.path("small")), capture_output=True,
+                       timeout=300)
+    err = p.stderr.decode()
+    assert p.returncode == 74, (p.returncode, err)
+    lines = err.splitlines()
+    assert len(lines) == 1 and "database or disk is full" in lines[0] and \
+        t.path("small") in lines[0], err
+    assert hashlib.sha256(open(t.path("k.db"), "rb").read()).hexdigest() == before
+    assert not os.path.exists(t.path("out", "devices.csv"))
