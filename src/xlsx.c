@@ -1159,6 +1159,10 @@ int xlsx_sheets_used(xlsx *x)
 	return x->sheet_no;
 }
 
+/* The sheets' buffers of a workbook the library failed to close (see
+ * xlsx_close); reachable until the process ends. */
+static char **volatile kept_sheet_bufs; /* volatile: kept, never read */
+
 /* The first sheet file with a write error, its errno in *e; NULL when
  * every sheet's data reached its file. */
 static FILE *failed_sheet_file(xlsx *x, int *e)
@@ -1228,10 +1232,18 @@ ddm_err xlsx_close(xlsx *x, bool discard)
 		buf_free(&x->last_date[c]);
 	buf_free(&x->batches[0]);
 	buf_free(&x->batches[1]);
-	/* The library closed the sheets' files: their buffers are free. */
-	for (int i = 0; i < x->nsheet_bufs; i++)
-		free(x->sheet_bufs[i]);
-	free(x->sheet_bufs);
+	/* The library closed the sheets' files: their buffers are free.
+	 * Not when it failed: it stops at the first error, the files of
+	 * the sheets after it stay open (exit flushes them), and which
+	 * ones cannot be told; their buffers are kept to the end of the
+	 * run, which ends with that error. */
+	if (e == LXW_NO_ERROR) {
+		for (int i = 0; i < x->nsheet_bufs; i++)
+			free(x->sheet_bufs[i]);
+		free(x->sheet_bufs);
+	} else {
+		kept_sheet_bufs = x->sheet_bufs;
+	}
 	free(x->sheet_files);
 	free(x->tmpdir);
 	free(x);

@@ -5,6 +5,7 @@ test_operating.py do not already cover.  Each case failed on the build
 before its fix."""
 import os
 import resource
+import shlex
 import signal
 import subprocess
 import zipfile
@@ -92,7 +93,8 @@ def _small_disk_run(t, size, args):
         print("     (skipped: cannot mount a small tmpfs here)")
         return None
     script = f'mount -t tmpfs -o size={size} tmpfs small && exec "$0" "$@"'
-    p = subprocess.run(["unshare", "-m", "sh", "-c", script, BIN] + args, cwd=t.tmp,
+    wrap = shlex.split(os.environ.get("DDM_WRAP", ""))  # make valgrind
+    p = subprocess.run(["unshare", "-m", "sh", "-c", script] + wrap + [BIN] + args, cwd=t.tmp,
                        env=_env(), capture_output=True, timeout=300)
     return p.returncode, p.stderr.decode("utf-8", "replace")
 
