@@ -667,30 +667,48 @@ static void note_clean_close(store *s)
 	}
 }
 
+/* True for the SQLite errors that say the file itself is bad (damaged,
+ * not a database, unreadable), not that it cannot be opened for writing
+ * here (a read-only folder, a lock): only those call for a backup. */
+static bool is_damage(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_IOERR:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static ddm_err quick_check(store *s)
 {
 	sqlite3_stmt *st;
 	int rc;
+	const char *res;
 	ddm_err err = DDM_OK;
 
 	if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL) !=
-	    SQLITE_OK)
+	    SQLITE_OK) {
+		if (!is_damage(sqlite3_extended_errcode(s->db)))
+			return db_error(s, "cannot open database");
 		return diag_error(
 			DDM_ERR_IO, diag_q(s->path),
 			"database cannot be read: %s; restore it from "
 			"a backup",
 			sqlite3_errmsg(s->db));
+	}
 	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW ||
-	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0)
-		err = diag_error(
-			DDM_ERR_IO, diag_q(s->path),
-			"database is damaged (%s); restore it from a "
-			"backup",
-			rc == SQLITE_ROW
-				? diag_q((const char *)sqlite3_column_text(st,
-									   0))
-				: sqlite3_errmsg(s->db));
+	res = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0)
+			       : NULL;
+	if (rc != SQLITE_ROW && !is_damage(rc))
+		err = db_error(s, "cannot open database");
+	else if (!res || strcmp(res, "ok") != 0)
+		err = diag_error(DDM_ERR_IO, diag_q(s->path),
+				 "database is damaged (%s); restore it from a "
+				 "backup",
+				 res ? diag_q(res) : sqlite3_errmsg(s->db));
 	sqlite3_finalize(st);
 	return err;
 }

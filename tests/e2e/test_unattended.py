@@ -345,3 +345,37 @@ def test_full_temporary_folder_is_named_in_the_line(t):
         t.path("small") in lines[0], err
     assert hashlib.sha256(open(t.path("k.db"), "rb").read()).hexdigest() == before
     assert not os.path.exists(t.path("out", "devices.csv"))
+
+
+def test_database_folder_not_writable_is_73_never_restore_from_backup(t):
+    """The database's folder read-only (a restore as another user, a
+    read-only mount): SQLite cannot make the -wal/-shm files there.  When
+    the full check was due (the previous run was killed) this was 74
+    'database cannot be read ...; restore it from a backup', advice that
+    replaces a good history; when not due, 73.  It is 73 either way."""
+    import hashlib
+    from lib import STATUS_HEADER
+    no_dac = (["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+              if os.geteuid() == 0 else [])
+    f = t.write("s.csv", STATUS_HEADER + "C02AAA,Pass,2026-11-20T10:00:00Z" + "," * 14 + "\n")
+    os.makedirs(t.path("db"))
+    db = t.path("db", "h.db")
+    rc, err = _run(t, ["ingest", "--db", db, f])
+    assert rc == 0, err
+    before = hashlib.sha256(open(db, "rb").read()).hexdigest()
+    for killed in (True, False):
+        if killed:  # what a killed run leaves: no clean-close note
+            with open(db + ".lock", "w") as fh:
+                fh.write("pid 4242 started 2026-11-20T01:02:03Z\n")
+        os.chmod(t.path("db"), 0o555)
+        try:
+            p = subprocess.run(no_dac + [BIN, "report", "--quiet", "--db", db, "--out", "out",
+                                         "--as-of", AS_OF], cwd=t.tmp, env=_env(),
+                               capture_output=True, timeout=120)
+        finally:
+            os.chmod(t.path("db"), 0o755)
+        err = p.stderr.decode()
+        assert p.returncode == 73, (killed, p.returncode, err)
+        assert len(err.splitlines()) == 1 and "readonly" in err and "backup" not in err, err
+        assert hashlib.sha256(open(db, "rb").read()).hexdigest() == before
+        assert not os.path.exists(t.path("out"))
