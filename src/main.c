@@ -6,6 +6,7 @@
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "job.h"
@@ -510,6 +512,25 @@ static int validate(job_opts *o, const cli *st)
 	return -1;
 }
 
+/*
+ * A standard stream started closed (`>&-`, a launcher that closes them)
+ * gets /dev/null opened the wrong way round in its place: the next file
+ * opened would otherwise be fd 0, 1 or 2, and the CSV meant for stdout
+ * (or the messages for stderr) would go into it, the lock file first.
+ * Writing to it still fails (EBADF), so a closed stdout is still 74.
+ */
+static void hold_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+			int got = open("/dev/null",
+				       fd == 0 ? O_WRONLY : O_RDONLY);
+
+			if (got >= 0 && got != fd)
+				close(got); /* a lower one was free: taken */
+		}
+}
+
 int main(int argc, char **argv)
 {
 	job_opts o = {0};
@@ -524,6 +545,7 @@ int main(int argc, char **argv)
 	ddm_err err;
 	int c, rc;
 
+	hold_std_fds();
 	o.db = env_db && *env_db ? env_db : "./ddmreport.db";
 	o.out = "./reports";
 	o.stuck_after = 24 * 3600;

@@ -379,3 +379,33 @@ def test_database_folder_not_writable_is_73_never_restore_from_backup(t):
         assert len(err.splitlines()) == 1 and "readonly" in err and "backup" not in err, err
         assert hashlib.sha256(open(db, "rb").read()).hexdigest() == before
         assert not os.path.exists(t.path("out"))
+
+
+# ---- closed standard streams ---------------------------------------------------------
+
+def test_closed_stdout_is_74_and_the_csv_never_lands_in_the_lock_file(t):
+    """`ddmreport report summary --out - >&-`: with fd 1 closed, the lock
+    file opened next became fd 1 and the CSV meant for stdout was written
+    into it (its note gone, the exit 74 only because the lock was closed
+    before stdout was flushed)."""
+    from lib import STATUS_HEADER
+    f = t.write("s.csv", STATUS_HEADER + "C02AAA,Pass,2026-11-20T10:00:00Z" + "," * 14 + "\n")
+    rc, err = _run(t, ["ingest", "--db", "k.db", f])
+    assert rc == 0, err
+    # stdout closed: the CSV; stderr closed: the line explaining 73.
+    for closed, args, code in ((1, ["report", "summary", "--out", "-"], 74),
+                               (2, ["report", "--out", os.path.join(f, "sub")], 73)):
+        os.unlink(t.path("k.db.lock"))
+
+        def close_it(fd=closed):
+            os.close(fd)
+        p = subprocess.run([BIN] + args + ["--db", "k.db", "--as-of", AS_OF], cwd=t.tmp,
+                           env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           preexec_fn=close_it, timeout=60)
+        assert p.returncode == code, (args, p.returncode, p.stderr)
+        if closed == 1:
+            assert p.stderr.decode().splitlines() == [
+                "ddmreport: error: stdout: cannot write: Bad file descriptor"], p.stderr
+        lock = open(t.path("k.db.lock")).read()
+        assert lock.startswith("pid ") and "classification" not in lock \
+            and "ddmreport" not in lock, (closed, lock)
