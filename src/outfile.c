@@ -79,7 +79,10 @@ static stage *stage_get(const char *dir)
 	s->path = NULL;
 	s->fd = -1;
 	/* Locked right after it is made; a cleaner that removed it in
-	 * between (it was not locked yet) makes us start again. */
+	 * between (it was not locked yet) makes us start again.  Where
+	 * folders cannot be locked (NFS emulates flock with record locks,
+	 * which a folder opened for reading does not take), the folder is
+	 * used unlocked and only its PID tells it is live, as before. */
 	for (int tries = 0; s->fd < 0 && tries < 8; tries++) {
 		struct stat a, b;
 
@@ -92,7 +95,8 @@ static stage *stage_get(const char *dir)
 			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (s->fd < 0)
 			continue;
-		if (flock(s->fd, LOCK_EX | LOCK_NB) != 0 ||
+		if ((flock(s->fd, LOCK_EX | LOCK_NB) != 0 &&
+		     errno == EWOULDBLOCK) ||
 		    fstat(s->fd, &a) != 0 || lstat(s->path, &b) != 0 ||
 		    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
 			close(s->fd);
@@ -469,7 +473,8 @@ static bool pid_is_gone(const char *digits)
  * (files only: we never make folders inside it), when no live run holds
  * it: its lock is free, and its PID is gone, or is this very process (a
  * folder named with our PID that we did not make), or it is over an hour
- * old (the PID was reused).  The lock is held while it is removed.
+ * old (the PID was reused).  The lock is held while it is removed.  Where
+ * folders cannot be locked, only a PID that is gone tells.
  */
 static void remove_stage(int dfd, const char *name)
 {
@@ -479,12 +484,16 @@ static void remove_stage(int dfd, const char *name)
 	DIR *d;
 	struct dirent *e;
 	struct stat st;
+	bool locked;
 
 	if (sfd < 0)
 		return;
-	if (flock(sfd, LOCK_EX | LOCK_NB) != 0 || fstat(sfd, &st) != 0 ||
-	    !(pid_is_gone(digits) || strtol(digits, NULL, 10) == getpid() ||
-	      st.st_mtime < time(NULL) - STAGE_UNLOCKED_MAX_AGE)) {
+	locked = flock(sfd, LOCK_EX | LOCK_NB) == 0;
+	if ((!locked && errno == EWOULDBLOCK) || fstat(sfd, &st) != 0 ||
+	    !(pid_is_gone(digits) ||
+	      (locked &&
+	       (strtol(digits, NULL, 10) == getpid() ||
+		st.st_mtime < time(NULL) - STAGE_UNLOCKED_MAX_AGE)))) {
 		close(sfd);
 		return;
 	}
