@@ -149,6 +149,8 @@ static const struct option long_opts[] = {
 
 /* "FILE:LINE" of the config line being applied, "" on the command line. */
 static char cfg_where[512];
+/* cfg_where of the config's fail-on line: its names are checked later. */
+static char fail_on_where[512];
 
 /* Prints a usage error (arguments are escaped by the caller's diag_q)
  * and returns exit code 64. */
@@ -265,6 +267,8 @@ static int apply_option(int c, const char *arg, job_opts *o, cli *st)
 		return -1;
 	case OPT_FAIL_ON:
 		o->fail_on = arg;
+		snprintf(fail_on_where, sizeof fail_on_where, "%s", cfg_where);
+		o->fail_on_where = *fail_on_where ? fail_on_where : NULL;
 		return -1;
 	case OPT_ORG:
 		o->org = *arg ? arg : NULL;
@@ -423,6 +427,7 @@ static int load_config(const char *path, job_opts *o, cli *st, buf *keep,
 			continue;
 		snprintf(cfg_where, sizeof cfg_where, "%s:%d", diag_q(path),
 			 lineno);
+		diag_set_context(cfg_where); /* errors of other modules too */
 		eq = strchr(line, '=');
 		if (!eq) {
 			rc = usage_error("expected 'name = value'");
@@ -460,6 +465,7 @@ static int load_config(const char *path, job_opts *o, cli *st, buf *keep,
 		}
 	}
 	cfg_where[0] = '\0';
+	diag_set_context(NULL);
 	return rc;
 }
 

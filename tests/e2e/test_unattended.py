@@ -460,3 +460,26 @@ def test_output_folder_without_folder_locks_still_works(t):
     assert (rc, err) == (0, ""), (rc, err)
     assert "devices.csv" in os.listdir(out)
     assert not os.path.exists(stale) and os.path.exists(live)
+
+
+def test_config_errors_found_later_still_name_the_file_and_line(t):
+    """A bad config line must point at FILE:LINE.  Two did not: a fail-on
+    report name (checked once the reports are loaded) and a queries or
+    templates folder that is not there (checked by another module): the
+    line named the value only, and with a config of many lines the
+    operator had to guess which."""
+    cfg = t.write("ddm.conf", "db = k.db\nout = out\n"
+                              "fail-on = past-deadline,past-deadlines\n")
+    rc, err = _run(t, ["report", "--config", cfg, "--as-of", AS_OF])
+    assert rc == 64, (rc, err)
+    assert err.splitlines()[0] == (f"ddmreport: error: {cfg}:3: --fail-on: no report named "
+                                   "past-deadlines (see 'ddmreport list')"), err
+    # The command line overrides the file, and its own error has no file.
+    rc, err = _run(t, ["report", "--config", cfg, "--fail-on", "nosuch", "--as-of", AS_OF])
+    assert rc == 64 and err.startswith("ddmreport: error: --fail-on: no report named nosuch"), err
+    for key in ("queries", "templates"):
+        cfg = t.write(f"{key}.conf", f"db = k.db\n\n{key} = {t.path('missing')}\n")
+        rc, err = _run(t, ["report", "--config", cfg, "--as-of", AS_OF])
+        assert rc == 64, (rc, err)
+        assert err.splitlines()[0].startswith(f"ddmreport: error: {cfg}:3: "), err
+    assert not os.path.exists(t.path("k.db")) and not os.path.exists(t.path("out"))
