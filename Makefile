@@ -38,12 +38,14 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 # What `make demo` needs from Debian: the compiler and the four libraries
 # (and the zone database; zlib1g-dev because libxlsxwriter's pkg-config
-# file links -lz but libxlsxwriter-dev does not depend on it).  `make test` adds TEST_PKGS: openpyxl reads the
-# workbooks, xmllint checks their XML, LibreOffice converts them to PDF and
-# CSV and poppler reads the PDF, sqlite3 and man check the rest.  CI adds
-# CI_PKGS (format check, sanitizers, valgrind): make deps-ci.
+# file links -lz but libxlsxwriter-dev does not depend on it).  `make test`
+# adds TEST_PKGS: openpyxl reads the workbooks, xmllint checks their XML,
+# LibreOffice converts them to PDF and CSV and poppler reads the PDF,
+# strace slows a run's renames down so a stop signal lands between them,
+# sqlite3 and man check the rest.  CI adds CI_PKGS (format check,
+# sanitizers, valgrind): make deps-ci.
 DEB_PKGS  := build-essential pkg-config libsqlite3-dev libxlsxwriter-dev zlib1g-dev libcsv-dev libpcre2-dev tzdata
-TEST_PKGS := python3 python3-openpyxl libxml2-utils sqlite3 man-db groff-base util-linux libreoffice-calc-nogui poppler-utils
+TEST_PKGS := python3 python3-openpyxl libxml2-utils sqlite3 man-db groff-base util-linux libreoffice-calc-nogui poppler-utils strace
 
 CI_PKGS  := clang-format clang libclang-rt-14-dev valgrind git
 

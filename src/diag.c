@@ -40,7 +40,8 @@ _Static_assert(sizeof messages / sizeof messages[0] == DDM_ERR__COUNT,
 	       "message table out of step with ddm_err");
 
 static bool quiet;
-static bool explained; /* an error or note line was printed */
+static bool explained;	    /* an error or note line was printed */
+static const char *context; /* see diag_set_context; not owned */
 
 int diag_exit_code(ddm_err err)
 {
@@ -77,10 +78,14 @@ static void vline(const char *level, const char *where, const char *fmt,
 	char msg[2048];
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	if (where)
-		fprintf(stderr, "ddmreport: %s: %s: %s\n", level, where, msg);
-	else
-		fprintf(stderr, "ddmreport: %s: %s\n", level, msg);
+	fprintf(stderr, "ddmreport: %s: %s%s%s%s%s\n", level,
+		context ? context : "", context ? ": " : "", where ? where : "",
+		where ? ": " : "", msg);
+}
+
+void diag_set_context(const char *ctx)
+{
+	context = ctx;
 }
 
 ddm_err diag_error(ddm_err err, const char *where, const char *fmt, ...)

@@ -35,6 +35,11 @@ const char *diag_strerror(ddm_err err);
 /* The more severe of a and b. */
 ddm_err diag_worst(ddm_err a, ddm_err b);
 
+/* "FILE:LINE" of the config line being applied, put before the WHERE of
+ * every message until it is set to NULL: an error found by another
+ * module (a --queries folder) still points at the line. */
+void diag_set_context(const char *ctx);
+
 /* Suppresses warnings (errors are always printed). */
 void diag_set_quiet(bool quiet);
 bool diag_is_quiet(void);

@@ -305,7 +305,7 @@ static ddm_err check_report_names(const job_opts *o)
 				  strncmp(ts[i].report, p, len) != 0))
 			i++;
 		if (len && i == nt)
-			err = diag_error(DDM_ERR_USAGE, NULL,
+			err = diag_error(DDM_ERR_USAGE, o->fail_on_where,
 					 "--fail-on: no report named %s (see "
 					 "'ddmreport list')",
 					 diag_qn(p, len));

@@ -32,7 +32,8 @@ typedef struct job_opts {
 	int64_t stuck_after, stale_after, due_within; /* seconds */
 	const char *default_tz;			      /* NULL when none */
 	const char *source_tz;			      /* NULL: UTC */
-	const char *fail_on; /* comma-separated report names, or NULL */
+	const char *fail_on;	   /* comma-separated report names, or NULL */
+	const char *fail_on_where; /* "FILE:LINE" of a config's fail-on */
 	bool strict;
 	double max_rejected; /* percent of a file's rows; more is exit 65 */
 	bool redact;	     /* personal columns become pseudonyms */

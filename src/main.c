@@ -6,6 +6,7 @@
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "job.h"
@@ -147,6 +149,8 @@ static const struct option long_opts[] = {
 
 /* "FILE:LINE" of the config line being applied, "" on the command line. */
 static char cfg_where[512];
+/* cfg_where of the config's fail-on line: its names are checked later. */
+static char fail_on_where[512];
 
 /* Prints a usage error (arguments are escaped by the caller's diag_q)
  * and returns exit code 64. */
@@ -170,17 +174,22 @@ static bool parse_dur(const char *s, int64_t *out)
 	return duration_parse(s, out) && *out > 0;
 }
 
-/* Expands "{date}" in the output path with the as-of date (UTC). */
+/* Expands every "{date}" in the output path with the as-of date (UTC). */
 static char *expand_out(const char *out, int64_t as_of)
 {
-	const char *p = strstr(out, "{date}");
-	char iso[32];
+	buf b = {0};
+	char iso[32], *r;
 
-	if (!p)
-		return xstrdup(out);
 	ts_format_utc(as_of, iso);
 	iso[10] = '\0';
-	return xasprintf("%.*s%s%s", (int)(p - out), out, iso, p + 6);
+	for (const char *p; (p = strstr(out, "{date}")) != NULL; out = p + 6) {
+		buf_append(&b, out, (size_t)(p - out));
+		buf_puts(&b, iso);
+	}
+	buf_puts(&b, out);
+	r = xstrdup(buf_cstr(&b));
+	buf_free(&b);
+	return r;
 }
 
 static int finish(int code)
@@ -258,6 +267,8 @@ static int apply_option(int c, const char *arg, job_opts *o, cli *st)
 		return -1;
 	case OPT_FAIL_ON:
 		o->fail_on = arg;
+		snprintf(fail_on_where, sizeof fail_on_where, "%s", cfg_where);
+		o->fail_on_where = *fail_on_where ? fail_on_where : NULL;
 		return -1;
 	case OPT_ORG:
 		o->org = *arg ? arg : NULL;
@@ -383,6 +394,17 @@ static int load_config(const char *path, job_opts *o, cli *st, buf *keep,
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 &&
 	       keep->len < 1024 * 1024)
 		buf_append(keep, chunk, n);
+	/* A folder opens but does not read (EISDIR): that is no config,
+	 * not an empty one whose defaults a run would then use. */
+	if (ferror(f)) {
+		int e = errno;
+
+		fclose(f);
+		fprintf(stderr,
+			"ddmreport: error: %s: cannot read config: %s\n",
+			diag_q(path), strerror(e));
+		return diag_exit_code(DDM_ERR_NOINPUT);
+	}
 	fclose(f);
 	buf_cstr(keep);
 	for (line = keep->data; rc < 0 && line; line = next) {
@@ -393,11 +415,19 @@ static int load_config(const char *path, job_opts *o, cli *st, buf *keep,
 		if (next)
 			*next++ = '\0';
 		lineno++;
+		/* A '#' after a space or tab starts a comment too: `db = x.db
+		 * # history` must not name a new, empty database. */
+		for (char *h = strchr(line, '#'); h; h = strchr(h + 1, '#'))
+			if (h > line && (h[-1] == ' ' || h[-1] == '\t')) {
+				*h = '\0';
+				break;
+			}
 		line = str_trim(line);
 		if (!*line || *line == '#')
 			continue;
 		snprintf(cfg_where, sizeof cfg_where, "%s:%d", diag_q(path),
 			 lineno);
+		diag_set_context(cfg_where); /* errors of other modules too */
 		eq = strchr(line, '=');
 		if (!eq) {
 			rc = usage_error("expected 'name = value'");
@@ -435,6 +465,7 @@ static int load_config(const char *path, job_opts *o, cli *st, buf *keep,
 		}
 	}
 	cfg_where[0] = '\0';
+	diag_set_context(NULL);
 	return rc;
 }
 
@@ -487,6 +518,25 @@ static int validate(job_opts *o, const cli *st)
 	return -1;
 }
 
+/*
+ * A standard stream started closed (`>&-`, a launcher that closes them)
+ * gets /dev/null opened the wrong way round in its place: the next file
+ * opened would otherwise be fd 0, 1 or 2, and the CSV meant for stdout
+ * (or the messages for stderr) would go into it, the lock file first.
+ * Writing to it still fails (EBADF), so a closed stdout is still 74.
+ */
+static void hold_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+			int got = open("/dev/null",
+				       fd == 0 ? O_WRONLY : O_RDONLY);
+
+			if (got >= 0 && got != fd)
+				close(got); /* a lower one was free: taken */
+		}
+}
+
 int main(int argc, char **argv)
 {
 	job_opts o = {0};
@@ -501,6 +551,7 @@ int main(int argc, char **argv)
 	ddm_err err;
 	int c, rc;
 
+	hold_std_fds();
 	o.db = env_db && *env_db ? env_db : "./ddmreport.db";
 	o.out = "./reports";
 	o.stuck_after = 24 * 3600;

@@ -19,7 +19,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sha256.h"
@@ -31,10 +33,17 @@
  * nobody else can plant a link or a file under a name we are about to
  * open, whatever the rights on DIR.  Shared by every outfile of DIR and
  * removed when the last one is committed or aborted.
+ *
+ * The folder is flock()ed while in use: a run tells a live folder from
+ * one a killed run left by the lock, not by the PID in its name alone.
+ * A PID is reused, and a run in a container is often the same PID every
+ * night (PID 1 of a nightly job), so the name of a dead run's folder
+ * can be the PID of a live process, even of the cleaning run itself.
  */
 typedef struct stage {
 	char *dir;	    /* owned: the output directory */
 	char *path;	    /* owned: the private folder inside it */
+	int fd;		    /* owned: the folder, flock()ed while in use */
 	int refs;	    /* outfiles still using it */
 	struct stage *next; /* owned: next stage of this process */
 } stage;
@@ -67,9 +76,35 @@ static stage *stage_get(const char *dir)
 		}
 	s = xcalloc(1, sizeof *s);
 	s->dir = xstrdup(dir);
-	s->path =
-		xasprintf("%s/" STAGE_PREFIX "%ld.XXXXXX", dir, (long)getpid());
-	if (!mkdtemp(s->path)) {
+	s->path = NULL;
+	s->fd = -1;
+	/* Locked right after it is made; a cleaner that removed it in
+	 * between (it was not locked yet) makes us start again.  Where
+	 * folders cannot be locked (NFS emulates flock with record locks,
+	 * which a folder opened for reading does not take), the folder is
+	 * used unlocked and only its PID tells it is live, as before. */
+	for (int tries = 0; s->fd < 0 && tries < 8; tries++) {
+		struct stat a, b;
+
+		free(s->path);
+		s->path = xasprintf("%s/" STAGE_PREFIX "%ld.XXXXXX", dir,
+				    (long)getpid());
+		if (!mkdtemp(s->path))
+			break;
+		s->fd = open(s->path,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (s->fd < 0)
+			continue;
+		if ((flock(s->fd, LOCK_EX | LOCK_NB) != 0 &&
+		     errno == EWOULDBLOCK) ||
+		    fstat(s->fd, &a) != 0 || lstat(s->path, &b) != 0 ||
+		    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+			close(s->fd);
+			s->fd = -1;
+			errno = EAGAIN;
+		}
+	}
+	if (s->fd < 0) {
 		int e = errno;
 
 		free(s->path);
@@ -94,6 +129,7 @@ static void stage_release(stage *s)
 		;
 	*pp = s->next;
 	rmdir(s->path);
+	close(s->fd); /* the lock goes with it */
 	free(s->path);
 	free(s->dir);
 	free(s);
@@ -428,17 +464,39 @@ static bool pid_is_gone(const char *digits)
 	       errno == ESRCH;
 }
 
-/* Removes the stage folder name in the directory dfd, and what it holds
- * (files only: we never make folders inside it). */
+/* An unlocked stage folder this old is stale whatever its name says: an
+ * older version, which did not lock it, never took this long to write. */
+#define STAGE_UNLOCKED_MAX_AGE (3600)
+
+/*
+ * Removes the stage folder name in the directory dfd, and what it holds
+ * (files only: we never make folders inside it), when no live run holds
+ * it: its lock is free, and its PID is gone, or is this very process (a
+ * folder named with our PID that we did not make), or it is over an hour
+ * old (the PID was reused).  The lock is held while it is removed.  Where
+ * folders cannot be locked, only a PID that is gone tells.
+ */
 static void remove_stage(int dfd, const char *name)
 {
 	int sfd = openat(dfd, name,
 			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	const char *digits = name + strlen(STAGE_PREFIX);
 	DIR *d;
 	struct dirent *e;
+	struct stat st;
+	bool locked;
 
 	if (sfd < 0)
 		return;
+	locked = flock(sfd, LOCK_EX | LOCK_NB) == 0;
+	if ((!locked && errno == EWOULDBLOCK) || fstat(sfd, &st) != 0 ||
+	    !(pid_is_gone(digits) ||
+	      (locked &&
+	       (strtol(digits, NULL, 10) == getpid() ||
+		st.st_mtime < time(NULL) - STAGE_UNLOCKED_MAX_AGE)))) {
+		close(sfd);
+		return;
+	}
 	d = fdopendir(sfd);
 	if (!d) {
 		close(sfd);
@@ -467,9 +525,7 @@ void outfile_clean_stale(const char *dir)
 	while ((e = readdir(d)) != NULL) {
 		const char *t = strstr(e->d_name, ".tmp-");
 
-		if (strncmp(e->d_name, STAGE_PREFIX, strlen(STAGE_PREFIX)) ==
-			    0 &&
-		    pid_is_gone(e->d_name + strlen(STAGE_PREFIX)))
+		if (strncmp(e->d_name, STAGE_PREFIX, strlen(STAGE_PREFIX)) == 0)
 			remove_stage(dfd, e->d_name);
 		else if (e->d_name[0] == '.' && t && !strchr(t + 5, '.') &&
 			 pid_is_gone(t + 5))
@@ -489,10 +545,10 @@ void outfile_clean_stale_all(const char *pattern)
 		outfile_clean_stale(pattern);
 		return;
 	}
-	/* Every folder the pattern can name: {date} becomes a date wildcard,
-	 * the rest is matched literally. */
+	/* Every folder the pattern can name: each {date} becomes a date
+	 * wildcard, the rest is matched literally. */
 	for (const char *p = pattern; *p; p++) {
-		if (p == date) {
+		if (strncmp(p, "{date}", 6) == 0) {
 			buf_puts(&g, "[0-9][0-9][0-9][0-9]-[0-9][0-9]-"
 				     "[0-9][0-9]");
 			p += strlen("{date}") - 1;

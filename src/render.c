@@ -14,6 +14,7 @@
 #include "render.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,6 +396,7 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 	outfile *wbfile = NULL;
 	outfile *sums = NULL;
 	xlsx *x = NULL;
+	sigset_t stop, was;
 	ddm_err err;
 
 	err = tmpl_load_all(&ts, &nt);
@@ -452,7 +454,9 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 		count(rc, t->report, rows);
 	}
 	if (x) {
-		ddm_err e = xlsx_close(x);
+		/* After an error the workbook is thrown away: closed without
+		 * a second line about it. */
+		ddm_err e = xlsx_close(x, err != DDM_OK);
 
 		x = NULL;
 		err = diag_worst(err, e);
@@ -471,7 +475,18 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 		err = outfile_sync(sums);
 	if (err)
 		goto out_abort;
-	/* Everything is written and synced: now replace the old set. */
+	/* Everything is written and synced: now replace the old set.  A
+	 * stop request (systemd's or timeout(1)'s SIGTERM, Ctrl-C) waits
+	 * until the set is replaced whole: taken in the middle, it left
+	 * tonight's first files beside last night's others and a
+	 * SHA256SUMS that matches neither.  (SIGKILL cannot wait: that case
+	 * is what the manifest, renamed last, tells.) */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &stop, &was);
 	for (int i = 0; i < nfiles; i++) {
 		ddm_err e = outfile_commit(files[i]);
 
@@ -486,6 +501,7 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 		err = diag_worst(err, outfile_commit(sums));
 		sums = NULL;
 	}
+	sigprocmask(SIG_SETMASK, &was, NULL);
 	goto out_free;
 
 out_abort:

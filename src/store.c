@@ -110,6 +110,36 @@ ddm_err store_err_of(int rc)
 	}
 }
 
+/*
+ * SQLite's message for db's last error.  "database or disk is full" is
+ * the database's disk or the one of SQLite's temporary files (sorts, the
+ * evaluation's temp tables), which need not be the same: the message says
+ * where the latter go, found as SQLite finds it (SQLITE_TMPDIR, TMPDIR,
+ * /var/tmp, /usr/tmp, /tmp, the first that is a writable folder).
+ */
+static const char *db_msg(sqlite3 *db)
+{
+	static char msg[700];
+	const char *dirs[] = {getenv("SQLITE_TMPDIR"), getenv("TMPDIR"),
+			      "/var/tmp", "/usr/tmp", "/tmp"};
+	const char *tmp = ".";
+	struct stat st;
+
+	if ((sqlite3_extended_errcode(db) & 0xff) != SQLITE_FULL)
+		return sqlite3_errmsg(db);
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+		if (dirs[i] && *dirs[i] && stat(dirs[i], &st) == 0 &&
+		    S_ISDIR(st.st_mode) && access(dirs[i], W_OK | X_OK) == 0) {
+			tmp = dirs[i];
+			break;
+		}
+	snprintf(msg, sizeof msg,
+		 "%s (the database's disk, or that of its temporary files "
+		 "in %s)",
+		 sqlite3_errmsg(db), diag_q(tmp));
+	return msg;
+}
+
 /* Reports the current SQLite error at origin:line:col of r's text; a disk
  * error is DDM_ERR_IO (74) even inside a query. */
 static ddm_err sql_error(sqlite3 *db, const resource *r, size_t stmt_off)
@@ -122,7 +152,7 @@ static ddm_err sql_error(sqlite3 *db, const resource *r, size_t stmt_off)
 			  &line, &col);
 	snprintf(where, sizeof where, "%s:%d:%d", r->origin, line, col);
 	return diag_error(store_err_of(sqlite3_extended_errcode(db)), where,
-			  "sql: %s", sqlite3_errmsg(db));
+			  "sql: %s", db_msg(db));
 }
 
 static ddm_err db_error(store *s, const char *what)
@@ -130,7 +160,7 @@ static ddm_err db_error(store *s, const char *what)
 	ddm_err err = store_err_of(sqlite3_extended_errcode(s->db));
 
 	return diag_error(err ? err : DDM_ERR_INTERNAL, diag_q(s->path),
-			  "%s: %s", what, sqlite3_errmsg(s->db));
+			  "%s: %s", what, db_msg(s->db));
 }
 
 /* ---- SQL functions ---------------------------------------------------- */
@@ -515,7 +545,7 @@ ddm_err store_stmt_exec(store_stmt *st)
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		err = store_err_of(rc);
 		diag_error(err, st->res->origin, "%s: %s", st->name,
-			   sqlite3_errmsg(sqlite3_db_handle(st->stmt)));
+			   db_msg(sqlite3_db_handle(st->stmt)));
 	}
 	sqlite3_reset(st->stmt);
 	return err;
@@ -534,7 +564,7 @@ ddm_err store_stmt_try(store_stmt *st)
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return DDM_ERR_DATA;
 	return diag_error(store_err_of(rc), st->res->origin, "%s: %s", st->name,
-			  sqlite3_errmsg(sqlite3_db_handle(st->stmt)));
+			  db_msg(sqlite3_db_handle(st->stmt)));
 }
 
 ddm_err store_stmt_run(store_stmt *st, int *changes, int64_t *first_int)
@@ -551,7 +581,7 @@ ddm_err store_stmt_run(store_stmt *st, int *changes, int64_t *first_int)
 	}
 	if (rc != SQLITE_DONE) {
 		err = diag_error(store_err_of(rc), st->res->origin, "%s: %s",
-				 st->name, sqlite3_errmsg(db));
+				 st->name, db_msg(db));
 	} else if (changes) {
 		*changes = sqlite3_changes(db);
 	}
@@ -637,30 +667,48 @@ static void note_clean_close(store *s)
 	}
 }
 
+/* True for the SQLite errors that say the file itself is bad (damaged,
+ * not a database, unreadable), not that it cannot be opened for writing
+ * here (a read-only folder, a lock): only those call for a backup. */
+static bool is_damage(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_IOERR:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static ddm_err quick_check(store *s)
 {
 	sqlite3_stmt *st;
 	int rc;
+	const char *res;
 	ddm_err err = DDM_OK;
 
 	if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL) !=
-	    SQLITE_OK)
+	    SQLITE_OK) {
+		if (!is_damage(sqlite3_extended_errcode(s->db)))
+			return db_error(s, "cannot open database");
 		return diag_error(
 			DDM_ERR_IO, diag_q(s->path),
 			"database cannot be read: %s; restore it from "
 			"a backup",
 			sqlite3_errmsg(s->db));
+	}
 	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW ||
-	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0)
-		err = diag_error(
-			DDM_ERR_IO, diag_q(s->path),
-			"database is damaged (%s); restore it from a "
-			"backup",
-			rc == SQLITE_ROW
-				? diag_q((const char *)sqlite3_column_text(st,
-									   0))
-				: sqlite3_errmsg(s->db));
+	res = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0)
+			       : NULL;
+	if (rc != SQLITE_ROW && !is_damage(rc))
+		err = db_error(s, "cannot open database");
+	else if (!res || strcmp(res, "ok") != 0)
+		err = diag_error(DDM_ERR_IO, diag_q(s->path),
+				 "database is damaged (%s); restore it from a "
+				 "backup",
+				 res ? diag_q(res) : sqlite3_errmsg(s->db));
 	sqlite3_finalize(st);
 	return err;
 }
@@ -842,6 +890,20 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 	/* Create the file private before SQLite does (it keeps the mode for
 	 * the -wal and -shm files). */
 	fd = open(s->real, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ELOOP) {
+		/* realpath() found no file at the link's end: a link to a
+		 * database on a disk that is not mounted, say.  Nothing is
+		 * created through it (a new, empty history elsewhere). */
+		char to[512];
+		ssize_t n = readlink(s->real, to, sizeof to - 1);
+
+		to[n > 0 ? n : 0] = '\0';
+		err = diag_error(DDM_ERR_CANTCREAT, diag_q(path),
+				 "cannot open database: it is a link to %s, "
+				 "which does not exist",
+				 diag_q(to));
+		goto out_unlock;
+	}
 	if (fd < 0) {
 		err = diag_error(errno == EACCES || errno == ENOENT ||
 						 errno == EROFS
@@ -1167,8 +1229,7 @@ ddm_err store_stmt_text(store_stmt *st, buf *out, bool *found)
 		}
 	} else if (rc != SQLITE_DONE) {
 		err = diag_error(store_err_of(rc), st->res->origin, "%s: %s",
-				 st->name,
-				 sqlite3_errmsg(sqlite3_db_handle(st->stmt)));
+				 st->name, db_msg(sqlite3_db_handle(st->stmt)));
 	}
 	sqlite3_reset(st->stmt);
 	sqlite3_clear_bindings(st->stmt);
@@ -1185,8 +1246,7 @@ ddm_err store_stmt_step(store_stmt *st, bool *row)
 		return DDM_OK;
 	if (rc != SQLITE_DONE)
 		err = diag_error(store_err_of(rc), st->res->origin, "%s: %s",
-				 st->name,
-				 sqlite3_errmsg(sqlite3_db_handle(st->stmt)));
+				 st->name, db_msg(sqlite3_db_handle(st->stmt)));
 	store_stmt_reset(st);
 	return err;
 }

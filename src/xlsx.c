@@ -33,6 +33,7 @@
  */
 #include "xlsx.h"
 
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -108,6 +109,13 @@ struct xlsx {
 	int nanchors;
 	char **sheet_bufs; /* owned: SHEET_BUF each, freed after close */
 	int nsheet_bufs;
+	/* Each sheet's temporary file (the library's), checked for write
+	 * errors before the workbook is assembled: libxlsxwriter never
+	 * checks its own writes, so a full disk would give a truncated
+	 * sheet in a workbook that closes without error. */
+	FILE **sheet_files;
+	int nsheet_files;
+	char *tmpdir; /* owned: the folder of the workbook, for the library */
 
 	/* The current table. */
 	const tmpl_part *part;	  /* borrowed; NULL: the report's own */
@@ -157,14 +165,23 @@ ddm_err xlsx_open(const char *path, const xlsx_info *info, xlsx **out)
 				     .use_zip64 = LXW_TRUE};
 	lxw_doc_properties props = {0};
 	xlsx *x = xcalloc(1, sizeof *x);
+	const char *slash = strrchr(path, '/');
 	diag_capture cap;
 	char said[512];
 	char iso[32];
 
+	/* The library's temporary files (the sheets' XML, several times the
+	 * CSVs' size) go beside the workbook, not to /tmp: on the disk the
+	 * outputs need anyway, in the run's private folder. */
+	x->tmpdir =
+		slash ? xstrndup(path, (size_t)(slash - path) + (slash == path))
+		      : xstrdup(".");
+	opts.tmpdir = x->tmpdir;
 	diag_capture_begin(&cap);
 	x->wb = workbook_new_opt(path, &opts);
 	diag_capture_end(&cap, said, sizeof said);
 	if (!x->wb) {
+		free(x->tmpdir);
 		free(x);
 		return diag_error(DDM_ERR_CANTCREAT, diag_q(path),
 				  "cannot start workbook%s%s",
@@ -335,6 +352,11 @@ static ddm_err begin_sheet(xlsx *x)
 	 * still be set (glibc takes the size only with a buffer given). */
 	if (x->ws->optimize_tmpfile) {
 		char *b = xmalloc(SHEET_BUF);
+
+		x->sheet_files = xrealloc(x->sheet_files,
+					  (size_t)(x->nsheet_files + 1) *
+						  sizeof *x->sheet_files);
+		x->sheet_files[x->nsheet_files++] = x->ws->optimize_tmpfile;
 
 		if (setvbuf(x->ws->optimize_tmpfile, b, _IOFBF, SHEET_BUF) ==
 		    0) {
@@ -1137,12 +1159,39 @@ int xlsx_sheets_used(xlsx *x)
 	return x->sheet_no;
 }
 
-ddm_err xlsx_close(xlsx *x)
+/* The sheets' buffers of a workbook the library failed to close (see
+ * xlsx_close); reachable until the process ends. */
+static char **volatile kept_sheet_bufs; /* volatile: kept, never read */
+
+/* The first sheet file with a write error, its errno in *e; NULL when
+ * every sheet's data reached its file. */
+static FILE *failed_sheet_file(xlsx *x, int *e)
+{
+	for (int i = 0; i < x->nsheet_files; i++) {
+		FILE *f = x->sheet_files[i];
+
+		errno = 0;
+		if (fflush(f) != 0 || ferror(f)) {
+			*e = errno ? errno : EIO;
+			return f;
+		}
+	}
+	return NULL;
+}
+
+ddm_err xlsx_close(xlsx *x, bool discard)
 {
 	diag_capture cap;
 	char said[512];
 	lxw_error e;
-	ddm_err err = drain(x);
+	ddm_err err;
+	int werr = 0;
+
+	if (discard)
+		x->wsaid = true; /* a cell's error is not news either */
+	err = drain(x);
+	if (discard)
+		err = DDM_OK;
 
 	if (x->threaded) {
 		pthread_mutex_lock(&x->mu);
@@ -1153,10 +1202,21 @@ ddm_err xlsx_close(xlsx *x)
 		pthread_mutex_destroy(&x->mu);
 		pthread_cond_destroy(&x->cv);
 	}
+	if (!discard && err == DDM_OK && failed_sheet_file(x, &werr)) {
+		err = diag_error(DDM_ERR_IO, NULL,
+				 "workbook: cannot write its temporary file "
+				 "in %s: %s",
+				 diag_q(x->tmpdir), strerror(werr));
+		discard = true;
+	}
+	/* Closed even when discarded: the library frees its memory and
+	 * files only here.  What it says then is not news. */
 	diag_capture_begin(&cap);
 	e = workbook_close(x->wb);
 	diag_capture_end(&cap, said, sizeof said);
-	if (e != LXW_NO_ERROR && *said)
+	if (discard)
+		; /* the error that made the workbook useless was said */
+	else if (e != LXW_NO_ERROR && *said)
 		err = diag_error(DDM_ERR_IO, NULL,
 				 "workbook: cannot write: %s: %s",
 				 lxw_strerror(e), diag_q(said));
@@ -1172,10 +1232,20 @@ ddm_err xlsx_close(xlsx *x)
 		buf_free(&x->last_date[c]);
 	buf_free(&x->batches[0]);
 	buf_free(&x->batches[1]);
-	/* The library closed the sheets' files: their buffers are free. */
-	for (int i = 0; i < x->nsheet_bufs; i++)
-		free(x->sheet_bufs[i]);
-	free(x->sheet_bufs);
+	/* The library closed the sheets' files: their buffers are free.
+	 * Not when it failed: it stops at the first error, the files of
+	 * the sheets after it stay open (exit flushes them), and which
+	 * ones cannot be told; their buffers are kept to the end of the
+	 * run, which ends with that error. */
+	if (e == LXW_NO_ERROR) {
+		for (int i = 0; i < x->nsheet_bufs; i++)
+			free(x->sheet_bufs[i]);
+		free(x->sheet_bufs);
+	} else {
+		kept_sheet_bufs = x->sheet_bufs;
+	}
+	free(x->sheet_files);
+	free(x->tmpdir);
 	free(x);
 	return err;
 }

@@ -65,7 +65,10 @@ int xlsx_sheets_used(xlsx *x);
 /* URLs of the current report written as text, past the workbook's limit
  * of hyperlinks. */
 long xlsx_unlinked(xlsx *x);
-/* Writes the file; DDM_ERR_IO when libxlsxwriter fails.  Frees x. */
-ddm_err xlsx_close(xlsx *x);
+/* Writes the file; DDM_ERR_IO when libxlsxwriter fails, or when a sheet's
+ * temporary file could not be written whole (full disk, file size limit).
+ * discard: the run already failed and the file will be thrown away; close
+ * without a word.  Frees x. */
+ddm_err xlsx_close(xlsx *x, bool discard);
 
 #endif
