@@ -1666,6 +1666,33 @@ static bool first_walk(ingest *in, DIR *d)
 	return true;
 }
 
+/* Whether a folder (or one below it) holds a file ingest_dir() reads. */
+static bool dir_has_input(const char *path, int depth)
+{
+	DIR *d = depth > 32 ? NULL : opendir(path);
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return depth > 32; /* too deep: let the walk say so */
+	while (!found && (e = readdir(d)) != NULL) {
+		struct stat st;
+		char *name;
+
+		if (e->d_name[0] == '.')
+			continue;
+		name = xasprintf("%s/%s", path, e->d_name);
+		if (stat(name, &st) == 0)
+			found = S_ISDIR(st.st_mode)
+					? dir_has_input(name, depth + 1)
+					: S_ISREG(st.st_mode) &&
+						  wanted_in_dir(e->d_name);
+		free(name);
+	}
+	closedir(d);
+	return found;
+}
+
 static ddm_err ingest_dir(ingest *in, const char *path, int depth)
 {
 	DIR *d;
@@ -1717,6 +1744,11 @@ static ddm_err ingest_dir(ingest *in, const char *path, int depth)
 	}
 	free(names);
 	return worst;
+}
+
+bool ingest_dir_has_input(const char *path)
+{
+	return dir_has_input(path, 0);
 }
 
 ddm_err ingest_path(ingest *in, const char *path)

@@ -48,6 +48,9 @@ void ingest_free(ingest *in);
  * should stop the run.
  */
 ddm_err ingest_path(ingest *in, const char *path);
+/* Whether a folder (or a folder below it) holds a file that ingest_path()
+ * would read: checked before the database is opened. */
+bool ingest_dir_has_input(const char *path);
 
 const ingest_stats *ingest_get_stats(const ingest *in);
 

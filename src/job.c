@@ -55,11 +55,20 @@ static ddm_err check_inputs(const job_opts *o)
 		fd = open(o->inputs[i],
 			  O_RDONLY | O_CLOEXEC | O_NONBLOCK |
 				  (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
-		if (fd < 0)
+		if (fd < 0) {
 			err = diag_error(DDM_ERR_NOINPUT, diag_q(o->inputs[i]),
 					 "cannot open: %s", strerror(errno));
-		else
-			close(fd);
+			continue;
+		}
+		close(fd);
+		/* A nightly folder with nothing to read: tonight's export did
+		 * not arrive, and reports from old data must not pass for
+		 * fresh ones in silence (--quiet included). */
+		if (S_ISDIR(st.st_mode) && !ingest_dir_has_input(o->inputs[i]))
+			err = diag_error(DDM_ERR_NOINPUT, diag_q(o->inputs[i]),
+					 "no input file in this folder (read: "
+					 "*.csv, *.json, *.ndjson, *.jsonl): "
+					 "did the export arrive?");
 	}
 	return err;
 }

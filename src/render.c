@@ -14,6 +14,7 @@
 #include "render.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -486,7 +487,7 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGHUP);
 	sigaddset(&stop, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &stop, &was);
+	pthread_sigmask(SIG_BLOCK, &stop, &was);
 	for (int i = 0; i < nfiles; i++) {
 		ddm_err e = outfile_commit(files[i]);
 
@@ -501,7 +502,7 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 		err = diag_worst(err, outfile_commit(sums));
 		sums = NULL;
 	}
-	sigprocmask(SIG_SETMASK, &was, NULL);
+	pthread_sigmask(SIG_SETMASK, &was, NULL);
 	goto out_free;
 
 out_abort:

@@ -483,3 +483,24 @@ def test_config_errors_found_later_still_name_the_file_and_line(t):
         assert rc == 64, (rc, err)
         assert err.splitlines()[0].startswith(f"ddmreport: error: {cfg}:3: "), err
     assert not os.path.exists(t.path("k.db")) and not os.path.exists(t.path("out"))
+
+
+def test_nightly_folder_with_no_export_is_66_not_last_nights_reports(t):
+    # The crontab reads a folder; the export did not arrive (the folder is
+    # empty, or holds only a file the tool does not read, such as a .gz).
+    # Exit 0 and reports written from old data would pass for tonight's,
+    # in silence under --quiet.  A folder of files already seen is fine.
+    good = t.write("incoming/status.csv",
+                   "serial_number,status,reported_at,platform,os_version\nC02A,Pass,2026-11-20T01:00:00Z,macOS,26.1\n")
+    r = t.run("run", "--quiet", "--out", t.out, "--as-of", AS_OF, os.path.dirname(good))
+    assert r.rc == 0, r
+    r = t.run("run", "--quiet", "--out", t.out, "--as-of", AS_OF, os.path.dirname(good))
+    assert r.rc == 0, r   # the same file again: known, nothing new, fine
+    empty = t.path("tonight")
+    os.makedirs(empty)
+    t.write("tonight/status.csv.gz", b"\x1f\x8b\x08\x00")
+    before = os.path.getmtime(os.path.join(t.out, "devices.csv"))
+    r = t.run("run", "--quiet", "--out", t.out, "--as-of", AS_OF, empty)
+    assert r.rc == 66, r
+    assert r.err.count("\n") == 1 and "no input file in this folder" in r.err, r.err
+    assert os.path.getmtime(os.path.join(t.out, "devices.csv")) == before
