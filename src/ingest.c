@@ -1468,25 +1468,14 @@ static void hash_rest(const file_ctx *fc, FILE *f, sha256_ctx *sha,
 	}
 }
 
-static ddm_err ingest_file(ingest *in, const char *path)
+/* The file's source_file row (its hash and counts come at the end), and
+ * the staging left clean. */
+static ddm_err begin_file(ingest *in, file_ctx *fc, const char *path)
 {
-	FILE *f = NULL;
-	file_ctx fc = {.in = in, .path = path};
-	csvin_callbacks cb = {on_record, on_bad, &fc};
-	sha256_ctx sha;
-	char hex[65];
-	long long bytes = 0;
-	bool known = false;
-	int64_t id = 0;
 	store_stmt *fb = in->file_begin;
-	bool json = false;
-	ddm_err err = open_input(path, &f, &json, &fc.endless, &fc.not_input);
+	int64_t id = 0;
+	ddm_err err;
 
-	if (err)
-		return err;
-	err = store_begin(in->store);
-	if (err)
-		goto out_close;
 	store_bind_text(fb, store_stmt_param(fb, ":pending"), "pending", 7);
 	store_bind_text(fb, store_stmt_param(fb, ":path"), path, strlen(path));
 	store_bind_int(fb, store_stmt_param(fb, ":size"), 0);
@@ -1496,15 +1485,108 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	store_bind_int(fb, store_stmt_param(fb, ":now"), (int64_t)time(NULL));
 	err = store_stmt_run(fb, NULL, &id);
 	if (err)
-		goto out_rollback;
-	fc.file_id = id;
+		return err;
+	fc->file_id = id;
 	/* Left over only if a failed file's rollback missed it. */
 	err = store_stmt_run(in->stage_unindex, NULL, NULL);
 	if (!err)
 		err = store_stmt_run(in->stage_clear, NULL, NULL);
+	if (!err)
+		err = store_stmt_run(in->obs_base, NULL, &fc->obs_base);
+	return err;
+}
+
+/* A JSON input: every document through the DDM stage.  *unknown: no
+ * document was of a known kind (the file is refused). */
+static ddm_err read_json(ingest *in, file_ctx *fc, FILE *f, sha256_ctx *sha,
+			 long long *bytes, bool *unknown)
+{
+	jsonin_callbacks jcb = {on_json_doc, on_json_bad, fc};
+	struct stat fst;
+	ddm_err err;
+
+	fc->df.file_id = fc->file_id;
+	fc->df.mtime = fstat(fileno(f), &fst) == 0 ? (int64_t)fst.st_mtime : 0;
+	name_facts(in, fc->path, &fc->df);
+	err = jsonin_read(f, fc->path, &jcb, sha, bytes);
+	if (!err)
+		err = ddm_finish(in->ddm, &fc->dc);
+	else
+		ddm_discard(in->ddm);
+	if (!err && fc->dc.paged_total > fc->dc.paged_listed) {
+		/* Devices of the missing pages would have no status, or no
+		 * target: say so where the audit looks. */
+		char why[200];
+
+		snprintf(why, sizeof why,
+			 "the file lists %ld of the %ld results its "
+			 "totalCount names: the other pages of the "
+			 "response are missing",
+			 fc->dc.paged_listed, fc->dc.paged_total);
+		err = json_reject(fc, 1, why, NULL, 0);
+	}
+	fc->rows_read = fc->dc.read;
+	fc->stored = fc->dc.stored;
+	fc->duplicate = fc->dc.duplicate;
+	*unknown = !fc->dc.format && fc->dc.unknown;
+	return err;
+}
+
+/* After a file is committed: its counts, and what cron must hear of it. */
+static ddm_err tell_file(ingest *in, const file_ctx *fc)
+{
+	const char *path = fc->path;
+	ddm_err err = DDM_OK;
+
+	in->stats.files++;
+	in->stats.rows_stored += fc->stored;
+	in->stats.rows_duplicate += fc->duplicate;
+	in->stats.rows_rejected += fc->rejected;
+	if (too_many_rejected(in, fc))
+		err = diag_error(DDM_ERR_DATA, diag_q(path),
+				 "%ld of %ld rows rejected, more than "
+				 "--max-rejected %g%% (the other rows are "
+				 "stored; see the rejected report)",
+				 fc->rejected, rows_total(fc),
+				 in->opts.max_rejected);
+	else if (fc->rejected)
+		diag_warn(diag_q(path),
+			  "%ld row%s rejected (see the rejected report)",
+			  fc->rejected, fc->rejected == 1 ? "" : "s");
+	if (fc->bad_group) {
+		char *where =
+			xasprintf("%s:%ld", diag_q(path), fc->bad_group_line);
+
+		diag_warn(where,
+			  "group is not UTF-8 (byte 0x%02X at %zu) on %ld "
+			  "row%s: the file was saved in another encoding "
+			  "(Excel's 'CSV (Comma delimited)' is Windows-1252), "
+			  "and such a group matches no group of a UTF-8 "
+			  "targets file; save it as 'CSV UTF-8'",
+			  fc->bad_group_byte, fc->bad_group_at, fc->bad_group,
+			  fc->bad_group == 1 ? "" : "s");
+		free(where);
+	}
+	return err;
+}
+
+static ddm_err ingest_file(ingest *in, const char *path)
+{
+	FILE *f = NULL;
+	file_ctx fc = {.in = in, .path = path};
+	csvin_callbacks cb = {on_record, on_bad, &fc};
+	sha256_ctx sha;
+	char hex[65];
+	long long bytes = 0;
+	bool known = false, refuse = false;
+	bool json = false;
+	ddm_err err = open_input(path, &f, &json, &fc.endless, &fc.not_input);
+
 	if (err)
-		goto out_rollback;
-	err = store_stmt_run(in->obs_base, NULL, &fc.obs_base);
+		return err;
+	err = store_begin(in->store);
+	if (!err)
+		err = begin_file(in, &fc, path);
 	if (err)
 		goto out_rollback;
 	sha256_init(&sha);
@@ -1512,57 +1594,24 @@ static ddm_err ingest_file(ingest *in, const char *path)
 		/* No export at all (empty, a workbook, compressed): refused
 		 * unread, hashed whole so the rejected report names it. */
 		hash_rest(&fc, f, &sha, &bytes);
-		err = refuse_file(in, &fc, path, &sha, hex, bytes);
-		goto out_close;
+		refuse = true;
+	} else if (json) {
+		err = read_json(in, &fc, f, &sha, &bytes, &refuse);
+	} else {
+		err = csvin_read(f, path, &cb, &sha, &bytes);
+		refuse = fc.header_bad ||
+			 (err == DDM_OK && !fc.fmt && !fc.skip_rest);
+		if (refuse)
+			hash_rest(&fc, f, &sha, &bytes);
+		else if (!err)
+			err = flush_staged(&fc);
 	}
-	if (json) {
-		jsonin_callbacks jcb = {on_json_doc, on_json_bad, &fc};
-		struct stat fst;
-
-		fc.df.file_id = id;
-		fc.df.mtime =
-			fstat(fileno(f), &fst) == 0 ? (int64_t)fst.st_mtime : 0;
-		name_facts(in, path, &fc.df);
-		err = jsonin_read(f, path, &jcb, &sha, &bytes);
-		if (!err)
-			err = ddm_finish(in->ddm, &fc.dc);
-		else
-			ddm_discard(in->ddm);
-		if (!err && fc.dc.paged_total > fc.dc.paged_listed) {
-			/* Devices of the missing pages would have no status,
-			 * or no target: say so where the audit looks. */
-			char why[200];
-
-			snprintf(why, sizeof why,
-				 "the file lists %ld of the %ld results its "
-				 "totalCount names: the other pages of the "
-				 "response are missing",
-				 fc.dc.paged_listed, fc.dc.paged_total);
-			err = json_reject(&fc, 1, why, NULL, 0);
-		}
-		fc.rows_read = fc.dc.read;
-		fc.stored = fc.dc.stored;
-		fc.duplicate = fc.dc.duplicate;
-		if (err)
-			goto out_rollback;
-		if (!fc.dc.format && fc.dc.unknown) {
-			err = refuse_file(in, &fc, path, &sha, hex, bytes);
-			goto out_close;
-		}
-		goto finish;
-	}
-	err = csvin_read(f, path, &cb, &sha, &bytes);
-	if (fc.header_bad || (err == DDM_OK && !fc.fmt && !fc.skip_rest)) {
-		hash_rest(&fc, f, &sha, &bytes);
+	if (refuse && (!err || !json)) {
 		err = refuse_file(in, &fc, path, &sha, hex, bytes);
 		goto out_close;
 	}
 	if (err)
 		goto out_rollback;
-	err = flush_staged(&fc);
-	if (err)
-		goto out_rollback;
-finish:
 	sha256_final_hex(&sha, hex);
 	err = flush_targets(in, &fc);
 	if (!err)
@@ -1586,35 +1635,7 @@ finish:
 	err = store_commit(in->store);
 	if (err)
 		goto out_rollback;
-	in->stats.files++;
-	in->stats.rows_stored += fc.stored;
-	in->stats.rows_duplicate += fc.duplicate;
-	in->stats.rows_rejected += fc.rejected;
-	if (too_many_rejected(in, &fc))
-		err = diag_error(DDM_ERR_DATA, diag_q(path),
-				 "%ld of %ld rows rejected, more than "
-				 "--max-rejected %g%% (the other rows are "
-				 "stored; see the rejected report)",
-				 fc.rejected, rows_total(&fc),
-				 in->opts.max_rejected);
-	else if (fc.rejected)
-		diag_warn(diag_q(path),
-			  "%ld row%s rejected (see the rejected report)",
-			  fc.rejected, fc.rejected == 1 ? "" : "s");
-	if (fc.bad_group) {
-		char *where =
-			xasprintf("%s:%ld", diag_q(path), fc.bad_group_line);
-
-		diag_warn(where,
-			  "group is not UTF-8 (byte 0x%02X at %zu) on %ld "
-			  "row%s: the file was saved in another encoding "
-			  "(Excel's 'CSV (Comma delimited)' is Windows-1252), "
-			  "and such a group matches no group of a UTF-8 "
-			  "targets file; save it as 'CSV UTF-8'",
-			  fc.bad_group_byte, fc.bad_group_at, fc.bad_group,
-			  fc.bad_group == 1 ? "" : "s");
-		free(where);
-	}
+	err = tell_file(in, &fc);
 	goto out_close;
 
 out_rollback:
