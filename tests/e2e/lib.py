@@ -6,8 +6,10 @@ module; nothing here uses ddmreport's own code to check ddmreport.
 import csv
 import io
 import os
+import resource
 import shlex
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -142,3 +144,12 @@ TARGETS_HEADER = ("platform,group,serial_number,target_os_version,target_build_v
                   "target_local_datetime,details_url\n")
 INVENTORY_HEADER = ("serial_number,device_name,user,group,platform,model,time_zone,"
                     "last_check_in,os_version\n")
+
+
+def limit_fsize(n):
+    """A preexec_fn: the child may write files of at most n bytes (a disk
+    that fills up at n), and is told EFBIG instead of killed."""
+    def pre():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (n, n))
+    return pre

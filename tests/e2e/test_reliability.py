@@ -11,11 +11,9 @@ and "not writable" are checked by running the binary through setpriv with
 CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH removed from its bounding set.
 """
 import fcntl
-import filecmp
 import hashlib
 import os
 import random
-import resource
 import shutil
 import signal
 import stat
@@ -23,7 +21,7 @@ import subprocess
 import time
 
 from bigcsv import write_status
-from lib import BIN, STATUS_HEADER, sql
+from lib import BIN, STATUS_HEADER, limit_fsize, sql
 
 AS_OF = "2026-11-21T00:00:00Z"
 BIG_ROWS = int(os.environ.get("DDM_BIG_ROWS", "100000"))
@@ -393,13 +391,6 @@ def test_output_dir_not_writable_exits_73(t):
     assert r.rc == 73, r
     assert len(r.err.splitlines()) == 1, r.err
     assert dump_sum(t.db) == before and integrity(t.db) == "ok"
-
-
-def limit_fsize(n):
-    def pre():
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (n, n))
-    return pre
 
 
 def test_disk_full_while_writing_reports_exits_74_previous_set_kept(t):

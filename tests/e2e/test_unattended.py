@@ -4,14 +4,13 @@ line, the right exit code), in the cases test_reliability.py and
 test_operating.py do not already cover.  Each case failed on the build
 before its fix."""
 import os
-import resource
 import shlex
 import signal
 import subprocess
 import zipfile
 
 from bigcsv import write_status
-from lib import BIN
+from lib import BIN, limit_fsize
 
 AS_OF = "2026-11-21T00:00:00Z"
 
@@ -29,13 +28,6 @@ def _run(t, args, preexec_fn=None, **env):
     p = subprocess.run([BIN] + args, cwd=t.tmp, env=_env(**env), capture_output=True,
                        timeout=300, preexec_fn=preexec_fn)
     return p.returncode, p.stderr.decode("utf-8", "replace")
-
-
-def _limit_fsize(n):
-    def pre():
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (n, n))
-    return pre
 
 
 def _files(d):
@@ -65,7 +57,7 @@ def test_workbook_temp_file_cut_short_is_74_never_a_corrupt_workbook(t):
     big = max(len(v) for v in prev.values())
     assert big < 6 * 1024 * 1024, big
     rc, err = _run(t, ["report", "--quiet", "--db", "k.db", "--out", "out", "--as-of", AS_OF],
-                   preexec_fn=_limit_fsize(8 * 1024 * 1024))
+                   preexec_fn=limit_fsize(8 * 1024 * 1024))
     assert rc == 74, (rc, err, os.path.getsize(os.path.join(out, "ddmreport.xlsx")))
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("ddmreport: error: ") and \
