@@ -411,72 +411,49 @@ SELECT x.*,
                         0) AS own_wins
           FROM (SELECT y.*,
                -- the best configured target of the highest level with a
-               -- candidate
-               coalesce(
-                 -- 3: serial
-                 (SELECT c.id FROM (
-                   SELECT t.id, t.target_os_version AS tov,
-                          t.target_local_datetime AS tld,
-                          CASE WHEN y.os_version IS NOT NULL
-                                AND ddm_version_cmp(y.os_version,
-                                                    t.target_os_version) >= 0
-                               THEN 1
-                               WHEN y.os_version IS NULL
-                                AND y.status = 'Pass' THEN 1
-                               ELSE 0 END AS met
-                     FROM ev_target t
-                    WHERE t.serial_number = y.serial_number
-                      AND (y.platform IS NULL OR t.platform = y.platform)
-                      AND (t.declaration_id = ''
-                           OR instr(' ' || y.declarations || ' ',
-                                    ' ' || t.declaration_id || ' ') > 0)) c
-                 ORDER BY c.met, CASE WHEN c.met = 0 THEN c.tld END,
-                          c.tld DESC, c.tov DESC, c.id
-                 LIMIT 1),
-                 -- 2: group
-                 (SELECT c.id FROM (
-                   SELECT t.id, t.target_os_version AS tov,
-                          t.target_local_datetime AS tld,
-                          CASE WHEN y.os_version IS NOT NULL
-                                AND ddm_version_cmp(y.os_version,
-                                                    t.target_os_version) >= 0
-                               THEN 1
-                               WHEN y.os_version IS NULL
-                                AND y.status = 'Pass' THEN 1
-                               ELSE 0 END AS met
-                     FROM ev_target t
-                    WHERE t.platform = y.platform AND t.serial_number = ''
-                      AND t.grp = y.grp COLLATE NOCASE AND t.grp <> '*'
-                      AND (t.declaration_id = ''
-                           OR instr(' ' || y.declarations || ' ',
-                                    ' ' || t.declaration_id || ' ') > 0)) c
-                 ORDER BY c.met, CASE WHEN c.met = 0 THEN c.tld END,
-                          c.tld DESC, c.tov DESC, c.id
-                 LIMIT 1),
-                 -- 1: '*'.  A declaration target (its JSON, or a targets
-                 -- row naming it) applies only to devices whose latest
-                 -- report lists it as an active configuration or as the
-                 -- install reason; with no platform, on every platform.
-                 (SELECT c.id FROM (
-                   SELECT t.id, t.target_os_version AS tov,
-                          t.target_local_datetime AS tld,
-                          CASE WHEN y.os_version IS NOT NULL
-                                AND ddm_version_cmp(y.os_version,
-                                                    t.target_os_version) >= 0
-                               THEN 1
-                               WHEN y.os_version IS NULL
-                                AND y.status = 'Pass' THEN 1
-                               ELSE 0 END AS met
-                     FROM ev_target t
-                    WHERE t.grp = '*' AND t.serial_number = ''
-                      AND (t.platform = y.platform
-                           OR (t.platform = '' AND t.declaration_id <> ''))
-                      AND (t.declaration_id = ''
-                           OR instr(' ' || y.declarations || ' ',
-                                    ' ' || t.declaration_id || ' ') > 0)) c
-                 ORDER BY c.met, CASE WHEN c.met = 0 THEN c.tld END,
-                          c.tld DESC, c.tov DESC, c.id
-                 LIMIT 1)) AS pick_id
+               -- candidate: 3 serial, 2 group, 1 '*' (with no platform, a
+               -- declaration target is for every platform).  A declaration
+               -- target (its JSON, or a targets row naming it) applies only
+               -- to devices whose latest report lists it as an active
+               -- configuration or as the install reason.
+               (SELECT c.id FROM (
+                  SELECT c.*,
+                         CASE WHEN y.os_version IS NOT NULL
+                               AND ddm_version_cmp(y.os_version, c.tov) >= 0
+                              THEN 1
+                              WHEN y.os_version IS NULL
+                               AND y.status = 'Pass' THEN 1
+                              ELSE 0 END AS met
+                    FROM (SELECT 3 AS lvl, t.id, t.declaration_id AS did,
+                                 t.target_os_version AS tov,
+                                 t.target_local_datetime AS tld
+                            FROM ev_target t
+                           WHERE t.serial_number = y.serial_number
+                             AND (y.platform IS NULL
+                                  OR t.platform = y.platform)
+                          UNION ALL
+                          SELECT 2, t.id, t.declaration_id,
+                                 t.target_os_version, t.target_local_datetime
+                            FROM ev_target t
+                           WHERE t.platform = y.platform
+                             AND t.serial_number = ''
+                             AND t.grp = y.grp COLLATE NOCASE
+                             AND t.grp <> '*'
+                          UNION ALL
+                          SELECT 1, t.id, t.declaration_id,
+                                 t.target_os_version, t.target_local_datetime
+                            FROM ev_target t
+                           WHERE t.grp = '*' AND t.serial_number = ''
+                             AND (t.platform = y.platform
+                                  OR (t.platform = ''
+                                      AND t.declaration_id <> ''))) c
+                   WHERE c.did = ''
+                      OR instr(' ' || y.declarations || ' ',
+                               ' ' || c.did || ' ') > 0) c
+                ORDER BY c.lvl DESC, c.met,
+                         CASE WHEN c.met = 0 THEN c.tld END,
+                         c.tld DESC, c.tov DESC, c.id
+                LIMIT 1) AS pick_id
           FROM (SELECT e.*,
                        e.dev_target_os_version IS NOT NULL
                          AND ddm_wall(e.dev_target_local_datetime) IS NOT NULL
