@@ -73,6 +73,32 @@ static ddm_err check_inputs(const job_opts *o)
 	return err;
 }
 
+/* Reports read history that an ingest wrote.  A database path with nothing
+ * at it (a typo in --db, DDMREPORT_DB or the config, a cron job run from
+ * another folder) would otherwise be created empty, and every report would
+ * say in silence, exit 0, that no device is past its deadline.  A link to a
+ * missing file is store_open's to explain (73). */
+static ddm_err check_history(const job_opts *o)
+{
+	struct stat st;
+	char lock[4096];
+
+	if (o->cmd == CMD_INGEST || o->cmd == CMD_CHECK || o->ninputs > 0)
+		return DDM_OK;
+	if (lstat(o->db, &st) == 0 || errno != ENOENT)
+		return DDM_OK;
+	/* A lock file beside it: a first run may be creating it right now,
+	 * and the lock decides (75, or --wait). */
+	snprintf(lock, sizeof lock, "%s.lock", o->db);
+	if (lstat(lock, &st) == 0)
+		return DDM_OK;
+	return diag_error(DDM_ERR_NOINPUT, diag_q(o->db),
+			  "no database here: nothing has been ingested into "
+			  "it; ingest the exports first (ddmreport run FILE "
+			  "or DIR), or check --db, DDMREPORT_DB and the "
+			  "config's db");
+}
+
 static void fmt_duration(int64_t s, char *out, size_t cap)
 {
 	if (s % 86400 == 0)
@@ -363,6 +389,9 @@ ddm_err job_run(const job_opts *o)
 	if (err)
 		return err;
 	err = check_inputs(o);
+	if (err)
+		return err;
+	err = check_history(o);
 	if (err)
 		return err;
 	err = store_open(o->db, o->wait_seconds, &s);

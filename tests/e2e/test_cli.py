@@ -119,6 +119,8 @@ def test_check_passes_on_builtin_queries(t):
 def test_query_override_error_points_at_line_and_column(t):
     os.makedirs(t.path("q", "reports"))
     t.write("q/reports/summary.sql", "-- broken\nSELECT classification,\n  nonsense_column FROM ev_final;\n")
+    assert t.run("ingest", t.write("s.csv", STATUS_HEADER + "C02AAA,Pass,2026-11-20T10:00:00Z"
+                                   + "," * 14 + "\n")).rc == 0
     r = t.run("report", "--queries", t.path("q"), "--out", t.out)
     assert r.rc == 70, r
     assert "q/reports/summary.sql:3:" in r.err and "nonsense_column" in r.err, r.err

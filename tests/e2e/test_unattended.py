@@ -285,6 +285,27 @@ def test_database_link_to_a_missing_file_is_73_and_says_so(t):
     assert not os.path.exists(t.path("not-mounted")) and not os.path.exists(t.path("out"))
 
 
+def test_report_on_a_database_path_with_nothing_there_is_66_not_an_empty_fleet(t):
+    """A typo in --db (or DDMREPORT_DB, or a cron job started in another
+    folder) created an empty database and wrote every report empty with exit
+    0: nobody past the deadline.  It is 66, naming the path, and nothing is
+    created; the same for `run` with no input and for the variable."""
+    from lib import STATUS_HEADER
+    f = t.write("s.csv", STATUS_HEADER + "C02AAA,Pending,2026-11-20T10:00:00Z" + "," * 14 + "\n")
+    rc, err = _run(t, ["ingest", "--quiet", "--db", "history.db", f])
+    assert rc == 0, err
+    for args, env in ((["report", "--db", "histroy.db"], {}),
+                      (["run", "--quiet", "--db", "histroy.db"], {}),
+                      (["report", "--quiet"], {"DDMREPORT_DB": t.path("histroy.db")})):
+        rc, err = _run(t, args + ["--out", "out", "--as-of", AS_OF], **env)
+        assert rc == 66, (args, rc, err)
+        assert err.startswith("ddmreport: error: ") and "histroy.db: no database here" in err, err
+        assert len(err.splitlines()) == 1, err
+        assert not os.path.exists(t.path("histroy.db")) and not os.path.exists(t.path("out"))
+    rc, err = _run(t, ["report", "--quiet", "--db", "history.db", "--out", "out", "--as-of", AS_OF])
+    assert rc == 0 and os.path.exists(t.path("out", "devices.csv")), err
+
+
 # ---- {date} --------------------------------------------------------------------------
 
 def test_every_date_in_out_is_the_as_of_date(t):

@@ -384,6 +384,7 @@ def test_rejected_long_row_cut_with_marker(t):
 def test_template_directives_errors_point_at_file_and_line(t):
     os.makedirs(t.path("tpl"))
     src = open(os.path.join(ROOT, "templates/devices.tmpl")).read()
+    assert t.run("ingest", *SAMPLE_INPUTS).rc == 0
     for bad, want in (("when hours_overdue >> 72 bad", "expected: when COLUMN"),
                       ("chart bar group.group other.devices Mixed", "expected: chart"),
                       ("part onlyname", "expected: part NAME QUERY")):
