@@ -3,8 +3,11 @@
 -- were evaluated (device local time; how many devices with a target used
 -- an assumed zone or the no-zone rule; how many legacy devices, below the
 -- DDM floor, had their deadline read in the target's enforcement zone and
--- how many fell back to their own).  Values come from the run's notes
--- (temp.run_note) and ev_final.
+-- how many fell back to their own), and how fresh the data is: the newest
+-- report or check-in of any device, and how long before the as-of it came
+-- (a history whose exports stopped arriving still yields every report;
+-- this line says so before the Not reporting list fills up a week later).
+-- Values come from the run's notes (temp.run_note) and ev_final.
 WITH note(name, value) AS (
 	SELECT name, value FROM temp.run_note WHERE section = 'run'),
 zones AS (
@@ -19,7 +22,9 @@ zones AS (
 	                    AND time_zone_source <> 'target'), 0) AS legacy_own
 	  FROM ev_final
 	 WHERE target_os_version IS NOT NULL
-	   AND classification <> 'out-of-scope')
+	   AND classification <> 'out-of-scope'),
+fresh AS (
+	SELECT max(last_seen) AS newest FROM ev_final)
 SELECT item, value FROM (
 	SELECT 1 AS ord, 'Organisation' AS item, value
 	  FROM note WHERE name = 'org' AND value <> '(not set)'
@@ -43,8 +48,24 @@ SELECT item, value FROM (
 	       ', not reporting after ' || (SELECT value FROM note WHERE name = 'stale_after') ||
 	       ', due soon within ' || (SELECT value FROM note WHERE name = 'due_within')
 	UNION ALL
-	SELECT 6, 'Evidence', 'inputs with SHA-256 on the About sheet; '
+	SELECT 6, 'Newest report or check-in (UTC)',
+	       coalesce(ddm_iso(newest), 'none: no device has reported')
+	  FROM fresh
+	UNION ALL
+	SELECT 7, 'Age of the data',
+	       CASE WHEN :as_of - newest < 2 * 86400
+	            THEN printf('%.1f hours', (:as_of - newest) / 3600.0)
+	            ELSE printf('%.1f days', (:as_of - newest) / 86400.0) END
+	       || ' before the as-of'
+	       || CASE WHEN :as_of - newest >= :stale_after
+	               THEN ': no device has reported within the '
+	                    || 'not-reporting limit; did the exports stop '
+	                    || 'arriving?'
+	               ELSE '' END
+	  FROM fresh WHERE newest IS NOT NULL
+	UNION ALL
+	SELECT 8, 'Evidence', 'inputs with SHA-256 on the About sheet; '
 	       || 'files checked by SHA256SUMS'
 	UNION ALL
-	SELECT 7, 'Written by', value FROM note WHERE name = 'version')
+	SELECT 9, 'Written by', value FROM note WHERE name = 'version')
  ORDER BY ord;

@@ -56,6 +56,30 @@ def test_sheet_order_and_document_properties(t):
     assert len(sheets) == len(SHEETS) and not any('showZeros="0"' in x for x in sheets)
 
 
+def test_attestation_states_how_fresh_the_data_is(t):
+    """An auditor reading a report from a history whose exports stopped
+    arriving saw nothing on the Summary to say so: every report was written
+    from the old data.  The attestation names the newest report or check-in
+    (a date cell, the latest last_seen of devices.csv) and its age, and says
+    when no device has reported within the not-reporting limit."""
+    wb = _samples(t)
+    attest = {r[0]: r[1] for r in _summary_tables(wb["Summary"])["T_summary_attest"][1]}
+    seen = max(d["last_seen"] for d in t.csv("devices") if d["last_seen"])
+    newest = datetime.datetime.strptime(seen, "%Y-%m-%dT%H:%M:%SZ")
+    assert attest["Newest report or check-in (UTC)"] == newest, attest
+    hours = (AS_OF_DT - newest).total_seconds() / 3600
+    assert attest["Age of the data"] == f"{hours:.1f} hours before the as-of", attest
+    # two weeks on with no new export: said on the page, not only in a list
+    r = t.run("report", "--out", t.path("later"), "--as-of", "2026-12-10T12:00:00Z")
+    assert r.rc == 0, r
+    import openpyxl
+    ws = openpyxl.load_workbook(t.path("later", "ddmreport.xlsx"))["Summary"]
+    attest = {r[0]: r[1] for r in _summary_tables(ws)["T_summary_attest"][1]}
+    age = attest["Age of the data"]
+    assert age.startswith("14.0 days before the as-of: no device has reported within the "
+                          "not-reporting limit"), age
+
+
 def test_summary_attestation_percentages_and_breakdowns(t):
     wb = _samples(t)
     ws = wb["Summary"]
