@@ -287,6 +287,9 @@ SELECT c.*,
                       c.dev_target_local_datetime || '): not used as a target; '
                  ELSE '' END ||
             coalesce(c.zone_note || '; ', '') ||
+            CASE WHEN c.classification = 'compliant' AND c.os_version IS NULL
+                 THEN 'compliant on the MDM''s Pass status alone: no OS version known (no inventory version, none in its reports); '
+                 ELSE '' END ||
             CASE WHEN c.classification = 'past-deadline'
                   AND c.first_report_after_deadline IS NULL
                   AND c.last_check_in >= c.deadline_utc

@@ -19,7 +19,9 @@ zones AS (
 	       coalesce(sum(enforcement_mechanism = 'legacy'
 	                    AND time_zone_source = 'target'), 0) AS legacy_target,
 	       coalesce(sum(enforcement_mechanism = 'legacy'
-	                    AND time_zone_source <> 'target'), 0) AS legacy_own
+	                    AND time_zone_source <> 'target'), 0) AS legacy_own,
+	       coalesce(sum(classification = 'compliant'
+	                    AND os_version IS NULL), 0) AS pass_only
 	  FROM ev_final
 	 WHERE target_os_version IS NOT NULL
 	   AND classification <> 'out-of-scope'),
@@ -47,6 +49,14 @@ SELECT item, value FROM (
 	       'stuck after ' || (SELECT value FROM note WHERE name = 'stuck_after') ||
 	       ', not reporting after ' || (SELECT value FROM note WHERE name = 'stale_after') ||
 	       ', due soon within ' || (SELECT value FROM note WHERE name = 'due_within')
+	UNION ALL
+	SELECT 5.5, 'Compliant without a known version',
+	       pass_only || ' of the compliant devices are counted on their '
+	       || 'MDM''s Pass status alone: no OS version is known for them '
+	       || '(no inventory version, none in their reports), so whether '
+	       || 'they run this target''s version is the MDM''s word; an '
+	       || 'inventory export with OS versions checks them'
+	  FROM zones WHERE pass_only > 0
 	UNION ALL
 	SELECT 6, 'Newest report or check-in (UTC)',
 	       coalesce(ddm_iso(newest), 'none: no device has reported')

@@ -352,3 +352,32 @@ def test_summary_counts_nothing_for_empty_classifications(t):
     counted = [r for r in t.csv("summary") if r["devices"] != "0"]
     assert [(r["classification"], r["devices"], r["macos"], r["other"]) for r in counted] == \
         [("past-deadline", "1", "1", "0")]
+
+
+def test_compliant_on_pass_alone_is_said_on_the_row_and_the_attestation(t):
+    """A Kandji status file says PASS for its own Managed OS item and carries
+    no OS version.  With no inventory, the device counts compliant against
+    our target on the MDM's word alone (documented policy), and nothing told
+    the auditor which compliant devices were never checked by version.  The
+    row's notes say so, and the attestation counts them; a device whose
+    version is known and meets the target gets no such note."""
+    k = t.write("kandji.csv", KANDJI_HEADER
+                + kandji("C02PASSONLY1", "Sales", "PASS", "2026-11-25T10:00:00.123456Z")
+                + kandji("C02PASSONLY2", "Sales", "PASS", "2026-11-25T11:00:00.5Z"))
+    s = t.write("s.csv", STATUS_HEADER + status("C02VERSIONED", "Pass", "2026-11-25T10:00:00Z",
+                                                "26.1"))
+    g = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,25B78,2026-11-20T09:00:00,\n"
+                + "".join(f"macOS,,{s},26.1,25B78,2026-11-20T09:00:00,\n"
+                          for s in ("C02PASSONLY1", "C02PASSONLY2")))
+    r = t.run("run", "--out", t.out, "--as-of", AS_OF, k, s, g)
+    assert r.rc == 0, r
+    dev = by_serial(t.csv("devices"))
+    for serial in ("C02PASSONLY1", "C02PASSONLY2"):
+        assert dev[serial]["classification"] == "compliant", dev[serial]
+        assert "Pass status alone: no OS version known" in dev[serial]["notes"], dev[serial]
+    assert dev["C02VERSIONED"]["classification"] == "compliant"
+    assert "Pass status alone" not in dev["C02VERSIONED"]["notes"], dev["C02VERSIONED"]
+    ws = t.workbook()["Summary"]
+    attest = {row[0].value: row[1].value for row in ws.iter_rows(max_row=20)}
+    assert attest["Compliant without a known version"].startswith(
+        "2 of the compliant devices are counted on their MDM's Pass status alone"), attest
