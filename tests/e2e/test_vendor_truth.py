@@ -1,0 +1,55 @@
+"""Vendor exports exactly as the vendors write them, and whether every
+report row then means what its name says: a device wrongly compliant (or
+wrongly without a target), a deadline read in the wrong zone, a vendor
+field silently ignored.  Inputs are in tests/fixtures/sources/, each with
+its origin in tests/fixtures/README.md."""
+import os
+
+from lib import ROOT
+
+FX = os.path.join(ROOT, "tests", "fixtures", "sources")
+AS_OF = "2026-11-26T12:00:00Z"
+
+
+def fx(name):
+    return os.path.join(FX, name)
+
+
+def by_serial(rows):
+    return {r["serial_number"]: r for r in rows}
+
+
+# ---- Kandji ---------------------------------------------------------------
+
+def test_kandji_library_items_report_platform_from_type_and_user(t):
+    # Kandji's device_library_items.py (api-tools/device-library-items)
+    # writes the device's os_version and the API's user object beside each
+    # library item.  With '*' targets and no inventory, the Managed OS
+    # item's type (macos-release, ipados-release) is the only word for the
+    # platform: a Mac on 26.0.1 past a 26.1 deadline must be past-deadline,
+    # never no-target.
+    p = t.write("targets.csv",
+                "platform,group,serial_number,target_os_version,target_build_version,"
+                "target_local_datetime,details_url\n"
+                "macOS,*,,26.1,,2026-11-24T17:00:00,\n"
+                "iPadOS,*,,26.1,,2026-11-24T17:00:00,\n")
+    t.ok("run", "--as-of", AS_OF, "--out", t.out, "--default-tz", "Europe/Berlin",
+         p, fx("kandji-library-items-report.csv"))
+    dev = by_serial(t.csv("devices"))
+    assert set(dev) == {"C02KLIT0001", "DMPKLIT0002", "C02KLIT0003"}, dev.keys()
+    ana, ben, chloe = dev["C02KLIT0001"], dev["DMPKLIT0002"], dev["C02KLIT0003"]
+    assert (ana["platform"], ana["classification"], ana["os_version"]) == \
+        ("macOS", "past-deadline", "26.0.1"), ana
+    assert (ben["platform"], ben["classification"]) == ("iPadOS", "past-deadline"), ben
+    assert (chloe["platform"], chloe["classification"]) == ("macOS", "compliant"), chloe
+    # the user column is the person, not the Python dict of the API object
+    assert ana["user"] == "ana@example.com", ana
+    assert ben["user"] == "Ben Okafor", ben
+    past = by_serial(t.csv("past-deadline"))
+    assert set(past) == {"C02KLIT0001", "DMPKLIT0002"}, past.keys()
+    err = by_serial(t.csv("errors"))
+    assert set(err) == {"DMPKLIT0002"} and err["DMPKLIT0002"]["failure_reason"] == \
+        "Not enough free space", err
+    summ = {r["classification"]: r for r in t.csv("summary")}
+    assert summ["past-deadline"]["devices"] == "2", summ
+    assert summ["compliant"]["devices"] == "1", summ
