@@ -53,3 +53,25 @@ def test_kandji_library_items_report_platform_from_type_and_user(t):
     summ = {r["classification"]: r for r in t.csv("summary")}
     assert summ["past-deadline"]["devices"] == "2", summ
     assert summ["compliant"]["devices"] == "1", summ
+
+
+# ---- DDM status reports ---------------------------------------------------
+
+def test_ddm_pending_version_deadline_under_either_key(t):
+    # Apple's schema names the enforced deadline inside
+    # softwareupdate.pending-version "target-local-date-time"; iOS devices
+    # have been seen writing it as "softwareupdate.target-local-date-time"
+    # in the same dictionary (Apple developer forums thread 829210; macOS
+    # admins' scripts read that spelling from the device's own log).  Both
+    # devices report the same pending 26.1 due 2026-11-24 17:00 local: both
+    # are past their deadline, neither is no-target.
+    t.ok("run", "--as-of", AS_OF, "--out", t.out, "--default-tz", "America/Los_Angeles",
+         fx("ddm-pending-version-key-variants.ndjson"))
+    dev = by_serial(t.csv("devices"))
+    for serial in ("DMPPVK0001", "DMPPVK0002"):
+        d = dev[serial]
+        assert (d["classification"], d["target_scope"], d["target_os_version"],
+                d["deadline_local"], d["deadline_utc"]) == \
+            ("past-deadline", "device", "26.1", "2026-11-24T17:00:00",
+             "2026-11-25T01:00:00Z"), d
+    assert set(by_serial(t.csv("past-deadline"))) == {"DMPPVK0001", "DMPPVK0002"}
