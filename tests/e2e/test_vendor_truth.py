@@ -75,3 +75,32 @@ def test_ddm_pending_version_deadline_under_either_key(t):
             ("past-deadline", "device", "26.1", "2026-11-24T17:00:00",
              "2026-11-25T01:00:00Z"), d
     assert set(by_serial(t.csv("past-deadline"))) == {"DMPPVK0001", "DMPPVK0002"}
+
+
+# ---- What an auditor reads ------------------------------------------------
+
+def test_summary_target_deadline_is_a_range_not_one_instant(t):
+    # Deadlines are device-local: one target version is many UTC instants
+    # (the samples' macOS 26.1 spans zones).  The Summary's "Compliance by
+    # target version" must not present one of them as the target's deadline.
+    import collections
+    import datetime
+    from lib import SAMPLE_INPUTS, SAMPLES_AS_OF
+    t.run("run", "--as-of", SAMPLES_AS_OF, "--out", t.out, *SAMPLE_INPUTS)
+    devices = t.csv("devices")
+    span = collections.defaultdict(set)
+    for d in devices:
+        if d["classification"] not in ("no-target", "out-of-scope") and d["deadline_utc"]:
+            span[(d["platform"], d["target_os_version"])].add(d["deadline_utc"])
+    assert any(len(v) > 1 for v in span.values()), span
+    ws = t.workbook()["Summary"]
+    ref = ws.tables["T_summary_target"].ref
+    rows = [[c.value for c in r] for r in ws[ref]]
+    head, body = rows[0], rows[1:]
+    assert "Deadline (UTC)" not in head, head
+    first, last = head.index("Earliest deadline (UTC)"), head.index("Latest deadline (UTC)")
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    for r in body:
+        got = span[(r[0], r[1])]
+        assert r[first] == datetime.datetime.strptime(min(got), iso), (r, sorted(got))
+        assert r[last] == datetime.datetime.strptime(max(got), iso), (r, sorted(got))
