@@ -43,8 +43,15 @@ SELECT item, value FROM (
 	       ', not reporting after ' || (SELECT value FROM note WHERE name = 'stale_after') ||
 	       ', due soon within ' || (SELECT value FROM note WHERE name = 'due_within')
 	UNION ALL
-	SELECT 6, 'Evidence', 'inputs with SHA-256 on the About sheet; '
+	SELECT 6, 'Counting', 'each device once, under the first '
+	       || 'classification that applies (out of scope, no target, '
+	       || 'compliant, past deadline, error, stuck downloading, not '
+	       || 'reporting, due soon, in progress);'
+	       || ' each detail sheet lists every device meeting its own '
+	       || 'criterion, so it may list more (Rows in its sheet)'
+	UNION ALL
+	SELECT 7, 'Evidence', 'inputs with SHA-256 on the About sheet; '
 	       || 'files checked by SHA256SUMS'
 	UNION ALL
-	SELECT 7, 'Written by', value FROM note WHERE name = 'version')
+	SELECT 8, 'Written by', value FROM note WHERE name = 'version')
  ORDER BY ord;

@@ -104,3 +104,34 @@ def test_summary_target_deadline_is_a_range_not_one_instant(t):
         got = span[(r[0], r[1])]
         assert r[first] == datetime.datetime.strptime(min(got), iso), (r, sorted(got))
         assert r[last] == datetime.datetime.strptime(max(got), iso), (r, sorted(got))
+
+
+def test_summary_headline_reconciles_with_detail_sheets(t):
+    # The headline counts each device once (its first classification); the
+    # detail sheets list every device meeting their criterion, so Errors
+    # lists more rows than the headline's Errors.  An auditor sampling a
+    # sheet must find its row count on the Summary, and the rule stated.
+    from lib import SAMPLE_INPUTS, SAMPLES_AS_OF
+    t.run("run", "--as-of", SAMPLES_AS_OF, "--out", t.out, *SAMPLE_INPUTS)
+    wb = t.workbook()
+    ws = wb["Summary"]
+
+    def table(name):
+        rows = [[c.value for c in r] for r in ws[ws.tables[name].ref]]
+        return rows[0], rows[1:]
+
+    head, body = table("T_summary_headline")
+    fig = {r[0]: r for r in body}
+    col = head.index("Rows in its sheet")
+    sheets = {"Past deadline": "past-deadline", "Due soon": "due-soon",
+              "Stuck downloading": "stuck-downloading", "Errors": "errors",
+              "Not reporting": "not-reporting"}
+    differ = 0
+    for label, report in sheets.items():
+        n = len(t.csv(report))
+        assert fig[label][col] == n, (label, fig[label], n)
+        differ += fig[label][1] != n
+    assert differ, "the samples should show a sheet longer than its headline"
+    _, attest = table("T_summary_attest")
+    said = {r[0]: r[1] for r in attest}
+    assert "each device once" in said.get("Counting", ""), said
