@@ -4,9 +4,23 @@
 -- an assumed zone or the no-zone rule; how many legacy devices, below the
 -- DDM floor, had their deadline read in the target's enforcement zone and
 -- how many fell back to their own).  Values come from the run's notes
--- (temp.run_note) and ev_final.
+-- (temp.run_note) and ev_final.  An input of this run of which no row
+-- was used (every row skipped or rejected: a Kandji export of another
+-- library item, a log of other events) is named, so the page never
+-- attests a fleet read from nothing; KMFDDM's derived files and DDM sync
+-- documents, skipped by design, are not.
 WITH note(name, value) AS (
 	SELECT name, value FROM temp.run_note WHERE section = 'run'),
+unused AS (
+	SELECT row_number() OVER (ORDER BY id) AS n, count(*) OVER () AS total,
+	       path || ' (' || format || ': ' || rows_read || ' rows read, ' ||
+	       rows_skipped || ' skipped, ' || rows_rejected || ' rejected)'
+	           AS what
+	  FROM source_file
+	 WHERE id > coalesce((SELECT CAST(value AS INTEGER) FROM note
+	                       WHERE name = 'last_input_before_run'), 0)
+	   AND rows_read > 0 AND rows_stored = 0 AND rows_duplicate = 0
+	   AND format NOT IN ('kmfddm-file-storage', 'ddm-sync-documents')),
 zones AS (
 	SELECT count(*) AS devices,
 	       coalesce(sum(time_zone_source IN ('inventory', 'status')), 0)
@@ -49,6 +63,14 @@ SELECT item, value FROM (
 	       || 'reporting, due soon, in progress);'
 	       || ' each detail sheet lists every device meeting its own '
 	       || 'criterion, so it may list more (Rows in its sheet)'
+	UNION ALL
+	SELECT 6.5, 'Inputs with no row used',
+	       group_concat(what, '; ') ||
+	       CASE WHEN max(total) > 10
+	            THEN '; and ' || (max(total) - 10) || ' more (About sheet)'
+	            ELSE '' END
+	  FROM (SELECT what, total FROM unused WHERE n <= 10 ORDER BY n)
+	HAVING count(*) > 0
 	UNION ALL
 	SELECT 7, 'Evidence', 'inputs with SHA-256 on the About sheet; '
 	       || 'files checked by SHA256SUMS'

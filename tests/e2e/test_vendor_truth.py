@@ -135,3 +135,28 @@ def test_summary_headline_reconciles_with_detail_sheets(t):
     _, attest = table("T_summary_attest")
     said = {r[0]: r[1] for r in attest}
     assert "each device once" in said.get("Counting", ""), said
+
+
+def test_summary_names_an_input_of_which_no_row_was_used(t):
+    # Kandji's status_report.py run for the wrong library item (or a type
+    # the format does not take for the OS) writes rows that are all
+    # skipped: the run reads the file and uses nothing.  The attestation
+    # page must say so, naming the file, rather than attest a fleet of 0.
+    k = t.write("kandji-chrome.csv",
+                "serial_number,device_name,blueprint_name,name,status,type,reported_at,"
+                "last_audit_log,log\r\n"
+                "C02KSK0001,Ana Mac,Eng,Google Chrome,PASS,automatic-app,"
+                "2026-11-25T08:00:00Z,Chrome is up to date,\r\n"
+                "C02KSK0002,Ben Mac,Eng,Google Chrome,ERROR,automatic-app,"
+                "2026-11-25T08:00:00Z,Install failed,curl failed\r\n")
+    tg = t.write("targets.csv",
+                 "platform,group,serial_number,target_os_version,target_build_version,"
+                 "target_local_datetime,details_url\n"
+                 "macOS,*,,26.1,,2026-11-24T17:00:00,\n")
+    t.run("run", "--as-of", AS_OF, "--out", t.out, tg, k)
+    ws = t.workbook()["Summary"]
+    rows = [[c.value for c in r] for r in ws[ws.tables["T_summary_attest"].ref]]
+    said = {r[0]: r[1] for r in rows[1:]}
+    assert "kandji-chrome.csv" in said.get("Inputs with no row used", ""), said
+    assert "2 rows read, 2 skipped" in said["Inputs with no row used"], said
+    assert "targets.csv" not in said["Inputs with no row used"], said
