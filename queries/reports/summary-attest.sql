@@ -5,9 +5,10 @@
 -- DDM floor, had their deadline read in the target's enforcement zone and
 -- how many fell back to their own).  Values come from the run's notes
 -- (temp.run_note) and ev_final.  An input of this run of which no row
--- was used (every row skipped or rejected: a Kandji export of another
+-- was stored (every row skipped or rejected: a Kandji export of another
 -- library item, a log of other events) is named, so the page never
--- attests a fleet read from nothing; KMFDDM's derived files and DDM sync
+-- attests a fleet read from nothing (a NanoMDM log of identity events
+-- only is named too: it taught identities, stored nothing); KMFDDM's derived files and DDM sync
 -- documents, skipped by design, are not.
 WITH note(name, value) AS (
 	SELECT name, value FROM temp.run_note WHERE section = 'run'),
@@ -64,7 +65,7 @@ SELECT item, value FROM (
 	       || ' each detail sheet lists every device meeting its own '
 	       || 'criterion, so it may list more (Rows in its sheet)'
 	UNION ALL
-	SELECT 6.5, 'Inputs with no row used',
+	SELECT 6.5, 'Inputs with no row stored',
 	       group_concat(what, '; ') ||
 	       CASE WHEN max(total) > 10
 	            THEN '; and ' || (max(total) - 10) || ' more (About sheet)'

@@ -157,6 +157,6 @@ def test_summary_names_an_input_of_which_no_row_was_used(t):
     ws = t.workbook()["Summary"]
     rows = [[c.value for c in r] for r in ws[ws.tables["T_summary_attest"].ref]]
     said = {r[0]: r[1] for r in rows[1:]}
-    assert "kandji-chrome.csv" in said.get("Inputs with no row used", ""), said
-    assert "2 rows read, 2 skipped" in said["Inputs with no row used"], said
-    assert "targets.csv" not in said["Inputs with no row used"], said
+    assert "kandji-chrome.csv" in said.get("Inputs with no row stored", ""), said
+    assert "2 rows read, 2 skipped" in said["Inputs with no row stored"], said
+    assert "targets.csv" not in said["Inputs with no row stored"], said
