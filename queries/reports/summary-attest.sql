@@ -7,9 +7,24 @@
 -- report or check-in of any device, and how long before the as-of it came
 -- (a history whose exports stopped arriving still yields every report;
 -- this line says so before the Not reporting list fills up a week later).
--- Values come from the run's notes (temp.run_note) and ev_final.
+-- Values come from the run's notes (temp.run_note) and ev_final.  An input of this run of which no row
+-- was stored (every row skipped or rejected: a Kandji export of another
+-- library item, a log of other events) is named, so the page never
+-- attests a fleet read from nothing (a NanoMDM log of identity events
+-- only is named too: it taught identities, stored nothing); KMFDDM's derived files and DDM sync
+-- documents, skipped by design, are not.
 WITH note(name, value) AS (
 	SELECT name, value FROM temp.run_note WHERE section = 'run'),
+unused AS (
+	SELECT row_number() OVER (ORDER BY id) AS n, count(*) OVER () AS total,
+	       path || ' (' || format || ': ' || rows_read || ' rows read, ' ||
+	       rows_skipped || ' skipped, ' || rows_rejected || ' rejected)'
+	           AS what
+	  FROM source_file
+	 WHERE id > coalesce((SELECT CAST(value AS INTEGER) FROM note
+	                       WHERE name = 'last_input_before_run'), 0)
+	   AND rows_read > 0 AND rows_stored = 0 AND rows_duplicate = 0
+	   AND format NOT IN ('kmfddm-file-storage', 'ddm-sync-documents')),
 zones AS (
 	SELECT count(*) AS devices,
 	       coalesce(sum(time_zone_source IN ('inventory', 'status')), 0)
@@ -58,11 +73,26 @@ SELECT item, value FROM (
 	       || 'inventory export with OS versions checks them'
 	  FROM zones WHERE pass_only > 0
 	UNION ALL
-	SELECT 6, 'Newest report or check-in (UTC)',
+	SELECT 6, 'Counting', 'each device once, under the first '
+	       || 'classification that applies (out of scope, no target, '
+	       || 'compliant, past deadline, error, stuck downloading, not '
+	       || 'reporting, due soon, in progress);'
+	       || ' each detail sheet lists every device meeting its own '
+	       || 'criterion, so it may list more (Rows in its sheet)'
+	UNION ALL
+	SELECT 6.5, 'Inputs with no row stored',
+	       group_concat(what, '; ') ||
+	       CASE WHEN max(total) > 10
+	            THEN '; and ' || (max(total) - 10) || ' more (About sheet)'
+	            ELSE '' END
+	  FROM (SELECT what, total FROM unused WHERE n <= 10 ORDER BY n)
+	HAVING count(*) > 0
+	UNION ALL
+	SELECT 7, 'Newest report or check-in (UTC)',
 	       coalesce(ddm_iso(newest), 'none: no device has reported')
 	  FROM fresh
 	UNION ALL
-	SELECT 7, 'Age of the data',
+	SELECT 7.5, 'Age of the data',
 	       CASE WHEN :as_of - newest < 2 * 86400
 	            THEN printf('%.1f hours', (:as_of - newest) / 3600.0)
 	            ELSE printf('%.1f days', (:as_of - newest) / 86400.0) END

@@ -1,6 +1,10 @@
 -- summary-target: devices in scope per target version with compliance.
+-- Deadlines are device-local, so one target version is many UTC instants
+-- (up to 26 hours apart across zones, more across groups): the earliest
+-- and the latest of its devices are shown, never one as "the" deadline.
 SELECT coalesce(platform, '(unknown)') AS platform, target_os_version,
-       ddm_iso(min(deadline_utc)) AS deadline_utc,
+       ddm_iso(min(deadline_utc)) AS earliest_deadline_utc,
+       ddm_iso(max(deadline_utc)) AS latest_deadline_utc,
        count(*) AS devices,
        sum(classification = 'compliant') AS compliant,
        sum(classification = 'past-deadline') AS past_deadline,

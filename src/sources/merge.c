@@ -641,6 +641,15 @@ static ddm_err stage(merge *d, const rec_hdr *h, const char *serial,
 	return DDM_OK;
 }
 
+/* Whether another key of map entry k's field has a value in the report. */
+static bool other_key_has(const merge *d, const report_items *r, size_t k)
+{
+	for (size_t j = 0; j < d->nmap; j++)
+		if (j != k && d->map[j].fid == d->map[k].fid && r->vals[j])
+			return true;
+	return false;
+}
+
 /* Stages the items the report carries for the device's merged set (see
  * the top of the file).  A full report first drops what is older, except
  * the device facts (device.* items) it does not carry: a full report that
@@ -670,6 +679,10 @@ static ddm_err apply(src_ctx *x, const char *serial, int64_t t,
 
 		if (!r->on[k] || strcmp(f, "udid") == 0 ||
 		    strcmp(f, "serial_number") == 0)
+			continue;
+		/* a field two keys feed: the one the report carries counts,
+		 * the other's absence does not clear it */
+		if (!v && other_key_has(d, r, k))
 			continue;
 		if (strcmp(f, "status") == 0) {
 			const char *sv =
