@@ -101,6 +101,9 @@ typedef struct file_ctx {
 	long bad_group, bad_group_line;
 	unsigned bad_group_byte;
 	size_t bad_group_at;
+	/* rows the format's "only" rule skipped, and the first one's value */
+	long only_skipped, only_line;
+	char only_value[64];
 	/* JSON files (fmt stays NULL) */
 	ddm_file df;
 	ddm_counts dc;
@@ -571,8 +574,14 @@ static bool wanted(file_ctx *fc, const csvin_record *rec, ddm_err *err)
 	if (w < 0)
 		*err = reject(fc, rec->line,
 			      "row could not be matched (match limit)", rec);
-	else if (w == 0) /* an app, a profile, an Android phone, ... */
+	else if (w == 0) { /* an app, a profile, an Android phone, ... */
 		fc->dc.skipped++;
+		if (fc->only_skipped++ == 0) {
+			fc->only_line = rec->line;
+			snprintf(fc->only_value, sizeof fc->only_value, "%.*s",
+				 (int)(it.len < 60 ? it.len : 60), it.s);
+		}
+	}
 	return w > 0;
 }
 
@@ -1553,6 +1562,25 @@ static ddm_err tell_file(ingest *in, const file_ctx *fc)
 		diag_warn(diag_q(path),
 			  "%ld row%s rejected (see the rejected report)",
 			  fc->rejected, fc->rejected == 1 ? "" : "s");
+	/* Every row of another kind than the OS update (a Kandji export of
+	 * another library item): a fleet read from nothing must not pass
+	 * for a quiet night. */
+	if (fc->only_skipped && !fc->stored && !fc->duplicate &&
+	    !fc->rejected) {
+		char *where = xasprintf("%s:%ld", diag_q(path), fc->only_line);
+
+		err = diag_worst(
+			err, diag_error(DDM_ERR_DATA, where,
+					"no row is about the OS update: all "
+					"%ld rows are items of another kind "
+					"(the first: '%s'), which the %s "
+					"format skips; export the OS-update "
+					"item (Kandji: the Managed OS library "
+					"item)",
+					fc->only_skipped, fc->only_value,
+					format_name(fc->fmt)));
+		free(where);
+	}
 	if (fc->bad_group) {
 		char *where =
 			xasprintf("%s:%ld", diag_q(path), fc->bad_group_line);

@@ -153,7 +153,11 @@ def test_summary_names_an_input_of_which_no_row_was_used(t):
                  "platform,group,serial_number,target_os_version,target_build_version,"
                  "target_local_datetime,details_url\n"
                  "macOS,*,,26.1,,2026-11-24T17:00:00,\n")
-    t.run("run", "--as-of", AS_OF, "--out", t.out, tg, k)
+    r = t.run("run", "--as-of", AS_OF, "--out", t.out, tg, k)
+    # and cron hears it: 65, the file and the first line, what to export
+    assert r.rc == 65, r
+    assert ("kandji-chrome.csv:2: no row is about the OS update: all 2 rows are items of "
+            "another kind (the first: 'automatic-app'), which the kandji format skips") in r.err, r
     ws = t.workbook()["Summary"]
     rows = [[c.value for c in r] for r in ws[ws.tables["T_summary_attest"].ref]]
     said = {r[0]: r[1] for r in rows[1:]}
