@@ -180,6 +180,21 @@ static void fn_version_cmp(sqlite3_context *ctx, int argc, sqlite3_value **v)
 	sqlite3_result_int(ctx, r < 0 ? -1 : r > 0);
 }
 
+/* ddm_build_cmp(a, b): -1, 0, 1, or NULL when either is not a build. */
+static void fn_build_cmp(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const char *a = (const char *)sqlite3_value_text(v[0]);
+	const char *b = (const char *)sqlite3_value_text(v[1]);
+	int r;
+
+	(void)argc;
+	if (!build_compare_str(a, b, &r)) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_int(ctx, r);
+}
+
 /* ddm_version_ok(v): 1 when v parses as a version. */
 static void fn_version_ok(sqlite3_context *ctx, int argc, sqlite3_value **v)
 {
@@ -331,6 +346,7 @@ static int register_functions(sqlite3 *db)
 		void (*fn)(sqlite3_context *, int, sqlite3_value **);
 	} fns[] = {
 		{"ddm_version_cmp", 2, fn_version_cmp},
+		{"ddm_build_cmp", 2, fn_build_cmp},
 		{"ddm_version_ok", 1, fn_version_ok},
 		{"ddm_wall", 1, fn_wall},
 		{"ddm_wall_to_utc", 2, fn_wall_to_utc},

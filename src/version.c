@@ -190,3 +190,53 @@ bool version_compare_str(const char *a, const char *b, int *result)
 	*result = version_compare(&va, &vb);
 	return true;
 }
+
+typedef struct build {
+	uint32_t major, number;
+	char train;
+	char letters[4];
+} build;
+
+static bool build_parse(const char *s, build *b)
+{
+	size_t i = 0, n;
+
+	memset(b, 0, sizeof *b);
+	while (s[i] == ' ')
+		i++;
+	for (n = 0; is_digit(s[i]) && n < 3; n++, i++)
+		b->major = b->major * 10 + (uint32_t)(s[i] - '0');
+	if (n == 0 || s[i] < 'A' || s[i] > 'Z')
+		return false;
+	b->train = s[i++];
+	for (n = 0; is_digit(s[i]) && n < 9; n++, i++)
+		b->number = b->number * 10 + (uint32_t)(s[i] - '0');
+	if (n == 0)
+		return false;
+	for (n = 0; s[i] >= 'a' && s[i] <= 'z' && n < 3; n++)
+		b->letters[n] = s[i++];
+	while (s[i] == ' ')
+		i++;
+	return s[i] == '\0';
+}
+
+bool build_compare_str(const char *a, const char *b, int *result)
+{
+	build x, y;
+	int c;
+
+	if (!a || !b || !build_parse(a, &x) || !build_parse(b, &y))
+		return false;
+	if (x.major != y.major)
+		c = x.major < y.major ? -1 : 1;
+	else if (x.train != y.train)
+		c = x.train < y.train ? -1 : 1;
+	else if (x.number != y.number)
+		c = x.number < y.number ? -1 : 1;
+	else {
+		c = strcmp(x.letters, y.letters);
+		c = (c > 0) - (c < 0);
+	}
+	*result = c;
+	return true;
+}

@@ -177,8 +177,38 @@ static void test_properties(void)
 	CHECK_INT_EQ(bad_trans, 0);
 }
 
+/* Sign of the build comparison; 99 when either is not a build. */
+static int bcmp_(const char *a, const char *b)
+{
+	int r = 0;
+
+	if (!build_compare_str(a, b, &r))
+		return 99;
+	return r;
+}
+
+static void test_builds(void)
+{
+	/* iOS 16.5.1: 20F75, then RSR (a) 20F770750b, (c) 20F770750d */
+	CHECK_INT_EQ(bcmp_("20F75", "20F770750d"), -1);
+	CHECK_INT_EQ(bcmp_("20F770750b", "20F770750d"), -1);
+	CHECK_INT_EQ(bcmp_("20F770750d", "20F770750d"), 0);
+	CHECK_INT_EQ(bcmp_("20G75", "20F770750d"), 1);
+	CHECK_INT_EQ(bcmp_("21A329", "20F770750d"), 1);
+	CHECK_INT_EQ(bcmp_("22E772610a", "22E772610"), 1);
+	CHECK_INT_EQ(bcmp_("9A1", "10A1"), -1);
+	CHECK_INT_EQ(bcmp_(" 25B78 ", "25B78"), 0);
+	CHECK_INT_EQ(bcmp_("", "25B78"), 99);
+	CHECK_INT_EQ(bcmp_("25b78", "25B78"), 99);
+	CHECK_INT_EQ(bcmp_("25B", "25B78"), 99);
+	CHECK_INT_EQ(bcmp_("26.1", "25B78"), 99);
+	CHECK_INT_EQ(bcmp_("25B78x1", "25B78"), 99);
+	CHECK(!build_compare_str(NULL, "25B78", &(int){0}));
+}
+
 int main(void)
 {
+	test_builds();
 	test_ordering();
 	test_parse_fields();
 	test_garbage();
