@@ -195,6 +195,22 @@ static void fn_build_cmp(sqlite3_context *ctx, int argc, sqlite3_value **v)
 	sqlite3_result_int(ctx, r);
 }
 
+/* ddm_meets(os, build, target_os, target_build): 1 or 0, NULL when os is
+ * unknown or not a version (see version_meets). */
+static void fn_meets(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	int r = version_meets((const char *)sqlite3_value_text(v[0]),
+			      (const char *)sqlite3_value_text(v[1]),
+			      (const char *)sqlite3_value_text(v[2]),
+			      (const char *)sqlite3_value_text(v[3]));
+
+	(void)argc;
+	if (r < 0)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_int(ctx, r);
+}
+
 /* ddm_version_ok(v): 1 when v parses as a version. */
 static void fn_version_ok(sqlite3_context *ctx, int argc, sqlite3_value **v)
 {
@@ -347,6 +363,7 @@ static int register_functions(sqlite3 *db)
 	} fns[] = {
 		{"ddm_version_cmp", 2, fn_version_cmp},
 		{"ddm_build_cmp", 2, fn_build_cmp},
+		{"ddm_meets", 4, fn_meets},
 		{"ddm_version_ok", 1, fn_version_ok},
 		{"ddm_wall", 1, fn_wall},
 		{"ddm_wall_to_utc", 2, fn_wall_to_utc},

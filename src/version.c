@@ -195,9 +195,9 @@ typedef struct build {
 	uint32_t major, number;
 	char train;
 	char letters[4];
-} build;
+} apple_build;
 
-static bool build_parse(const char *s, build *b)
+static bool build_parse(const char *s, apple_build *b)
 {
 	size_t i = 0, n;
 
@@ -222,7 +222,7 @@ static bool build_parse(const char *s, build *b)
 
 bool build_compare_str(const char *a, const char *b, int *result)
 {
-	build x, y;
+	apple_build x, y;
 	int c;
 
 	if (!a || !b || !build_parse(a, &x) || !build_parse(b, &y))
@@ -239,4 +239,25 @@ bool build_compare_str(const char *a, const char *b, int *result)
 	}
 	*result = c;
 	return true;
+}
+
+int version_meets(const char *os, const char *os_build, const char *tov,
+		  const char *tbv)
+{
+	version vo, vt;
+	apple_build bt;
+	int c;
+
+	if (!os || !tov || !version_parse(os, strlen(os), &vo) ||
+	    !version_parse(tov, strlen(tov), &vt))
+		return -1;
+	if (version_compare(&vo, &vt) < 0)
+		return 0;
+	if (!tbv || !build_parse(tbv, &bt) || !bt.letters[0])
+		return 1;
+	if (build_compare_str(os_build, tbv, &c))
+		return c >= 0;
+	/* the build unknown: the release alone, its extra set aside */
+	vo.extra[0] = vt.extra[0] = '\0';
+	return version_compare(&vo, &vt) > 0;
 }

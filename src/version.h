@@ -54,4 +54,19 @@ bool version_compare_str(const char *a, const char *b, int *result);
  */
 bool build_compare_str(const char *a, const char *b, int *result);
 
+/*
+ * Whether a device at version os (os_build: its build, NULL when unknown)
+ * meets a target version tov (tbv: the target's build, NULL when none):
+ * 1 or 0, -1 when os is unknown or not a version (the caller decides).
+ * Compliance is by version (os >= tov).  A target whose build carries a
+ * supplemental letter (a Rapid Security Response: 20F770750d) asks for
+ * that build or a later one, and then the device's build decides; without
+ * it, only a newer release than the target's counts (16.5.1 (a) or
+ * (c) cannot be told apart by the version that lacks the build).  A plain
+ * target build is for seeding and does not count (Apple's schema: the
+ * version takes precedence).
+ */
+int version_meets(const char *os, const char *os_build, const char *tov,
+		  const char *tbv);
+
 #endif

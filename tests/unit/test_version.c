@@ -206,8 +206,34 @@ static void test_builds(void)
 	CHECK(!build_compare_str(NULL, "25B78", &(int){0}));
 }
 
+static void test_meets(void)
+{
+	/* by version; a plain target build (seeding) does not count */
+	CHECK_INT_EQ(version_meets("26.1", NULL, "26.1", NULL), 1);
+	CHECK_INT_EQ(version_meets("26.0.1", "25A362", "26.1", NULL), 0);
+	CHECK_INT_EQ(version_meets("26.1", "25B1", "26.1", "25B78"), 1);
+	CHECK_INT_EQ(version_meets(NULL, "25B78", "26.1", NULL), -1);
+	CHECK_INT_EQ(version_meets("x", NULL, "26.1", NULL), -1);
+	/* an RSR target: 16.5.1 (c) is 20F770750d */
+	CHECK_INT_EQ(version_meets("16.5.1", "20F75", "16.5.1", "20F770750d"),
+		     0);
+	CHECK_INT_EQ(version_meets("16.5.1 (a)", "20F770750b", "16.5.1",
+				   "20F770750d"),
+		     0);
+	CHECK_INT_EQ(version_meets("16.5.1 (c)", "20F770750d", "16.5.1",
+				   "20F770750d"),
+		     1);
+	CHECK_INT_EQ(version_meets("16.6", "20G75", "16.5.1", "20F770750d"), 1);
+	/* the build unknown: only a newer release counts */
+	CHECK_INT_EQ(version_meets("16.5.1 (c)", NULL, "16.5.1", "20F770750d"),
+		     0);
+	CHECK_INT_EQ(version_meets("16.5.2", NULL, "16.5.1", "20F770750d"), 1);
+	CHECK_INT_EQ(version_meets("16.5", "20F66", "16.5.1", "20F770750d"), 0);
+}
+
 int main(void)
 {
+	test_meets();
 	test_builds();
 	test_ordering();
 	test_parse_fields();
