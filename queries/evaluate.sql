@@ -136,12 +136,11 @@ SELECT b.serial_number,
 --    before a met one, the earliest deadline first (when every target is met, the latest one is shown;
 --    targets still equal: the first one stored).  Compliance is by OS
 --    version, whatever the status says; a Pass with no known version is
---    compliant.  A device has few candidates: they are looked up (by
+--    compliant.  A device has few candidates: it looks them up (by
 --    serial, by group, the '*' targets of its platform) in ev_target's
---    indexes and the first in that order is kept, with no sort of the whole
+--    indexes and keeps the first in that order, with no sort of the whole
 --    fleet's candidates; the pick is a layer of ev_final's query (step 6),
---    its group and '*' part made once per combination of what decides it
---    (ev_pick, below).
+--    not a table.
 --
 --    The deadline as instants.  With a zone: the local time in that zone
 --    (legacy: the target's enforcement zone, else the device's own; DDM:
@@ -159,57 +158,6 @@ SELECT id, platform, grp, serial_number, target_os_version,
 CREATE INDEX temp.ev_target_serial ON ev_target(serial_number);
 CREATE INDEX temp.ev_target_group ON ev_target(platform, grp COLLATE NOCASE);
 CREATE INDEX temp.ev_target_all ON ev_target(grp, serial_number);
-
--- The pick among the group and '*' targets depends only on what many
--- devices share: platform, group, OS version (or, without one, whether the
--- status is Pass) and, when a target names a declaration, the declarations
--- list.  It is made once per such combination here (the same ordered
--- lookup that step 3 describes), and a device looks its combination up.
--- Serial-scoped targets (level 3, which win whenever one applies) stay a
--- lookup per device, made only for a device that has one.
-DROP TABLE IF EXISTS temp.ev_pick;
-CREATE TEMP TABLE ev_pick AS
-SELECT y.*,
-               (SELECT c.id FROM (
-                  SELECT c.*,
-                         CASE WHEN y.os_version IS NOT NULL
-                               AND ddm_version_cmp(y.os_version, c.tov) >= 0
-                              THEN 1
-                              WHEN y.os_version IS NULL
-                               AND y.pass THEN 1
-                              ELSE 0 END AS met
-                    FROM (SELECT 2 AS lvl, t.id, t.declaration_id AS did,
-                                 t.target_os_version AS tov,
-                                 t.target_local_datetime AS tld
-                            FROM ev_target t
-                           WHERE t.platform = y.platform
-                             AND t.serial_number = ''
-                             AND t.grp = y.grp COLLATE NOCASE
-                             AND t.grp <> '*'
-                          UNION ALL
-                          SELECT 1, t.id, t.declaration_id,
-                                 t.target_os_version, t.target_local_datetime
-                            FROM ev_target t
-                           WHERE t.grp = '*' AND t.serial_number = ''
-                             AND (t.platform = y.platform
-                                  OR (t.platform = ''
-                                      AND t.declaration_id <> ''))) c
-                   WHERE c.did = ''
-                      OR instr(' ' || y.declarations || ' ',
-                               ' ' || c.did || ' ') > 0) c
-                ORDER BY c.lvl DESC, c.met,
-                         CASE WHEN c.met = 0 THEN c.tld END,
-                         c.tld DESC, c.tov DESC, c.id
-                LIMIT 1) AS pick_id
-  FROM (SELECT DISTINCT platform, grp, os_version,
-               CASE WHEN os_version IS NULL THEN status = 'Pass' END
-                   AS pass,
-               CASE WHEN EXISTS (SELECT 1 FROM ev_target
-                                  WHERE declaration_id IS NOT '')
-                    THEN declarations END AS declarations
-          FROM ev_dev) y;
-CREATE INDEX temp.ev_pick_key
-    ON ev_pick(platform, grp, os_version, pass, declarations);
 
 -- 4. Each device with its target and deadline (a device with no target
 --    keeps its own zone), whether it is below the target while in scope,
@@ -471,9 +419,6 @@ SELECT x.*,
                -- target (its JSON, or a targets row naming it) applies only
                -- to devices whose latest report lists it as an active
                -- configuration or as the install reason.
-               coalesce(CASE WHEN EXISTS (SELECT 1 FROM ev_target t
-                                    WHERE t.serial_number = y.serial_number)
-                THEN
                (SELECT c.id FROM (
                   SELECT c.*,
                          CASE WHEN y.os_version IS NOT NULL
@@ -489,24 +434,29 @@ SELECT x.*,
                            WHERE t.serial_number = y.serial_number
                              AND (y.platform IS NULL
                                   OR t.platform = y.platform)
-) c
+                          UNION ALL
+                          SELECT 2, t.id, t.declaration_id,
+                                 t.target_os_version, t.target_local_datetime
+                            FROM ev_target t
+                           WHERE t.platform = y.platform
+                             AND t.serial_number = ''
+                             AND t.grp = y.grp COLLATE NOCASE
+                             AND t.grp <> '*'
+                          UNION ALL
+                          SELECT 1, t.id, t.declaration_id,
+                                 t.target_os_version, t.target_local_datetime
+                            FROM ev_target t
+                           WHERE t.grp = '*' AND t.serial_number = ''
+                             AND (t.platform = y.platform
+                                  OR (t.platform = ''
+                                      AND t.declaration_id <> ''))) c
                    WHERE c.did = ''
                       OR instr(' ' || y.declarations || ' ',
                                ' ' || c.did || ' ') > 0) c
                 ORDER BY c.lvl DESC, c.met,
                          CASE WHEN c.met = 0 THEN c.tld END,
                          c.tld DESC, c.tov DESC, c.id
-                LIMIT 1)                 END,
-               (SELECT k.pick_id FROM ev_pick k
-                 WHERE k.platform IS y.platform AND k.grp IS y.grp
-                   AND k.os_version IS y.os_version
-                   AND k.pass IS CASE WHEN y.os_version IS NULL
-                                      THEN y.status = 'Pass' END
-                   AND k.declarations IS
-                       CASE WHEN EXISTS (SELECT 1 FROM ev_target
-                                          WHERE declaration_id IS NOT '')
-                            THEN y.declarations END))
-                AS pick_id
+                LIMIT 1) AS pick_id
           FROM (SELECT e.*,
                        e.dev_target_os_version IS NOT NULL
                          AND ddm_wall(e.dev_target_local_datetime) IS NOT NULL
