@@ -14,6 +14,13 @@
 -- SQL functions from the engine:
 --   ddm_version_cmp(a, b)  -1/0/1 comparing OS versions per component
 --                          ("26.1 (a)" > "26.1"); NULL when unparseable
+--   ddm_meets(os, build, target_os, target_build)
+--                          1/0: a device at os (its build) meets the
+--                          target; a target build with a supplemental
+--                          letter (an RSR: 20F770750d) is met by that build
+--                          or a later one (the build unknown: only a newer
+--                          release), a plain one is for seeding and not
+--                          compared; NULL when os is unknown or unparseable
 --   ddm_wall(t)            'YYYY-MM-DDTHH:MM:SS' as seconds read as UTC
 --   ddm_wall_to_utc(t, z)  that local time in zone z as an instant; DST
 --                          overlap -> earlier instant, gap -> moved forward
@@ -86,6 +93,10 @@ SELECT b.serial_number,
                       THEN ' ' || trim(v.extra_version)
                       ELSE ' (' || trim(v.extra_version) || ')' END
             ELSE b.inv_os_version END AS os_version,
+       CASE WHEN v.os_version IS NOT NULL
+             AND (b.inv_os_version IS NULL OR b.last_check_in IS NULL
+                  OR v.reported_at >= b.last_check_in)
+            THEN nullif(trim(v.build_version), '') END AS build_version,
        CASE WHEN ddm_tz_valid(b.time_zone) THEN b.time_zone
             WHEN ddm_tz_valid(o.time_zone) THEN o.time_zone
             WHEN ddm_tz_valid(:default_tz) THEN :default_tz END AS dev_zone,
@@ -153,7 +164,7 @@ SELECT b.serial_number,
 DROP TABLE IF EXISTS temp.ev_target;
 CREATE TEMP TABLE ev_target AS
 SELECT id, platform, grp, serial_number, target_os_version,
-       target_local_datetime, declaration_id
+       target_build_version, target_local_datetime, declaration_id
   FROM target;
 CREATE INDEX temp.ev_target_serial ON ev_target(serial_number);
 CREATE INDEX temp.ev_target_group ON ev_target(platform, grp COLLATE NOCASE);
@@ -287,6 +298,12 @@ SELECT c.*,
                       c.dev_target_local_datetime || '): not used as a target; '
                  ELSE '' END ||
             coalesce(c.zone_note || '; ', '') ||
+            CASE WHEN c.below AND c.build_version IS NULL
+                  AND c.target_build_version GLOB '*[0-9][a-z]'
+                 THEN 'the target names supplemental build ' ||
+                      c.target_build_version || ' (a Rapid Security Response); the device''s build is unknown, so only a newer release than ' ||
+                      c.target_os_version || ' counts as meeting it; '
+                 ELSE '' END ||
             CASE WHEN c.classification = 'compliant' AND c.os_version IS NULL
                  THEN 'compliant on the MDM''s Pass status alone: no OS version known (no inventory version, none in its reports); '
                  ELSE '' END ||
@@ -337,7 +354,7 @@ SELECT e.serial_number, e.device_name, e.user, e.grp, e.platform, e.model,
        e.status, e.status_raw, e.failure_count, e.failure_reason, e.errors,
        e.declarations, e.dev_target_os_version, e.dev_target_build_version,
        e.dev_target_local_datetime, e.last_report, e.last_check_in,
-       e.last_seen, e.os_version, e.dev_zone, e.dev_zone_source,
+       e.last_seen, e.os_version, e.build_version, e.dev_zone, e.dev_zone_source,
        e.zone_note, e.enforcement_mechanism,
        e.target_level, e.target_scope,
        e.target_os_version, e.target_build_version, e.details_url,
@@ -389,12 +406,10 @@ SELECT x.*,
            AS target_local_datetime,
        t.details_url,
        CASE WHEN t.id IS NOT NULL
-            THEN CASE WHEN x.os_version IS NOT NULL
-                       AND ddm_version_cmp(x.os_version,
-                                           t.target_os_version) >= 0
-                      THEN 1
-                      WHEN x.os_version IS NULL AND x.status = 'Pass' THEN 1
-                      ELSE 0 END
+            THEN coalesce(ddm_meets(x.os_version, x.build_version,
+                                    t.target_os_version,
+                                    t.target_build_version),
+                          x.os_version IS NULL AND x.status = 'Pass')
             WHEN x.has_own THEN x.own_met END AS met,
        CASE WHEN x.enforcement_mechanism = 'legacy'
              AND ddm_tz_valid(t.enforcement_time_zone)
@@ -421,14 +436,13 @@ SELECT x.*,
                -- configuration or as the install reason.
                (SELECT c.id FROM (
                   SELECT c.*,
-                         CASE WHEN y.os_version IS NOT NULL
-                               AND ddm_version_cmp(y.os_version, c.tov) >= 0
-                              THEN 1
-                              WHEN y.os_version IS NULL
-                               AND y.status = 'Pass' THEN 1
-                              ELSE 0 END AS met
+                         coalesce(ddm_meets(y.os_version, y.build_version,
+                                            c.tov, c.tbv),
+                                  y.os_version IS NULL
+                                    AND y.status = 'Pass') AS met
                     FROM (SELECT 3 AS lvl, t.id, t.declaration_id AS did,
                                  t.target_os_version AS tov,
+                                 t.target_build_version AS tbv,
                                  t.target_local_datetime AS tld
                             FROM ev_target t
                            WHERE t.serial_number = y.serial_number
@@ -436,7 +450,8 @@ SELECT x.*,
                                   OR t.platform = y.platform)
                           UNION ALL
                           SELECT 2, t.id, t.declaration_id,
-                                 t.target_os_version, t.target_local_datetime
+                                 t.target_os_version, t.target_build_version,
+                                 t.target_local_datetime
                             FROM ev_target t
                            WHERE t.platform = y.platform
                              AND t.serial_number = ''
@@ -444,7 +459,8 @@ SELECT x.*,
                              AND t.grp <> '*'
                           UNION ALL
                           SELECT 1, t.id, t.declaration_id,
-                                 t.target_os_version, t.target_local_datetime
+                                 t.target_os_version, t.target_build_version,
+                                 t.target_local_datetime
                             FROM ev_target t
                            WHERE t.grp = '*' AND t.serial_number = ''
                              AND (t.platform = y.platform
@@ -461,13 +477,11 @@ SELECT x.*,
                        e.dev_target_os_version IS NOT NULL
                          AND ddm_wall(e.dev_target_local_datetime) IS NOT NULL
                          AS has_own,
-                       CASE WHEN e.os_version IS NOT NULL
-                             AND ddm_version_cmp(e.os_version,
-                                                 e.dev_target_os_version) >= 0
-                            THEN 1
-                            WHEN e.os_version IS NULL AND e.status = 'Pass'
-                            THEN 1
-                            ELSE 0 END AS own_met
+                       coalesce(ddm_meets(e.os_version, e.build_version,
+                                          e.dev_target_os_version,
+                                          e.dev_target_build_version),
+                                e.os_version IS NULL AND e.status = 'Pass')
+                         AS own_met
                   FROM ev_dev e) y
          -- OFFSET 0 keeps the lookup computed once per device
          LIMIT -1 OFFSET 0) z
@@ -506,18 +520,24 @@ SELECT b.serial_number, b.device_name, b.grp, b.platform,
              AND o.reported_at > (SELECT max(l.reported_at) FROM observation l
                                    WHERE l.serial_number = b.serial_number
                                      AND l.reported_at <= :as_of
-                                     AND ddm_version_cmp(l.os_version,
-                                                 b.target_os_version) < 0)
+                                     AND ddm_meets(l.os_version,
+                                                   l.build_version,
+                                                   b.target_os_version,
+                                                   b.target_build_version)
+                                         = 0)
              AND o.reported_at <= :as_of
-             AND ddm_version_cmp(o.os_version, b.target_os_version) >= 0)
+             AND ddm_meets(o.os_version, o.build_version, b.target_os_version,
+                           b.target_build_version) = 1)
        END AS patched_at
   FROM (SELECT d.serial_number, d.device_name, d.grp, d.platform,
-               d.target_os_version, d.deadline_utc, d.classification, d.met,
+               d.target_os_version, d.target_build_version, d.deadline_utc,
+               d.classification, d.met,
                (SELECT min(o.reported_at) FROM observation o
                  WHERE o.serial_number = d.serial_number
                    AND o.reported_at <= :as_of
-                   AND ddm_version_cmp(o.os_version,
-                                       d.target_os_version) < 0)
+                   AND ddm_meets(o.os_version, o.build_version,
+                                 d.target_os_version,
+                                 d.target_build_version) = 0)
                    AS first_below
           FROM ev_final d
          WHERE d.target_os_version IS NOT NULL

@@ -381,3 +381,36 @@ def test_compliant_on_pass_alone_is_said_on_the_row_and_the_attestation(t):
     attest = {row[0].value: row[1].value for row in ws.iter_rows(max_row=20)}
     assert attest["Compliant without a known version"].startswith(
         "2 of the compliant devices are counted on their MDM's Pass status alone"), attest
+
+
+def test_rsr_target_is_met_by_its_build_not_by_the_version_alone(t):
+    """A target that names a Rapid Security Response's supplemental build
+    (iOS 16.5.1 (c) is 20F770750d; Apple's enforcement declaration takes it
+    in TargetBuildVersion beside TargetOSVersion 16.5.1) was met by any
+    16.5.1: a device without the response counted compliant.  The build
+    decides now; a newer release meets it; a device whose build is unknown
+    is below it, and says why.  A plain target build is for seeding and is
+    not compared (the version takes precedence)."""
+    rows = [("C02RSRPLAIN", "16.5.1", "20F75", ""),
+            ("C02RSROLDER", "16.5.1", "20F770750b", "(a)"),
+            ("C02RSRDONE1", "16.5.1", "20F770750d", "(c)"),
+            ("C02RSRNEWER", "16.6", "20G75", ""),
+            ("C02RSRNOBLD", "16.5.1", "", "(c)")]
+    s = t.write("s.csv", STATUS_HEADER + "".join(
+        f"{serial},Idle,2026-11-25T10:00:00Z,,,,iOS,\"iPhone15,2\",{v},{b},{x},,,,UTC,,\n"
+        for serial, v, b, x in rows)
+        + "C02SEEDBLD1,Idle,2026-11-25T10:00:00Z,,,,macOS,\"Mac15,3\",26.1,25B1,,,,,UTC,,\n")
+    g = t.write("targets.csv", TARGETS_HEADER
+                + "iOS,*,,16.5.1,20F770750d,2026-11-20T09:00:00,\n"
+                + "macOS,*,,26.1,25B78,2026-11-20T09:00:00,\n")
+    r = t.run("run", "--out", t.out, "--as-of", AS_OF, s, g)
+    assert r.rc == 0, r
+    dev = by_serial(t.csv("devices"))
+    got = {serial: dev[serial]["classification"] for serial in dev}
+    assert got == {"C02RSRPLAIN": "past-deadline", "C02RSROLDER": "past-deadline",
+                   "C02RSRDONE1": "compliant", "C02RSRNEWER": "compliant",
+                   "C02RSRNOBLD": "past-deadline", "C02SEEDBLD1": "compliant"}, got
+    assert "build is unknown" in dev["C02RSRNOBLD"]["notes"], dev["C02RSRNOBLD"]
+    assert "build is unknown" not in dev["C02RSRPLAIN"]["notes"], dev["C02RSRPLAIN"]
+    past = {r["serial_number"] for r in t.csv("past-deadline")}
+    assert past == {"C02RSRPLAIN", "C02RSROLDER", "C02RSRNOBLD"}, past
