@@ -127,8 +127,9 @@ void diag_warn(const char *where, const char *fmt, ...)
 
 const char *diag_qn(const char *s, size_t len)
 {
-	static char ring[8][1024];
-	static unsigned next;
+	/* per thread: documents are checked on a reading thread too */
+	static _Thread_local char ring[8][1024];
+	static _Thread_local unsigned next;
 	char *slot = ring[next++ % 8];
 	buf b = {0};
 
