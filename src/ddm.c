@@ -128,32 +128,12 @@ static ddm_err dispatch(src_ctx *x, const flat_view *v)
 	return src_reject(x, why);
 }
 
-/* The parsed document l to its source (a top-level array: each element). */
-static ddm_err walk(src_ctx *x, const flat *l)
-{
-	flat_view root = flat_root(l);
-	ddm_err err = DDM_OK;
-
-	if (l->n && l->v[0].path[0] == '[') {
-		/* a top-level array: each element on its own */
-		size_t pos = 0;
-		flat_view el;
-		char pre[64];
-
-		while (err == DDM_OK &&
-		       flat_next(&root, "", &pos, &el, pre, sizeof pre))
-			err = dispatch(x, &el);
-	} else {
-		err = dispatch(x, &root);
-	}
-	return err;
-}
-
 ddm_err ddm_document(ddm *d, const ddm_file *f, const char *doc, size_t len,
 		     long line, ddm_counts *c, ddm_reject_fn rej, void *rctx)
 {
 	src_ctx x = {&d->env, f, c, rej, rctx, line, doc, len};
 	flat *l = &d->doc;
+	flat_view root;
 	char why[200], reason[300];
 	ddm_err err;
 
@@ -167,46 +147,18 @@ ddm_err ddm_document(ddm *d, const ddm_file *f, const char *doc, size_t len,
 	}
 	if (err)
 		return err;
-	return walk(&x, l);
-}
+	root = flat_root(l);
+	if (l->n && l->v[0].path[0] == '[') {
+		/* a top-level array: each element on its own */
+		size_t pos = 0;
+		flat_view el;
+		char pre[64];
 
-/* A document parsed ahead: its leaves, or not taken (then it is parsed
- * again by ddm_document, where the database is at hand). */
-struct ddm_parsed {
-	flat doc;
-	bool ok;
-};
-
-ddm_parsed *ddm_parsed_new(void)
-{
-	return xcalloc(1, sizeof(ddm_parsed));
-}
-
-void ddm_parsed_free(ddm_parsed *p)
-{
-	if (!p)
-		return;
-	flat_free(&p->doc);
-	free(p);
-}
-
-void ddm_parse_ahead(ddm_parsed *p, const char *doc, size_t len)
-{
-	char why[200];
-
-	/* No store: what the one-pass reader does not take fails here (the
-	 * json_tree fallback needs the database, on its own thread). */
-	flat_reset(&p->doc);
-	p->ok = flat_parse(NULL, doc, len, &p->doc, why, sizeof why) == DDM_OK;
-}
-
-ddm_err ddm_document_parsed(ddm *d, const ddm_file *f, const char *doc,
-			    size_t len, long line, ddm_counts *c,
-			    ddm_reject_fn rej, void *rctx, ddm_parsed *p)
-{
-	src_ctx x = {&d->env, f, c, rej, rctx, line, doc, len};
-
-	if (!p->ok)
-		return ddm_document(d, f, doc, len, line, c, rej, rctx);
-	return walk(&x, &p->doc);
+		while (err == DDM_OK &&
+		       flat_next(&root, "", &pos, &el, pre, sizeof pre))
+			err = dispatch(&x, &el);
+	} else {
+		err = dispatch(&x, &root);
+	}
+	return err;
 }

@@ -43,17 +43,6 @@ ddm_err ddm_document(ddm *d, const ddm_file *f, const char *doc, size_t len,
 /* Once a file's documents are read: stores what ddm_document held back
  * (DDM reports are merged per device when the file ends) and counts it in
  * c.  Inside the caller's transaction; returns a database error only. */
-/* A document parsed before its turn, possibly on another thread
- * (ddm_parse_ahead touches p alone, no database); ddm_document_parsed
- * then does what ddm_document does, without parsing again. */
-typedef struct ddm_parsed ddm_parsed;
-ddm_parsed *ddm_parsed_new(void);
-void ddm_parsed_free(ddm_parsed *p);
-void ddm_parse_ahead(ddm_parsed *p, const char *doc, size_t len);
-ddm_err ddm_document_parsed(ddm *d, const ddm_file *f, const char *doc,
-			    size_t len, long line, ddm_counts *c,
-			    ddm_reject_fn reject, void *rctx, ddm_parsed *p);
-
 ddm_err ddm_finish(ddm *d, ddm_counts *c);
 /* Forgets what ddm_document held back when the file is not stored. */
 void ddm_discard(ddm *d);

@@ -127,9 +127,8 @@ void diag_warn(const char *where, const char *fmt, ...)
 
 const char *diag_qn(const char *s, size_t len)
 {
-	/* per thread: documents are checked on a reading thread too */
-	static _Thread_local char ring[8][1024];
-	static _Thread_local unsigned next;
+	static char ring[8][1024];
+	static unsigned next;
 	char *slot = ring[next++ % 8];
 	buf b = {0};
 

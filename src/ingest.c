@@ -1226,38 +1226,6 @@ static ddm_err on_json_doc(void *ctx, const char *text, size_t len, long line,
 	return err;
 }
 
-/* on_json_doc for a document jsonin_read_ahead had parsed (slot). */
-static ddm_err on_json_parsed(void *ctx, const char *text, size_t len,
-			      long line, long long offset, void *slot)
-{
-	file_ctx *fc = ctx;
-	long before = fc->dc.rejected;
-	ddm_err err;
-
-	(void)offset;
-	fc->json_good++;
-	err = ddm_document_parsed(fc->in->ddm, &fc->df, text, len, line,
-				  &fc->dc, json_reject, fc, slot);
-	fc->dc.rejected = before;
-	return err;
-}
-
-static void *parsed_new(void *ctx)
-{
-	(void)ctx;
-	return ddm_parsed_new();
-}
-
-static void parsed_free(void *slot)
-{
-	ddm_parsed_free(slot);
-}
-
-static void parse_ahead(void *slot, const char *text, size_t len)
-{
-	ddm_parse_ahead(slot, text, len);
-}
-
 static ddm_err on_json_bad(void *ctx, long line, long long offset,
 			   const char *reason)
 {
@@ -1534,17 +1502,13 @@ static ddm_err read_json(ingest *in, file_ctx *fc, FILE *f, sha256_ctx *sha,
 			 long long *bytes, bool *unknown)
 {
 	jsonin_callbacks jcb = {on_json_doc, on_json_bad, fc};
-	/* Lines are read, checked and parsed on a second thread while this
-	 * one does the rest (all database work, the time zones). */
-	jsonin_ahead ah = {parsed_new, parsed_free, parse_ahead, on_json_parsed,
-			   fc};
 	struct stat fst;
 	ddm_err err;
 
 	fc->df.file_id = fc->file_id;
 	fc->df.mtime = fstat(fileno(f), &fst) == 0 ? (int64_t)fst.st_mtime : 0;
 	name_facts(in, fc->path, &fc->df);
-	err = jsonin_read_ahead(f, fc->path, &jcb, &ah, sha, bytes);
+	err = jsonin_read(f, fc->path, &jcb, sha, bytes);
 	if (!err)
 		err = ddm_finish(in->ddm, &fc->dc);
 	else

@@ -16,7 +16,6 @@
 #include "jsonin.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -285,18 +284,8 @@ static bool pretty_start(const char *s, size_t len)
 }
 
 /* Streams lines; a line over the cap is counted and skipped unbuffered. */
-static ddm_err read_failed(const char *path, int *read_errno)
-{
-	if (read_errno) {
-		*read_errno = errno ? errno : EIO;
-		return DDM_ERR_IO;
-	}
-	return diag_error(DDM_ERR_IO, diag_q(path), "read failed: %s",
-			  strerror(errno));
-}
-
 static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
-		      sha256_ctx *sha, long long *bytes, int *read_errno)
+		      sha256_ctx *sha, long long *bytes)
 {
 	char *block = xmalloc(BLOCK);
 	buf line = {0};
@@ -389,7 +378,8 @@ static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 		off += (long long)n;
 	}
 	if (err == DDM_OK && ferror(f))
-		err = read_failed(path, read_errno);
+		err = diag_error(DDM_ERR_IO, diag_q(path), "read failed: %s",
+				 strerror(errno));
 	if (err == DDM_OK && line_len > 0 && !unread) {
 		if (overlong) {
 			char reason[160];
@@ -409,11 +399,8 @@ static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 	return err;
 }
 
-/* jsonin_read; a read failure is said at once, or with read_errno set
- * only stored there (the reading thread leaves the saying to the caller's
- * thread, in its place among the documents). */
-static ddm_err read_all(FILE *f, const char *path, const jsonin_callbacks *cb,
-			sha256_ctx *sha, long long *bytes, int *read_errno)
+ddm_err jsonin_read(FILE *f, const char *path, const jsonin_callbacks *cb,
+		    sha256_ctx *sha, long long *bytes)
 {
 	struct stat st;
 	char *all;
@@ -423,18 +410,19 @@ static ddm_err read_all(FILE *f, const char *path, const jsonin_callbacks *cb,
 	*bytes = 0;
 	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) ||
 	    st.st_size > JSONIN_DOC_CAP)
-		return stream(f, path, cb, sha, bytes, read_errno);
+		return stream(f, path, cb, sha, bytes);
 	all = xmalloc((size_t)st.st_size + 1);
 	n = fread(all, 1, (size_t)st.st_size + 1, f);
 	if (ferror(f)) {
 		free(all);
-		return read_failed(path, read_errno);
+		return diag_error(DDM_ERR_IO, diag_q(path), "read failed: %s",
+				  strerror(errno));
 	}
 	if (n > (size_t)st.st_size || !feof(f)) {
 		/* The file grew while we read it: stream it from the start. */
 		free(all);
 		rewind(f);
-		return stream(f, path, cb, sha, bytes, read_errno);
+		return stream(f, path, cb, sha, bytes);
 	}
 	all[n] = '\0';
 	if (sha)
@@ -458,196 +446,5 @@ static ddm_err read_all(FILE *f, const char *path, const jsonin_callbacks *cb,
 	}
 	err = whole(cb, all, n);
 	free(all);
-	return err;
-}
-
-ddm_err jsonin_read(FILE *f, const char *path, const jsonin_callbacks *cb,
-		    sha256_ctx *sha, long long *bytes)
-{
-	return read_all(f, path, cb, sha, bytes, NULL);
-}
-
-/* ---- reading ahead on a second thread ------------------------------------
- * The reading thread runs read_all with callbacks that queue each document
- * (a copy of its text, then ah->prepare on it) or each unusable one (its
- * reason) in a bounded ring; the calling thread takes them in file order
- * and hands them to the callbacks exactly as jsonin_read would.  Nothing
- * but the ring is shared, and only under the lock; a slot being filled or
- * being handed on belongs to one thread alone. */
-
-#define AHEAD_SLOTS 32
-#define AHEAD_BYTES (4u << 20) /* queued text, beyond the first document */
-#define AHEAD_KEEP (1u << 20)  /* a slot's text buffer kept at most */
-
-typedef struct ahead_item {
-	bool bad; /* text is the reason */
-	long line;
-	long long off;
-	buf text;
-	void *slot; /* ah's */
-} ahead_item;
-
-typedef struct ahead {
-	pthread_mutex_t mu;
-	pthread_cond_t can_put, can_take;
-	ahead_item items[AHEAD_SLOTS];
-	size_t head, count, bytes;	/* under mu */
-	bool done, stop;		/* under mu */
-	bool putter_waits, taker_waits; /* under mu: wake only a sleeper */
-	ddm_err err;			/* the reading thread's, once done */
-	int read_errno;
-	FILE *f;
-	const char *path;
-	sha256_ctx *sha;
-	long long *nread;
-	const jsonin_ahead *ah;
-} ahead;
-
-static ddm_err ahead_put(ahead *a, bool bad, long line, long long off,
-			 const char *s, size_t len)
-{
-	ahead_item *it;
-
-	pthread_mutex_lock(&a->mu);
-	while (!a->stop && (a->count == AHEAD_SLOTS ||
-			    (a->count && a->bytes + len > AHEAD_BYTES))) {
-		a->putter_waits = true;
-		pthread_cond_wait(&a->can_put, &a->mu);
-	}
-	if (a->stop) {
-		pthread_mutex_unlock(&a->mu);
-		return DDM_ERR_DATA; /* the taker stopped: read no further */
-	}
-	it = &a->items[(a->head + a->count) % AHEAD_SLOTS];
-	pthread_mutex_unlock(&a->mu);
-	it->bad = bad;
-	it->line = line;
-	it->off = off;
-	buf_reset(&it->text);
-	buf_append(&it->text, s, len);
-	buf_cstr(&it->text);
-	if (!bad)
-		a->ah->prepare(it->slot, it->text.data, len);
-	pthread_mutex_lock(&a->mu);
-	a->count++;
-	a->bytes += len;
-	if (a->taker_waits) {
-		a->taker_waits = false;
-		pthread_cond_signal(&a->can_take);
-	}
-	pthread_mutex_unlock(&a->mu);
-	return DDM_OK;
-}
-
-static ddm_err ahead_doc(void *ctx, const char *text, size_t len, long line,
-			 long long offset)
-{
-	return ahead_put(ctx, false, line, offset, text, len);
-}
-
-static ddm_err ahead_bad(void *ctx, long line, long long offset,
-			 const char *reason)
-{
-	return ahead_put(ctx, true, line, offset, reason, strlen(reason));
-}
-
-static void *ahead_run(void *p)
-{
-	ahead *a = p;
-	jsonin_callbacks cb = {ahead_doc, ahead_bad, a};
-	ddm_err err =
-		read_all(a->f, a->path, &cb, a->sha, a->nread, &a->read_errno);
-
-	pthread_mutex_lock(&a->mu);
-	a->err = err;
-	a->done = true;
-	a->taker_waits = false;
-	pthread_cond_signal(&a->can_take);
-	pthread_mutex_unlock(&a->mu);
-	return NULL;
-}
-
-ddm_err jsonin_read_ahead(FILE *f, const char *path, const jsonin_callbacks *cb,
-			  const jsonin_ahead *ah, sha256_ctx *sha,
-			  long long *bytes)
-{
-	struct stat st;
-	ahead *a;
-	pthread_t th;
-	ddm_err err = DDM_OK;
-
-	/* An input that may never end is read here: a stop must not wait
-	 * for a read that blocks. */
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
-		return jsonin_read(f, path, cb, sha, bytes);
-	*bytes = 0;
-	a = xcalloc(1, sizeof *a);
-	pthread_mutex_init(&a->mu, NULL);
-	pthread_cond_init(&a->can_put, NULL);
-	pthread_cond_init(&a->can_take, NULL);
-	a->f = f;
-	a->path = path;
-	a->sha = sha;
-	a->nread = bytes;
-	a->ah = ah;
-	for (size_t i = 0; i < AHEAD_SLOTS; i++)
-		a->items[i].slot = ah->slot_new(ah->ctx);
-	if (pthread_create(&th, NULL, ahead_run, a) != 0) {
-		err = jsonin_read(f, path, cb, sha, bytes);
-		goto out;
-	}
-	for (;;) {
-		ahead_item *it;
-		size_t len;
-
-		pthread_mutex_lock(&a->mu);
-		while (a->count == 0 && !a->done) {
-			a->taker_waits = true;
-			pthread_cond_wait(&a->can_take, &a->mu);
-		}
-		if (a->count == 0) {
-			pthread_mutex_unlock(&a->mu);
-			break;
-		}
-		it = &a->items[a->head];
-		pthread_mutex_unlock(&a->mu);
-		len = it->text.len;
-		err = it->bad ? cb->bad(cb->ctx, it->line, it->off,
-					it->text.data)
-			      : ah->doc(ah->ctx, it->text.data, len, it->line,
-					it->off, it->slot);
-		if (it->text.cap > AHEAD_KEEP)
-			buf_free(&it->text);
-		pthread_mutex_lock(&a->mu);
-		a->head = (a->head + 1) % AHEAD_SLOTS;
-		a->count--;
-		a->bytes -= len;
-		if (err)
-			a->stop = true;
-		/* the reader is woken when half the ring is free (not for
-		 * every slot: a switch per document cost more than it saved) */
-		if (a->putter_waits && (err || a->count <= AHEAD_SLOTS / 2)) {
-			a->putter_waits = false;
-			pthread_cond_signal(&a->can_put);
-		}
-		pthread_mutex_unlock(&a->mu);
-		if (err)
-			break;
-	}
-	pthread_join(th, NULL);
-	if (!err)
-		err = a->read_errno ? diag_error(DDM_ERR_IO, diag_q(path),
-						 "read failed: %s",
-						 strerror(a->read_errno))
-				    : a->err;
-out:
-	for (size_t i = 0; i < AHEAD_SLOTS; i++) {
-		buf_free(&a->items[i].text);
-		ah->slot_free(a->items[i].slot);
-	}
-	pthread_cond_destroy(&a->can_take);
-	pthread_cond_destroy(&a->can_put);
-	pthread_mutex_destroy(&a->mu);
-	free(a);
 	return err;
 }

@@ -39,21 +39,6 @@ typedef struct jsonin_callbacks {
 
 /* True when the first byte of f after a UTF-8 byte-order mark and blanks
  * is '{' or '['.  Leaves f at its start (f must be seekable). */
-/* The work jsonin_read_ahead does on its reading thread for each checked
- * document, and the callback that then gets it on the calling thread. */
-typedef struct jsonin_ahead {
-	/* a slot of the queue: its own state, never shared */
-	void *(*slot_new)(void *ctx);
-	void (*slot_free)(void *slot);
-	/* on the reading thread: may touch slot and text only */
-	void (*prepare)(void *slot, const char *text, size_t len);
-	/* on the calling thread, in file order, as jsonin_callbacks.doc
-	 * with the slot prepare saw (text is NUL-terminated here) */
-	ddm_err (*doc)(void *ctx, const char *text, size_t len, long line,
-		       long long offset, void *slot);
-	void *ctx;
-} jsonin_ahead;
-
 bool jsonin_sniff(FILE *f);
 /* The same test on the first n bytes of a file (for a pipe, which cannot
  * be rewound: the caller keeps the bytes). */
@@ -73,14 +58,6 @@ ddm_err jsonin_read(FILE *f, const char *path, const jsonin_callbacks *cb,
  * values in *nvalues and returns true; else writes the reason (with the
  * byte offset within s) into why and returns false.
  */
-/* jsonin_read with the reading (and ah->prepare) on a second thread while
- * this one handles the documents: the same calls in the same order, the
- * same hash and count.  A callback's error stops both.  An input that is
- * not a regular file is read as jsonin_read does (cb->doc). */
-ddm_err jsonin_read_ahead(FILE *f, const char *path, const jsonin_callbacks *cb,
-			  const jsonin_ahead *ah, sha256_ctx *sha,
-			  long long *bytes);
-
 bool jsonin_check(const char *s, size_t len, size_t *nvalues, char *why,
 		  size_t cap);
 

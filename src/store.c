@@ -1282,15 +1282,10 @@ const void *store_stmt_col_blob(store_stmt *st, int col, size_t *len)
 ddm_err store_json_leaves(store *s, const char *doc, size_t len,
 			  store_leaf_fn fn, void *ctx, char *why, size_t cap)
 {
-	store_stmt *st;
+	store_stmt *st = store_stmt_get(s, "json_leaves");
 	ddm_err err = DDM_OK;
 	int rc;
 
-	/* No store (a document parsed ahead, off the database's thread):
-	 * not taken, quietly; the caller parses it again with one. */
-	if (!s)
-		return DDM_ERR_INTERNAL;
-	st = store_stmt_get(s, "json_leaves");
 	if (!st)
 		return DDM_ERR_INTERNAL;
 	if (len > INT_MAX)
