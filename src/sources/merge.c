@@ -780,34 +780,31 @@ static const char *learn_find(const merge *d, const char *id)
 	return learned_id(d, i) + h.ilen + 1;
 }
 
-/* Learned records in id order, then arrival. */
-static const merge *learn_sort_d;
+/* Learned records in id order, then arrival (their place in lmem). */
 static int learn_cmp(const void *a, const void *b)
 {
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = strcmp(learned_id(learn_sort_d, x),
-		       learned_id(learn_sort_d, y));
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	int c = strcmp(x + sizeof(learned_hdr), y + sizeof(learned_hdr));
 
 	return c ? c : (x > y) - (x < y);
 }
 
 ddm_err merge_flush_ids(merge *d)
 {
-	size_t *order;
+	const char **order;
 	ddm_err err = DDM_OK;
 
 	if (!d->nl)
 		return DDM_OK;
 	order = xmalloc(d->nl * sizeof *order);
 	for (size_t i = 0; i < d->nl; i++)
-		order[i] = i;
-	learn_sort_d = d;
+		order[i] = d->lmem.data + d->lrecs[i];
 	qsort(order, d->nl, sizeof *order, learn_cmp);
 	for (size_t i = 0; i < d->nl && !err; i++) {
 		learned_hdr h;
-		const char *id = learned_id(d, order[i]);
+		const char *id = order[i] + sizeof h;
 
-		memcpy(&h, d->lmem.data + d->lrecs[order[i]], sizeof h);
+		memcpy(&h, order[i], sizeof h);
 		err = identity_learn(d->store, id, id + h.ilen + 1, h.file);
 	}
 	free(order);
