@@ -22,6 +22,8 @@
 #include "sources/source.h"
 #include "util.h"
 
+extern const source source_ndjson_envelope, source_ddm_report;
+
 struct ddm {
 	src_env env;
 	char *expected; /* owned: "a DDM status report, ..." */
@@ -109,6 +111,14 @@ static ddm_err dispatch(src_ctx *x, const flat_view *v)
 
 	if (s && s->observes) {
 		ddm_err err = merge_finish(x->env->merge, x->c);
+
+		if (err)
+			return err;
+	}
+	if (s && s != &source_ndjson_envelope && s != &source_ddm_report) {
+		/* the ids the reports taught go to the table before a source
+		 * that may read or write it itself */
+		ddm_err err = merge_flush_ids(x->env->merge);
 
 		if (err)
 			return err;

@@ -99,7 +99,15 @@ struct merge {
 	buf tmp, puts, enc; /* enc: a device's set encoded (save_state) */
 	slot *slots;	    /* the replayed device's fields */
 	size_t nslots, capslots;
+	/* ids learned by the file's reports, not yet written (learn_*) */
+	buf lmem;      /* learned_hdr, id, NUL, serial, NUL each */
+	size_t *lrecs; /* each one's offset in lmem, in arrival order */
+	size_t nl, capl;
+	size_t *lslot; /* hash of the ids: the latest one's index + 1 */
+	size_t nlslot; /* power of two, 0 until the first */
 };
+
+static const char *learn_find(const merge *d, const char *id);
 
 /* The index of field name in d->names, added when new. */
 static int intern(merge *d, const char *name)
@@ -190,6 +198,9 @@ void merge_free(merge *d)
 	buf_free(&d->enc);
 	buf_free(&d->mem);
 	free(d->recs);
+	buf_free(&d->lmem);
+	free(d->lrecs);
+	free(d->lslot);
 	for (size_t i = 0; i < MEMO_N; i++) {
 		free(d->status.key[i]);
 		free(d->platform.key[i]);
@@ -546,10 +557,15 @@ static ddm_err identify(src_ctx *x, const report_items *r, const merge_meta *m,
 	else if (m->serial && *m->serial)
 		join(serial, 128, m->serial, "");
 	for (int i = 0; i < MERGE_MAX_IDS + 1 && !*serial; i++) {
-		const char *id = i < MERGE_MAX_IDS ? m->ids[i] : udid;
+		const char *id = i < MERGE_MAX_IDS ? m->ids[i] : udid, *held;
 
 		if (!id || !*id)
 			continue;
+		held = learn_find(d, id);
+		if (held) {
+			snprintf(serial, 128, "%s", held);
+			continue;
+		}
 		err = identity_find(d->store, id, &d->tmp, &found);
 		if (err)
 			return err;
@@ -720,6 +736,137 @@ static ddm_err apply(src_ctx *x, const char *serial, int64_t t,
 	return stage(d, &h, serial, buf_cstr(keep), buf_cstr(&d->puts));
 }
 
+/*
+ * Ids learned (enrollment id or UDID -> serial) are held here and written
+ * to the enrollment table in id order when the file's reports are merged,
+ * or when LEARN_CAP bytes are held: written one by one as they came they
+ * were inserts at random places of a B-tree as large as the fleet (a
+ * report each).  Per id the order is kept, so the table ends as it did;
+ * identify() looks here first, so a later report sees an earlier one's
+ * ids as before.  Another source that writes the table itself
+ * (identity_learn) is preceded by merge_flush_ids (ddm.c).
+ */
+#define LEARN_CAP (4u << 20)
+
+typedef struct learned_hdr {
+	int64_t file;
+	uint32_t ilen, slen;
+} learned_hdr;
+
+static const char *learned_id(const merge *d, size_t i)
+{
+	return d->lmem.data + d->lrecs[i] + sizeof(learned_hdr);
+}
+
+static uint64_t id_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The hash slot of id: its entry, else the empty one it would take. */
+static size_t learn_slot(const merge *d, const char *id)
+{
+	size_t s = (size_t)id_hash(id) & (d->nlslot - 1);
+
+	while (d->lslot[s] && strcmp(learned_id(d, d->lslot[s] - 1), id) != 0)
+		s = (s + 1) & (d->nlslot - 1);
+	return s;
+}
+
+/* The serial id was last learned with in this file, or NULL. */
+static const char *learn_find(const merge *d, const char *id)
+{
+	size_t s, i;
+	learned_hdr h;
+
+	if (!d->nl)
+		return NULL;
+	s = learn_slot(d, id);
+	if (!d->lslot[s])
+		return NULL;
+	i = d->lslot[s] - 1;
+	memcpy(&h, d->lmem.data + d->lrecs[i], sizeof h);
+	return learned_id(d, i) + h.ilen + 1;
+}
+
+/* Learned records in id order, then arrival (their place in lmem). */
+static int learn_cmp(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	int c = strcmp(x + sizeof(learned_hdr), y + sizeof(learned_hdr));
+
+	return c ? c : (x > y) - (x < y);
+}
+
+ddm_err merge_flush_ids(merge *d)
+{
+	const char **order;
+	ddm_err err = DDM_OK;
+
+	if (!d->nl)
+		return DDM_OK;
+	order = xmalloc(d->nl * sizeof *order);
+	for (size_t i = 0; i < d->nl; i++)
+		order[i] = d->lmem.data + d->lrecs[i];
+	qsort(order, d->nl, sizeof *order, learn_cmp);
+	for (size_t i = 0; i < d->nl && !err; i++) {
+		learned_hdr h;
+		const char *id = order[i] + sizeof h;
+
+		memcpy(&h, order[i], sizeof h);
+		err = identity_learn(d->store, id, id + h.ilen + 1, h.file);
+	}
+	free(order);
+	d->nl = 0;
+	buf_reset(&d->lmem);
+	if (d->nlslot)
+		memset(d->lslot, 0, d->nlslot * sizeof *d->lslot);
+	return err;
+}
+
+/* identity_learn(id, serial, file), held (see above). */
+static ddm_err learn(merge *d, const char *id, const char *serial, int64_t file)
+{
+	learned_hdr h;
+	size_t s;
+
+	if (!id || !*id || !serial || !*serial)
+		return DDM_OK;
+	if (d->nl && d->lmem.len > LEARN_CAP) {
+		ddm_err err = merge_flush_ids(d);
+
+		if (err)
+			return err;
+	}
+	if (d->nl == d->capl) {
+		d->capl = d->capl ? 2 * d->capl : 1024;
+		d->lrecs = xrealloc(d->lrecs, d->capl * sizeof *d->lrecs);
+	}
+	if (2 * (d->nl + 1) > d->nlslot) {
+		/* grow the hash and put every id back, the latest winning */
+		d->nlslot = d->nlslot ? 2 * d->nlslot : 4096;
+		free(d->lslot);
+		d->lslot = xcalloc(d->nlslot, sizeof *d->lslot);
+		for (size_t i = 0; i < d->nl; i++)
+			d->lslot[learn_slot(d, learned_id(d, i))] = i + 1;
+	}
+	h.file = file;
+	h.ilen = (uint32_t)strlen(id);
+	h.slen = (uint32_t)strlen(serial);
+	d->lrecs[d->nl] = d->lmem.len;
+	buf_append(&d->lmem, &h, sizeof h);
+	buf_append(&d->lmem, id, h.ilen + 1);
+	buf_append(&d->lmem, serial, h.slen + 1);
+	d->nl++;
+	s = learn_slot(d, id);
+	d->lslot[s] = d->nl;
+	return DDM_OK;
+}
+
 /* Remembers every id and UDID the serial was seen with, so a later report
  * without a serial can be matched. */
 static ddm_err remember_ids(src_ctx *x, const char *serial, const merge_meta *m,
@@ -729,10 +876,10 @@ static ddm_err remember_ids(src_ctx *x, const char *serial, const merge_meta *m,
 	ddm_err err = DDM_OK;
 
 	for (int i = 0; i < MERGE_MAX_IDS + 1 && !err; i++)
-		err = identity_learn(
-			d->store,
-			i < MERGE_MAX_IDS ? m->ids[i] : field_val(d, r, "udid"),
-			serial, x->f->file_id);
+		err = learn(d,
+			    i < MERGE_MAX_IDS ? m->ids[i]
+					      : field_val(d, r, "udid"),
+			    serial, x->f->file_id);
 	return err;
 }
 
@@ -1140,6 +1287,10 @@ static ddm_err finish_from_table(merge *d, cursor *cu, ddm_counts *c)
 
 void merge_discard(merge *d)
 {
+	d->nl = 0;
+	buf_reset(&d->lmem);
+	if (d->nlslot)
+		memset(d->lslot, 0, d->nlslot * sizeof *d->lslot);
 	d->pending = 0;
 	d->nrecs = 0;
 	buf_reset(&d->mem);
@@ -1150,10 +1301,10 @@ ddm_err merge_finish(merge *d, ddm_counts *c)
 {
 	cursor cu = {"", false};
 	int64_t any = 1;
-	ddm_err err;
+	ddm_err err = merge_flush_ids(d);
 
-	if (!d->pending)
-		return DDM_OK;
+	if (err || !d->pending)
+		return err;
 	/* Each device is replayed once here, so when the table is empty now
 	 * no device has a state to load (a first load). */
 	err = store_stmt_run(d->any, NULL, &any);

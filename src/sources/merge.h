@@ -50,6 +50,11 @@ ddm_err merge_report(src_ctx *x, const flat_view *v, const merge_meta *m);
  * source that writes observations itself.  Returns a database error only.
  */
 ddm_err merge_finish(merge *m, ddm_counts *c);
+
+/* Writes the ids the reports taught (held until merge_finish, so that they
+ * go in id order): before anything else reads or writes the enrollment
+ * table. */
+ddm_err merge_flush_ids(merge *m);
 /* Drops the staged reports (the file failed: its transaction is rolled
  * back). */
 void merge_discard(merge *m);

@@ -2,6 +2,7 @@
 NanoMDM webhook events, Jamf Pro status items and update statuses, the
 enforcement declaration as a target, and bad input.  Fixtures come from
 tests/gen_fixtures.py; the real captures copied into tests/fixtures/reference (origins in tests/fixtures/README.md)."""
+import json
 import os
 import sys
 
@@ -223,6 +224,56 @@ def test_huge_line_skipped_in_bounded_memory(t):
     assert len(_obs(t, "C02HUGE0001")) == 2
     assert peak_kib < 200 * 1024, peak_kib
     os.unlink(p)
+
+
+def _env(at, eid, serial=None, udid=None, version="15.7.2"):
+    ident = {}
+    if serial:
+        ident["serial-number"] = serial
+    if udid:
+        ident["udid"] = udid
+    return json.dumps({"received_at": at, "enrollment_id": eid, "report": {
+        "StatusItems": {"device": {"identifier": ident, "operating-system": {
+            "family": "macOS", "version": version}},
+            "softwareupdate": {"install-state": "waiting"}},
+        "Errors": [], "FullReport": True}})
+
+
+def test_ids_learned_in_a_file_as_report_by_report(t):
+    # Ids a file's reports teach are written in id order at the file's end
+    # (merge.c): the enrollment table must end as if written one by one,
+    # and a later report of the same file must see them.
+    first = [_env("2026-11-01T00:00:0%dZ" % i, "E%d" % i, "SER%d" % i, udid="U%d" % i)
+             for i in range(3)]
+    t.write("a.ndjson", "\n".join(first) + "\n")
+    t.ok("ingest", t.path("a.ndjson"))
+    second = [_env("2026-11-02T00:00:00Z", "E1", "NEWB"),
+              _env("2026-11-02T00:00:01Z", "E1"),                   # NEWB, held
+              _env("2026-11-02T00:00:02Z", "E1", "SER1"),           # back: file 2
+              _env("2026-11-02T00:00:03Z", "E1", version="26.1"),   # SER1
+              _env("2026-11-02T00:00:04Z", "E2", "SER2"),           # unchanged: file 1
+              _env("2026-11-02T00:00:05Z", "E9", udid="U0"),        # UDID from the db
+              _env("2026-11-02T00:00:06Z", "E7", "ser7", udid="U7"),
+              _env("2026-11-02T00:00:07Z", "X7", udid="U7"),        # UDID held
+              _env("2026-11-02T00:00:08Z", "E8")]                   # never seen
+    t.write("b.ndjson", "\n".join(second) + "\n")
+    r = t.run("ingest", t.path("b.ndjson"))
+    assert r.rc == 65, r
+    got = sql(t.db, "SELECT enrollment_id, serial_number, source_file FROM enrollment "
+                    "ORDER BY 1").split()
+    assert got == ["E0|SER0|1", "E1|SER1|2", "E2|SER2|1", "E7|SER7|2", "E9|SER0|2",
+                   "U0|SER0|1", "U1|SER1|1", "U2|SER2|1", "U7|SER7|2", "X7|SER7|2"], got
+    got = sql(t.db, "SELECT serial_number, line FROM observation WHERE source_file = 2 "
+                    "ORDER BY line").split()
+    assert got == ["NEWB|1", "NEWB|2", "SER1|3", "SER1|4", "SER2|5", "SER0|6", "SER7|7",
+                   "SER7|8"], got
+    assert [x[1:] for x in _rejected(t)] == [["9", "report has no serial number and "
+                                             "enrollment E8 has not been seen with one"]], \
+        _rejected(t)
+    # a webhook file after envelopes in one run: both learn
+    fx = _fx(t)
+    t.ok("ingest", os.path.join(fx, "envelope.ndjson"), os.path.join(fx, "webhook.ndjson"))
+    assert [x[0] for x in _obs(t, "C02HOOK0001")] == ["Downloading", "Installing"]
 
 
 def test_json_reingest_changes_nothing(t):
