@@ -802,6 +802,20 @@ static int learn_cmp(const void *a, const void *b)
 	return c ? c : (x > y) - (x < y);
 }
 
+/* Pointers to n records held in one buffer (base + each offset), sorted
+ * by cmp; the caller frees the array. */
+static const char **sorted_records(const char *base, const size_t *offs,
+				   size_t n,
+				   int (*cmp)(const void *, const void *))
+{
+	const char **at = xmalloc((n ? n : 1) * sizeof *at);
+
+	for (size_t i = 0; i < n; i++)
+		at[i] = base + offs[i];
+	qsort(at, n, sizeof *at, cmp);
+	return at;
+}
+
 ddm_err merge_flush_ids(merge *d)
 {
 	const char **order;
@@ -809,10 +823,7 @@ ddm_err merge_flush_ids(merge *d)
 
 	if (!d->nl)
 		return DDM_OK;
-	order = xmalloc(d->nl * sizeof *order);
-	for (size_t i = 0; i < d->nl; i++)
-		order[i] = d->lmem.data + d->lrecs[i];
-	qsort(order, d->nl, sizeof *order, learn_cmp);
+	order = sorted_records(d->lmem.data, d->lrecs, d->nl, learn_cmp);
 	for (size_t i = 0; i < d->nl && !err; i++) {
 		learned_hdr h;
 		const char *id = order[i] + sizeof h;
@@ -1234,12 +1245,10 @@ static int rec_cmp(const void *a, const void *b)
 /* The staged reports all held in memory, sorted here. */
 static ddm_err finish_in_memory(merge *d, cursor *cu, ddm_counts *c)
 {
-	const char **at = xmalloc((d->nrecs ? d->nrecs : 1) * sizeof *at);
+	const char **at =
+		sorted_records(d->mem.data, d->recs, d->nrecs, rec_cmp);
 	ddm_err err = DDM_OK;
 
-	for (size_t i = 0; i < d->nrecs; i++)
-		at[i] = d->mem.data + d->recs[i];
-	qsort(at, d->nrecs, sizeof *at, rec_cmp);
 	for (size_t i = 0; i < d->nrecs && !err; i++) {
 		rec_hdr h;
 		const char *p = at[i] + sizeof h;
