@@ -208,7 +208,7 @@ const char *outfile_name(const outfile *o)
 	return strrchr(o->final, '/') + 1;
 }
 
-ddm_err outfile_sha256(const outfile *o, char hex[65])
+bool outfile_hash(const outfile *o, char hex[65])
 {
 	FILE *f = fopen(o->temp, "rb");
 	sha256_ctx c;
@@ -217,17 +217,25 @@ ddm_err outfile_sha256(const outfile *o, char hex[65])
 	int bad;
 
 	if (!f)
-		return diag_error(DDM_ERR_IO, diag_q(o->final),
-				  "cannot read: %s", strerror(errno));
+		return false;
 	sha256_init(&c);
 	while ((n = fread(block, 1, sizeof block, f)) > 0)
 		sha256_update(&c, block, n);
 	bad = ferror(f);
 	fclose(f);
 	if (bad)
-		return diag_error(DDM_ERR_IO, diag_q(o->final), "cannot read");
+		return false;
 	sha256_final_hex(&c, hex);
-	return DDM_OK;
+	return true;
+}
+
+ddm_err outfile_sha256(const outfile *o, char hex[65])
+{
+	errno = 0;
+	if (outfile_hash(o, hex))
+		return DDM_OK;
+	return diag_error(DDM_ERR_IO, diag_q(o->final), "cannot read%s%s",
+			  errno ? ": " : "", errno ? strerror(errno) : "");
 }
 
 const char *outfile_temp_path(const outfile *o)

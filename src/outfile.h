@@ -14,6 +14,7 @@
 #ifndef DDM_OUTFILE_H
 #define DDM_OUTFILE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "diag.h"
@@ -44,6 +45,9 @@ const char *outfile_name(const outfile *o);
 /* SHA-256 of the finished temporary file, as 64 hex digits in hex.
  * DDM_ERR_IO (reported) when it cannot be read. */
 ddm_err outfile_sha256(const outfile *o, char hex[65]);
+/* The same, saying nothing (false when it cannot be read, errno set):
+ * safe on another thread while the files are not written. */
+bool outfile_hash(const outfile *o, char hex[65]);
 /*
  * When dir holds a report set (SHA256SUMS), makes its new SHA256SUMS: the
  * lines of the n finished files replaced (or added) with their new hashes,

@@ -369,33 +369,12 @@ typedef struct prehash {
 	bool running;
 } prehash;
 
-static bool hash_path(const char *path, char hex[65])
-{
-	FILE *f = fopen(path, "rb");
-	sha256_ctx c;
-	char block[65536];
-	size_t n;
-	bool ok;
-
-	if (!f)
-		return false;
-	sha256_init(&c);
-	while ((n = fread(block, 1, sizeof block, f)) > 0)
-		sha256_update(&c, block, n);
-	ok = !ferror(f);
-	fclose(f);
-	if (ok)
-		sha256_final_hex(&c, hex);
-	return ok;
-}
-
 static void *prehash_run(void *arg)
 {
 	prehash *ph = arg;
 
 	for (int i = 0; i < ph->n; i++)
-		ph->have[i] =
-			hash_path(outfile_temp_path(ph->files[i]), ph->hex[i]);
+		ph->have[i] = outfile_hash(ph->files[i], ph->hex[i]);
 	return NULL;
 }
 
