@@ -66,8 +66,11 @@ SELECT item, value FROM (
 	       ', due soon within ' || (SELECT value FROM note WHERE name = 'due_within')
 	UNION ALL
 	SELECT 5.5, 'Compliant without a known version',
-	       pass_only || ' of the compliant devices are counted on their '
-	       || 'MDM''s Pass status alone: no OS version is known for them '
+	       pass_only || CASE WHEN pass_only = 1
+	                         THEN ' compliant device is' ELSE
+	                         ' compliant devices are' END
+	       || ' counted on the MDM''s Pass status alone: no OS version is '
+	       || 'known for them '
 	       || '(no inventory version, none in their reports), so whether '
 	       || 'they run this target''s version is the MDM''s word; an '
 	       || 'inventory export with OS versions checks them'
