@@ -17,10 +17,12 @@
 --   ddm_meets(os, build, target_os, target_build)
 --                          1/0: a device at os (its build) meets the
 --                          target; a target build with a supplemental
---                          letter (an RSR: 20F770750d) is met by that build
---                          or a later one (the build unknown: only a newer
---                          release), a plain one is for seeding and not
---                          compared; NULL when os is unknown or unparseable
+--                          letter (an RSR or BSI: 20F770750d) is met by a
+--                          newer release, and on its own release by that
+--                          build or a later one (the build unknown: only if
+--                          the target version names the extra), a plain
+--                          one is for seeding and not compared; NULL when
+--                          os is unknown or unparseable
 --   ddm_wall(t)            'YYYY-MM-DDTHH:MM:SS' as seconds read as UTC
 --   ddm_wall_to_utc(t, z)  that local time in zone z as an instant; DST
 --                          overlap -> earlier instant, gap -> moved forward

@@ -244,7 +244,7 @@ bool build_compare_str(const char *a, const char *b, int *result)
 int version_meets(const char *os, const char *os_build, const char *tov,
 		  const char *tbv)
 {
-	version vo, vt;
+	version vo, vt, ro, rt;
 	apple_build bt;
 	int c;
 
@@ -255,9 +255,16 @@ int version_meets(const char *os, const char *os_build, const char *tov,
 		return 0;
 	if (!tbv || !build_parse(tbv, &bt) || !bt.letters[0])
 		return 1;
+	/* A supplemental target build: a newer release meets it whatever
+	 * its build (26.3.2 is 25D2140, after 26.3.1 (a)'s 25D771280a);
+	 * on the target's own release the build decides. */
+	ro = vo;
+	rt = vt;
+	ro.extra[0] = rt.extra[0] = '\0';
+	if (version_compare(&ro, &rt) > 0)
+		return 1;
 	if (build_compare_str(os_build, tbv, &c))
 		return c >= 0;
-	/* the build unknown: the release alone, its extra set aside */
-	vo.extra[0] = vt.extra[0] = '\0';
-	return version_compare(&vo, &vt) > 0;
+	/* the build unknown: only an extra version the target names */
+	return vt.extra[0] != '\0';
 }

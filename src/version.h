@@ -59,10 +59,13 @@ bool build_compare_str(const char *a, const char *b, int *result);
  * meets a target version tov (tbv: the target's build, NULL when none):
  * 1 or 0, -1 when os is unknown or not a version (the caller decides).
  * Compliance is by version (os >= tov).  A target whose build carries a
- * supplemental letter (a Rapid Security Response: 20F770750d) asks for
- * that build or a later one, and then the device's build decides; without
- * it, only a newer release than the target's counts (16.5.1 (a) or
- * (c) cannot be told apart by the version that lacks the build).  A plain
+ * supplemental letter (a Rapid Security Response or Background Security
+ * Improvement: 20F770750d) is met by a newer release, and on the target's
+ * own release by that build or a later one; with the device's build
+ * unknown, only when the target version names the extra itself
+ * ("16.5.1 (c)"): 16.5.1 (a) and (c) cannot be told apart otherwise (a
+ * newer release can have a smaller build number: 26.3.2 is 25D2140,
+ * 26.3.1 (a) 25D771280a, so builds are compared on one release).  A plain
  * target build is for seeding and does not count (Apple's schema: the
  * version takes precedence).
  */

@@ -399,18 +399,23 @@ def test_rsr_target_is_met_by_its_build_not_by_the_version_alone(t):
     s = t.write("s.csv", STATUS_HEADER + "".join(
         f"{serial},Idle,2026-11-25T10:00:00Z,,,,iOS,\"iPhone15,2\",{v},{b},{x},,,,UTC,,\n"
         for serial, v, b, x in rows)
-        + "C02SEEDBLD1,Idle,2026-11-25T10:00:00Z,,,,macOS,\"Mac15,3\",26.1,25B1,,,,,UTC,,\n")
+        + "C02SEEDBLD1,Idle,2026-11-25T10:00:00Z,,,,macOS,\"Mac15,3\",26.1,25B1,,,,,UTC,,\n"
+        # SOFA's macOS feed: 26.3.1 (a) is 25D771280a, the later 26.3.2 is 25D2140
+        + "C02BSINEWER,Idle,2026-11-25T10:00:00Z,,,Lab,macOS,\"Mac15,3\",26.3.2,25D2140,,,,,UTC,,\n"
+        + "C02BSIPLAIN,Idle,2026-11-25T10:00:00Z,,,Lab,macOS,\"Mac15,3\",26.3.1,25D2128,,,,,UTC,,\n")
     g = t.write("targets.csv", TARGETS_HEADER
                 + "iOS,*,,16.5.1,20F770750d,2026-11-20T09:00:00,\n"
-                + "macOS,*,,26.1,25B78,2026-11-20T09:00:00,\n")
+                + "macOS,*,,26.1,25B78,2026-11-20T09:00:00,\n"
+                + "macOS,Lab,,26.3.1,25D771280a,2026-11-20T09:00:00,\n")
     r = t.run("run", "--out", t.out, "--as-of", AS_OF, s, g)
     assert r.rc == 0, r
     dev = by_serial(t.csv("devices"))
     got = {serial: dev[serial]["classification"] for serial in dev}
     assert got == {"C02RSRPLAIN": "past-deadline", "C02RSROLDER": "past-deadline",
                    "C02RSRDONE1": "compliant", "C02RSRNEWER": "compliant",
-                   "C02RSRNOBLD": "past-deadline", "C02SEEDBLD1": "compliant"}, got
+                   "C02RSRNOBLD": "past-deadline", "C02SEEDBLD1": "compliant",
+                   "C02BSINEWER": "compliant", "C02BSIPLAIN": "past-deadline"}, got
     assert "build is unknown" in dev["C02RSRNOBLD"]["notes"], dev["C02RSRNOBLD"]
     assert "build is unknown" not in dev["C02RSRPLAIN"]["notes"], dev["C02RSRPLAIN"]
     past = {r["serial_number"] for r in t.csv("past-deadline")}
-    assert past == {"C02RSRPLAIN", "C02RSROLDER", "C02RSRNOBLD"}, past
+    assert past == {"C02RSRPLAIN", "C02RSROLDER", "C02RSRNOBLD", "C02BSIPLAIN"}, past

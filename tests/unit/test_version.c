@@ -224,6 +224,22 @@ static void test_meets(void)
 				   "20F770750d"),
 		     1);
 	CHECK_INT_EQ(version_meets("16.6", "20G75", "16.5.1", "20F770750d"), 1);
+	/* a newer release with a smaller build number (SOFA's macOS feed:
+	 * 26.3.1 (a) is 25D771280a, 26.3.2 is 25D2140) */
+	CHECK_INT_EQ(version_meets("26.3.2", "25D2140", "26.3.1", "25D771280a"),
+		     1);
+	CHECK_INT_EQ(version_meets("26.3.1", "25D2128", "26.3.1", "25D771280a"),
+		     0);
+	CHECK_INT_EQ(version_meets("26.3.1 (a)", "25D771280a", "26.3.1",
+				   "25D771280a"),
+		     1);
+	/* the target names the extra itself: the version can tell */
+	CHECK_INT_EQ(
+		version_meets("16.5.1 (c)", NULL, "16.5.1 (c)", "20F770750d"),
+		1);
+	CHECK_INT_EQ(
+		version_meets("16.5.1 (a)", NULL, "16.5.1 (c)", "20F770750d"),
+		0);
 	/* the build unknown: only a newer release counts */
 	CHECK_INT_EQ(version_meets("16.5.1 (c)", NULL, "16.5.1", "20F770750d"),
 		     0);
