@@ -22,8 +22,6 @@
 #include "sources/source.h"
 #include "util.h"
 
-extern const source source_ndjson_envelope, source_ddm_report;
-
 struct ddm {
 	src_env env;
 	char *expected; /* owned: "a DDM status report, ..." */
@@ -115,9 +113,7 @@ static ddm_err dispatch(src_ctx *x, const flat_view *v)
 		if (err)
 			return err;
 	}
-	if (s && s != &source_ndjson_envelope && s != &source_ddm_report) {
-		/* the ids the reports taught go to the table before a source
-		 * that may read or write it itself */
+	if (s && s->identities) {
 		ddm_err err = merge_flush_ids(x->env->merge);
 
 		if (err)

@@ -386,8 +386,7 @@ static void prehash_start(prehash *ph, outfile *const *files, int n)
 	if (n == 0)
 		return;
 	ph->hex = xmalloc((size_t)n * sizeof *ph->hex);
-	ph->have = xmalloc((size_t)n * sizeof *ph->have);
-	memset(ph->have, 0, (size_t)n * sizeof *ph->have);
+	ph->have = xcalloc((size_t)n, sizeof *ph->have);
 	ph->running = pthread_create(&ph->thread, NULL, prehash_run, ph) == 0;
 }
 

@@ -180,21 +180,6 @@ static void fn_version_cmp(sqlite3_context *ctx, int argc, sqlite3_value **v)
 	sqlite3_result_int(ctx, r < 0 ? -1 : r > 0);
 }
 
-/* ddm_build_cmp(a, b): -1, 0, 1, or NULL when either is not a build. */
-static void fn_build_cmp(sqlite3_context *ctx, int argc, sqlite3_value **v)
-{
-	const char *a = (const char *)sqlite3_value_text(v[0]);
-	const char *b = (const char *)sqlite3_value_text(v[1]);
-	int r;
-
-	(void)argc;
-	if (!build_compare_str(a, b, &r)) {
-		sqlite3_result_null(ctx);
-		return;
-	}
-	sqlite3_result_int(ctx, r);
-}
-
 /* ddm_meets(os, build, target_os, target_build): 1 or 0, NULL when os is
  * unknown or not a version (see version_meets). */
 static void fn_meets(sqlite3_context *ctx, int argc, sqlite3_value **v)
@@ -362,7 +347,6 @@ static int register_functions(sqlite3 *db)
 		void (*fn)(sqlite3_context *, int, sqlite3_value **);
 	} fns[] = {
 		{"ddm_version_cmp", 2, fn_version_cmp},
-		{"ddm_build_cmp", 2, fn_build_cmp},
 		{"ddm_meets", 4, fn_meets},
 		{"ddm_version_ok", 1, fn_version_ok},
 		{"ddm_wall", 1, fn_wall},

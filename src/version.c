@@ -220,24 +220,27 @@ static bool build_parse(const char *s, apple_build *b)
 	return s[i] == '\0';
 }
 
+static int build_compare(const apple_build *x, const apple_build *y)
+{
+	int c;
+
+	if (x->major != y->major)
+		return x->major < y->major ? -1 : 1;
+	if (x->train != y->train)
+		return x->train < y->train ? -1 : 1;
+	if (x->number != y->number)
+		return x->number < y->number ? -1 : 1;
+	c = strcmp(x->letters, y->letters);
+	return (c > 0) - (c < 0);
+}
+
 bool build_compare_str(const char *a, const char *b, int *result)
 {
 	apple_build x, y;
-	int c;
 
 	if (!a || !b || !build_parse(a, &x) || !build_parse(b, &y))
 		return false;
-	if (x.major != y.major)
-		c = x.major < y.major ? -1 : 1;
-	else if (x.train != y.train)
-		c = x.train < y.train ? -1 : 1;
-	else if (x.number != y.number)
-		c = x.number < y.number ? -1 : 1;
-	else {
-		c = strcmp(x.letters, y.letters);
-		c = (c > 0) - (c < 0);
-	}
-	*result = c;
+	*result = build_compare(&x, &y);
 	return true;
 }
 
@@ -245,8 +248,7 @@ int version_meets(const char *os, const char *os_build, const char *tov,
 		  const char *tbv)
 {
 	version vo, vt, ro, rt;
-	apple_build bt;
-	int c;
+	apple_build bt, bo;
 
 	if (!os || !tov || !version_parse(os, strlen(os), &vo) ||
 	    !version_parse(tov, strlen(tov), &vt))
@@ -263,8 +265,8 @@ int version_meets(const char *os, const char *os_build, const char *tov,
 	ro.extra[0] = rt.extra[0] = '\0';
 	if (version_compare(&ro, &rt) > 0)
 		return 1;
-	if (build_compare_str(os_build, tbv, &c))
-		return c >= 0;
+	if (os_build && build_parse(os_build, &bo))
+		return build_compare(&bo, &bt) >= 0;
 	/* the build unknown: only an extra version the target names */
 	return vt.extra[0] != '\0';
 }

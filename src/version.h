@@ -49,8 +49,8 @@ bool version_compare_str(const char *a, const char *b, int *result);
  * Response's supplemental build; "23A5276g": a beta).  Compares the major
  * number, the train, the number, then the letters (none before any), and
  * returns false (leaving *result alone) when either is not such a build.
- * The evaluation uses it only when a target names a supplemental build:
- * the target version alone does not tell 16.5.1 from 16.5.1 (c).
+ * version_meets uses the same order when a target names a supplemental
+ * build: the target version alone does not tell 16.5.1 from 16.5.1 (c).
  */
 bool build_compare_str(const char *a, const char *b, int *result);
 

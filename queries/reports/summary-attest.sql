@@ -7,11 +7,12 @@
 -- report or check-in of any device, and how long before the as-of it came
 -- (a history whose exports stopped arriving still yields every report;
 -- this line says so before the Not reporting list fills up a week later).
--- Values come from the run's notes (temp.run_note) and ev_final.  An input of this run of which no row
--- was stored (every row skipped or rejected: a Kandji export of another
--- library item, a log of other events) is named, so the page never
--- attests a fleet read from nothing (a NanoMDM log of identity events
--- only is named too: it taught identities, stored nothing); KMFDDM's derived files and DDM sync
+-- Values come from the run's notes (temp.run_note) and ev_final.  An
+-- input of this run of which no row was stored (every row skipped or
+-- rejected: a Kandji export of another library item, a log of other
+-- events) is named, so the page never attests a fleet read from nothing
+-- (a NanoMDM log of identity events only is named too: it taught
+-- identities, stored nothing); KMFDDM's derived files and DDM sync
 -- documents, skipped by design, are not.
 WITH note(name, value) AS (
 	SELECT name, value FROM temp.run_note WHERE section = 'run'),

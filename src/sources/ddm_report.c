@@ -36,5 +36,9 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 	return merge_report(x, v, &m);
 }
 
-const source source_ddm_report = {"ddm-status-report", "a DDM status report",
-				  recognise, read, false};
+const source source_ddm_report = {"ddm-status-report",
+				  "a DDM status report",
+				  recognise,
+				  read,
+				  false,
+				  false};

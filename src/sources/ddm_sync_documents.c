@@ -32,4 +32,7 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 
 const source source_ddm_sync_documents = {"ddm-sync-documents",
 					  "DDM tokens or declaration items",
-					  recognise, read, false};
+					  recognise,
+					  read,
+					  false,
+					  false};

@@ -74,4 +74,7 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 
 const source source_enforcement_declaration = {"ddm-enforcement-declaration",
 					       "an enforcement declaration",
-					       recognise, read, false};
+					       recognise,
+					       read,
+					       false,
+					       false};

@@ -122,4 +122,7 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 
 const source source_jamf_plans = {"jamf-software-update-plans",
 				  "Jamf Pro managed software update plans",
-				  recognise, read, false};
+				  recognise,
+				  read,
+				  false,
+				  false};

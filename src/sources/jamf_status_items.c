@@ -91,5 +91,8 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 }
 
 const source source_jamf_status_items = {"jamf-ddm-status-items",
-					 "Jamf Pro DDM status items", recognise,
-					 read, false};
+					 "Jamf Pro DDM status items",
+					 recognise,
+					 read,
+					 false,
+					 false};

@@ -97,4 +97,8 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 
 const source source_jamf_update_statuses = {
 	"jamf-software-update-statuses",
-	"Jamf Pro managed software update statuses", recognise, read, true};
+	"Jamf Pro managed software update statuses",
+	recognise,
+	read,
+	true,
+	false};

@@ -105,5 +105,9 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 	return err;
 }
 
-const source source_kmfddm_status_values = {
-	"kmfddm-status-values", "KMFDDM status values", recognise, read, false};
+const source source_kmfddm_status_values = {"kmfddm-status-values",
+					    "KMFDDM status values",
+					    recognise,
+					    read,
+					    false,
+					    false};

@@ -816,6 +816,15 @@ static const char **sorted_records(const char *base, const size_t *offs,
 	return at;
 }
 
+/* Forgets the held ids (written, or the file rolled back). */
+static void learn_clear(merge *d)
+{
+	d->nl = 0;
+	buf_reset(&d->lmem);
+	if (d->nlslot)
+		memset(d->lslot, 0, d->nlslot * sizeof *d->lslot);
+}
+
 ddm_err merge_flush_ids(merge *d)
 {
 	const char **order;
@@ -832,10 +841,7 @@ ddm_err merge_flush_ids(merge *d)
 		err = identity_learn(d->store, id, id + h.ilen + 1, h.file);
 	}
 	free(order);
-	d->nl = 0;
-	buf_reset(&d->lmem);
-	if (d->nlslot)
-		memset(d->lslot, 0, d->nlslot * sizeof *d->lslot);
+	learn_clear(d);
 	return err;
 }
 
@@ -1296,10 +1302,7 @@ static ddm_err finish_from_table(merge *d, cursor *cu, ddm_counts *c)
 
 void merge_discard(merge *d)
 {
-	d->nl = 0;
-	buf_reset(&d->lmem);
-	if (d->nlslot)
-		memset(d->lslot, 0, d->nlslot * sizeof *d->lslot);
+	learn_clear(d);
 	d->pending = 0;
 	d->nrecs = 0;
 	buf_reset(&d->mem);

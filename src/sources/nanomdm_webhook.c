@@ -217,5 +217,9 @@ out:
 	return err;
 }
 
-const source source_nanomdm_webhook = {
-	"nanomdm-webhook", "a NanoMDM webhook event", recognise, read, false};
+const source source_nanomdm_webhook = {"nanomdm-webhook",
+				       "a NanoMDM webhook event",
+				       recognise,
+				       read,
+				       false,
+				       true};

@@ -47,5 +47,9 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 	return merge_report(x, &r, &m);
 }
 
-const source source_ndjson_envelope = {
-	"ddm-ndjson-envelope", "an NDJSON envelope", recognise, read, false};
+const source source_ndjson_envelope = {"ddm-ndjson-envelope",
+				       "an NDJSON envelope",
+				       recognise,
+				       read,
+				       false,
+				       false};

@@ -69,4 +69,5 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 	return store_stmt_run(clear, NULL, NULL);
 }
 
-const source source_sofa = {"sofa", "a SOFA feed", recognise, read, false};
+const source source_sofa = {"sofa", "a SOFA feed", recognise,
+			    read,   false,	   false};

@@ -59,6 +59,10 @@ typedef struct source {
 	 * the merge holds are stored first (merge_finish), as if each had
 	 * been stored when read. */
 	bool observes;
+	/* It reads or writes the enrollment table itself (identity_learn,
+	 * identity_find): the ids the merge holds are written first
+	 * (merge_flush_ids), as if each had been written when learned. */
+	bool identities;
 } source;
 
 /* The table (registry.c), NULL-terminated. */
