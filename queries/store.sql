@@ -495,3 +495,17 @@ ON CONFLICT (platform, version) DO UPDATE SET
 -- name: last_file_id
 -- The newest input's id before a run ingests: later ids are that run's.
 SELECT coalesce(max(id), 0) FROM source_file;
+
+-- name: ddm_observation_before
+-- A device's observation just before :reported_at, as the fields of
+-- ddm_observation (in merge.c's obs_fields order): what the device had
+-- said by then, for a report that arrives after newer ones (merge.c,
+-- observe_late).  The effective build stands for both builds, the errors
+-- for both kinds, the declarations for both lists.
+SELECT status, status_raw, os_version, NULL, build_version, extra_version,
+       target_os_version, target_build_version, target_local_datetime,
+       failure_count, failure_reason, model, platform, errors, NULL,
+       declarations, NULL
+  FROM observation
+ WHERE serial_number = :serial_number AND reported_at < :reported_at
+ ORDER BY reported_at DESC LIMIT 1;

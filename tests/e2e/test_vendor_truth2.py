@@ -1,0 +1,95 @@
+"""Vendor inputs as they really arrive, second pass: reports fed out of
+time order, and whether each report row then means what its name says.
+Inputs are written here in the shapes README.md documents (the NDJSON
+envelope around DDM status reports shaped like Apple's schema and the
+captures in tests/fixtures/reference)."""
+import json
+
+AS_OF = "2026-11-26T12:00:00Z"
+TARGETS = ("platform,group,serial_number,target_os_version,target_build_version,"
+           "target_local_datetime,details_url\n"
+           "macOS,*,,26.1,,2026-11-24T17:00:00,\n")
+
+
+def by_serial(rows):
+    return {r["serial_number"]: r for r in rows}
+
+
+def envelope(at, serial, items, full):
+    return json.dumps({"received_at": at, "serial_number": serial,
+                       "report": {"StatusItems": items, "Errors": [],
+                                  "FullReport": full}}) + "\n"
+
+
+def device(serial, version, build):
+    return {"identifier": {"serial-number": serial},
+            "operating-system": {"family": "macOS", "version": version,
+                                 "build-version": build}}
+
+
+# ---- DDM reports fed out of time order ---------------------------------
+
+def test_ddm_reports_ingested_out_of_order_keep_what_each_said(t):
+    # A collector's backlog arrives a night late: the newer reports were
+    # ingested first.  Each older report must still read as what the
+    # device said then, not as the newer state: otherwise a Mac that was
+    # below its target at the deadline and patched late looks as if it
+    # was never behind (missing from patch latency), and a Mac that failed
+    # two days ago and has been downloading for 2 hours looks stuck in
+    # Downloading for 2 days.
+    tg = t.write("targets.csv", TARGETS)
+    newer = t.write("newer.ndjson",
+        # patched the day after its deadline (2026-11-24 17:00 UTC)
+        envelope("2026-11-25T03:00:00Z", "C02LATE0001",
+                 {"device": device("C02LATE0001", "26.1", "25B78"),
+                  "softwareupdate": {"install-state": "none"}}, True) +
+        # downloading since this morning
+        envelope("2026-11-26T10:00:00Z", "C02LATE0002",
+                 {"device": device("C02LATE0002", "26.0.1", "25A362"),
+                  "softwareupdate": {"install-state": "downloading"}}, False) +
+        # full report on 26.0.1, then an incremental one: patched
+        envelope("2026-11-24T00:00:00Z", "C02LATE0003",
+                 {"device": device("C02LATE0003", "26.0.1", "25A362"),
+                  "softwareupdate": {"install-state": "downloading"}}, True) +
+        envelope("2026-11-25T12:00:00Z", "C02LATE0003",
+                 {"device": {"operating-system": {"version": "26.1",
+                                                  "build-version": "25B78"}},
+                  "softwareupdate": {"install-state": "none"}}, False))
+    older = t.write("backlog.ndjson",
+        envelope("2026-11-24T01:00:00Z", "C02LATE0001",
+                 {"device": device("C02LATE0001", "26.0.1", "25A362"),
+                  "softwareupdate": {"install-state": "downloading"}}, True) +
+        envelope("2026-11-24T01:00:00Z", "C02LATE0002",
+                 {"device": device("C02LATE0002", "26.0.1", "25A362"),
+                  "softwareupdate": {"install-state": "failed",
+                                     "failure-reason": {
+                                         "count": 3, "reason": "Not enough space",
+                                         "timestamp": "2026-11-24T00:59:00Z"}}},
+                 True) +
+        # an incremental report of the install state only: the version
+        # then was still 26.0.1 (the report before it), not the 26.1 of
+        # the newer report stored first
+        envelope("2026-11-24T18:00:00Z", "C02LATE0003",
+                 {"softwareupdate": {"install-state": "installing"}}, False))
+    t.ok("ingest", tg, newer)
+    t.ok("ingest", older)
+    t.ok("report", "--as-of", AS_OF, "--out", t.out, "--default-tz", "UTC")
+    dev = by_serial(t.csv("devices"))
+    assert (dev["C02LATE0001"]["classification"], dev["C02LATE0001"]["status_since"]) == \
+        ("compliant", "2026-11-25T03:00:00Z"), dev["C02LATE0001"]
+    assert (dev["C02LATE0002"]["classification"], dev["C02LATE0002"]["status"],
+            dev["C02LATE0002"]["status_since"]) == \
+        ("past-deadline", "Downloading", "2026-11-26T10:00:00Z"), dev["C02LATE0002"]
+    assert dev["C02LATE0003"]["classification"] == "compliant", dev["C02LATE0003"]
+    # downloading for 2 hours is not stuck (default --stuck-after 24 h)
+    assert "C02LATE0002" not in by_serial(t.csv("stuck-downloading"))
+    lat = by_serial(t.csv("patch-latency"))
+    assert (lat["C02LATE0001"]["first_seen_below"], lat["C02LATE0001"]["patched_at"],
+            lat["C02LATE0001"]["state"]) == \
+        ("2026-11-24T01:00:00Z", "2026-11-25T03:00:00Z", "patched"), lat
+    # patched at 12:00 the next day: after the late report of 18:00, which
+    # was still below (the version it had, 26.0.1)
+    assert (lat["C02LATE0003"]["first_seen_below"], lat["C02LATE0003"]["patched_at"]) == \
+        ("2026-11-24T00:00:00Z", "2026-11-25T12:00:00Z"), lat
+    assert lat["C02LATE0002"]["state"] == "open", lat
+
