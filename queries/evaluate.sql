@@ -149,7 +149,10 @@ SELECT b.serial_number,
 --    before a met one, the earliest deadline first (when every target is met, the latest one is shown;
 --    targets still equal: the first one stored).  Compliance is by OS
 --    version, whatever the status says; a Pass with no known version is
---    compliant.  A device has few candidates: it looks them up (by
+--    compliant, unless the report names the version it passed for (Jamf's
+--    INSTALLED names its update: productKey MACOS_26.0.1_...) and that
+--    version is below the target: a Pass for 26.0.1 is no word on 26.1.
+--    A device has few candidates: it looks them up (by
 --    serial, by group, the '*' targets of its platform) in ev_target's
 --    indexes and keeps the first in that order, with no sort of the whole
 --    fleet's candidates; the pick is a layer of ev_final's query (step 6),
@@ -308,6 +311,10 @@ SELECT c.*,
                  ELSE '' END ||
             CASE WHEN c.classification = 'compliant' AND c.os_version IS NULL
                  THEN 'compliant on the MDM''s Pass status alone: no OS version known (no inventory version, none in its reports); '
+                 WHEN c.below AND c.os_version IS NULL AND c.status = 'Pass'
+                  AND c.dev_target_os_version IS NOT NULL
+                 THEN 'the MDM''s Pass is for ' || c.dev_target_os_version ||
+                      ', below the target, and no OS version is known: not compliant; '
                  ELSE '' END ||
             CASE WHEN c.classification = 'past-deadline'
                   AND c.first_report_after_deadline IS NULL
@@ -411,7 +418,11 @@ SELECT x.*,
             THEN coalesce(ddm_meets(x.os_version, x.build_version,
                                     t.target_os_version,
                                     t.target_build_version),
-                          x.os_version IS NULL AND x.status = 'Pass')
+                          x.os_version IS NULL AND x.status = 'Pass'
+                            AND (x.dev_target_os_version IS NULL
+                                 OR coalesce(ddm_version_cmp(
+                                      x.dev_target_os_version,
+                                      t.target_os_version) >= 0, 0)))
             WHEN x.has_own THEN x.own_met END AS met,
        CASE WHEN x.enforcement_mechanism = 'legacy'
              AND ddm_tz_valid(t.enforcement_time_zone)
@@ -441,7 +452,11 @@ SELECT x.*,
                          coalesce(ddm_meets(y.os_version, y.build_version,
                                             c.tov, c.tbv),
                                   y.os_version IS NULL
-                                    AND y.status = 'Pass') AS met
+                                    AND y.status = 'Pass'
+                                    AND (y.dev_target_os_version IS NULL
+                                         OR coalesce(ddm_version_cmp(
+                                              y.dev_target_os_version,
+                                              c.tov) >= 0, 0))) AS met
                     FROM (SELECT 3 AS lvl, t.id, t.declaration_id AS did,
                                  t.target_os_version AS tov,
                                  t.target_build_version AS tbv,

@@ -93,3 +93,37 @@ def test_ddm_reports_ingested_out_of_order_keep_what_each_said(t):
         ("2026-11-24T00:00:00Z", "2026-11-25T12:00:00Z"), lat
     assert lat["C02LATE0002"]["state"] == "open", lat
 
+
+# ---- Jamf Pro: INSTALLED names the update it installed -------------------
+
+def test_jamf_installed_for_an_older_update_is_not_compliant_with_a_newer_target(t):
+    # Jamf Pro's update status (GET /v1/managed-software-updates/
+    # update-statuses) says INSTALLED for the update in its productKey.  An
+    # Advanced Search exported without the OS version column leaves the
+    # version unknown, so the MDM's word is all there is: INSTALLED for
+    # macOS 26.0.1 attests 26.0.1, not the 26.1 target past its deadline.
+    # INSTALLED for 26.1 itself still counts (the Pass-alone rule).
+    inv = t.write("computers.csv",
+                  "Computer Name,Serial Number,Last Check-in,Username,Model Identifier,"
+                  "JSS Computer ID\n"
+                  "Lena's MacBook Pro,C02JAMFC001,2026-11-25 18:04:11,lena,\"Mac15,3\",1\n"
+                  "Omar's MacBook Air,C02JAMFC002,2026-11-25 19:30:00,omar,\"Mac14,2\",2\n")
+
+    def status(did, key):
+        return {"osUpdatesStatusId": did, "device": {"deviceId": did, "objectType": "COMPUTER"},
+                "downloaded": True, "downloadPercentComplete": 1.0, "productKey": key,
+                "status": "INSTALLED", "deferralsRemaining": 0, "maxDeferrals": 0,
+                "nextScheduledInstall": None, "pastNotifications": [],
+                "created": "2026-11-20T08:00:00.000Z", "updated": "2026-11-25T09:00:00.000Z"}
+    st = t.write("update-statuses.json", json.dumps(
+        {"totalCount": 2, "results": [status("1", "MACOS_26.0.1_25A362"),
+                                      status("2", "MACOS_26.1_25B78")]}, indent=2))
+    tg = t.write("targets.csv", TARGETS)
+    t.ok("run", "--as-of", AS_OF, "--out", t.out, "--default-tz", "UTC", inv, tg, st)
+    dev = by_serial(t.csv("devices"))
+    lena, omar = dev["C02JAMFC001"], dev["C02JAMFC002"]
+    assert (lena["classification"], lena["status_raw"], lena["os_version"]) == \
+        ("past-deadline", "INSTALLED", ""), lena
+    assert "26.0.1" in lena["notes"], lena
+    assert omar["classification"] == "compliant", omar
+    assert set(by_serial(t.csv("past-deadline"))) == {"C02JAMFC001"}
