@@ -443,7 +443,12 @@ SELECT x.*,
           FROM (SELECT y.*,
                -- the best configured target of the highest level with a
                -- candidate: 3 serial, 2 group, 1 '*' (with no platform, a
-               -- declaration target is for every platform).  A declaration
+               -- declaration target is for every platform).  A serial
+               -- target names its device: one for iOS reaches an iPad
+               -- (Apple's enforcement declaration has one platform, iOS,
+               -- for both), and one whose platform was unknown when it was
+               -- read (a Jamf plan before the device's model was known)
+               -- reaches the device whatever its platform.  A declaration
                -- target (its JSON, or a targets row naming it) applies only
                -- to devices whose latest report lists it as an active
                -- configuration or as the install reason.
@@ -463,8 +468,10 @@ SELECT x.*,
                                  t.target_local_datetime AS tld
                             FROM ev_target t
                            WHERE t.serial_number = y.serial_number
-                             AND (y.platform IS NULL
-                                  OR t.platform = y.platform)
+                             AND (y.platform IS NULL OR t.platform = ''
+                                  OR t.platform = y.platform
+                                  OR (t.platform IN ('iOS', 'iPadOS')
+                                      AND y.platform IN ('iOS', 'iPadOS')))
                           UNION ALL
                           SELECT 2, t.id, t.declaration_id,
                                  t.target_os_version, t.target_build_version,

@@ -127,3 +127,47 @@ def test_jamf_installed_for_an_older_update_is_not_compliant_with_a_newer_target
     assert "26.0.1" in lena["notes"], lena
     assert omar["classification"] == "compliant", omar
     assert set(by_serial(t.csv("past-deadline"))) == {"C02JAMFC001"}
+
+
+# ---- A target that names one device -------------------------------------
+
+def test_serial_target_reaches_its_device_across_ios_and_ipados(t):
+    # Apple's enforcement declaration has one platform, iOS, for iPhones
+    # and iPads alike (reference/apple-schema: supportedOS iOS, no
+    # iPadOS), so an admin writes "iOS" for an iPad's serial; exports call
+    # the device iPadOS (its model, iPad13,1).  A row that names the serial
+    # names the device: past its deadline, never no-target.  Likewise a
+    # Jamf Pro plan for a mobile device whose Advanced Search had no model
+    # column (the plan's platform unknown when it was read) still applies
+    # once a status report says the device is an iPhone.
+    inv = t.write("inventory.csv",
+                  "serial_number,device_name,platform,model,time_zone,os_version\n"
+                  "DMPIPAD0001,Ana's iPad,iPadOS,\"iPad13,1\",UTC,18.6\n")
+    tg = t.write("targets.csv",
+                 "platform,group,serial_number,target_os_version,target_build_version,"
+                 "target_local_datetime,details_url\n"
+                 "iOS,,DMPIPAD0001,18.7,,2026-11-20T09:00:00,\n")
+    jinv = t.write("mobile.csv",
+                   "Mobile Device Name,Serial Number,iOS Version,Last Inventory Update,"
+                   "Username,Jamf Pro Mobile Device ID\n"
+                   "Lena's iPhone,DMPJAMFM001,26.0.1,2026-11-25 18:10:00,lena,1\n")
+    plans = t.write("plans.json", json.dumps({"totalCount": 1, "results": [{
+        "planUuid": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c52",
+        "device": {"deviceId": "1", "objectType": "MOBILE_DEVICE",
+                   "href": "/v2/mobile-devices/1"},
+        "updateAction": "DOWNLOAD_INSTALL_SCHEDULE", "versionType": "SPECIFIC_VERSION",
+        "specificVersion": "26.1", "buildVersion": "23B85", "maxDeferrals": 0,
+        "forceInstallLocalDateTime": "2026-11-25T09:00:00", "recipeId": "1",
+        "status": {"state": "DDMPlanScheduled", "errorReasons": []}}]}, indent=2))
+    st = t.write("status.csv",
+                 "serial_number,status,reported_at,platform,os_version\n"
+                 "DMPJAMFM001,Downloading,2026-11-26T08:00:00Z,iOS,26.0.1\n")
+    t.ok("ingest", inv, tg, jinv, plans)
+    t.ok("run", "--as-of", AS_OF, "--out", t.out, "--default-tz", "UTC", st)
+    dev = by_serial(t.csv("devices"))
+    ipad, iphone = dev["DMPIPAD0001"], dev["DMPJAMFM001"]
+    assert (ipad["platform"], ipad["classification"], ipad["target_scope"],
+            ipad["target_os_version"]) == ("iPadOS", "past-deadline", "serial", "18.7"), ipad
+    assert (iphone["platform"], iphone["classification"], iphone["target_scope"],
+            iphone["target_os_version"]) == ("iOS", "past-deadline", "serial", "26.1"), iphone
+    assert set(by_serial(t.csv("past-deadline"))) == {"DMPIPAD0001", "DMPJAMFM001"}
