@@ -68,8 +68,12 @@ SELECT b.serial_number,
        coalesce(b.device_name, o.device_name) AS device_name,
        coalesce(b.user, o.user) AS user,
        coalesce(b.grp, o.grp) AS grp,
-       coalesce(b.platform, o.platform) AS platform,
-       coalesce(b.model, o.model) AS model,
+       -- a device's platform and model do not change: when its latest
+       -- report has none (an incremental DDM report stored before the
+       -- backlog that carried its device facts), its latest report with a
+       -- version has them
+       coalesce(b.platform, o.platform, v.platform) AS platform,
+       coalesce(b.model, o.model, v.model) AS model,
        -- a status known without a time counts until a report comes
        coalesce(o.status, b.untimed_status, 'Unknown') AS status,
        CASE WHEN o.rowid IS NULL THEN b.untimed_status_raw

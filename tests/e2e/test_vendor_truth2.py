@@ -171,3 +171,28 @@ def test_serial_target_reaches_its_device_across_ios_and_ipados(t):
     assert (iphone["platform"], iphone["classification"], iphone["target_scope"],
             iphone["target_os_version"]) == ("iOS", "past-deadline", "serial", "26.1"), iphone
     assert set(by_serial(t.csv("past-deadline"))) == {"DMPIPAD0001", "DMPJAMFM001"}
+
+
+def test_ddm_backlog_with_the_device_facts_gives_the_platform(t):
+    # Incremental DDM reports carry only what changed: a night's log may
+    # hold a device's "downloading" alone, while the full report with its
+    # family, model and version sits in a backlog fed a night later.  The
+    # device is a Mac on 26.0.1 past its macOS 26.1 deadline, never a
+    # device of no platform with no target.
+    tg = t.write("targets.csv", TARGETS)
+    newer = t.write("tonight.ndjson",
+                    envelope("2026-11-26T10:00:00Z", "C02LATE0004",
+                             {"softwareupdate": {"install-state": "downloading"}}, False))
+    older = t.write("backlog.ndjson",
+                    envelope("2026-11-24T01:00:00Z", "C02LATE0004",
+                             {"device": dict(device("C02LATE0004", "26.0.1", "25A362"),
+                                             model={"identifier": "Mac15,3"}),
+                              "softwareupdate": {"install-state": "downloading"}}, True))
+    t.ok("ingest", tg, newer)
+    t.ok("ingest", older)
+    t.ok("report", "--as-of", AS_OF, "--out", t.out, "--default-tz", "UTC")
+    d = by_serial(t.csv("devices"))["C02LATE0004"]
+    assert (d["platform"], d["model"], d["classification"], d["os_version"],
+            d["target_os_version"], d["status_since"]) == \
+        ("macOS", "Mac15,3", "past-deadline", "26.0.1", "26.1", "2026-11-24T01:00:00Z"), d
+    assert set(by_serial(t.csv("past-deadline"))) == {"C02LATE0004"}
