@@ -229,13 +229,20 @@ ON CONFLICT (platform, grp, serial_number, target_os_version,
 -- name: target_supersede
 -- Every stored target of a scope the file names that the file does not
 -- repeat: superseded (see temp.target_in).  Groups compare without case,
--- as the evaluation matches them.
+-- as the evaluation matches them.  A serial's scope is the serial, whatever
+-- platform each file gave it (the evaluation lets a serial target reach its
+-- device across iOS and iPadOS, and one stored with no platform - a Jamf
+-- plan read before the device's model was known - whatever its platform).
 DELETE FROM target
- WHERE EXISTS (SELECT 1 FROM temp.target_in i
-                WHERE i.platform = target.platform
-                  AND i.grp = target.grp COLLATE NOCASE
-                  AND i.serial_number = target.serial_number
-                  AND i.declaration_id = target.declaration_id)
+ WHERE ((target.serial_number <> '' AND target.grp = ''
+         AND (target.serial_number, target.declaration_id) IN
+             (SELECT serial_number, declaration_id FROM temp.target_in
+               WHERE serial_number <> '' AND grp = ''))
+        OR EXISTS (SELECT 1 FROM temp.target_in i
+                    WHERE i.platform = target.platform
+                      AND i.grp = target.grp COLLATE NOCASE
+                      AND i.serial_number = target.serial_number
+                      AND i.declaration_id = target.declaration_id))
    AND NOT EXISTS (SELECT 1 FROM temp.target_in i
                     WHERE i.platform = target.platform
                       AND i.grp = target.grp

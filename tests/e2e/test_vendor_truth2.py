@@ -196,3 +196,42 @@ def test_ddm_backlog_with_the_device_facts_gives_the_platform(t):
             d["target_os_version"], d["status_since"]) == \
         ("macOS", "Mac15,3", "past-deadline", "26.0.1", "26.1", "2026-11-24T01:00:00Z"), d
     assert set(by_serial(t.csv("past-deadline"))) == {"C02LATE0004"}
+
+
+def test_jamf_plan_canceled_after_the_platform_became_known_is_gone(t):
+    # A Jamf Pro plan for a mobile device read while its Advanced Search
+    # had no model column is stored for that serial with no platform; the
+    # next inventory names the model (an iPad); then Jamf cancels the plan
+    # (status.state PlanCanceled).  The file names the serial, so the
+    # serial's old deadline goes, whatever platform each file knew: the
+    # iPad is not past a deadline that no longer exists.
+    jinv = t.write("mobile.csv",
+                   "Mobile Device Name,Serial Number,iOS Version,Last Inventory Update,"
+                   "Username,Jamf Pro Mobile Device ID\n"
+                   "Ana's iPad,DMPJAMFM002,26.0.1,2026-11-25 18:10:00,ana,2\n")
+    jinv2 = t.write("mobile-with-model.csv",
+                    "Mobile Device Name,Serial Number,iOS Version,Last Inventory Update,"
+                    "Username,Model Identifier,Jamf Pro Mobile Device ID\n"
+                    "Ana's iPad,DMPJAMFM002,26.0.1,2026-11-26 08:10:00,ana,\"iPad13,1\",2\n")
+
+    def plans(state):
+        return json.dumps({"totalCount": 1, "results": [{
+            "planUuid": "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a81",
+            "device": {"deviceId": "2", "objectType": "MOBILE_DEVICE",
+                       "href": "/v2/mobile-devices/2"},
+            "updateAction": "DOWNLOAD_INSTALL_SCHEDULE", "versionType": "SPECIFIC_VERSION",
+            "specificVersion": "26.1", "buildVersion": "23B85", "maxDeferrals": 0,
+            "forceInstallLocalDateTime": "2026-11-25T09:00:00", "recipeId": "1",
+            "status": {"state": state, "errorReasons": []}}]}, indent=2)
+    scheduled = t.write("plans.json", plans("DDMPlanScheduled"))
+    canceled = t.write("plans-canceled.json", plans("PlanCanceled"))
+    t.ok("ingest", jinv, scheduled)
+    t.ok("report", "--as-of", AS_OF, "--out", t.out, "--default-tz", "UTC")
+    d = by_serial(t.csv("devices"))["DMPJAMFM002"]
+    assert (d["classification"], d["target_scope"]) == ("past-deadline", "serial"), d
+    t.ok("ingest", jinv2, canceled)
+    t.ok("report", "--as-of", AS_OF, "--out", t.out, "--default-tz", "UTC")
+    d = by_serial(t.csv("devices"))["DMPJAMFM002"]
+    assert (d["platform"], d["classification"], d["target_os_version"]) == \
+        ("iPadOS", "no-target", ""), d
+    assert not t.csv("past-deadline")
