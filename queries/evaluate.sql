@@ -68,8 +68,12 @@ SELECT b.serial_number,
        coalesce(b.device_name, o.device_name) AS device_name,
        coalesce(b.user, o.user) AS user,
        coalesce(b.grp, o.grp) AS grp,
-       coalesce(b.platform, o.platform) AS platform,
-       coalesce(b.model, o.model) AS model,
+       -- a device's platform and model do not change: when its latest
+       -- report has none (an incremental DDM report stored before the
+       -- backlog that carried its device facts), its latest report with a
+       -- version has them
+       coalesce(b.platform, o.platform, v.platform) AS platform,
+       coalesce(b.model, o.model, v.model) AS model,
        -- a status known without a time counts until a report comes
        coalesce(o.status, b.untimed_status, 'Unknown') AS status,
        CASE WHEN o.rowid IS NULL THEN b.untimed_status_raw
@@ -149,7 +153,10 @@ SELECT b.serial_number,
 --    before a met one, the earliest deadline first (when every target is met, the latest one is shown;
 --    targets still equal: the first one stored).  Compliance is by OS
 --    version, whatever the status says; a Pass with no known version is
---    compliant.  A device has few candidates: it looks them up (by
+--    compliant, unless the report names the version it passed for (Jamf's
+--    INSTALLED names its update: productKey MACOS_26.0.1_...) and that
+--    version is below the target: a Pass for 26.0.1 is no word on 26.1.
+--    A device has few candidates: it looks them up (by
 --    serial, by group, the '*' targets of its platform) in ev_target's
 --    indexes and keeps the first in that order, with no sort of the whole
 --    fleet's candidates; the pick is a layer of ev_final's query (step 6),
@@ -308,6 +315,10 @@ SELECT c.*,
                  ELSE '' END ||
             CASE WHEN c.classification = 'compliant' AND c.os_version IS NULL
                  THEN 'compliant on the MDM''s Pass status alone: no OS version known (no inventory version, none in its reports); '
+                 WHEN c.below AND c.os_version IS NULL AND c.status = 'Pass'
+                  AND c.dev_target_os_version IS NOT NULL
+                 THEN 'the MDM''s Pass is for ' || c.dev_target_os_version ||
+                      ', below the target, and no OS version is known: not compliant; '
                  ELSE '' END ||
             CASE WHEN c.classification = 'past-deadline'
                   AND c.first_report_after_deadline IS NULL
@@ -411,7 +422,11 @@ SELECT x.*,
             THEN coalesce(ddm_meets(x.os_version, x.build_version,
                                     t.target_os_version,
                                     t.target_build_version),
-                          x.os_version IS NULL AND x.status = 'Pass')
+                          x.os_version IS NULL AND x.status = 'Pass'
+                            AND (x.dev_target_os_version IS NULL
+                                 OR coalesce(ddm_version_cmp(
+                                      x.dev_target_os_version,
+                                      t.target_os_version) >= 0, 0)))
             WHEN x.has_own THEN x.own_met END AS met,
        CASE WHEN x.enforcement_mechanism = 'legacy'
              AND ddm_tz_valid(t.enforcement_time_zone)
@@ -432,7 +447,12 @@ SELECT x.*,
           FROM (SELECT y.*,
                -- the best configured target of the highest level with a
                -- candidate: 3 serial, 2 group, 1 '*' (with no platform, a
-               -- declaration target is for every platform).  A declaration
+               -- declaration target is for every platform).  A serial
+               -- target names its device: one for iOS reaches an iPad
+               -- (Apple's enforcement declaration has one platform, iOS,
+               -- for both), and one whose platform was unknown when it was
+               -- read (a Jamf plan before the device's model was known)
+               -- reaches the device whatever its platform.  A declaration
                -- target (its JSON, or a targets row naming it) applies only
                -- to devices whose latest report lists it as an active
                -- configuration or as the install reason.
@@ -441,15 +461,21 @@ SELECT x.*,
                          coalesce(ddm_meets(y.os_version, y.build_version,
                                             c.tov, c.tbv),
                                   y.os_version IS NULL
-                                    AND y.status = 'Pass') AS met
+                                    AND y.status = 'Pass'
+                                    AND (y.dev_target_os_version IS NULL
+                                         OR coalesce(ddm_version_cmp(
+                                              y.dev_target_os_version,
+                                              c.tov) >= 0, 0))) AS met
                     FROM (SELECT 3 AS lvl, t.id, t.declaration_id AS did,
                                  t.target_os_version AS tov,
                                  t.target_build_version AS tbv,
                                  t.target_local_datetime AS tld
                             FROM ev_target t
                            WHERE t.serial_number = y.serial_number
-                             AND (y.platform IS NULL
-                                  OR t.platform = y.platform)
+                             AND (y.platform IS NULL OR t.platform = ''
+                                  OR t.platform = y.platform
+                                  OR (t.platform IN ('iOS', 'iPadOS')
+                                      AND y.platform IN ('iOS', 'iPadOS')))
                           UNION ALL
                           SELECT 2, t.id, t.declaration_id,
                                  t.target_os_version, t.target_build_version,

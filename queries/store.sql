@@ -229,13 +229,20 @@ ON CONFLICT (platform, grp, serial_number, target_os_version,
 -- name: target_supersede
 -- Every stored target of a scope the file names that the file does not
 -- repeat: superseded (see temp.target_in).  Groups compare without case,
--- as the evaluation matches them.
+-- as the evaluation matches them.  A serial's scope is the serial, whatever
+-- platform each file gave it (the evaluation lets a serial target reach its
+-- device across iOS and iPadOS, and one stored with no platform - a Jamf
+-- plan read before the device's model was known - whatever its platform).
 DELETE FROM target
- WHERE EXISTS (SELECT 1 FROM temp.target_in i
-                WHERE i.platform = target.platform
-                  AND i.grp = target.grp COLLATE NOCASE
-                  AND i.serial_number = target.serial_number
-                  AND i.declaration_id = target.declaration_id)
+ WHERE ((target.serial_number <> '' AND target.grp = ''
+         AND (target.serial_number, target.declaration_id) IN
+             (SELECT serial_number, declaration_id FROM temp.target_in
+               WHERE serial_number <> '' AND grp = ''))
+        OR EXISTS (SELECT 1 FROM temp.target_in i
+                    WHERE i.platform = target.platform
+                      AND i.grp = target.grp COLLATE NOCASE
+                      AND i.serial_number = target.serial_number
+                      AND i.declaration_id = target.declaration_id))
    AND NOT EXISTS (SELECT 1 FROM temp.target_in i
                     WHERE i.platform = target.platform
                       AND i.grp = target.grp
@@ -495,3 +502,17 @@ ON CONFLICT (platform, version) DO UPDATE SET
 -- name: last_file_id
 -- The newest input's id before a run ingests: later ids are that run's.
 SELECT coalesce(max(id), 0) FROM source_file;
+
+-- name: ddm_observation_before
+-- A device's observation just before :reported_at, as the fields of
+-- ddm_observation (in merge.c's obs_fields order): what the device had
+-- said by then, for a report that arrives after newer ones (merge.c,
+-- observe_late).  The effective build stands for both builds, the errors
+-- for both kinds, the declarations for both lists.
+SELECT status, status_raw, os_version, NULL, build_version, extra_version,
+       target_os_version, target_build_version, target_local_datetime,
+       failure_count, failure_reason, model, platform, errors, NULL,
+       declarations, NULL
+  FROM observation
+ WHERE serial_number = :serial_number AND reported_at < :reported_at
+ ORDER BY reported_at DESC LIMIT 1;

@@ -35,7 +35,7 @@
 #include "util.h"
 #include "version.h"
 
-#define MAX_STMTS 48
+#define MAX_STMTS 64
 
 struct store_stmt {
 	char *name;	     /* owned */

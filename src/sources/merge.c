@@ -8,8 +8,9 @@
  * reports are replayed device by device, each device's in file order,
  * against its state loaded once: later wins per field, an older report
  * never overwrites a newer value, a full report drops older fields.  Each
- * report becomes one observation of the state right after it, and each
- * device's state is written back once.  Devices do not affect each other,
+ * report becomes one observation of the state right after it (a report
+ * older than some of the state: of what the device had said by then,
+ * observe_late), and each device's state is written back once.  Devices do not affect each other,
  * so the result is the report-by-report one; reading and writing in key
  * order is what makes it cheap.
  */
@@ -86,9 +87,14 @@ struct merge {
 	size_t nnames;
 	int f_status, f_status_raw, f_platform, f_decl_errors, f_active_configs,
 		f_report_errors;
-	store_stmt *stage, *read, *clear, *state, *set, *obs,
-		*any; /* store-owned */
+	store_stmt *stage, *read, *clear, *state, *set, *obs, *any,
+		*before; /* store-owned */
 	int obs_param[NOBS];
+	int obs_fid[NOBS]; /* each observation field's index in names */
+	/* A report older than some of the set (it arrived after newer ones):
+	 * its observation, field by field (see observe_late). */
+	buf late[NOBS];
+	bool late_null[NOBS];
 	long pending; /* reports staged since the last merge_finish */
 	buf mem;      /* staged reports held in memory (rec_hdr, strings) */
 	size_t *recs; /* each one's offset in mem */
@@ -197,6 +203,8 @@ void merge_free(merge *d)
 	buf_free(&d->puts);
 	buf_free(&d->enc);
 	buf_free(&d->mem);
+	for (size_t i = 0; i < NOBS; i++)
+		buf_free(&d->late[i]);
 	free(d->recs);
 	buf_free(&d->lmem);
 	free(d->lrecs);
@@ -249,8 +257,9 @@ ddm_err merge_new(store *s, const formats *fs, merge **out)
 	d->set = store_stmt_get(s, "ddm_set");
 	d->any = store_stmt_get(s, "ddm_any");
 	d->obs = store_stmt_get(s, "ddm_observation");
+	d->before = store_stmt_get(s, "ddm_observation_before");
 	if (!d->stage || !d->read || !d->clear || !d->state || !d->set ||
-	    !d->obs || !d->any) {
+	    !d->obs || !d->any || !d->before) {
 		merge_free(d);
 		return DDM_ERR_INTERNAL;
 	}
@@ -271,6 +280,9 @@ ddm_err merge_new(store *s, const formats *fs, merge **out)
 	d->f_decl_errors = intern(d, "decl_errors");
 	d->f_active_configs = intern(d, "active_configs");
 	d->f_report_errors = intern(d, "report_errors");
+	for (size_t i = 0; i < NOBS; i++)
+		if ((d->obs_fid[i] = intern(d, obs_fields[i])) < 0)
+			err = DDM_ERR_INTERNAL;
 	for (size_t k = 0; k < d->nmap; k++)
 		if (d->map[k].fid < 0)
 			err = DDM_ERR_INTERNAL;
@@ -1162,10 +1174,113 @@ static ddm_err replay(merge *d, int64_t t, bool full, const char *keep,
 	return DDM_OK;
 }
 
-/* The set right after a report as its observation (a report already
- * stored counts as a duplicate). */
+/* Whether some field of the loaded set is newer than t: the report at t
+ * arrived after newer ones (another file ingested first, or a file whose
+ * lines are not in time order). */
+static bool is_late(const merge *d, int64_t t)
+{
+	for (size_t i = 0; i < d->nslots; i++)
+		if (d->slots[i].present && d->slots[i].t > t)
+			return true;
+	return false;
+}
+
+static void late_set(merge *d, size_t i, const char *v, size_t len)
+{
+	d->late_null[i] = v == NULL;
+	buf_reset(&d->late[i]);
+	if (v)
+		buf_append(&d->late[i], v, len);
+	buf_cstr(&d->late[i]);
+}
+
+/*
+ * The observation of a late report: what the device had said by its time,
+ * not the newer values the set holds.  Each field is the report's own
+ * value when it carries the field; else the set's when that is no newer
+ * than the report; else what the device's observation just before the
+ * report said (a full report drops it, as replay does, unless it is a
+ * device fact the report leaves out); else none.  So a history fed out of
+ * order reads as the device reported it: a report of "downloading" on
+ * 26.0.1 stays one, though a newer report of 26.1 was stored first.
+ */
+static ddm_err observe_late(merge *d, const char *serial, int64_t t, bool full,
+			    const char *keep, size_t klen,
+			    const unsigned char *puts, size_t n)
+{
+	bool want[NOBS], need = false, row = false;
+	store_stmt *st = d->before;
+	ddm_err err;
+
+	for (size_t i = 0; i < NOBS; i++) {
+		const char *name = d->names[d->obs_fid[i]];
+		const unsigned char *p = puts;
+		size_t left = n;
+		bool carried = false;
+		slot *x;
+
+		want[i] = false;
+		while (left >= 5) {
+			uint32_t len;
+			unsigned fid = p[0];
+
+			memcpy(&len, p + 1, 4);
+			p += 5;
+			left -= 5;
+			if (len != UINT32_MAX && len > left)
+				break;
+			if ((int)fid == d->obs_fid[i]) {
+				carried = true;
+				late_set(d, i,
+					 len == UINT32_MAX ? NULL
+							   : (const char *)p,
+					 len == UINT32_MAX ? 0 : len);
+			}
+			if (len != UINT32_MAX) {
+				p += len;
+				left -= len;
+			}
+		}
+		if (carried)
+			continue;
+		x = slot_find(d, name, strlen(name));
+		if (!x || !x->present)
+			late_set(d, i, NULL, 0);
+		else if (x->t <= t)
+			late_set(d, i, x->null ? NULL : x->value.data,
+				 x->value.len);
+		else if (full && !kept(&d->tmp, keep, klen, x))
+			late_set(d, i, NULL, 0);
+		else
+			want[i] = need = true;
+	}
+	if (!need)
+		return DDM_OK;
+	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
+			strlen(serial));
+	store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
+	err = store_stmt_step(st, &row);
+	if (err)
+		return err;
+	for (size_t i = 0; i < NOBS; i++) {
+		size_t len = 0;
+		const char *v = row && want[i]
+					? store_stmt_col_text(st, (int)i, &len)
+					: NULL;
+
+		if (want[i])
+			late_set(d, i, v, len);
+	}
+	if (row)
+		store_stmt_reset(st);
+	return DDM_OK;
+}
+
+/* The set right after a report as its observation, or for a late report
+ * the fields observe_late worked out (a report already stored counts as a
+ * duplicate). */
 static ddm_err observe(merge *d, const char *serial, int64_t t, int64_t file,
-		       int64_t line, ddm_counts *c)
+		       int64_t line, bool late, ddm_counts *c)
 {
 	store_stmt *st = d->obs;
 	int changes = 0;
@@ -1177,9 +1292,14 @@ static ddm_err observe(merge *d, const char *serial, int64_t t, int64_t file,
 	store_bind_int(st, store_stmt_param(st, ":file"), file);
 	store_bind_int(st, store_stmt_param(st, ":line"), line);
 	for (size_t i = 0; i < NOBS; i++) {
-		slot *x = slot_find(d, obs_fields[i], strlen(obs_fields[i]));
+		slot *x = late ? NULL
+			       : slot_find(d, obs_fields[i],
+					   strlen(obs_fields[i]));
 
-		if (x && x->present && !x->null)
+		if (late && !d->late_null[i])
+			store_bind_text_ref(st, d->obs_param[i],
+					    d->late[i].data, d->late[i].len);
+		else if (x && x->present && !x->null)
 			store_bind_text_ref(st, d->obs_param[i], x->value.data,
 					    x->value.len);
 		else
@@ -1208,6 +1328,7 @@ static ddm_err replay_one(merge *d, cursor *cu, const rec_hdr *h,
 			  const unsigned char *puts, ddm_counts *c)
 {
 	ddm_err err = DDM_OK;
+	bool late;
 
 	if (h->slen >= sizeof cu->serial || memchr(serial, 0, h->slen))
 		return diag_error(DDM_ERR_INTERNAL, "ddm_stage", "bad record");
@@ -1221,11 +1342,15 @@ static ddm_err replay_one(merge *d, cursor *cu, const rec_hdr *h,
 		if (!err)
 			err = load_state(d, cu->serial);
 	}
+	late = !err && is_late(d, h->t);
 	if (!err)
 		err = replay(d, h->t, h->full != 0, keep, h->klen, puts,
 			     h->plen, h->file);
+	if (!err && late)
+		err = observe_late(d, cu->serial, h->t, h->full != 0, keep,
+				   h->klen, puts, h->plen);
 	if (!err)
-		err = observe(d, cu->serial, h->t, h->file, h->line, c);
+		err = observe(d, cu->serial, h->t, h->file, h->line, late, c);
 	return err;
 }
 

@@ -402,7 +402,10 @@ def test_version_1_database_keeps_merging(t):
     assert sql(old, q) == sql(t.db, q)
     o = _obs(t, "C02MIGR0001")
     assert len(o) == 2 and o[1][0] == "Installing" and o[1][2] == "26.0.1", o  # kept from file a
-    # the older report keeps the newer version; the full one drops the
-    # pending version but keeps the device facts it does not carry
+    # the older report does not overwrite the newer version in the merged
+    # set, and is stored as what it said then (15.6; no pending version
+    # known before it); the full one drops the pending version but keeps
+    # the device facts it does not carry
+    assert ("C02MIGR0002", "os_version", "15.7") in [r[:3] for r in _merged(t.db)]
     o = [(r[2], r[5]) for r in _obs(t, "C02MIGR0002")]
-    assert o == [("15.7", "26.1"), ("15.7", "26.1"), ("15.7", "")], o
+    assert o == [("15.6", ""), ("15.7", "26.1"), ("15.7", "")], o
