@@ -535,8 +535,9 @@ CREATE INDEX temp.ev_final_serial ON ev_final(serial_number);
 --    at or above it after the last report below it (patched_at): a patch
 --    that did not last (a later report below again: a stale source, a
 --    restore) is no patch, and a device below its target now is still
---    open, as the other reports say.  Devices never seen below their
---    target had nothing to patch and are not here.  The patch-latency
+--    open, as the other reports say.  A report's version is read with
+--    its extra (26.3.1 (a)), as step 2 reads the current one.  Devices
+--    never seen below their target had nothing to patch and are not here.  The patch-latency
 --    sheet and its summary both read this; it is computed once.
 DROP TABLE IF EXISTS temp.ev_latency;
 CREATE TEMP TABLE ev_latency AS
@@ -548,13 +549,18 @@ SELECT b.serial_number, b.device_name, b.grp, b.platform,
              AND o.reported_at > (SELECT max(l.reported_at) FROM observation l
                                    WHERE l.serial_number = b.serial_number
                                      AND l.reported_at <= :as_of
-                                     AND ddm_meets(l.os_version,
+                                     AND ddm_meets(l.os_version || CASE WHEN nullif(trim(l.extra_version), '') IS NULL THEN ''
+                                                   WHEN trim(l.extra_version) LIKE '(%' THEN ' ' || trim(l.extra_version)
+                                                   ELSE ' (' || trim(l.extra_version) || ')' END,
                                                    l.build_version,
                                                    b.target_os_version,
                                                    b.target_build_version)
                                          = 0)
              AND o.reported_at <= :as_of
-             AND ddm_meets(o.os_version, o.build_version, b.target_os_version,
+             AND ddm_meets(o.os_version || CASE WHEN nullif(trim(o.extra_version), '') IS NULL THEN ''
+                           WHEN trim(o.extra_version) LIKE '(%' THEN ' ' || trim(o.extra_version)
+                           ELSE ' (' || trim(o.extra_version) || ')' END,
+                           o.build_version, b.target_os_version,
                            b.target_build_version) = 1)
        END AS patched_at
   FROM (SELECT d.serial_number, d.device_name, d.grp, d.platform,
@@ -563,7 +569,10 @@ SELECT b.serial_number, b.device_name, b.grp, b.platform,
                (SELECT min(o.reported_at) FROM observation o
                  WHERE o.serial_number = d.serial_number
                    AND o.reported_at <= :as_of
-                   AND ddm_meets(o.os_version, o.build_version,
+                   AND ddm_meets(o.os_version || CASE WHEN nullif(trim(o.extra_version), '') IS NULL THEN ''
+                                 WHEN trim(o.extra_version) LIKE '(%' THEN ' ' || trim(o.extra_version)
+                                 ELSE ' (' || trim(o.extra_version) || ')' END,
+                                 o.build_version,
                                  d.target_os_version,
                                  d.target_build_version) = 0)
                    AS first_below

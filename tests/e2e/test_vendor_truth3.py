@@ -1,0 +1,46 @@
+"""Vendor inputs as they really arrive, third pass: several enforcement
+targets at once, the SOFA feed's reports, the history's reports (patch
+latency, trend) and the admin CSVs, each checked for meaning what its
+name says.  Inputs are written here in the shapes README.md documents."""
+import json
+
+TARGETS_HEADER = ("platform,group,serial_number,target_os_version,target_build_version,"
+                  "target_local_datetime,details_url\n")
+
+
+def by_serial(rows):
+    return {r["serial_number"]: r for r in rows}
+
+
+# ---- patch latency of a Rapid Security Response target ----------------
+
+def test_patch_latency_reads_the_rsr_extra_of_each_report(t):
+    # A target that names a Rapid Security Response / Background Security
+    # Improvement (26.3.1 (a), Apple's BSI of March 2026: build
+    # 25D771280a) is met by a report of 26.3.1 with extra version (a).
+    # The Devices sheet says so; patch latency must read each report the
+    # same way: a Mac on 26.3.1 (a) in every report was never below the
+    # target (not in the sheet), and a Mac that got the (a) a night after
+    # the deadline was patched then (not "compliant, time unknown").
+    t.ok("ingest",
+         t.write("status.csv",
+                 "serial_number,status,reported_at,platform,os_version,"
+                 "build_version,extra_version\n"
+                 "C02RSR00001,Idle,2026-03-20T10:00:00Z,macOS,26.3.1,25D771280a,(a)\n"
+                 "C02RSR00001,Idle,2026-03-21T10:00:00Z,macOS,26.3.1,25D771280a,(a)\n"
+                 "C02RSR00002,Idle,2026-03-20T10:00:00Z,macOS,26.3.1,25D2128,\n"
+                 "C02RSR00002,Idle,2026-03-22T10:00:00Z,macOS,26.3.1,25D771280a,(a)\n"),
+         t.write("targets.csv", TARGETS_HEADER +
+                 "macOS,*,,26.3.1 (a),,2026-03-21T17:00:00,\n"))
+    t.ok("report", "--as-of", "2026-03-23T00:00:00Z", "--out", t.out,
+         "--default-tz", "UTC")
+    dev = by_serial(t.csv("devices"))
+    assert [dev[s]["classification"] for s in ("C02RSR00001", "C02RSR00002")] == \
+        ["compliant", "compliant"], dev
+    lat = by_serial(t.csv("patch-latency"))
+    assert "C02RSR00001" not in lat, lat
+    row = lat["C02RSR00002"]
+    assert (row["first_seen_below"], row["patched_at"], row["days_from_deadline"],
+            row["state"]) == ("2026-03-20T10:00:00Z", "2026-03-22T10:00:00Z",
+                              "0.7", "patched"), row
+
