@@ -537,8 +537,9 @@ CREATE INDEX temp.ev_final_serial ON ev_final(serial_number);
 --    restore) is no patch, and a device below its target now is still
 --    open, as the other reports say.  A report's version is read with
 --    its extra (26.3.1 (a)), as step 2 reads the current one.  Devices
---    never seen below their target had nothing to patch and are not here.  The patch-latency
---    sheet and its summary both read this; it is computed once.
+--    never seen below their target had nothing to patch and are not here.
+--    The patch-latency sheet and its summary both read this; it is
+--    computed once.
 DROP TABLE IF EXISTS temp.ev_latency;
 CREATE TEMP TABLE ev_latency AS
 SELECT b.serial_number, b.device_name, b.grp, b.platform,

@@ -44,3 +44,34 @@ def test_patch_latency_reads_the_rsr_extra_of_each_report(t):
             row["state"]) == ("2026-03-20T10:00:00Z", "2026-03-22T10:00:00Z",
                               "0.7", "patched"), row
 
+
+# ---- Exploited CVEs with a feed for one platform only -----------------
+
+def test_exploited_sheet_never_vouches_for_devices_no_feed_checked(t):
+    # SOFA's macOS feed is the one most admins pull.  With it alone, a
+    # fleet's iPhones are checked against nothing: the Exploited CVEs
+    # sheet may not say "No device is missing a fix" while an iPhone on
+    # iOS 17.7.2 misses thirteen (the iOS feed lists them).  Its empty
+    # line names the devices no feed checked; with both feeds the iPhone
+    # is listed.
+    from lib import REFERENCE, sheet_rows
+    import os
+    sofa = os.path.join(REFERENCE, "sofa")
+    t.write("status.csv",
+            "serial_number,status,reported_at,platform,model,os_version\n"
+            "C02MAC00001,Idle,2026-01-10T10:00:00Z,macOS,\"Mac15,3\",26.2\n"
+            "F2LIPHONE01,Idle,2026-01-10T10:00:00Z,iOS,\"iPhone12,1\",17.7.2\n")
+    as_of = "2026-01-20T00:00:00Z"
+    t.ok("run", "--out", t.path("a"), "--as-of", as_of, "--db", t.path("a.db"),
+         t.path("status.csv"), os.path.join(sofa, "v2-macos_data_feed.json"))
+    assert t.csv("exploited", where=t.path("a")) == []
+    _, rows = sheet_rows(t.workbook(where=t.path("a"))["Exploited CVEs"])
+    assert len(rows) == 1, rows
+    assert rows[0][0] != "No device is missing a fix for an actively exploited CVE.", rows
+    assert "1 device was not checked (iOS 1)" in rows[0][0], rows
+    t.ok("run", "--out", t.path("b"), "--as-of", as_of, "--db", t.path("b.db"),
+         t.path("status.csv"), os.path.join(sofa, "v2-macos_data_feed.json"),
+         os.path.join(sofa, "v2-ios_data_feed.json"))
+    ex = by_serial(t.csv("exploited", where=t.path("b")))
+    assert list(ex) == ["F2LIPHONE01"] and ex["F2LIPHONE01"]["exploited_cve_count"] == "13", ex
+
