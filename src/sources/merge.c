@@ -26,7 +26,11 @@
 
 #define MAX_MAP 64
 #define MAX_NOTES 20 /* errors / reasons kept per report */
-#define MAX_CONFIGS 64
+/* Active configuration ids kept per report: a server that sends every
+ * profile as a declaration leaves dozens, listed in no set order, and an
+ * enforcement declaration cut off the list would leave its device with no
+ * target.  The bound only keeps a hostile report's list finite. */
+#define MAX_CONFIGS 1024
 
 #define MAX_NAMES (MAX_MAP + 8)
 

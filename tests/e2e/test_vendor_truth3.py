@@ -75,3 +75,40 @@ def test_exploited_sheet_never_vouches_for_devices_no_feed_checked(t):
     ex = by_serial(t.csv("exploited", where=t.path("b")))
     assert list(ex) == ["F2LIPHONE01"] and ex["F2LIPHONE01"]["exploited_cve_count"] == "13", ex
 
+
+# ---- several enforcement declarations, many configurations ------------
+
+def _decl(ident, version, when):
+    return json.dumps({"Type": "com.apple.configuration.softwareupdate.enforcement.specific",
+                       "Identifier": ident, "ServerToken": "1",
+                       "Payload": {"TargetOSVersion": version, "TargetLocalDateTime": when}})
+
+
+def test_declaration_target_found_among_many_active_configurations(t):
+    # A DDM server that sends every profile as a declaration (legacy
+    # configurations) leaves a Mac with dozens of active configurations;
+    # Apple's status item lists them in no set order.  The enforcement
+    # declaration past 64 of them is still the Mac's target: it was
+    # no-target, not past its deadline.
+    cfgs = [{"identifier": "com.example.legacy.profile-%03d" % i, "active": True,
+             "valid": "valid", "server-token": str(i)} for i in range(80)]
+    cfgs.append({"identifier": "com.example.su.macos-26-1", "active": True,
+                 "valid": "valid", "server-token": "1"})
+    report = {"StatusItems": {
+        "device": {"identifier": {"serial-number": "C02MANY0001"},
+                   "operating-system": {"family": "macOS", "version": "26.0.1",
+                                        "build-version": "25A362"}},
+        "softwareupdate": {"install-state": "none"},
+        "management": {"declarations": {"activations": [], "assets": [],
+                                        "management": [], "configurations": cfgs}}},
+        "Errors": [], "FullReport": True}
+    t.ok("ingest",
+         t.write("decl.json", _decl("com.example.su.macos-26-1", "26.1",
+                                    "2026-11-24T17:00:00")),
+         t.write("reports.ndjson", json.dumps({"received_at": "2026-11-26T08:00:00Z",
+                                               "report": report}) + "\n"))
+    t.ok("report", "--as-of", "2026-11-26T12:00:00Z", "--out", t.out,
+         "--default-tz", "UTC")
+    dev = by_serial(t.csv("devices"))["C02MANY0001"]
+    assert (dev["classification"], dev["target_os_version"]) == \
+        ("past-deadline", "26.1"), dev
