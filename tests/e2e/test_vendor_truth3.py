@@ -112,3 +112,50 @@ def test_declaration_target_found_among_many_active_configurations(t):
     dev = by_serial(t.csv("devices"))["C02MANY0001"]
     assert (dev["classification"], dev["target_os_version"]) == \
         ("past-deadline", "26.1"), dev
+
+
+def test_backlog_declarations_and_deadline_reach_the_newer_reports(t):
+    # A collector's backlog arrives a night late: tonight's incremental
+    # report (install state only) was ingested first, then the full
+    # report of three days ago that lists the Mac's active enforcement
+    # declaration and its pending version with the deadline.  Reports are
+    # incremental: the newer one changed neither, so both were still the
+    # Mac's.  The same reports ingested in time order say past-deadline;
+    # in arrival order the Mac was no-target.
+    full = {"device": {"identifier": {"serial-number": "C02BACK0001"},
+                       "operating-system": {"family": "macOS", "version": "26.0.1",
+                                            "build-version": "25A362"}},
+            "softwareupdate": {"install-state": "none",
+                               "pending-version": {"os-version": "26.1",
+                                                   "build-version": "25B78",
+                                                   "target-local-date-time":
+                                                       "2026-11-24T17:00:00"}},
+            "management": {"declarations": {
+                "activations": [], "assets": [], "management": [],
+                "configurations": [{"identifier": "com.example.su.macos-26-1",
+                                    "active": True, "valid": "valid",
+                                    "server-token": "1"}]}}}
+
+    def env(at, items, full_report):
+        return json.dumps({"received_at": at, "serial_number": "C02BACK0001",
+                           "report": {"StatusItems": items, "Errors": [],
+                                      "FullReport": full_report}}) + "\n"
+
+    newer = t.write("tonight.ndjson", env("2026-11-26T08:00:00Z",
+                                          {"softwareupdate": {"install-state": "downloading"}},
+                                          False))
+    backlog = t.write("backlog.ndjson", env("2026-11-23T08:00:00Z", full, True))
+    # the device's own pending version alone (no configured target)
+    t.ok("ingest", newer, "--db", t.path("own.db"))
+    t.ok("ingest", backlog, "--db", t.path("own.db"))
+    # the declaration as the target (the device's pending version aside)
+    decl = t.write("decl.json", _decl("com.example.su.macos-26-1", "26.2",
+                                      "2026-11-25T17:00:00"))
+    t.ok("ingest", decl, newer, "--db", t.path("decl.db"))
+    t.ok("ingest", backlog, "--db", t.path("decl.db"))
+    for db, scope, version in (("own.db", "device", "26.1"), ("decl.db", "all", "26.2")):
+        t.ok("report", "devices", "--db", t.path(db), "--as-of", "2026-11-26T12:00:00Z",
+             "--out", t.path(db + ".out"), "--default-tz", "UTC")
+        dev = by_serial(t.csv("devices", where=t.path(db + ".out")))["C02BACK0001"]
+        assert (dev["classification"], dev["status"], dev["target_os_version"]) == \
+            ("past-deadline", "Downloading", version), (db, dev)
