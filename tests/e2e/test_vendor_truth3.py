@@ -159,3 +159,40 @@ def test_backlog_declarations_and_deadline_reach_the_newer_reports(t):
         dev = by_serial(t.csv("devices", where=t.path(db + ".out")))["C02BACK0001"]
         assert (dev["classification"], dev["status"], dev["target_os_version"]) == \
             ("past-deadline", "Downloading", version), (db, dev)
+
+
+def test_patch_latency_of_a_staged_target_counts_devices_past_it(t):
+    # Two targets of one scope stand (a staged rollout, or two active
+    # enforcement declarations): 26.1 due Dec 1, 26.2 due Dec 15.  A Mac
+    # patched to 26.1 is counted against 26.2 now; its 26.1 patch must
+    # still be measured: the Patch latency summary said "macOS 26.1:
+    # patched 0, still open 1" while two of three Macs had patched it.
+    from lib import sheet_rows
+    t.write("status.csv",
+            "serial_number,status,reported_at,platform,os_version\n"
+            "C02STAGE001,Idle,2026-11-28T10:00:00Z,macOS,26.0\n"
+            "C02STAGE001,Idle,2026-12-02T10:00:00Z,macOS,26.1\n"
+            "C02STAGE002,Idle,2026-11-28T10:00:00Z,macOS,26.0\n"
+            "C02STAGE002,Idle,2026-12-03T10:00:00Z,macOS,26.1\n"
+            "C02STAGE003,Idle,2026-11-28T10:00:00Z,macOS,26.0\n"
+            "C02STAGE003,Idle,2026-12-03T10:00:00Z,macOS,26.0\n")
+    t.write("targets.csv", TARGETS_HEADER +
+            "macOS,*,,26.1,,2026-12-01T17:00:00,\n"
+            "macOS,*,,26.2,,2026-12-15T17:00:00,\n")
+    t.ok("run", "--as-of", "2026-12-04T00:00:00Z", "--out", t.out, "--default-tz", "UTC",
+         t.path("status.csv"), t.path("targets.csv"))
+    dev = by_serial(t.csv("devices"))
+    assert [dev["C02STAGE00%d" % i]["target_os_version"] for i in (1, 2, 3)] == \
+        ["26.2", "26.2", "26.1"], dev
+    got = sorted((r["target_os_version"], r["serial_number"], r["patched_at"],
+                  r["days_from_deadline"], r["state"]) for r in t.csv("patch-latency"))
+    assert got == [
+        ("26.1", "C02STAGE001", "2026-12-02T10:00:00Z", "0.7", "patched"),
+        ("26.1", "C02STAGE002", "2026-12-03T10:00:00Z", "1.7", "patched"),
+        ("26.1", "C02STAGE003", "", "", "open"),
+        ("26.2", "C02STAGE001", "", "", "open"),
+        ("26.2", "C02STAGE002", "", "", "open")], got
+    rows = [r for r in t.workbook()["Patch latency"].iter_rows(values_only=True)
+            if r and r[0] == "Target"]
+    assert [r[:6] for r in rows] == [("Target", "macOS 26.1", 2, 1, 0.7, 1.7),
+                                     ("Target", "macOS 26.2", 0, 2, None, None)], rows
