@@ -535,9 +535,11 @@ CREATE INDEX temp.ev_final_serial ON ev_final(serial_number);
 --    at or above it after the last report below it (patched_at): a patch
 --    that did not last (a later report below again: a stale source, a
 --    restore) is no patch, and a device below its target now is still
---    open, as the other reports say.  Devices never seen below their
---    target had nothing to patch and are not here.  The patch-latency
---    sheet and its summary both read this; it is computed once.
+--    open, as the other reports say.  A report's version is read with
+--    its extra (26.3.1 (a)), as step 2 reads the current one.  Devices
+--    never seen below their target had nothing to patch and are not here.
+--    The patch-latency sheet and its summary both read this; it is
+--    computed once.
 DROP TABLE IF EXISTS temp.ev_latency;
 CREATE TEMP TABLE ev_latency AS
 SELECT b.serial_number, b.device_name, b.grp, b.platform,
@@ -548,13 +550,18 @@ SELECT b.serial_number, b.device_name, b.grp, b.platform,
              AND o.reported_at > (SELECT max(l.reported_at) FROM observation l
                                    WHERE l.serial_number = b.serial_number
                                      AND l.reported_at <= :as_of
-                                     AND ddm_meets(l.os_version,
+                                     AND ddm_meets(l.os_version || CASE WHEN nullif(trim(l.extra_version), '') IS NULL THEN ''
+                                                   WHEN trim(l.extra_version) LIKE '(%' THEN ' ' || trim(l.extra_version)
+                                                   ELSE ' (' || trim(l.extra_version) || ')' END,
                                                    l.build_version,
                                                    b.target_os_version,
                                                    b.target_build_version)
                                          = 0)
              AND o.reported_at <= :as_of
-             AND ddm_meets(o.os_version, o.build_version, b.target_os_version,
+             AND ddm_meets(o.os_version || CASE WHEN nullif(trim(o.extra_version), '') IS NULL THEN ''
+                           WHEN trim(o.extra_version) LIKE '(%' THEN ' ' || trim(o.extra_version)
+                           ELSE ' (' || trim(o.extra_version) || ')' END,
+                           o.build_version, b.target_os_version,
                            b.target_build_version) = 1)
        END AS patched_at
   FROM (SELECT d.serial_number, d.device_name, d.grp, d.platform,
@@ -563,12 +570,58 @@ SELECT b.serial_number, b.device_name, b.grp, b.platform,
                (SELECT min(o.reported_at) FROM observation o
                  WHERE o.serial_number = d.serial_number
                    AND o.reported_at <= :as_of
-                   AND ddm_meets(o.os_version, o.build_version,
+                   AND ddm_meets(o.os_version || CASE WHEN nullif(trim(o.extra_version), '') IS NULL THEN ''
+                                 WHEN trim(o.extra_version) LIKE '(%' THEN ' ' || trim(o.extra_version)
+                                 ELSE ' (' || trim(o.extra_version) || ')' END,
+                                 o.build_version,
                                  d.target_os_version,
                                  d.target_build_version) = 0)
                    AS first_below
-          FROM ev_final d
-         WHERE d.target_os_version IS NOT NULL
-           AND d.classification <> 'out-of-scope'
+          FROM (SELECT serial_number, device_name, grp, platform,
+                       target_os_version, target_build_version, deadline_utc,
+                       classification, met
+                  FROM ev_final
+                 WHERE target_os_version IS NOT NULL
+                   AND classification <> 'out-of-scope'
+                UNION ALL
+                -- the device's other targets of its scope that it meets
+                -- now (a staged 26.1 then 26.2: a Mac patched to 26.1
+                -- is counted against 26.2, and its 26.1 patch is measured
+                -- here), each version once, its earliest deadline read in
+                -- the device's zone as step 4 reads the counted one's
+                SELECT f.serial_number, f.device_name, f.grp, f.platform,
+                       t.target_os_version, t.target_build_version,
+                       CASE WHEN f.time_zone IS NOT NULL
+                            THEN ddm_wall_to_utc(min(t.target_local_datetime),
+                                                 f.time_zone)
+                            ELSE ddm_wall(min(t.target_local_datetime))
+                                 + 12 * 3600 END,
+                       'compliant', 1
+                  FROM ev_final f JOIN ev_target t
+                    ON (f.target_scope = 'serial'
+                        AND t.serial_number = f.serial_number
+                        AND (f.platform IS NULL OR t.platform = ''
+                             OR t.platform = f.platform
+                             OR (t.platform IN ('iOS', 'iPadOS')
+                                 AND f.platform IN ('iOS', 'iPadOS'))))
+                    OR (f.target_scope = 'group' AND t.serial_number = ''
+                        AND t.platform = f.platform
+                        AND t.grp = f.grp COLLATE NOCASE AND t.grp <> '*')
+                    OR (f.target_scope = 'all' AND t.grp = '*'
+                        AND t.serial_number = ''
+                        AND (t.platform = f.platform
+                             OR (t.platform = '' AND t.declaration_id <> '')))
+                 WHERE f.classification <> 'out-of-scope'
+                   AND (t.declaration_id = ''
+                        OR instr(' ' || f.declarations || ' ',
+                                 ' ' || t.declaration_id || ' ') > 0)
+                   AND (t.target_os_version, t.target_build_version)
+                       IS NOT (f.target_os_version,
+                               coalesce(f.target_build_version, ''))
+                   AND ddm_meets(f.os_version, f.build_version,
+                                 t.target_os_version,
+                                 t.target_build_version) = 1
+                 GROUP BY f.serial_number, t.target_os_version,
+                          t.target_build_version) d
          LIMIT -1 OFFSET 0) b
  WHERE b.first_below IS NOT NULL;

@@ -503,6 +503,35 @@ ON CONFLICT (platform, version) DO UPDATE SET
 -- The newest input's id before a run ingests: later ids are that run's.
 SELECT coalesce(max(id), 0) FROM source_file;
 
+-- name: ddm_observation_forward
+-- A report that arrived after newer ones (merge.c, forward): the items it
+-- carried that no newer report changed were the device's through those
+-- newer reports too (they are incremental: a report carries what
+-- changed), so the newer observations that lack them get them: the
+-- pending version with its deadline (:pending 1) and the active
+-- declarations (:decl 1), which decide the device's target.
+UPDATE observation SET
+	target_os_version = CASE WHEN :pending AND target_os_version IS NULL
+	                          AND target_local_datetime IS NULL
+	                         THEN :target_os_version
+	                         ELSE target_os_version END,
+	target_build_version = CASE WHEN :pending AND target_os_version IS NULL
+	                             AND target_local_datetime IS NULL
+	                            THEN :target_build_version
+	                            ELSE target_build_version END,
+	target_local_datetime = CASE WHEN :pending AND target_os_version IS NULL
+	                              AND target_local_datetime IS NULL
+	                             THEN :target_local_datetime
+	                             ELSE target_local_datetime END,
+	declarations = CASE WHEN :decl AND declarations IS NULL
+	                    THEN nullif(trim(coalesce(:active_configs, '') || ' ' ||
+	                                     coalesce(:declaration_id, '')), '')
+	                    ELSE declarations END
+ WHERE serial_number = :serial_number AND reported_at > :reported_at
+   AND ((:pending AND target_os_version IS NULL
+         AND target_local_datetime IS NULL)
+        OR (:decl AND declarations IS NULL));
+
 -- name: ddm_observation_before
 -- A device's observation just before :reported_at, as the fields of
 -- ddm_observation (in merge.c's obs_fields order): what the device had

@@ -215,10 +215,11 @@ static ddm_err main_table(store *s, const tmpl *t, const tmpl_part *part,
 }
 
 /* The line t's sheet shows when its own table is empty: the `empty_if`
- * line when its query returns a row, else NULL (the `empty` line).  *out
- * is borrowed from t. */
+ * line when its query returns a row (the row's first column instead when
+ * that is non-empty text: a line that names what the data lacks), else
+ * NULL (the `empty` line).  *out is borrowed from t, or owned by *own. */
 static ddm_err empty_line(store *s, const tmpl *t, const store_param *p,
-			  size_t np, const char **out)
+			  size_t np, const char **out, char **own)
 {
 	const resource *q;
 	store_cursor *cur = NULL;
@@ -226,6 +227,7 @@ static ddm_err empty_line(store *s, const tmpl *t, const store_param *p,
 	ddm_err err;
 
 	*out = NULL;
+	*own = NULL;
 	if (!t->empty_if_query)
 		return DDM_OK;
 	err = res_load(t->empty_if_query, &q);
@@ -234,10 +236,18 @@ static ddm_err empty_line(store *s, const tmpl *t, const store_param *p,
 	if (err)
 		return err;
 	rc = store_cursor_step(cur);
-	if (rc < 0)
+	if (rc < 0) {
 		err = store_cursor_error(cur);
-	else if (rc == 1)
-		*out = t->empty_if;
+	} else if (rc == 1) {
+		const char *line = store_cursor_type(cur, 0) == 't'
+					   ? store_cursor_text(cur, 0, NULL)
+					   : NULL;
+
+		if (line && *line)
+			*out = *own = xstrdup(line);
+		else
+			*out = t->empty_if;
+	}
 	store_cursor_free(cur);
 	return err;
 }
@@ -253,6 +263,7 @@ static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
 {
 	bool main_listed = false;
 	const char *empty = NULL;
+	char *own = NULL;
 	ddm_err err;
 
 	if (!x)
@@ -260,7 +271,7 @@ static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
 				 NULL, rows);
 	for (int i = 0; i < t->nparts; i++)
 		main_listed = main_listed || !t->parts[i].query;
-	err = empty_line(s, t, p, np, &empty);
+	err = empty_line(s, t, p, np, &empty, &own);
 	if (err == DDM_OK)
 		err = xlsx_sheet_begin(x, t, empty);
 	if (err == DDM_OK && !main_listed)
@@ -278,6 +289,7 @@ static ddm_err one_report(store *s, const tmpl *t, const store_param *p,
 	}
 	if (err == DDM_OK)
 		err = xlsx_sheet_end(x);
+	free(own); /* the sheet's empty line is written by now */
 	return err;
 }
 

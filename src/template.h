@@ -41,7 +41,9 @@
  *   blank     COLUMN TEXT...  shown instead of an empty cell (e.g. never)
  *   empty     TEXT...         the line a sheet shows when it has no rows
  *   empty_if  QUERY TEXT...   that line instead when QUERY returns a row
- *                             (e.g. why it is empty: no feed ingested)
+ *                             (e.g. why it is empty: no feed ingested);
+ *                             the row's first column instead when that is
+ *                             non-empty text (a line naming what is missing)
  *   fit_page  yes|no          print on one page (default: one page wide)
  *   personal  COLUMN...       columns holding personal data: with --redact
  *                             their values become stable pseudonyms

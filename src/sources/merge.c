@@ -26,7 +26,11 @@
 
 #define MAX_MAP 64
 #define MAX_NOTES 20 /* errors / reasons kept per report */
-#define MAX_CONFIGS 64
+/* Active configuration ids kept per report: a server that sends every
+ * profile as a declaration leaves dozens, listed in no set order, and an
+ * enforcement declaration cut off the list would leave its device with no
+ * target.  The bound only keeps a hostile report's list finite. */
+#define MAX_CONFIGS 1024
 
 #define MAX_NAMES (MAX_MAP + 8)
 
@@ -87,8 +91,8 @@ struct merge {
 	size_t nnames;
 	int f_status, f_status_raw, f_platform, f_decl_errors, f_active_configs,
 		f_report_errors;
-	store_stmt *stage, *read, *clear, *state, *set, *obs, *any,
-		*before; /* store-owned */
+	store_stmt *stage, *read, *clear, *state, *set, *obs, *any, *before,
+		*fwd; /* store-owned */
 	int obs_param[NOBS];
 	int obs_fid[NOBS]; /* each observation field's index in names */
 	/* A report older than some of the set (it arrived after newer ones):
@@ -258,8 +262,9 @@ ddm_err merge_new(store *s, const formats *fs, merge **out)
 	d->any = store_stmt_get(s, "ddm_any");
 	d->obs = store_stmt_get(s, "ddm_observation");
 	d->before = store_stmt_get(s, "ddm_observation_before");
+	d->fwd = store_stmt_get(s, "ddm_observation_forward");
 	if (!d->stage || !d->read || !d->clear || !d->state || !d->set ||
-	    !d->obs || !d->any || !d->before) {
+	    !d->obs || !d->any || !d->before || !d->fwd) {
 		merge_free(d);
 		return DDM_ERR_INTERNAL;
 	}
@@ -1315,6 +1320,89 @@ static ddm_err observe(merge *d, const char *serial, int64_t t, int64_t file,
 	return DDM_OK;
 }
 
+/* Whether the staged puts [p, p+n) set field fid. */
+static bool carries(const unsigned char *p, size_t n, int fid)
+{
+	while (n >= 5) {
+		uint32_t len;
+
+		if ((int)p[0] == fid)
+			return true;
+		memcpy(&len, p + 1, 4);
+		p += 5;
+		n -= 5;
+		if (len == UINT32_MAX)
+			continue;
+		if (len > n)
+			break;
+		p += len;
+		n -= len;
+	}
+	return false;
+}
+
+/* Observation field i of obs_fields when the late report at t set it and
+ * no newer report changed it since: it is still the set's value. */
+static bool still_set(merge *d, size_t i, int64_t t, const unsigned char *p,
+		      size_t n)
+{
+	const char *name = obs_fields[i];
+	slot *x = slot_find(d, name, strlen(name));
+
+	return x && x->present && x->t == t && !d->late_null[i] &&
+	       carries(p, n, d->obs_fid[i]);
+}
+
+/*
+ * A late report's pending version (with its deadline) and active
+ * declarations, when no newer report changed them, were the device's
+ * through the newer reports too (they are incremental): the newer
+ * observations that lack them get them (store.sql,
+ * ddm_observation_forward).  Otherwise a backlog fed after the night's
+ * incremental reports leaves the device's latest observation without the
+ * declaration and the deadline that decide its target.
+ */
+static ddm_err forward(merge *d, const char *serial, int64_t t,
+		       const unsigned char *p, size_t n)
+{
+	static const char *const names[] = {
+		"target_os_version", "target_build_version",
+		"target_local_datetime", "active_configs", "declaration_id"};
+	store_stmt *st = d->fwd;
+	bool pending = false, decl = false;
+
+	for (size_t i = 0; i < NOBS; i++) {
+		if (strcmp(obs_fields[i], "target_os_version") == 0)
+			pending = still_set(d, i, t, p, n);
+		else if (strcmp(obs_fields[i], "active_configs") == 0)
+			decl = still_set(d, i, t, p, n);
+	}
+	if (!pending && !decl)
+		return DDM_OK;
+	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
+			strlen(serial));
+	store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
+	store_bind_int(st, store_stmt_param(st, ":pending"), pending);
+	store_bind_int(st, store_stmt_param(st, ":decl"), decl);
+	for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+		char pn[64];
+		int idx;
+
+		snprintf(pn, sizeof pn, ":%s", names[k]);
+		idx = store_stmt_param(st, pn);
+		for (size_t i = 0; i < NOBS; i++)
+			if (strcmp(obs_fields[i], names[k]) == 0) {
+				if (d->late_null[i])
+					store_bind_null(st, idx);
+				else
+					store_bind_text(st, idx,
+							d->late[i].data,
+							d->late[i].len);
+			}
+	}
+	return store_stmt_run(st, NULL, NULL);
+}
+
 /* Where the replay is: the device whose set is loaded. */
 typedef struct cursor {
 	char serial[128];
@@ -1351,6 +1439,8 @@ static ddm_err replay_one(merge *d, cursor *cu, const rec_hdr *h,
 				   h->klen, puts, h->plen);
 	if (!err)
 		err = observe(d, cu->serial, h->t, h->file, h->line, late, c);
+	if (!err && late)
+		err = forward(d, cu->serial, h->t, puts, h->plen);
 	return err;
 }
 
