@@ -50,3 +50,30 @@ def test_long_table_below_a_summary_repeats_its_header_when_printed(t):
     ws = _samples(t)["Patch latency"]
     first, _, _ = _table(ws, "T_patch_latency_main")
     assert ws.print_title_rows == f"${first}:${first}", (ws.print_title_rows, first)
+
+
+def test_summary_does_not_call_a_pass_without_a_version_at_or_above_target(t):
+    """The samples hold a Mac compliant on the MDM's Pass alone, its OS
+    version unknown; the classification table's Meaning said every
+    compliant device is 'at or above the target version'."""
+    wb = _samples(t)
+    _, _, dev = _table(wb["Devices"], "T_devices")
+    unknown = [d for d in dev if d["Classification"] == "Compliant" and not d["OS version"]]
+    assert len(unknown) == 1, unknown
+    _, _, rows = _table(wb["Summary"], "T_summary_main")
+    meaning = next(r["Meaning"] for r in rows if r["Classification"] == "Compliant")
+    assert "Pass" in meaning and "1" in meaning, meaning
+    # summary.csv says the same
+    row = next(r for r in t.csv("summary") if r["classification"] == "compliant")
+    assert row["meaning"] == meaning, row
+
+
+def test_patch_latency_says_first_report_at_target_not_when_patched(t):
+    """Only report times are known: the patch happened at some time between
+    the last report below the target and the first at or above it.  The
+    column said 'Compliant since', the title 'to compliance'."""
+    ws = _samples(t)["Patch latency"]
+    _, hdr, _ = _table(ws, "T_patch_latency_main")
+    assert "First report at target (UTC)" in hdr, hdr
+    assert not any("since" in h.lower() or "patched at" in h.lower() for h in hdr), hdr
+    assert "first report at" in ws["A1"].value.lower(), ws["A1"].value
