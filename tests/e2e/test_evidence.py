@@ -77,3 +77,21 @@ def test_patch_latency_says_first_report_at_target_not_when_patched(t):
     assert "First report at target (UTC)" in hdr, hdr
     assert not any("since" in h.lower() or "patched at" in h.lower() for h in hdr), hdr
     assert "first report at" in ws["A1"].value.lower(), ws["A1"].value
+
+
+def test_summary_states_the_fleet_and_its_parts_add_up_to_it(t):
+    """The headline gave devices in scope, no target and out of scope, but
+    never the fleet: an auditor could not tie the Summary to the Devices
+    sheet's rows without adding it up by hand."""
+    wb = _samples(t)
+    _, _, dev = _table(wb["Devices"], "T_devices")
+    _, _, head = _table(wb["Summary"], "T_summary_headline")
+    fig = {r["Figure"]: r for r in head}
+    assert "All devices" in fig, list(fig)
+    assert fig["All devices"]["Devices"] == len(dev) == 300, fig["All devices"]
+    assert fig["All devices"]["Rows in its sheet"] == len(dev)
+    assert (fig["Devices in scope"]["Devices"] + fig["No target"]["Devices"]
+            + fig["Out of scope"]["Devices"]) == len(dev)
+    parts = ("Compliant", "Past deadline", "Due soon", "Stuck downloading", "Errors",
+             "Not reporting", "In progress")
+    assert sum(fig[p]["Devices"] for p in parts) == fig["Devices in scope"]["Devices"]
