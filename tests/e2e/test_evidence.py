@@ -95,3 +95,29 @@ def test_summary_states_the_fleet_and_its_parts_add_up_to_it(t):
     parts = ("Compliant", "Past deadline", "Due soon", "Stuck downloading", "Errors",
              "Not reporting", "In progress")
     assert sum(fig[p]["Devices"] for p in parts) == fig["Devices in scope"]["Devices"]
+
+
+def test_summary_target_deadline_range_names_the_column_it_spans(t):
+    """'Compliance by target version' headed its range 'Earliest deadline
+    (UTC)', while every detail sheet has a column 'Deadline, earliest (UTC)'
+    meaning something else (the UTC+14 reading for a device with no zone):
+    macOS 26.1's 'earliest deadline' 2026-11-23 22:00 is not the least
+    'Deadline, earliest' (19:00).  Each figure must re-derive from the column
+    its header names."""
+    wb = _samples(t)
+    _, _, dev = _table(wb["Devices"], "T_devices")
+    _, hdr, rows = _table(wb["Summary"], "T_summary_target")
+    for h in hdr:
+        if "deadline" not in h.lower() or not h.endswith("(UTC)"):
+            continue
+        assert "earliest" not in h.lower(), hdr
+        src = next(c for c in dev[0] if c.startswith("Deadline") and c.endswith("(UTC)")
+                   and c.split(" (")[0] in h)
+        assert src == "Deadline (UTC)", (h, src)
+    first = next(h for h in hdr if "from" in h)
+    last = next(h for h in hdr if " to " in h)
+    for r in rows:
+        got = [d["Deadline (UTC)"] for d in dev
+               if (d["Platform"], d["Target version"]) == (r["Platform"], r["Target version"])
+               and d["Classification"] not in ("No target", "Out of scope")]
+        assert (r[first], r[last]) == (min(got), max(got)), r
