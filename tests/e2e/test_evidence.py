@@ -121,3 +121,30 @@ def test_summary_target_deadline_range_names_the_column_it_spans(t):
                if (d["Platform"], d["Target version"]) == (r["Platform"], r["Target version"])
                and d["Classification"] not in ("No target", "Out of scope")]
         assert (r[first], r[last]) == (min(got), max(got)), r
+
+
+def test_strict_run_workbook_names_the_files_it_rolled_back(t):
+    """--strict rolls a file with a bad row back whole and exits 65, but the
+    reports are still written: its Rejected sheet said 'Every input row was
+    ingested.' and no sheet named the file, while 150 rows of it were left
+    out.  The workbook must say which file was not ingested, with its
+    SHA-256, on the Summary, Rejected and About sheets."""
+    import hashlib
+    import os
+    from lib import ROOT
+    r = t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, "--strict", *SAMPLE_INPUTS)
+    assert r.rc == 65, r
+    wb = t.workbook()
+    bad = "samples/status/mdm-export-2026-11-25.csv"
+    sha = hashlib.sha256(open(os.path.join(ROOT, bad), "rb").read()).hexdigest()
+    _, _, inputs = _table(wb["Inputs"], "T_inputs")
+    assert not any(i["File"].endswith(bad) for i in inputs)  # rolled back: not stored
+    texts = [c for row in wb["Rejected"].iter_rows(values_only=True) for c in row if c]
+    assert not any("Every input row was ingested" in str(c) for c in texts), texts
+    assert any("--strict" in str(c) for c in texts), texts
+    about = [row for row in wb["About"].iter_rows(values_only=True)]
+    hit = [row for row in about if row[1] and str(row[1]).endswith(bad)]
+    assert hit and sha in str(hit[0][2]), hit
+    _, _, attest = _table(wb["Summary"], "T_summary_attest")
+    said = " ".join(str(a["Value"]) for a in attest)
+    assert "--strict" in said and "1 file" in said, said
