@@ -1323,6 +1323,29 @@ static void name_facts(const ingest *in, const char *path, ddm_file *df)
 }
 
 /*
+ * --strict rolled a file back whole: nothing of it is stored, but the
+ * reports this run writes must still say that it was read and left out
+ * (the Summary, the Rejected and About sheets read the run's notes).
+ */
+static void note_not_ingested(ingest *in, const char *path, const char *sha,
+			      const char *why)
+{
+	store_stmt *st = store_stmt_get(in->store, "note");
+	char *value = xasprintf("%s (%s)", sha, why);
+
+	if (st) {
+		store_bind_text(st, store_stmt_param(st, ":section"),
+				"not-ingested", strlen("not-ingested"));
+		store_bind_text(st, store_stmt_param(st, ":name"), path,
+				strlen(path));
+		store_bind_text(st, store_stmt_param(st, ":value"), value,
+				strlen(value));
+		(void)store_stmt_run(st, NULL, NULL);
+	}
+	free(value);
+}
+
+/*
  * Rolls back a file no format recognised (or whose header is bad) and
  * records it on its own, so the rejected report shows it; the message
  * lists what is accepted.  Returns DDM_ERR_DATA (exit 65).
@@ -1350,6 +1373,8 @@ static ddm_err refuse_file(ingest *in, file_ctx *fc, const char *path,
 	/* --strict leaves the database exactly as it was. */
 	if (!in->opts.strict)
 		record_failed_file(in, path, bytes, hex, why);
+	else
+		note_not_ingested(in, path, hex, why);
 	free(why);
 	free(where);
 	return DDM_ERR_DATA;
@@ -1652,8 +1677,14 @@ static ddm_err ingest_file(ingest *in, const char *path)
 		goto out_close;
 	}
 	if (in->opts.strict && fc.rejected) {
+		char *why = xasprintf("%ld of %ld rows rejected; file not "
+				      "ingested (--strict)",
+				      fc.rejected, fc.rows_read);
+
 		store_rollback(in->store);
 		in->stats.files_failed++;
+		note_not_ingested(in, path, hex, why);
+		free(why);
 		err = diag_error(
 			DDM_ERR_DATA, diag_q(path),
 			"%ld rows rejected; file not ingested (--strict)",

@@ -481,6 +481,12 @@ static ddm_err write_header(xlsx *x)
 	if (!x->part && x->t->nparts == 0) {
 		worksheet_freeze_panes(x->ws, x->row + 1, 0);
 		worksheet_repeat_rows(x->ws, x->row, x->row);
+	} else if (x->part && !x->part->query &&
+		   x->part == &x->t->parts[x->t->nparts - 1]) {
+		/* The report's own list, last below short summary tables
+		 * (Patch latency's every device), runs over many pages:
+		 * each printed page repeats its header. */
+		worksheet_repeat_rows(x->ws, x->row, x->row);
 	}
 	x->row++;
 	x->trows = 0;

@@ -5,13 +5,16 @@
 -- used, e.g. NanoMDM events of other topics) and where their times came
 -- from (content, file-name, or mtime); earlier inputs are counted in one
 -- line and listed on the Inputs sheet, so About does not grow without end.
+-- Files this run's --strict rolled back whole (section not-ingested: never
+-- stored, so on no other sheet) follow this run's inputs.
 WITH started AS (
 	SELECT coalesce((SELECT CAST(value AS INTEGER) FROM temp.run_note
 	                  WHERE section = 'run'
 	                    AND name = 'last_input_before_run'), 0) AS last)
 SELECT section, name, value, kind, format, size, rows_read, rows_stored,
        rows_duplicate, rows_rejected, rows_skipped, time_basis, ingested_at
-  FROM (SELECT 0 AS part, seq AS ord, section, name, value, NULL AS kind,
+  FROM (SELECT CASE section WHEN 'not-ingested' THEN 1.5 ELSE 0 END AS part,
+               seq AS ord, section, name, value, NULL AS kind,
                NULL AS format, NULL AS size, NULL AS rows_read,
                NULL AS rows_stored, NULL AS rows_duplicate,
                NULL AS rows_rejected, NULL AS rows_skipped,

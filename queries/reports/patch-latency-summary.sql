@@ -2,8 +2,10 @@
 -- and per group, the devices patched, the median and 90th percentile of
 -- the days from the deadline and from the first night seen below the
 -- target to compliance (nearest-rank percentiles: the value at rank
--- ceil(p * n) of the n patched devices, sorted), and how many are still
--- open.  From evaluate.sql's ev_latency, as patch-latency.sql.
+-- ceil(p * n) of the n patched devices, sorted), how many are still
+-- open, and how many are compliant with no report saying when (compliant
+-- by the inventory: no latency to measure); the three counts add up to the
+-- devices patch-latency.sql lists for that target or group.  From evaluate.sql's ev_latency, as patch-latency.sql.
 WITH per AS (
 	SELECT 1 AS ord, 'Target' AS breakdown,
 	       coalesce(platform, '(unknown)') || ' ' || target_os_version AS name,
@@ -30,10 +32,11 @@ stats AS (
 	  FROM ranked GROUP BY ord, name),
 open AS (
 	SELECT ord, breakdown, name,
-	       sum(patched_at IS NULL AND classification <> 'compliant') AS still_open
+	       sum(patched_at IS NULL AND classification <> 'compliant') AS still_open,
+	       sum(patched_at IS NULL AND classification = 'compliant') AS unknown_time
 	  FROM per GROUP BY ord, name)
 SELECT o.breakdown, o.name, coalesce(s.patched, 0) AS patched,
-       o.still_open,
+       o.still_open, o.unknown_time AS compliant_unknown_time,
        s.med_d AS median_days_from_deadline,
        s.p90_d AS p90_days_from_deadline,
        s.med_s AS median_days_from_first_seen,

@@ -92,6 +92,19 @@ SELECT item, value FROM (
 	  FROM (SELECT what, total FROM unused WHERE n <= 10 ORDER BY n)
 	HAVING count(*) > 0
 	UNION ALL
+	SELECT 6.6, 'Inputs not ingested (--strict)',
+	       count(*) || CASE WHEN count(*) = 1 THEN ' file' ELSE ' files' END
+	       || ' with a bad row rolled back whole by --strict in this run, '
+	       || 'none of its rows stored or counted here: '
+	       || (SELECT group_concat(name, '; ')
+	             FROM (SELECT name FROM temp.run_note
+	                    WHERE section = 'not-ingested' ORDER BY seq LIMIT 10))
+	       || CASE WHEN count(*) > 10
+	               THEN '; and ' || (count(*) - 10) || ' more' ELSE '' END
+	       || ' (About sheet: SHA-256)'
+	  FROM temp.run_note WHERE section = 'not-ingested'
+	HAVING count(*) > 0
+	UNION ALL
 	SELECT 7, 'Newest report or check-in (UTC)',
 	       coalesce(ddm_iso(newest), 'none: no device has reported')
 	  FROM fresh

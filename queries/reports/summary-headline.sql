@@ -4,7 +4,8 @@
 -- once, by its classification; "listed" is the row count of the figure's
 -- detail sheet, which lists every device meeting its own criterion (a
 -- device past its deadline and stuck is in both sheets), so an auditor
--- can reconcile the two.
+-- can reconcile the two.  "All devices" is the fleet, every row of the
+-- Devices sheet: devices in scope, no target and out of scope add up to it.
 WITH c AS (SELECT classification, count(*) AS n FROM ev_final
             GROUP BY classification),
 t AS (SELECT coalesce(sum(n), 0) AS all_devices,
@@ -18,6 +19,7 @@ l AS (SELECT coalesce(sum(in_past_deadline), 0) AS past_deadline,
              coalesce(sum(in_not_reporting), 0) AS not_reporting
         FROM ev_final),
 figure(ord, figure, class) AS (VALUES
+	(0, 'All devices', 'all'),
 	(1, 'Devices in scope', NULL),
 	(2, 'Compliant', 'compliant'),
 	(3, 'Past deadline', 'past-deadline'),
@@ -30,14 +32,17 @@ figure(ord, figure, class) AS (VALUES
 	(10, 'Out of scope', 'out-of-scope'))
 SELECT f.figure,
        CASE WHEN f.class IS NULL THEN t.scope
+            WHEN f.class = 'all' THEN t.all_devices
             ELSE coalesce((SELECT n FROM c WHERE c.classification = f.class),
                           0) END AS devices,
-       CASE WHEN f.class IS NULL OR f.class IN ('no-target', 'out-of-scope')
+       CASE WHEN f.class IS NULL
+              OR f.class IN ('all', 'no-target', 'out-of-scope')
               OR t.scope = 0 THEN NULL
             ELSE round(1.0 * coalesce((SELECT n FROM c
                                         WHERE c.classification = f.class), 0)
                        / t.scope, 4) END AS share,
-       CASE f.class WHEN 'past-deadline' THEN l.past_deadline
+       CASE f.class WHEN 'all' THEN t.all_devices
+                    WHEN 'past-deadline' THEN l.past_deadline
                     WHEN 'due-soon' THEN l.due_soon
                     WHEN 'stuck-downloading' THEN l.stuck_downloading
                     WHEN 'error' THEN l.errors

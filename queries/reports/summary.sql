@@ -20,7 +20,15 @@ SELECT c.classification,
                     AND (e.platform IS NULL
                          OR e.platform NOT IN ('macOS', 'iOS', 'iPadOS'))),
                 0) AS other,
-       c.meaning
+       -- A Pass with no OS version known is compliant on the MDM's word
+       -- (the attestation's "Compliant without a known version"): the
+       -- meaning must not claim a version for those devices.
+       c.meaning || CASE WHEN c.classification = 'compliant'
+                              AND sum(e.os_version IS NULL) > 0
+                         THEN ', or Pass with no OS version known ('
+                              || sum(e.os_version IS NULL)
+                              || ': the MDM''s word, see the attestation)'
+                         ELSE '' END AS meaning
   FROM class c LEFT JOIN ev_final e ON e.classification = c.classification
  GROUP BY c.classification
  ORDER BY c.ord;

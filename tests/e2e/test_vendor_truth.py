@@ -98,7 +98,7 @@ def test_summary_target_deadline_is_a_range_not_one_instant(t):
     rows = [[c.value for c in r] for r in ws[ref]]
     head, body = rows[0], rows[1:]
     assert "Deadline (UTC)" not in head, head
-    first, last = head.index("Earliest deadline (UTC)"), head.index("Latest deadline (UTC)")
+    first, last = head.index("Deadlines from (UTC)"), head.index("Deadlines to (UTC)")
     iso = "%Y-%m-%dT%H:%M:%SZ"
     for r in body:
         got = span[(r[0], r[1])]
