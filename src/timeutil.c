@@ -17,6 +17,9 @@
  *     over a few zones and a few deadlines cheap without growing memory;
  *   - tz_is_valid() remembers recent answers the same way, so a zone
  *     column does not open a file per row.
+ * One mutex guards TZ and both memos: a second evaluation thread calls the
+ * zone functions too (their cost is well under 1% of an evaluation, so the
+ * lock is cheap to share).
  * A consequence callers must know: after a conversion the process TZ is the
  * last zone used, so other code must not rely on localtime() (ddmreport
  * works in UTC throughout).  "UTC" is answered without touching TZ.
@@ -31,6 +34,7 @@
 
 #include "timeutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,7 +408,9 @@ struct tz_valid_entry {
 static struct tz_valid_entry tz_valid_cache[TZ_VALID_SLOTS];
 static char tz_valid_dir[4096];
 
-bool tz_is_valid(const char *zone)
+static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool is_valid_locked(const char *zone)
 {
 	struct tz_valid_entry *e;
 	const char *dir;
@@ -459,16 +465,39 @@ static bool offset_in_force(int64_t t, int *offset)
 	return true;
 }
 
+bool tz_is_valid(const char *zone)
+{
+	bool ok;
+
+	pthread_mutex_lock(&tz_lock);
+	ok = is_valid_locked(zone);
+	pthread_mutex_unlock(&tz_lock);
+	return ok;
+}
+
+void tz_prepare_threads(void)
+{
+	pthread_mutex_lock(&tz_lock);
+	/* Unset TZ means the system zone, which ":/etc/localtime" names. */
+	if (!getenv("TZ"))
+		setenv("TZ", ":/etc/localtime", 1);
+	pthread_mutex_unlock(&tz_lock);
+}
+
 bool tz_offset_at(const char *zone, int64_t t, int *offset)
 {
-	if (!tz_is_valid(zone))
-		return false;
-	if (is_utc(zone)) {
+	bool ok;
+
+	pthread_mutex_lock(&tz_lock);
+	ok = is_valid_locked(zone);
+	if (ok && is_utc(zone))
 		*offset = 0;
-		return true;
+	else if (ok) {
+		tz_use(zone);
+		ok = offset_in_force(t, offset);
 	}
-	tz_use(zone);
-	return offset_in_force(t, offset);
+	pthread_mutex_unlock(&tz_lock);
+	return ok;
 }
 
 struct tz_memo {
@@ -523,7 +552,8 @@ static bool wall_to_utc(int64_t wall, int64_t *out, int *flags)
 	return true;
 }
 
-bool tz_wall_to_utc(const char *zone, int64_t wall, int64_t *out, int *flags)
+static bool wall_to_utc_locked(const char *zone, int64_t wall, int64_t *out,
+			       int *flags)
 {
 	struct tz_memo *m = NULL;
 	int64_t t;
@@ -539,7 +569,7 @@ bool tz_wall_to_utc(const char *zone, int64_t wall, int64_t *out, int *flags)
 			goto done;
 		}
 	}
-	if (!tz_is_valid(zone))
+	if (!is_valid_locked(zone))
 		return false;
 	if (wall < -TZ_WALL_LIMIT || wall > TZ_WALL_LIMIT)
 		return false;
@@ -561,4 +591,14 @@ done:
 	if (flags)
 		*flags = f;
 	return true;
+}
+
+bool tz_wall_to_utc(const char *zone, int64_t wall, int64_t *out, int *flags)
+{
+	bool ok;
+
+	pthread_mutex_lock(&tz_lock);
+	ok = wall_to_utc_locked(zone, wall, out, flags);
+	pthread_mutex_unlock(&tz_lock);
+	return ok;
 }
