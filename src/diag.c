@@ -82,10 +82,10 @@ static void vline(const char *level, const char *where, const char *fmt,
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	if (held) {
-		char *line = xasprintf(
-			"ddmreport: %s: %s%s%s%s%s\n", level,
-			context ? context : "", context ? ": " : "",
-			where ? where : "", where ? ": " : "", msg);
+		char *line =
+			xasprintf("ddmreport: %s: %s%s%s%s%s\n", level,
+				  context ? context : "", context ? ": " : "",
+				  where ? where : "", where ? ": " : "", msg);
 
 		buf_append(held, line, strlen(line));
 		free(line);

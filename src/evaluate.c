@@ -162,7 +162,10 @@ static ddm_err run_split(store *s, const resource *policy, size_t end,
 	err = store_run_script_part(s, policy, 0, end, p, np);
 	if (threaded)
 		pthread_join(t, NULL);
-	diag_release(&j.held);
+	/* One failure is explained once: a full temporary disk, say, fails
+	 * both parts, and this thread's line already names it. */
+	if (!err)
+		diag_release(&j.held);
 	buf_free(&j.held);
 	p[np - 1].s = NULL;
 	if (!err)

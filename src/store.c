@@ -1412,8 +1412,7 @@ ddm_err store_secret(store *s, const char *name, char out[65])
 /* ---- a second connection, for a helper thread ------------------------- */
 
 /* Runs sql on db; a failure is reported (held, in a helper thread). */
-static ddm_err exec_on(store *s, sqlite3 *db, const char *sql,
-		       const char *what)
+static ddm_err exec_on(store *s, sqlite3 *db, const char *sql, const char *what)
 {
 	ddm_err err;
 
