@@ -547,11 +547,12 @@ SELECT b.serial_number, b.device_name, b.grp, b.platform,
 -- merge: ev_final ev_latency
 -- Up to here each device is evaluated on its own (ev_sofa holds only the
 -- versions of the devices evaluated with it, the only ones they look up).
--- So the engine may evaluate a large fleet in parts at once, a part being
--- the devices with :part_lo <= serial_number < :part_hi (NULL: no bound),
--- and append the parts' rows of the tables named on the line above, in
+-- So the engine may evaluate the fleet in parts at once, a part being the
+-- devices with :part_lo <= serial_number < :part_hi (NULL: no bound), and
+-- append the other parts' rows of the tables named on the line above, in
 -- serial order, to the first part's; what follows runs once, over the
--- whole fleet.
+-- whole fleet.  Only those tables are whole afterwards: the steps' own
+-- tables (ev_dev, ev_sofa) may hold the first part only.
 
 -- The Summary's breakdowns, the trend and the attestation count devices
 -- by these columns only: they read this index, not the whole wide rows.

@@ -17,9 +17,10 @@
  *     over a few zones and a few deadlines cheap without growing memory;
  *   - tz_is_valid() remembers recent answers the same way, so a zone
  *     column does not open a file per row.
- * One mutex guards TZ and both memos: a second evaluation thread calls the
- * zone functions too (their cost is well under 1% of an evaluation, so the
- * lock is cheap to share).
+ * Threads: the evaluation runs the zone functions in two threads at once.
+ * The memos are per thread (a shared one under a lock made the threads
+ * wait on each other tens of thousands of times per 100k devices); TZ and
+ * the conversion through it, which a memo hit skips, take one mutex.
  * A consequence callers must know: after a conversion the process TZ is the
  * last zone used, so other code must not rely on localtime() (ddmreport
  * works in UTC throughout).  "UTC" is answered without touching TZ.
@@ -405,12 +406,13 @@ struct tz_valid_entry {
 	bool ok;
 };
 
-static struct tz_valid_entry tz_valid_cache[TZ_VALID_SLOTS];
-static char tz_valid_dir[4096];
+static _Thread_local struct tz_valid_entry tz_valid_cache[TZ_VALID_SLOTS];
+static _Thread_local char tz_valid_dir[4096];
 
+/* Guards TZ (tz_use) and reading the zone through it. */
 static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static bool is_valid_locked(const char *zone)
+bool tz_is_valid(const char *zone)
 {
 	struct tz_valid_entry *e;
 	const char *dir;
@@ -465,16 +467,6 @@ static bool offset_in_force(int64_t t, int *offset)
 	return true;
 }
 
-bool tz_is_valid(const char *zone)
-{
-	bool ok;
-
-	pthread_mutex_lock(&tz_lock);
-	ok = is_valid_locked(zone);
-	pthread_mutex_unlock(&tz_lock);
-	return ok;
-}
-
 void tz_prepare_threads(void)
 {
 	pthread_mutex_lock(&tz_lock);
@@ -488,14 +480,15 @@ bool tz_offset_at(const char *zone, int64_t t, int *offset)
 {
 	bool ok;
 
-	pthread_mutex_lock(&tz_lock);
-	ok = is_valid_locked(zone);
-	if (ok && is_utc(zone))
+	if (!tz_is_valid(zone))
+		return false;
+	if (is_utc(zone)) {
 		*offset = 0;
-	else if (ok) {
-		tz_use(zone);
-		ok = offset_in_force(t, offset);
+		return true;
 	}
+	pthread_mutex_lock(&tz_lock);
+	tz_use(zone);
+	ok = offset_in_force(t, offset);
 	pthread_mutex_unlock(&tz_lock);
 	return ok;
 }
@@ -507,7 +500,7 @@ struct tz_memo {
 	int flags;
 };
 
-static struct tz_memo tz_memo_table[TZ_MEMO_SLOTS];
+static _Thread_local struct tz_memo tz_memo_table[TZ_MEMO_SLOTS];
 
 static size_t tz_memo_slot(const char *zone, int64_t wall)
 {
@@ -552,12 +545,12 @@ static bool wall_to_utc(int64_t wall, int64_t *out, int *flags)
 	return true;
 }
 
-static bool wall_to_utc_locked(const char *zone, int64_t wall, int64_t *out,
-			       int *flags)
+bool tz_wall_to_utc(const char *zone, int64_t wall, int64_t *out, int *flags)
 {
 	struct tz_memo *m = NULL;
 	int64_t t;
 	int f = 0;
+	bool ok;
 
 	/* A memoised answer was validated when it was stored. */
 	if (zone && strlen(zone) < TZ_MEMO_ZONE) {
@@ -569,7 +562,7 @@ static bool wall_to_utc_locked(const char *zone, int64_t wall, int64_t *out,
 			goto done;
 		}
 	}
-	if (!is_valid_locked(zone))
+	if (!tz_is_valid(zone))
 		return false;
 	if (wall < -TZ_WALL_LIMIT || wall > TZ_WALL_LIMIT)
 		return false;
@@ -577,8 +570,11 @@ static bool wall_to_utc_locked(const char *zone, int64_t wall, int64_t *out,
 		t = wall;
 		goto done;
 	}
+	pthread_mutex_lock(&tz_lock);
 	tz_use(zone);
-	if (!wall_to_utc(wall, &t, &f))
+	ok = wall_to_utc(wall, &t, &f);
+	pthread_mutex_unlock(&tz_lock);
+	if (!ok)
 		return false;
 	if (m) {
 		strcpy(m->zone, zone);
@@ -591,14 +587,4 @@ done:
 	if (flags)
 		*flags = f;
 	return true;
-}
-
-bool tz_wall_to_utc(const char *zone, int64_t wall, int64_t *out, int *flags)
-{
-	bool ok;
-
-	pthread_mutex_lock(&tz_lock);
-	ok = wall_to_utc_locked(zone, wall, out, flags);
-	pthread_mutex_unlock(&tz_lock);
-	return ok;
 }

@@ -61,8 +61,8 @@ enum {
  * Converts a wall time in zone to an instant, with the rule above.  Stores
  * TZ_CONV_* bits in *flags when flags is not NULL.  Returns false when the
  * zone is not valid.  Results are memoised per (zone, wall), so calling it
- * once per device of a large fleet is cheap.  The zone functions take one
- * lock (TZ and the memos are the process's), so two threads may call them.
+ * once per device of a large fleet is cheap.  Threads may call the zone
+ * functions at once (memos per thread; TZ itself under a lock).
  */
 bool tz_wall_to_utc(const char *zone, int64_t wall, int64_t *out, int *flags);
 
