@@ -110,13 +110,9 @@ ddm_err store_err_of(int rc)
 	}
 }
 
-/*
- * SQLite's message for db's last error.  "database or disk is full" is
- * the database's disk or the one of SQLite's temporary files (sorts, the
- * evaluation's temp tables), which need not be the same: the message says
- * where the latter go, found as SQLite finds it (SQLITE_TMPDIR, TMPDIR,
- * /var/tmp, /usr/tmp, /tmp, the first that is a writable folder).
- */
+/* The folder of SQLite's temporary files, found as SQLite finds it
+ * (SQLITE_TMPDIR, TMPDIR, /var/tmp, /usr/tmp, /tmp, the first that is a
+ * writable folder); the evaluation's scratch database goes there too. */
 static const char *temp_dir(void)
 {
 	const char *dirs[] = {getenv("SQLITE_TMPDIR"), getenv("TMPDIR"),
@@ -130,6 +126,12 @@ static const char *temp_dir(void)
 	return ".";
 }
 
+/*
+ * SQLite's message for db's last error.  "database or disk is full" is
+ * the database's disk or the one of SQLite's temporary files (sorts, the
+ * evaluation's temp tables), which need not be the same: the message says
+ * where the latter go (temp_dir).
+ */
 static const char *db_msg(sqlite3 *db)
 {
 	/* Per thread: the evaluation's second connection has its own. */
