@@ -10,6 +10,9 @@
 --   :stale_after  seconds without a report before "not reporting"
 --   :due_within   seconds ahead that count as "due soon"
 --   :default_tz   IANA zone for devices with none, or NULL
+--   :part_lo, :part_hi  the devices evaluated: serial numbers from :part_lo
+--                 up to, not including, :part_hi (NULL: no bound; see
+--                 "merge:" below)
 --
 -- SQL functions from the engine:
 --   ddm_version_cmp(a, b)  -1/0/1 comparing OS versions per component
@@ -135,6 +138,8 @@ SELECT b.serial_number,
                  AND o.os_version IS NOT NULL
                ORDER BY o.reported_at DESC LIMIT 1) AS version_rowid
         FROM device d
+       WHERE (:part_lo IS NULL OR d.serial_number >= :part_lo)
+         AND (:part_hi IS NULL OR d.serial_number < :part_hi)
          -- OFFSET 0 keeps the lookups computed once per device
          LIMIT -1 OFFSET 0) b
   LEFT JOIN observation o ON o.rowid = b.last_rowid
@@ -520,14 +525,6 @@ SELECT x.*,
          LIMIT -1 OFFSET 0) c
   LEFT JOIN ev_sofa sofa
     ON sofa.platform = c.platform AND sofa.os_version = c.os_version;
--- The Summary's breakdowns, the trend and the attestation count devices
--- by these columns only: they read this index, not the whole wide rows.
-CREATE INDEX temp.ev_final_class ON ev_final(classification, platform, grp,
-    target_os_version, deadline_utc, time_zone_source, enforcement_mechanism,
-    serial_number);
--- The Devices list reads ev_final in serial order through this index (the
--- rows are stored in that order already) instead of sorting every row.
-CREATE INDEX temp.ev_final_serial ON ev_final(serial_number);
 
 -- 7. Patch latency, from the history: for each device with a target (in
 --    scope) that was ever seen below it, the first report below the target
@@ -625,3 +622,22 @@ SELECT b.serial_number, b.device_name, b.grp, b.platform,
                           t.target_build_version) d
          LIMIT -1 OFFSET 0) b
  WHERE b.first_below IS NOT NULL;
+
+-- merge: ev_final ev_latency
+-- Up to here each device is evaluated on its own (ev_sofa holds only the
+-- versions of the devices evaluated with it, the only ones they look up).
+-- So the engine may evaluate the fleet in parts at once, a part being the
+-- devices with :part_lo <= serial_number < :part_hi (NULL: no bound), and
+-- append the other parts' rows of the tables named on the line above, in
+-- serial order, to the first part's; what follows runs once, over the
+-- whole fleet.  Only those tables are whole afterwards: the steps' own
+-- tables (ev_dev, ev_sofa) may hold the first part only.
+
+-- The Summary's breakdowns, the trend and the attestation count devices
+-- by these columns only: they read this index, not the whole wide rows.
+CREATE INDEX temp.ev_final_class ON ev_final(classification, platform, grp,
+    target_os_version, deadline_utc, time_zone_source, enforcement_mechanism,
+    serial_number);
+-- The Devices list reads ev_final in serial order through this index (the
+-- rows are stored in that order already) instead of sorting every row.
+CREATE INDEX temp.ev_final_serial ON ev_final(serial_number);

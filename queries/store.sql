@@ -499,6 +499,15 @@ ON CONFLICT (platform, version) DO UPDATE SET
            coalesce(excluded.cve_count, os_release.cve_count),
            excluded.exploited_cves);
 
+-- name: eval_split
+-- How many devices the history knows, and the serial number in the middle
+-- of their order: a large fleet is evaluated in two parts at once, the
+-- devices below it and the rest (src/evaluate.c).
+SELECT count(*),
+       (SELECT serial_number FROM device ORDER BY serial_number
+         LIMIT 1 OFFSET (SELECT count(*) FROM device) / 2)
+  FROM device;
+
 -- name: last_file_id
 -- The newest input's id before a run ingests: later ids are that run's.
 SELECT coalesce(max(id), 0) FROM source_file;

@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -42,6 +43,8 @@ _Static_assert(sizeof messages / sizeof messages[0] == DDM_ERR__COUNT,
 static bool quiet;
 static bool explained;	    /* an error or note line was printed */
 static const char *context; /* see diag_set_context; not owned */
+/* The lines a helper thread holds back (diag_hold_begin); NULL: print. */
+static _Thread_local buf *held;
 
 int diag_exit_code(ddm_err err)
 {
@@ -78,6 +81,16 @@ static void vline(const char *level, const char *where, const char *fmt,
 	char msg[2048];
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (held) {
+		char *line =
+			xasprintf("ddmreport: %s: %s%s%s%s%s\n", level,
+				  context ? context : "", context ? ": " : "",
+				  where ? where : "", where ? ": " : "", msg);
+
+		buf_append(held, line, strlen(line));
+		free(line);
+		return;
+	}
 	fprintf(stderr, "ddmreport: %s: %s%s%s%s%s\n", level,
 		context ? context : "", context ? ": " : "", where ? where : "",
 		where ? ": " : "", msg);
@@ -95,7 +108,8 @@ ddm_err diag_error(ddm_err err, const char *where, const char *fmt, ...)
 	va_start(ap, fmt);
 	vline("error", where, fmt, ap);
 	va_end(ap);
-	explained = true;
+	if (!held)
+		explained = true;
 	return err;
 }
 
@@ -106,7 +120,27 @@ void diag_note(const char *where, const char *fmt, ...)
 	va_start(ap, fmt);
 	vline("note", where, fmt, ap);
 	va_end(ap);
+	if (!held)
+		explained = true;
+}
+
+void diag_hold_begin(buf *lines)
+{
+	held = lines;
+}
+
+void diag_hold_end(void)
+{
+	held = NULL;
+}
+
+void diag_release(buf *lines)
+{
+	if (!lines->len)
+		return;
+	fwrite(lines->data, 1, lines->len, stderr);
 	explained = true;
+	buf_reset(lines);
 }
 
 bool diag_explained(void)
@@ -127,8 +161,9 @@ void diag_warn(const char *where, const char *fmt, ...)
 
 const char *diag_qn(const char *s, size_t len)
 {
-	static char ring[8][1024];
-	static unsigned next;
+	/* Per thread: a helper thread's messages quote names too. */
+	static _Thread_local char ring[8][1024];
+	static _Thread_local unsigned next;
 	char *slot = ring[next++ % 8];
 	buf b = {0};
 

@@ -62,6 +62,19 @@ void diag_warn(const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
+ * A helper thread's messages are held, not printed, so that its lines never
+ * interleave with the main thread's: between diag_hold_begin and
+ * diag_hold_end, the calling thread's error, note and warning lines are
+ * appended to lines (which the caller owns).  diag_release prints held
+ * lines (from the main thread, once the helper has finished) and empties
+ * the buffer.
+ */
+struct buf;
+void diag_hold_begin(struct buf *lines);
+void diag_hold_end(void);
+void diag_release(struct buf *lines);
+
+/*
  * What a library prints on stderr itself (libxlsxwriter's "[ERROR]..."
  * lines) is caught and handed back, so that it reaches the operator
  * through our messages, escaped and on one line, never raw.  Between

@@ -110,29 +110,37 @@ ddm_err store_err_of(int rc)
 	}
 }
 
+/* The folder of SQLite's temporary files, found as SQLite finds it
+ * (SQLITE_TMPDIR, TMPDIR, /var/tmp, /usr/tmp, /tmp, the first that is a
+ * writable folder); the evaluation's scratch database goes there too. */
+static const char *temp_dir(void)
+{
+	const char *dirs[] = {getenv("SQLITE_TMPDIR"), getenv("TMPDIR"),
+			      "/var/tmp", "/usr/tmp", "/tmp"};
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+		if (dirs[i] && *dirs[i] && stat(dirs[i], &st) == 0 &&
+		    S_ISDIR(st.st_mode) && access(dirs[i], W_OK | X_OK) == 0)
+			return dirs[i];
+	return ".";
+}
+
 /*
  * SQLite's message for db's last error.  "database or disk is full" is
  * the database's disk or the one of SQLite's temporary files (sorts, the
  * evaluation's temp tables), which need not be the same: the message says
- * where the latter go, found as SQLite finds it (SQLITE_TMPDIR, TMPDIR,
- * /var/tmp, /usr/tmp, /tmp, the first that is a writable folder).
+ * where the latter go (temp_dir).
  */
 static const char *db_msg(sqlite3 *db)
 {
-	static char msg[700];
-	const char *dirs[] = {getenv("SQLITE_TMPDIR"), getenv("TMPDIR"),
-			      "/var/tmp", "/usr/tmp", "/tmp"};
-	const char *tmp = ".";
-	struct stat st;
+	/* Per thread: the evaluation's second connection has its own. */
+	static _Thread_local char msg[700];
+	const char *tmp;
 
 	if ((sqlite3_extended_errcode(db) & 0xff) != SQLITE_FULL)
 		return sqlite3_errmsg(db);
-	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
-		if (dirs[i] && *dirs[i] && stat(dirs[i], &st) == 0 &&
-		    S_ISDIR(st.st_mode) && access(dirs[i], W_OK | X_OK) == 0) {
-			tmp = dirs[i];
-			break;
-		}
+	tmp = temp_dir();
 	snprintf(msg, sizeof msg,
 		 "%s (the database's disk, or that of its temporary files "
 		 "in %s)",
@@ -931,12 +939,16 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 		goto out_unlock;
 	}
 	close(fd);
-	/* One connection, used by one thread: SQLite's mutexes and memory
-	 * statistics are pure cost, a lock/unlock pair per bind and step
-	 * (about 5% of an ingest).  sqlite3_config only takes effect before
-	 * SQLite initialises, i.e. at the first open; later calls are
-	 * refused harmlessly, and NOMUTEX covers this connection anyway. */
-	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	/* Each connection is used by one thread at a time: a connection's
+	 * mutex and the memory statistics are pure cost, a lock/unlock pair
+	 * per bind and step (about 5% of an ingest).  Multi-thread, not
+	 * single-thread, mode: the evaluation runs a second connection in a
+	 * thread of its own (store_split_open), and SQLite's few process-wide
+	 * structures (open files, temp names) keep their mutexes.
+	 * sqlite3_config only takes effect before SQLite initialises, i.e. at
+	 * the first open; later calls are refused harmlessly, and NOMUTEX
+	 * covers this connection anyway. */
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (sqlite3_open_v2(s->real, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
@@ -1091,14 +1103,23 @@ static void bind_params(sqlite3_stmt *st, const store_param *p, size_t np)
 ddm_err store_run_script(store *s, const resource *r, const store_param *p,
 			 size_t np)
 {
-	const char *sql = r->text;
+	return store_run_script_part(s, r, 0, strlen(r->text), p, np);
+}
 
-	while (*sql && !is_blank_sql(sql)) {
+ddm_err store_run_script_part(store *s, const resource *r, size_t from,
+			      size_t to, const store_param *p, size_t np)
+{
+	const char *sql = r->text + from;
+	const char *end = r->text + to;
+
+	while (sql < end && !is_blank_sql(sql)) {
 		sqlite3_stmt *st = NULL;
 		const char *tail;
 		int rc;
 
-		if (sqlite3_prepare_v2(s->db, sql, -1, &st, &tail) != SQLITE_OK)
+		/* Only what lies before end is read. */
+		if (sqlite3_prepare_v2(s->db, sql, (int)(end - sql), &st,
+				       &tail) != SQLITE_OK)
 			return sql_error(s->db, r, (size_t)(sql - r->text));
 		if (!st) /* comment-only remainder */
 			break;
@@ -1388,4 +1409,167 @@ ddm_err store_secret(store *s, const char *name, char out[65])
 	if (rc != SQLITE_ROW)
 		return db_error(s, "cannot read secret");
 	return DDM_OK;
+}
+
+/* ---- a second connection, for a helper thread ------------------------- */
+
+/* Runs sql on db; a failure is reported (held, in a helper thread). */
+static ddm_err exec_on(store *s, sqlite3 *db, const char *sql, const char *what)
+{
+	ddm_err err;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return DDM_OK;
+	err = store_err_of(sqlite3_extended_errcode(db));
+	return diag_error(err ? err : DDM_ERR_INTERNAL, diag_q(s->path),
+			  "%s: %s", what, db_msg(db));
+}
+
+/* ATTACHes the file at path to db as "part". */
+static ddm_err attach_part(sqlite3 *db, const char *path)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "ATTACH ?1 AS part", -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK || rc == SQLITE_DONE)
+		return DDM_OK;
+	return diag_error(DDM_ERR_CANTCREAT, diag_q(path),
+			  "cannot open scratch database: %s", db_msg(db));
+}
+
+ddm_err store_split_open(store *s, store **out)
+{
+	store *p = xcalloc(1, sizeof *p);
+	char *scratch = xasprintf("%s/ddmreport-part-XXXXXX", temp_dir());
+	bool attached = false;
+	ddm_err err;
+	int fd;
+
+	p->path = xstrdup(s->path);
+	p->real = xstrdup(s->real);
+	p->lock_fd = -1;
+	/* mkstemp: a new file, mode 0600 (it holds serials and names). */
+	fd = mkstemp(scratch);
+	if (fd < 0) {
+		err = diag_error(DDM_ERR_CANTCREAT, diag_q(scratch),
+				 "cannot create scratch database: %s",
+				 strerror(errno));
+		free(scratch);
+		store_close(p);
+		return err;
+	}
+	close(fd);
+	if (sqlite3_open_v2(p->real, &p->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		err = diag_error(
+			DDM_ERR_IO, diag_q(s->path), "cannot open database: %s",
+			p->db ? sqlite3_errmsg(p->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(p->db, 1);
+	sqlite3_busy_timeout(p->db, 5000);
+	if (getenv("DDMREPORT_PROFILE"))
+		sqlite3_trace_v2(p->db, SQLITE_TRACE_PROFILE, profile_cb, NULL);
+	/* As the main connection (store_open); the scratch database is
+	 * written once and read once, never to be recovered: no journal. */
+	err = exec_on(s, p->db,
+		      "PRAGMA cache_size=-8192;"
+		      "PRAGMA temp_store=FILE;",
+		      "cannot set up database");
+	if (!err && register_functions(p->db) != SQLITE_OK)
+		err = db_error(p, "cannot register functions");
+	if (!err)
+		err = attach_part(p->db, scratch);
+	if (!err)
+		err = exec_on(s, p->db,
+			      "PRAGMA part.journal_mode=OFF;"
+			      "PRAGMA part.synchronous=OFF;",
+			      "cannot set up scratch database");
+	if (!err)
+		err = attach_part(s->db, scratch);
+	if (err)
+		goto fail;
+	attached = true;
+	/* Both connections hold the file open: its name is not needed any
+	 * more, and without one nothing is left behind, whatever ends the
+	 * run (its space is freed when both have let go). */
+	unlink(scratch);
+	free(scratch);
+	scratch = NULL;
+	/* One snapshot for both: the main connection's read transaction
+	 * starts, then the helper's.  No commit can come between: every
+	 * writer takes the lock file, which this run holds. */
+	err = exec_on(s, s->db,
+		      "BEGIN; SELECT count(*) FROM main.sqlite_master;",
+		      "cannot begin transaction");
+	if (!err)
+		err = exec_on(s, p->db,
+			      "BEGIN; SELECT count(*) FROM main.sqlite_master;",
+			      "cannot begin transaction");
+	if (err)
+		goto fail;
+	*out = p;
+	return DDM_OK;
+
+fail:
+	if (scratch) {
+		unlink(scratch);
+		free(scratch);
+	}
+	if (p->db)
+		store_rollback(p);
+	store_close(p);
+	if (attached) {
+		store_rollback(s);
+		sqlite3_exec(s->db, "DETACH DATABASE part", NULL, NULL, NULL);
+	}
+	return err;
+}
+
+ddm_err store_split_send(store *peer, const char *table)
+{
+	char *sql = xasprintf("CREATE TABLE part.\"%s\" AS "
+			      "SELECT * FROM temp.\"%s\"",
+			      table, table);
+	ddm_err err = exec_on(peer, peer->db, sql, "cannot keep results");
+
+	free(sql);
+	return err;
+}
+
+ddm_err store_split_take(store *s, const char *table)
+{
+	char *sql = xasprintf("INSERT INTO temp.\"%s\" "
+			      "SELECT * FROM part.\"%s\"",
+			      table, table);
+	ddm_err err = exec_on(s, s->db, sql, "cannot gather results");
+
+	free(sql);
+	return err;
+}
+
+ddm_err store_split_close(store *s, store *peer)
+{
+	ddm_err err = DDM_OK;
+
+	if (peer) {
+		store_rollback(peer);
+		store_close(peer);
+	}
+	/* The main connection only read: its end commits nothing. */
+	if (!sqlite3_get_autocommit(s->db))
+		err = exec_on(s, s->db, "COMMIT", "cannot end transaction");
+	if (err)
+		store_rollback(s);
+	if (sqlite3_exec(s->db, "DETACH DATABASE part", NULL, NULL, NULL) !=
+		    SQLITE_OK &&
+	    !err)
+		err = db_error(s, "cannot close scratch database");
+	return err;
 }

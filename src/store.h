@@ -102,6 +102,31 @@ typedef struct store_param {
 ddm_err store_run_script(store *s, const resource *r, const store_param *p,
 			 size_t np);
 
+/* As store_run_script, for the statements of r that start in the byte
+ * range [from, to) of its text. */
+ddm_err store_run_script_part(store *s, const resource *r, size_t from,
+			      size_t to, const store_param *p, size_t np);
+
+/*
+ * The evaluation of a large fleet in two halves at once (src/evaluate.c):
+ *
+ * store_split_open opens a second connection to s's database (*peer, for
+ * a thread of its own: it reports through diag, so hold its messages),
+ * with the same SQL functions, and a scratch database attached to both
+ * connections as "part": a private file in SQLite's temporary folder,
+ * unlinked at once, so nothing is left behind however the run ends.  Both
+ * connections then hold a read transaction on the same snapshot.
+ * store_split_send copies the peer's temp table into part (in the peer's
+ * thread); store_split_take appends part's copy to s's temp table of that
+ * name (after the peer has finished).  store_split_close (accepting a
+ * NULL peer) closes the peer, ends s's read transaction and detaches
+ * part, freeing its space.
+ */
+ddm_err store_split_open(store *s, store **peer);
+ddm_err store_split_send(store *peer, const char *table);
+ddm_err store_split_take(store *s, const char *table);
+ddm_err store_split_close(store *s, store *peer);
+
 /* Prepares the single query in r with parameters bound; *out owned by the
  * caller (store_cursor_free). */
 ddm_err store_query(store *s, const resource *r, const store_param *p,

@@ -61,12 +61,19 @@ enum {
  * Converts a wall time in zone to an instant, with the rule above.  Stores
  * TZ_CONV_* bits in *flags when flags is not NULL.  Returns false when the
  * zone is not valid.  Results are memoised per (zone, wall), so calling it
- * once per device of a large fleet is cheap.  Not thread-safe (uses TZ).
+ * once per device of a large fleet is cheap.  Threads may call the zone
+ * functions at once (memos per thread; TZ itself under a lock).
  */
 bool tz_wall_to_utc(const char *zone, int64_t wall, int64_t *out, int *flags);
 
 /* Offset of zone from UTC at instant t, in seconds east.  False when the
  * zone is not valid. */
 bool tz_offset_at(const char *zone, int64_t t, int *offset);
+
+/* Call before a second thread starts that may use the zone functions or
+ * read the environment (SQLite looks up TMPDIR): makes sure TZ is set, to
+ * the zone in force, so that changing it later replaces a value instead of
+ * growing the environment under the other thread's feet. */
+void tz_prepare_threads(void);
 
 #endif

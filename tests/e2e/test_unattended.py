@@ -360,6 +360,38 @@ def test_full_temporary_folder_is_named_in_the_line(t):
     assert not os.path.exists(t.path("out", "devices.csv"))
 
 
+def test_evaluation_in_two_parts_leaves_nothing_in_the_temporary_folder(t):
+    """A fleet is evaluated in two parts at once, the second part's rows
+    handed over through a scratch database in the temporary folder.  It is
+    unlinked as soon as both connections hold it: after a report, and after
+    one whose second part failed, the folder is as empty as before, the
+    failure is one line naming the policy's line, and no report is
+    written."""
+    write_status(t.path("k.csv"), 2000, devices=1000)
+    rc, err = _run(t, ["ingest", "--quiet", "--db", "k.db", "k.csv"])
+    assert rc == 0, err
+    os.makedirs(t.path("tmp"))
+    rc, err = _run(t, ["report", "--quiet", "--db", "k.db", "--out", "out", "--as-of", AS_OF],
+                   TMPDIR=t.path("tmp"))
+    assert (rc, err) == (0, ""), (rc, err)
+    assert os.listdir(t.path("tmp")) == []
+    assert os.path.exists(t.path("out", "devices.csv"))
+    # A policy that fails in the upper part only (where :part_lo is set).
+    policy = open(os.path.join(os.path.dirname(BIN), "queries", "evaluate.sql")).read()
+    bad = ("SELECT CASE WHEN count(*) > 0 THEN abs(-9223372036854775807 - 1) END\n"
+           "  FROM device WHERE serial_number >= :part_lo;\n")
+    assert "\n-- merge:" in policy
+    os.makedirs(t.path("q"))
+    with open(t.path("q", "evaluate.sql"), "w") as f:
+        f.write(policy.replace("\n-- merge:", "\n" + bad + "\n-- merge:", 1))
+    rc, err = _run(t, ["report", "--quiet", "--db", "k.db", "--queries", "q", "--out", "out2",
+                       "--as-of", AS_OF], TMPDIR=t.path("tmp"))
+    assert rc == 70, (rc, err)
+    assert len(err.splitlines()) == 1 and "evaluate.sql:" in err and "integer overflow" in err, err
+    assert os.listdir(t.path("tmp")) == []
+    assert not os.path.exists(t.path("out2", "devices.csv"))
+
+
 def test_database_folder_not_writable_is_73_never_restore_from_backup(t):
     """The database's folder read-only (a restore as another user, a
     read-only mount): SQLite cannot make the -wal/-shm files there.  When
