@@ -631,7 +631,11 @@ SELECT b.serial_number, b.device_name, b.grp, b.platform,
 -- append the other parts' rows of the tables named on the line above, in
 -- serial order, to the first part's; what follows runs once, over the
 -- whole fleet.  Only those tables are whole afterwards: the steps' own
--- tables (ev_dev, ev_sofa) may hold the first part only.
+-- tables (ev_dev, ev_sofa) may hold the first part only, so they are
+-- dropped here; a report written with --queries that reads them fails
+-- with the table's name instead of counting half the fleet.
+DROP TABLE temp.ev_dev;
+DROP TABLE temp.ev_sofa;
 
 -- The Summary's breakdowns, the trend and the attestation count devices
 -- by these columns only: they read this index, not the whole wide rows.

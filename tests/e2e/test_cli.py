@@ -126,6 +126,19 @@ def test_query_override_error_points_at_line_and_column(t):
     assert "q/reports/summary.sql:3:" in r.err and "nonsense_column" in r.err, r.err
 
 
+def test_query_override_reading_a_part_table_fails_instead_of_half_the_fleet(t):
+    # The evaluation runs in two parts at once; its step tables (ev_dev,
+    # ev_sofa) hold one part only, so a custom report that reads them must
+    # fail by name, not list half the devices.
+    os.makedirs(t.path("q", "reports"))
+    t.write("q/reports/devices.sql", "SELECT serial_number FROM ev_dev ORDER BY 1;\n")
+    rows = "".join(f"C02A{i:02d},Pass,2026-11-20T10:00:00Z" + "," * 14 + "\n" for i in range(10))
+    assert t.run("ingest", t.write("s.csv", STATUS_HEADER + rows)).rc == 0
+    r = t.run("report", "--queries", t.path("q"), "--out", "-", "devices")
+    assert r.rc == 70 and r.out == "", r
+    assert "q/reports/devices.sql:1:" in r.err and "no such table: ev_dev" in r.err, r.err
+
+
 def test_config_file_sets_options_and_inputs(t):
     cfg = t.write("ddmreport.conf", f"# nightly\ndb = {t.path('c.db')}\nout = {t.out}\n"
                   f"as-of = {SAMPLES_AS_OF}\nstale-after = 30d\nquiet = yes\nmax-rejected = 5%\ninput = {SAMPLES}\n")
