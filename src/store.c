@@ -1532,26 +1532,32 @@ fail:
 	return err;
 }
 
-ddm_err store_split_send(store *peer, const char *table)
+/* One table's rows from the helper's temp schema into the scratch
+ * database (send), or from there after the main connection's (take). */
+static ddm_err copy_part(store *s, const char *table, bool send)
 {
-	char *sql = xasprintf("CREATE TABLE part.\"%s\" AS "
-			      "SELECT * FROM temp.\"%s\"",
-			      table, table);
-	ddm_err err = exec_on(peer, peer->db, sql, "cannot keep results");
+	char *sql = send ? xasprintf("CREATE TABLE part.\"%s\" AS "
+				     "SELECT * FROM temp.\"%s\"",
+				     table, table)
+			 : xasprintf("INSERT INTO temp.\"%s\" "
+				     "SELECT * FROM part.\"%s\"",
+				     table, table);
+	ddm_err err =
+		exec_on(s, s->db, sql,
+			send ? "cannot keep results" : "cannot gather results");
 
 	free(sql);
 	return err;
 }
 
+ddm_err store_split_send(store *peer, const char *table)
+{
+	return copy_part(peer, table, true);
+}
+
 ddm_err store_split_take(store *s, const char *table)
 {
-	char *sql = xasprintf("INSERT INTO temp.\"%s\" "
-			      "SELECT * FROM part.\"%s\"",
-			      table, table);
-	ddm_err err = exec_on(s, s->db, sql, "cannot gather results");
-
-	free(sql);
-	return err;
+	return copy_part(s, table, false);
 }
 
 ddm_err store_split_close(store *s, store *peer)
