@@ -692,6 +692,24 @@ static void note_clean_close(store *s)
 	}
 }
 
+/* Opens one connection to the database file at real (path as the user
+ * named it, for the message), as every connection of a run is set up:
+ * extended result codes, a busy timeout, the profile when asked for. */
+static ddm_err open_connection(const char *real, const char *path, sqlite3 **db)
+{
+	if (sqlite3_open_v2(real, db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK)
+		return diag_error(DDM_ERR_IO, diag_q(path),
+				  "cannot open database: %s",
+				  *db ? sqlite3_errmsg(*db) : "out of memory");
+	sqlite3_extended_result_codes(*db, 1);
+	sqlite3_busy_timeout(*db, 5000);
+	if (getenv("DDMREPORT_PROFILE"))
+		sqlite3_trace_v2(*db, SQLITE_TRACE_PROFILE, profile_cb, NULL);
+	return DDM_OK;
+}
+
 /* True for the SQLite errors that say the file itself is bad (damaged,
  * not a database, unreadable), not that it cannot be opened for writing
  * here (a read-only folder, a lock): only those call for a backup. */
@@ -950,18 +968,9 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 	 * covers this connection anyway. */
 	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	if (sqlite3_open_v2(s->real, &s->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
-		err = diag_error(
-			DDM_ERR_IO, diag_q(path), "cannot open database: %s",
-			s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	err = open_connection(s->real, path, &s->db);
+	if (err)
 		goto out_close;
-	}
-	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, 5000);
-	if (getenv("DDMREPORT_PROFILE"))
-		sqlite3_trace_v2(s->db, SQLITE_TRACE_PROFILE, profile_cb, NULL);
 	err = check_identity(s);
 	if (err)
 		goto out_close;
@@ -1464,18 +1473,9 @@ ddm_err store_split_open(store *s, store **out)
 		return err;
 	}
 	close(fd);
-	if (sqlite3_open_v2(p->real, &p->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK) {
-		err = diag_error(
-			DDM_ERR_IO, diag_q(s->path), "cannot open database: %s",
-			p->db ? sqlite3_errmsg(p->db) : "out of memory");
+	err = open_connection(p->real, s->path, &p->db);
+	if (err)
 		goto fail;
-	}
-	sqlite3_extended_result_codes(p->db, 1);
-	sqlite3_busy_timeout(p->db, 5000);
-	if (getenv("DDMREPORT_PROFILE"))
-		sqlite3_trace_v2(p->db, SQLITE_TRACE_PROFILE, profile_cb, NULL);
 	/* As the main connection (store_open); the scratch database is
 	 * written once and read once, never to be recovered: no journal. */
 	err = exec_on(s, p->db,

@@ -1113,6 +1113,36 @@ static ddm_err save_state(merge *d, const char *serial)
 	return store_stmt_exec(st);
 }
 
+/*
+ * The next put of a staged report's puts [*p, *p + *n): its field id and
+ * value (*v NULL: set to null, *len 0).  False at the end, and with *bad
+ * set when a put runs past the end.
+ */
+static bool put_next(const unsigned char **p, size_t *n, unsigned *fid,
+		     const char **v, uint32_t *len, bool *bad)
+{
+	*bad = false;
+	if (*n < 5)
+		return false;
+	*fid = (*p)[0];
+	memcpy(len, *p + 1, 4);
+	*p += 5;
+	*n -= 5;
+	*v = NULL;
+	if (*len == UINT32_MAX) {
+		*len = 0;
+		return true;
+	}
+	if (*len > *n) {
+		*bad = true;
+		return false;
+	}
+	*v = (const char *)*p;
+	*p += *len;
+	*n -= *len;
+	return true;
+}
+
 /* ' ' || field || ' ' is in keep || ' ' (SQL instr, as ddm_full did). */
 static bool kept(buf *tmp, const char *keep, size_t klen, const slot *x)
 {
@@ -1145,25 +1175,15 @@ static ddm_err replay(merge *d, int64_t t, bool full, const char *keep,
 				x->dirty = false;
 			}
 		}
-	while (n >= 5) {
-		unsigned fid = p[0];
-		uint32_t len;
-		const char *name, *v = NULL;
+	unsigned fid;
+	uint32_t len;
+	const char *v;
+	bool bad;
+
+	while (put_next(&p, &n, &fid, &v, &len, &bad)) {
+		const char *name;
 		slot *x;
 
-		memcpy(&len, p + 1, 4);
-		p += 5;
-		n -= 5;
-		if (len != UINT32_MAX) {
-			if (len > n || fid >= d->nnames)
-				return diag_error(DDM_ERR_INTERNAL, "ddm_stage",
-						  "bad record");
-			v = (const char *)p;
-			p += len;
-			n -= len;
-		} else {
-			len = 0;
-		}
 		if (fid >= d->nnames)
 			return diag_error(DDM_ERR_INTERNAL, "ddm_stage",
 					  "bad record");
@@ -1176,6 +1196,8 @@ static ddm_err replay(merge *d, int64_t t, bool full, const char *keep,
 			x->dirty = true;
 		}
 	}
+	if (bad)
+		return diag_error(DDM_ERR_INTERNAL, "ddm_stage", "bad record");
 	return DDM_OK;
 }
 
@@ -1213,40 +1235,27 @@ static ddm_err observe_late(merge *d, const char *serial, int64_t t, bool full,
 			    const char *keep, size_t klen,
 			    const unsigned char *puts, size_t n)
 {
-	bool want[NOBS], need = false, row = false;
+	bool want[NOBS], carried[NOBS] = {false}, need = false, row = false,
+			 bad;
 	store_stmt *st = d->before;
+	unsigned fid;
+	uint32_t len;
+	const char *v;
 	ddm_err err;
 
+	/* The report's own values (a field's last put wins). */
+	while (put_next(&puts, &n, &fid, &v, &len, &bad))
+		for (size_t i = 0; i < NOBS; i++)
+			if ((int)fid == d->obs_fid[i]) {
+				carried[i] = true;
+				late_set(d, i, v, len);
+			}
 	for (size_t i = 0; i < NOBS; i++) {
 		const char *name = d->names[d->obs_fid[i]];
-		const unsigned char *p = puts;
-		size_t left = n;
-		bool carried = false;
 		slot *x;
 
 		want[i] = false;
-		while (left >= 5) {
-			uint32_t len;
-			unsigned fid = p[0];
-
-			memcpy(&len, p + 1, 4);
-			p += 5;
-			left -= 5;
-			if (len != UINT32_MAX && len > left)
-				break;
-			if ((int)fid == d->obs_fid[i]) {
-				carried = true;
-				late_set(d, i,
-					 len == UINT32_MAX ? NULL
-							   : (const char *)p,
-					 len == UINT32_MAX ? 0 : len);
-			}
-			if (len != UINT32_MAX) {
-				p += len;
-				left -= len;
-			}
-		}
-		if (carried)
+		if (carried[i])
 			continue;
 		x = slot_find(d, name, strlen(name));
 		if (!x || !x->present)
@@ -1268,13 +1277,13 @@ static ddm_err observe_late(merge *d, const char *serial, int64_t t, bool full,
 	if (err)
 		return err;
 	for (size_t i = 0; i < NOBS; i++) {
-		size_t len = 0;
-		const char *v = row && want[i]
-					? store_stmt_col_text(st, (int)i, &len)
-					: NULL;
+		size_t clen = 0;
+		const char *cv =
+			row && want[i] ? store_stmt_col_text(st, (int)i, &clen)
+				       : NULL;
 
 		if (want[i])
-			late_set(d, i, v, len);
+			late_set(d, i, cv, clen);
 	}
 	if (row)
 		store_stmt_reset(st);
@@ -1323,21 +1332,14 @@ static ddm_err observe(merge *d, const char *serial, int64_t t, int64_t file,
 /* Whether the staged puts [p, p+n) set field fid. */
 static bool carries(const unsigned char *p, size_t n, int fid)
 {
-	while (n >= 5) {
-		uint32_t len;
+	unsigned f;
+	uint32_t len;
+	const char *v;
+	bool bad;
 
-		if ((int)p[0] == fid)
+	while (put_next(&p, &n, &f, &v, &len, &bad))
+		if ((int)f == fid)
 			return true;
-		memcpy(&len, p + 1, 4);
-		p += 5;
-		n -= 5;
-		if (len == UINT32_MAX)
-			continue;
-		if (len > n)
-			break;
-		p += len;
-		n -= len;
-	}
 	return false;
 }
 
