@@ -41,21 +41,6 @@ size_t evaluate_bindings(const eval_params *ep, store_param *p)
 	return EVAL_NPARAMS;
 }
 
-ddm_err evaluate_note(store *s, const char *section, const char *name,
-		      const char *value)
-{
-	store_stmt *st = store_stmt_get(s, "note");
-
-	if (!st)
-		return DDM_ERR_INTERNAL;
-	store_bind_text(st, store_stmt_param(st, ":section"), section,
-			strlen(section));
-	store_bind_text(st, store_stmt_param(st, ":name"), name, strlen(name));
-	store_bind_text(st, store_stmt_param(st, ":value"), value,
-			value ? strlen(value) : 0);
-	return store_stmt_run(st, NULL, NULL);
-}
-
 typedef struct note_ctx {
 	store *s;
 	ddm_err err;
@@ -70,7 +55,7 @@ static void note_resource(const resource *r, void *ctx)
 		return;
 	value = r->embedded ? xstrdup(r->sha256)
 			    : xasprintf("%s (from %s)", r->sha256, r->origin);
-	nc->err = evaluate_note(nc->s, "resource", r->name, value);
+	nc->err = store_note(nc->s, "resource", r->name, value);
 	free(value);
 }
 

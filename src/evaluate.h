@@ -29,10 +29,6 @@ typedef struct eval_params {
  * Returns the count. */
 size_t evaluate_bindings(const eval_params *ep, store_param *p);
 
-/* Records "section / name / value" for the About sheet. */
-ddm_err evaluate_note(store *s, const char *section, const char *name,
-		      const char *value);
-
 /* Remembers the counts of the evaluation just run (queries/record.sql) for
  * the trend report; call once its reports are written. */
 ddm_err evaluate_record(store *s, const eval_params *ep);

@@ -1330,18 +1330,9 @@ static void name_facts(const ingest *in, const char *path, ddm_file *df)
 static void note_not_ingested(ingest *in, const char *path, const char *sha,
 			      const char *why)
 {
-	store_stmt *st = store_stmt_get(in->store, "note");
 	char *value = xasprintf("%s (%s)", sha, why);
 
-	if (st) {
-		store_bind_text(st, store_stmt_param(st, ":section"),
-				"not-ingested", strlen("not-ingested"));
-		store_bind_text(st, store_stmt_param(st, ":name"), path,
-				strlen(path));
-		store_bind_text(st, store_stmt_param(st, ":value"), value,
-				strlen(value));
-		(void)store_stmt_run(st, NULL, NULL);
-	}
+	(void)store_note(in->store, "not-ingested", path, value);
 	free(value);
 }
 

@@ -257,7 +257,7 @@ static ddm_err note_run(store *s, const job_opts *o, const char *by,
 
 	for (size_t i = 0; i < sizeof notes / sizeof notes[0] && err == DDM_OK;
 	     i++)
-		err = evaluate_note(s, "run", notes[i].name, notes[i].value);
+		err = store_note(s, "run", notes[i].name, notes[i].value);
 	return err;
 }
 

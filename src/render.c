@@ -200,7 +200,7 @@ static ddm_err main_table(store *s, const tmpl *t, const tmpl_part *part,
 			 "%ld rows per sheet",
 			 *rows, xlsx_sheets_used(x), t->sheet, t->sheet,
 			 t->max_rows);
-		err = evaluate_note(s, "workbook", t->sheet, note);
+		err = store_note(s, "workbook", t->sheet, note);
 	}
 	if (err == DDM_OK && x && xlsx_unlinked(x) > 0) {
 		char note[200];
@@ -209,7 +209,7 @@ static ddm_err main_table(store *s, const tmpl *t, const tmpl_part *part,
 			 "%ld URLs are text, not hyperlinks: at most %d "
 			 "hyperlinks per workbook",
 			 xlsx_unlinked(x), XLSX_MAX_LINKS);
-		err = evaluate_note(s, "workbook", t->sheet, note);
+		err = store_note(s, "workbook", t->sheet, note);
 	}
 	return err;
 }

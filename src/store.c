@@ -615,6 +615,21 @@ ddm_err store_stmt_run(store_stmt *st, int *changes, int64_t *first_int)
 	return err;
 }
 
+ddm_err store_note(store *s, const char *section, const char *name,
+		   const char *value)
+{
+	store_stmt *st = store_stmt_get(s, "note");
+
+	if (!st)
+		return DDM_ERR_INTERNAL;
+	store_bind_text(st, store_stmt_param(st, ":section"), section,
+			strlen(section));
+	store_bind_text(st, store_stmt_param(st, ":name"), name, strlen(name));
+	store_bind_text(st, store_stmt_param(st, ":value"), value,
+			value ? strlen(value) : 0);
+	return store_stmt_run(st, NULL, NULL);
+}
+
 /* ---- open / close ----------------------------------------------------- */
 
 /* True when sql holds only spaces and comments. */

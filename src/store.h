@@ -72,6 +72,11 @@ void store_bind_null(store_stmt *st, int idx);
  */
 ddm_err store_stmt_run(store_stmt *st, int *changes, int64_t *first_int);
 
+/* Records "section / name / value" among this run's notes (temp.run_note,
+ * which the About, Summary and Rejected sheets read; value may be NULL). */
+ddm_err store_note(store *s, const char *section, const char *name,
+		   const char *value);
+
 /*
  * Runs st (an INSERT, no rows expected) once and resets it, keeping its
  * bindings: for a statement whose every parameter is bound before each run,
