@@ -35,6 +35,74 @@ static char **dir_slot(const char *top)
 	return NULL;
 }
 
+/* A file under an override folder at another path than the built-in file
+ * of its name would be silently ignored (DIR/past-deadline.sql for
+ * queries/reports/past-deadline.sql, or --queries naming the reports
+ * folder itself): the built-in policy would run while the admin believes
+ * theirs does.  Returns the built-in name that file's name belongs to, or
+ * NULL when the file is where it overrides or adds something. */
+static const char *misplaced(const char *top, const char *rel)
+{
+	const char *base = strrchr(rel, '/');
+	size_t tlen = strlen(top);
+	const char *found = NULL;
+
+	base = base ? base + 1 : rel;
+	for (const res_file *f = res_embedded; f->name; f++) {
+		const char *fb = strrchr(f->name, '/');
+
+		if (strncmp(f->name, top, tlen) != 0 || f->name[tlen] != '/')
+			continue;
+		if (strcmp(f->name + tlen + 1, rel) == 0)
+			return NULL;
+		if (fb && strcmp(fb + 1, base) == 0)
+			found = f->name;
+	}
+	return found;
+}
+
+/* Walks dir (rel is its path under the override folder, "" at the top) a
+ * few levels deep; the first misplaced file is an error. */
+static ddm_err check_placement(const char *top, const char *root,
+			       const char *rel, int depth)
+{
+	char *path = *rel ? xasprintf("%s/%s", root, rel) : xstrdup(root);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	ddm_err err = DDM_OK;
+
+	while (d && err == DDM_OK && (e = readdir(d)) != NULL) {
+		char *sub, *full;
+		struct stat st;
+		const char *builtin;
+
+		if (e->d_name[0] == '.')
+			continue;
+		sub = *rel ? xasprintf("%s/%s", rel, e->d_name)
+			   : xstrdup(e->d_name);
+		full = xasprintf("%s/%s", root, sub);
+		if (stat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (depth < 3)
+				err = check_placement(top, root, sub,
+						      depth + 1);
+		} else if ((builtin = misplaced(top, sub)) != NULL) {
+			err = diag_error(DDM_ERR_USAGE, diag_q(full),
+					 "would be ignored: to override the "
+					 "built-in %s, "
+					 "put it at %s/%s (the --%s folder "
+					 "stands for %s/)",
+					 builtin, root,
+					 builtin + strlen(top) + 1, top, top);
+		}
+		free(full);
+		free(sub);
+	}
+	if (d)
+		closedir(d);
+	free(path);
+	return err;
+}
+
 ddm_err res_set_dir(const char *top, const char *dir)
 {
 	char **slot = dir_slot(top);
@@ -47,6 +115,8 @@ ddm_err res_set_dir(const char *top, const char *dir)
 		return diag_error(DDM_ERR_NOINPUT, diag_q(dir),
 				  "cannot use as %s directory: %s", top,
 				  errno ? strerror(errno) : "not a directory");
+	if (check_placement(top, dir, "", 0) != DDM_OK)
+		return DDM_ERR_USAGE;
 	free(*slot);
 	*slot = xstrdup(dir);
 	return DDM_OK;

@@ -139,6 +139,30 @@ def test_query_override_reading_a_part_table_fails_instead_of_half_the_fleet(t):
     assert "q/reports/devices.sql:1:" in r.err and "no such table: ev_dev" in r.err, r.err
 
 
+def test_query_override_in_the_wrong_folder_is_refused_not_ignored(t):
+    # An admin's stricter past-deadline.sql dropped at the top of DIR (or
+    # --queries naming the reports folder itself) was silently ignored and
+    # the built-in policy ran, exit 0; it is now a usage error naming where
+    # the file must go.
+    os.makedirs(t.path("q"))
+    t.write("q/past-deadline.sql", "SELECT serial_number FROM ev_final;\n")
+    assert t.run("ingest", t.write("s.csv", STATUS_HEADER + "C02AAA,Pass,2026-11-20T10:00:00Z"
+                                   + "," * 14 + "\n")).rc == 0
+    r = t.run("report", "--queries", t.path("q"), "--out", t.out)
+    assert r.rc == 64 and not os.path.exists(t.out), r
+    assert t.path("q/past-deadline.sql") in r.err and t.path("q/reports/past-deadline.sql") in r.err, r.err
+    os.makedirs(t.path("t"))
+    t.write("t/reports/devices.tmpl", "sheet Devices\n")
+    r = t.run("check", "--templates", t.path("t"))
+    assert r.rc == 64 and t.path("t/devices.tmpl") in r.err, r
+    # in its place the same file overrides, and new files are not refused
+    os.makedirs(t.path("q", "reports"))
+    os.rename(t.path("q/past-deadline.sql"), t.path("q/reports/past-deadline.sql"))
+    t.write("q/reports/my-own.sql", "SELECT 1;\n")
+    r = t.run("report", "--queries", t.path("q"), "--out", "-", "past-deadline")
+    assert r.rc == 0 and r.out.splitlines() == ["serial_number", "C02AAA"], r
+
+
 def test_config_file_sets_options_and_inputs(t):
     cfg = t.write("ddmreport.conf", f"# nightly\ndb = {t.path('c.db')}\nout = {t.out}\n"
                   f"as-of = {SAMPLES_AS_OF}\nstale-after = 30d\nquiet = yes\nmax-rejected = 5%\ninput = {SAMPLES}\n")
