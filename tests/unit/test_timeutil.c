@@ -250,6 +250,41 @@ static void test_tz_valid(void)
 	CHECK(tz_is_valid("Asia/Tokyo"));
 }
 
+/* Copies the system's zone file of name into dir (its folder made). */
+static int copy_zone(const char *dir, const char *name)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof cmd,
+		 "mkdir -p '%s/America' && cp /usr/share/zoneinfo/%s '%s/%s'",
+		 dir, name, dir, name);
+	return system(cmd);
+}
+
+/* Two zones whose names hash to one slot of the answers kept are both
+ * kept: a fleet alternating between them opened a zone file on about
+ * every other device.  Checked by removing the files after the first
+ * answers: remembered answers need no file. */
+static void test_tz_valid_remembers_colliding_zones(void)
+{
+	char dir[] = "/tmp/ddm-tzdir-XXXXXX";
+	char cmd[600];
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK_INT_EQ(copy_zone(dir, "America/Chicago"), 0);
+	CHECK_INT_EQ(copy_zone(dir, "America/Los_Angeles"), 0);
+	setenv("TZDIR", dir, 1);
+	CHECK(tz_is_valid("America/Chicago"));
+	CHECK(tz_is_valid("America/Los_Angeles"));
+	snprintf(cmd, sizeof cmd, "rm -r '%s'", dir);
+	CHECK_INT_EQ(system(cmd), 0);
+	for (int i = 0; i < 3; i++) {
+		CHECK(tz_is_valid("America/Chicago"));
+		CHECK(tz_is_valid("America/Los_Angeles"));
+	}
+	unsetenv("TZDIR");
+}
+
 /* Converts and returns the instant as text; flags go to *f. */
 static const char *conv(const char *zone, const char *wall, int *f)
 {
@@ -421,6 +456,7 @@ int main(void)
 	test_format();
 	test_duration();
 	test_tz_valid();
+	test_tz_valid_remembers_colliding_zones();
 	test_tz_convert();
 	test_memo();
 	test_process_tz();
