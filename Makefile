@@ -124,7 +124,9 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory ddmreport
 	@mkdir -p reports
 	./ddmreport run --db reports/demo.db --out reports --as-of 2026-11-26T12:00:00Z --max-rejected 5% samples/
-	@echo "reports written to reports/ (ddmreport.xlsx and one CSV per report)"
+	@echo "reports written to reports/ (ddmreport.xlsx and one CSV per report); devices by classification:"
+	@cut -d, -f1,2 reports/summary.csv | tail -n +2 | tr , ' ' \
+	  | while read c n; do printf '  %-18s %5s\n' "$$c" "$$n"; done
 
 # The README's PNGs of the Summary and a detail sheet, from samples/.
 screenshots: deps-test
