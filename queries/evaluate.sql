@@ -312,10 +312,29 @@ SELECT c.*,
                       c.dev_target_local_datetime || '): not used as a target; '
                  ELSE '' END ||
             coalesce(c.zone_note || '; ', '') ||
-            CASE WHEN c.below AND c.build_version IS NULL
-                  AND c.target_build_version GLOB '*[0-9][a-z]'
+            CASE WHEN NOT c.below
+                   OR c.target_build_version NOT GLOB '*[0-9][a-z]'
+                 THEN ''
+                 WHEN c.target_build_version GLOB '[0-9]*[A-Z]5[0-9][0-9][0-9][a-z]*'
+                  AND (c.build_version IS NULL
+                       OR (c.build_version NOT GLOB '*[a-z]'
+                           AND rtrim(c.os_version, ') ') GLOB '*[0-9]*[a-z]'))
+                 THEN 'the target names beta build ' ||
+                      c.target_build_version || '; the device''s build is unknown, so only a newer release than ' ||
+                      c.target_os_version || ' counts as meeting it; '
+                 WHEN c.build_version IS NULL
                  THEN 'the target names supplemental build ' ||
                       c.target_build_version || ' (a Rapid Security Response); the device''s build is unknown, so only a newer release than ' ||
+                      c.target_os_version || ' counts as meeting it; '
+                 -- an extra version beside a build with no letter: that
+                 -- build is the release's base build (Apple's
+                 -- device.operating-system.build-version), not the
+                 -- supplemental one (ddm_meets reads it as unknown)
+                 WHEN c.build_version NOT GLOB '*[a-z]'
+                  AND rtrim(c.os_version, ') ') GLOB '*[0-9]*[a-z]'
+                 THEN 'the target names supplemental build ' ||
+                      c.target_build_version || ' (a Rapid Security Response); the device reports ' ||
+                      c.build_version || ', its release''s base build, beside its extra version, so its supplemental build is unknown and only a newer release than ' ||
                       c.target_os_version || ' counts as meeting it; '
                  ELSE '' END ||
             CASE WHEN c.classification = 'compliant' AND c.os_version IS NULL

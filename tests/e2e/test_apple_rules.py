@@ -1,0 +1,70 @@
+"""Apple's own rules, checked against what the tool computes: the
+enforcement declaration's keys (TargetOSVersion, TargetBuildVersion,
+TargetLocalDateTime), the softwareupdate and device.operating-system
+status items, as Apple's schema describes them.  Inputs are written here
+in the shapes README.md documents."""
+
+TARGETS_HEADER = ("platform,group,serial_number,target_os_version,target_build_version,"
+                  "target_local_datetime,details_url\n")
+STATUS_HEADER = ("serial_number,status,reported_at,platform,os_version,build_version,"
+                 "extra_version,time_zone\n")
+
+
+def by_serial(rows):
+    return {r["serial_number"]: r for r in rows}
+
+
+def test_rsr_device_reporting_its_base_build_meets_the_rsr_target(t):
+    # Apple's status items split an RSR/BSI device's build in two:
+    # device.operating-system.build-version is the release's base build
+    # (schema: "such as '18F132'"), supplemental.build-version the RSR's
+    # ("'20A123a'"), supplemental.extra-version the extra ("a").  A Mac on
+    # 26.3.1 (a) exported with build 25D2128 and extra (a) is at the
+    # target 26.3.1 (a) / 25D771280a; it was past its deadline because its
+    # base build was compared with the supplemental one (25D2128 <
+    # 25D771280a).  Without the extra (the plain release) it stays below.
+    t.ok("run", "--as-of", "2026-12-01T12:00:00Z", "--out", t.out,
+         t.write("status.csv", STATUS_HEADER +
+                 "C02RSRBASE1,Idle,2026-12-01T10:00:00Z,macOS,26.3.1,25D2128,(a),UTC\n"
+                 "C02RSRBASE2,Idle,2026-12-01T10:00:00Z,macOS,26.3.1,25D2128,,UTC\n"
+                 "C02RSRBASE3,Idle,2026-12-01T10:00:00Z,macOS,26.3.1,25D771280a,(a),UTC\n"),
+         t.write("targets.csv", TARGETS_HEADER +
+                 "macOS,*,,26.3.1 (a),25D771280a,2026-11-30T10:00:00,\n"))
+    dev = by_serial(t.csv("devices"))
+    assert [dev["C02RSRBASE%d" % i]["classification"] for i in (1, 2, 3)] == \
+        ["compliant", "past-deadline", "compliant"], dev
+    assert set(by_serial(t.csv("past-deadline"))) == {"C02RSRBASE2"}
+
+
+def test_rsr_target_by_build_alone_says_the_base_build_tells_nothing(t):
+    # The target names the RSR by its build only (TargetOSVersion 16.4.1,
+    # TargetBuildVersion 20E772520a, iOS 16.4.1 (a)).  An iPhone on
+    # 16.4.1 (a) that gave its base build 20E252 may be on (a) or a later
+    # RSR of 16.4.1: its supplemental build is unknown, and the row must
+    # say so instead of reading 20E252 as a known build below the target.
+    t.ok("run", "--as-of", "2026-12-01T12:00:00Z", "--out", t.out,
+         t.write("status.csv", STATUS_HEADER +
+                 "F2LRSRBASE1,Idle,2026-12-01T10:00:00Z,iOS,16.4.1,20E252,(a),UTC\n"),
+         t.write("targets.csv", TARGETS_HEADER +
+                 "iOS,*,,16.4.1,20E772520a,2026-11-30T10:00:00,\n"))
+    dev = by_serial(t.csv("devices"))["F2LRSRBASE1"]
+    assert dev["classification"] == "past-deadline", dev
+    assert "supplemental build is unknown" in dev["notes"], dev
+
+
+def test_release_build_meets_a_seed_build_target_of_its_version(t):
+    # Apple: TargetBuildVersion is "for testing during seeding periods".
+    # A seed (beta) build of 26.2 (25C5048a) numbers above the release
+    # that follows it (25C56).  A Mac on the released 26.2 was past its
+    # deadline against 26.2 / 25C5048a; a Mac on the earlier seed
+    # 25C5031i is below it, one on that seed meets it.
+    t.ok("run", "--as-of", "2026-12-01T12:00:00Z", "--out", t.out,
+         t.write("status.csv", STATUS_HEADER +
+                 "C02SEED0001,Idle,2026-12-01T10:00:00Z,macOS,26.2,25C56,,UTC\n"
+                 "C02SEED0002,Idle,2026-12-01T10:00:00Z,macOS,26.2,25C5031i,,UTC\n"
+                 "C02SEED0003,Idle,2026-12-01T10:00:00Z,macOS,26.2,25C5048a,,UTC\n"),
+         t.write("targets.csv", TARGETS_HEADER +
+                 "macOS,*,,26.2,25C5048a,2026-11-30T10:00:00,\n"))
+    dev = by_serial(t.csv("devices"))
+    assert [dev["C02SEED000%d" % i]["classification"] for i in (1, 2, 3)] == \
+        ["compliant", "past-deadline", "compliant"], dev
