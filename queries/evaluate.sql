@@ -462,11 +462,23 @@ SELECT x.*,
                -- the device's own pending version wins while the device is
                -- below it, unless it is below the configured target that
                -- would count (installing it would still leave the device
-               -- short of that target, whose deadline then stands)
+               -- short of that target, whose deadline then stands), or
+               -- above an unmet one due before it (two declarations: the
+               -- earliest deadline is processed first, and it stands
+               -- though the device heads for the later version; of the
+               -- same version, the device's own deadline is the word)
                coalesce(z.has_own AND NOT z.own_met
                           AND (p.id IS NULL
                                OR ddm_version_cmp(z.dev_target_os_version,
-                                                  p.target_os_version) >= 0),
+                                                  p.target_os_version) = 0
+                               OR (ddm_version_cmp(z.dev_target_os_version,
+                                                   p.target_os_version) > 0
+                                   AND (ddm_wall(p.target_local_datetime)
+                                          >= ddm_wall(z.dev_target_local_datetime)
+                                        OR coalesce(ddm_meets(
+                                             z.os_version, z.build_version,
+                                             p.target_os_version,
+                                             p.target_build_version), 0)))),
                         0) AS own_wins
           FROM (SELECT y.*,
                -- the best configured target of the highest level with a

@@ -68,3 +68,55 @@ def test_release_build_meets_a_seed_build_target_of_its_version(t):
     dev = by_serial(t.csv("devices"))
     assert [dev["C02SEED000%d" % i]["classification"] for i in (1, 2, 3)] == \
         ["compliant", "past-deadline", "compliant"], dev
+
+
+def _decl(ident, version, when):
+    import json
+    return json.dumps({"Type": "com.apple.configuration.softwareupdate.enforcement.specific",
+                       "Identifier": ident, "ServerToken": "1",
+                       "Payload": {"TargetOSVersion": version, "TargetLocalDateTime": when}})
+
+
+def test_earlier_active_declaration_is_not_hidden_by_a_later_pending_version(t):
+    # Two enforcement declarations are active on a Mac on 26.0 (the Mac's
+    # own report lists both): 26.1 by Nov 30, 26.2 by Dec 15.  Apple: the
+    # earliest deadline is processed first.  The Mac reports pending 26.2
+    # due Dec 15; on Dec 1 it is still below 26.1, whose deadline passed.
+    # It was 'in-progress' against 26.2: the device's own pending version
+    # outranked the configured 26.1 because installing 26.2 would also
+    # meet 26.1, but the deadline of 26.1 has passed all the same.  The
+    # same version with a later deadline of the device's own still wins
+    # (the device's word on that version's deadline), and a pending
+    # version with an earlier deadline than every configured one counts.
+    import json
+
+    def report(serial, version, pending, when):
+        cfgs = [{"identifier": i, "active": True, "valid": "valid", "server-token": "1"}
+                for i in ("com.example.su.26-1", "com.example.su.26-2")]
+        return json.dumps({"received_at": "2026-12-01T10:00:00Z", "report": {
+            "StatusItems": {
+                "device": {"identifier": {"serial-number": serial},
+                           "operating-system": {"family": "macOS", "version": version,
+                                                "build-version": "25A354"}},
+                "softwareupdate": {"install-state": "downloading",
+                                   "pending-version": {"os-version": pending,
+                                                       "build-version": "",
+                                                       "target-local-date-time": when}},
+                "management": {"declarations": {"activations": [], "assets": [],
+                                                "management": [], "configurations": cfgs}}},
+            "Errors": [], "FullReport": True}}) + "\n"
+
+    t.ok("run", "--as-of", "2026-12-01T12:00:00Z", "--out", t.out, "--default-tz", "UTC",
+         t.write("d1.json", _decl("com.example.su.26-1", "26.1", "2026-11-30T10:00:00")),
+         t.write("d2.json", _decl("com.example.su.26-2", "26.2", "2026-12-15T10:00:00")),
+         t.write("r.ndjson",
+                 report("C02TWODECL1", "26.0", "26.2", "2026-12-15T10:00:00") +
+                 report("C02TWODECL2", "26.0", "26.1", "2026-12-03T10:00:00") +
+                 report("C02TWODECL3", "26.0", "26.2", "2026-11-29T10:00:00")))
+    dev = by_serial(t.csv("devices"))
+    got = {s: (d["classification"], d["target_os_version"], d["deadline_local"])
+           for s, d in dev.items()}
+    assert got == {
+        "C02TWODECL1": ("past-deadline", "26.1", "2026-11-30T10:00:00"),
+        "C02TWODECL2": ("in-progress", "26.1", "2026-12-03T10:00:00"),
+        "C02TWODECL3": ("past-deadline", "26.2", "2026-11-29T10:00:00")}, got
