@@ -85,9 +85,11 @@ SELECT b.serial_number,
        o.failure_reason,
        o.errors,
        o.declarations,
-       o.target_os_version AS dev_target_os_version,
+       -- Apple: pending-version's strings are empty when no update is
+       -- pending; empty is no pending version
+       nullif(o.target_os_version, '') AS dev_target_os_version,
        o.target_build_version AS dev_target_build_version,
-       o.target_local_datetime AS dev_target_local_datetime,
+       nullif(o.target_local_datetime, '') AS dev_target_local_datetime,
        o.reported_at AS last_report,
        b.last_check_in,
        CASE WHEN o.reported_at IS NULL THEN b.last_check_in

@@ -120,3 +120,30 @@ def test_earlier_active_declaration_is_not_hidden_by_a_later_pending_version(t):
         "C02TWODECL1": ("past-deadline", "26.1", "2026-11-30T10:00:00"),
         "C02TWODECL2": ("in-progress", "26.1", "2026-12-03T10:00:00"),
         "C02TWODECL3": ("past-deadline", "26.2", "2026-11-29T10:00:00")}, got
+
+
+def test_empty_pending_version_is_no_pending_version(t):
+    # Apple's softwareupdate.pending-version: os-version and build-version
+    # are "empty if no update is pending".  A Mac with nothing pending
+    # that writes its deadline empty too had a note saying it "reports
+    # pending version  with a deadline that is not YYYY-MM-DDTHH:MM:SS ()".
+    import json
+    lines = ""
+    for serial, pv in (("C02NOPEND01", {"os-version": "", "build-version": ""}),
+                       ("C02NOPEND02", {"os-version": "", "build-version": "",
+                                        "target-local-date-time": ""})):
+        lines += json.dumps({"received_at": "2026-12-01T10:00:00Z", "report": {
+            "StatusItems": {
+                "device": {"identifier": {"serial-number": serial},
+                           "operating-system": {"family": "macOS", "version": "26.0",
+                                                "build-version": "25A354"}},
+                "softwareupdate": {"install-state": "none", "pending-version": pv}},
+            "Errors": [], "FullReport": True}}) + "\n"
+    t.ok("run", "--as-of", "2026-12-01T12:00:00Z", "--out", t.out, "--default-tz", "UTC",
+         t.write("r.ndjson", lines),
+         t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-12-05T10:00:00,\n"))
+    dev = by_serial(t.csv("devices"))
+    for serial in ("C02NOPEND01", "C02NOPEND02"):
+        d = dev[serial]
+        assert (d["classification"], d["target_scope"], d["notes"]) == \
+            ("in-progress", "all", "deadline uses the default zone"), d
