@@ -493,7 +493,11 @@ SELECT x.*,
                -- reaches the device whatever its platform.  A declaration
                -- target (its JSON, or a targets row naming it) applies only
                -- to devices whose latest report lists it as an active
-               -- configuration or as the install reason.
+               -- configuration or as the install reason; the device then
+               -- enforces it, whatever the scope of the other targets:
+               -- it competes with the highest level's targets (y.top;
+               -- Apple enforces every active declaration, the earliest
+               -- deadline first), so a met group target cannot hide it.
                (SELECT c.id FROM (
                   SELECT c.*,
                          coalesce(ddm_meets(y.os_version, y.build_version,
@@ -503,7 +507,10 @@ SELECT x.*,
                                     AND (y.dev_target_os_version IS NULL
                                          OR coalesce(ddm_version_cmp(
                                               y.dev_target_os_version,
-                                              c.tov) >= 0, 0))) AS met
+                                              c.tov) >= 0, 0))) AS met,
+                         CASE WHEN y.top IS NULL
+                                OR (c.did = '' AND c.lvl < y.top)
+                              THEN c.lvl ELSE 9 END AS rank
                     FROM (SELECT 3 AS lvl, t.id, t.declaration_id AS did,
                                  t.target_os_version AS tov,
                                  t.target_build_version AS tbv,
@@ -535,9 +542,9 @@ SELECT x.*,
                    WHERE c.did = ''
                       OR instr(' ' || y.declarations || ' ',
                                ' ' || c.did || ' ') > 0) c
-                ORDER BY c.lvl DESC, c.met,
+                ORDER BY c.rank DESC, c.met,
                          CASE WHEN c.met = 0 THEN c.tld END,
-                         c.tld DESC, c.tov DESC, c.id
+                         c.tld DESC, c.lvl DESC, c.tov DESC, c.id
                 LIMIT 1) AS pick_id
           FROM (SELECT e.*,
                        e.dev_target_os_version IS NOT NULL
@@ -547,7 +554,28 @@ SELECT x.*,
                                           e.dev_target_os_version,
                                           e.dev_target_build_version),
                                 e.os_version IS NULL AND e.status = 'Pass')
-                         AS own_met
+                         AS own_met,
+                       -- with active declarations: the highest level of
+                       -- the device's other targets, at which its
+                       -- declaration targets compete (NULL: none active,
+                       -- levels alone decide)
+                       CASE WHEN e.declarations IS NULL THEN NULL
+                            WHEN EXISTS (
+                              SELECT 1 FROM ev_target t
+                               WHERE t.serial_number = e.serial_number
+                                 AND t.declaration_id = ''
+                                 AND (e.platform IS NULL OR t.platform = ''
+                                      OR t.platform = e.platform
+                                      OR (t.platform IN ('iOS', 'iPadOS')
+                                          AND e.platform IN ('iOS', 'iPadOS'))))
+                            THEN 3
+                            WHEN EXISTS (
+                              SELECT 1 FROM ev_target t
+                               WHERE t.platform = e.platform
+                                 AND t.serial_number = ''
+                                 AND t.grp = e.grp COLLATE NOCASE
+                                 AND t.grp <> '*' AND t.declaration_id = '')
+                            THEN 2 ELSE 1 END AS top
                   FROM ev_dev e) y
          -- OFFSET 0 keeps the lookup computed once per device
          LIMIT -1 OFFSET 0) z

@@ -147,3 +147,45 @@ def test_empty_pending_version_is_no_pending_version(t):
         d = dev[serial]
         assert (d["classification"], d["target_scope"], d["notes"]) == \
             ("in-progress", "all", "deadline uses the default zone"), d
+
+
+def test_met_group_target_does_not_hide_an_active_declaration(t):
+    # A Mac's own report lists the enforcement declaration 26.1 (due Nov
+    # 30) as active: the OS enforces it.  A targets file also gives its
+    # group (Sales) 26.0.1, which the Mac meets.  The group target, a
+    # higher scope level than the declaration's, hid it: 'compliant' on
+    # Dec 1 while the Mac was below 26.1 past its deadline.  A Mac of
+    # another group (only the '*' target beside the declaration) was
+    # already past-deadline; both are now, and a Mac that does not list
+    # the declaration keeps its group target.
+    import json
+
+    def report(serial, cfgs):
+        return json.dumps({"received_at": "2026-12-01T10:00:00Z", "report": {
+            "StatusItems": {
+                "device": {"identifier": {"serial-number": serial},
+                           "operating-system": {"family": "macOS", "version": "26.0.1",
+                                                "build-version": "25A362"}},
+                "softwareupdate": {"install-state": "none"},
+                "management": {"declarations": {
+                    "activations": [], "assets": [], "management": [],
+                    "configurations": [{"identifier": i, "active": True, "valid": "valid",
+                                        "server-token": "1"} for i in cfgs]}}},
+            "Errors": [], "FullReport": True}}) + "\n"
+
+    t.ok("run", "--as-of", "2026-12-01T12:00:00Z", "--out", t.out,
+         t.write("d.json", _decl("com.example.su.26-1", "26.1", "2026-11-30T10:00:00")),
+         t.write("r.ndjson", report("C02GRPDECL1", ["com.example.su.26-1"]) +
+                 report("C02GRPDECL2", ["com.example.su.26-1"]) +
+                 report("C02GRPDECL3", ["com.example.other"])),
+         t.write("inventory.csv", "serial_number,group,platform,time_zone\n"
+                 "C02GRPDECL1,Sales,macOS,UTC\nC02GRPDECL2,Eng,macOS,UTC\n"
+                 "C02GRPDECL3,Sales,macOS,UTC\n"),
+         t.write("targets.csv", TARGETS_HEADER +
+                 "macOS,Sales,,26.0.1,,2026-11-01T10:00:00,\n"
+                 "macOS,*,,26.0.1,,2026-11-01T10:00:00,\n"))
+    dev = by_serial(t.csv("devices"))
+    got = {s: (d["classification"], d["target_os_version"]) for s, d in dev.items()}
+    assert got == {"C02GRPDECL1": ("past-deadline", "26.1"),
+                   "C02GRPDECL2": ("past-deadline", "26.1"),
+                   "C02GRPDECL3": ("compliant", "26.0.1")}, got
