@@ -282,8 +282,15 @@ int version_meets(const char *os, const char *os_build, const char *tov,
 	 * extra (a); the supplemental build, 25D771280a, is another item):
 	 * its supplemental build is unknown. */
 	if (os_build && build_parse(os_build, &bo) &&
-	    !(vo.extra[0] && !bo.letters[0]))
+	    !(vo.extra[0] && !bo.letters[0])) {
+		/* A release's builds share its major number and train
+		 * (26.3.1 25D2128, 26.3.1 (a) 25D771280a): a target build
+		 * of another train is not of the target version, and then
+		 * Apple's schema says the version takes precedence. */
+		if (bo.major != bt.major || bo.train != bt.train)
+			return 1;
 		return build_compare(&bo, &bt) >= 0;
+	}
 	/* the build unknown: only an extra version the target names */
 	return vt.extra[0] != '\0';
 }

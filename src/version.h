@@ -71,7 +71,9 @@ bool build_compare_str(const char *a, const char *b, int *result);
  * newer release can have a smaller build number: 26.3.2 is 25D2140,
  * 26.3.1 (a) 25D771280a, so builds are compared on one release).  A plain
  * target build is for seeding and does not count (Apple's schema: the
- * version takes precedence).
+ * version takes precedence), nor does one of another major number or train
+ * than the device's build on the target's release: it is not of the target
+ * version, and the version takes precedence.
  */
 int version_meets(const char *os, const char *os_build, const char *tov,
 		  const char *tbv);

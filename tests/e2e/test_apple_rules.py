@@ -189,3 +189,21 @@ def test_met_group_target_does_not_hide_an_active_declaration(t):
     assert got == {"C02GRPDECL1": ("past-deadline", "26.1"),
                    "C02GRPDECL2": ("past-deadline", "26.1"),
                    "C02GRPDECL3": ("compliant", "26.0.1")}, got
+
+
+def test_target_build_of_another_release_yields_to_the_target_version(t):
+    # Apple's schema of TargetBuildVersion: "If the build version isn't
+    # consistent with the target OS version specified in the
+    # 'TargetOSVersion' key, the target OS version takes precedence."
+    # TargetOSVersion 26.1 with 26.3.1 (a)'s build 25D771280a (train D;
+    # 26.1's builds are 25B...): a Mac on 26.1 (25B78) meets the target;
+    # it was past its deadline.  A Mac on 26.0.1 stays below it.
+    t.ok("run", "--as-of", "2026-12-01T12:00:00Z", "--out", t.out,
+         t.write("status.csv", STATUS_HEADER +
+                 "C02BADBLD01,Idle,2026-12-01T10:00:00Z,macOS,26.1,25B78,,UTC\n"
+                 "C02BADBLD02,Idle,2026-12-01T10:00:00Z,macOS,26.0.1,25A362,,UTC\n"),
+         t.write("targets.csv", TARGETS_HEADER +
+                 "macOS,*,,26.1,25D771280a,2026-11-30T10:00:00,\n"))
+    dev = by_serial(t.csv("devices"))
+    assert [dev["C02BADBLD0%d" % i]["classification"] for i in (1, 2)] == \
+        ["compliant", "past-deadline"], dev

@@ -268,6 +268,12 @@ static void test_meets(void)
 	CHECK_INT_EQ(version_meets("26.2", "25C56", "26.2", "25C5048a"), 1);
 	CHECK_INT_EQ(version_meets("26.2", "25C5031i", "26.2", "25C5048a"), 0);
 	CHECK_INT_EQ(version_meets("26.2", "25C5048a", "26.2", "25C5048a"), 1);
+	/* a target build not of the target version (26.3.1 (a)'s build with
+	 * TargetOSVersion 26.1): the version takes precedence */
+	CHECK_INT_EQ(version_meets("26.1", "25B78", "26.1", "25D771280a"), 1);
+	CHECK_INT_EQ(version_meets("26.0.1", "25A362", "26.1", "25D771280a"),
+		     0);
+	CHECK_INT_EQ(version_meets("26.1", "25B78", "26.1", "26B771280a"), 1);
 }
 
 int main(void)
