@@ -85,9 +85,11 @@ SELECT b.serial_number,
        o.failure_reason,
        o.errors,
        o.declarations,
-       o.target_os_version AS dev_target_os_version,
+       -- Apple: pending-version's strings are empty when no update is
+       -- pending; empty is no pending version
+       nullif(o.target_os_version, '') AS dev_target_os_version,
        o.target_build_version AS dev_target_build_version,
-       o.target_local_datetime AS dev_target_local_datetime,
+       nullif(o.target_local_datetime, '') AS dev_target_local_datetime,
        o.reported_at AS last_report,
        b.last_check_in,
        CASE WHEN o.reported_at IS NULL THEN b.last_check_in
@@ -312,10 +314,29 @@ SELECT c.*,
                       c.dev_target_local_datetime || '): not used as a target; '
                  ELSE '' END ||
             coalesce(c.zone_note || '; ', '') ||
-            CASE WHEN c.below AND c.build_version IS NULL
-                  AND c.target_build_version GLOB '*[0-9][a-z]'
+            CASE WHEN NOT c.below
+                   OR c.target_build_version NOT GLOB '*[0-9][a-z]'
+                 THEN ''
+                 WHEN c.target_build_version GLOB '[0-9]*[A-Z]5[0-9][0-9][0-9][a-z]*'
+                  AND (c.build_version IS NULL
+                       OR (c.build_version NOT GLOB '*[a-z]'
+                           AND rtrim(c.os_version, ') ') GLOB '*[0-9]*[a-z]'))
+                 THEN 'the target names beta build ' ||
+                      c.target_build_version || '; the device''s build is unknown, so only a newer release than ' ||
+                      c.target_os_version || ' counts as meeting it; '
+                 WHEN c.build_version IS NULL
                  THEN 'the target names supplemental build ' ||
                       c.target_build_version || ' (a Rapid Security Response); the device''s build is unknown, so only a newer release than ' ||
+                      c.target_os_version || ' counts as meeting it; '
+                 -- an extra version beside a build with no letter: that
+                 -- build is the release's base build (Apple's
+                 -- device.operating-system.build-version), not the
+                 -- supplemental one (ddm_meets reads it as unknown)
+                 WHEN c.build_version NOT GLOB '*[a-z]'
+                  AND rtrim(c.os_version, ') ') GLOB '*[0-9]*[a-z]'
+                 THEN 'the target names supplemental build ' ||
+                      c.target_build_version || ' (a Rapid Security Response); the device reports ' ||
+                      c.build_version || ', its release''s base build, beside its extra version, so its supplemental build is unknown and only a newer release than ' ||
                       c.target_os_version || ' counts as meeting it; '
                  ELSE '' END ||
             CASE WHEN c.classification = 'compliant' AND c.os_version IS NULL
@@ -443,11 +464,23 @@ SELECT x.*,
                -- the device's own pending version wins while the device is
                -- below it, unless it is below the configured target that
                -- would count (installing it would still leave the device
-               -- short of that target, whose deadline then stands)
+               -- short of that target, whose deadline then stands), or
+               -- above an unmet one due before it (two declarations: the
+               -- earliest deadline is processed first, and it stands
+               -- though the device heads for the later version; of the
+               -- same version, the device's own deadline is the word)
                coalesce(z.has_own AND NOT z.own_met
                           AND (p.id IS NULL
                                OR ddm_version_cmp(z.dev_target_os_version,
-                                                  p.target_os_version) >= 0),
+                                                  p.target_os_version) = 0
+                               OR (ddm_version_cmp(z.dev_target_os_version,
+                                                   p.target_os_version) > 0
+                                   AND (ddm_wall(p.target_local_datetime)
+                                          >= ddm_wall(z.dev_target_local_datetime)
+                                        OR coalesce(ddm_meets(
+                                             z.os_version, z.build_version,
+                                             p.target_os_version,
+                                             p.target_build_version), 0)))),
                         0) AS own_wins
           FROM (SELECT y.*,
                -- the best configured target of the highest level with a
@@ -460,7 +493,11 @@ SELECT x.*,
                -- reaches the device whatever its platform.  A declaration
                -- target (its JSON, or a targets row naming it) applies only
                -- to devices whose latest report lists it as an active
-               -- configuration or as the install reason.
+               -- configuration or as the install reason; the device then
+               -- enforces it, whatever the scope of the other targets:
+               -- it competes with the highest level's targets (y.top;
+               -- Apple enforces every active declaration, the earliest
+               -- deadline first), so a met group target cannot hide it.
                (SELECT c.id FROM (
                   SELECT c.*,
                          coalesce(ddm_meets(y.os_version, y.build_version,
@@ -470,7 +507,10 @@ SELECT x.*,
                                     AND (y.dev_target_os_version IS NULL
                                          OR coalesce(ddm_version_cmp(
                                               y.dev_target_os_version,
-                                              c.tov) >= 0, 0))) AS met
+                                              c.tov) >= 0, 0))) AS met,
+                         CASE WHEN y.top IS NULL
+                                OR (c.did = '' AND c.lvl < y.top)
+                              THEN c.lvl ELSE 9 END AS rank
                     FROM (SELECT 3 AS lvl, t.id, t.declaration_id AS did,
                                  t.target_os_version AS tov,
                                  t.target_build_version AS tbv,
@@ -502,9 +542,9 @@ SELECT x.*,
                    WHERE c.did = ''
                       OR instr(' ' || y.declarations || ' ',
                                ' ' || c.did || ' ') > 0) c
-                ORDER BY c.lvl DESC, c.met,
+                ORDER BY c.rank DESC, c.met,
                          CASE WHEN c.met = 0 THEN c.tld END,
-                         c.tld DESC, c.tov DESC, c.id
+                         c.tld DESC, c.lvl DESC, c.tov DESC, c.id
                 LIMIT 1) AS pick_id
           FROM (SELECT e.*,
                        e.dev_target_os_version IS NOT NULL
@@ -514,7 +554,28 @@ SELECT x.*,
                                           e.dev_target_os_version,
                                           e.dev_target_build_version),
                                 e.os_version IS NULL AND e.status = 'Pass')
-                         AS own_met
+                         AS own_met,
+                       -- with active declarations: the highest level of
+                       -- the device's other targets, at which its
+                       -- declaration targets compete (NULL: none active,
+                       -- levels alone decide)
+                       CASE WHEN e.declarations IS NULL THEN NULL
+                            WHEN EXISTS (
+                              SELECT 1 FROM ev_target t
+                               WHERE t.serial_number = e.serial_number
+                                 AND t.declaration_id = ''
+                                 AND (e.platform IS NULL OR t.platform = ''
+                                      OR t.platform = e.platform
+                                      OR (t.platform IN ('iOS', 'iPadOS')
+                                          AND e.platform IN ('iOS', 'iPadOS'))))
+                            THEN 3
+                            WHEN EXISTS (
+                              SELECT 1 FROM ev_target t
+                               WHERE t.platform = e.platform
+                                 AND t.serial_number = ''
+                                 AND t.grp = e.grp COLLATE NOCASE
+                                 AND t.grp <> '*' AND t.declaration_id = '')
+                            THEN 2 ELSE 1 END AS top
                   FROM ev_dev e) y
          -- OFFSET 0 keeps the lookup computed once per device
          LIMIT -1 OFFSET 0) z

@@ -220,6 +220,15 @@ static bool build_parse(const char *s, apple_build *b)
 	return s[i] == '\0';
 }
 
+/* A seed (beta) build: a number of 5000..5999 with letters ("25C5031i",
+ * "20A5303i", "23A5276g").  Apple numbers the seeds of a release from
+ * 5000 and its final build below that ("25C56"), so numerically a seed
+ * reads as newer than the release that follows it. */
+static bool build_is_seed(const apple_build *b)
+{
+	return b->letters[0] && b->number >= 5000 && b->number <= 5999;
+}
+
 static int build_compare(const apple_build *x, const apple_build *y)
 {
 	int c;
@@ -228,6 +237,9 @@ static int build_compare(const apple_build *x, const apple_build *y)
 		return x->major < y->major ? -1 : 1;
 	if (x->train != y->train)
 		return x->train < y->train ? -1 : 1;
+	/* the seeds of a train come before its release and what follows */
+	if (build_is_seed(x) != build_is_seed(y))
+		return build_is_seed(x) ? -1 : 1;
 	if (x->number != y->number)
 		return x->number < y->number ? -1 : 1;
 	c = strcmp(x->letters, y->letters);
@@ -265,8 +277,20 @@ int version_meets(const char *os, const char *os_build, const char *tov,
 	ro.extra[0] = rt.extra[0] = '\0';
 	if (version_compare(&ro, &rt) > 0)
 		return 1;
-	if (os_build && build_parse(os_build, &bo))
+	/* A device on an RSR/BSI whose build has no letter gave its base
+	 * build (device.operating-system.build-version: 25D2128 beside the
+	 * extra (a); the supplemental build, 25D771280a, is another item):
+	 * its supplemental build is unknown. */
+	if (os_build && build_parse(os_build, &bo) &&
+	    !(vo.extra[0] && !bo.letters[0])) {
+		/* A release's builds share its major number and train
+		 * (26.3.1 25D2128, 26.3.1 (a) 25D771280a): a target build
+		 * of another train is not of the target version, and then
+		 * Apple's schema says the version takes precedence. */
+		if (bo.major != bt.major || bo.train != bt.train)
+			return 1;
 		return build_compare(&bo, &bt) >= 0;
+	}
 	/* the build unknown: only an extra version the target names */
 	return vt.extra[0] != '\0';
 }

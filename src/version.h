@@ -47,8 +47,10 @@ bool version_compare_str(const char *a, const char *b, int *result);
  * Apple build numbers: a major number, a train letter, a number and
  * optionally lowercase letters ("24B83", "20F770750d": a Rapid Security
  * Response's supplemental build; "23A5276g": a beta).  Compares the major
- * number, the train, the number, then the letters (none before any), and
- * returns false (leaving *result alone) when either is not such a build.
+ * number, the train, then a seed (a beta: number 5000..5999 with letters)
+ * before any other build of its train (25C5048a before the release 25C56),
+ * then the number, then the letters (none before any), and returns false
+ * (leaving *result alone) when either is not such a build.
  * version_meets uses the same order when a target names a supplemental
  * build: the target version alone does not tell 16.5.1 from 16.5.1 (c).
  */
@@ -64,10 +66,14 @@ bool build_compare_str(const char *a, const char *b, int *result);
  * own release by that build or a later one; with the device's build
  * unknown, only when the target version names the extra itself
  * ("16.5.1 (c)"): 16.5.1 (a) and (c) cannot be told apart otherwise (a
+ * device at an extra version whose build has no letter gave its release's
+ * base build, not its supplemental one: that counts as unknown too) (a
  * newer release can have a smaller build number: 26.3.2 is 25D2140,
  * 26.3.1 (a) 25D771280a, so builds are compared on one release).  A plain
  * target build is for seeding and does not count (Apple's schema: the
- * version takes precedence).
+ * version takes precedence), nor does one of another major number or train
+ * than the device's build on the target's release: it is not of the target
+ * version, and the version takes precedence.
  */
 int version_meets(const char *os, const char *os_build, const char *tov,
 		  const char *tbv);

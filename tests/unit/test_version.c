@@ -204,6 +204,13 @@ static void test_builds(void)
 	CHECK_INT_EQ(bcmp_("26.1", "25B78"), 99);
 	CHECK_INT_EQ(bcmp_("25B78x1", "25B78"), 99);
 	CHECK(!build_compare_str(NULL, "25B78", &(int){0}));
+	/* seeds (betas) come before their release: 26.2 beta 25C5031i,
+	 * beta 25C5048a, release 25C56; an RSR after both */
+	CHECK_INT_EQ(bcmp_("25C5031i", "25C5048a"), -1);
+	CHECK_INT_EQ(bcmp_("25C56", "25C5048a"), 1);
+	CHECK_INT_EQ(bcmp_("25C5048a", "25C56"), -1);
+	CHECK_INT_EQ(bcmp_("25C5048a", "25C771280a"), -1);
+	CHECK_INT_EQ(bcmp_("25B78", "25C5031i"), -1);
 }
 
 static void test_meets(void)
@@ -245,6 +252,28 @@ static void test_meets(void)
 		     0);
 	CHECK_INT_EQ(version_meets("16.5.2", NULL, "16.5.1", "20F770750d"), 1);
 	CHECK_INT_EQ(version_meets("16.5", "20F66", "16.5.1", "20F770750d"), 0);
+	/* a device at an extra with its base build (20E252 is 16.4.1's):
+	 * its supplemental build is unknown, the target's extra decides */
+	CHECK_INT_EQ(version_meets("16.4.1 (a)", "20E252", "16.4.1 (a)",
+				   "20E772520a"),
+		     1);
+	CHECK_INT_EQ(
+		version_meets("16.4.1 (a)", "20E252", "16.4.1", "20E772520a"),
+		0);
+	CHECK_INT_EQ(
+		version_meets("16.4.1", "20E252", "16.4.1 (a)", "20E772520a"),
+		0);
+	/* a seed (beta) target build: the release of that version meets it,
+	 * an earlier seed does not */
+	CHECK_INT_EQ(version_meets("26.2", "25C56", "26.2", "25C5048a"), 1);
+	CHECK_INT_EQ(version_meets("26.2", "25C5031i", "26.2", "25C5048a"), 0);
+	CHECK_INT_EQ(version_meets("26.2", "25C5048a", "26.2", "25C5048a"), 1);
+	/* a target build not of the target version (26.3.1 (a)'s build with
+	 * TargetOSVersion 26.1): the version takes precedence */
+	CHECK_INT_EQ(version_meets("26.1", "25B78", "26.1", "25D771280a"), 1);
+	CHECK_INT_EQ(version_meets("26.0.1", "25A362", "26.1", "25D771280a"),
+		     0);
+	CHECK_INT_EQ(version_meets("26.1", "25B78", "26.1", "26B771280a"), 1);
 }
 
 int main(void)
