@@ -68,9 +68,14 @@ SELECT f.*,
             THEN 'legacy' ELSE 'ddm' END AS enforcement_mechanism
   FROM (
 SELECT b.serial_number,
-       coalesce(b.device_name, o.device_name) AS device_name,
-       coalesce(b.user, o.user) AS user,
-       coalesce(b.grp, o.grp) AS grp,
+       -- the inventory's name, user and group first; else the latest
+       -- report's; else what a status row without a time said (Kandji's
+       -- PENDING of a device that had not reported yet): a report made
+       -- since speaks for the device now (moved to another blueprint)
+       coalesce(b.inv_device_name, o.device_name, b.device_name)
+           AS device_name,
+       coalesce(b.inv_user, o.user, b.user) AS user,
+       coalesce(b.inv_grp, o.grp, b.grp) AS grp,
        -- a device's platform and model do not change: when its latest
        -- report has none (an incremental DDM report stored before the
        -- backlog that carried its device facts), its latest report with a
@@ -122,6 +127,9 @@ SELECT b.serial_number,
   FROM (SELECT d.serial_number,
              d.in_inventory,
              d.device_name, d.user, d.grp, d.platform, d.model, d.time_zone,
+             CASE WHEN d.in_inventory THEN d.device_name END AS inv_device_name,
+             CASE WHEN d.in_inventory THEN d.user END AS inv_user,
+             CASE WHEN d.in_inventory THEN d.grp END AS inv_grp,
              CASE WHEN d.last_check_in <= :as_of THEN d.last_check_in END
                  AS last_check_in,
              CASE WHEN d.last_check_in IS NULL OR d.last_check_in <= :as_of

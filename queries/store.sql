@@ -258,13 +258,17 @@ DELETE FROM temp.target_in;
 -- name: device_untimed
 -- A status row without a time (Kandji's PENDING: the device never
 -- reported): the device is known, with that status, and no observation.
--- Names and groups already known are kept.
-INSERT INTO device (serial_number, device_name, grp, untimed_status,
-                    untimed_status_raw, source_file)
-VALUES (:serial_number, :device_name, :grp, :status, :status_raw, :file)
+-- Names and groups already known are kept (the evaluation puts a later
+-- report's before them).  The platform is the row's (Kandji's type
+-- macos-release), so the device meets its blueprint's targets.
+INSERT INTO device (serial_number, device_name, grp, platform,
+                    untimed_status, untimed_status_raw, source_file)
+VALUES (:serial_number, :device_name, :grp, :platform, :status, :status_raw,
+        :file)
 ON CONFLICT (serial_number) DO UPDATE SET
 	device_name = coalesce(device_name, excluded.device_name),
 	grp = coalesce(grp, excluded.grp),
+	platform = coalesce(platform, excluded.platform),
 	untimed_status = excluded.untimed_status,
 	untimed_status_raw = excluded.untimed_status_raw;
 

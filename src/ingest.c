@@ -531,6 +531,8 @@ static ddm_err row_untimed(file_ctx *fc, const csvin_record *rec)
 	span serial = get(fc, rec, F_SERIAL_NUMBER);
 	span raw = get(fc, rec, F_STATUS);
 	span name = get(fc, rec, F_DEVICE_NAME), grp = get(fc, rec, F_GROUP);
+	span plat = platform_of(fc, get(fc, rec, F_PLATFORM),
+				get(fc, rec, F_MODEL));
 	const char *status, *r;
 	size_t rl;
 	char sn[128];
@@ -551,6 +553,8 @@ static ddm_err row_untimed(file_ctx *fc, const csvin_record *rec)
 	store_bind_text(st, store_stmt_param(st, ":device_name"), name.s,
 			name.len);
 	store_bind_text(st, store_stmt_param(st, ":grp"), grp.s, grp.len);
+	store_bind_text(st, store_stmt_param(st, ":platform"), plat.s,
+			plat.len);
 	store_bind_int(st, store_stmt_param(st, ":file"), fc->file_id);
 	err = store_stmt_run(st, NULL, NULL);
 	if (!err)

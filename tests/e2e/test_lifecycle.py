@@ -1,0 +1,60 @@
+"""A fleet's life, night after night, on one database: devices that move
+between groups, report for the first time, or leave a classification
+empty.  Each test drives the real CLI over several nightly runs, as cron
+does, and checks what an admin or auditor reads the next morning.
+
+Inputs are the vendors' export shapes (Kandji's status_report.py CSV, the
+canonical CSVs), one file per night.
+"""
+from lib import TARGETS_HEADER
+
+KANDJI_HEADER = ("serial_number,device_name,blueprint_name,name,status,type,reported_at,"
+                 "last_audit_log,log\r\n")
+
+
+def kandji(serial, name, blueprint, status, reported_at):
+    return f"{serial},{name},{blueprint},macOS Tahoe,{status},macos-release,{reported_at},,\r\n"
+
+
+def devices(t, as_of):
+    r = t.run("report", "--out", t.out, "--as-of", as_of)
+    assert r.rc == 0, r
+    return {d["serial_number"]: d for d in t.csv("devices")}
+
+
+def test_kandji_device_that_never_reported_meets_its_blueprint_target(t):
+    # Kandji lists a Mac that never reported as PENDING with an empty
+    # reported_at; its type, macos-release, says it is a Mac.  Its
+    # blueprint Eng has 26.1 due on the 20th: as of the 26th the Mac is
+    # below a passed deadline (offline since before it), not 'no target'.
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,Eng,,26.1,,2026-11-20T09:00:00,\n")
+    k = t.write("night1.csv", "serial_number,device_name,blueprint_name,name,status,type,"
+                "reported_at,last_audit_log,log\r\n" + kandji("K1", "Mac K1", "Eng", "PENDING", ""))
+    t.ok("ingest", tg, k)
+    dev = devices(t, "2026-11-26T12:00:00Z")
+    assert dev["K1"]["platform"] == "macOS", dev["K1"]
+    assert (dev["K1"]["classification"], dev["K1"]["target_os_version"]) == \
+        ("past-deadline", "26.1"), dev["K1"]
+    assert dev["K1"]["enforcement"] == "offline-at-deadline", dev["K1"]
+
+
+def test_kandji_device_moved_to_another_blueprint_after_its_first_report(t):
+    # Night 1: K1 is enrolled in blueprint Eng and has not reported yet
+    # (PENDING, no time).  Night 2: it reports for the first time, moved
+    # to blueprint Sales and renamed.  Eng's 26.1 was due on the 20th,
+    # Sales' is due on Dec 20: K1 is in Sales now, in progress, not past
+    # Eng's deadline under its old name.
+    tg = t.write("targets.csv", TARGETS_HEADER +
+                 "macOS,Eng,,26.1,,2026-11-20T09:00:00,\n"
+                 "macOS,Sales,,26.1,,2026-12-20T09:00:00,\n")
+    n1 = t.write("night1.csv", KANDJI_HEADER + kandji("K1", "Old name", "Eng", "PENDING", ""))
+    t.ok("ingest", tg, n1)
+    n2 = t.write("night2.csv", KANDJI_HEADER +
+                 kandji("K1", "New name", "Sales", "DOWNLOADING", "2026-11-25T10:00:00.123456Z"))
+    t.ok("ingest", n2)
+    dev = devices(t, "2026-11-26T00:00:00Z")
+    k1 = dev["K1"]
+    assert (k1["group"], k1["device_name"]) == ("Sales", "New name"), k1
+    assert k1["classification"] == "in-progress", k1
+    assert k1["deadline_local"] == "2026-12-20T09:00:00", k1
+    assert not t.csv("past-deadline"), t.csv("past-deadline")
