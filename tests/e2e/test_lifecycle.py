@@ -6,7 +6,7 @@ does, and checks what an admin or auditor reads the next morning.
 Inputs are the vendors' export shapes (Kandji's status_report.py CSV, the
 canonical CSVs), one file per night.
 """
-from lib import TARGETS_HEADER
+from lib import STATUS_HEADER, TARGETS_HEADER
 
 KANDJI_HEADER = ("serial_number,device_name,blueprint_name,name,status,type,reported_at,"
                  "last_audit_log,log\r\n")
@@ -58,3 +58,28 @@ def test_kandji_device_moved_to_another_blueprint_after_its_first_report(t):
     assert k1["classification"] == "in-progress", k1
     assert k1["deadline_local"] == "2026-12-20T09:00:00", k1
     assert not t.csv("past-deadline"), t.csv("past-deadline")
+
+
+def test_target_raised_so_nobody_is_compliant_claims_no_pass_only_device(t):
+    # Night 1: every Mac meets 26.1.  Night 2: the target is raised to
+    # 26.2 (due Dec 20) and nobody has it yet: the Summary counts no
+    # compliant device, and its meaning must not claim one compliant on
+    # the MDM's Pass alone (there is no device at all in that row).
+    rows = "".join(f"C{i},Pass,2026-11-25T10:00:00Z,,,Eng,macOS,\"Mac15,3\",26.1,,,,,,UTC,,\n"
+                   for i in range(3))
+    st = t.write("status.csv", STATUS_HEADER + rows)
+    t.ok("ingest", st, t.write("targets-1.csv", TARGETS_HEADER +
+                                "macOS,*,,26.1,,2026-11-20T09:00:00,\n"))
+    t.ok("report", "--out", t.out, "--as-of", "2026-11-25T12:00:00Z")
+    summ = {r["classification"]: r for r in t.csv("summary")}
+    assert summ["compliant"]["devices"] == "3"
+    t.ok("ingest", t.write("targets-2.csv", TARGETS_HEADER +
+                           "macOS,*,,26.2,,2026-12-20T09:00:00,\n"))
+    t.ok("report", "--out", t.out, "--as-of", "2026-11-26T12:00:00Z")
+    summ = {r["classification"]: r for r in t.csv("summary")}
+    assert (summ["compliant"]["devices"], summ["in-progress"]["devices"]) == ("0", "3"), summ
+    assert "Pass" not in summ["compliant"]["meaning"], summ["compliant"]
+    ws = t.workbook()["Summary"]
+    texts = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert not any("MDM's word" in c or "Pass status alone" in c for c in texts), \
+        [c for c in texts if "Pass" in c]
