@@ -35,7 +35,10 @@
 -- 1. Every device known as of :as_of, with (the rowids of) its latest
 --    report and its latest report that carried an OS version.  Inventory facts
 --    dated after :as_of are not used.  When the inventory has a version
---    with a check-in, a report older than that check-in cannot give the
+--    with a check-in, a report older than the time that version was read
+--    (the inventory update when the export gives one, as Jamf Pro's Last
+--    Inventory Update: a Mac checks in every few minutes, its version is
+--    read at its inventory update; else the check-in) cannot give the
 --    version (step 2), so the walk back stops there: a source that never
 --    carries a version (Kandji's) costs one short index range a night,
 --    not the device's whole history.
@@ -99,8 +102,8 @@ SELECT b.serial_number,
             WHEN b.last_check_in IS NULL THEN o.reported_at
             ELSE max(o.reported_at, b.last_check_in) END AS last_seen,
        CASE WHEN v.os_version IS NOT NULL
-             AND (b.inv_os_version IS NULL OR b.last_check_in IS NULL
-                  OR v.reported_at >= b.last_check_in)
+             AND (b.inv_os_version IS NULL OR b.inv_os_at IS NULL
+                  OR v.reported_at >= b.inv_os_at)
             THEN v.os_version ||
                  CASE WHEN nullif(trim(v.extra_version), '') IS NULL THEN ''
                       WHEN trim(v.extra_version) LIKE '(%'
@@ -108,8 +111,8 @@ SELECT b.serial_number,
                       ELSE ' (' || trim(v.extra_version) || ')' END
             ELSE b.inv_os_version END AS os_version,
        CASE WHEN v.os_version IS NOT NULL
-             AND (b.inv_os_version IS NULL OR b.last_check_in IS NULL
-                  OR v.reported_at >= b.last_check_in)
+             AND (b.inv_os_version IS NULL OR b.inv_os_at IS NULL
+                  OR v.reported_at >= b.inv_os_at)
             THEN nullif(trim(v.build_version), '') END AS build_version,
        CASE WHEN ddm_tz_valid(b.time_zone) THEN b.time_zone
             WHEN ddm_tz_valid(o.time_zone) THEN o.time_zone
@@ -134,6 +137,11 @@ SELECT b.serial_number,
                  AS last_check_in,
              CASE WHEN d.last_check_in IS NULL OR d.last_check_in <= :as_of
                   THEN d.os_version END AS inv_os_version,
+             -- when the inventory's version was read: its inventory
+             -- update (Jamf: Last Inventory Update), else the check-in
+             CASE WHEN coalesce(d.os_version_at, d.last_check_in) <= :as_of
+                  THEN coalesce(d.os_version_at, d.last_check_in) END
+                 AS inv_os_at,
              d.untimed_status, d.untimed_status_raw,
              (SELECT o.rowid FROM observation o
                WHERE o.serial_number = d.serial_number AND o.reported_at <= :as_of
@@ -142,7 +150,9 @@ SELECT b.serial_number,
                WHERE o.serial_number = d.serial_number AND o.reported_at <= :as_of
                  AND o.reported_at >= CASE WHEN d.os_version IS NOT NULL
                                             AND d.last_check_in <= :as_of
-                                           THEN d.last_check_in ELSE -9e18 END
+                                           THEN coalesce(d.os_version_at,
+                                                         d.last_check_in)
+                                           ELSE -9e18 END
                  AND o.os_version IS NOT NULL
                ORDER BY o.reported_at DESC LIMIT 1) AS version_rowid
         FROM device d

@@ -135,13 +135,16 @@ INSERT OR IGNORE INTO device (serial_number)
 SELECT DISTINCT serial_number FROM observation;
 
 -- name: inventory
+-- The OS version is the newer one by the time it was read: the row's
+-- last_inventory_update when the export has it, else its check-in.
 INSERT INTO device (serial_number, in_inventory, device_name, user, grp,
                     platform, model, time_zone, last_check_in, os_version,
-                    source_file, jamf_id, jamf_mobile_device_id,
-                    management_id)
+                    os_version_at, source_file, jamf_id,
+                    jamf_mobile_device_id, management_id)
 VALUES (:serial_number, 1, :device_name, :user, :grp, :platform, :model,
-        :time_zone, :last_check_in, :os_version, :file, :jamf_id,
-        :jamf_mobile_device_id, :management_id)
+        :time_zone, :last_check_in, :os_version,
+        CASE WHEN :os_version IS NOT NULL THEN :last_inventory_update END,
+        :file, :jamf_id, :jamf_mobile_device_id, :management_id)
 ON CONFLICT (serial_number) DO UPDATE SET
 	in_inventory  = 1,
 	jamf_id       = coalesce(excluded.jamf_id, jamf_id),
@@ -160,10 +163,22 @@ ON CONFLICT (serial_number) DO UPDATE SET
 		THEN coalesce(excluded.last_check_in, last_check_in)
 		ELSE last_check_in END,
 	os_version    = CASE
-		WHEN last_check_in IS NULL OR excluded.last_check_in IS NULL
-		  OR excluded.last_check_in >= last_check_in
+		WHEN coalesce(os_version_at, last_check_in) IS NULL
+		  OR coalesce(excluded.os_version_at,
+		              excluded.last_check_in) IS NULL
+		  OR coalesce(excluded.os_version_at, excluded.last_check_in)
+		     >= coalesce(os_version_at, last_check_in)
 		THEN coalesce(excluded.os_version, os_version)
 		ELSE os_version END,
+	os_version_at = CASE
+		WHEN excluded.os_version IS NOT NULL
+		 AND (coalesce(os_version_at, last_check_in) IS NULL
+		      OR coalesce(excluded.os_version_at,
+		                  excluded.last_check_in) IS NULL
+		      OR coalesce(excluded.os_version_at, excluded.last_check_in)
+		         >= coalesce(os_version_at, last_check_in))
+		THEN excluded.os_version_at
+		ELSE os_version_at END,
 	source_file   = excluded.source_file;
 
 -- name: target

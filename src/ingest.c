@@ -743,8 +743,9 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 	stmt_params *sp = &in->inv;
 	span serial = get(fc, rec, F_SERIAL_NUMBER);
 	span check = get(fc, rec, F_LAST_CHECK_IN);
+	span inv_at = get(fc, rec, F_LAST_INVENTORY_UPDATE);
 	char sn[128];
-	int64_t t = 0;
+	int64_t t = 0, inv_t = 0;
 	ddm_err err;
 
 	if (!wanted(fc, rec, &err))
@@ -759,6 +760,14 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 
 		snprintf(why, sizeof why, "last_check_in is not a time: %s",
 			 diag_qn(check.s, check.len));
+		return reject(fc, rec->line, why, rec);
+	}
+	if (inv_at.s && !parse_time(in, inv_at, &inv_t)) {
+		char why[160];
+
+		snprintf(why, sizeof why,
+			 "last_inventory_update is not a time: %s",
+			 diag_qn(inv_at.s, inv_at.len));
 		return reject(fc, rec->line, why, rec);
 	}
 	serial_norm(serial, sn, sizeof sn);
@@ -793,6 +802,8 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 			      get(fc, rec, F_MODEL)));
 	if (check.s)
 		store_bind_int(sp->st, sp->last_check_in, t);
+	if (inv_at.s)
+		store_bind_int(sp->st, sp->p[F_LAST_INVENTORY_UPDATE], inv_t);
 	store_bind_int(sp->st, sp->file, fc->file_id);
 	err = store_stmt_run(sp->st, NULL, NULL);
 	if (err == DDM_OK)

@@ -6,6 +6,8 @@ does, and checks what an admin or auditor reads the next morning.
 Inputs are the vendors' export shapes (Kandji's status_report.py CSV, the
 canonical CSVs), one file per night.
 """
+import json
+
 from lib import STATUS_HEADER, TARGETS_HEADER
 
 KANDJI_HEADER = ("serial_number,device_name,blueprint_name,name,status,type,reported_at,"
@@ -83,3 +85,49 @@ def test_target_raised_so_nobody_is_compliant_claims_no_pass_only_device(t):
     texts = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert not any("MDM's word" in c or "Pass status alone" in c for c in texts), \
         [c for c in texts if "Pass" in c]
+
+
+JAMF_INVENTORY = ("Computer Name,Serial Number,Operating System Version,Last Check-in,"
+                  "Last Inventory Update,Username,Model Identifier,Jamf Pro Computer ID\n")
+
+
+def ddm_report(serial, at, version):
+    return json.dumps({"received_at": at, "serial_number": serial, "report": {
+        "StatusItems": {"device": {"identifier": {"serial-number": serial},
+                                   "operating-system": {"version": version}},
+                        "softwareupdate": {"install-state": "none"}},
+        "Errors": [], "FullReport": True}}) + "\n"
+
+
+def test_jamf_version_is_as_old_as_its_inventory_update_not_its_check_in(t):
+    # Jamf Pro reads a Mac's OS version at its inventory update (recon),
+    # while the Mac checks in every few minutes: the export's Last
+    # Check-in is today, its version may be days old.  J1's own DDM
+    # report of the 23rd says 26.1 (it upgraded after Jamf's inventory
+    # update of the 20th): compliant, not past the 24th's deadline as the
+    # stale 26.0 says.  J2 reported 26.1 on the 22nd and was erased back
+    # to 26.0, which its inventory update of the 25th read: past deadline.
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-24T09:00:00,\n")
+    inv1 = t.write("inventory-1.csv", JAMF_INVENTORY +
+                   "Mac J1,J1,26.0,2026-11-20T23:00:00Z,2026-11-20T08:00:00Z,alice,\"Mac15,3\",11\n"
+                   "Mac J2,J2,26.0,2026-11-20T23:00:00Z,2026-11-20T08:00:00Z,bob,\"Mac15,3\",12\n")
+    t.ok("ingest", tg, inv1)
+    dev = devices(t, "2026-11-21T00:00:00Z")
+    assert [dev[s]["classification"] for s in ("J1", "J2")] == ["in-progress"] * 2, dev
+    ddm = t.write("ddm.ndjson", ddm_report("J2", "2026-11-22T10:00:00Z", "26.1") +
+                  ddm_report("J1", "2026-11-23T10:00:00Z", "26.1"))
+    inv2 = t.write("inventory-2.csv", JAMF_INVENTORY +
+                   "Mac J1,J1,26.0,2026-11-25T23:40:00Z,2026-11-20T08:00:00Z,alice,\"Mac15,3\",11\n"
+                   "Mac J2,J2,26.0,2026-11-25T23:40:00Z,2026-11-25T08:00:00Z,bob,\"Mac15,3\",12\n")
+    t.ok("ingest", ddm, inv2)
+    dev = devices(t, "2026-11-26T00:00:00Z")
+    assert (dev["J1"]["classification"], dev["J1"]["os_version"]) == ("compliant", "26.1"), dev["J1"]
+    assert (dev["J2"]["classification"], dev["J2"]["os_version"]) == ("past-deadline", "26.0"), dev["J2"]
+    assert [d["serial_number"] for d in t.csv("past-deadline")] == ["J2"]
+    # night 3: an export without the inventory-update column: its check-in
+    # is the version's time, as before, and that is newer than the report
+    inv3 = t.write("inventory-3.csv", "Serial Number,Computer Name,Operating System Version,"
+                   "Last Check-in\nJ1,Mac J1,26.0,2026-11-26T23:40:00Z\n")
+    t.ok("ingest", inv3)
+    dev = devices(t, "2026-11-27T00:00:00Z")
+    assert (dev["J1"]["classification"], dev["J1"]["os_version"]) == ("past-deadline", "26.0"), dev["J1"]
