@@ -71,7 +71,13 @@ struct ingest {
 	store_stmt *file_begin, *file_known, *file_finish; /* store-owned */
 	store_stmt *untimed;				   /* store-owned */
 	store_stmt *devices_of_stage, *devices_of_bulk;	   /* store-owned */
+	int64_t clock; /* wall-clock time when the ingest began */
 };
+
+/* How far a CSV row's time may lie after the wall clock: clocks of two
+ * hosts differ by minutes, a time written without its zone by up to 14 h
+ * (read in --source-tz).  Later than that, it cannot have happened yet. */
+#define FUTURE_SLACK (24 * 3600)
 
 /* State while one file is read. */
 typedef struct file_ctx {
@@ -156,6 +162,7 @@ ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 
 	in->store = s;
 	in->opts = *opts;
+	in->clock = (int64_t)time(NULL);
 	for (int i = 0; i < 20; i++) {
 		st[i] = store_stmt_get(s, names[i]);
 		if (!st[i]) {
@@ -589,6 +596,33 @@ static bool wanted(file_ctx *fc, const csvin_record *rec, ddm_err *err)
 	return w > 0;
 }
 
+/*
+ * A row whose time (a report's, a check-in's) is more than a day after
+ * the wall clock names something that has not happened: a clock years
+ * off, a mistyped year.  Kept, it would be ignored by every run until
+ * then (a device whose only report it is would vanish from the reports)
+ * and, as a check-in, outrank every true one: the inventory keeps a
+ * device's latest check-in and the version read with it, so every later
+ * export's version of that device would be ignored.  The row is rejected
+ * instead, naming the time (writes why, returns true), so the Rejected
+ * report shows it.
+ */
+static bool time_is_future(const file_ctx *fc, const char *field, int64_t t,
+			   char *why, size_t cap)
+{
+	char at[32], now[32];
+
+	if (t <= fc->in->clock + FUTURE_SLACK)
+		return false;
+	ts_format_utc(t, at);
+	ts_format_utc(fc->in->clock, now);
+	snprintf(why, cap,
+		 "%s %s is after this run's clock (%s): a clock or "
+		 "time zone error at the source",
+		 field, at, now);
+	return true;
+}
+
 static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 {
 	ingest *in = fc->in;
@@ -622,6 +656,12 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 		snprintf(why, sizeof why, "reported_at is not a time: %s",
 			 diag_qn(when.s, when.len));
 		return reject(fc, rec->line, why, rec);
+	}
+	{
+		char why[160];
+
+		if (time_is_future(fc, "reported_at", t, why, sizeof why))
+			return reject(fc, rec->line, why, rec);
 	}
 	if (tdt.s && !ts_parse_wall(tdt.s, tdt.len, &wall))
 		return reject(
@@ -761,6 +801,12 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 		snprintf(why, sizeof why, "last_check_in is not a time: %s",
 			 diag_qn(check.s, check.len));
 		return reject(fc, rec->line, why, rec);
+	}
+	if (check.s) {
+		char why[160];
+
+		if (time_is_future(fc, "last_check_in", t, why, sizeof why))
+			return reject(fc, rec->line, why, rec);
 	}
 	if (inv_at.s && !parse_time(in, inv_at, &inv_t)) {
 		char why[160];

@@ -8,7 +8,7 @@ canonical CSVs), one file per night.
 """
 import json
 
-from lib import STATUS_HEADER, TARGETS_HEADER
+from lib import STATUS_HEADER, TARGETS_HEADER, parse_csv
 
 KANDJI_HEADER = ("serial_number,device_name,blueprint_name,name,status,type,reported_at,"
                  "last_audit_log,log\r\n")
@@ -131,3 +131,37 @@ def test_jamf_version_is_as_old_as_its_inventory_update_not_its_check_in(t):
     t.ok("ingest", inv3)
     dev = devices(t, "2026-11-27T00:00:00Z")
     assert (dev["J1"]["classification"], dev["J1"]["os_version"]) == ("past-deadline", "26.0"), dev["J1"]
+
+
+def test_check_in_stamped_years_ahead_does_not_freeze_the_device(t):
+    # Night 1's inventory stamps X1's check-in in 2036 (a clock years off,
+    # a mistyped year).  Kept, it outranked every true check-in: the
+    # inventory keeps a device's latest check-in and the version read with
+    # it, so night 2's 26.1 of the 25th was ignored and X1 read past its
+    # deadline, never seen, for ten years.  The row is rejected instead,
+    # with its time, and night 2 counts.  A status row stamped in 2036 is
+    # rejected too (else it is silently left out of every run until then).
+    INV = "serial_number,device_name,platform,time_zone,last_check_in,os_version\n"
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-24T09:00:00,\n")
+    n1 = t.write("inventory-1.csv", INV +
+                 "X1,Mac X1,macOS,UTC,2036-11-20T10:00:00Z,26.0\n"
+                 "X2,Mac X2,macOS,UTC,2026-11-20T10:00:00Z,26.0\n")
+    st = t.write("status-1.csv", STATUS_HEADER +
+                 "X3,Downloading,2036-11-20T10:00:00Z,,,,macOS,,26.0,,,,,,UTC,,\n"
+                 "X2,Downloading,2026-11-20T10:00:00Z,,,,macOS,,26.0,,,,,,UTC,,\n")
+    r = t.run("ingest", "--max-rejected", "50%", tg, n1, st)
+    assert r.rc == 0, r
+    r = t.run("report", "rejected", "--out", "-", "--as-of", "2026-11-21T00:00:00Z")
+    assert r.rc == 0, r
+    rej = {row["raw"].split(",")[0]: row["reason"] for row in parse_csv(r.out)}
+    assert set(rej) == {"X1", "X3"}, rej
+    assert rej["X1"].startswith("last_check_in 2036-11-20T10:00:00Z is after this run's clock"), rej
+    assert rej["X3"].startswith("reported_at 2036-11-20T10:00:00Z is after this run's clock"), rej
+    n2 = t.write("inventory-2.csv", INV +
+                 "X1,Mac X1,macOS,UTC,2026-11-25T10:00:00Z,26.1\n"
+                 "X2,Mac X2,macOS,UTC,2026-11-25T10:00:00Z,26.1\n")
+    t.ok("ingest", n2)
+    dev = devices(t, "2026-11-26T00:00:00Z")
+    assert (dev["X1"]["classification"], dev["X1"]["os_version"], dev["X1"]["last_seen"]) == \
+        ("compliant", "26.1", "2026-11-25T10:00:00Z"), dev["X1"]
+    assert not t.csv("past-deadline")
