@@ -136,7 +136,10 @@ SELECT DISTINCT serial_number FROM observation;
 
 -- name: inventory
 -- The OS version is the newer one by the time it was read: the row's
--- last_inventory_update when the export has it, else its check-in.
+-- last_inventory_update when the export has it, else its check-in.  A
+-- row with a later check-in and no version (an export without that
+-- column) keeps the stored version with the time it was read: a check-in
+-- does not make an old version new.
 INSERT INTO device (serial_number, in_inventory, device_name, user, grp,
                     platform, model, time_zone, last_check_in, os_version,
                     os_version_at, source_file, jamf_id,
@@ -178,6 +181,8 @@ ON CONFLICT (serial_number) DO UPDATE SET
 		      OR coalesce(excluded.os_version_at, excluded.last_check_in)
 		         >= coalesce(os_version_at, last_check_in))
 		THEN excluded.os_version_at
+		WHEN excluded.os_version IS NULL AND os_version IS NOT NULL
+		THEN coalesce(os_version_at, last_check_in)
 		ELSE os_version_at END,
 	source_file   = excluded.source_file;
 

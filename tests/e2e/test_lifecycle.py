@@ -165,3 +165,28 @@ def test_check_in_stamped_years_ahead_does_not_freeze_the_device(t):
     assert (dev["X1"]["classification"], dev["X1"]["os_version"], dev["X1"]["last_seen"]) == \
         ("compliant", "26.1", "2026-11-25T10:00:00Z"), dev["X1"]
     assert not t.csv("past-deadline")
+
+
+def test_check_in_without_a_version_does_not_make_the_old_version_new(t):
+    # Night 1's inventory read V1 at 26.0 on the 20th; V1's own DDM
+    # report of the 22nd says 26.1: compliant.  Night 3 brings an
+    # inventory without an OS version column (a zone map with check-ins):
+    # its check-in of the 25th says V1 was seen then, not that 26.0 was
+    # read then.  V1 stays compliant at 26.1 (it read past deadline).
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-24T09:00:00,\n")
+    inv1 = t.write("inventory-1.csv", "serial_number,device_name,platform,last_check_in,os_version\n"
+                   "V1,Mac V1,macOS,2026-11-20T10:00:00Z,26.0\n")
+    t.ok("ingest", tg, inv1, t.write("ddm.ndjson", ddm_report("V1", "2026-11-22T10:00:00Z", "26.1")))
+    dev = devices(t, "2026-11-23T00:00:00Z")
+    assert (dev["V1"]["classification"], dev["V1"]["os_version"]) == ("compliant", "26.1"), dev["V1"]
+    t.ok("ingest", t.write("zones.csv", "serial_number,time_zone,last_check_in\n"
+                                        "V1,Europe/Berlin,2026-11-25T10:00:00Z\n"))
+    dev = devices(t, "2026-11-26T00:00:00Z")
+    v1 = dev["V1"]
+    assert (v1["classification"], v1["os_version"], v1["time_zone"], v1["last_seen"]) == \
+        ("compliant", "26.1", "Europe/Berlin", "2026-11-25T10:00:00Z"), v1
+    # a later inventory that reads the version again still counts
+    t.ok("ingest", t.write("inventory-3.csv", "serial_number,last_check_in,os_version\n"
+                                              "V1,2026-11-26T10:00:00Z,26.0\n"))
+    dev = devices(t, "2026-11-27T00:00:00Z")
+    assert (dev["V1"]["classification"], dev["V1"]["os_version"]) == ("past-deadline", "26.0"), dev["V1"]
