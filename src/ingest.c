@@ -71,7 +71,8 @@ struct ingest {
 	store_stmt *file_begin, *file_known, *file_finish; /* store-owned */
 	store_stmt *untimed;				   /* store-owned */
 	store_stmt *devices_of_stage, *devices_of_bulk;	   /* store-owned */
-	int64_t clock; /* wall-clock time when the ingest began */
+	int64_t clock; /* the wall clock when the ingest began, or the
+			  run's --as-of when later (a rehearsal ahead) */
 };
 
 /* How far a CSV row's time may lie after the wall clock: clocks of two
@@ -163,6 +164,8 @@ ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 	in->store = s;
 	in->opts = *opts;
 	in->clock = (int64_t)time(NULL);
+	if (opts->as_of > in->clock)
+		in->clock = opts->as_of;
 	for (int i = 0; i < 20; i++) {
 		st[i] = store_stmt_get(s, names[i]);
 		if (!st[i]) {
@@ -598,7 +601,7 @@ static bool wanted(file_ctx *fc, const csvin_record *rec, ddm_err *err)
 
 /*
  * A row whose time (a report's, a check-in's) is more than a day after
- * the wall clock names something that has not happened: a clock years
+ * the wall clock (or a later --as-of) names something that has not happened: a clock years
  * off, a mistyped year.  Kept, it would be ignored by every run until
  * then (a device whose only report it is would vanish from the reports)
  * and, as a check-in, outrank every true one: the inventory keeps a
@@ -617,7 +620,7 @@ static bool time_is_future(const file_ctx *fc, const char *field, int64_t t,
 	ts_format_utc(t, at);
 	ts_format_utc(fc->in->clock, now);
 	snprintf(why, cap,
-		 "%s %s is after this run's clock (%s): a clock or "
+		 "%s %s is after the time of this run (%s): a clock or "
 		 "time zone error at the source",
 		 field, at, now);
 	return true;
