@@ -139,7 +139,10 @@ SELECT DISTINCT serial_number FROM observation;
 -- last_inventory_update when the export has it, else its check-in.  A
 -- row with a later check-in and no version (an export without that
 -- column) keeps the stored version with the time it was read: a check-in
--- does not make an old version new.
+-- does not make an old version new.  A row whose check-in is older than
+-- the stored one (an export fed late, a second inventory a night behind)
+-- only fills what is unknown: it does not move the device back to its
+-- former group, user, name, zone or Jamf ids.
 INSERT INTO device (serial_number, in_inventory, device_name, user, grp,
                     platform, model, time_zone, last_check_in, os_version,
                     os_version_at, source_file, jamf_id,
@@ -150,16 +153,29 @@ VALUES (:serial_number, 1, :device_name, :user, :grp, :platform, :model,
         :file, :jamf_id, :jamf_mobile_device_id, :management_id)
 ON CONFLICT (serial_number) DO UPDATE SET
 	in_inventory  = 1,
-	jamf_id       = coalesce(excluded.jamf_id, jamf_id),
-	jamf_mobile_device_id = coalesce(excluded.jamf_mobile_device_id,
-	                                 jamf_mobile_device_id),
-	management_id = coalesce(excluded.management_id, management_id),
-	device_name   = coalesce(excluded.device_name, device_name),
-	user          = coalesce(excluded.user, user),
-	grp           = coalesce(excluded.grp, grp),
+	jamf_id = CASE WHEN excluded.last_check_in < last_check_in
+		THEN coalesce(jamf_id, excluded.jamf_id)
+		ELSE coalesce(excluded.jamf_id, jamf_id) END,
+	jamf_mobile_device_id = CASE WHEN excluded.last_check_in < last_check_in
+		THEN coalesce(jamf_mobile_device_id, excluded.jamf_mobile_device_id)
+		ELSE coalesce(excluded.jamf_mobile_device_id, jamf_mobile_device_id) END,
+	management_id = CASE WHEN excluded.last_check_in < last_check_in
+		THEN coalesce(management_id, excluded.management_id)
+		ELSE coalesce(excluded.management_id, management_id) END,
+	device_name = CASE WHEN excluded.last_check_in < last_check_in
+		THEN coalesce(device_name, excluded.device_name)
+		ELSE coalesce(excluded.device_name, device_name) END,
+	user = CASE WHEN excluded.last_check_in < last_check_in
+		THEN coalesce(user, excluded.user)
+		ELSE coalesce(excluded.user, user) END,
+	grp = CASE WHEN excluded.last_check_in < last_check_in
+		THEN coalesce(grp, excluded.grp)
+		ELSE coalesce(excluded.grp, grp) END,
 	platform      = coalesce(excluded.platform, platform),
 	model         = coalesce(excluded.model, model),
-	time_zone     = coalesce(excluded.time_zone, time_zone),
+	time_zone = CASE WHEN excluded.last_check_in < last_check_in
+		THEN coalesce(time_zone, excluded.time_zone)
+		ELSE coalesce(excluded.time_zone, time_zone) END,
 	last_check_in = CASE
 		WHEN last_check_in IS NULL
 		  OR excluded.last_check_in >= last_check_in

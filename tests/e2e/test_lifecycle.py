@@ -155,8 +155,8 @@ def test_check_in_stamped_years_ahead_does_not_freeze_the_device(t):
     assert r.rc == 0, r
     rej = {row["raw"].split(",")[0]: row["reason"] for row in parse_csv(r.out)}
     assert set(rej) == {"X1", "X3"}, rej
-    assert rej["X1"].startswith("last_check_in 2036-11-20T10:00:00Z is after this run's clock"), rej
-    assert rej["X3"].startswith("reported_at 2036-11-20T10:00:00Z is after this run's clock"), rej
+    assert rej["X1"].startswith("last_check_in 2036-11-20T10:00:00Z is after the time of this run"), rej
+    assert rej["X3"].startswith("reported_at 2036-11-20T10:00:00Z is after the time of this run"), rej
     n2 = t.write("inventory-2.csv", INV +
                  "X1,Mac X1,macOS,UTC,2026-11-25T10:00:00Z,26.1\n"
                  "X2,Mac X2,macOS,UTC,2026-11-25T10:00:00Z,26.1\n")
@@ -190,3 +190,31 @@ def test_check_in_without_a_version_does_not_make_the_old_version_new(t):
                                               "V1,2026-11-26T10:00:00Z,26.0\n"))
     dev = devices(t, "2026-11-27T00:00:00Z")
     assert (dev["V1"]["classification"], dev["V1"]["os_version"]) == ("past-deadline", "26.0"), dev["V1"]
+
+
+def test_inventory_fed_late_does_not_move_the_device_back(t):
+    # O1 moved from Eng (26.1 due Nov 20) to Sales (26.1 due Dec 20) and
+    # from alice to bob, Berlin to Tokyo: the export of the 25th says so.
+    # The export of the 19th arrives a night late (or a second inventory
+    # lags a night): its check-in is older, so it says nothing new about
+    # O1 and must not move it back to Eng, past Eng's deadline.  A field
+    # the newer export left empty is still filled from it.
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,Eng,,26.1,,2026-11-20T09:00:00,\n"
+                 "macOS,Sales,,26.1,,2026-12-20T09:00:00,\n")
+    INV = "serial_number,device_name,user,group,platform,time_zone,last_check_in,os_version\n"
+    t.ok("ingest", tg, t.write("inventory-20.csv", INV +
+                               "O1,Mac O1,alice,Eng,macOS,Europe/Berlin,2026-11-20T10:00:00Z,26.0\n"))
+    t.ok("ingest", t.write("inventory-25.csv", INV +
+                           "O1,,bob,Sales,macOS,Asia/Tokyo,2026-11-25T10:00:00Z,26.0\n"
+                           "O2,,,Sales,macOS,,2026-11-25T10:00:00Z,26.0\n"))
+    t.ok("ingest", t.write("inventory-19.csv", INV +
+                           "O1,Old Mac O1,alice,Eng,macOS,Europe/Berlin,2026-11-19T10:00:00Z,26.0\n"
+                           "O2,Mac O2,carol,Eng,macOS,Europe/Paris,2026-11-19T10:00:00Z,26.0\n"))
+    dev = devices(t, "2026-11-26T00:00:00Z")
+    o1, o2 = dev["O1"], dev["O2"]
+    assert (o1["group"], o1["user"], o1["time_zone"], o1["device_name"]) == \
+        ("Sales", "bob", "Asia/Tokyo", "Mac O1"), o1
+    assert (o1["classification"], o1["deadline_local"]) == ("in-progress", "2026-12-20T09:00:00"), o1
+    assert (o2["group"], o2["user"], o2["time_zone"], o2["device_name"]) == \
+        ("Sales", "carol", "Europe/Paris", "Mac O2"), o2
+    assert not t.csv("past-deadline"), t.csv("past-deadline")
