@@ -75,10 +75,11 @@ struct ingest {
 			  run's --as-of when later (a rehearsal ahead) */
 };
 
-/* How far a CSV row's time may lie after the wall clock: clocks of two
- * hosts differ by minutes, a time written without its zone by up to 14 h
- * (read in --source-tz).  Later than that, it cannot have happened yet. */
-#define FUTURE_SLACK (24 * 3600)
+/* How far a CSV row's time may lie after the run's time: the clocks of
+ * two hosts differ by seconds, at worst minutes.  Later than that, it
+ * cannot have happened yet: a clock off, or a time written without its
+ * zone east of UTC read in --source-tz (Tokyo's 09:00 as 09:00 UTC). */
+#define FUTURE_SLACK (15 * 60)
 
 /* State while one file is read. */
 typedef struct file_ctx {
@@ -600,15 +601,17 @@ static bool wanted(file_ctx *fc, const csvin_record *rec, ddm_err *err)
 }
 
 /*
- * A row whose time (a report's, a check-in's) is more than a day after
- * the wall clock (or a later --as-of) names something that has not happened: a clock years
- * off, a mistyped year.  Kept, it would be ignored by every run until
- * then (a device whose only report it is would vanish from the reports)
- * and, as a check-in, outrank every true one: the inventory keeps a
- * device's latest check-in and the version read with it, so every later
- * export's version of that device would be ignored.  The row is rejected
- * instead, naming the time (writes why, returns true), so the Rejected
- * report shows it.
+ * A row whose time (a report's, a check-in's) is more than FUTURE_SLACK
+ * after the wall clock (or a later --as-of) names something that has not
+ * happened: a clock off, a mistyped year, a zone misread.  Kept, it would
+ * be ignored by every run until then (a device whose only report it is
+ * would vanish from the reports) and, as a check-in, outrank every true
+ * one: the inventory keeps a device's latest check-in and the version
+ * read with it, which a run before that time does not use, so the device
+ * read 'never seen', its version unknown, until then (for years, or for
+ * the hours of a zone).  The row is rejected instead, naming the time
+ * (writes why, returns true), so the Rejected report shows it and the
+ * device keeps what the earlier exports said.
  */
 static bool time_is_future(const file_ctx *fc, const char *field, int64_t t,
 			   char *why, size_t cap)

@@ -218,3 +218,32 @@ def test_inventory_fed_late_does_not_move_the_device_back(t):
     assert (o2["group"], o2["user"], o2["time_zone"], o2["device_name"]) == \
         ("Sales", "carol", "Europe/Paris", "Mac O2"), o2
     assert not t.csv("past-deadline"), t.csv("past-deadline")
+
+
+def test_check_in_hours_ahead_from_a_zone_misread_keeps_the_earlier_answer(t):
+    # A Jamf Pro server in Tokyo writes Last Check-in in its local time,
+    # without a zone; read as UTC (the default --source-tz), a Mac that
+    # checked in just now is stamped 8-9 hours ahead of tonight's run.
+    # Stored, that check-in was after the run's time, so the run ignored
+    # the whole inventory row: a Mac at 26.1, compliant the night before,
+    # read past its deadline, offline, never seen, version unknown.  The
+    # row is rejected with its time instead, and the Mac keeps the night
+    # before's answer.  (Times here are relative to the real clock: the
+    # check is against the run's own time.)
+    import datetime
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
+    ahead = (now + datetime.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+    before = (now - datetime.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
+    INV = "serial_number,device_name,platform,time_zone,last_check_in,os_version\n"
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-24T09:00:00,\n")
+    t.ok("ingest", tg, t.write("inventory-1.csv", INV + f"S1,Mac S1,macOS,Asia/Tokyo,{before},26.1\n"))
+    r = t.run("ingest", t.write("inventory-2.csv", INV +
+                                f"S1,Mac S1,macOS,Asia/Tokyo,{ahead},26.1\n"))
+    assert r.rc == 65 and "1 of 1 rows rejected" in r.err, r
+    r = t.run("report", "devices", "--out", "-")
+    assert r.rc == 0, r
+    s1 = parse_csv(r.out)[0]
+    assert (s1["classification"], s1["os_version"], s1["last_seen"]) == \
+        ("compliant", "26.1", before.replace(" ", "T") + "Z"), s1
+    r = t.run("report", "rejected", "--out", "-")
+    assert "is after the time of this run" in parse_csv(r.out)[0]["reason"], r.out
