@@ -1624,6 +1624,31 @@ static ddm_err read_json(ingest *in, file_ctx *fc, FILE *f, sha256_ctx *sha,
 	return err;
 }
 
+/*
+ * A status or inventory CSV with a header and no row (the vendor's API
+ * down, an export step that failed, a token expired: the script still
+ * writes its header) is an export of no device.  Every device keeps what
+ * earlier exports said, so it must not pass for a quiet night: a warning,
+ * and a note the Summary names (a night later the same bytes are a file
+ * already seen, and are told again).  Called after the file's
+ * transaction ended, so the note stays.
+ */
+static void tell_no_rows(ingest *in, const file_ctx *fc)
+{
+	format_kind k;
+
+	if (!fc->fmt || fc->rows_read)
+		return;
+	k = format_kind_of(fc->fmt);
+	if (k != KIND_STATUS && k != KIND_INVENTORY)
+		return;
+	diag_warn(diag_q(fc->path),
+		  "no row after the header: an export of no device (did the "
+		  "export step fail?); every device keeps what earlier "
+		  "inputs said");
+	(void)store_note(in->store, "no-rows", fc->path, format_kind_name(k));
+}
+
 /* After a file is committed: its counts, and what cron must hear of it. */
 static ddm_err tell_file(ingest *in, const file_ctx *fc)
 {
@@ -1732,6 +1757,7 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	if (known) {
 		store_rollback(in->store);
 		in->stats.files_known++;
+		tell_no_rows(in, &fc);
 		goto out_close;
 	}
 	if (in->opts.strict && fc.rejected) {
@@ -1753,6 +1779,7 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	if (err)
 		goto out_rollback;
 	err = tell_file(in, &fc);
+	tell_no_rows(in, &fc);
 	goto out_close;
 
 out_rollback:

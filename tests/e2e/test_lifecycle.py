@@ -247,3 +247,30 @@ def test_check_in_hours_ahead_from_a_zone_misread_keeps_the_earlier_answer(t):
         ("compliant", "26.1", before.replace(" ", "T") + "Z"), s1
     r = t.run("report", "rejected", "--out", "-")
     assert "is after the time of this run" in parse_csv(r.out)[0]["reason"], r.out
+
+
+def _summary_items(t):
+    ws = t.workbook()["Summary"]
+    return {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r and isinstance(r[0], str)}
+
+
+def test_export_of_no_device_is_named_not_a_quiet_night(t):
+    # Night 1: Z1's export.  Night 2: the vendor's API was down and the
+    # export script wrote its header only; night 3 the same again (the
+    # same bytes: a file already seen).  Z1 keeps night 1's answer; the
+    # runs said nothing of it (exit 0, no word on stderr or the Summary).
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-24T09:00:00,\n")
+    n1 = t.write("night1.csv", STATUS_HEADER +
+                 "Z1,Downloading,2026-11-25T10:00:00Z,,,,macOS,,26.0,,,,,,UTC,,\n")
+    r = t.run("run", "--out", t.out, "--as-of", "2026-11-25T12:00:00Z", tg, n1)
+    assert r.rc == 0 and not r.err, r
+    assert "Inputs with no rows" not in _summary_items(t)
+    for night in (2, 3):
+        empty = t.write(f"night{night}.csv", STATUS_HEADER)
+        r = t.run("run", "--out", t.out, "--as-of", f"2026-11-2{4 + night}T12:00:00Z", empty)
+        assert r.rc == 0, r
+        assert f"night{night}.csv: no row after the header: an export of no device" in r.err, r
+        item = _summary_items(t).get("Inputs with no rows", "")
+        assert item.startswith("1 file of this run held a header and no row") and \
+            f"night{night}.csv (status)" in item, (night, item)
+        assert [d["serial_number"] for d in t.csv("past-deadline")] == ["Z1"]
