@@ -75,12 +75,6 @@ struct ingest {
 			  run's --as-of when later (a rehearsal ahead) */
 };
 
-/* How far a CSV row's time may lie after the run's time: the clocks of
- * two hosts differ by seconds, at worst minutes.  Later than that, it
- * cannot have happened yet: a clock off, or a time written without its
- * zone east of UTC read in --source-tz (Tokyo's 09:00 as 09:00 UTC). */
-#define FUTURE_SLACK (15 * 60)
-
 /* State while one file is read. */
 typedef struct file_ctx {
 	ingest *in;
@@ -199,7 +193,7 @@ ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 		free(in);
 		return err;
 	}
-	err = ddm_new(s, in->formats, opts->source_tz, &in->ddm);
+	err = ddm_new(s, in->formats, opts->source_tz, in->clock, &in->ddm);
 	if (err) {
 		formats_free(in->formats);
 		free(in);
@@ -601,7 +595,7 @@ static bool wanted(file_ctx *fc, const csvin_record *rec, ddm_err *err)
 }
 
 /*
- * A row whose time (a report's, a check-in's) is more than FUTURE_SLACK
+ * A row whose time (a report's, a check-in's) is more than DDM_FUTURE_SLACK
  * after the wall clock (or a later --as-of) names something that has not
  * happened: a clock off, a mistyped year, a zone misread.  Kept, it would
  * be ignored by every run until then (a device whose only report it is
@@ -618,7 +612,7 @@ static bool time_is_future(const file_ctx *fc, const char *field, int64_t t,
 {
 	char at[32], now[32];
 
-	if (t <= fc->in->clock + FUTURE_SLACK)
+	if (t <= fc->in->clock + DDM_FUTURE_SLACK)
 		return false;
 	ts_format_utc(t, at);
 	ts_format_utc(fc->in->clock, now);

@@ -30,6 +30,7 @@ typedef struct src_env {
 	store *store;	      /* borrowed */
 	const formats *fs;    /* borrowed */
 	const char *tz;	      /* borrowed; NULL = UTC (times without a zone) */
+	int64_t run_time;     /* the run's time (ingest.c's clock) */
 	merge *merge;	      /* owned by ddm.c: the DDM report merge */
 	const char *expected; /* borrowed: what is accepted, for messages */
 	buf tmp;	      /* scratch */

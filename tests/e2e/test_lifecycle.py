@@ -274,3 +274,21 @@ def test_export_of_no_device_is_named_not_a_quiet_night(t):
         assert item.startswith("1 file of this run held a header and no row") and \
             f"night{night}.csv (status)" in item, (night, item)
         assert [d["serial_number"] for d in t.csv("past-deadline")] == ["Z1"]
+
+
+def test_ddm_report_timed_ahead_of_the_run_is_rejected_not_silently_left_out(t):
+    # A collector whose clock runs a day ahead (or that logs local time
+    # east of UTC without a zone) stamps a new Mac's first DDM report in
+    # the future of tonight's run.  The run left the report out (reports
+    # after its time are not used), so the Mac was on no sheet at all and
+    # nothing said why.  It is a rejected row naming the time instead.
+    import datetime
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    ahead = (now + datetime.timedelta(hours=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    f = t.write("ddm.ndjson", ddm_report("N1", ahead, "26.1"))
+    r = t.run("run", "--out", t.out, f)
+    assert r.rc == 65 and "1 of 1 rows rejected" in r.err, r
+    rej = t.csv("rejected")
+    assert len(rej) == 1 and rej[0]["reason"].startswith(
+        f"report time {ahead} is after the time of this run"), rej
+    assert "N1" not in {d["serial_number"] for d in t.csv("devices")}
