@@ -21,10 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ddm.h"
 #include "res.h"
 #include "sources/identity.h"
-#include "timeutil.h"
 
 #define MAX_MAP 64
 #define MAX_NOTES 20 /* errors / reasons kept per report */
@@ -925,19 +923,8 @@ ddm_err merge_report(src_ctx *x, const flat_view *v, const merge_meta *m)
 	char serial[128];
 	ddm_err err;
 
-	if (m->t > x->env->run_time + DDM_FUTURE_SLACK) {
-		/* as a CSV row's (ingest.c, time_is_future): kept, it would
-		 * be left out of every run until then, the device's newest */
-		char why[200], at[32], now[32];
-
-		ts_format_utc(m->t, at);
-		ts_format_utc(x->env->run_time, now);
-		snprintf(why, sizeof why,
-			 "report time %s is after the time of this run (%s): "
-			 "a clock or time zone error at the source",
-			 at, now);
-		return src_reject(x, why);
-	}
+	if (src_future(x, m->t, &err))
+		return err;
 	collect(x->env->merge, v, m->full_default, &r);
 	err = identify(x, &r, m, serial);
 	if (!err && *serial)

@@ -292,3 +292,13 @@ def test_ddm_report_timed_ahead_of_the_run_is_rejected_not_silently_left_out(t):
     assert len(rej) == 1 and rej[0]["reason"].startswith(
         f"report time {ahead} is after the time of this run"), rej
     assert "N1" not in {d["serial_number"] for d in t.csv("devices")}
+    # the same for Jamf Pro's managed software update statuses ('updated')
+    inv = t.write("inventory.csv", "serial_number,jamf_computer_id,platform\nJ9,9,macOS\n")
+    st = t.write("statuses.json", json.dumps({"totalCount": 1, "results": [{
+        "device": {"deviceId": "9", "objectType": "COMPUTER"}, "status": "DOWNLOADING",
+        "productKey": "MACOS_26.1_25B78", "updated": ahead}]}))
+    r = t.run("ingest", inv, st)
+    assert r.rc == 65 and "statuses.json: 1 of 1 rows rejected" in r.err, r
+    r = t.run("report", "rejected", "--out", "-")
+    assert any(row["reason"].startswith(f"report time {ahead} is after the time of this run")
+               and "statuses.json" in row["file"] for row in parse_csv(r.out)), r.out
