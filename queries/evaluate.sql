@@ -35,7 +35,10 @@
 -- 1. Every device known as of :as_of, with (the rowids of) its latest
 --    report and its latest report that carried an OS version.  Inventory facts
 --    dated after :as_of are not used.  When the inventory has a version
---    with a check-in, a report older than that check-in cannot give the
+--    with a check-in, a report older than the time that version was read
+--    (the inventory update when the export gives one, as Jamf Pro's Last
+--    Inventory Update: a Mac checks in every few minutes, its version is
+--    read at its inventory update; else the check-in) cannot give the
 --    version (step 2), so the walk back stops there: a source that never
 --    carries a version (Kandji's) costs one short index range a night,
 --    not the device's whole history.
@@ -68,9 +71,14 @@ SELECT f.*,
             THEN 'legacy' ELSE 'ddm' END AS enforcement_mechanism
   FROM (
 SELECT b.serial_number,
-       coalesce(b.device_name, o.device_name) AS device_name,
-       coalesce(b.user, o.user) AS user,
-       coalesce(b.grp, o.grp) AS grp,
+       -- the inventory's name, user and group first; else the latest
+       -- report's; else what a status row without a time said (Kandji's
+       -- PENDING of a device that had not reported yet): a report made
+       -- since speaks for the device now (moved to another blueprint)
+       coalesce(b.inv_device_name, o.device_name, b.device_name)
+           AS device_name,
+       coalesce(b.inv_user, o.user, b.user) AS user,
+       coalesce(b.inv_grp, o.grp, b.grp) AS grp,
        -- a device's platform and model do not change: when its latest
        -- report has none (an incremental DDM report stored before the
        -- backlog that carried its device facts), its latest report with a
@@ -96,8 +104,8 @@ SELECT b.serial_number,
             WHEN b.last_check_in IS NULL THEN o.reported_at
             ELSE max(o.reported_at, b.last_check_in) END AS last_seen,
        CASE WHEN v.os_version IS NOT NULL
-             AND (b.inv_os_version IS NULL OR b.last_check_in IS NULL
-                  OR v.reported_at >= b.last_check_in)
+             AND (b.inv_os_version IS NULL OR b.inv_os_at IS NULL
+                  OR v.reported_at >= b.inv_os_at)
             THEN v.os_version ||
                  CASE WHEN nullif(trim(v.extra_version), '') IS NULL THEN ''
                       WHEN trim(v.extra_version) LIKE '(%'
@@ -105,8 +113,8 @@ SELECT b.serial_number,
                       ELSE ' (' || trim(v.extra_version) || ')' END
             ELSE b.inv_os_version END AS os_version,
        CASE WHEN v.os_version IS NOT NULL
-             AND (b.inv_os_version IS NULL OR b.last_check_in IS NULL
-                  OR v.reported_at >= b.last_check_in)
+             AND (b.inv_os_version IS NULL OR b.inv_os_at IS NULL
+                  OR v.reported_at >= b.inv_os_at)
             THEN nullif(trim(v.build_version), '') END AS build_version,
        CASE WHEN ddm_tz_valid(b.time_zone) THEN b.time_zone
             WHEN ddm_tz_valid(o.time_zone) THEN o.time_zone
@@ -124,10 +132,18 @@ SELECT b.serial_number,
   FROM (SELECT d.serial_number,
              d.in_inventory,
              d.device_name, d.user, d.grp, d.platform, d.model, d.time_zone,
+             CASE WHEN d.in_inventory THEN d.device_name END AS inv_device_name,
+             CASE WHEN d.in_inventory THEN d.user END AS inv_user,
+             CASE WHEN d.in_inventory THEN d.grp END AS inv_grp,
              CASE WHEN d.last_check_in <= :as_of THEN d.last_check_in END
                  AS last_check_in,
              CASE WHEN d.last_check_in IS NULL OR d.last_check_in <= :as_of
                   THEN d.os_version END AS inv_os_version,
+             -- when the inventory's version was read: its inventory
+             -- update (Jamf: Last Inventory Update), else the check-in
+             CASE WHEN coalesce(d.os_version_at, d.last_check_in) <= :as_of
+                  THEN coalesce(d.os_version_at, d.last_check_in) END
+                 AS inv_os_at,
              d.untimed_status, d.untimed_status_raw,
              (SELECT o.rowid FROM observation o
                WHERE o.serial_number = d.serial_number AND o.reported_at <= :as_of
@@ -136,7 +152,9 @@ SELECT b.serial_number,
                WHERE o.serial_number = d.serial_number AND o.reported_at <= :as_of
                  AND o.reported_at >= CASE WHEN d.os_version IS NOT NULL
                                             AND d.last_check_in <= :as_of
-                                           THEN d.last_check_in ELSE -9e18 END
+                                           THEN coalesce(d.os_version_at,
+                                                         d.last_check_in)
+                                           ELSE -9e18 END
                  AND o.os_version IS NOT NULL
                ORDER BY o.reported_at DESC LIMIT 1) AS version_rowid
         FROM device d

@@ -33,3 +33,8 @@ ALTER TABLE device ADD COLUMN untimed_status_raw TEXT;
 -- none): Kandji's Managed OS keeps this option for devices below the DDM
 -- floor.  DDM-capable devices always use their own local time.
 ALTER TABLE target ADD COLUMN enforcement_time_zone TEXT NOT NULL DEFAULT '';
+-- When the inventory's OS version was read, when the export says so apart
+-- from the check-in (Jamf Pro's Last Inventory Update: a Mac checks in
+-- every few minutes, its version is read at its inventory update); NULL:
+-- at last_check_in.
+ALTER TABLE device ADD COLUMN os_version_at INTEGER;

@@ -135,35 +135,71 @@ INSERT OR IGNORE INTO device (serial_number)
 SELECT DISTINCT serial_number FROM observation;
 
 -- name: inventory
+-- The OS version is the newer one by the time it was read: the row's
+-- last_inventory_update when the export has it, else its check-in.  A
+-- row with a later check-in and no version (an export without that
+-- column) keeps the stored version with the time it was read: a check-in
+-- does not make an old version new.  A row whose check-in is older than
+-- the stored one (an export fed late, a second inventory a night behind)
+-- only fills what is unknown: it does not move the device back to its
+-- former group, user, name, zone or Jamf ids.
 INSERT INTO device (serial_number, in_inventory, device_name, user, grp,
                     platform, model, time_zone, last_check_in, os_version,
-                    source_file, jamf_id, jamf_mobile_device_id,
-                    management_id)
+                    os_version_at, source_file, jamf_id,
+                    jamf_mobile_device_id, management_id)
 VALUES (:serial_number, 1, :device_name, :user, :grp, :platform, :model,
-        :time_zone, :last_check_in, :os_version, :file, :jamf_id,
-        :jamf_mobile_device_id, :management_id)
+        :time_zone, :last_check_in, :os_version,
+        CASE WHEN :os_version IS NOT NULL THEN :last_inventory_update END,
+        :file, :jamf_id, :jamf_mobile_device_id, :management_id)
 ON CONFLICT (serial_number) DO UPDATE SET
 	in_inventory  = 1,
-	jamf_id       = coalesce(excluded.jamf_id, jamf_id),
-	jamf_mobile_device_id = coalesce(excluded.jamf_mobile_device_id,
-	                                 jamf_mobile_device_id),
-	management_id = coalesce(excluded.management_id, management_id),
-	device_name   = coalesce(excluded.device_name, device_name),
-	user          = coalesce(excluded.user, user),
-	grp           = coalesce(excluded.grp, grp),
+	jamf_id = CASE WHEN excluded.last_check_in < last_check_in
+		THEN coalesce(jamf_id, excluded.jamf_id)
+		ELSE coalesce(excluded.jamf_id, jamf_id) END,
+	jamf_mobile_device_id = CASE WHEN excluded.last_check_in < last_check_in
+		THEN coalesce(jamf_mobile_device_id, excluded.jamf_mobile_device_id)
+		ELSE coalesce(excluded.jamf_mobile_device_id, jamf_mobile_device_id) END,
+	management_id = CASE WHEN excluded.last_check_in < last_check_in
+		THEN coalesce(management_id, excluded.management_id)
+		ELSE coalesce(excluded.management_id, management_id) END,
+	device_name = CASE WHEN excluded.last_check_in < last_check_in
+		THEN coalesce(device_name, excluded.device_name)
+		ELSE coalesce(excluded.device_name, device_name) END,
+	user = CASE WHEN excluded.last_check_in < last_check_in
+		THEN coalesce(user, excluded.user)
+		ELSE coalesce(excluded.user, user) END,
+	grp = CASE WHEN excluded.last_check_in < last_check_in
+		THEN coalesce(grp, excluded.grp)
+		ELSE coalesce(excluded.grp, grp) END,
 	platform      = coalesce(excluded.platform, platform),
 	model         = coalesce(excluded.model, model),
-	time_zone     = coalesce(excluded.time_zone, time_zone),
+	time_zone = CASE WHEN excluded.last_check_in < last_check_in
+		THEN coalesce(time_zone, excluded.time_zone)
+		ELSE coalesce(excluded.time_zone, time_zone) END,
 	last_check_in = CASE
 		WHEN last_check_in IS NULL
 		  OR excluded.last_check_in >= last_check_in
 		THEN coalesce(excluded.last_check_in, last_check_in)
 		ELSE last_check_in END,
 	os_version    = CASE
-		WHEN last_check_in IS NULL OR excluded.last_check_in IS NULL
-		  OR excluded.last_check_in >= last_check_in
+		WHEN coalesce(os_version_at, last_check_in) IS NULL
+		  OR coalesce(excluded.os_version_at,
+		              excluded.last_check_in) IS NULL
+		  OR coalesce(excluded.os_version_at, excluded.last_check_in)
+		     >= coalesce(os_version_at, last_check_in)
 		THEN coalesce(excluded.os_version, os_version)
 		ELSE os_version END,
+	os_version_at = CASE
+		WHEN excluded.os_version IS NOT NULL
+		 AND (coalesce(os_version_at, last_check_in) IS NULL
+		      OR coalesce(excluded.os_version_at,
+		                  excluded.last_check_in) IS NULL
+		      OR coalesce(excluded.os_version_at, excluded.last_check_in)
+		         >= coalesce(os_version_at, last_check_in))
+		THEN excluded.os_version_at
+		WHEN excluded.os_version IS NULL AND os_version IS NOT NULL
+		THEN coalesce(os_version_at, last_check_in)
+		ELSE os_version_at END,
 	source_file   = excluded.source_file;
 
 -- name: target
@@ -258,13 +294,17 @@ DELETE FROM temp.target_in;
 -- name: device_untimed
 -- A status row without a time (Kandji's PENDING: the device never
 -- reported): the device is known, with that status, and no observation.
--- Names and groups already known are kept.
-INSERT INTO device (serial_number, device_name, grp, untimed_status,
-                    untimed_status_raw, source_file)
-VALUES (:serial_number, :device_name, :grp, :status, :status_raw, :file)
+-- Names and groups already known are kept (the evaluation puts a later
+-- report's before them).  The platform is the row's (Kandji's type
+-- macos-release), so the device meets its blueprint's targets.
+INSERT INTO device (serial_number, device_name, grp, platform,
+                    untimed_status, untimed_status_raw, source_file)
+VALUES (:serial_number, :device_name, :grp, :platform, :status, :status_raw,
+        :file)
 ON CONFLICT (serial_number) DO UPDATE SET
 	device_name = coalesce(device_name, excluded.device_name),
 	grp = coalesce(grp, excluded.grp),
+	platform = coalesce(platform, excluded.platform),
 	untimed_status = excluded.untimed_status,
 	untimed_status_raw = excluded.untimed_status_raw;
 

@@ -39,7 +39,8 @@ void ddm_free(ddm *d)
 	free(d);
 }
 
-ddm_err ddm_new(store *s, const formats *fs, const char *source_tz, ddm **out)
+ddm_err ddm_new(store *s, const formats *fs, const char *source_tz,
+		int64_t run_time, ddm **out)
 {
 	ddm *d = xcalloc(1, sizeof *d);
 	buf what = {0};
@@ -48,6 +49,7 @@ ddm_err ddm_new(store *s, const formats *fs, const char *source_tz, ddm **out)
 	d->env.store = s;
 	d->env.fs = fs;
 	d->env.tz = source_tz;
+	d->env.run_time = run_time;
 	err = merge_new(s, fs, &d->env.merge);
 	if (err) {
 		free(d);

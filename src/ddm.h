@@ -21,10 +21,19 @@
 
 typedef struct ddm ddm;
 
+/* How far an input's time may lie after the run's time: the clocks of two
+ * hosts differ by seconds, at worst minutes.  Later than that, it cannot
+ * have happened yet: a clock off, or a time written without its zone east
+ * of UTC read in --source-tz (Tokyo's 09:00 as 09:00 UTC).  Such a row or
+ * report is rejected (see ingest.c, time_is_future). */
+#define DDM_FUTURE_SLACK (15 * 60)
+
 /* Loads queries/formats/ddm-items.map.  s and fs are borrowed; source_tz
- * (may be NULL: UTC) is for Jamf times written without a zone.  *out owned
+ * (may be NULL: UTC) is for Jamf times written without a zone; a DDM report
+ * timed more than DDM_FUTURE_SLACK after run_time is rejected.  *out owned
  * by the caller (ddm_free). */
-ddm_err ddm_new(store *s, const formats *fs, const char *source_tz, ddm **out);
+ddm_err ddm_new(store *s, const formats *fs, const char *source_tz,
+		int64_t run_time, ddm **out);
 void ddm_free(ddm *d);
 
 /*

@@ -47,6 +47,7 @@ static const char *const field_names[F__COUNT] = {
 	"management_id",
 	"item_type",
 	"enforcement_time_zone",
+	"last_inventory_update",
 };
 
 static const char *const kind_names[KIND__COUNT] = {"status", "inventory",

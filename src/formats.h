@@ -78,6 +78,7 @@ typedef enum field_id {
 	F_MANAGEMENT_ID,	 /* inventory: Jamf Pro management id */
 	F_ITEM_TYPE,		 /* status: the vendor's kind of item */
 	F_ENFORCEMENT_TIME_ZONE, /* targets: zone of a legacy (pre-DDM) upgrade */
+	F_LAST_INVENTORY_UPDATE, /* inventory: when its OS version was read */
 	F__COUNT
 } field_id;
 

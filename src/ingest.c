@@ -71,6 +71,8 @@ struct ingest {
 	store_stmt *file_begin, *file_known, *file_finish; /* store-owned */
 	store_stmt *untimed;				   /* store-owned */
 	store_stmt *devices_of_stage, *devices_of_bulk;	   /* store-owned */
+	int64_t clock; /* the wall clock when the ingest began, or the
+			  run's --as-of when later (a rehearsal ahead) */
 };
 
 /* State while one file is read. */
@@ -156,6 +158,9 @@ ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 
 	in->store = s;
 	in->opts = *opts;
+	in->clock = (int64_t)time(NULL);
+	if (opts->as_of > in->clock)
+		in->clock = opts->as_of;
 	for (int i = 0; i < 20; i++) {
 		st[i] = store_stmt_get(s, names[i]);
 		if (!st[i]) {
@@ -188,7 +193,7 @@ ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 		free(in);
 		return err;
 	}
-	err = ddm_new(s, in->formats, opts->source_tz, &in->ddm);
+	err = ddm_new(s, in->formats, opts->source_tz, in->clock, &in->ddm);
 	if (err) {
 		formats_free(in->formats);
 		free(in);
@@ -531,6 +536,8 @@ static ddm_err row_untimed(file_ctx *fc, const csvin_record *rec)
 	span serial = get(fc, rec, F_SERIAL_NUMBER);
 	span raw = get(fc, rec, F_STATUS);
 	span name = get(fc, rec, F_DEVICE_NAME), grp = get(fc, rec, F_GROUP);
+	span plat = platform_of(fc, get(fc, rec, F_PLATFORM),
+				get(fc, rec, F_MODEL));
 	const char *status, *r;
 	size_t rl;
 	char sn[128];
@@ -551,6 +558,8 @@ static ddm_err row_untimed(file_ctx *fc, const csvin_record *rec)
 	store_bind_text(st, store_stmt_param(st, ":device_name"), name.s,
 			name.len);
 	store_bind_text(st, store_stmt_param(st, ":grp"), grp.s, grp.len);
+	store_bind_text(st, store_stmt_param(st, ":platform"), plat.s,
+			plat.len);
 	store_bind_int(st, store_stmt_param(st, ":file"), fc->file_id);
 	err = store_stmt_run(st, NULL, NULL);
 	if (!err)
@@ -583,6 +592,35 @@ static bool wanted(file_ctx *fc, const csvin_record *rec, ddm_err *err)
 		}
 	}
 	return w > 0;
+}
+
+/*
+ * A row whose time (a report's, a check-in's) is more than DDM_FUTURE_SLACK
+ * after the wall clock (or a later --as-of) names something that has not
+ * happened: a clock off, a mistyped year, a zone misread.  Kept, it would
+ * be ignored by every run until then (a device whose only report it is
+ * would vanish from the reports) and, as a check-in, outrank every true
+ * one: the inventory keeps a device's latest check-in and the version
+ * read with it, which a run before that time does not use, so the device
+ * read 'never seen', its version unknown, until then (for years, or for
+ * the hours of a zone).  The row is rejected instead, naming the time
+ * (writes why, returns true), so the Rejected report shows it and the
+ * device keeps what the earlier exports said.
+ */
+static bool time_is_future(const file_ctx *fc, const char *field, int64_t t,
+			   char *why, size_t cap)
+{
+	char at[32], now[32];
+
+	if (t <= fc->in->clock + DDM_FUTURE_SLACK)
+		return false;
+	ts_format_utc(t, at);
+	ts_format_utc(fc->in->clock, now);
+	snprintf(why, cap,
+		 "%s %s is after the time of this run (%s): a clock or "
+		 "time zone error at the source",
+		 field, at, now);
+	return true;
 }
 
 static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
@@ -618,6 +656,12 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 		snprintf(why, sizeof why, "reported_at is not a time: %s",
 			 diag_qn(when.s, when.len));
 		return reject(fc, rec->line, why, rec);
+	}
+	{
+		char why[160];
+
+		if (time_is_future(fc, "reported_at", t, why, sizeof why))
+			return reject(fc, rec->line, why, rec);
 	}
 	if (tdt.s && !ts_parse_wall(tdt.s, tdt.len, &wall))
 		return reject(
@@ -739,8 +783,9 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 	stmt_params *sp = &in->inv;
 	span serial = get(fc, rec, F_SERIAL_NUMBER);
 	span check = get(fc, rec, F_LAST_CHECK_IN);
+	span inv_at = get(fc, rec, F_LAST_INVENTORY_UPDATE);
 	char sn[128];
-	int64_t t = 0;
+	int64_t t = 0, inv_t = 0;
 	ddm_err err;
 
 	if (!wanted(fc, rec, &err))
@@ -755,6 +800,20 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 
 		snprintf(why, sizeof why, "last_check_in is not a time: %s",
 			 diag_qn(check.s, check.len));
+		return reject(fc, rec->line, why, rec);
+	}
+	if (check.s) {
+		char why[160];
+
+		if (time_is_future(fc, "last_check_in", t, why, sizeof why))
+			return reject(fc, rec->line, why, rec);
+	}
+	if (inv_at.s && !parse_time(in, inv_at, &inv_t)) {
+		char why[160];
+
+		snprintf(why, sizeof why,
+			 "last_inventory_update is not a time: %s",
+			 diag_qn(inv_at.s, inv_at.len));
 		return reject(fc, rec->line, why, rec);
 	}
 	serial_norm(serial, sn, sizeof sn);
@@ -789,6 +848,8 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 			      get(fc, rec, F_MODEL)));
 	if (check.s)
 		store_bind_int(sp->st, sp->last_check_in, t);
+	if (inv_at.s)
+		store_bind_int(sp->st, sp->p[F_LAST_INVENTORY_UPDATE], inv_t);
 	store_bind_int(sp->st, sp->file, fc->file_id);
 	err = store_stmt_run(sp->st, NULL, NULL);
 	if (err == DDM_OK)
@@ -1557,6 +1618,31 @@ static ddm_err read_json(ingest *in, file_ctx *fc, FILE *f, sha256_ctx *sha,
 	return err;
 }
 
+/*
+ * A status or inventory CSV with a header and no row (the vendor's API
+ * down, an export step that failed, a token expired: the script still
+ * writes its header) is an export of no device.  Every device keeps what
+ * earlier exports said, so it must not pass for a quiet night: a warning,
+ * and a note the Summary names (a night later the same bytes are a file
+ * already seen, and are told again).  Called after the file's
+ * transaction ended, so the note stays.
+ */
+static void tell_no_rows(ingest *in, const file_ctx *fc)
+{
+	format_kind k;
+
+	if (!fc->fmt || fc->rows_read)
+		return;
+	k = format_kind_of(fc->fmt);
+	if (k != KIND_STATUS && k != KIND_INVENTORY)
+		return;
+	diag_warn(diag_q(fc->path),
+		  "no row after the header: an export of no device (did the "
+		  "export step fail?); every device keeps what earlier "
+		  "inputs said");
+	(void)store_note(in->store, "no-rows", fc->path, format_kind_name(k));
+}
+
 /* After a file is committed: its counts, and what cron must hear of it. */
 static ddm_err tell_file(ingest *in, const file_ctx *fc)
 {
@@ -1665,6 +1751,7 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	if (known) {
 		store_rollback(in->store);
 		in->stats.files_known++;
+		tell_no_rows(in, &fc);
 		goto out_close;
 	}
 	if (in->opts.strict && fc.rejected) {
@@ -1686,6 +1773,7 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	if (err)
 		goto out_rollback;
 	err = tell_file(in, &fc);
+	tell_no_rows(in, &fc);
 	goto out_close;
 
 out_rollback:

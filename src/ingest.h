@@ -12,6 +12,7 @@
 #define DDM_INGEST_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "diag.h"
 #include "store.h"
@@ -21,6 +22,9 @@ typedef struct ingest_opts {
 	const char *source_tz; /* zone for times without one; NULL = UTC */
 	double max_rejected;   /* percent: a file with more rejected rows
 				  is DDM_ERR_DATA (its good rows stay) */
+	int64_t as_of;	       /* the run's --as-of (else its start): with
+				  the wall clock, the latest a row's time
+				  can be (see time_is_future) */
 } ingest_opts;
 
 /* Totals over every file handed to one ingest. */

@@ -285,7 +285,7 @@ static ddm_err preload_reports(void)
 
 static ddm_err do_ingest(store *s, const job_opts *o)
 {
-	ingest_opts io = {o->strict, o->source_tz, o->max_rejected};
+	ingest_opts io = {o->strict, o->source_tz, o->max_rejected, o->as_of};
 	ingest *in;
 	ddm_err worst = DDM_OK;
 	ddm_err err = ingest_new(s, &io, &in);

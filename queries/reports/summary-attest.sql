@@ -13,7 +13,9 @@
 -- events) is named, so the page never attests a fleet read from nothing
 -- (a NanoMDM log of identity events only is named too: it taught
 -- identities, stored nothing); KMFDDM's derived files and DDM sync
--- documents, skipped by design, are not.
+-- documents, skipped by design, are not.  A status or inventory CSV with
+-- a header and no row (an export of no device) is named too, also when
+-- its bytes were seen before (the same empty export two nights running).
 WITH note(name, value) AS (
 	SELECT name, value FROM temp.run_note WHERE section = 'run'),
 unused AS (
@@ -90,6 +92,19 @@ SELECT item, value FROM (
 	            THEN '; and ' || (max(total) - 10) || ' more (About sheet)'
 	            ELSE '' END
 	  FROM (SELECT what, total FROM unused WHERE n <= 10 ORDER BY n)
+	HAVING count(*) > 0
+	UNION ALL
+	SELECT 6.55, 'Inputs with no rows',
+	       count(*) || CASE WHEN count(*) = 1 THEN ' file' ELSE ' files' END
+	       || ' of this run held a header and no row, an export of no '
+	       || 'device (did the export step fail?); every device keeps '
+	       || 'what earlier inputs said: '
+	       || (SELECT group_concat(name || ' (' || value || ')', '; ')
+	             FROM (SELECT name, value FROM temp.run_note
+	                    WHERE section = 'no-rows' ORDER BY seq LIMIT 10))
+	       || CASE WHEN count(*) > 10
+	               THEN '; and ' || (count(*) - 10) || ' more' ELSE '' END
+	  FROM temp.run_note WHERE section = 'no-rows'
 	HAVING count(*) > 0
 	UNION ALL
 	SELECT 6.6, 'Inputs not ingested (--strict)',

@@ -22,11 +22,14 @@ SELECT c.classification,
                 0) AS other,
        -- A Pass with no OS version known is compliant on the MDM's word
        -- (the attestation's "Compliant without a known version"): the
-       -- meaning must not claim a version for those devices.
+       -- meaning must not claim a version for those devices.  (With no
+       -- compliant device the LEFT JOIN row of NULLs is no such device.)
        c.meaning || CASE WHEN c.classification = 'compliant'
-                              AND sum(e.os_version IS NULL) > 0
+                              AND sum(e.serial_number IS NOT NULL
+                                      AND e.os_version IS NULL) > 0
                          THEN ', or Pass with no OS version known ('
-                              || sum(e.os_version IS NULL)
+                              || sum(e.serial_number IS NOT NULL
+                                     AND e.os_version IS NULL)
                               || ': the MDM''s word, see the attestation)'
                          ELSE '' END AS meaning
   FROM class c LEFT JOIN ev_final e ON e.classification = c.classification

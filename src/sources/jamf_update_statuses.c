@@ -72,6 +72,8 @@ static ddm_err read_one(src_ctx *x, const flat_view *el, store_stmt *st)
 	if (!src_time(x->env, when, &t))
 		return src_reject(
 			x, "results[] entry has no updated/created time");
+	if (src_future(x, t, &err))
+		return err;
 	mapped = formats_status(x->env->fs, NULL, status ? status : "",
 				status ? strlen(status) : 0, &reason, &rlen);
 	if (!mapped)

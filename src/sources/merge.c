@@ -923,6 +923,8 @@ ddm_err merge_report(src_ctx *x, const flat_view *v, const merge_meta *m)
 	char serial[128];
 	ddm_err err;
 
+	if (src_future(x, m->t, &err))
+		return err;
 	collect(x->env->merge, v, m->full_default, &r);
 	err = identify(x, &r, m, serial);
 	if (!err && *serial)

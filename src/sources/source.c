@@ -9,8 +9,10 @@
 #define _DEFAULT_SOURCE
 #include "sources/source.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "ddm.h"
 #include "timeutil.h"
 
 ddm_err src_reject(src_ctx *x, const char *reason)
@@ -29,6 +31,25 @@ bool src_time(const src_env *e, const char *s, int64_t *out)
 	if (!had_zone && e->tz && !tz_wall_to_utc(e->tz, t, &t, NULL))
 		return false;
 	*out = t;
+	return true;
+}
+
+bool src_future(src_ctx *x, int64_t t, ddm_err *err)
+{
+	/* Kept, such a report would be left out of every run until then (a
+	 * device whose only report it is on no sheet) and be the device's
+	 * newest: as a CSV row's time (ingest.c, time_is_future). */
+	char why[200], at[32], now[32];
+
+	if (t <= x->env->run_time + DDM_FUTURE_SLACK)
+		return false;
+	ts_format_utc(t, at);
+	ts_format_utc(x->env->run_time, now);
+	snprintf(why, sizeof why,
+		 "report time %s is after the time of this run (%s): a clock "
+		 "or time zone error at the source",
+		 at, now);
+	*err = src_reject(x, why);
 	return true;
 }
 

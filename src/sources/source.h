@@ -30,6 +30,7 @@ typedef struct src_env {
 	store *store;	      /* borrowed */
 	const formats *fs;    /* borrowed */
 	const char *tz;	      /* borrowed; NULL = UTC (times without a zone) */
+	int64_t run_time;     /* the run's time (ingest.c's clock) */
 	merge *merge;	      /* owned by ddm.c: the DDM report merge */
 	const char *expected; /* borrowed: what is accepted, for messages */
 	buf tmp;	      /* scratch */
@@ -74,6 +75,10 @@ extern const source *const sources_table[];
 ddm_err src_reject(src_ctx *x, const char *reason);
 /* Parses a time; one without a zone is read in the source zone. */
 bool src_time(const src_env *e, const char *s, int64_t *out);
+/* Whether t, a report's time, lies more than DDM_FUTURE_SLACK after the
+ * run's time (it has not happened: a clock off, a zone misread); if so the
+ * document is rejected naming it and *err is the reject's result. */
+bool src_future(src_ctx *x, int64_t t, ddm_err *err);
 /* Binds the document's :file and :line to st, runs it, and counts the row
  * as stored, or as a duplicate when it changed nothing. */
 ddm_err src_store(src_ctx *x, store_stmt *st);
