@@ -279,7 +279,9 @@ SELECT dv.platform, dv.os_version, lt.latest_os_version,
 --      in_past_deadline      in scope, below target, deadline_utc passed
 --      in_errors             in scope, below target, status Error
 --      in_stuck_downloading  in scope, below target, Downloading without a
---                            break for :stuck_after
+--                            break for :stuck_after, and heard from (a
+--                            report or check-in) within :stale_after: a
+--                            silent device is not known to be downloading
 --      in_not_reporting      no report or check-in for :stale_after (or
 --                            never), whatever the classification
 --      in_due_soon           in scope, below target, not certainly past,
@@ -398,6 +400,7 @@ SELECT c.*,
                        t.below AND t.status = 'Error' AS in_errors,
                        t.below AND t.status = 'Downloading'
                          AND t.status_since <= :as_of - :stuck_after
+                         AND t.last_seen > :as_of - :stale_after
                          AS in_stuck_downloading,
                        t.last_seen IS NULL
                          OR t.last_seen <= :as_of - :stale_after

@@ -1,6 +1,6 @@
 -- stuck-downloading: in scope, below target, in Downloading without a
 -- break for at least the stuck limit, per the history (also when past the
--- deadline).  Longest first.
+-- deadline), and heard from within the stale limit.  Longest first.
 SELECT serial_number, device_name, user, grp AS "group", platform,
        classification, os_version, target_os_version,
        ddm_iso(status_since) AS status_since,

@@ -244,3 +244,23 @@ def test_pick_within_a_level_and_ties_go_to_the_first_target_stored(t):
     assert d["P2"]["target_os_version"] == "27.0"
     # a met group target outranks an unmet platform-wide one
     assert (d["P3"]["target_scope"], d["P3"]["classification"]) == ("group", "compliant")
+
+
+def test_a_silent_device_is_not_reporting_not_stuck_downloading(t):
+    # Q1 said Downloading on Nov 10 and nothing since: 16 days of silence
+    # are no evidence of 16 days of downloading (it may be off, wiped or
+    # gone), so it is not-reporting and not on the stuck list that an admin
+    # works through to fix downloads.  Q2 still says Downloading, and Q3
+    # checks in every day while its last status is Downloading: both stuck.
+    rows = [status_row("Q1", "Downloading", "2026-11-10T10:00:00Z", "26.0", "UTC"),
+            status_row("Q2", "Downloading", "2026-11-10T10:00:00Z", "26.0", "UTC"),
+            status_row("Q2", "Downloading", "2026-11-25T10:00:00Z", "26.0", "UTC"),
+            status_row("Q3", "Downloading", "2026-11-10T10:00:00Z", "26.0", "UTC")]
+    inv = ["Q3,,,,macOS,\"Mac15,3\",UTC,2026-11-26T08:00:00Z,26.0\n"]
+    d = fleet(t, rows, ["macOS,*,,26.1,,2026-12-20T09:00:00,\n"], inventory=inv)
+    assert d["Q1"]["classification"] == "not-reporting", d["Q1"]
+    assert d["Q2"]["classification"] == "stuck-downloading", d["Q2"]
+    assert d["Q3"]["classification"] == "stuck-downloading", d["Q3"]
+    stuck = {s["serial_number"]: s for s in t.csv("stuck-downloading")}
+    assert sorted(stuck) == ["Q2", "Q3"] and stuck["Q2"]["hours_in_status"] == "386.0", stuck
+    assert [s["serial_number"] for s in t.csv("not-reporting")] == ["Q1"]
