@@ -610,17 +610,7 @@ static bool wanted(file_ctx *fc, const csvin_record *rec, ddm_err *err)
 static bool time_is_future(const file_ctx *fc, const char *field, int64_t t,
 			   char *why, size_t cap)
 {
-	char at[32], now[32];
-
-	if (t <= fc->in->clock + DDM_FUTURE_SLACK)
-		return false;
-	ts_format_utc(t, at);
-	ts_format_utc(fc->in->clock, now);
-	snprintf(why, cap,
-		 "%s %s is after the time of this run (%s): a clock or "
-		 "time zone error at the source",
-		 field, at, now);
-	return true;
+	return ddm_future(t, fc->in->clock, field, why, cap);
 }
 
 static ddm_err row_status(file_ctx *fc, const csvin_record *rec)

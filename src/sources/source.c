@@ -38,17 +38,11 @@ bool src_future(src_ctx *x, int64_t t, ddm_err *err)
 {
 	/* Kept, such a report would be left out of every run until then (a
 	 * device whose only report it is on no sheet) and be the device's
-	 * newest: as a CSV row's time (ingest.c, time_is_future). */
-	char why[200], at[32], now[32];
+	 * newest: as a CSV row's time (ingest.c). */
+	char why[200];
 
-	if (t <= x->env->run_time + DDM_FUTURE_SLACK)
+	if (!ddm_future(t, x->env->run_time, "report time", why, sizeof why))
 		return false;
-	ts_format_utc(t, at);
-	ts_format_utc(x->env->run_time, now);
-	snprintf(why, sizeof why,
-		 "report time %s is after the time of this run (%s): a clock "
-		 "or time zone error at the source",
-		 at, now);
 	*err = src_reject(x, why);
 	return true;
 }
