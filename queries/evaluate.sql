@@ -116,6 +116,13 @@ SELECT b.serial_number,
              AND (b.inv_os_version IS NULL OR b.inv_os_at IS NULL
                   OR v.reported_at >= b.inv_os_at)
             THEN nullif(trim(v.build_version), '') END AS build_version,
+       -- when that version was read (a report's time, or the inventory's)
+       CASE WHEN v.os_version IS NOT NULL
+             AND (b.inv_os_version IS NULL OR b.inv_os_at IS NULL
+                  OR v.reported_at >= b.inv_os_at)
+            THEN v.reported_at
+            WHEN b.inv_os_version IS NOT NULL THEN b.inv_os_at END
+           AS os_version_at,
        CASE WHEN ddm_tz_valid(b.time_zone) THEN b.time_zone
             WHEN ddm_tz_valid(o.time_zone) THEN o.time_zone
             WHEN ddm_tz_valid(:default_tz) THEN :default_tz END AS dev_zone,
@@ -365,6 +372,15 @@ SELECT c.*,
                   AND c.dev_target_os_version IS NOT NULL
                  THEN 'the MDM''s Pass is for ' || c.dev_target_os_version ||
                       ', below the target, and no OS version is known: not compliant; '
+                 -- a Pass newer than the version known (Kandji's PASS the
+                 -- day after the inventory read 26.0): the version decides,
+                 -- but the conflict is said, for someone to look at
+                 WHEN c.below AND c.status = 'Pass'
+                  AND c.last_report > c.os_version_at
+                 THEN 'the MDM reported Pass at ' || ddm_iso(c.last_report) ||
+                      ', after OS version ' || c.os_version || ' was read (' ||
+                      ddm_iso(c.os_version_at) ||
+                      '): counted by that version until one is read since; '
                  ELSE '' END ||
             CASE WHEN c.classification = 'past-deadline'
                   AND c.first_report_after_deadline IS NULL
@@ -414,7 +430,8 @@ SELECT e.serial_number, e.device_name, e.user, e.grp, e.platform, e.model,
        e.status, e.status_raw, e.failure_count, e.failure_reason, e.errors,
        e.declarations, e.dev_target_os_version, e.dev_target_build_version,
        e.dev_target_local_datetime, e.last_report, e.last_check_in,
-       e.last_seen, e.os_version, e.build_version, e.dev_zone, e.dev_zone_source,
+       e.last_seen, e.os_version, e.os_version_at, e.build_version, e.dev_zone,
+       e.dev_zone_source,
        e.zone_note, e.enforcement_mechanism,
        e.target_level, e.target_scope,
        e.target_os_version, e.target_build_version, e.details_url,

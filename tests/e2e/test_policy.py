@@ -264,3 +264,20 @@ def test_a_silent_device_is_not_reporting_not_stuck_downloading(t):
     stuck = {s["serial_number"]: s for s in t.csv("stuck-downloading")}
     assert sorted(stuck) == ["Q2", "Q3"] and stuck["Q2"]["hours_in_status"] == "386.0", stuck
     assert [s["serial_number"] for s in t.csv("not-reporting")] == ["Q1"]
+
+
+def test_a_pass_newer_than_the_version_known_is_said_not_silently_overruled(t):
+    # The inventory read 26.0 on Nov 24; the MDM says Pass on Nov 25 with no
+    # version.  The version decides (past its deadline: no version at the
+    # target has been read), but the conflict is in notes, for someone to
+    # look at, instead of a silent past-deadline.  P2's Pass is older than
+    # its version reading: nothing to say.
+    rows = [status_row("P1", "Pass", "2026-11-25T10:00:00Z", "", "UTC"),
+            status_row("P2", "Pass", "2026-11-23T10:00:00Z", "", "UTC")]
+    inv = ["P1,,,,macOS,\"Mac15,3\",UTC,2026-11-24T08:00:00Z,26.0\n",
+           "P2,,,,macOS,\"Mac15,3\",UTC,2026-11-24T08:00:00Z,26.0\n"]
+    d = fleet(t, rows, ["macOS,*,,26.1,,2026-11-20T09:00:00,\n"], inventory=inv)
+    assert d["P1"]["classification"] == "past-deadline", d["P1"]
+    assert ("the MDM reported Pass at 2026-11-25T10:00:00Z, after OS version 26.0 was read "
+            "(2026-11-24T08:00:00Z)") in d["P1"]["notes"], d["P1"]["notes"]
+    assert d["P2"]["classification"] == "past-deadline" and "reported Pass" not in d["P2"]["notes"]
