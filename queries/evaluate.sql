@@ -103,6 +103,10 @@ SELECT b.serial_number,
        CASE WHEN o.reported_at IS NULL THEN b.last_check_in
             WHEN b.last_check_in IS NULL THEN o.reported_at
             ELSE max(o.reported_at, b.last_check_in) END AS last_seen,
+       -- unenrolled (an MDM CheckOut) and not heard from since
+       CASE WHEN b.unenrolled_at >= coalesce(o.reported_at, -9e18)
+             AND b.unenrolled_at >= coalesce(b.last_check_in, -9e18)
+            THEN b.unenrolled_at END AS unenrolled_at,
        CASE WHEN v.os_version IS NOT NULL
              AND (b.inv_os_version IS NULL OR b.inv_os_at IS NULL
                   OR v.reported_at >= b.inv_os_at)
@@ -152,6 +156,8 @@ SELECT b.serial_number,
                   THEN coalesce(d.os_version_at, d.last_check_in) END
                  AS inv_os_at,
              d.untimed_status, d.untimed_status_raw,
+             CASE WHEN d.unenrolled_at <= :as_of THEN d.unenrolled_at END
+                 AS unenrolled_at,
              (SELECT o.rowid FROM observation o
                WHERE o.serial_number = d.serial_number AND o.reported_at <= :as_of
                ORDER BY o.reported_at DESC LIMIT 1) AS last_rowid,
@@ -290,7 +296,8 @@ SELECT dv.platform, dv.os_version, lt.latest_os_version,
 --                            report or check-in) within :stale_after: a
 --                            silent device is not known to be downloading
 --      in_not_reporting      no report or check-in for :stale_after (or
---                            never), whatever the classification
+--                            never), whatever the classification, unless
+--                            unenrolled (an MDM CheckOut, nothing since)
 --      in_due_soon           in scope, below target, not certainly past,
 --                            possibly due within :due_within
 --    For a past-deadline device, how it stands with the enforcement: the
@@ -382,6 +389,11 @@ SELECT c.*,
                       ddm_iso(c.os_version_at) ||
                       '): counted by that version until one is read since; '
                  ELSE '' END ||
+            CASE WHEN c.unenrolled_at IS NOT NULL
+                 THEN 'unenrolled: the MDM''s CheckOut at ' ||
+                      ddm_iso(c.unenrolled_at) ||
+                      ', nothing heard since; no update is enforced on it; '
+                 ELSE '' END ||
             CASE WHEN c.classification = 'past-deadline'
                   AND c.first_report_after_deadline IS NULL
                   AND c.last_check_in >= c.deadline_utc
@@ -394,7 +406,8 @@ SELECT c.*,
        sofa.latest_os_version, sofa.exploited_cves, sofa.exploited_cve_count
   FROM (SELECT k.*,
                CASE
-                 WHEN k.status IN ('Incompatible', 'Excluded') THEN 'out-of-scope'
+                 WHEN k.status IN ('Incompatible', 'Excluded')
+                   OR k.unenrolled_at IS NOT NULL THEN 'out-of-scope'
                  WHEN k.target_os_version IS NULL THEN 'no-target'
                  WHEN k.met THEN 'compliant'
                  WHEN k.in_past_deadline THEN 'past-deadline'
@@ -418,8 +431,9 @@ SELECT c.*,
                          AND t.status_since <= :as_of - :stuck_after
                          AND t.last_seen > :as_of - :stale_after
                          AS in_stuck_downloading,
-                       t.last_seen IS NULL
-                         OR t.last_seen <= :as_of - :stale_after
+                       t.unenrolled_at IS NULL
+                         AND (t.last_seen IS NULL
+                              OR t.last_seen <= :as_of - :stale_after)
                          AS in_not_reporting,
                        t.below AND :as_of < t.deadline_utc
                          AND t.deadline_earliest_utc <= :as_of + :due_within
@@ -431,14 +445,15 @@ SELECT e.serial_number, e.device_name, e.user, e.grp, e.platform, e.model,
        e.declarations, e.dev_target_os_version, e.dev_target_build_version,
        e.dev_target_local_datetime, e.last_report, e.last_check_in,
        e.last_seen, e.os_version, e.os_version_at, e.build_version, e.dev_zone,
-       e.dev_zone_source,
+       e.dev_zone_source, e.unenrolled_at,
        e.zone_note, e.enforcement_mechanism,
        e.target_level, e.target_scope,
        e.target_os_version, e.target_build_version, e.details_url,
        e.target_local_datetime AS deadline_local,
        coalesce(e.met, 0) AS met,
        e.target_os_version IS NOT NULL AND NOT e.met
-         AND e.status NOT IN ('Incompatible', 'Excluded') AS below,
+         AND e.status NOT IN ('Incompatible', 'Excluded')
+         AND e.unenrolled_at IS NULL AS below,
        e.time_zone, e.time_zone_source,
        CASE WHEN e.time_zone IS NOT NULL
             THEN ddm_wall_to_utc(e.target_local_datetime, e.time_zone)

@@ -38,3 +38,6 @@ ALTER TABLE target ADD COLUMN enforcement_time_zone TEXT NOT NULL DEFAULT '';
 -- every few minutes, its version is read at its inventory update); NULL:
 -- at last_check_in.
 ALTER TABLE device ADD COLUMN os_version_at INTEGER;
+-- When the device last unenrolled (an MDM CheckOut: NanoMDM's webhook
+-- mdm.CheckOut); it is out of scope until heard from after that time.
+ALTER TABLE device ADD COLUMN unenrolled_at INTEGER;

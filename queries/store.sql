@@ -291,6 +291,16 @@ DELETE FROM target
 -- name: target_in_clear
 DELETE FROM temp.target_in;
 
+-- name: device_checkout
+-- The device unenrolled (an MDM CheckOut) at :unenrolled_at; the latest
+-- such time is kept.  A device row is made if none exists yet (a report
+-- in the same file is stored after it).
+INSERT INTO device (serial_number, unenrolled_at)
+VALUES (:serial_number, :unenrolled_at)
+ON CONFLICT (serial_number) DO UPDATE SET
+	unenrolled_at = max(coalesce(unenrolled_at, excluded.unenrolled_at),
+	                    excluded.unenrolled_at);
+
 -- name: device_untimed
 -- A status row without a time (Kandji's PENDING: the device never
 -- reported): the device is known, with that status, and no observation.

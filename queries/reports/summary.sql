@@ -8,7 +8,7 @@ WITH class(classification, ord, meaning) AS (VALUES
 	('in-progress',       6, 'below target, deadline not yet near'),
 	('compliant',         7, 'at or above the target version'),
 	('no-target',         8, 'no enforcement target applies'),
-	('out-of-scope',      9, 'incompatible with or excluded from the update'))
+	('out-of-scope',      9, 'incompatible with or excluded from the update, or unenrolled'))
 SELECT c.classification,
        count(e.serial_number) AS devices,
        coalesce(sum(e.platform = 'macOS'), 0) AS macos,

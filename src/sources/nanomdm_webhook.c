@@ -11,6 +11,10 @@
  *     DeviceInformation result (QueryResponses.SerialNumber) teach which
  *     serial the UDID and enrollment ids stand for, so later reports that
  *     carry no serial are identified.
+ *   - mdm.CheckOut: the device unenrolled (Apple's CheckOut message, sent
+ *     when the MDM profile is removed).  Its time is stored with the
+ *     device found by the event's ids; the evaluation takes the device out
+ *     of scope until it is heard from again.
  *   - The user channel (ids.type User / Shared iPad / User Enrollment, or
  *     a plist with UserID / EnrollmentUserID) speaks for a user, not the
  *     device: its reports never change the device's state.
@@ -83,6 +87,72 @@ static ddm_err learn(src_ctx *x, const flat_view *ev, const buf *pl,
 		err = identity_learn(x->env->store, pe, serial, x->f->file_id);
 	free(pu);
 	free(pe);
+	return err;
+}
+
+/* mdm.CheckOut: the serial its ids were learned with gets the event's time
+ * as its unenrolment; an event of a device never identified (no
+ * Authenticate seen) or of the user channel is skipped. */
+static ddm_err checkout(src_ctx *x, const flat_view *ev, const char *raw,
+			const char *at)
+{
+	static const char *const keys[] = {"udid", "enrollment_id", "ids.id"};
+	buf pl = {0}, serial = {0};
+	char *pu = NULL, *pe = NULL;
+	const char *ids[5];
+	char why[300];
+	bool found = false;
+	int64_t t;
+	store_stmt *st;
+	ddm_err err = DDM_OK;
+
+	if (!src_time(x->env, at, &t)) {
+		snprintf(why, sizeof why,
+			 "created_at is missing or not an RFC 3339 time: %s",
+			 at ? diag_q(at) : "(none)");
+		return src_reject(x, why);
+	}
+	if (src_future(x, t, &err))
+		return err;
+	if (raw && !b64_decode(raw, strlen(raw), &pl)) {
+		err = src_reject(x, "raw_payload is not Base64");
+		goto out;
+	}
+	buf_cstr(&pl);
+	if (user_channel(ev, &pl)) {
+		x->c->skipped++;
+		goto out;
+	}
+	pu = pval(&pl, "UDID");
+	pe = pval(&pl, "EnrollmentID");
+	for (size_t i = 0; i < 3; i++)
+		ids[i] = flat_val(ev, keys[i]);
+	ids[3] = pu;
+	ids[4] = pe;
+	for (size_t i = 0; i < 5 && !found && !err; i++)
+		if (ids[i] && *ids[i])
+			err = identity_find(x->env->store, ids[i], &serial,
+					    &found);
+	if (err)
+		goto out;
+	if (!found) {
+		x->c->skipped++;
+		goto out;
+	}
+	st = store_stmt_get(x->env->store, "device_checkout");
+	if (!st) {
+		err = DDM_ERR_INTERNAL;
+		goto out;
+	}
+	store_bind_text(st, store_stmt_param(st, ":serial_number"),
+			buf_cstr(&serial), serial.len);
+	store_bind_int(st, store_stmt_param(st, ":unenrolled_at"), t);
+	err = src_store(x, st);
+out:
+	free(pu);
+	free(pe);
+	buf_free(&pl);
+	buf_free(&serial);
 	return err;
 }
 
@@ -168,6 +238,8 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 		 ack ? "acknowledge_event" : "checkin_event");
 	ev.pre = epre;
 	raw = flat_val(&ev, "raw_payload");
+	if (topic && strcmp(topic, "mdm.CheckOut") == 0)
+		return checkout(x, &ev, raw, at);
 	if (!topic ||
 	    (strcmp(topic, "mdm.DeclarativeManagement") != 0 &&
 	     strcmp(topic, "mdm.Authenticate") != 0 &&

@@ -458,3 +458,61 @@ def test_install_state_none_is_idle(t):
     t.ok("run", "--out", t.out, "--as-of", AS_OF, p)
     d = {x["serial_number"]: x for x in t.csv("devices")}["C02IDLE0001"]
     assert (d["status"], d["status_raw"]) == ("Idle", "none"), d
+
+
+def _checkin(message_type, udid, serial=None):
+    keys = [("MessageType", message_type), ("UDID", udid), ("Topic", "com.apple.mgmt.X")]
+    if serial:
+        keys.append(("SerialNumber", serial))
+    body = "".join("\t<key>%s</key>\n\t<string>%s</string>\n" % kv for kv in keys)
+    x = ('<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n%s</dict>\n'
+         '</plist>\n' % body)
+    return base64.b64encode(x.encode()).decode()
+
+
+def _nano_event(topic, at, udid, payload):
+    # as NanoMDM's webhook posts it (service/webhook: CheckinEvent with
+    # udid, enrollment_id and the raw check-in plist)
+    return json.dumps({"topic": topic, "event_id": "e-" + at, "created_at": at,
+                       "checkin_event": {"udid": udid, "enrollment_id": udid,
+                                         "raw_payload": payload}}) + "\n"
+
+
+def test_nanomdm_checkout_takes_an_unenrolled_device_out_of_scope(t):
+    # C02GONE0001 was past its 26.1 deadline, then its MDM profile was
+    # removed (NanoMDM's mdm.CheckOut on Nov 25): it was counted past its
+    # deadline and listed not-reporting forever after.  Now it is
+    # out-of-scope with the CheckOut's time in notes, off the action lists;
+    # C02BACK0001 checked out and re-enrolled, and reported since: counted.
+    from lib import STATUS_HEADER
+    status = t.write("s.csv", STATUS_HEADER + "".join(
+        f"{s},Downloading,{at},,,,macOS,\"Mac15,3\",26.0,,,,,,UTC,,\n"
+        for s, at in (("C02GONE0001", "2026-11-10T10:00:00Z"),
+                      ("C02BACK0001", "2026-11-10T10:00:00Z"),
+                      ("C02BACK0001", "2026-11-26T09:00:00Z"))))
+    log = t.write("webhook.ndjson", "".join([
+        _nano_event("mdm.Authenticate", "2026-11-01T08:00:00Z", "UDID-GONE",
+                    _checkin("Authenticate", "UDID-GONE", "C02GONE0001")),
+        _nano_event("mdm.Authenticate", "2026-11-01T08:00:00Z", "UDID-BACK",
+                    _checkin("Authenticate", "UDID-BACK", "C02BACK0001")),
+        _nano_event("mdm.CheckOut", "2026-11-25T16:00:00Z", "UDID-GONE",
+                    _checkin("CheckOut", "UDID-GONE")),
+        _nano_event("mdm.CheckOut", "2026-11-20T16:00:00Z", "UDID-BACK",
+                    _checkin("CheckOut", "UDID-BACK")),
+        _nano_event("mdm.CheckOut", "2026-11-20T16:00:00Z", "UDID-NEVER-SEEN",
+                    _checkin("CheckOut", "UDID-NEVER-SEEN"))]))
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-20T09:00:00,\n")
+    r = t.run("run", "--out", t.out, "--as-of", AS_OF, tg, status, log)
+    assert r.rc == 0, r
+    assert files(t)[-1] == "status|nanomdm-webhook|5|2|3|0", files(t)
+    d = {x["serial_number"]: x for x in t.csv("devices")}
+    gone = d["C02GONE0001"]
+    assert gone["classification"] == "out-of-scope", gone
+    assert "unenrolled: the MDM's CheckOut at 2026-11-25T16:00:00Z" in gone["notes"], gone
+    assert d["C02BACK0001"]["classification"] == "past-deadline", d["C02BACK0001"]
+    assert [x["serial_number"] for x in t.csv("past-deadline")] == ["C02BACK0001"]
+    assert "C02GONE0001" not in [x["serial_number"] for x in t.csv("not-reporting")]
+    assert "C02GONE0001" not in [x["serial_number"] for x in t.csv("stuck-downloading")]
+    # as of a time before the CheckOut, the device was still enrolled
+    r = t.run("report", "--out", "-", "--as-of", "2026-11-24T12:00:00Z", "past-deadline")
+    assert r.rc == 0 and "C02GONE0001" in r.out, r
