@@ -20,24 +20,7 @@
 
 #include "sources/merge.h"
 #include "sources/source.h"
-#include "timeutil.h"
 #include "util.h"
-
-bool ddm_future(int64_t t, int64_t run_time, const char *what, char *why,
-		size_t cap)
-{
-	char at[32], now[32];
-
-	if (t <= run_time + DDM_FUTURE_SLACK)
-		return false;
-	ts_format_utc(t, at);
-	ts_format_utc(run_time, now);
-	snprintf(why, cap,
-		 "%s %s is after the time of this run (%s): a clock or time "
-		 "zone error at the source",
-		 what, at, now);
-	return true;
-}
 
 struct ddm {
 	src_env env;

@@ -21,23 +21,9 @@
 
 typedef struct ddm ddm;
 
-/* How far an input's time may lie after the run's time: the clocks of two
- * hosts differ by seconds, at worst minutes.  Later than that, it cannot
- * have happened yet: a clock off, or a time written without its zone east
- * of UTC read in --source-tz (Tokyo's 09:00 as 09:00 UTC).  Such a row or
- * report is rejected (ddm_future). */
-#define DDM_FUTURE_SLACK (15 * 60)
-
-/* Whether t, the time of what (a field, "report time"), lies more than
- * DDM_FUTURE_SLACK after run_time; if so, why says so for the Rejected
- * report.  The one rule for CSV rows (ingest.c) and JSON documents
- * (sources/source.c). */
-bool ddm_future(int64_t t, int64_t run_time, const char *what, char *why,
-		size_t cap);
-
 /* Loads queries/formats/ddm-items.map.  s and fs are borrowed; source_tz
  * (may be NULL: UTC) is for Jamf times written without a zone; a DDM report
- * timed more than DDM_FUTURE_SLACK after run_time is rejected.  *out owned
+ * timed more than TS_FUTURE_SLACK after run_time is rejected.  *out owned
  * by the caller (ddm_free). */
 ddm_err ddm_new(store *s, const formats *fs, const char *source_tz,
 		int64_t run_time, ddm **out);

@@ -595,7 +595,7 @@ static bool wanted(file_ctx *fc, const csvin_record *rec, ddm_err *err)
 }
 
 /*
- * A row whose time (a report's, a check-in's) is more than DDM_FUTURE_SLACK
+ * A row whose time (a report's, a check-in's) is more than TS_FUTURE_SLACK
  * after the wall clock (or a later --as-of) names something that has not
  * happened: a clock off, a mistyped year, a zone misread.  Kept, it would
  * be ignored by every run until then (a device whose only report it is
@@ -610,7 +610,7 @@ static bool wanted(file_ctx *fc, const csvin_record *rec, ddm_err *err)
 static bool time_is_future(const file_ctx *fc, const char *field, int64_t t,
 			   char *why, size_t cap)
 {
-	return ddm_future(t, fc->in->clock, field, why, cap);
+	return ts_future(t, fc->in->clock, field, why, cap);
 }
 
 static ddm_err row_status(file_ctx *fc, const csvin_record *rec)

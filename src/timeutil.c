@@ -281,6 +281,22 @@ void ts_format_utc(int64_t t, char buf[32])
 	format_tm(t, buf, "Z");
 }
 
+bool ts_future(int64_t t, int64_t run_time, const char *what, char *why,
+	       size_t cap)
+{
+	char at[32], now[32];
+
+	if (t <= run_time + TS_FUTURE_SLACK)
+		return false;
+	ts_format_utc(t, at);
+	ts_format_utc(run_time, now);
+	snprintf(why, cap,
+		 "%s %s is after the time of this run (%s): a clock or time "
+		 "zone error at the source",
+		 what, at, now);
+	return true;
+}
+
 void ts_format_wall(int64_t wall, char buf[32])
 {
 	format_tm(wall, buf, "");

@@ -36,6 +36,18 @@ bool ts_parse_wall(const char *s, size_t len, int64_t *wall);
 bool ts_split(int64_t t, int f[6]);
 /* Writes "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL) into buf. */
 void ts_format_utc(int64_t t, char buf[32]);
+/* How far an input's time may lie after the run's time: the clocks of two
+ * hosts differ by seconds, at worst minutes.  Later than that, it cannot
+ * have happened yet: a clock off, or a time written without its zone east
+ * of UTC read in --source-tz (Tokyo's 09:00 as 09:00 UTC).  Such a row or
+ * report is rejected (ts_future). */
+#define TS_FUTURE_SLACK (15 * 60)
+/* Whether t, the time of what (a field, "report time"), lies more than
+ * TS_FUTURE_SLACK after run_time; if so, why says so for the Rejected
+ * report.  The one rule for CSV rows (ingest.c) and JSON documents
+ * (sources/source.c). */
+bool ts_future(int64_t t, int64_t run_time, const char *what, char *why,
+	       size_t cap);
 /* Writes "YYYY-MM-DDTHH:MM:SS" (wall time, no zone) into buf. */
 void ts_format_wall(int64_t wall, char buf[32]);
 

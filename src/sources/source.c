@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ddm.h"
 #include "timeutil.h"
 
 ddm_err src_reject(src_ctx *x, const char *reason)
@@ -41,7 +40,7 @@ bool src_future(src_ctx *x, int64_t t, ddm_err *err)
 	 * newest: as a CSV row's time (ingest.c). */
 	char why[200];
 
-	if (!ddm_future(t, x->env->run_time, "report time", why, sizeof why))
+	if (!ts_future(t, x->env->run_time, "report time", why, sizeof why))
 		return false;
 	*err = src_reject(x, why);
 	return true;

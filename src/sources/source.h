@@ -75,7 +75,7 @@ extern const source *const sources_table[];
 ddm_err src_reject(src_ctx *x, const char *reason);
 /* Parses a time; one without a zone is read in the source zone. */
 bool src_time(const src_env *e, const char *s, int64_t *out);
-/* Whether t, a report's time, lies more than DDM_FUTURE_SLACK after the
+/* Whether t, a report's time, lies more than TS_FUTURE_SLACK after the
  * run's time (it has not happened: a clock off, a zone misread); if so the
  * document is rejected naming it and *err is the reject's result. */
 bool src_future(src_ctx *x, int64_t t, ddm_err *err);
