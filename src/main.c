@@ -59,7 +59,9 @@ static const char usage_text[] =
 	"                       workbook's properties\n"
 	"  --display-tz ZONE    the Summary also shows the as-of time in ZONE\n"
 	"  --fail-on LIST       exit 1 when any of these reports has rows\n"
-	"                       (comma-separated report names)\n"
+	"                       (comma-separated report names; run and\n"
+	"                       report only, counted also when report NAME\n"
+	"                       writes another)\n"
 	"  --strict             reject a whole file when any row is bad (exit "
 	"65)\n"
 	"  --max-rejected PCT   exit 65 when a file has more than PCT% of "
@@ -510,6 +512,16 @@ static int validate(job_opts *o, const cli *st)
 		return usage_error("%s takes no files", st->cmd);
 	if (o->cmd == CMD_INGEST && o->ninputs == 0)
 		return usage_error("ingest needs at least one file");
+	/* ingest, list and check write no report, so a --fail-on on their
+	 * command line could only ever exit 0: cron would take `ingest
+	 * --fail-on past-deadline` for a fleet with none.  (A config's
+	 * fail-on, shared by the ingest and the report jobs, is left to the
+	 * commands that report.) */
+	if (o->fail_on && *o->fail_on && !o->fail_on_where &&
+	    o->cmd != CMD_RUN && o->cmd != CMD_REPORT)
+		return usage_error("--fail-on needs reports: use it with run "
+				   "or report, not %s",
+				   st->cmd);
 	if (strcmp(o->out, "-") == 0 && o->cmd != CMD_REPORT)
 		return usage_error("--out - writes one report: use 'ddmreport "
 				   "report NAME --out -'");

@@ -24,9 +24,13 @@ typedef struct render_opts {
 	bool redact;		/* personal columns become pseudonyms */
 	const char *redact_key; /* secret mixed into pseudonyms (redact) */
 	const xlsx_info *info;	/* document properties and footer */
+	const char *count_also; /* comma-separated reports whose rows are
+				   counted though `only` leaves them unwritten
+				   (--fail-on), or NULL */
 } render_opts;
 
-/* Rows written per report, for --fail-on (as many as there are reports). */
+/* Rows per report, for --fail-on: of every report written, and of every
+ * report of count_also that was not. */
 typedef struct render_counts {
 	char **name; /* owned: report names */
 	long *rows;  /* owned */
