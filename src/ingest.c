@@ -1622,8 +1622,8 @@ static ddm_err read_json(ingest *in, file_ctx *fc, FILE *f, sha256_ctx *sha,
  * A status or inventory CSV with a header and no row (the vendor's API
  * down, an export step that failed, a token expired: the script still
  * writes its header) is an export of no device.  Every device keeps what
- * earlier exports said, so it must not pass for a quiet night: a warning,
- * and a note the Summary names (a night later the same bytes are a file
+ * earlier exports said, so it must not pass for a quiet night: a warning
+ * (under --quiet too, so cron mails it), and a note the Summary names (a night later the same bytes are a file
  * already seen, and are told again).  Called after the file's
  * transaction ended, so the note stays.
  */
@@ -1636,10 +1636,10 @@ static void tell_no_rows(ingest *in, const file_ctx *fc)
 	k = format_kind_of(fc->fmt);
 	if (k != KIND_STATUS && k != KIND_INVENTORY)
 		return;
-	diag_warn(diag_q(fc->path),
-		  "no row after the header: an export of no device (did the "
-		  "export step fail?); every device keeps what earlier "
-		  "inputs said");
+	diag_alert(diag_q(fc->path),
+		   "no row after the header: an export of no device (did the "
+		   "export step fail?); every device keeps what earlier "
+		   "inputs said");
 	(void)store_note(in->store, "no-rows", fc->path, format_kind_name(k));
 }
 
@@ -1687,14 +1687,14 @@ static ddm_err tell_file(ingest *in, const file_ctx *fc)
 		char *where =
 			xasprintf("%s:%ld", diag_q(path), fc->bad_group_line);
 
-		diag_warn(where,
-			  "group is not UTF-8 (byte 0x%02X at %zu) on %ld "
-			  "row%s: the file was saved in another encoding "
-			  "(Excel's 'CSV (Comma delimited)' is Windows-1252), "
-			  "and such a group matches no group of a UTF-8 "
-			  "targets file; save it as 'CSV UTF-8'",
-			  fc->bad_group_byte, fc->bad_group_at, fc->bad_group,
-			  fc->bad_group == 1 ? "" : "s");
+		diag_alert(where,
+			   "group is not UTF-8 (byte 0x%02X at %zu) on %ld "
+			   "row%s: the file was saved in another encoding "
+			   "(Excel's 'CSV (Comma delimited)' is Windows-1252), "
+			   "and such a group matches no group of a UTF-8 "
+			   "targets file; save it as 'CSV UTF-8'",
+			   fc->bad_group_byte, fc->bad_group_at, fc->bad_group,
+			   fc->bad_group == 1 ? "" : "s");
 		free(where);
 	}
 	return err;

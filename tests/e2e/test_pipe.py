@@ -53,3 +53,33 @@ def test_fail_on_with_a_command_that_writes_no_report_is_a_usage_error(t):
     t.ok("ingest", "--config", cfg, f)
     r = t.run("report", "--config", cfg, "--out", t.out, "--as-of", "2026-11-21T00:00:00Z")
     assert r.rc == 1 and "report devices has 1 row" in r.err, r
+
+
+# ---- --quiet ------------------------------------------------------------------
+
+def test_quiet_still_mails_the_warnings_that_change_an_answer(t):
+    """The README's cron config has `quiet = yes`.  A night whose status
+    export held its header only (every device keeps last night's answer)
+    and an inventory saved in Windows-1252 (its group matches no target)
+    both exit 0 by design, and under --quiet said nothing at all: cron's
+    mail stayed empty while the answers were stale or wrong."""
+    from lib import INVENTORY_HEADER, TARGETS_HEADER
+    tg = t.write("targets.csv", (TARGETS_HEADER + "macOS,*,,26.1,,2026-12-20T09:00:00,\n"
+                                 "macOS,Büro,,26.1,,2026-11-20T09:00:00,\n").encode("utf-8"))
+    inv = t.write("inv.csv", (INVENTORY_HEADER + 'C02Q1,Mac,,Büro,macOS,"Mac15,3",UTC,,26.0.1\n')
+                  .encode("cp1252"))
+    empty = t.write("night.csv", STATUS_HEADER)
+    r = t.run("run", "--quiet", "--out", t.out, "--as-of", "2026-11-25T12:00:00Z", tg, inv, empty)
+    assert r.rc == 0, r
+    lines = r.err.splitlines()
+    assert len(lines) == 2, r
+    assert lines[0].startswith(f"ddmreport: warning: {inv}:2: group is not UTF-8"), r
+    assert lines[1].startswith(f"ddmreport: warning: {empty}: no row after the header"), r
+    # A warning that changes no answer is still left out under --quiet.
+    for quiet, name in ((True, "s1.csv"), (False, "s2.csv")):
+        bad = t.write(name, STATUS_HEADER + "".join(
+            f"C02Q{i},Pass,2026-11-24T10:00:00Z" + "," * 14 + "\n" for i in range(200))
+            + f"{name},Pass,not-a-time" + "," * 14 + "\n")
+        r = t.run("run", *(["--quiet"] if quiet else []), "--out", t.out,
+                  "--as-of", "2026-11-25T12:00:00Z", bad)
+        assert r.rc == 0 and (r.err == "" if quiet else "1 row rejected" in r.err), r
