@@ -48,7 +48,8 @@ void render_counts_free(render_counts *rc);
 ddm_err render_reports(store *s, const store_param *p, size_t np,
 		       const render_opts *o, render_counts *counts);
 
-/* Prints "NAME<TAB>TITLE" for every report to stdout. */
+/* Prints every report to stdout, one a line: its name, padded to 18
+ * columns and then a space, and its title. */
 ddm_err render_list(void);
 
 /* Prepares every report query (after evaluation): the --check. */
