@@ -336,8 +336,21 @@ static void bind_span_ref(stmt_params *sp, field_id f, span v)
 	store_bind_text_ref(sp->st, sp->p[f], v.s, v.len);
 }
 
-/* Stores a rejected row; raw is the record joined with commas, cut.  Only
- * the start is copied: a field may be megabytes long. */
+/* Appends s[0..n) to b, as far as b stays within RAW_MAX + 1 bytes. */
+static void raw_put(buf *b, const char *s, size_t n)
+{
+	size_t room = b->len < RAW_MAX + 1 ? RAW_MAX + 1 - b->len : 0;
+
+	buf_append(b, s, n < room ? n : room);
+}
+
+/*
+ * Stores a rejected row; raw is the record as a CSV line (fields joined
+ * with commas, one holding a comma, quote or line end quoted as RFC 4180
+ * says), cut.  Unquoted, a Kandji model "iPhone16,1" read as two fields,
+ * and the row could not be fixed and fed again.  Only the start is
+ * copied: a field may be megabytes long.
+ */
 static ddm_err reject(file_ctx *fc, long line, const char *reason,
 		      const csvin_record *rec)
 {
@@ -348,21 +361,37 @@ static ddm_err reject(file_ctx *fc, long line, const char *reason,
 
 	if (rec) {
 		for (size_t i = 0; i < rec->n; i++) {
-			size_t room = RAW_MAX + 1 -
-				      (start.len < RAW_MAX + 1 ? start.len
-							       : RAW_MAX + 1);
-			size_t n = rec->len[i] < room ? rec->len[i] : room;
+			const char *f = rec->field[i];
+			size_t len = rec->len[i], quotes = 0;
+			bool quote = false;
 
 			if (i) {
 				total++;
 				chars++;
-				if (start.len < RAW_MAX + 1)
-					buf_putc(&start, ',');
+				raw_put(&start, ",", 1);
 			}
-			total += rec->len[i];
-			chars += utf8_chars(rec->field[i], rec->len[i],
-					    (size_t)-1);
-			buf_append(&start, rec->field[i], n);
+			for (size_t k = 0; k < len; k++) {
+				quote = quote || f[k] == ',' || f[k] == '"' ||
+					f[k] == '\r' || f[k] == '\n';
+				quotes += f[k] == '"';
+			}
+			total += len;
+			chars += utf8_chars(f, len, (size_t)-1);
+			if (!quote) {
+				raw_put(&start, f, len);
+				continue;
+			}
+			total += 2 + quotes;
+			chars += 2 + quotes;
+			raw_put(&start, "\"", 1);
+			for (size_t k = 0, from = 0; k <= len; k++)
+				if (k == len || f[k] == '"') {
+					raw_put(&start, f + from, k - from);
+					if (k < len)
+						raw_put(&start, "\"\"", 2);
+					from = k + 1;
+				}
+			raw_put(&start, "\"", 1);
 		}
 		raw_cut(&raw, buf_cstr(&start), start.len, total, chars);
 		buf_free(&start);

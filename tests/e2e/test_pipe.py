@@ -83,3 +83,28 @@ def test_quiet_still_mails_the_warnings_that_change_an_answer(t):
         r = t.run("run", *(["--quiet"] if quiet else []), "--out", t.out,
                   "--as-of", "2026-11-25T12:00:00Z", bad)
         assert r.rc == 0 and (r.err == "" if quiet else "1 row rejected" in r.err), r
+
+
+# ---- the rejected report ------------------------------------------------------
+
+def test_rejected_raw_is_the_row_as_a_csv_line_a_script_can_fix_and_feed_again(t):
+    """The raw column joined the fields with commas and no quoting: a
+    Kandji model "iPhone16,1" read as two fields, a quoted name with a
+    quote or a line end became several, so a script could not split the
+    row it was meant to fix and feed again (17 columns read as 18)."""
+    fields = ["C02RAW1", "Pending", "yesterday", 'Ann "A" Lee', "ann@example.com",
+              "Sales, EMEA", "iOS", "iPhone16,1", "26.0.1", "", "", "", "", "", "",
+              "", "line1\nline2"]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(fields)
+    f = t.write("s.csv", STATUS_HEADER + buf.getvalue())
+    r = t.run("run", "--out", t.out, "--as-of", "2026-11-21T00:00:00Z", f)
+    assert r.rc == 65 and "1 of 1 rows rejected" in r.err, r
+    rows = t.csv("rejected")
+    assert [r["line"] for r in rows] == ["2"], rows
+    assert next(csv.reader(io.StringIO(rows[0]["raw"]))) == fields, rows[0]["raw"]
+    # a row without such fields is as it was: the fields joined by commas
+    g = t.write("s2.csv", STATUS_HEADER + "C02RAW2,Pass,not-a-time" + "," * 14 + "\n")
+    t.run("ingest", g)
+    r = t.run("report", "rejected", "--out", "-")
+    assert _rows(r.out)[-1]["raw"] == "C02RAW2,Pass,not-a-time" + "," * 14, r.out
