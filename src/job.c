@@ -443,6 +443,14 @@ ddm_err job_run(const job_opts *o)
 				  counts.name[i], counts.rows[i],
 				  counts.rows[i] == 1 ? "" : "s");
 			outcome = diag_worst(outcome, DDM_FINDINGS);
+		} else if (counts.why[i]) {
+			/* No row, but not because all is well (no SOFA feed
+			 * for exploited): exit 0 must not read as a clean
+			 * answer, so cron hears it, --quiet or not. */
+			diag_alert("--fail-on",
+				   "report %s has no row, which does not mean "
+				   "none: %s",
+				   counts.name[i], counts.why[i]);
 		}
 out_close:
 	render_counts_free(&counts);

@@ -301,24 +301,45 @@ static const tmpl *find_tmpl(const tmpl *ts, int n, const char *name)
 	return NULL;
 }
 
-static void count(render_counts *rc, const char *name, long rows)
+/*
+ * Notes t's row count in rc.  A --fail-on report with no row whose
+ * `empty_if` query says why (the Exploited CVEs of a database with no SOFA
+ * feed) keeps that line: its emptiness is not a clean answer, and the
+ * caller says so instead of a silent exit 0.
+ */
+static ddm_err count(render_counts *rc, store *s, const tmpl *t,
+		     const store_param *p, size_t np, const render_opts *o,
+		     long rows)
 {
+	const char *why = NULL;
+	char *own = NULL;
+	ddm_err err = DDM_OK;
+
 	if (!rc)
-		return;
+		return DDM_OK;
+	if (rows == 0 && str_listed(o->count_also, t->report))
+		err = empty_line(s, t, p, np, &why, &own);
 	rc->name = xrealloc(rc->name, (size_t)(rc->n + 1) * sizeof *rc->name);
 	rc->rows = xrealloc(rc->rows, (size_t)(rc->n + 1) * sizeof *rc->rows);
-	rc->name[rc->n] = xstrdup(name);
+	rc->why = xrealloc(rc->why, (size_t)(rc->n + 1) * sizeof *rc->why);
+	rc->name[rc->n] = xstrdup(t->report);
+	rc->why[rc->n] = own ? own : why ? xstrdup(why) : NULL;
 	rc->rows[rc->n++] = rows;
+	return err;
 }
 
 void render_counts_free(render_counts *rc)
 {
-	for (int i = 0; i < rc->n; i++)
+	for (int i = 0; i < rc->n; i++) {
 		free(rc->name[i]);
+		free(rc->why[i]);
+	}
 	free(rc->name);
 	free(rc->rows);
+	free(rc->why);
 	rc->name = NULL;
 	rc->rows = NULL;
+	rc->why = NULL;
 	rc->n = 0;
 }
 
@@ -343,7 +364,7 @@ static ddm_err count_unwritten(store *s, const tmpl *ts, int nt,
 		err = run_table(s, &ts[i], ts[i].query, NULL, p, np, NULL, NULL,
 				o, NULL, &rows);
 		if (err == DDM_OK)
-			count(rc, ts[i].report, rows);
+			err = count(rc, s, &ts[i], p, np, o, rows);
 	}
 	return err;
 }
@@ -360,7 +381,8 @@ static ddm_err to_stdout(store *s, const tmpl *t, const store_param *p,
 			err = diag_error(DDM_ERR_IO, "stdout",
 					 "cannot write: %s", strerror(errno));
 	}
-	count(rc, t->report, rows);
+	if (err == DDM_OK)
+		err = count(rc, s, t, p, np, o, rows);
 	return err;
 }
 
@@ -551,7 +573,8 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 				 name, o, x, &rows);
 		if (err == DDM_OK && csv)
 			err = outfile_finish(csv);
-		count(rc, t->report, rows);
+		if (err == DDM_OK)
+			err = count(rc, s, t, p, np, o, rows);
 	}
 	if (x) {
 		/* After an error the workbook is thrown away: closed without

@@ -34,6 +34,8 @@ typedef struct render_opts {
 typedef struct render_counts {
 	char **name; /* owned: report names */
 	long *rows;  /* owned */
+	char **why;  /* owned: for a count_also report with no row, its
+			`empty_if` line (why it is empty), else NULL */
 	int n;
 } render_counts;
 

@@ -27,15 +27,16 @@ def test_report_name_with_fail_on_of_another_report_counts_that_report(t):
     assert len(_rows(past)) == 61
     for out in (t.out, "-"):
         r = t.run("report", "summary", "--out", out, "--as-of", SAMPLES_AS_OF,
-                  "--quiet", "--fail-on", "past-deadline,exploited")
+                  "--quiet", "--fail-on", "past-deadline")
         assert r.rc == 1, (out, r)
         assert r.err == "ddmreport: note: --fail-on: report past-deadline has 61 rows\n", r
     # The report written is still the one named, and only it.
     assert sorted(os.listdir(t.out)) == ["summary.csv"]
-    # A --fail-on report with no rows still exits 0.
+    # A --fail-on report with no rows still exits 0 (the samples have no
+    # SOFA feed: a line says the empty report means nothing).
     r = t.run("report", "summary", "--out", "-", "--as-of", SAMPLES_AS_OF,
               "--fail-on", "exploited")
-    assert r.rc == 0 and r.err == "", r
+    assert r.rc == 0 and "--fail-on: report exploited has no row" in r.err, r
 
 
 def test_fail_on_with_a_command_that_writes_no_report_is_a_usage_error(t):
@@ -108,3 +109,25 @@ def test_rejected_raw_is_the_row_as_a_csv_line_a_script_can_fix_and_feed_again(t
     t.run("ingest", g)
     r = t.run("report", "rejected", "--out", "-")
     assert _rows(r.out)[-1]["raw"] == "C02RAW2,Pass,not-a-time" + "," * 14, r.out
+
+
+def test_fail_on_a_report_empty_for_want_of_data_says_so(t):
+    """`--fail-on exploited` on a database with no SOFA feed exited 0 in
+    silence: the report is empty because nothing could be checked, not
+    because no device misses a fix, and the cron job read it as the
+    latter.  The exit stays 0 (no row), but a line says why, --quiet or
+    not; with a feed and no device missing a fix, nothing is said."""
+    _samples(t)
+    r = t.run("run", "--quiet", "--out", t.out, "--as-of", SAMPLES_AS_OF,
+              "--fail-on", "exploited")
+    assert r.rc == 0, r
+    assert r.err == ("ddmreport: warning: --fail-on: report exploited has no row, which does "
+                     "not mean none: No SOFA feed was ingested: add one to see exploited "
+                     "CVEs.\n"), r
+    assert t.csv("exploited") == []
+    r = t.run("report", "devices", "--out", "-", "--as-of", SAMPLES_AS_OF,
+              "--fail-on", "exploited")
+    assert r.rc == 0 and "report exploited has no row, which does not mean none" in r.err, r
+    # Without --fail-on exploited, nothing is said of it.
+    r = t.run("report", "--quiet", "--out", t.out, "--as-of", SAMPLES_AS_OF)
+    assert r.rc == 0 and r.err == "", r
