@@ -103,6 +103,9 @@ typedef struct file_ctx {
 	long bad_group, bad_group_line;
 	unsigned bad_group_byte;
 	size_t bad_group_at;
+	/* the first rejected row's line and reason, for stderr */
+	long first_rej_line;
+	char first_rej_reason[160];
 	/* rows the format's "only" rule skipped, and the first one's value */
 	long only_skipped, only_line;
 	char only_value[64];
@@ -336,6 +339,22 @@ static void bind_span_ref(stmt_params *sp, field_id f, span v)
 	store_bind_text_ref(sp->st, sp->p[f], v.s, v.len);
 }
 
+/* Keeps the first rejected row's line and reason: cron's line points at
+ * it, as every other message points into the user's file.  Reasons quote
+ * data escaped already (diag_qn); a control character one might still
+ * hold becomes '?' rather than reach a terminal. */
+static void note_first_rejected(file_ctx *fc, long line, const char *reason)
+{
+	if (fc->rejected)
+		return;
+	fc->first_rej_line = line;
+	snprintf(fc->first_rej_reason, sizeof fc->first_rej_reason, "%s",
+		 reason);
+	for (char *c = fc->first_rej_reason; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+}
+
 /* Appends s[0..n) to b, as far as b stays within RAW_MAX + 1 bytes. */
 static void raw_put(buf *b, const char *s, size_t n)
 {
@@ -396,6 +415,7 @@ static ddm_err reject(file_ctx *fc, long line, const char *reason,
 		raw_cut(&raw, buf_cstr(&start), start.len, total, chars);
 		buf_free(&start);
 	}
+	note_first_rejected(fc, line, reason);
 	store_bind_int(in->rej.st, in->rej.file, fc->file_id);
 	store_bind_int(in->rej.st, in->rej.line, line);
 	store_bind_text(in->rej.st, in->rej.reason, reason, strlen(reason));
@@ -1292,6 +1312,7 @@ static ddm_err json_reject(void *ctx, long line, const char *reason,
 	buf cut = {0};
 	ddm_err err;
 
+	note_first_rejected(fc, line, reason);
 	store_bind_int(in->rej.st, in->rej.file, fc->file_id);
 	store_bind_int(in->rej.st, in->rej.line, line);
 	store_bind_text(in->rej.st, in->rej.reason, reason, strlen(reason));
@@ -1682,17 +1703,27 @@ static ddm_err tell_file(ingest *in, const file_ctx *fc)
 	in->stats.rows_stored += fc->stored;
 	in->stats.rows_duplicate += fc->duplicate;
 	in->stats.rows_rejected += fc->rejected;
-	if (too_many_rejected(in, fc))
-		err = diag_error(DDM_ERR_DATA, diag_q(path),
-				 "%ld of %ld rows rejected, more than "
-				 "--max-rejected %g%% (the other rows are "
-				 "stored; see the rejected report)",
-				 fc->rejected, rows_total(fc),
-				 in->opts.max_rejected);
-	else if (fc->rejected)
-		diag_warn(diag_q(path),
-			  "%ld row%s rejected (see the rejected report)",
-			  fc->rejected, fc->rejected == 1 ? "" : "s");
+	if (fc->rejected) {
+		char *where =
+			xasprintf("%s:%ld", diag_q(path), fc->first_rej_line);
+
+		if (too_many_rejected(in, fc))
+			err = diag_error(DDM_ERR_DATA, where,
+					 "%ld of %ld rows rejected, more than "
+					 "--max-rejected %g%% (the first: "
+					 "%s; the other rows are stored; see "
+					 "the rejected report)",
+					 fc->rejected, rows_total(fc),
+					 in->opts.max_rejected,
+					 fc->first_rej_reason);
+		else
+			diag_warn(where,
+				  "%ld row%s rejected (the first: %s; "
+				  "see the rejected report)",
+				  fc->rejected, fc->rejected == 1 ? "" : "s",
+				  fc->first_rej_reason);
+		free(where);
+	}
 	/* Every row of another kind than the OS update (a Kandji export of
 	 * another library item): a fleet read from nothing must not pass
 	 * for a quiet night. */

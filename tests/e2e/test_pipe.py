@@ -131,3 +131,25 @@ def test_fail_on_a_report_empty_for_want_of_data_says_so(t):
     # Without --fail-on exploited, nothing is said of it.
     r = t.run("report", "--quiet", "--out", t.out, "--as-of", SAMPLES_AS_OF)
     assert r.rc == 0 and r.err == "", r
+
+
+def test_rejected_rows_line_names_the_first_rows_line_and_reason(t):
+    """The line cron mails for rejected rows named the file only
+    ('FILE: 2 of 150 rows rejected'): every other message points into the
+    user's file as FILE:LINE.  It now names the first rejected row's line
+    and reason; the rejected report still lists every row."""
+    f = t.write("s.csv", STATUS_HEADER + "C02L1,Pass,2026-11-20T10:00:00Z" + "," * 14 + "\n"
+                + "C02L2,Pass,last Tuesday" + "," * 14 + "\n"
+                + ",Pass,2026-11-20T10:00:00Z" + "," * 14 + "\n")
+    r = t.run("ingest", f)
+    assert r.rc == 65, r
+    assert r.err == (f"ddmreport: error: {f}:3: 2 of 3 rows rejected, more than --max-rejected 1% "
+                     "(the first: reported_at is not a time: last Tuesday; the other rows are "
+                     "stored; see the rejected report)\n"), r
+    g = t.write("g.csv", STATUS_HEADER + "".join(
+        f"C02M{i},Pass,2026-11-20T10:00:00Z" + "," * 14 + "\n" for i in range(150))
+        + "C02MX,Pass,\x1b[2Jsoon" + "," * 14 + "\n")
+    r = t.run("ingest", g)
+    assert r.rc == 0, r
+    assert r.err == (f"ddmreport: warning: {g}:152: 1 row rejected (the first: reported_at is "
+                     "not a time: \\x1b[2Jsoon; see the rejected report)\n"), r
