@@ -159,6 +159,15 @@ void diag_warn(const char *where, const char *fmt, ...)
 	va_end(ap);
 }
 
+void diag_alert(const char *where, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline("warning", where, fmt, ap);
+	va_end(ap);
+}
+
 const char *diag_qn(const char *s, size_t len)
 {
 	/* Per thread: a helper thread's messages quote names too. */

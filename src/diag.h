@@ -60,6 +60,11 @@ bool diag_explained(void);
 /* Prints "ddmreport: warning: WHERE: message" unless quiet. */
 void diag_warn(const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Prints "ddmreport: warning: WHERE: message", even when quiet: for what
+ * changes the reports' answers though the exit is 0 (an export of no
+ * device, a group no target can match), which cron must still mail. */
+void diag_alert(const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /*
  * A helper thread's messages are held, not printed, so that its lines never

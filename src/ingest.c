@@ -103,6 +103,9 @@ typedef struct file_ctx {
 	long bad_group, bad_group_line;
 	unsigned bad_group_byte;
 	size_t bad_group_at;
+	/* the first rejected row's line and reason, for stderr */
+	long first_rej_line;
+	char first_rej_reason[160];
 	/* rows the format's "only" rule skipped, and the first one's value */
 	long only_skipped, only_line;
 	char only_value[64];
@@ -336,8 +339,37 @@ static void bind_span_ref(stmt_params *sp, field_id f, span v)
 	store_bind_text_ref(sp->st, sp->p[f], v.s, v.len);
 }
 
-/* Stores a rejected row; raw is the record joined with commas, cut.  Only
- * the start is copied: a field may be megabytes long. */
+/* Keeps the first rejected row's line and reason: cron's line points at
+ * it, as every other message points into the user's file.  Reasons quote
+ * data escaped already (diag_qn); a control character one might still
+ * hold becomes '?' rather than reach a terminal. */
+static void note_first_rejected(file_ctx *fc, long line, const char *reason)
+{
+	if (fc->rejected)
+		return;
+	fc->first_rej_line = line;
+	snprintf(fc->first_rej_reason, sizeof fc->first_rej_reason, "%s",
+		 reason);
+	for (char *c = fc->first_rej_reason; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+}
+
+/* Appends s[0..n) to b, as far as b stays within RAW_MAX + 1 bytes. */
+static void raw_put(buf *b, const char *s, size_t n)
+{
+	size_t room = b->len < RAW_MAX + 1 ? RAW_MAX + 1 - b->len : 0;
+
+	buf_append(b, s, n < room ? n : room);
+}
+
+/*
+ * Stores a rejected row; raw is the record as a CSV line (fields joined
+ * with commas, one holding a comma, quote or line end quoted as RFC 4180
+ * says), cut.  Unquoted, a Kandji model "iPhone16,1" read as two fields,
+ * and the row could not be fixed and fed again.  Only the start is
+ * copied: a field may be megabytes long.
+ */
 static ddm_err reject(file_ctx *fc, long line, const char *reason,
 		      const csvin_record *rec)
 {
@@ -348,25 +380,42 @@ static ddm_err reject(file_ctx *fc, long line, const char *reason,
 
 	if (rec) {
 		for (size_t i = 0; i < rec->n; i++) {
-			size_t room = RAW_MAX + 1 -
-				      (start.len < RAW_MAX + 1 ? start.len
-							       : RAW_MAX + 1);
-			size_t n = rec->len[i] < room ? rec->len[i] : room;
+			const char *f = rec->field[i];
+			size_t len = rec->len[i], quotes = 0;
+			bool quote = false;
 
 			if (i) {
 				total++;
 				chars++;
-				if (start.len < RAW_MAX + 1)
-					buf_putc(&start, ',');
+				raw_put(&start, ",", 1);
 			}
-			total += rec->len[i];
-			chars += utf8_chars(rec->field[i], rec->len[i],
-					    (size_t)-1);
-			buf_append(&start, rec->field[i], n);
+			for (size_t k = 0; k < len; k++) {
+				quote = quote || f[k] == ',' || f[k] == '"' ||
+					f[k] == '\r' || f[k] == '\n';
+				quotes += f[k] == '"';
+			}
+			total += len;
+			chars += utf8_chars(f, len, (size_t)-1);
+			if (!quote) {
+				raw_put(&start, f, len);
+				continue;
+			}
+			total += 2 + quotes;
+			chars += 2 + quotes;
+			raw_put(&start, "\"", 1);
+			for (size_t k = 0, from = 0; k <= len; k++)
+				if (k == len || f[k] == '"') {
+					raw_put(&start, f + from, k - from);
+					if (k < len)
+						raw_put(&start, "\"\"", 2);
+					from = k + 1;
+				}
+			raw_put(&start, "\"", 1);
 		}
 		raw_cut(&raw, buf_cstr(&start), start.len, total, chars);
 		buf_free(&start);
 	}
+	note_first_rejected(fc, line, reason);
 	store_bind_int(in->rej.st, in->rej.file, fc->file_id);
 	store_bind_int(in->rej.st, in->rej.line, line);
 	store_bind_text(in->rej.st, in->rej.reason, reason, strlen(reason));
@@ -1253,6 +1302,7 @@ static ddm_err json_reject(void *ctx, long line, const char *reason,
 	buf cut = {0};
 	ddm_err err;
 
+	note_first_rejected(fc, line, reason);
 	store_bind_int(in->rej.st, in->rej.file, fc->file_id);
 	store_bind_int(in->rej.st, in->rej.line, line);
 	store_bind_text(in->rej.st, in->rej.reason, reason, strlen(reason));
@@ -1612,8 +1662,8 @@ static ddm_err read_json(ingest *in, file_ctx *fc, FILE *f, sha256_ctx *sha,
  * A status or inventory CSV with a header and no row (the vendor's API
  * down, an export step that failed, a token expired: the script still
  * writes its header) is an export of no device.  Every device keeps what
- * earlier exports said, so it must not pass for a quiet night: a warning,
- * and a note the Summary names (a night later the same bytes are a file
+ * earlier exports said, so it must not pass for a quiet night: a warning
+ * (under --quiet too, so cron mails it), and a note the Summary names (a night later the same bytes are a file
  * already seen, and are told again).  Called after the file's
  * transaction ended, so the note stays.
  */
@@ -1626,10 +1676,10 @@ static void tell_no_rows(ingest *in, const file_ctx *fc)
 	k = format_kind_of(fc->fmt);
 	if (k != KIND_STATUS && k != KIND_INVENTORY)
 		return;
-	diag_warn(diag_q(fc->path),
-		  "no row after the header: an export of no device (did the "
-		  "export step fail?); every device keeps what earlier "
-		  "inputs said");
+	diag_alert(diag_q(fc->path),
+		   "no row after the header: an export of no device (did the "
+		   "export step fail?); every device keeps what earlier "
+		   "inputs said");
 	(void)store_note(in->store, "no-rows", fc->path, format_kind_name(k));
 }
 
@@ -1643,17 +1693,27 @@ static ddm_err tell_file(ingest *in, const file_ctx *fc)
 	in->stats.rows_stored += fc->stored;
 	in->stats.rows_duplicate += fc->duplicate;
 	in->stats.rows_rejected += fc->rejected;
-	if (too_many_rejected(in, fc))
-		err = diag_error(DDM_ERR_DATA, diag_q(path),
-				 "%ld of %ld rows rejected, more than "
-				 "--max-rejected %g%% (the other rows are "
-				 "stored; see the rejected report)",
-				 fc->rejected, rows_total(fc),
-				 in->opts.max_rejected);
-	else if (fc->rejected)
-		diag_warn(diag_q(path),
-			  "%ld row%s rejected (see the rejected report)",
-			  fc->rejected, fc->rejected == 1 ? "" : "s");
+	if (fc->rejected) {
+		char *where =
+			xasprintf("%s:%ld", diag_q(path), fc->first_rej_line);
+
+		if (too_many_rejected(in, fc))
+			err = diag_error(DDM_ERR_DATA, where,
+					 "%ld of %ld rows rejected, more than "
+					 "--max-rejected %g%% (the first: "
+					 "%s; the other rows are stored; see "
+					 "the rejected report)",
+					 fc->rejected, rows_total(fc),
+					 in->opts.max_rejected,
+					 fc->first_rej_reason);
+		else
+			diag_warn(where,
+				  "%ld row%s rejected (the first: %s; "
+				  "see the rejected report)",
+				  fc->rejected, fc->rejected == 1 ? "" : "s",
+				  fc->first_rej_reason);
+		free(where);
+	}
 	/* Every row of another kind than the OS update (a Kandji export of
 	 * another library item): a fleet read from nothing must not pass
 	 * for a quiet night. */
@@ -1677,14 +1737,14 @@ static ddm_err tell_file(ingest *in, const file_ctx *fc)
 		char *where =
 			xasprintf("%s:%ld", diag_q(path), fc->bad_group_line);
 
-		diag_warn(where,
-			  "group is not UTF-8 (byte 0x%02X at %zu) on %ld "
-			  "row%s: the file was saved in another encoding "
-			  "(Excel's 'CSV (Comma delimited)' is Windows-1252), "
-			  "and such a group matches no group of a UTF-8 "
-			  "targets file; save it as 'CSV UTF-8'",
-			  fc->bad_group_byte, fc->bad_group_at, fc->bad_group,
-			  fc->bad_group == 1 ? "" : "s");
+		diag_alert(where,
+			   "group is not UTF-8 (byte 0x%02X at %zu) on %ld "
+			   "row%s: the file was saved in another encoding "
+			   "(Excel's 'CSV (Comma delimited)' is Windows-1252), "
+			   "and such a group matches no group of a UTF-8 "
+			   "targets file; save it as 'CSV UTF-8'",
+			   fc->bad_group_byte, fc->bad_group_at, fc->bad_group,
+			   fc->bad_group == 1 ? "" : "s");
 		free(where);
 	}
 	return err;

@@ -350,21 +350,6 @@ static ddm_err check_report_names(const job_opts *o)
 	return err;
 }
 
-/* True when name is listed in the comma-separated list. */
-static bool listed(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (const char *p = list; p && *p;) {
-		size_t len = strcspn(p, ",");
-
-		if (len == n && strncmp(p, name, n) == 0)
-			return true;
-		p += len + (p[len] == ',');
-	}
-	return false;
-}
-
 ddm_err job_run(const job_opts *o)
 {
 	store *s = NULL;
@@ -375,7 +360,7 @@ ddm_err job_run(const job_opts *o)
 	char by[300], author[400], subject[120], as_of[32];
 	xlsx_info info = {0};
 	render_opts ro = {o->out,    o->report, o->profile, true,
-			  o->redact, NULL,	&info};
+			  o->redact, NULL,	&info,	    o->fail_on};
 	char key[65];
 	render_counts counts = {0};
 	ddm_err outcome = DDM_OK, err;
@@ -451,12 +436,21 @@ ddm_err job_run(const job_opts *o)
 	if (err)
 		goto out_close;
 	for (int i = 0; i < counts.n; i++)
-		if (counts.rows[i] > 0 && listed(o->fail_on, counts.name[i])) {
+		if (counts.rows[i] > 0 &&
+		    str_listed(o->fail_on, counts.name[i])) {
 			/* Printed even under --quiet: it explains exit 1. */
 			diag_note("--fail-on", "report %s has %ld row%s",
 				  counts.name[i], counts.rows[i],
 				  counts.rows[i] == 1 ? "" : "s");
 			outcome = diag_worst(outcome, DDM_FINDINGS);
+		} else if (counts.why[i]) {
+			/* No row, but not because all is well (no SOFA feed
+			 * for exploited): exit 0 must not read as a clean
+			 * answer, so cron hears it, --quiet or not. */
+			diag_alert("--fail-on",
+				   "report %s has no row, which does not mean "
+				   "none: %s",
+				   counts.name[i], counts.why[i]);
 		}
 out_close:
 	render_counts_free(&counts);

@@ -46,7 +46,8 @@ static const char usage_text[] =
 	"report\n"
 	"                       as CSV to stdout\n"
 	"  --as-of TIME         evaluate as of this ISO 8601 time (default "
-	"now)\n"
+	"now;\n"
+	"                       without a zone it is UTC, whatever TZ)\n"
 	"  --stuck-after DUR    Downloading this long is stuck (default 24h)\n"
 	"  --stale-after DUR    silent this long is not reporting (default "
 	"7d)\n"
@@ -59,7 +60,9 @@ static const char usage_text[] =
 	"                       workbook's properties\n"
 	"  --display-tz ZONE    the Summary also shows the as-of time in ZONE\n"
 	"  --fail-on LIST       exit 1 when any of these reports has rows\n"
-	"                       (comma-separated report names)\n"
+	"                       (comma-separated report names; run and\n"
+	"                       report only, counted also when report NAME\n"
+	"                       writes another)\n"
 	"  --strict             reject a whole file when any row is bad (exit "
 	"65)\n"
 	"  --max-rejected PCT   exit 65 when a file has more than PCT% of "
@@ -75,9 +78,11 @@ static const char usage_text[] =
 	"  --templates DIR      use templates from DIR over the built-in ones\n"
 	"  --redact             personal data (names, users, raw rows) in the\n"
 	"                       reports become stable pseudonyms (anon-...)\n"
-	"  --quiet              no warnings (the line that explains a "
-	"non-zero\n"
-	"                       exit is always printed)\n"
+	"  --quiet              no warnings but those that change an answer\n"
+	"                       in silence (an export of no device, a group\n"
+	"                       not in UTF-8, a --fail-on report empty for\n"
+	"                       want of data); the line that explains a\n"
+	"                       non-zero exit is always printed\n"
 	"  --config FILE        read options from FILE (env "
 	"DDMREPORT_CONFIG):\n"
 	"                       'name = value' lines, name a long option\n"
@@ -510,6 +515,16 @@ static int validate(job_opts *o, const cli *st)
 		return usage_error("%s takes no files", st->cmd);
 	if (o->cmd == CMD_INGEST && o->ninputs == 0)
 		return usage_error("ingest needs at least one file");
+	/* ingest, list and check write no report, so a --fail-on on their
+	 * command line could only ever exit 0: cron would take `ingest
+	 * --fail-on past-deadline` for a fleet with none.  (A config's
+	 * fail-on, shared by the ingest and the report jobs, is left to the
+	 * commands that report.) */
+	if (o->fail_on && *o->fail_on && !o->fail_on_where &&
+	    o->cmd != CMD_RUN && o->cmd != CMD_REPORT)
+		return usage_error("--fail-on needs reports: use it with run "
+				   "or report, not %s",
+				   st->cmd);
 	if (strcmp(o->out, "-") == 0 && o->cmd != CMD_REPORT)
 		return usage_error("--out - writes one report: use 'ddmreport "
 				   "report NAME --out -'");

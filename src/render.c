@@ -301,25 +301,72 @@ static const tmpl *find_tmpl(const tmpl *ts, int n, const char *name)
 	return NULL;
 }
 
-static void count(render_counts *rc, const char *name, long rows)
+/*
+ * Notes t's row count in rc.  A --fail-on report with no row whose
+ * `empty_if` query says why (the Exploited CVEs of a database with no SOFA
+ * feed) keeps that line: its emptiness is not a clean answer, and the
+ * caller says so instead of a silent exit 0.
+ */
+static ddm_err count(render_counts *rc, store *s, const tmpl *t,
+		     const store_param *p, size_t np, const render_opts *o,
+		     long rows)
 {
+	const char *why = NULL;
+	char *own = NULL;
+	ddm_err err = DDM_OK;
+
 	if (!rc)
-		return;
+		return DDM_OK;
+	if (rows == 0 && str_listed(o->count_also, t->report))
+		err = empty_line(s, t, p, np, &why, &own);
 	rc->name = xrealloc(rc->name, (size_t)(rc->n + 1) * sizeof *rc->name);
 	rc->rows = xrealloc(rc->rows, (size_t)(rc->n + 1) * sizeof *rc->rows);
-	rc->name[rc->n] = xstrdup(name);
+	rc->why = xrealloc(rc->why, (size_t)(rc->n + 1) * sizeof *rc->why);
+	rc->name[rc->n] = xstrdup(t->report);
+	rc->why[rc->n] = own ? own : why ? xstrdup(why) : NULL;
 	rc->rows[rc->n++] = rows;
+	return err;
 }
 
 void render_counts_free(render_counts *rc)
 {
-	for (int i = 0; i < rc->n; i++)
+	for (int i = 0; i < rc->n; i++) {
 		free(rc->name[i]);
+		free(rc->why[i]);
+	}
 	free(rc->name);
 	free(rc->rows);
+	free(rc->why);
 	rc->name = NULL;
 	rc->rows = NULL;
+	rc->why = NULL;
 	rc->n = 0;
+}
+
+/*
+ * `report NAME --fail-on OTHER`: OTHER's rows are counted though only NAME
+ * is written.  Left uncounted, `report summary --fail-on past-deadline`
+ * exited 0 with 61 devices past their deadline, and cron took it for a
+ * clean night.
+ */
+static ddm_err count_unwritten(store *s, const tmpl *ts, int nt,
+			       const store_param *p, size_t np,
+			       const render_opts *o, render_counts *rc)
+{
+	ddm_err err = DDM_OK;
+
+	for (int i = 0; i < nt && err == DDM_OK; i++) {
+		long rows;
+
+		if (!o->only || strcmp(o->only, ts[i].report) == 0 ||
+		    !str_listed(o->count_also, ts[i].report))
+			continue;
+		err = run_table(s, &ts[i], ts[i].query, NULL, p, np, NULL, NULL,
+				o, NULL, &rows);
+		if (err == DDM_OK)
+			err = count(rc, s, &ts[i], p, np, o, rows);
+	}
+	return err;
 }
 
 /* One report as CSV on stdout; a closed or full stdout is an I/O error. */
@@ -334,7 +381,8 @@ static ddm_err to_stdout(store *s, const tmpl *t, const store_param *p,
 			err = diag_error(DDM_ERR_IO, "stdout",
 					 "cannot write: %s", strerror(errno));
 	}
-	count(rc, t->report, rows);
+	if (err == DDM_OK)
+		err = count(rc, s, t, p, np, o, rows);
 	return err;
 }
 
@@ -488,6 +536,8 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 			goto out_free;
 		}
 		err = to_stdout(s, find_tmpl(ts, nt, o->only), p, np, o, rc);
+		if (err == DDM_OK)
+			err = count_unwritten(s, ts, nt, p, np, o, rc);
 		goto out_free;
 	}
 	err = ensure_dir(o->out_dir);
@@ -523,7 +573,8 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 				 name, o, x, &rows);
 		if (err == DDM_OK && csv)
 			err = outfile_finish(csv);
-		count(rc, t->report, rows);
+		if (err == DDM_OK)
+			err = count(rc, s, t, p, np, o, rows);
 	}
 	if (x) {
 		/* After an error the workbook is thrown away: closed without
@@ -539,6 +590,8 @@ ddm_err render_reports(store *s, const store_param *p, size_t np,
 		if (err == DDM_OK)
 			err = outfile_finish(wbfile);
 	}
+	if (err == DDM_OK)
+		err = count_unwritten(s, ts, nt, p, np, o, rc);
 	if (err == DDM_OK && !o->only)
 		err = write_manifest(o->out_dir, files, nfiles, wbfile, &ph,
 				     &sums);

@@ -24,12 +24,18 @@ typedef struct render_opts {
 	bool redact;		/* personal columns become pseudonyms */
 	const char *redact_key; /* secret mixed into pseudonyms (redact) */
 	const xlsx_info *info;	/* document properties and footer */
+	const char *count_also; /* comma-separated reports whose rows are
+				   counted though `only` leaves them unwritten
+				   (--fail-on), or NULL */
 } render_opts;
 
-/* Rows written per report, for --fail-on (as many as there are reports). */
+/* Rows per report, for --fail-on: of every report written, and of every
+ * report of count_also that was not. */
 typedef struct render_counts {
 	char **name; /* owned: report names */
 	long *rows;  /* owned */
+	char **why;  /* owned: for a count_also report with no row, its
+			`empty_if` line (why it is empty), else NULL */
 	int n;
 } render_counts;
 
@@ -44,7 +50,8 @@ void render_counts_free(render_counts *rc);
 ddm_err render_reports(store *s, const store_param *p, size_t np,
 		       const render_opts *o, render_counts *counts);
 
-/* Prints "NAME<TAB>TITLE" for every report to stdout. */
+/* Prints every report to stdout, one a line: its name, padded to 18
+ * columns and then a space, and its title. */
 ddm_err render_list(void);
 
 /* Prepares every report query (after evaluation): the --check. */

@@ -155,6 +155,20 @@ void buf_free(buf *b)
 	b->cap = 0;
 }
 
+bool str_listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p && *p;) {
+		size_t len = strcspn(p, ",");
+
+		if (len == n && strncmp(p, name, n) == 0)
+			return true;
+		p += len + (p[len] == ',');
+	}
+	return false;
+}
+
 bool str_ieq(const char *a, const char *b)
 {
 	unsigned char ca, cb;

@@ -47,6 +47,10 @@ char *str_trim(char *s);
 /* True when a and b are equal ignoring ASCII case. */
 bool str_ieq(const char *a, const char *b);
 
+/* True when name is one of the comma-separated entries of list (NULL: an
+ * empty list). */
+bool str_listed(const char *list, const char *name);
+
 /*
  * UTF-8.  Counting and cutting go by lead bytes (every byte that is not a
  * continuation byte 10xxxxxx), so they never fail and ill-formed text

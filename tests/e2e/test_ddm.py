@@ -43,7 +43,7 @@ def test_reference_captures_every_file(t):
     r = t.run("ingest", t.path("teach.ndjson"), CAPTURES)
     # kmfddm-status.D0.error.json alone has no identity: its one report is
     # rejected (see below), so the run says 65
-    assert r.rc == 65 and r.err.count("error:") == 1 and "D0.error.json: 1 of 1" in r.err, r
+    assert r.rc == 65 and r.err.count("error:") == 1 and "D0.error.json:1: 1 of 1" in r.err, r
     files = sorted(os.listdir(CAPTURES))
     got = sql(t.db, "SELECT path, format, rows_read FROM source_file ORDER BY id").splitlines()
     for fn in files:
@@ -122,7 +122,7 @@ def test_jamf_status_items_every_shape(t):
     # sus.json needs the inventory's Jamf ids (next test): alone, its rows
     # are rejected, over --max-rejected
     r = t.run("ingest", os.path.join(fx, "jamf"), "--source-tz", "America/New_York")
-    assert r.rc == 65 and r.err.count("error") == 1 and "sus.json: 3 of 3 rows" in r.err, r
+    assert r.rc == 65 and r.err.count("error") == 1 and "sus.json:1: 3 of 3 rows" in r.err, r
     for s, st in (("C02JAMF0001", "Downloading"), ("C02JAMF0002", "Installing"),
                   ("C02JAMF0003", "Idle"), ("C02JAMF0004", "Pending"),
                   ("C02JAMF0005", "Cached")):

@@ -298,7 +298,7 @@ def test_ddm_report_timed_ahead_of_the_run_is_rejected_not_silently_left_out(t):
         "device": {"deviceId": "9", "objectType": "COMPUTER"}, "status": "DOWNLOADING",
         "productKey": "MACOS_26.1_25B78", "updated": ahead}]}))
     r = t.run("ingest", inv, st)
-    assert r.rc == 65 and "statuses.json: 1 of 1 rows rejected" in r.err, r
+    assert r.rc == 65 and "statuses.json:1: 1 of 1 rows rejected" in r.err, r
     r = t.run("report", "rejected", "--out", "-")
     assert any(row["reason"].startswith(f"report time {ahead} is after the time of this run")
                and "statuses.json" in row["file"] for row in parse_csv(r.out)), r.out

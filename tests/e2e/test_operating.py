@@ -315,8 +315,9 @@ def test_max_rejected_exits_65_quietly_explained_and_keeps_good_rows(t):
     r = t.run("run", "--quiet", "--out", t.out, "--as-of", AS_OF, f)
     assert r.rc == 65, r
     assert r.err.splitlines() == [
-        f"ddmreport: error: {f}: 2 of 4 rows rejected, more than --max-rejected 1% "
-        "(the other rows are stored; see the rejected report)"], r.err
+        f"ddmreport: error: {f}:4: 2 of 4 rows rejected, more than --max-rejected 1% "
+        "(the first: reported_at is not a time: not-a-time; the other rows are stored; "
+        "see the rejected report)"], r.err
     assert sql(t.db, "SELECT serial_number FROM observation ORDER BY 1;").split() == \
         ["C02HALF1", "C02HALF2"]
     assert len(t.csv("rejected")) == 2 and os.path.exists(os.path.join(t.out, "ddmreport.xlsx"))
