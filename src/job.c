@@ -300,6 +300,16 @@ static ddm_err do_ingest(store *s, const job_opts *o)
 		}
 		worst = diag_worst(worst, err);
 	}
+	/* Every input already stored (same bytes): the export job stopped
+	 * and left last night's file, and the reports would repeat what is
+	 * stored as tonight's, exit 0.  Not an error (a folder may well hold
+	 * only known files some night), but cron must hear it. */
+	if (worst == DDM_OK && ingest_get_stats(in)->files == 0 &&
+	    ingest_get_stats(in)->files_failed == 0 &&
+	    ingest_get_stats(in)->files_known > 0)
+		diag_alert(NULL, "nothing new: every input was ingested before "
+				 "(the same content); did tonight's export "
+				 "arrive?");
 	ingest_free(in);
 	return worst;
 }

@@ -153,3 +153,23 @@ def test_rejected_rows_line_names_the_first_rows_line_and_reason(t):
     assert r.rc == 0, r
     assert r.err == (f"ddmreport: warning: {g}:152: 1 row rejected (the first: reported_at is "
                      "not a time: \\x1b[2Jsoon; see the rejected report)\n"), r
+
+
+def test_a_night_of_files_already_ingested_is_said_even_under_quiet(t):
+    # The export job stopped and left last night's file in the folder: the
+    # run exited 0 in silence under --quiet and wrote the same answers as
+    # tonight's.  The exit stays 0 (a folder may hold only known files), but
+    # cron now mails a warning; a night with one new file says nothing.
+    d = t.path("incoming")
+    os.makedirs(d)
+    with open(os.path.join(d, "s1.csv"), "w") as f:
+        f.write(STATUS_HEADER + "C02A,Pass,2026-11-20T01:00:00Z" + "," * 14 + "\n")
+    r = t.run("run", "--quiet", "--out", t.out, "--as-of", SAMPLES_AS_OF, d)
+    assert r.rc == 0 and r.err == "", r
+    r = t.run("run", "--quiet", "--out", t.out, "--as-of", SAMPLES_AS_OF, d)
+    assert r.rc == 0 and "nothing new: every input was ingested before" in r.err, r
+    assert r.err.count("\n") == 1, r.err
+    with open(os.path.join(d, "s2.csv"), "w") as f:
+        f.write(STATUS_HEADER + "C02A,Pass,2026-11-21T01:00:00Z" + "," * 14 + "\n")
+    r = t.run("run", "--quiet", "--out", t.out, "--as-of", SAMPLES_AS_OF, d)
+    assert r.rc == 0 and r.err == "", r

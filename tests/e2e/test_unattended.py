@@ -534,7 +534,8 @@ def test_nightly_folder_with_no_export_is_66_not_last_nights_reports(t):
     # The crontab reads a folder; the export did not arrive (the folder is
     # empty, or holds only a file the tool does not read, such as a .gz).
     # Exit 0 and reports written from old data would pass for tonight's,
-    # in silence under --quiet.  A folder of files already seen is fine.
+    # in silence under --quiet.  A folder of files already seen is exit 0
+    # with a warning (test_pipe).
     good = t.write("incoming/status.csv",
                    "serial_number,status,reported_at,platform,os_version\nC02A,Pass,2026-11-20T01:00:00Z,macOS,26.1\n")
     r = t.run("run", "--quiet", "--out", t.out, "--as-of", AS_OF, os.path.dirname(good))
