@@ -287,6 +287,7 @@ static ddm_err do_ingest(store *s, const job_opts *o)
 {
 	ingest_opts io = {o->strict, o->source_tz, o->max_rejected, o->as_of};
 	ingest *in;
+	const ingest_stats *st;
 	ddm_err worst = DDM_OK;
 	ddm_err err = ingest_new(s, &io, &in);
 
@@ -304,9 +305,9 @@ static ddm_err do_ingest(store *s, const job_opts *o)
 	 * and left last night's file, and the reports would repeat what is
 	 * stored as tonight's, exit 0.  Not an error (a folder may well hold
 	 * only known files some night), but cron must hear it. */
-	if (worst == DDM_OK && ingest_get_stats(in)->files == 0 &&
-	    ingest_get_stats(in)->files_failed == 0 &&
-	    ingest_get_stats(in)->files_known > 0)
+	st = ingest_get_stats(in);
+	if (worst == DDM_OK && st->files == 0 && st->files_failed == 0 &&
+	    st->files_known > 0)
 		diag_alert(NULL, "nothing new: every input was ingested before "
 				 "(the same content); did tonight's export "
 				 "arrive?");

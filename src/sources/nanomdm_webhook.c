@@ -69,24 +69,42 @@ static bool user_channel(const flat_view *ev, const buf *pl)
 			   tag, sizeof tag);
 }
 
+/* The ids an event names: its udid, enrollment_id and ids.id, then its
+ * plist's UDID and EnrollmentID (those two in own, to free). */
+#define EVENT_IDS 5
+typedef struct event_ids {
+	const char *id[EVENT_IDS];
+	char *own[2];
+} event_ids;
+
+static void ids_of(const flat_view *ev, const buf *pl, event_ids *e)
+{
+	e->id[0] = flat_val(ev, "udid");
+	e->id[1] = flat_val(ev, "enrollment_id");
+	e->id[2] = flat_val(ev, "ids.id");
+	e->id[3] = e->own[0] = pval(pl, "UDID");
+	e->id[4] = e->own[1] = pval(pl, "EnrollmentID");
+}
+
+static void ids_free(event_ids *e)
+{
+	free(e->own[0]);
+	free(e->own[1]);
+}
+
 /* Learns serial for every id of the event (ev is its checkin_event or
  * acknowledge_event) and of the plist. */
 static ddm_err learn(src_ctx *x, const flat_view *ev, const buf *pl,
 		     const char *serial)
 {
-	static const char *const keys[] = {"udid", "enrollment_id", "ids.id"};
-	char *pu = pval(pl, "UDID"), *pe = pval(pl, "EnrollmentID");
+	event_ids e;
 	ddm_err err = DDM_OK;
 
-	for (size_t i = 0; i < 3 && !err; i++)
-		err = identity_learn(x->env->store, flat_val(ev, keys[i]),
-				     serial, x->f->file_id);
-	if (!err)
-		err = identity_learn(x->env->store, pu, serial, x->f->file_id);
-	if (!err)
-		err = identity_learn(x->env->store, pe, serial, x->f->file_id);
-	free(pu);
-	free(pe);
+	ids_of(ev, pl, &e);
+	for (size_t i = 0; i < EVENT_IDS && !err; i++)
+		err = identity_learn(x->env->store, e.id[i], serial,
+				     x->f->file_id);
+	ids_free(&e);
 	return err;
 }
 
@@ -96,10 +114,8 @@ static ddm_err learn(src_ctx *x, const flat_view *ev, const buf *pl,
 static ddm_err checkout(src_ctx *x, const flat_view *ev, const char *raw,
 			const char *at)
 {
-	static const char *const keys[] = {"udid", "enrollment_id", "ids.id"};
 	buf pl = {0}, serial = {0};
-	char *pu = NULL, *pe = NULL;
-	const char *ids[5];
+	event_ids e = {{0}, {0}};
 	char why[300];
 	bool found = false;
 	int64_t t;
@@ -123,15 +139,10 @@ static ddm_err checkout(src_ctx *x, const flat_view *ev, const char *raw,
 		x->c->skipped++;
 		goto out;
 	}
-	pu = pval(&pl, "UDID");
-	pe = pval(&pl, "EnrollmentID");
-	for (size_t i = 0; i < 3; i++)
-		ids[i] = flat_val(ev, keys[i]);
-	ids[3] = pu;
-	ids[4] = pe;
-	for (size_t i = 0; i < 5 && !found && !err; i++)
-		if (ids[i] && *ids[i])
-			err = identity_find(x->env->store, ids[i], &serial,
+	ids_of(ev, &pl, &e);
+	for (size_t i = 0; i < EVENT_IDS && !found && !err; i++)
+		if (e.id[i] && *e.id[i])
+			err = identity_find(x->env->store, e.id[i], &serial,
 					    &found);
 	if (err)
 		goto out;
@@ -149,8 +160,7 @@ static ddm_err checkout(src_ctx *x, const flat_view *ev, const char *raw,
 	store_bind_int(st, store_stmt_param(st, ":unenrolled_at"), t);
 	err = src_store(x, st);
 out:
-	free(pu);
-	free(pe);
+	ids_free(&e);
 	buf_free(&pl);
 	buf_free(&serial);
 	return err;
@@ -164,7 +174,7 @@ static ddm_err status_report(src_ctx *x, const flat_view *ev, const buf *pl,
 	const char *v;
 	size_t vlen, nv = 0;
 	char tag[32], cwhy[200] = "", why[300];
-	char *udid = pval(pl, "UDID"), *eid = pval(pl, "EnrollmentID");
+	event_ids e = {{0}, {0}};
 	buf json = {0};
 	flat inner = {0};
 	flat_view root;
@@ -201,18 +211,18 @@ static ddm_err status_report(src_ctx *x, const flat_view *ev, const buf *pl,
 	}
 	if (err)
 		goto out;
-	m.ids[0] = flat_val(ev, "udid");
-	m.ids[1] = flat_val(ev, "enrollment_id");
-	m.ids[2] = flat_val(ev, "ids.id");
-	m.ids[4] = udid;
-	m.ids[5] = eid;
+	ids_of(ev, pl, &e);
+	m.ids[0] = e.id[0];
+	m.ids[1] = e.id[1];
+	m.ids[2] = e.id[2];
+	m.ids[4] = e.id[3];
+	m.ids[5] = e.id[4];
 	root = flat_root(&inner);
 	err = merge_report(x, &root, &m);
 out:
 	flat_free(&inner);
 	buf_free(&json);
-	free(udid);
-	free(eid);
+	ids_free(&e);
 	return err;
 }
 
