@@ -1003,6 +1003,19 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 	 * ingest's CPU time and nothing clear in wall time on a shared
 	 * machine: not worth giving those up. */
 	err = exec_simple(s,
+			  /* 16 KiB pages for a new database (an existing one
+			     keeps its own): a quarter of the page reads and
+			     writes of 4 KiB pages.  Measured on a 2-core
+			     machine, CPU of user + system, 3 runs each: a
+			     1M-row status CSV into an empty database fell
+			     from 5.4-7.6 s to 4.6-5.8 s, mostly system time
+			     (230k pwrite calls before), a night onto 29
+			     nights of 100k devices lost a third of its
+			     system time, the 100k report did not move
+			     (byte-identical CSVs).  64 KiB pages were no
+			     faster and took 8 MiB more memory in the
+			     ingest's sorts. */
+			  "PRAGMA page_size=16384;"
 			  "PRAGMA journal_mode=WAL;"
 			  "PRAGMA synchronous=FULL;"
 			  /* 8 MiB of page cache.  Sorts (a file's rows in
