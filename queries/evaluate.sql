@@ -717,9 +717,19 @@ SELECT b.serial_number, b.device_name, b.grp, b.platform,
                 -- is counted against 26.2, and its 26.1 patch is measured
                 -- here), each version once, its earliest deadline read in
                 -- the device's zone as step 4 reads the counted one's
+                -- (a legacy device: each target in its own enforcement
+                -- zone, else the device's, as step 3 compares them)
                 SELECT f.serial_number, f.device_name, f.grp, f.platform,
                        t.target_os_version, t.target_build_version,
-                       CASE WHEN f.time_zone IS NOT NULL
+                       CASE WHEN f.enforcement_mechanism = 'legacy'
+                            THEN min(coalesce(ddm_wall_to_utc(
+                                   t.target_local_datetime,
+                                   CASE WHEN ddm_tz_valid(t.enforcement_time_zone)
+                                        THEN t.enforcement_time_zone
+                                        ELSE f.dev_zone END),
+                                   ddm_wall(t.target_local_datetime)
+                                   + 12 * 3600))
+                            WHEN f.time_zone IS NOT NULL
                             THEN ddm_wall_to_utc(min(t.target_local_datetime),
                                                  f.time_zone)
                             ELSE ddm_wall(min(t.target_local_datetime))

@@ -51,3 +51,29 @@ def test_legacy_device_counts_the_target_whose_instant_comes_first(t):
     assert [r["serial_number"] for r in t.csv("past-deadline")] == ["LG1"]
 
 
+def test_patch_latency_reads_a_met_legacy_target_in_its_own_zone(t):
+    # Patch latency measures a device's met targets of its scope too (a
+    # staged rollout).  A legacy Mac (macOS 13, below the DDM floor) in
+    # Tokyo met 13.7.1, due 09:00 New York time (its enforcement_time_zone,
+    # 14:00Z); it is counted against 26.1 now, whose target has no zone
+    # (its own, Tokyo).  The 13.7.1 deadline was read in Tokyo (00:00Z),
+    # putting its patch 14 hours later after the deadline than it was.
+    t.write("status.csv",
+            "serial_number,status,reported_at,platform,os_version,time_zone\n"
+            "LG2,Idle,2026-11-28T10:00:00Z,macOS,13.6,Asia/Tokyo\n"
+            "LG2,Idle,2026-12-01T21:00:00Z,macOS,13.7.1,Asia/Tokyo\n")
+    t.write("targets.csv", TARGETS_ZONE_HEADER +
+            "macOS,*,,13.7.1,,2026-12-01T09:00:00,,America/New_York\n"
+            "macOS,*,,26.1,,2026-12-20T09:00:00,,\n")
+    t.ok("run", "--as-of", "2026-12-02T00:00:00Z", "--out", t.out,
+         t.path("status.csv"), t.path("targets.csv"))
+    (d,) = t.csv("devices")
+    assert (d["enforcement_mechanism"], d["target_os_version"], d["time_zone"]) == \
+        ("legacy", "26.1", "Asia/Tokyo"), d
+    ny = utc_of("2026-12-01T09:00:00", "America/New_York")
+    patched = datetime.datetime(2026, 12, 1, 21, 0, tzinfo=UTC)
+    got = {r["target_os_version"]: r for r in t.csv("patch-latency")}
+    row = got["13.7.1"]
+    assert (row["deadline_utc"], row["patched_at"], row["state"]) == \
+        (ny.strftime(ISO), patched.strftime(ISO), "patched"), row
+    assert row["days_from_deadline"] == "%.1f" % ((patched - ny).total_seconds() / 86400), row
