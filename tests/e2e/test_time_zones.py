@@ -33,7 +33,7 @@ def test_legacy_device_counts_the_target_whose_instant_comes_first(t):
     # earliest deadline counts; for this Mac the two are read in two zones,
     # so "earliest" is the earlier instant, not the smaller wall time:
     # 26.1 by 12:00 in Tokyo (03:00Z) passes 11 hours before 15.7.2 by
-    # 09:00 in New York (14:00Z).  It was shown in progress towards 15.7.2
+    # 09:00 in New York (14:00Z).  It was shown due soon for 15.7.2
     # at 06:00Z, three hours after its 26.1 deadline had passed.
     inv = t.write("inv.csv", inventory([
         ("LG1", "Asia/Tokyo", "macOS", "13.6", "2026-12-01T05:00:00Z")]))
