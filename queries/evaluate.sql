@@ -211,7 +211,8 @@ SELECT b.serial_number,
 DROP TABLE IF EXISTS temp.ev_target;
 CREATE TEMP TABLE ev_target AS
 SELECT id, platform, grp, serial_number, target_os_version,
-       target_build_version, target_local_datetime, declaration_id
+       target_build_version, target_local_datetime, declaration_id,
+       enforcement_time_zone
   FROM target;
 CREATE INDEX temp.ev_target_serial ON ev_target(serial_number);
 CREATE INDEX temp.ev_target_group ON ev_target(platform, grp COLLATE NOCASE);
@@ -563,11 +564,18 @@ SELECT x.*,
                                               c.tov) >= 0, 0))) AS met,
                          CASE WHEN y.top IS NULL
                                 OR (c.did = '' AND c.lvl < y.top)
-                              THEN c.lvl ELSE 9 END AS rank
+                              THEN c.lvl ELSE 9 END AS rank,
+                         CASE WHEN y.enforcement_mechanism = 'legacy'
+                              THEN coalesce(ddm_wall_to_utc(c.tld,
+                                     CASE WHEN ddm_tz_valid(c.etz)
+                                          THEN c.etz ELSE y.dev_zone END),
+                                     ddm_wall(c.tld) + 12 * 3600)
+                              ELSE c.tld END AS due
                     FROM (SELECT 3 AS lvl, t.id, t.declaration_id AS did,
                                  t.target_os_version AS tov,
                                  t.target_build_version AS tbv,
-                                 t.target_local_datetime AS tld
+                                 t.target_local_datetime AS tld,
+                                 t.enforcement_time_zone AS etz
                             FROM ev_target t
                            WHERE t.serial_number = y.serial_number
                              AND (y.platform IS NULL OR t.platform = ''
@@ -577,7 +585,8 @@ SELECT x.*,
                           UNION ALL
                           SELECT 2, t.id, t.declaration_id,
                                  t.target_os_version, t.target_build_version,
-                                 t.target_local_datetime
+                                 t.target_local_datetime,
+                                 t.enforcement_time_zone
                             FROM ev_target t
                            WHERE t.platform = y.platform
                              AND t.serial_number = ''
@@ -586,7 +595,8 @@ SELECT x.*,
                           UNION ALL
                           SELECT 1, t.id, t.declaration_id,
                                  t.target_os_version, t.target_build_version,
-                                 t.target_local_datetime
+                                 t.target_local_datetime,
+                                 t.enforcement_time_zone
                             FROM ev_target t
                            WHERE t.grp = '*' AND t.serial_number = ''
                              AND (t.platform = y.platform
@@ -596,7 +606,14 @@ SELECT x.*,
                       OR instr(' ' || y.declarations || ' ',
                                ' ' || c.did || ' ') > 0) c
                 ORDER BY c.rank DESC, c.met,
-                         CASE WHEN c.met = 0 THEN c.tld END,
+                         -- earliest deadline first: the wall time, read
+                         -- in the device's zone for every target alike;
+                         -- a legacy device reads each target in its own
+                         -- enforcement zone (else the device's), so its
+                         -- targets compare as instants, as step 4 reads
+                         -- them (12:00 in Tokyo comes before 09:00 in
+                         -- New York)
+                         CASE WHEN c.met = 0 THEN c.due END,
                          c.tld DESC, c.lvl DESC, c.tov DESC, c.id
                 LIMIT 1) AS pick_id
           FROM (SELECT e.*,
@@ -700,9 +717,19 @@ SELECT b.serial_number, b.device_name, b.grp, b.platform,
                 -- is counted against 26.2, and its 26.1 patch is measured
                 -- here), each version once, its earliest deadline read in
                 -- the device's zone as step 4 reads the counted one's
+                -- (a legacy device: each target in its own enforcement
+                -- zone, else the device's, as step 3 compares them)
                 SELECT f.serial_number, f.device_name, f.grp, f.platform,
                        t.target_os_version, t.target_build_version,
-                       CASE WHEN f.time_zone IS NOT NULL
+                       CASE WHEN f.enforcement_mechanism = 'legacy'
+                            THEN min(coalesce(ddm_wall_to_utc(
+                                   t.target_local_datetime,
+                                   CASE WHEN ddm_tz_valid(t.enforcement_time_zone)
+                                        THEN t.enforcement_time_zone
+                                        ELSE f.dev_zone END),
+                                   ddm_wall(t.target_local_datetime)
+                                   + 12 * 3600))
+                            WHEN f.time_zone IS NOT NULL
                             THEN ddm_wall_to_utc(min(t.target_local_datetime),
                                                  f.time_zone)
                             ELSE ddm_wall(min(t.target_local_datetime))
