@@ -38,6 +38,8 @@ size_t evaluate_bindings(const eval_params *ep, store_param *p)
 	p[2] = (store_param){":stale_after", 'i', ep->stale_after, NULL};
 	p[3] = (store_param){":due_within", 'i', ep->due_within, NULL};
 	p[4] = (store_param){":default_tz", 't', 0, ep->default_tz};
+	p[5] = (store_param){":night_start", 'i', ep->night_start, NULL};
+	p[6] = (store_param){":night_end", 'i', ep->night_end, NULL};
 	return EVAL_NPARAMS;
 }
 

@@ -19,10 +19,13 @@ typedef struct eval_params {
 	int64_t stale_after;	/* seconds */
 	int64_t due_within;	/* seconds */
 	const char *default_tz; /* NULL when none */
+	/* The night of as_of: its calendar day in the server's zone
+	 * (tz_server_day), which the trend keeps one row for. */
+	int64_t night_start, night_end;
 } eval_params;
 
 /* How many bindings evaluate_bindings writes. */
-#define EVAL_NPARAMS 5
+#define EVAL_NPARAMS 7
 
 /* The parameters as SQL bindings (":as_of", ...); p must hold
  * EVAL_NPARAMS entries.

@@ -364,11 +364,16 @@ static ddm_err check_report_names(const job_opts *o)
 ddm_err job_run(const job_opts *o)
 {
 	store *s = NULL;
-	eval_params ep = {o->as_of, o->stuck_after, o->stale_after,
-			  o->due_within, o->default_tz};
+	eval_params ep = {o->as_of,
+			  o->stuck_after,
+			  o->stale_after,
+			  o->due_within,
+			  o->default_tz,
+			  0,
+			  0};
 	store_param p[EVAL_NPARAMS];
-	size_t np = evaluate_bindings(&ep, p);
-	char by[300], author[400], subject[120], as_of[32];
+	size_t np;
+	char night[11], by[300], author[400], subject[120], as_of[32];
 	xlsx_info info = {0};
 	render_opts ro = {o->out,    o->report, o->profile, true,
 			  o->redact, NULL,	&info,	    o->fail_on};
@@ -378,6 +383,9 @@ ddm_err job_run(const job_opts *o)
 	/* Inputs ingested from now on are this run's (the About sheet). */
 	int64_t started_at = clock_now();
 	int64_t last_file = 0;
+
+	tz_server_day(o->as_of, night, &ep.night_start, &ep.night_end);
+	np = evaluate_bindings(&ep, p);
 
 	if (o->cmd == CMD_LIST)
 		return render_list();

@@ -179,14 +179,15 @@ static bool parse_dur(const char *s, int64_t *out)
 	return duration_parse(s, out) && *out > 0;
 }
 
-/* Expands every "{date}" in the output path with the as-of date (UTC). */
+/* Expands every "{date}" in the output path with the as-of date in the
+ * server's own zone (tz_server_day: the date `date +%F` prints). */
 static char *expand_out(const char *out, int64_t as_of)
 {
 	buf b = {0};
-	char iso[32], *r;
+	char iso[11], *r;
+	int64_t start, end;
 
-	ts_format_utc(as_of, iso);
-	iso[10] = '\0';
+	tz_server_day(as_of, iso, &start, &end);
 	for (const char *p; (p = strstr(out, "{date}")) != NULL; out = p + 6) {
 		buf_append(&b, out, (size_t)(p - out));
 		buf_puts(&b, iso);

@@ -483,12 +483,30 @@ bool tz_is_valid(const char *zone)
  * Makes zone (already validated) the process zone, unless it already is.
  * TZ is compared with the environment too, in case other code changed it.
  */
+static char in_force[TZ_NAME_MAX + 2];
+/* The process's TZ as it started (the server's own zone), kept before the
+ * first conversion replaces it: tz_server_day reads in it. */
+static char server_tz[256];
+static bool server_tz_saved, server_tz_unset;
+
+static void save_server_tz(void)
+{
+	const char *env = getenv("TZ");
+
+	if (server_tz_saved)
+		return;
+	server_tz_saved = true;
+	server_tz_unset = !env || strlen(env) >= sizeof(server_tz);
+	if (!server_tz_unset)
+		strcpy(server_tz, env);
+}
+
 static void tz_use(const char *zone)
 {
-	static char in_force[TZ_NAME_MAX + 2];
 	char want[TZ_NAME_MAX + 2];
 	const char *env;
 
+	save_server_tz();
 	snprintf(want, sizeof(want), ":%s", zone);
 	env = getenv("TZ");
 	if (strcmp(in_force, want) == 0 && env && strcmp(env, want) == 0)
@@ -513,10 +531,56 @@ static bool offset_in_force(int64_t t, int *offset)
 void tz_prepare_threads(void)
 {
 	pthread_mutex_lock(&tz_lock);
+	save_server_tz();
 	/* Unset TZ means the system zone, which ":/etc/localtime" names. */
 	if (!getenv("TZ"))
 		setenv("TZ", ":/etc/localtime", 1);
 	pthread_mutex_unlock(&tz_lock);
+}
+
+void tz_server_day(int64_t t, char date[11], int64_t *start, int64_t *end)
+{
+	time_t tt = (time_t)t, s, e;
+	struct tm tm, mid;
+
+	pthread_mutex_lock(&tz_lock);
+	save_server_tz();
+	if (server_tz_unset)
+		unsetenv("TZ");
+	else
+		setenv("TZ", server_tz, 1);
+	tzset();
+	in_force[0] = '\0'; /* the next tz_use sets its zone again */
+	if ((int64_t)tt != t || !localtime_r(&tt, &tm)) {
+		char iso[32];
+
+		pthread_mutex_unlock(&tz_lock);
+		/* Out of the C library's range: the UTC day. */
+		ts_format_utc(t, iso);
+		memcpy(date, iso, 10);
+		date[10] = '\0';
+		*start = t - ((t % SECS_PER_DAY) + SECS_PER_DAY) % SECS_PER_DAY;
+		*end = *start + SECS_PER_DAY;
+		return;
+	}
+	if (strftime(date, 11, "%Y-%m-%d", &tm) != 10)
+		strcpy(date, "0000-00-00"); /* not reached: as_of is parsed
+					       within years 0000-9999 */
+	mid = tm;
+	mid.tm_hour = mid.tm_min = mid.tm_sec = 0;
+	mid.tm_isdst = -1;
+	s = mktime(&mid);
+	mid = tm;
+	mid.tm_mday++;
+	mid.tm_hour = mid.tm_min = mid.tm_sec = 0;
+	mid.tm_isdst = -1;
+	e = mktime(&mid);
+	pthread_mutex_unlock(&tz_lock);
+	/* A zone whose clocks skip midnight (Santiago, Havana) has no 00:00
+	 * on that day: mktime may answer an hour either side; the day still
+	 * holds t. */
+	*start = s == (time_t)-1 || s > tt ? t : (int64_t)s;
+	*end = e == (time_t)-1 || e <= tt ? t + 1 : (int64_t)e;
 }
 
 bool tz_offset_at(const char *zone, int64_t t, int *offset)

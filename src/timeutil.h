@@ -78,6 +78,14 @@ enum {
  */
 bool tz_wall_to_utc(const char *zone, int64_t wall, int64_t *out, int *flags);
 
+/* The calendar day holding instant t in the server's own zone (TZ as the
+ * process started, else /etc/localtime; what `date +%F` says): its date
+ * "YYYY-MM-DD" and the instants it starts and ends at ([start, end)).
+ * A night's run is filed under this date ({date} in --out) and the trend
+ * keeps one row per such day, so a cron job at 02:15 local time files
+ * each night under its own date across DST changes. */
+void tz_server_day(int64_t t, char date[11], int64_t *start, int64_t *end);
+
 /* Offset of zone from UTC at instant t, in seconds east.  False when the
  * zone is not valid. */
 bool tz_offset_at(const char *zone, int64_t t, int *offset);

@@ -1,10 +1,11 @@
 -- trend: the classification counts of every night before :as_of's (from
--- run_history: each complete run adds its counts, one row per UTC day) and
+-- run_history: each complete run adds its counts, one row per night, a
+-- calendar day in the server's zone: see record.sql) and
 -- of this one, one row per night, oldest first.  compliant_pct is the compliant share of
 -- the devices that have a target and are in scope.
 WITH counts (as_of, classification, devices) AS (
 	SELECT as_of, classification, devices
-	  FROM run_history WHERE as_of / 86400 < :as_of / 86400
+	  FROM run_history WHERE as_of < :night_start
 	UNION ALL
 	SELECT :as_of, classification, count(*)
 	  FROM ev_final GROUP BY classification)

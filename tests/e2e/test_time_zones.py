@@ -3,6 +3,7 @@
 zone, the device's own wall clock.  Each test checks an answer a user reads
 against an independent computation (Python's zoneinfo)."""
 import datetime
+import os
 from zoneinfo import ZoneInfo
 
 from lib import TARGETS_HEADER
@@ -187,3 +188,37 @@ def test_classification_at_the_instant_of_a_gap_and_an_overlap_deadline(t):
                 (row,) = [r for r in t.csv("past-deadline", where=out)
                           if r["serial_number"] == serial]
                 assert (row["hours_overdue"], row["days_overdue"]) == ("0.0", "0.0"), row
+
+
+def test_nightly_run_files_each_night_under_its_local_date(t):
+    # The README's cron line runs at 02:15 server time with --out
+    # /srv/reports/{date}.  On a server in Helsinki, over the spring DST
+    # change (2026-03-29 03:00 EET -> 04:00 EEST), the three nights run at
+    # 00:15Z, 00:15Z and 23:15Z.  By UTC days the last two fell on
+    # 2026-03-29: Monday's run replaced Sunday's folder and its trend row.
+    # Each night is now the date `date +%F` prints on that server.
+    inv = t.write("inv.csv", inventory([
+        ("HEL1", "Europe/Helsinki", "macOS", "26.0", "2026-03-27T10:00:00Z")]))
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-04-30T12:00:00,\n")
+    t.ok("ingest", inv, tg)
+    hel = ZoneInfo("Europe/Helsinki")
+    nights = ["2026-03-28T00:15:00Z", "2026-03-29T00:15:00Z", "2026-03-29T23:15:00Z"]
+    want = []
+    for as_of in nights:
+        local = datetime.datetime.strptime(as_of, ISO).replace(tzinfo=UTC).astimezone(hel)
+        assert local.strftime("%H:%M") == "02:15", local
+        want.append(local.strftime("%Y-%m-%d"))
+        t.ok("report", "--out", t.path("reports/{date}"), "--as-of", as_of,
+             env={"TZ": "Europe/Helsinki"})
+    assert want == ["2026-03-28", "2026-03-29", "2026-03-30"], want
+    assert sorted(os.listdir(t.path("reports"))) == want
+    trend = t.csv("trend", where=t.path("reports/" + want[-1]))
+    assert [r["as_of"] for r in trend] == nights, trend
+    # A second run on the same local day replaces that night's row.
+    t.ok("report", "--out", t.path("reports/{date}"), "--as-of", "2026-03-30T05:00:00Z",
+         env={"TZ": "Europe/Helsinki"})
+    trend = t.csv("trend", where=t.path("reports/2026-03-30"))
+    assert [r["as_of"] for r in trend] == nights[:2] + ["2026-03-30T05:00:00Z"], trend
+    # With the server in UTC, {date} is the UTC date, as before.
+    t.ok("report", "--out", t.path("utc/{date}"), "--as-of", nights[2])
+    assert os.listdir(t.path("utc")) == ["2026-03-29"]
