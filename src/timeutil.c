@@ -369,6 +369,11 @@ static bool tz_name_ok(const char *zone)
 
 	if (!zone || !*zone || zone[0] == '/' || strstr(zone, ".."))
 		return false;
+	/* Files of the tz database that name no zone: "right/..." counts
+	 * leap seconds (every time 27 s off the clock devices keep) and
+	 * "localtime" is this server's zone, not a device's. */
+	if (strncmp(zone, "right/", 6) == 0 || strcmp(zone, "localtime") == 0)
+		return false;
 	if (strlen(zone) > TZ_NAME_MAX)
 		return false;
 	for (p = (const unsigned char *)zone; *p; p++)

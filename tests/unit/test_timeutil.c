@@ -238,6 +238,11 @@ static void test_tz_valid(void)
 	CHECK(!tz_is_valid("Asia/Tokyo\n"));
 	CHECK(!tz_is_valid("Asia/\x1bTokyo"));
 	CHECK(!tz_is_valid("EST5EDT,M3.2.0,M11.1.0")); /* POSIX rule, no file */
+	/* TZif files that are no device's zone: leap-second clocks (27 s
+	 * off) and the server's own zone */
+	CHECK(!tz_is_valid("right/America/New_York"));
+	CHECK(!tz_is_valid("localtime"));
+	CHECK(tz_is_valid("posix/America/New_York")); /* the same zone */
 	/* Twice, to exercise the cached answer in both directions. */
 	CHECK(!tz_is_valid("Nowhere/City"));
 	CHECK(tz_is_valid("Asia/Tokyo"));
