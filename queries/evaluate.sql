@@ -137,8 +137,11 @@ SELECT b.serial_number,
        CASE WHEN nullif(b.time_zone, '') IS NOT NULL
              AND NOT ddm_tz_valid(b.time_zone)
             THEN 'unknown time zone ' || b.time_zone
+            -- a bad status zone matters only when no inventory zone
+            -- read the deadline
             WHEN nullif(o.time_zone, '') IS NOT NULL
              AND NOT ddm_tz_valid(o.time_zone)
+             AND NOT ddm_tz_valid(b.time_zone)
             THEN 'unknown time zone ' || o.time_zone END AS zone_note
   FROM (SELECT d.serial_number,
              d.in_inventory,

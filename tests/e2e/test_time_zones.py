@@ -6,7 +6,7 @@ import datetime
 import os
 from zoneinfo import ZoneInfo
 
-from lib import TARGETS_HEADER
+from lib import STATUS_HEADER, TARGETS_HEADER
 
 UTC = datetime.timezone.utc
 ISO = "%Y-%m-%dT%H:%M:%SZ"
@@ -222,3 +222,25 @@ def test_nightly_run_files_each_night_under_its_local_date(t):
     # With the server in UTC, {date} is the UTC date, as before.
     t.ok("report", "--out", t.path("utc/{date}"), "--as-of", nights[2])
     assert os.listdir(t.path("utc")) == ["2026-03-29"]
+
+
+def test_a_bad_status_zone_is_no_note_when_the_inventory_zone_read_the_deadline(t):
+    # The inventory says Asia/Tokyo, a status export's zone column says
+    # "Mars/Olympus".  The deadline is read in Tokyo (time_zone_source
+    # inventory); the device's notes said "unknown time zone Mars/Olympus"
+    # all the same, which an auditor reads as a deadline in doubt.  Only
+    # the zone the deadline could have been read in is noted.
+    inv = t.write("inv.csv", inventory([
+        ("Z1", "Asia/Tokyo", "macOS", "26.0", "2026-11-26T05:00:00Z"),
+        ("Z2", "", "macOS", "26.0", "2026-11-26T05:00:00Z")]))
+    st = t.write("status.csv", STATUS_HEADER +
+                 "Z1,Pending,2026-11-26T06:00:00Z,,,,macOS,,26.0,,,,,,Mars/Olympus,,\n"
+                 "Z2,Pending,2026-11-26T06:00:00Z,,,,macOS,,26.0,,,,,,Mars/Olympus,,\n")
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-30T12:00:00,\n")
+    t.ok("run", "--out", t.out, "--as-of", "2026-11-26T12:00:00Z", inv, tg, st)
+    d = {r["serial_number"]: r for r in t.csv("devices")}
+    assert (d["Z1"]["time_zone"], d["Z1"]["time_zone_source"]) == ("Asia/Tokyo", "inventory")
+    assert "Mars/Olympus" not in d["Z1"]["notes"], d["Z1"]
+    # with no inventory zone, the bad one is the reason none applies
+    assert d["Z2"]["time_zone_source"] == "none", d["Z2"]
+    assert "unknown time zone Mars/Olympus" in d["Z2"]["notes"], d["Z2"]
