@@ -21,6 +21,7 @@
 
 #include "csvin.h"
 #include "ddm.h"
+#include "sources/identity.h"
 #include "sources/kmfddm_files.h"
 #include "formats.h"
 #include "jsonin.h"
@@ -506,17 +507,12 @@ static void note_group(file_ctx *fc, long line, span v)
 	}
 }
 
-/* Upper-cased copy of a serial (serials are upper-case; exports vary). */
-static void serial_norm(span v, char *out, size_t cap)
+/* The serial as the device's identity (identity_serial: upper-cased,
+ * without the invisible characters a spreadsheet leaves in it); returns
+ * its length, 0 when nothing is left. */
+static size_t serial_norm(span v, char *out, size_t cap)
 {
-	size_t n = v.len < cap - 1 ? v.len : cap - 1;
-
-	for (size_t i = 0; i < n; i++) {
-		char c = v.s[i];
-
-		out[i] = (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
-	}
-	out[n] = '\0';
+	return identity_serial(v.s, v.len, out, cap);
 }
 
 /* fn(v) through the memo m (next: where the next new answer goes). */
@@ -680,7 +676,7 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 
 	if (!wanted(fc, rec, &err))
 		return err;
-	if (!serial.s)
+	if (!serial.s || !serial_norm(serial, sn, sizeof sn))
 		return reject(fc, rec->line, "missing serial_number", rec);
 	if (serial_problem(serial))
 		return reject(fc, rec->line, serial_problem(serial), rec);
@@ -726,7 +722,6 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 		}
 	}
 	sp = fc->bulk ? &in->append : &in->stage;
-	serial_norm(serial, sn, sizeof sn);
 	/* Every parameter is bound on every row (store_stmt_exec keeps the
 	 * bindings), each without a copy: sn and the spans live until the
 	 * statement has run. */
@@ -829,7 +824,7 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 
 	if (!wanted(fc, rec, &err))
 		return err;
-	if (!serial.s)
+	if (!serial.s || !serial_norm(serial, sn, sizeof sn))
 		return reject(fc, rec->line, "missing serial_number", rec);
 	if (serial_problem(serial))
 		return reject(fc, rec->line, serial_problem(serial), rec);
@@ -855,7 +850,6 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 			 diag_qn(inv_at.s, inv_at.len));
 		return reject(fc, rec->line, why, rec);
 	}
-	serial_norm(serial, sn, sizeof sn);
 	store_bind_text(sp->st, sp->p[F_SERIAL_NUMBER], sn, strlen(sn));
 	bind_span(sp, F_DEVICE_NAME, get(fc, rec, F_DEVICE_NAME));
 	bind_span(sp, F_USER, get(fc, rec, F_USER));
@@ -947,6 +941,11 @@ static ddm_err row_target(file_ctx *fc, const csvin_record *rec)
 			rec);
 	if (serial.s && serial_problem(serial))
 		return reject(fc, rec->line, serial_problem(serial), rec);
+	/* invisible characters only: not the whole group's target */
+	if (serial.s && !serial_norm(serial, sn, sizeof sn))
+		return reject(fc, rec->line,
+			      "serial_number has only invisible characters",
+			      rec);
 	note_group(fc, rec->line, grp);
 	if (ezone.s && !zone_is_valid(ezone))
 		return reject(fc, rec->line,

@@ -19,13 +19,67 @@ static void upper(buf *b)
 			b->data[i] = (char)(b->data[i] - 32);
 }
 
+/* The length of the blank or invisible character at s[0..len), or 0. */
+static size_t invisible(const unsigned char *s, size_t len, bool blank)
+{
+	if (blank && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+		return 1;
+	if (blank && len >= 2 && s[0] == 0xC2 && s[1] == 0xA0)
+		return 2;
+	if (len >= 3 && s[0] == 0xE2 && s[1] == 0x80 && s[2] >= 0x8B &&
+	    s[2] <= 0x8D)
+		return 3; /* U+200B..U+200D */
+	if (len >= 3 && s[0] == 0xE2 && s[1] == 0x81 && s[2] == 0xA0)
+		return 3; /* U+2060 */
+	if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
+		return 3; /* U+FEFF */
+	return 0;
+}
+
+size_t identity_serial(const char *s, size_t len, char *out, size_t cap)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = 0, k, end;
+
+	if (!s || cap == 0)
+		return 0;
+	/* the blanks at the ends, an invisible character among them */
+	while (len && (k = invisible(u, len, true)) != 0)
+		u += k, len -= k;
+	for (end = len; end;) {
+		size_t back = 0;
+
+		for (size_t b = 1; b <= 3 && b <= end && !back; b++)
+			if (invisible(u + end - b, b, true) == b)
+				back = b;
+		if (!back)
+			break;
+		end -= back;
+	}
+	for (size_t i = 0; i < end && n + 1 < cap;) {
+		k = invisible(u + i, end - i, false);
+		if (k) {
+			i += k;
+			continue;
+		}
+		out[n++] =
+			(char)(u[i] >= 'a' && u[i] <= 'z' ? u[i] - 32 : u[i]);
+		i++;
+	}
+	out[n] = '\0';
+	return n;
+}
+
 ddm_err identity_learn(store *s, const char *id, const char *serial,
 		       int64_t file)
 {
 	store_stmt *st;
+	char sn[128];
 
-	if (!id || !*id || !serial || !*serial)
+	if (!id || !*id || !serial ||
+	    !identity_serial(serial, strlen(serial), sn, sizeof sn))
 		return DDM_OK;
+	serial = sn;
 	st = store_stmt_get(s, "enrollment_put");
 	if (!st)
 		return DDM_ERR_INTERNAL;

@@ -13,11 +13,23 @@
 #define DDM_IDENTITY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "diag.h"
 #include "store.h"
 #include "util.h"
+
+/*
+ * A serial number as the device's identity: s[0..len) without the blanks
+ * around it (space, tab, CR, LF, the no-break space U+00A0) and without
+ * the invisible characters a spreadsheet or a web page leaves anywhere in
+ * it (zero-width space, non-joiner and joiner U+200B..U+200D, word joiner
+ * U+2060, byte-order mark U+FEFF), ASCII upper-cased (Apple serials are
+ * upper-case letters and digits; exports vary).  Written NUL-terminated to
+ * out (cut at cap - 1 bytes); returns its length, 0 when nothing is left.
+ */
+size_t identity_serial(const char *s, size_t len, char *out, size_t cap);
 
 /* Remembers that id (enrollment id, UDID, management id) is serial. */
 ddm_err identity_learn(store *s, const char *id, const char *serial,

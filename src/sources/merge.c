@@ -569,10 +569,10 @@ static ddm_err identify(src_ctx *x, const report_items *r, const merge_meta *m,
 	ddm_err err;
 
 	serial[0] = '\0';
-	if (own && *own)
-		join(serial, 128, own, "");
-	else if (m->serial && *m->serial)
-		join(serial, 128, m->serial, "");
+	if (own)
+		identity_serial(own, strlen(own), serial, 128);
+	if (!*serial && m->serial)
+		identity_serial(m->serial, strlen(m->serial), serial, 128);
 	for (int i = 0; i < MERGE_MAX_IDS + 1 && !*serial; i++) {
 		const char *id = i < MERGE_MAX_IDS ? m->ids[i] : udid, *held;
 
