@@ -515,6 +515,20 @@ static size_t serial_norm(span v, char *out, size_t cap)
 	return identity_serial(v.s, v.len, out, cap);
 }
 
+/* The reason a serial (sn, normalised from v) is refused as a placeholder,
+ * in why; NULL when it is a serial. */
+static const char *serial_placeholder(span v, const char *sn, char *why,
+				      size_t cap)
+{
+	if (!identity_placeholder(sn))
+		return NULL;
+	snprintf(why, cap,
+		 "serial_number '%s' is a placeholder, not a device's serial "
+		 "(devices sharing it would be counted as one)",
+		 diag_qn(v.s, v.len));
+	return why;
+}
+
 /* fn(v) through the memo m (next: where the next new answer goes). */
 static const char *memo_lookup(ingest *in, plat_memo *m, unsigned *next, span v,
 			       const char *(*fn)(const formats *, const char *,
@@ -680,6 +694,12 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 		return reject(fc, rec->line, "missing serial_number", rec);
 	if (serial_problem(serial))
 		return reject(fc, rec->line, serial_problem(serial), rec);
+	{
+		char why[300];
+
+		if (serial_placeholder(serial, sn, why, sizeof why))
+			return reject(fc, rec->line, why, rec);
+	}
 	note_group(fc, rec->line, get(fc, rec, F_GROUP));
 	if (!when.s && format_keeps_untimed(fc->fmt))
 		return row_untimed(fc, rec);
@@ -828,6 +848,12 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 		return reject(fc, rec->line, "missing serial_number", rec);
 	if (serial_problem(serial))
 		return reject(fc, rec->line, serial_problem(serial), rec);
+	{
+		char why[300];
+
+		if (serial_placeholder(serial, sn, why, sizeof why))
+			return reject(fc, rec->line, why, rec);
+	}
 	note_group(fc, rec->line, get(fc, rec, F_GROUP));
 	if (check.s && !parse_time(in, check, &t)) {
 		char why[160];
@@ -946,6 +972,12 @@ static ddm_err row_target(file_ctx *fc, const csvin_record *rec)
 		return reject(fc, rec->line,
 			      "serial_number has only invisible characters",
 			      rec);
+	if (serial.s) {
+		char why[300];
+
+		if (serial_placeholder(serial, sn, why, sizeof why))
+			return reject(fc, rec->line, why, rec);
+	}
 	note_group(fc, rec->line, grp);
 	if (ezone.s && !zone_is_valid(ezone))
 		return reject(fc, rec->line,

@@ -70,6 +70,42 @@ size_t identity_serial(const char *s, size_t len, char *out, size_t cap)
 	return n;
 }
 
+bool identity_placeholder(const char *serial)
+{
+	/* Jamf Pro's "Not Available", blanks some exports spell out, and the
+	 * firmware defaults of virtual and white-box machines. */
+	static const char *const words[] = {"NOT AVAILABLE",
+					    "NOT_AVAILABLE",
+					    "NOTAVAILABLE",
+					    "UNAVAILABLE",
+					    "N/A",
+					    "NA",
+					    "NONE",
+					    "NULL",
+					    "(NULL)",
+					    "NIL",
+					    "UNKNOWN",
+					    "UNDEFINED",
+					    "NOT SPECIFIED",
+					    "NOT APPLICABLE",
+					    "SYSTEM SERIAL NUMBER",
+					    "TO BE FILLED BY O.E.M.",
+					    "DEFAULT STRING",
+					    "-",
+					    "--",
+					    "?"};
+	if (!serial || !*serial)
+		return false;
+	/* "0"; not "000000000000", the serial public captures are scrubbed
+	 * to (one stand-in device in each) */
+	if (strcmp(serial, "0") == 0)
+		return true;
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		if (strcmp(serial, words[i]) == 0)
+			return true;
+	return false;
+}
+
 ddm_err identity_learn(store *s, const char *id, const char *serial,
 		       int64_t file)
 {
@@ -77,7 +113,8 @@ ddm_err identity_learn(store *s, const char *id, const char *serial,
 	char sn[128];
 
 	if (!id || !*id || !serial ||
-	    !identity_serial(serial, strlen(serial), sn, sizeof sn))
+	    !identity_serial(serial, strlen(serial), sn, sizeof sn) ||
+	    identity_placeholder(sn))
 		return DDM_OK;
 	serial = sn;
 	st = store_stmt_get(s, "enrollment_put");

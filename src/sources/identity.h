@@ -31,6 +31,14 @@
  */
 size_t identity_serial(const char *s, size_t len, char *out, size_t cap);
 
+/*
+ * Whether serial (as identity_serial wrote it) is a placeholder an export
+ * writes where a device has no serial it knows (a virtual machine, a
+ * record being set up): "0", "NOT AVAILABLE", "N/A", "UNKNOWN"...  Many
+ * devices share it, so it names none of them.
+ */
+bool identity_placeholder(const char *serial);
+
 /* Remembers that id (enrollment id, UDID, management id) is serial. */
 ddm_err identity_learn(store *s, const char *id, const char *serial,
 		       int64_t file);

@@ -563,16 +563,20 @@ static ddm_err identify(src_ctx *x, const report_items *r, const merge_meta *m,
 	merge *d = x->env->merge;
 	const char *own = field_val(d, r, "serial_number");
 	const char *udid = field_val(d, r, "udid");
-	const char *any = NULL;
+	const char *any = NULL, *placeholder = NULL;
 	bool found = false;
 	char why[300];
 	ddm_err err;
 
 	serial[0] = '\0';
-	if (own)
-		identity_serial(own, strlen(own), serial, 128);
-	if (!*serial && m->serial)
-		identity_serial(m->serial, strlen(m->serial), serial, 128);
+	/* a placeholder ("Not Available") is no serial: the ids decide */
+	if (own && identity_serial(own, strlen(own), serial, 128) &&
+	    identity_placeholder(serial))
+		placeholder = own, serial[0] = '\0';
+	if (!*serial && m->serial &&
+	    identity_serial(m->serial, strlen(m->serial), serial, 128) &&
+	    identity_placeholder(serial))
+		placeholder = m->serial, serial[0] = '\0';
 	for (int i = 0; i < MERGE_MAX_IDS + 1 && !*serial; i++) {
 		const char *id = i < MERGE_MAX_IDS ? m->ids[i] : udid, *held;
 
@@ -598,7 +602,17 @@ static ddm_err identify(src_ctx *x, const report_items *r, const merge_meta *m,
 			any = m->ids[i];
 	if (!any && udid && *udid)
 		any = udid;
-	if (any)
+	if (any && placeholder)
+		snprintf(why, sizeof why,
+			 "report's serial number '%s' is a placeholder and "
+			 "enrollment %s has not been seen with a serial",
+			 diag_q(placeholder), diag_q(any));
+	else if (placeholder)
+		snprintf(why, sizeof why,
+			 "report's serial number '%s' is a placeholder, not a "
+			 "device's serial, and it has no enrollment id",
+			 diag_q(placeholder));
+	else if (any)
 		snprintf(why, sizeof why,
 			 "report has no serial number and enrollment %s has "
 			 "not been seen with one",

@@ -91,3 +91,50 @@ def test_a_json_serial_with_blanks_is_the_inventory_device(t):
                           "C02AAA0005": "compliant"}, devices(t)
     # the enrollment id is learned with the clean serial
     assert sql(t.db, "SELECT serial_number FROM enrollment") == "C02AAA0003\n"
+
+
+def test_placeholder_serials_are_not_one_device(t):
+    # Vendors write a placeholder where a device (a virtual machine, a
+    # record being set up) has no serial: Jamf's 'Not Available', '0',
+    # 'N/A'.  Three VMs became one device 'NOT AVAILABLE' whose status
+    # flipped with each row (here compliant, its two siblings unseen), and
+    # the fleet was one device short.  A placeholder names no device: the
+    # rows are rejected, each with the reason, and nothing is merged.
+    s = t.write("s.csv", STATUS_HEADER
+                + status("C02AAA0001", "Pass", "2026-11-25T10:00:00Z", "real", "26.1")
+                + status("Not Available", "Downloading", "2026-11-25T09:00:00Z", "vm1", "15.0")
+                + status("not available", "Pass", "2026-11-25T10:00:00Z", "vm2", "26.1")
+                + status("0", "Error", "2026-11-25T10:00:00Z", "vm3", "15.0")
+                + status("N/A", "Pass", "2026-11-25T10:00:00Z", "vm4", "26.1")
+                + status("Unknown", "Pass", "2026-11-25T10:00:00Z", "vm5", "26.1"))
+    inv = t.write("inv.csv", INVENTORY_HEADER + "C02AAA0001,real,,,macOS,,,,26.1\n"
+                  + "Not Available,vm1,,,macOS,,,,15.0\n")
+    r = t.run("run", "--as-of", AS_OF, "--out", t.out, "--max-rejected", "100%",
+              inv, s, targets(t))
+    assert r.rc == 0, r
+    assert devices(t) == {"C02AAA0001": "compliant"}, devices(t)
+    why = sql(t.db, "SELECT reason FROM rejected ORDER BY source_file, line").splitlines()
+    assert len(why) == 6 and all("placeholder" in w for w in why), why
+    assert "'Not Available'" in why[0], why
+
+
+def test_a_placeholder_in_an_envelope_falls_back_to_the_enrollment_id(t):
+    # An envelope whose serial_number is a placeholder is identified by
+    # its enrollment id, as if it had none.
+    enr = "A047820F-FC6B-4104-BED0-466876D82BB8"
+    inv = t.write("inv.csv", INVENTORY_HEADER + "C02AAA0003,m3,,,macOS,,,,15.0\n")
+    e = t.write("e.ndjson",
+                envelope("2026-11-25T07:00:00Z", report("15.0", "downloading"),
+                         enrollment_id=enr, serial_number="C02AAA0003")
+                + envelope("2026-11-25T08:00:00Z", report("26.1", "none", full=False),
+                           enrollment_id=enr, serial_number="Not Available")
+                + envelope("2026-11-25T08:00:00Z", report("26.1", "none"),
+                           serial_number="0"))
+    r = t.run("run", "--as-of", AS_OF, "--out", t.out, "--max-rejected", "100%",
+              inv, e, targets(t))
+    assert r.rc == 0, r
+    assert devices(t) == {"C02AAA0003": "compliant"}, devices(t)
+    assert sql(t.db, "SELECT reason FROM rejected") == (
+        "report's serial number '0' is a placeholder, not a device's serial, and it has no "
+        "enrollment id\n")
+
