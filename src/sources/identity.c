@@ -70,6 +70,18 @@ size_t identity_serial(const char *s, size_t len, char *out, size_t cap)
 	return n;
 }
 
+const char *identity_id(const char *id, char *out, size_t cap)
+{
+	size_t n = id ? strlen(id) : 0;
+
+	if (!id || n >= cap)
+		return id;
+	for (size_t i = 0; i <= n; i++)
+		out[i] = (char)(id[i] >= 'a' && id[i] <= 'z' ? id[i] - 32
+							     : id[i]);
+	return out;
+}
+
 bool identity_placeholder(const char *serial)
 {
 	/* Jamf Pro's "Not Available", blanks some exports spell out, and the
@@ -110,13 +122,14 @@ ddm_err identity_learn(store *s, const char *id, const char *serial,
 		       int64_t file)
 {
 	store_stmt *st;
-	char sn[128];
+	char sn[128], idu[IDENTITY_ID_MAX];
 
 	if (!id || !*id || !serial ||
 	    !identity_serial(serial, strlen(serial), sn, sizeof sn) ||
 	    identity_placeholder(sn))
 		return DDM_OK;
 	serial = sn;
+	id = identity_id(id, idu, sizeof idu);
 	st = store_stmt_get(s, "enrollment_put");
 	if (!st)
 		return DDM_ERR_INTERNAL;
@@ -148,9 +161,14 @@ static ddm_err lookup(store *s, const char *name, const char *param,
 
 ddm_err identity_find(store *s, const char *id, buf *out, bool *found)
 {
+	char idu[IDENTITY_ID_MAX];
+	const char *up = identity_id(id, idu, sizeof idu);
 	ddm_err err =
-		lookup(s, "enrollment_get", ":enrollment_id", id, out, found);
+		lookup(s, "enrollment_get", ":enrollment_id", up, out, found);
 
+	if (!err && !*found && up != id && strcmp(up, id) != 0)
+		err = lookup(s, "enrollment_get", ":enrollment_id", id, out,
+			     found);
 	if (err || *found)
 		return err;
 	return lookup(s, "management_serial", ":management_id", id, out, found);

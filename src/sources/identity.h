@@ -39,10 +39,23 @@ size_t identity_serial(const char *s, size_t len, char *out, size_t cap);
  */
 bool identity_placeholder(const char *serial);
 
-/* Remembers that id (enrollment id, UDID, management id) is serial. */
+/*
+ * An enrollment id or UDID as it is kept and looked up: ASCII upper-cased
+ * (UDIDs and enrollment ids are hexadecimal; one tool writes them upper
+ * case, another lower case).  Writes it to out (cap bytes) and returns
+ * out, or returns id itself when it does not fit.
+ */
+const char *identity_id(const char *id, char *out, size_t cap);
+/* A buffer identity_id fills for every id but a hostile one. */
+#define IDENTITY_ID_MAX 512
+
+/* Remembers that id (enrollment id, UDID, management id) is serial (both
+ * as identity_id and identity_serial write them). */
 ddm_err identity_learn(store *s, const char *id, const char *serial,
 		       int64_t file);
-/* The serial id was learned with, or the inventory's management_id. */
+/* The serial id was learned with in any case (identity_id; a database
+ * learned before ids were upper-cased: as written), or the inventory's
+ * management_id. */
 ddm_err identity_find(store *s, const char *id, buf *out, bool *found);
 
 /* The Jamf object types a device id belongs to. */

@@ -808,14 +808,17 @@ static size_t learn_slot(const merge *d, const char *id)
 	return s;
 }
 
-/* The serial id was last learned with in this file, or NULL. */
+/* The serial id (in any case) was last learned with in this file, or
+ * NULL. */
 static const char *learn_find(const merge *d, const char *id)
 {
 	size_t s, i;
 	learned_hdr h;
+	char idu[IDENTITY_ID_MAX];
 
 	if (!d->nl)
 		return NULL;
+	id = identity_id(id, idu, sizeof idu);
 	s = learn_slot(d, id);
 	if (!d->lslot[s])
 		return NULL;
@@ -881,9 +884,11 @@ static ddm_err learn(merge *d, const char *id, const char *serial, int64_t file)
 {
 	learned_hdr h;
 	size_t s;
+	char idu[IDENTITY_ID_MAX];
 
 	if (!id || !*id || !serial || !*serial)
 		return DDM_OK;
+	id = identity_id(id, idu, sizeof idu);
 	if (d->nl && d->lmem.len > LEARN_CAP) {
 		ddm_err err = merge_flush_ids(d);
 

@@ -138,3 +138,34 @@ def test_a_placeholder_in_an_envelope_falls_back_to_the_enrollment_id(t):
         "report's serial number '0' is a placeholder, not a device's serial, and it has no "
         "enrollment id\n")
 
+
+def test_an_enrollment_id_in_another_case_is_the_same_device(t):
+    # UDIDs and enrollment ids are hexadecimal: one tool writes them upper
+    # case (a Mac's UDID as the device sends it, Jamf), another lower case
+    # (a collector that lower-cases its keys, a file name).  The Mac's
+    # later reports, under the lower-case id, were rejected as 'not seen
+    # with a serial': it stayed past its deadline on its first report.
+    enr = "A047820F-FC6B-4104-BED0-466876D82BB8"
+    ios = "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"   # an iOS 40-hex UDID
+    inv = t.write("inv.csv", INVENTORY_HEADER + "C02AAA0003,m3,,,macOS,,,,15.0\n"
+                  + "C02AAA0006,m6,,,macOS,,,,15.0\n")
+    night1 = t.write("n1.ndjson",
+                     envelope("2026-11-24T07:00:00Z", report("15.0", "downloading"),
+                              enrollment_id=enr, serial_number="C02AAA0003")
+                     # the same file, the same id in lower case: held in memory
+                     + envelope("2026-11-24T08:00:00Z", report("15.0", "failed", full=False),
+                                enrollment_id=enr.lower())
+                     + envelope("2026-11-24T07:00:00Z", report("15.0", "downloading"),
+                                enrollment_id=ios, serial_number="C02AAA0006"))
+    t.ok("ingest", inv, night1)
+    # the next night: from the database, in the other case each
+    night2 = t.write("n2.ndjson",
+                     envelope("2026-11-25T08:00:00Z", report("26.1", "none", full=False),
+                              enrollment_id=enr.lower())
+                     + envelope("2026-11-25T08:00:00Z", report("26.1", "none", full=False),
+                                enrollment_id=ios.upper()))
+    t.ok("run", "--as-of", AS_OF, "--out", t.out, night2, targets(t))
+    assert devices(t) == {"C02AAA0003": "compliant", "C02AAA0006": "compliant"}, devices(t)
+    assert sql(t.db, "SELECT count(*) FROM rejected") == "0\n"
+    assert sql(t.db, "SELECT status_raw FROM observation WHERE serial_number = 'C02AAA0003' "
+                     "ORDER BY reported_at") == "downloading\nfailed\nnone\n"
