@@ -74,6 +74,12 @@ struct ingest {
 	store_stmt *devices_of_stage, *devices_of_bulk;	   /* store-owned */
 	int64_t clock; /* the wall clock when the ingest began, or the
 			  run's --as-of when later (a rehearsal ahead) */
+	/* Files read before the input that identifies their devices, to be
+	 * read again at the end (ingest_deferred); owned paths. */
+	char **deferred;
+	size_t ndeferred;
+	bool last;	/* the file being read is the run's last input */
+	bool rereading; /* ingest_deferred is reading them: final */
 };
 
 /* State while one file is read. */
@@ -214,6 +220,9 @@ void ingest_free(ingest *in)
 	ddm_free(in->ddm);
 	formats_free(in->formats);
 	free(in->walked);
+	for (size_t i = 0; i < in->ndeferred; i++)
+		free(in->deferred[i]);
+	free(in->deferred);
 	free(in);
 }
 
@@ -1781,6 +1790,28 @@ static ddm_err tell_file(ingest *in, const file_ctx *fc)
 	return err;
 }
 
+/*
+ * Whether a JSON file whose reports named devices by an id no input read
+ * so far ties to a serial is put off, to be read again when the run's
+ * other inputs are in (ingest_deferred): a night's folder is read in name
+ * order, and the file that names the device (the webhook log with its
+ * Authenticate, the Jamf inventory) may come after.  Not when it is the
+ * last input (nothing after it could tell more), when it is read again
+ * already, or when it is not a regular file (it cannot be read twice).
+ */
+static bool defer_file(ingest *in, const file_ctx *fc, bool json)
+{
+	struct stat st;
+
+	if (!json || !fc->dc.unidentified || in->rereading || in->last ||
+	    fc->endless || stat(fc->path, &st) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	in->deferred = xrealloc(in->deferred,
+				(in->ndeferred + 1) * sizeof *in->deferred);
+	in->deferred[in->ndeferred++] = xstrdup(fc->path);
+	return true;
+}
+
 static ddm_err ingest_file(ingest *in, const char *path)
 {
 	FILE *f = NULL;
@@ -1833,6 +1864,11 @@ static ddm_err ingest_file(ingest *in, const char *path)
 		store_rollback(in->store);
 		in->stats.files_known++;
 		tell_no_rows(in, &fc);
+		goto out_close;
+	}
+	if (defer_file(in, &fc, json)) {
+		/* read again after the others: as if not read yet */
+		store_rollback(in->store);
 		goto out_close;
 	}
 	if (in->opts.strict && fc.rejected) {
@@ -1940,6 +1976,7 @@ static ddm_err ingest_dir(ingest *in, const char *path, int depth)
 	char **names = NULL;
 	size_t n = 0;
 	ddm_err worst = DDM_OK;
+	bool last;
 
 	if (depth > 32)
 		return diag_error(DDM_ERR_DATA, diag_q(path),
@@ -1962,10 +1999,13 @@ static ddm_err ingest_dir(ingest *in, const char *path, int depth)
 	}
 	closedir(d);
 	qsort(names, n, sizeof *names, cmp_str);
+	last = in->last;
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
 		const char *base = strrchr(names[i], '/') + 1;
 		ddm_err err = DDM_OK;
+
+		in->last = last && i + 1 == n;
 
 		if (stat(names[i], &st) != 0)
 			continue;
@@ -1982,6 +2022,7 @@ static ddm_err ingest_dir(ingest *in, const char *path, int depth)
 		worst = diag_worst(worst, err);
 		free(names[i]);
 	}
+	in->last = last;
 	free(names);
 	return worst;
 }
@@ -1989,6 +2030,37 @@ static ddm_err ingest_dir(ingest *in, const char *path, int depth)
 bool ingest_dir_has_input(const char *path)
 {
 	return dir_has_input(path, 0);
+}
+
+void ingest_set_last(ingest *in)
+{
+	in->last = true;
+}
+
+ddm_err ingest_deferred(ingest *in)
+{
+	ddm_err worst = DDM_OK;
+	size_t i;
+
+	in->rereading = true;
+	for (i = 0; i < in->ndeferred; i++) {
+		ddm_err err = ingest_file(in, in->deferred[i]);
+
+		free(in->deferred[i]);
+		if (err != DDM_OK && err != DDM_ERR_DATA) {
+			worst = err;
+			i++;
+			break;
+		}
+		worst = diag_worst(worst, err);
+	}
+	for (; i < in->ndeferred; i++)
+		free(in->deferred[i]);
+	free(in->deferred);
+	in->deferred = NULL;
+	in->ndeferred = 0;
+	in->rereading = false;
+	return worst;
 }
 
 ddm_err ingest_path(ingest *in, const char *path)

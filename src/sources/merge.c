@@ -602,6 +602,8 @@ static ddm_err identify(src_ctx *x, const report_items *r, const merge_meta *m,
 			any = m->ids[i];
 	if (!any && udid && *udid)
 		any = udid;
+	if (any)
+		x->c->unidentified++;
 	if (any && placeholder)
 		snprintf(why, sizeof why,
 			 "report's serial number '%s' is a placeholder and "

@@ -169,3 +169,77 @@ def test_an_enrollment_id_in_another_case_is_the_same_device(t):
     assert sql(t.db, "SELECT count(*) FROM rejected") == "0\n"
     assert sql(t.db, "SELECT status_raw FROM observation WHERE serial_number = 'C02AAA0003' "
                      "ORDER BY reported_at") == "downloading\nfailed\nnone\n"
+
+
+def _checkin(message_type, udid, serial):
+    import base64
+    keys = [("MessageType", message_type), ("UDID", udid), ("Topic", "com.apple.mgmt.X"),
+            ("SerialNumber", serial)]
+    body = "".join("\t<key>%s</key>\n\t<string>%s</string>\n" % kv for kv in keys)
+    x = ('<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n%s</dict>\n'
+         '</plist>\n' % body)
+    return base64.b64encode(x.encode()).decode()
+
+
+def test_a_report_read_before_the_file_that_names_its_device(t):
+    # One night's folder: the DDM captures (named by enrollment id, no
+    # serial) sort before the NanoMDM webhook log whose mdm.Authenticate
+    # ties that id to the Mac's serial.  The captures were rejected ('not
+    # seen with one'), the Mac was in no list at all, and the next night the
+    # same files were 'ingested before': its reports were lost for good.
+    # Now a file whose reports name an id no earlier input tied to a serial
+    # is read again once the run's other inputs are in.
+    udid = "00008110-72488B810DFAFE39"
+    d = t.path("night")
+    rep = report("15.0", "downloading")
+    t.write("night/captures/%s.20261125-100000.000001.status.json" % udid, json.dumps(rep))
+    ev = {"topic": "mdm.Authenticate", "event_id": "x", "created_at": "2026-11-25T09:00:00Z",
+          "checkin_event": {"udid": udid, "enrollment_id": udid,
+                            "raw_payload": _checkin("Authenticate", udid, "C02AAA0009")}}
+    t.write("night/webhook.ndjson", json.dumps(ev) + "\n")
+    inv = t.write("inv.csv", INVENTORY_HEADER + "C02AAA0009,m9,,,macOS,,,,\n")
+    t.ok("run", "--as-of", AS_OF, "--out", t.out, inv, d, targets(t))
+    assert devices(t) == {"C02AAA0009": "past-deadline"}, devices(t)
+    assert sql(t.db, "SELECT count(*) FROM rejected") == "0\n"
+    assert sql(t.db, "SELECT status_raw FROM observation") == "downloading\n"
+    # each file is stored once
+    assert sql(t.db, "SELECT count(*) FROM source_file") == "4\n"
+
+
+def test_jamf_statuses_read_before_the_inventory_that_lists_their_ids(t):
+    # Jamf Pro's update statuses name devices by Jamf id; the inventory
+    # export says which serial each id is.  In a folder where the statuses'
+    # file sorts first ('2026-11-25-update-statuses.json' before
+    # 'inventory.csv'), every status was rejected as 'not in the inventory'.
+    import shutil
+    from lib import ROOT
+    import os
+    fx = os.path.join(ROOT, "tests", "fixtures", "sources")
+    os.makedirs(t.path("night"))
+    shutil.copy(os.path.join(fx, "jamf-computers.csv"), t.path("night", "inventory.csv"))
+    shutil.copy(os.path.join(fx, "jamf-update-statuses.json"),
+                t.path("night", "2026-11-25-update-statuses.json"))
+    ref = t.path("ref.db")
+    r = t.run("ingest", "--db", ref, t.path("night", "inventory.csv"),
+              t.path("night", "2026-11-25-update-statuses.json"))
+    r2 = t.run("ingest", t.path("night"))
+    # the folder gives what the inventory-first order gives
+    q = "SELECT serial_number, reported_at, status FROM observation ORDER BY 1, 2"
+    assert sql(t.db, q) == sql(ref, q) and sql(ref, q), (sql(t.db, q), sql(ref, q))
+    q = "SELECT reason FROM rejected ORDER BY 1"
+    assert sql(t.db, q) == sql(ref, q), (sql(t.db, q), sql(ref, q))
+    assert r2.rc == r.rc, (r, r2)
+
+
+def test_a_report_no_input_identifies_is_rejected_once(t):
+    # control: with nothing to teach its id, the capture is still rejected,
+    # once, with its reason (read again, it is not told twice)
+    udid = "00008110-72488B810DFAFE39"
+    t.write("night/captures/%s.20261125-100000.000001.status.json" % udid,
+            json.dumps(report("15.0", "downloading")))
+    t.write("night/zz.csv", STATUS_HEADER
+            + status("C02AAA0001", "Pass", "2026-11-25T10:00:00Z", "a", "26.1"))
+    r = t.run("ingest", t.path("night"))
+    assert r.rc == 65 and r.err.count("has not been seen with one") == 1, r
+    assert sql(t.db, "SELECT count(*) FROM rejected") == "1\n"
+    assert sql(t.db, "SELECT count(*) FROM source_file") == "2\n"
