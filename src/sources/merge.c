@@ -938,12 +938,34 @@ static ddm_err remember_ids(src_ctx *x, const char *serial, const merge_meta *m,
 	return err;
 }
 
+/*
+ * Whether the report came from a user channel: NanoMDM (and KMFDDM, which
+ * takes its ids) names a user-channel enrollment '<device id>:<user id>'
+ * (a Mac's logged-in user, a Shared iPad's user), and a device channel
+ * never has a ':' in its id (a UDID, a User Enrollment's EnrollmentID).
+ * Such a report speaks for the user: on macOS it may carry the device's
+ * serial and OS version (Apple's schema allows them in the user scope)
+ * but never softwareupdate.*, so as the device's full report it would drop
+ * the device's install state, failure and pending version.
+ */
+static bool user_channel_id(const merge_meta *m)
+{
+	for (int i = 0; i < MERGE_MAX_IDS; i++)
+		if (m->ids[i] && strchr(m->ids[i], ':'))
+			return true;
+	return false;
+}
+
 ddm_err merge_report(src_ctx *x, const flat_view *v, const merge_meta *m)
 {
 	report_items r;
 	char serial[128];
 	ddm_err err;
 
+	if (user_channel_id(m)) {
+		x->c->skipped++;
+		return DDM_OK;
+	}
 	if (src_future(x, m->t, &err))
 		return err;
 	collect(x->env->merge, v, m->full_default, &r);

@@ -243,3 +243,43 @@ def test_a_report_no_input_identifies_is_rejected_once(t):
     assert r.rc == 65 and r.err.count("has not been seen with one") == 1, r
     assert sql(t.db, "SELECT count(*) FROM rejected") == "1\n"
     assert sql(t.db, "SELECT count(*) FROM source_file") == "2\n"
+
+
+def test_a_macs_user_channel_report_does_not_replace_its_device_report(t):
+    # A Mac's user channel (NanoMDM's enrollment id '<UDID>:<UserID>')
+    # sends its own DDM status reports; Apple's schema allows the serial
+    # number and OS version in the user scope on macOS, and no
+    # softwareupdate.* item.  Captured beside the device channel's, the
+    # user's full report became the Mac's: its failed install, failure
+    # reason and pending 26.1 deadline were dropped, and a Mac past its
+    # deadline with a failed update was 'no-target', status Unknown.  The
+    # webhook source already skips the user channel; the captures, the
+    # envelope and KMFDDM's status values now do too (skipped, counted).
+    udid = "9C3F6A2E-1B4D-4E8F-A5C7-2D9B8E1F0A3C"
+    user = udid + ":A1B2C3D4-0000-1111-2222-333344445555"
+    items = {"device": {"identifier": {"serial-number": "C02AAA0010"},
+                        "operating-system": {"version": "15.0", "family": "macOS"},
+                        "model": {"identifier": "Mac15,3"}},
+             "softwareupdate": {"install-state": "failed",
+                                "failure-reason": {"count": 3, "reason": "Not enough space"},
+                                "pending-version": {"os-version": "26.1",
+                                                    "target-local-date-time":
+                                                        "2026-11-20T10:00:00"}}}
+    dev = {"StatusItems": items, "Errors": [], "FullReport": True}
+    usr = {"StatusItems": {"device": {"identifier": {"serial-number": "C02AAA0010"},
+                                      "operating-system": {"version": "15.0",
+                                                           "family": "macOS"}}},
+           "Errors": [], "FullReport": True}
+    t.write("cap/%s.20261125-090000.000001.status.json" % udid, json.dumps(dev))
+    t.write("cap/%s.20261125-100000.000001.status.json" % user, json.dumps(usr))
+    t.write("cap/user.ndjson", envelope("2026-11-25T10:30:00Z", usr, enrollment_id=user))
+    r = t.run("run", "--as-of", AS_OF, "--out", t.out, t.path("cap"))
+    assert r.rc == 0, r
+    d = {x["serial_number"]: x for x in t.csv("devices")}
+    assert list(d) == ["C02AAA0010"], d
+    got = {k: d["C02AAA0010"][k] for k in ("classification", "status", "failure_reason",
+                                            "target_os_version")}
+    assert got == {"classification": "past-deadline", "status": "Error",
+                   "failure_reason": "Not enough space", "target_os_version": "26.1"}, got
+    assert sql(t.db, "SELECT count(*) FROM observation") == "1\n"
+    assert sql(t.db, "SELECT sum(rows_skipped) FROM source_file") == "2\n"
