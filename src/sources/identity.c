@@ -48,7 +48,12 @@ size_t identity_serial(const char *s, size_t len, char *out, size_t cap)
 		u += k, len -= k;
 	for (end = len; end;) {
 		size_t back = 0;
+		unsigned char c = u[end - 1];
 
+		/* what a blank or invisible character can end with */
+		if (c != ' ' && c != '\t' && c != '\r' && c != '\n' &&
+		    c != 0xA0 && c != 0xBF && (c < 0x8B || c > 0x8D))
+			break;
 		for (size_t b = 1; b <= 3 && b <= end && !back; b++)
 			if (invisible(u + end - b, b, true) == b)
 				back = b;
@@ -57,8 +62,10 @@ size_t identity_serial(const char *s, size_t len, char *out, size_t cap)
 		end -= back;
 	}
 	for (size_t i = 0; i < end && n + 1 < cap;) {
-		k = invisible(u + i, end - i, false);
-		if (k) {
+		/* the invisible characters are all three bytes from 0xE2 or
+		 * 0xEF: any other byte is copied at once */
+		if ((u[i] == 0xE2 || u[i] == 0xEF) &&
+		    (k = invisible(u + i, end - i, false)) != 0) {
 			i += k;
 			continue;
 		}
@@ -72,14 +79,16 @@ size_t identity_serial(const char *s, size_t len, char *out, size_t cap)
 
 const char *identity_id(const char *id, char *out, size_t cap)
 {
-	size_t n = id ? strlen(id) : 0;
-
-	if (!id || n >= cap)
+	if (!id)
 		return id;
-	for (size_t i = 0; i <= n; i++)
-		out[i] = (char)(id[i] >= 'a' && id[i] <= 'z' ? id[i] - 32
-							     : id[i]);
-	return out;
+	for (size_t i = 0; i < cap; i++) {
+		char c = id[i];
+
+		out[i] = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
+		if (!c)
+			return out;
+	}
+	return id; /* too long for out */
 }
 
 bool identity_placeholder(const char *serial)
@@ -108,6 +117,10 @@ bool identity_placeholder(const char *serial)
 					    "?"};
 	if (!serial || !*serial)
 		return false;
+	/* none has a digit but "0": a serial with one is no placeholder */
+	for (const char *p = serial; *p; p++)
+		if (*p >= '1' && *p <= '9')
+			return false;
 	/* "0"; not "000000000000", the serial public captures are scrubbed
 	 * to (one stand-in device in each) */
 	if (strcmp(serial, "0") == 0)
