@@ -283,3 +283,19 @@ def test_a_macs_user_channel_report_does_not_replace_its_device_report(t):
                    "failure_reason": "Not enough space", "target_os_version": "26.1"}, got
     assert sql(t.db, "SELECT count(*) FROM observation") == "1\n"
     assert sql(t.db, "SELECT sum(rows_skipped) FROM source_file") == "2\n"
+
+
+def test_a_target_for_an_invisible_or_placeholder_serial_is_rejected(t):
+    # A serial-scoped target whose serial is only a zero-width space must
+    # not become the whole platform's target (no serial: the group '*'),
+    # nor one for a placeholder serial that names no device.
+    s = t.write("s.csv", STATUS_HEADER
+                + status("C02AAA0001", "Pass", "2026-11-25T10:00:00Z", "a", "15.0"))
+    tg = t.write("t.csv", TARGETS_HEADER + "macOS,,%s,26.1,,2026-11-20T10:00:00,\n" % ZWSP
+                 + "macOS,,Not Available,26.1,,2026-11-20T10:00:00,\n")
+    r = t.run("run", "--as-of", AS_OF, "--out", t.out, "--max-rejected", "100%", s, tg)
+    assert r.rc == 0, r
+    assert devices(t) == {"C02AAA0001": "no-target"}, devices(t)
+    why = sql(t.db, "SELECT reason FROM rejected ORDER BY line").splitlines()
+    assert why[0] == "serial_number has only invisible characters", why
+    assert "placeholder" in why[1], why
