@@ -21,6 +21,7 @@
 
 #include "csvin.h"
 #include "ddm.h"
+#include "sources/identity.h"
 #include "sources/kmfddm_files.h"
 #include "formats.h"
 #include "jsonin.h"
@@ -73,6 +74,12 @@ struct ingest {
 	store_stmt *devices_of_stage, *devices_of_bulk;	   /* store-owned */
 	int64_t clock; /* the wall clock when the ingest began, or the
 			  run's --as-of when later (a rehearsal ahead) */
+	/* Files read before the input that identifies their devices, to be
+	 * read again at the end (ingest_deferred); owned paths. */
+	char **deferred;
+	size_t ndeferred;
+	bool last;	/* the file being read is the run's last input */
+	bool rereading; /* ingest_deferred is reading them: final */
 };
 
 /* State while one file is read. */
@@ -213,6 +220,9 @@ void ingest_free(ingest *in)
 	ddm_free(in->ddm);
 	formats_free(in->formats);
 	free(in->walked);
+	for (size_t i = 0; i < in->ndeferred; i++)
+		free(in->deferred[i]);
+	free(in->deferred);
 	free(in);
 }
 
@@ -506,17 +516,26 @@ static void note_group(file_ctx *fc, long line, span v)
 	}
 }
 
-/* Upper-cased copy of a serial (serials are upper-case; exports vary). */
-static void serial_norm(span v, char *out, size_t cap)
+/* The serial as the device's identity (identity_serial: upper-cased,
+ * without the invisible characters a spreadsheet leaves in it); returns
+ * its length, 0 when nothing is left. */
+static size_t serial_norm(span v, char *out, size_t cap)
 {
-	size_t n = v.len < cap - 1 ? v.len : cap - 1;
+	return identity_serial(v.s, v.len, out, cap);
+}
 
-	for (size_t i = 0; i < n; i++) {
-		char c = v.s[i];
-
-		out[i] = (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
-	}
-	out[n] = '\0';
+/* The reason a serial (sn, normalised from v) is refused as a placeholder,
+ * in why; NULL when it is a serial. */
+static const char *serial_placeholder(span v, const char *sn, char *why,
+				      size_t cap)
+{
+	if (!identity_placeholder(sn))
+		return NULL;
+	snprintf(why, cap,
+		 "serial_number '%s' is a placeholder, not a device's serial "
+		 "(devices sharing it would be counted as one)",
+		 diag_qn(v.s, v.len));
+	return why;
 }
 
 /* fn(v) through the memo m (next: where the next new answer goes). */
@@ -680,10 +699,16 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 
 	if (!wanted(fc, rec, &err))
 		return err;
-	if (!serial.s)
+	if (!serial.s || !serial_norm(serial, sn, sizeof sn))
 		return reject(fc, rec->line, "missing serial_number", rec);
 	if (serial_problem(serial))
 		return reject(fc, rec->line, serial_problem(serial), rec);
+	{
+		char why[300];
+
+		if (serial_placeholder(serial, sn, why, sizeof why))
+			return reject(fc, rec->line, why, rec);
+	}
 	note_group(fc, rec->line, get(fc, rec, F_GROUP));
 	if (!when.s && format_keeps_untimed(fc->fmt))
 		return row_untimed(fc, rec);
@@ -726,7 +751,6 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
 		}
 	}
 	sp = fc->bulk ? &in->append : &in->stage;
-	serial_norm(serial, sn, sizeof sn);
 	/* Every parameter is bound on every row (store_stmt_exec keeps the
 	 * bindings), each without a copy: sn and the spans live until the
 	 * statement has run. */
@@ -829,10 +853,16 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 
 	if (!wanted(fc, rec, &err))
 		return err;
-	if (!serial.s)
+	if (!serial.s || !serial_norm(serial, sn, sizeof sn))
 		return reject(fc, rec->line, "missing serial_number", rec);
 	if (serial_problem(serial))
 		return reject(fc, rec->line, serial_problem(serial), rec);
+	{
+		char why[300];
+
+		if (serial_placeholder(serial, sn, why, sizeof why))
+			return reject(fc, rec->line, why, rec);
+	}
 	note_group(fc, rec->line, get(fc, rec, F_GROUP));
 	if (check.s && !parse_time(in, check, &t)) {
 		char why[160];
@@ -855,7 +885,6 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 			 diag_qn(inv_at.s, inv_at.len));
 		return reject(fc, rec->line, why, rec);
 	}
-	serial_norm(serial, sn, sizeof sn);
 	store_bind_text(sp->st, sp->p[F_SERIAL_NUMBER], sn, strlen(sn));
 	bind_span(sp, F_DEVICE_NAME, get(fc, rec, F_DEVICE_NAME));
 	bind_span(sp, F_USER, get(fc, rec, F_USER));
@@ -947,6 +976,17 @@ static ddm_err row_target(file_ctx *fc, const csvin_record *rec)
 			rec);
 	if (serial.s && serial_problem(serial))
 		return reject(fc, rec->line, serial_problem(serial), rec);
+	/* invisible characters only: not the whole group's target */
+	if (serial.s && !serial_norm(serial, sn, sizeof sn))
+		return reject(fc, rec->line,
+			      "serial_number has only invisible characters",
+			      rec);
+	if (serial.s) {
+		char why[300];
+
+		if (serial_placeholder(serial, sn, why, sizeof why))
+			return reject(fc, rec->line, why, rec);
+	}
 	note_group(fc, rec->line, grp);
 	if (ezone.s && !zone_is_valid(ezone))
 		return reject(fc, rec->line,
@@ -1750,6 +1790,28 @@ static ddm_err tell_file(ingest *in, const file_ctx *fc)
 	return err;
 }
 
+/*
+ * Whether a JSON file whose reports named devices by an id no input read
+ * so far ties to a serial is put off, to be read again when the run's
+ * other inputs are in (ingest_deferred): a night's folder is read in name
+ * order, and the file that names the device (the webhook log with its
+ * Authenticate, the Jamf inventory) may come after.  Not when it is the
+ * last input (nothing after it could tell more), when it is read again
+ * already, or when it is not a regular file (it cannot be read twice).
+ */
+static bool defer_file(ingest *in, const file_ctx *fc, bool json)
+{
+	struct stat st;
+
+	if (!json || !fc->dc.unidentified || in->rereading || in->last ||
+	    fc->endless || stat(fc->path, &st) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	in->deferred = xrealloc(in->deferred,
+				(in->ndeferred + 1) * sizeof *in->deferred);
+	in->deferred[in->ndeferred++] = xstrdup(fc->path);
+	return true;
+}
+
 static ddm_err ingest_file(ingest *in, const char *path)
 {
 	FILE *f = NULL;
@@ -1802,6 +1864,11 @@ static ddm_err ingest_file(ingest *in, const char *path)
 		store_rollback(in->store);
 		in->stats.files_known++;
 		tell_no_rows(in, &fc);
+		goto out_close;
+	}
+	if (defer_file(in, &fc, json)) {
+		/* read again after the others: as if not read yet */
+		store_rollback(in->store);
 		goto out_close;
 	}
 	if (in->opts.strict && fc.rejected) {
@@ -1909,6 +1976,7 @@ static ddm_err ingest_dir(ingest *in, const char *path, int depth)
 	char **names = NULL;
 	size_t n = 0;
 	ddm_err worst = DDM_OK;
+	bool last;
 
 	if (depth > 32)
 		return diag_error(DDM_ERR_DATA, diag_q(path),
@@ -1931,10 +1999,13 @@ static ddm_err ingest_dir(ingest *in, const char *path, int depth)
 	}
 	closedir(d);
 	qsort(names, n, sizeof *names, cmp_str);
+	last = in->last;
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
 		const char *base = strrchr(names[i], '/') + 1;
 		ddm_err err = DDM_OK;
+
+		in->last = last && i + 1 == n;
 
 		if (stat(names[i], &st) != 0)
 			continue;
@@ -1951,6 +2022,7 @@ static ddm_err ingest_dir(ingest *in, const char *path, int depth)
 		worst = diag_worst(worst, err);
 		free(names[i]);
 	}
+	in->last = last;
 	free(names);
 	return worst;
 }
@@ -1958,6 +2030,37 @@ static ddm_err ingest_dir(ingest *in, const char *path, int depth)
 bool ingest_dir_has_input(const char *path)
 {
 	return dir_has_input(path, 0);
+}
+
+void ingest_set_last(ingest *in)
+{
+	in->last = true;
+}
+
+ddm_err ingest_deferred(ingest *in)
+{
+	ddm_err worst = DDM_OK;
+	size_t i;
+
+	in->rereading = true;
+	for (i = 0; i < in->ndeferred; i++) {
+		ddm_err err = ingest_file(in, in->deferred[i]);
+
+		free(in->deferred[i]);
+		if (err != DDM_OK && err != DDM_ERR_DATA) {
+			worst = err;
+			i++;
+			break;
+		}
+		worst = diag_worst(worst, err);
+	}
+	for (; i < in->ndeferred; i++)
+		free(in->deferred[i]);
+	free(in->deferred);
+	in->deferred = NULL;
+	in->ndeferred = 0;
+	in->rereading = false;
+	return worst;
 }
 
 ddm_err ingest_path(ingest *in, const char *path)

@@ -52,6 +52,16 @@ void ingest_free(ingest *in);
  * should stop the run.
  */
 ddm_err ingest_path(ingest *in, const char *path);
+/* Says the next ingest_path is the last input of the run. */
+void ingest_set_last(ingest *in);
+/*
+ * Reads again the JSON files whose reports named a device by an id no
+ * input read before them tied to a serial (a DDM capture read before the
+ * webhook log whose Authenticate names its Mac, Jamf statuses before the
+ * inventory): such a file is rolled back when it is read and is read
+ * again here, after every other input.  Returns as ingest_path.
+ */
+ddm_err ingest_deferred(ingest *in);
 /* Whether a folder (or a folder below it) holds a file that ingest_path()
  * would read: checked before the database is opened. */
 bool ingest_dir_has_input(const char *path);

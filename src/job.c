@@ -294,6 +294,8 @@ static ddm_err do_ingest(store *s, const job_opts *o)
 	if (err)
 		return err;
 	for (int i = 0; i < o->ninputs; i++) {
+		if (i + 1 == o->ninputs)
+			ingest_set_last(in);
 		err = ingest_path(in, o->inputs[i]);
 		if (err != DDM_OK && err != DDM_ERR_DATA) {
 			worst = err;
@@ -301,6 +303,9 @@ static ddm_err do_ingest(store *s, const job_opts *o)
 		}
 		worst = diag_worst(worst, err);
 	}
+	/* the files read before the input that names their devices */
+	if (worst == DDM_OK || worst == DDM_ERR_DATA)
+		worst = diag_worst(worst, ingest_deferred(in));
 	/* Every input already stored (same bytes): the export job stopped
 	 * and left last night's file, and the reports would repeat what is
 	 * stored as tonight's, exit 0.  Not an error (a folder may well hold

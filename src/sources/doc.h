@@ -27,7 +27,10 @@ typedef struct ddm_file {
 /* Results for one file, accumulated over its documents. */
 typedef struct ddm_counts {
 	long read, stored, duplicate, rejected, skipped;
-	long unknown;		/* documents no source recognised */
+	long unknown; /* documents no source recognised */
+	/* rejected: they name a device by an id (enrollment id, UDID, Jamf
+	 * id) that no input read so far ties to a serial */
+	long unidentified;
 	const char *format;	/* first shape recognised (static), or NULL */
 	bool targets;		/* a declaration was stored as a target */
 	bool feed;		/* a SOFA feed was stored (os_release) */

@@ -19,13 +19,130 @@ static void upper(buf *b)
 			b->data[i] = (char)(b->data[i] - 32);
 }
 
+/* The length of the blank or invisible character at s[0..len), or 0. */
+static size_t invisible(const unsigned char *s, size_t len, bool blank)
+{
+	if (blank && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+		return 1;
+	if (blank && len >= 2 && s[0] == 0xC2 && s[1] == 0xA0)
+		return 2;
+	if (len >= 3 && s[0] == 0xE2 && s[1] == 0x80 && s[2] >= 0x8B &&
+	    s[2] <= 0x8D)
+		return 3; /* U+200B..U+200D */
+	if (len >= 3 && s[0] == 0xE2 && s[1] == 0x81 && s[2] == 0xA0)
+		return 3; /* U+2060 */
+	if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
+		return 3; /* U+FEFF */
+	return 0;
+}
+
+size_t identity_serial(const char *s, size_t len, char *out, size_t cap)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = 0, k, end;
+
+	if (!s || cap == 0)
+		return 0;
+	/* the blanks at the ends, an invisible character among them */
+	while (len && (k = invisible(u, len, true)) != 0)
+		u += k, len -= k;
+	for (end = len; end;) {
+		size_t back = 0;
+		unsigned char c = u[end - 1];
+
+		/* what a blank or invisible character can end with */
+		if (c != ' ' && c != '\t' && c != '\r' && c != '\n' &&
+		    c != 0xA0 && c != 0xBF && (c < 0x8B || c > 0x8D))
+			break;
+		for (size_t b = 1; b <= 3 && b <= end && !back; b++)
+			if (invisible(u + end - b, b, true) == b)
+				back = b;
+		if (!back)
+			break;
+		end -= back;
+	}
+	for (size_t i = 0; i < end && n + 1 < cap;) {
+		/* the invisible characters are all three bytes from 0xE2 or
+		 * 0xEF: any other byte is copied at once */
+		if ((u[i] == 0xE2 || u[i] == 0xEF) &&
+		    (k = invisible(u + i, end - i, false)) != 0) {
+			i += k;
+			continue;
+		}
+		out[n++] =
+			(char)(u[i] >= 'a' && u[i] <= 'z' ? u[i] - 32 : u[i]);
+		i++;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+const char *identity_id(const char *id, char *out, size_t cap)
+{
+	if (!id)
+		return id;
+	for (size_t i = 0; i < cap; i++) {
+		char c = id[i];
+
+		out[i] = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
+		if (!c)
+			return out;
+	}
+	return id; /* too long for out */
+}
+
+bool identity_placeholder(const char *serial)
+{
+	/* Jamf Pro's "Not Available", blanks some exports spell out, and the
+	 * firmware defaults of virtual and white-box machines. */
+	static const char *const words[] = {"NOT AVAILABLE",
+					    "NOT_AVAILABLE",
+					    "NOTAVAILABLE",
+					    "UNAVAILABLE",
+					    "N/A",
+					    "NA",
+					    "NONE",
+					    "NULL",
+					    "(NULL)",
+					    "NIL",
+					    "UNKNOWN",
+					    "UNDEFINED",
+					    "NOT SPECIFIED",
+					    "NOT APPLICABLE",
+					    "SYSTEM SERIAL NUMBER",
+					    "TO BE FILLED BY O.E.M.",
+					    "DEFAULT STRING",
+					    "-",
+					    "--",
+					    "?"};
+	if (!serial || !*serial)
+		return false;
+	/* none has a digit but "0": a serial with one is no placeholder */
+	for (const char *p = serial; *p; p++)
+		if (*p >= '1' && *p <= '9')
+			return false;
+	/* "0"; not "000000000000", the serial public captures are scrubbed
+	 * to (one stand-in device in each) */
+	if (strcmp(serial, "0") == 0)
+		return true;
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		if (strcmp(serial, words[i]) == 0)
+			return true;
+	return false;
+}
+
 ddm_err identity_learn(store *s, const char *id, const char *serial,
 		       int64_t file)
 {
 	store_stmt *st;
+	char sn[128], idu[IDENTITY_ID_MAX];
 
-	if (!id || !*id || !serial || !*serial)
+	if (!id || !*id || !serial ||
+	    !identity_serial(serial, strlen(serial), sn, sizeof sn) ||
+	    identity_placeholder(sn))
 		return DDM_OK;
+	serial = sn;
+	id = identity_id(id, idu, sizeof idu);
 	st = store_stmt_get(s, "enrollment_put");
 	if (!st)
 		return DDM_ERR_INTERNAL;
@@ -57,9 +174,14 @@ static ddm_err lookup(store *s, const char *name, const char *param,
 
 ddm_err identity_find(store *s, const char *id, buf *out, bool *found)
 {
+	char idu[IDENTITY_ID_MAX];
+	const char *up = identity_id(id, idu, sizeof idu);
 	ddm_err err =
-		lookup(s, "enrollment_get", ":enrollment_id", id, out, found);
+		lookup(s, "enrollment_get", ":enrollment_id", up, out, found);
 
+	if (!err && !*found && up != id && strcmp(up, id) != 0)
+		err = lookup(s, "enrollment_get", ":enrollment_id", id, out,
+			     found);
 	if (err || *found)
 		return err;
 	return lookup(s, "management_serial", ":management_id", id, out, found);

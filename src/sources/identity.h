@@ -13,16 +13,49 @@
 #define DDM_IDENTITY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "diag.h"
 #include "store.h"
 #include "util.h"
 
-/* Remembers that id (enrollment id, UDID, management id) is serial. */
+/*
+ * A serial number as the device's identity: s[0..len) without the blanks
+ * around it (space, tab, CR, LF, the no-break space U+00A0) and without
+ * the invisible characters a spreadsheet or a web page leaves anywhere in
+ * it (zero-width space, non-joiner and joiner U+200B..U+200D, word joiner
+ * U+2060, byte-order mark U+FEFF), ASCII upper-cased (Apple serials are
+ * upper-case letters and digits; exports vary).  Written NUL-terminated to
+ * out (cut at cap - 1 bytes); returns its length, 0 when nothing is left.
+ */
+size_t identity_serial(const char *s, size_t len, char *out, size_t cap);
+
+/*
+ * Whether serial (as identity_serial wrote it) is a placeholder an export
+ * writes where a device has no serial it knows (a virtual machine, a
+ * record being set up): "0", "NOT AVAILABLE", "N/A", "UNKNOWN"...  Many
+ * devices share it, so it names none of them.
+ */
+bool identity_placeholder(const char *serial);
+
+/*
+ * An enrollment id or UDID as it is kept and looked up: ASCII upper-cased
+ * (UDIDs and enrollment ids are hexadecimal; one tool writes them upper
+ * case, another lower case).  Writes it to out (cap bytes) and returns
+ * out, or returns id itself when it does not fit.
+ */
+const char *identity_id(const char *id, char *out, size_t cap);
+/* A buffer identity_id fills for every id but a hostile one. */
+#define IDENTITY_ID_MAX 512
+
+/* Remembers that id (enrollment id, UDID, management id) is serial (both
+ * as identity_id and identity_serial write them). */
 ddm_err identity_learn(store *s, const char *id, const char *serial,
 		       int64_t file);
-/* The serial id was learned with, or the inventory's management_id. */
+/* The serial id was learned with in any case (identity_id; a database
+ * learned before ids were upper-cased: as written), or the inventory's
+ * management_id. */
 ddm_err identity_find(store *s, const char *id, buf *out, bool *found);
 
 /* The Jamf object types a device id belongs to. */

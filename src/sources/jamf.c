@@ -27,6 +27,7 @@ ddm_err jamf_device(src_ctx *x, const flat_view *el, char *serial, size_t cap,
 	if (err)
 		return err;
 	if (!*found) {
+		x->c->unidentified++;
 		snprintf(why, sizeof why,
 			 "Jamf %s id %s is not in the inventory (%s column)",
 			 type && *type ? diag_q(type) : "COMPUTER", diag_q(id),

@@ -563,16 +563,20 @@ static ddm_err identify(src_ctx *x, const report_items *r, const merge_meta *m,
 	merge *d = x->env->merge;
 	const char *own = field_val(d, r, "serial_number");
 	const char *udid = field_val(d, r, "udid");
-	const char *any = NULL;
+	const char *any = NULL, *placeholder = NULL;
 	bool found = false;
 	char why[300];
 	ddm_err err;
 
 	serial[0] = '\0';
-	if (own && *own)
-		join(serial, 128, own, "");
-	else if (m->serial && *m->serial)
-		join(serial, 128, m->serial, "");
+	/* a placeholder ("Not Available") is no serial: the ids decide */
+	if (own && identity_serial(own, strlen(own), serial, 128) &&
+	    identity_placeholder(serial))
+		placeholder = own, serial[0] = '\0';
+	if (!*serial && m->serial &&
+	    identity_serial(m->serial, strlen(m->serial), serial, 128) &&
+	    identity_placeholder(serial))
+		placeholder = m->serial, serial[0] = '\0';
 	for (int i = 0; i < MERGE_MAX_IDS + 1 && !*serial; i++) {
 		const char *id = i < MERGE_MAX_IDS ? m->ids[i] : udid, *held;
 
@@ -599,6 +603,18 @@ static ddm_err identify(src_ctx *x, const report_items *r, const merge_meta *m,
 	if (!any && udid && *udid)
 		any = udid;
 	if (any)
+		x->c->unidentified++;
+	if (any && placeholder)
+		snprintf(why, sizeof why,
+			 "report's serial number '%s' is a placeholder and "
+			 "enrollment %s has not been seen with a serial",
+			 diag_q(placeholder), diag_q(any));
+	else if (placeholder)
+		snprintf(why, sizeof why,
+			 "report's serial number '%s' is a placeholder, not a "
+			 "device's serial, and it has no enrollment id",
+			 diag_q(placeholder));
+	else if (any)
 		snprintf(why, sizeof why,
 			 "report has no serial number and enrollment %s has "
 			 "not been seen with one",
@@ -794,14 +810,17 @@ static size_t learn_slot(const merge *d, const char *id)
 	return s;
 }
 
-/* The serial id was last learned with in this file, or NULL. */
+/* The serial id (in any case) was last learned with in this file, or
+ * NULL. */
 static const char *learn_find(const merge *d, const char *id)
 {
 	size_t s, i;
 	learned_hdr h;
+	char idu[IDENTITY_ID_MAX];
 
 	if (!d->nl)
 		return NULL;
+	id = identity_id(id, idu, sizeof idu);
 	s = learn_slot(d, id);
 	if (!d->lslot[s])
 		return NULL;
@@ -867,9 +886,11 @@ static ddm_err learn(merge *d, const char *id, const char *serial, int64_t file)
 {
 	learned_hdr h;
 	size_t s;
+	char idu[IDENTITY_ID_MAX];
 
 	if (!id || !*id || !serial || !*serial)
 		return DDM_OK;
+	id = identity_id(id, idu, sizeof idu);
 	if (d->nl && d->lmem.len > LEARN_CAP) {
 		ddm_err err = merge_flush_ids(d);
 
@@ -917,12 +938,34 @@ static ddm_err remember_ids(src_ctx *x, const char *serial, const merge_meta *m,
 	return err;
 }
 
+/*
+ * Whether the report came from a user channel: NanoMDM (and KMFDDM, which
+ * takes its ids) names a user-channel enrollment '<device id>:<user id>'
+ * (a Mac's logged-in user, a Shared iPad's user), and a device channel
+ * never has a ':' in its id (a UDID, a User Enrollment's EnrollmentID).
+ * Such a report speaks for the user: on macOS it may carry the device's
+ * serial and OS version (Apple's schema allows them in the user scope)
+ * but never softwareupdate.*, so as the device's full report it would drop
+ * the device's install state, failure and pending version.
+ */
+static bool user_channel_id(const merge_meta *m)
+{
+	for (int i = 0; i < MERGE_MAX_IDS; i++)
+		if (m->ids[i] && strchr(m->ids[i], ':'))
+			return true;
+	return false;
+}
+
 ddm_err merge_report(src_ctx *x, const flat_view *v, const merge_meta *m)
 {
 	report_items r;
 	char serial[128];
 	ddm_err err;
 
+	if (user_channel_id(m)) {
+		x->c->skipped++;
+		return DDM_OK;
+	}
 	if (src_future(x, m->t, &err))
 		return err;
 	collect(x->env->merge, v, m->full_default, &r);
