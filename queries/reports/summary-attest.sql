@@ -16,6 +16,10 @@
 -- documents, skipped by design, are not.  A status or inventory CSV with
 -- a header and no row (an export of no device) is named too, also when
 -- its bytes were seen before (the same empty export two nights running).
+-- The rules behind the answer are named: built in, or each query,
+-- format or template a --queries / --templates folder replaced, with its
+-- path, so a sampled page never passes a site's own policy off as the
+-- built-in one.
 WITH note(name, value) AS (
 	SELECT name, value FROM temp.run_note WHERE section = 'run'),
 unused AS (
@@ -44,7 +48,14 @@ zones AS (
 	 WHERE target_os_version IS NOT NULL
 	   AND classification <> 'out-of-scope'),
 fresh AS (
-	SELECT max(last_seen) AS newest FROM ev_final)
+	SELECT max(last_seen) AS newest FROM ev_final),
+-- A query, format or template read from --queries / --templates: its
+-- note is 'SHA-256 (from PATH)' (evaluate.c), a built-in's the hash alone.
+overridden AS (
+	SELECT seq, name,
+	       substr(value, 72, length(value) - 72) AS origin
+	  FROM temp.run_note
+	 WHERE section = 'resource' AND value LIKE '% (from %)')
 SELECT item, value FROM (
 	SELECT 1 AS ord, 'Organisation' AS item, value
 	  FROM note WHERE name = 'org' AND value <> '(not set)'
@@ -138,6 +149,26 @@ SELECT item, value FROM (
 	UNION ALL
 	SELECT 8, 'Evidence', 'inputs with SHA-256 on the About sheet; '
 	       || 'files checked by SHA256SUMS'
+	UNION ALL
+	SELECT 8.5, 'Rules (queries, templates)',
+	       CASE WHEN count(*) = 0
+	            THEN 'built in (' || (SELECT value FROM note
+	                                   WHERE name = 'version')
+	                 || '; no file overridden): SHA-256 of each on the '
+	                 || 'About sheet'
+	            ELSE count(*) || CASE WHEN count(*) = 1 THEN ' file'
+	                                  ELSE ' files' END
+	                 || ' from --queries or --templates, not the built-in '
+	                 || 'rules or layout: '
+	                 || (SELECT group_concat(name || ' (from ' || origin
+	                                         || ')', '; ')
+	                       FROM (SELECT name, origin FROM overridden
+	                              ORDER BY seq LIMIT 10))
+	                 || CASE WHEN count(*) > 10
+	                         THEN '; and ' || (count(*) - 10) || ' more'
+	                         ELSE '' END
+	                 || ' (About sheet: SHA-256)' END
+	  FROM overridden
 	UNION ALL
 	SELECT 9, 'Written by', value FROM note WHERE name = 'version')
  ORDER BY ord;

@@ -1,0 +1,48 @@
+"""The auditor who checks the evidence: opens the workbook (and the CSVs)
+with nobody to explain them, and tries to trust every figure.  Read with
+openpyxl and the csv module (independent readers); figures are re-derived
+here from the rows the workbook prints or from the inputs the test wrote."""
+import os
+import re
+import shutil
+
+from lib import ROOT, SAMPLE_INPUTS, SAMPLES_AS_OF
+
+
+def _table(ws, name):
+    """(first row, headers, rows as dicts) of an Excel table."""
+    ref = ws.tables[name].ref
+    first = int(re.match(r"[A-Z]+(\d+)", ref.split(":")[0]).group(1))
+    rows = [[c.value for c in row] for row in ws[ref]]
+    return first, rows[0], [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def _attest(wb):
+    _, _, rows = _table(wb["Summary"], "T_summary_attest")
+    return {r["Statement"]: str(r["Value"]) for r in rows}
+
+
+def test_policy_override_is_stated_on_the_attestation(t):
+    """A run with --queries replacing the policy (evaluate.sql) wrote a
+    Summary whose attestation read 'Written by: ddmreport 0.1.0' and
+    nothing else: the page an auditor samples looked like the built-in
+    rules had produced it; only row 60-odd of About said '(from DIR)'.
+    The attestation must say which rules made the answer: built in, or
+    which files were replaced, and from where."""
+    r = t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS)
+    assert r.rc == 0, r
+    said = " ".join(_attest(t.workbook()).values())
+    assert "built in" in said, said
+    assert "--queries" not in said, said
+    q = t.path("policy")
+    os.makedirs(q)
+    shutil.copy(os.path.join(ROOT, "queries", "evaluate.sql"), q)
+    with open(os.path.join(q, "evaluate.sql"), "a") as f:
+        f.write("-- site rule\n")
+    r = t.run("report", "--out", t.path("out2"), "--as-of", SAMPLES_AS_OF, "--queries", q)
+    assert r.rc == 0, r
+    attest = _attest(t.workbook(t.path("out2")))
+    said = " ".join(attest.values())
+    assert "--queries" in said and "queries/evaluate.sql" in said, attest
+    assert os.path.join(q, "evaluate.sql") in said, attest
+    assert "built in" not in said, attest
