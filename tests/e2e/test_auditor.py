@@ -46,3 +46,36 @@ def test_policy_override_is_stated_on_the_attestation(t):
     assert "--queries" in said and "queries/evaluate.sql" in said, attest
     assert os.path.join(q, "evaluate.sql") in said, attest
     assert "built in" not in said, attest
+
+
+def test_patch_latency_still_open_accounts_for_every_device_below_target(t):
+    """The samples' Patch latency summary said 'macOS 26.1: Still open 33'
+    while the Summary counted 60 Macs past their deadline alone: the Macs
+    whose version comes from the inventory (no status report carries one)
+    were in no count at all, and the list below was headed 'Every device
+    seen below its target'.  Per target and per group, the devices below
+    their target now must all be counted: still open (measured) plus
+    below target with no report giving the version (not measured)."""
+    r = t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS)
+    assert r.rc == 0, r
+    wb = t.workbook()
+    _, _, dev = _table(wb["Devices"], "T_devices")
+    ws = wb["Patch latency"]
+    _, head, summary = _table(ws, "T_patch_latency_summary")
+    _, _, listed = _table(ws, "T_patch_latency_main")
+    unmeasured = [h for h in head if "not measured" in h.lower()]
+    assert len(unmeasured) == 1, head
+    done = ("Compliant", "No target", "Out of scope")
+    assert {r["Target / group"] for r in summary if r["By"] == "Group"} >= \
+        {d["Group"] for d in dev if d["Classification"] not in done}
+    for s in summary:
+        if s["By"] == "Target":
+            below = [d for d in dev if d["Classification"] not in done
+                     and f"{d['Platform']} {d['Target version']}" == s["Target / group"]]
+        else:
+            below = [d for d in dev if d["Classification"] not in done
+                     and (d["Group"] or "(no group)") == s["Target / group"]]
+        assert s["Still open"] + s[unmeasured[0]] == len(below), (s, len(below))
+    # the list says which devices it holds: not every device below target
+    caption = ws.cell(row=_table(ws, "T_patch_latency_main")[0] - 1, column=1).value
+    assert caption != "Every device seen below its target", caption
