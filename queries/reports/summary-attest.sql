@@ -19,7 +19,9 @@
 -- The rules behind the answer are named: built in, or each query,
 -- format or template a --queries / --templates folder replaced, with its
 -- path, so a sampled page never passes a site's own policy off as the
--- built-in one.
+-- built-in one.  A report for an as-of earlier than data the database
+-- holds says what it cannot reproduce: targets and inventory as last
+-- ingested.
 WITH note(name, value) AS (
 	SELECT name, value FROM temp.run_note WHERE section = 'run'),
 unused AS (
@@ -49,6 +51,17 @@ zones AS (
 	   AND classification <> 'out-of-scope'),
 fresh AS (
 	SELECT max(last_seen) AS newest FROM ev_final),
+-- Signs that the as-of is earlier than what the database holds: a later
+-- as-of already evaluated (trend history), or an inventory check-in after
+-- it (by more than the 15 minutes of clock skew ingest accepts past the
+-- time of a run, so tonight's run at its own time never says so).
+-- Targets and the inventory keep no history (README, "What it decides"),
+-- so such a report cannot be that night's report again.
+later AS (
+	SELECT (SELECT max(as_of) FROM run_history
+	         WHERE as_of / 86400 > :as_of / 86400) AS later_run,
+	       (SELECT max(last_check_in) FROM device
+	         WHERE last_check_in > :as_of + 900) AS later_check_in),
 -- A query, format or template read from --queries / --templates: its
 -- note is 'SHA-256 (from PATH)' (evaluate.c), a built-in's the hash alone.
 overridden AS (
@@ -64,6 +77,25 @@ SELECT item, value FROM (
 	UNION ALL
 	SELECT 3, 'As of (display time zone)', value
 	  FROM note WHERE name = 'display_tz' AND value <> '(not set)'
+	UNION ALL
+	SELECT 3.5, 'Reproducing an earlier as-of',
+	       'this database holds later data ('
+	       || CASE WHEN later_run IS NOT NULL
+	               THEN 'it was evaluated for '
+	                    || strftime('%Y-%m-%d %H:%M', later_run, 'unixepoch')
+	                    || ' UTC' ELSE '' END
+	       || CASE WHEN later_run IS NOT NULL AND later_check_in IS NOT NULL
+	               THEN '; ' ELSE '' END
+	       || CASE WHEN later_check_in IS NOT NULL
+	               THEN 'an inventory check-in of '
+	                    || strftime('%Y-%m-%d %H:%M', later_check_in,
+	                                'unixepoch') || ' UTC' ELSE '' END
+	       || '): reports and check-ins after the as-of are left out, but '
+	       || 'the targets and the inventory (group, time zone, name) are '
+	       || 'read as last ingested, not as they stood at the as-of, so '
+	       || 'the answers may differ from a report written at the as-of'
+	  FROM later
+	 WHERE later_run IS NOT NULL OR later_check_in IS NOT NULL
 	UNION ALL
 	SELECT 4, 'How deadlines were evaluated',
 	       'In each device''s local time: ' || known || ' own zone, ' ||

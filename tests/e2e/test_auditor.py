@@ -79,3 +79,32 @@ def test_patch_latency_still_open_accounts_for_every_device_below_target(t):
     # the list says which devices it holds: not every device below target
     caption = ws.cell(row=_table(ws, "T_patch_latency_main")[0] - 1, column=1).value
     assert caption != "Every device seen below its target", caption
+
+
+def test_report_for_an_earlier_night_says_what_it_cannot_reproduce(t):
+    """An auditor re-runs 'report --as-of' for an earlier night on the live
+    database, to reproduce what that night's report said.  Reports after
+    the as-of are left out, but targets and the inventory are read as last
+    ingested (the README says so): the answer may differ from that night's,
+    and the workbook said nothing of it; its attestation looked like any
+    other night's.  It must say so when the database holds later data."""
+    r = t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS)
+    assert r.rc == 0, r
+    said = " ".join(_attest(t.workbook()).values())
+    assert "as last ingested" not in said, said
+    r = t.run("report", "--out", t.path("earlier"), "--as-of", "2026-11-24T12:00:00Z")
+    assert r.rc == 0, r
+    attest = _attest(t.workbook(t.path("earlier")))
+    said = " ".join(attest.values())
+    assert "as last ingested" in said, attest
+    assert "targets" in said and "inventory" in said, attest
+    assert "2026-11-26 12:00" in said, attest  # the later night it was evaluated for
+    # a database that was never evaluated later but holds inventory
+    # check-ins after the as-of says so too
+    inv = t.write("inv.csv", "serial_number,platform,os_version,last_check_in\n"
+                  "C1,macOS,26.0,2026-11-25T08:00:00Z\n")
+    r = t.run("run", "--db", t.path("b.db"), "--out", t.path("b"), "--as-of",
+              "2026-11-24T12:00:00Z", inv)
+    assert r.rc == 0, r
+    said = " ".join(_attest(t.workbook(t.path("b"))).values())
+    assert "as last ingested" in said and "2026-11-25 08:00" in said, said
