@@ -21,7 +21,8 @@
 -- path, so a sampled page never passes a site's own policy off as the
 -- built-in one.  A report for an as-of earlier than data the database
 -- holds says what it cannot reproduce: targets and inventory as last
--- ingested.
+-- ingested.  Rows rejected are counted: a fleet judged without some
+-- rows of its inputs must not look complete.
 WITH note(name, value) AS (
 	SELECT name, value FROM temp.run_note WHERE section = 'run'),
 unused AS (
@@ -51,6 +52,17 @@ zones AS (
 	   AND classification <> 'out-of-scope'),
 fresh AS (
 	SELECT max(last_seen) AS newest FROM ev_final),
+-- Rows rejected (the Rejected sheet's rows): by this run's inputs, and
+-- in all.
+rej AS (
+	SELECT count(*) AS total,
+	       coalesce(sum(r.source_file > last.id), 0) AS this_run,
+	       count(DISTINCT CASE WHEN r.source_file > last.id
+	                           THEN r.source_file END) AS files
+	  FROM rejected r,
+	       (SELECT coalesce((SELECT CAST(value AS INTEGER) FROM note
+	                          WHERE name = 'last_input_before_run'), 0)
+	                   AS id) last),
 -- Signs that the as-of is earlier than what the database holds: a later
 -- as-of already evaluated (trend history), or an inventory check-in after
 -- it (by more than the 15 minutes of clock skew ingest accepts past the
@@ -162,6 +174,21 @@ SELECT item, value FROM (
 	       || ' (About sheet: SHA-256)'
 	  FROM temp.run_note WHERE section = 'not-ingested'
 	HAVING count(*) > 0
+	UNION ALL
+	SELECT 6.7, 'Input rows rejected',
+	       CASE WHEN this_run = 0 THEN 'none in this run'
+	            ELSE this_run || CASE WHEN this_run = 1 THEN ' row'
+	                                  ELSE ' rows' END
+	                 || ' of this run''s inputs (' || files
+	                 || CASE WHEN files = 1 THEN ' file' ELSE ' files' END
+	                 || ') rejected, not ingested: the devices were judged '
+	                 || 'without them' END
+	       || CASE WHEN total > this_run
+	               THEN '; ' || (total - this_run)
+	                    || ' rejected by earlier runs' ELSE '' END
+	       || '; the Rejected sheet lists each with its file, line and '
+	       || 'reason'
+	  FROM rej WHERE total > 0
 	UNION ALL
 	SELECT 7, 'Newest report or check-in (UTC)',
 	       coalesce(ddm_iso(newest), 'none: no device has reported')

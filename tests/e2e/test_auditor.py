@@ -108,3 +108,30 @@ def test_report_for_an_earlier_night_says_what_it_cannot_reproduce(t):
     assert r.rc == 0, r
     said = " ".join(_attest(t.workbook(t.path("b"))).values())
     assert "as last ingested" in said and "2026-11-25 08:00" in said, said
+
+
+def test_attestation_counts_the_rejected_rows_it_was_judged_without(t):
+    """The samples' run (--max-rejected 5%, exit 0) left 2 input rows out,
+    one of them device D7M80VDPHM's report, and the Summary's attestation
+    said nothing of it: it named inputs with no row stored and files
+    rolled back by --strict, but a fleet judged without some rows of its
+    inputs looked complete.  The page must count them (the Rejected
+    sheet's rows of this run) and point at the Rejected sheet; a later
+    report with no inputs must not claim them as its own."""
+    r = t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS)
+    assert r.rc == 0, r
+    wb = t.workbook()
+    _, _, rejected = _table(wb["Rejected"], "T_rejected")
+    _, _, inputs = _table(wb["Inputs"], "T_inputs")
+    assert len(rejected) == sum(i["Rejected"] for i in inputs) == 2
+    attest = _attest(wb)
+    line = [v for k, v in attest.items() if "reject" in k.lower()]
+    assert len(line) == 1, attest
+    assert line[0].startswith("2 rows of this run's inputs (1 file)"), line
+    assert "Rejected sheet" in line[0], line
+    r = t.run("report", "--out", t.path("again"), "--as-of", SAMPLES_AS_OF)
+    assert r.rc == 0, r
+    attest = _attest(t.workbook(t.path("again")))
+    line = [v for k, v in attest.items() if "reject" in k.lower()]
+    assert len(line) == 1 and line[0].startswith("none in this run"), attest
+    assert "2 rejected by earlier runs" in line[0], line
