@@ -135,3 +135,46 @@ def test_attestation_counts_the_rejected_rows_it_was_judged_without(t):
     line = [v for k, v in attest.items() if "reject" in k.lower()]
     assert len(line) == 1 and line[0].startswith("none in this run"), attest
     assert "2 rejected by earlier runs" in line[0], line
+
+
+def test_patch_latency_list_continues_past_the_sheet_limit_every_row_once(t):
+    """A sheet of one table continues on 'SHEET (2)' past its row limit;
+    Patch latency, whose list sits below its summary table, did not: its
+    limit was Excel's whole sheet whatever row the list starts on, so a
+    list of more than 1,048,561 devices (a fleet of a million, or half
+    that with two staged targets) ran off the sheet and the workbook
+    failed, and a template's max_rows was ignored.  With a small limit,
+    the list must continue, every row exactly once, each part a table with
+    its header repeated on paper, and About must say so."""
+    tdir = t.path("tmpl")
+    os.makedirs(tdir)
+    with open(os.path.join(ROOT, "templates", "patch-latency.tmpl")) as f:
+        text = f.read()
+    with open(os.path.join(tdir, "patch-latency.tmpl"), "w") as f:
+        f.write(text + "max_rows  30\n")
+    r = t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, "--templates", tdir,
+              *SAMPLE_INPUTS)
+    assert r.rc == 0, r
+    wb = t.workbook()
+    csv_rows = [d["serial_number"] + " " + d["target_os_version"]
+                for d in t.csv("patch-latency")]
+    assert len(csv_rows) == 100, len(csv_rows)
+    sheets = [n for n in wb.sheetnames if n.split(" (")[0] == "Patch latency"]
+    assert len(sheets) > 1, wb.sheetnames
+    got = []
+    for n in sheets:
+        ws = wb[n]
+        mains = [k for k in ws.tables if k.startswith("T_patch_latency_main")]
+        assert len(mains) == 1, (n, list(ws.tables))
+        first, head, rows = _table(ws, mains[0])
+        assert head[0] == "Serial number", (n, head)
+        assert len(rows) <= 30, (n, len(rows))
+        assert ws.print_title_rows == f"${first}:${first}", (n, ws.print_title_rows)
+        got += [f"{d['Serial number']} {d['Target version']}" for d in rows]
+        if n != sheets[0]:
+            assert not [k for k in ws.tables if "summary" in k], (n, list(ws.tables))
+            assert ws.max_row == first + len(rows), (n, ws.max_row)
+    assert got == csv_rows
+    about = " ".join(str(c) for row in wb["About"].iter_rows(values_only=True)
+                     for c in row if c)
+    assert f"100 rows on {len(sheets)} sheets (Patch latency" in about, about
