@@ -175,6 +175,19 @@ SELECT item, value FROM (
 	  FROM temp.run_note WHERE section = 'not-ingested'
 	HAVING count(*) > 0
 	UNION ALL
+	SELECT 6.65, 'Nothing new',
+	       'every input of this run (' || count(*)
+	       || CASE WHEN count(*) = 1 THEN ' file' ELSE ' files' END
+	       || ') was ingested before (the same content) and not read '
+	       || 'again: these answers are those of the data stored by '
+	       || 'earlier runs; did the export arrive? (About sheet: '
+	       || 'SHA-256 of each)'
+	  FROM temp.run_note
+	 WHERE section = 'known'
+	   AND EXISTS (SELECT 1 FROM temp.run_note
+	                WHERE section = 'nothing-new')
+	HAVING count(*) > 0
+	UNION ALL
 	SELECT 6.7, 'Input rows rejected',
 	       CASE WHEN this_run = 0 THEN 'none in this run'
 	            ELSE this_run || CASE WHEN this_run = 1 THEN ' row'

@@ -178,3 +178,41 @@ def test_patch_latency_list_continues_past_the_sheet_limit_every_row_once(t):
     about = " ".join(str(c) for row in wb["About"].iter_rows(values_only=True)
                      for c in row if c)
     assert f"100 rows on {len(sheets)} sheets (Patch latency" in about, about
+
+
+def test_inputs_already_ingested_are_named_on_about_and_the_attestation(t):
+    """A night whose export job stopped leaves last night's files in the
+    folder: the run reads them, finds every one ingested before, and warns
+    on stderr ('nothing new').  The workbook, the evidence kept, named none
+    of them: About listed no input of this run and the attestation read
+    like any night's.  An auditor must see which files the run was given,
+    with their SHA-256, that they were not read again, and, when no input
+    was new, that the answers are the stored data's."""
+    import hashlib
+    r = t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS)
+    assert r.rc == 0, r
+    given = [os.path.join(ROOT, "samples", "targets.csv"),
+             os.path.join(ROOT, "samples", "inventory.csv")]
+    r = t.run("run", "--out", t.path("again"), "--as-of", SAMPLES_AS_OF, *given)
+    assert r.rc == 0 and "nothing new" in r.err, r
+    wb = t.workbook(t.path("again"))
+    about = [row for row in wb["About"].iter_rows(values_only=True)]
+    for p in given:
+        sha = hashlib.sha256(open(p, "rb").read()).hexdigest()
+        hit = [row for row in about if row[1] == p]
+        assert len(hit) == 1, (p, [row[:3] for row in about if row[0] != "Resource"])
+        assert sha in str(hit[0][2]) and "not read again" in str(hit[0][2]), hit
+        assert hit[0][0] != "Input", hit  # not counted as this run's input
+    attest = _attest(wb)
+    line = [v for v in attest.values() if "ingested before" in v]
+    assert len(line) == 1 and "2 files" in line[0], attest
+    # a night with one new file and one known: both on About, no such line
+    inv = t.write("inv.csv", "serial_number,platform,os_version,last_check_in\n"
+                  "C1,macOS,26.1,2026-11-26T08:00:00Z\n")
+    r = t.run("run", "--out", t.path("third"), "--as-of", SAMPLES_AS_OF, given[0], inv)
+    assert r.rc == 0 and "nothing new" not in r.err, r
+    wb = t.workbook(t.path("third"))
+    about = [row for row in wb["About"].iter_rows(values_only=True)]
+    assert [row[0] for row in about if row[1] == inv] == ["Input"], about
+    assert len([row for row in about if row[1] == given[0]]) == 1
+    assert not [v for v in _attest(wb).values() if "ingested before" in v]
