@@ -216,3 +216,29 @@ def test_inputs_already_ingested_are_named_on_about_and_the_attestation(t):
     assert [row[0] for row in about if row[1] == inv] == ["Input"], about
     assert len([row for row in about if row[1] == given[0]]) == 1
     assert not [v for v in _attest(wb).values() if "ingested before" in v]
+
+
+def test_compliance_tables_name_the_devices_they_count(t):
+    """'Compliance by platform' said macOS: Devices 163 under 'Devices by
+    classification and platform', whose macOS column adds up to 165: its
+    count leaves out devices out of scope or with no target, but both
+    columns were headed 'Devices'.  Each compliance table's count must say
+    it counts the devices in scope (with a target), the headline's term,
+    and equal that count from the Devices sheet."""
+    r = t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS)
+    assert r.rc == 0, r
+    wb = t.workbook()
+    _, _, dev = _table(wb["Devices"], "T_devices")
+    _, _, head = _table(wb["Summary"], "T_summary_headline")
+    assert "Devices in scope" in {h["Figure"] for h in head}
+    scope = [d for d in dev if d["Classification"] not in ("No target", "Out of scope")]
+    for name, key in (("T_summary_platform", lambda d: d["Platform"]),
+                      ("T_summary_group", lambda d: d["Group"] or "(no group)"),
+                      ("T_summary_target",
+                       lambda d: (d["Platform"], d["Target version"]))):
+        _, hdr, rows = _table(wb["Summary"], name)
+        assert "Devices" not in hdr and "Devices in scope" in hdr, (name, hdr)
+        for r in rows:
+            k = (r["Platform"], r["Target version"]) if name == "T_summary_target" \
+                else r[hdr[0]]
+            assert r["Devices in scope"] == sum(1 for d in scope if key(d) == k), (name, r)
