@@ -22,20 +22,22 @@ WITH per AS (
 	       patched_at, (patched_at - deadline_utc) / 86400.0,
 	       (patched_at - first_below) / 86400.0, classification
 	  FROM ev_latency),
-unmeasured AS (
-	SELECT f.platform, f.target_os_version, f.grp
-	  FROM ev_final f
-	 WHERE f.below AND f.classification <> 'out-of-scope'
-	   AND NOT EXISTS (SELECT 1 FROM ev_latency l
-	                    WHERE l.serial_number = f.serial_number
-	                      AND l.target_os_version = f.target_os_version)),
-unm AS (
+-- Every device below its target now (in scope, with a target, not
+-- compliant): those ev_latency lists are its still-open rows (a listed
+-- device below its counted target is open, and ev_latency's other rows
+-- are all compliant), so the rest, below now less still open, are the
+-- devices no report shows below: one scan, no lookup per device.
+below_now AS (
 	SELECT 1 AS ord, 'Target' AS breakdown,
 	       coalesce(platform, '(unknown)') || ' ' || target_os_version AS name
-	  FROM unmeasured
+	  FROM ev_final
+	 WHERE target_os_version IS NOT NULL
+	   AND classification NOT IN ('compliant', 'no-target', 'out-of-scope')
 	UNION ALL
 	SELECT 2, 'Group', coalesce(nullif(grp, ''), '(no group)')
-	  FROM unmeasured),
+	  FROM ev_final
+	 WHERE target_os_version IS NOT NULL
+	   AND classification NOT IN ('compliant', 'no-target', 'out-of-scope')),
 ranked AS (
 	SELECT ord, breakdown, name, dd, ds,
 	       row_number() OVER (PARTITION BY ord, name ORDER BY dd) AS rd,
@@ -51,15 +53,16 @@ stats AS (
 	  FROM ranked GROUP BY ord, name),
 open AS (
 	SELECT ord, breakdown, name, sum(still_open) AS still_open,
-	       sum(unknown_time) AS unknown_time, sum(unm) AS unmeasured
+	       sum(unknown_time) AS unknown_time,
+	       sum(below) - sum(still_open) AS unmeasured
 	  FROM (SELECT ord, breakdown, name,
 	               patched_at IS NULL AND classification <> 'compliant'
 	                   AS still_open,
 	               patched_at IS NULL AND classification = 'compliant'
-	                   AS unknown_time, 0 AS unm
+	                   AS unknown_time, 0 AS below
 	          FROM per
 	        UNION ALL
-	        SELECT ord, breakdown, name, 0, 0, 1 FROM unm)
+	        SELECT ord, breakdown, name, 0, 0, 1 FROM below_now)
 	 GROUP BY ord, name)
 SELECT o.breakdown, o.name, coalesce(s.patched, 0) AS patched,
        o.still_open, o.unknown_time AS compliant_unknown_time,
