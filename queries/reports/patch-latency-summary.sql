@@ -26,18 +26,22 @@ WITH per AS (
 -- compliant): those ev_latency lists are its still-open rows (a listed
 -- device below its counted target is open, and ev_latency's other rows
 -- are all compliant), so the rest, below now less still open, are the
--- devices no report shows below: one scan, no lookup per device.
-below_now AS (
-	SELECT 1 AS ord, 'Target' AS breakdown,
-	       coalesce(platform, '(unknown)') || ' ' || target_os_version AS name
+-- devices no report shows below: one scan into a count per platform,
+-- target and group, no lookup per device.
+below_cells AS (
+	SELECT platform, target_os_version, grp, count(*) AS n
 	  FROM ev_final
 	 WHERE target_os_version IS NOT NULL
 	   AND classification NOT IN ('compliant', 'no-target', 'out-of-scope')
+	 GROUP BY platform, target_os_version, grp),
+below_now AS (
+	SELECT 1 AS ord, 'Target' AS breakdown,
+	       coalesce(platform, '(unknown)') || ' ' || target_os_version AS name,
+	       n
+	  FROM below_cells
 	UNION ALL
-	SELECT 2, 'Group', coalesce(nullif(grp, ''), '(no group)')
-	  FROM ev_final
-	 WHERE target_os_version IS NOT NULL
-	   AND classification NOT IN ('compliant', 'no-target', 'out-of-scope')),
+	SELECT 2, 'Group', coalesce(nullif(grp, ''), '(no group)'), n
+	  FROM below_cells),
 ranked AS (
 	SELECT ord, breakdown, name, dd, ds,
 	       row_number() OVER (PARTITION BY ord, name ORDER BY dd) AS rd,
@@ -62,7 +66,7 @@ open AS (
 	                   AS unknown_time, 0 AS below
 	          FROM per
 	        UNION ALL
-	        SELECT ord, breakdown, name, 0, 0, 1 FROM below_now)
+	        SELECT ord, breakdown, name, 0, 0, n FROM below_now)
 	 GROUP BY ord, name)
 SELECT o.breakdown, o.name, coalesce(s.patched, 0) AS patched,
        o.still_open, o.unknown_time AS compliant_unknown_time,
