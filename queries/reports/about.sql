@@ -10,13 +10,16 @@
 -- this run was given whose content was ingested before (section known:
 -- not read again; the first 20, then a count), with the stored file's
 -- facts: a night whose export job stopped shows which old files it read.
+-- A status or inventory CSV of this run with a header and no row (section
+-- no-rows) is named beside the inputs too.
 WITH started AS (
 	SELECT coalesce((SELECT CAST(value AS INTEGER) FROM temp.run_note
 	                  WHERE section = 'run'
 	                    AND name = 'last_input_before_run'), 0) AS last)
 SELECT section, name, value, kind, format, size, rows_read, rows_stored,
        rows_duplicate, rows_rejected, rows_skipped, time_basis, ingested_at
-  FROM (SELECT CASE section WHEN 'not-ingested' THEN 1.5 ELSE 0 END AS part,
+  FROM (SELECT CASE section WHEN 'not-ingested' THEN 1.5
+                             WHEN 'no-rows' THEN 1.6 ELSE 0 END AS part,
                seq AS ord, section, name, value, NULL AS kind,
                NULL AS format, NULL AS size, NULL AS rows_read,
                NULL AS rows_stored, NULL AS rows_duplicate,

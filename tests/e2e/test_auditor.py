@@ -242,3 +242,20 @@ def test_compliance_tables_name_the_devices_they_count(t):
             k = (r["Platform"], r["Target version"]) if name == "T_summary_target" \
                 else r[hdr[0]]
             assert r["Devices in scope"] == sum(1 for d in scope if key(d) == k), (name, r)
+
+
+def test_about_names_a_header_only_input_in_words_beside_the_inputs(t):
+    """A status CSV with a header and no row is noted for the Summary; on
+    About the note came first, above the run's parameters, with the
+    machine section name 'no-rows' where every other row has a label."""
+    st = t.write("night.csv", "serial_number,status,reported_at\n")
+    r = t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, st)
+    assert r.rc == 0, r
+    about = [row for row in t.workbook()["About"].iter_rows(values_only=True)][2:]
+    sections = [row[0] for row in about]
+    assert "no-rows" not in sections, sections
+    hits = [i for i, row in enumerate(about) if row[1] == st]
+    assert len(hits) == 2, about  # the note and the input itself
+    first_input = min(hits)
+    assert all(s == "Run" or s == "Resource" for s in sections[:first_input]) \
+        and sections[0] == "Run", sections
