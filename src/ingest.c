@@ -1863,6 +1863,9 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	if (known) {
 		store_rollback(in->store);
 		in->stats.files_known++;
+		/* Named on About with its SHA-256 (after the rollback, so the
+		 * note stays): the run was given it, and did not read it. */
+		(void)store_note(in->store, "known", path, hex);
 		tell_no_rows(in, &fc);
 		goto out_close;
 	}

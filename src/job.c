@@ -312,10 +312,13 @@ static ddm_err do_ingest(store *s, const job_opts *o)
 	 * only known files some night), but cron must hear it. */
 	st = ingest_get_stats(in);
 	if (worst == DDM_OK && st->files == 0 && st->files_failed == 0 &&
-	    st->files_known > 0)
+	    st->files_known > 0) {
 		diag_alert(NULL, "nothing new: every input was ingested before "
 				 "(the same content); did tonight's export "
 				 "arrive?");
+		/* The Summary's attestation says it too (summary-attest). */
+		worst = store_note(s, "nothing-new", "files", "");
+	}
 	ingest_free(in);
 	return worst;
 }

@@ -50,7 +50,10 @@
  *   max_rows  N               data rows per sheet (default and at most
  *                             Excel's 1,048,576 less the title and header
  *                             rows); more continue on "SHEET (2)", ...;
- *                             the CSV always has all
+ *                             the CSV always has all.  On a sheet of
+ *                             parts it bounds the report's own list
+ *                             (its '-' part), which also continues past
+ *                             the rows left below the parts above it
  *
  * The workbook shows readable labels for machine values (templates/
  * labels.map: COLUMN VALUE LABEL..., e.g. classification past-deadline

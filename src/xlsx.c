@@ -478,7 +478,7 @@ static ddm_err write_header(xlsx *x)
 		}
 	}
 	worksheet_set_row(x->ws, x->row, 32, NULL);
-	if (!x->part && x->t->nparts == 0) {
+	if ((!x->part && x->t->nparts == 0) || x->sheet_no > 1) {
 		worksheet_freeze_panes(x->ws, x->row + 1, 0);
 		worksheet_repeat_rows(x->ws, x->row, x->row);
 	} else if (x->part && !x->part->query &&
@@ -491,6 +491,13 @@ static ddm_err write_header(xlsx *x)
 	x->row++;
 	x->trows = 0;
 	x->sent = 0;
+	/* The rows left on this sheet below the header: a list below summary
+	 * tables (Patch latency's) has fewer than Excel's 1,048,576 less two.
+	 * The report's own list stops at the template's max_rows too.  Past
+	 * either it goes on at "SHEET (2)", ... (continue_sheet). */
+	x->max_rows = (long)LXW_ROW_MAX - (long)x->row;
+	if ((!x->part || !x->part->query) && x->t->max_rows < x->max_rows)
+		x->max_rows = x->t->max_rows;
 	if (x->ncols > x->sheet_cols)
 		x->sheet_cols = x->ncols;
 	return DDM_OK;
@@ -507,8 +514,6 @@ ddm_err xlsx_table_begin(xlsx *x, const tmpl_part *part,
 	x->part = part;
 	x->names = names;
 	x->ncols = ncols < MAXC ? ncols : MAXC;
-	/* Only a sheet of one table continues on further sheets. */
-	x->max_rows = t->nparts ? TMPL_SHEET_ROWS : t->max_rows;
 	for (int c = 0; c < x->ncols; c++) {
 		x->col[c] = tmpl_find_col(t, names[c]);
 		x->link[c] = tmpl_is_link(t, names[c]);
@@ -670,6 +675,8 @@ static ddm_err end_sheet(xlsx *x);
 /* The report's own table is full: end this sheet, go on with the next. */
 static ddm_err continue_sheet(xlsx *x)
 {
+	/* The table goes on as the same part (its name, its print titles). */
+	const tmpl_part *part = x->part;
 	ddm_err err = end_table(x);
 
 	if (err == DDM_OK)
@@ -677,6 +684,7 @@ static ddm_err continue_sheet(xlsx *x)
 	if (err)
 		return err;
 	x->sheet_no++;
+	x->part = part;
 	err = begin_sheet(x);
 	if (err == DDM_OK)
 		err = write_header(x);

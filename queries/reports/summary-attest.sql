@@ -16,6 +16,13 @@
 -- documents, skipped by design, are not.  A status or inventory CSV with
 -- a header and no row (an export of no device) is named too, also when
 -- its bytes were seen before (the same empty export two nights running).
+-- The rules behind the answer are named: built in, or each query,
+-- format or template a --queries / --templates folder replaced, with its
+-- path, so a sampled page never passes a site's own policy off as the
+-- built-in one.  A report for an as-of earlier than data the database
+-- holds says what it cannot reproduce: targets and inventory as last
+-- ingested.  Rows rejected are counted: a fleet judged without some
+-- rows of its inputs must not look complete.
 WITH note(name, value) AS (
 	SELECT name, value FROM temp.run_note WHERE section = 'run'),
 unused AS (
@@ -44,7 +51,36 @@ zones AS (
 	 WHERE target_os_version IS NOT NULL
 	   AND classification <> 'out-of-scope'),
 fresh AS (
-	SELECT max(last_seen) AS newest FROM ev_final)
+	SELECT max(last_seen) AS newest FROM ev_final),
+-- Rows rejected (the Rejected sheet's rows): by this run's inputs, and
+-- in all.
+rej AS (
+	SELECT count(*) AS total,
+	       coalesce(sum(r.source_file > last.id), 0) AS this_run,
+	       count(DISTINCT CASE WHEN r.source_file > last.id
+	                           THEN r.source_file END) AS files
+	  FROM rejected r,
+	       (SELECT coalesce((SELECT CAST(value AS INTEGER) FROM note
+	                          WHERE name = 'last_input_before_run'), 0)
+	                   AS id) last),
+-- Signs that the as-of is earlier than what the database holds: a later
+-- as-of already evaluated (trend history), or an inventory check-in after
+-- it (by more than the 15 minutes of clock skew ingest accepts past the
+-- time of a run, so tonight's run at its own time never says so).
+-- Targets and the inventory keep no history (README, "What it decides"),
+-- so such a report cannot be that night's report again.
+later AS (
+	SELECT (SELECT max(as_of) FROM run_history
+	         WHERE as_of >= :night_end) AS later_run,
+	       (SELECT max(last_check_in) FROM device
+	         WHERE last_check_in > :as_of + 900) AS later_check_in),
+-- A query, format or template read from --queries / --templates: its
+-- note is 'SHA-256 (from PATH)' (evaluate.c), a built-in's the hash alone.
+overridden AS (
+	SELECT seq, name,
+	       substr(value, 72, length(value) - 72) AS origin
+	  FROM temp.run_note
+	 WHERE section = 'resource' AND value LIKE '% (from %)')
 SELECT item, value FROM (
 	SELECT 1 AS ord, 'Organisation' AS item, value
 	  FROM note WHERE name = 'org' AND value <> '(not set)'
@@ -53,6 +89,25 @@ SELECT item, value FROM (
 	UNION ALL
 	SELECT 3, 'As of (display time zone)', value
 	  FROM note WHERE name = 'display_tz' AND value <> '(not set)'
+	UNION ALL
+	SELECT 3.5, 'Reproducing an earlier as-of',
+	       'this database holds later data ('
+	       || CASE WHEN later_run IS NOT NULL
+	               THEN 'it was evaluated for '
+	                    || strftime('%Y-%m-%d %H:%M', later_run, 'unixepoch')
+	                    || ' UTC' ELSE '' END
+	       || CASE WHEN later_run IS NOT NULL AND later_check_in IS NOT NULL
+	               THEN '; ' ELSE '' END
+	       || CASE WHEN later_check_in IS NOT NULL
+	               THEN 'an inventory check-in of '
+	                    || strftime('%Y-%m-%d %H:%M', later_check_in,
+	                                'unixepoch') || ' UTC' ELSE '' END
+	       || '): reports and check-ins after the as-of are left out, but '
+	       || 'the targets and the inventory (group, time zone, name) are '
+	       || 'read as last ingested, not as they stood at the as-of, so '
+	       || 'the answers may differ from a report written at the as-of'
+	  FROM later
+	 WHERE later_run IS NOT NULL OR later_check_in IS NOT NULL
 	UNION ALL
 	SELECT 4, 'How deadlines were evaluated',
 	       'In each device''s local time: ' || known || ' own zone, ' ||
@@ -120,6 +175,34 @@ SELECT item, value FROM (
 	  FROM temp.run_note WHERE section = 'not-ingested'
 	HAVING count(*) > 0
 	UNION ALL
+	SELECT 6.65, 'Nothing new',
+	       'every input of this run (' || count(*)
+	       || CASE WHEN count(*) = 1 THEN ' file' ELSE ' files' END
+	       || ') was ingested before (the same content) and not read '
+	       || 'again: these answers are those of the data stored by '
+	       || 'earlier runs; did the export arrive? (About sheet: '
+	       || 'SHA-256 of each)'
+	  FROM temp.run_note
+	 WHERE section = 'known'
+	   AND EXISTS (SELECT 1 FROM temp.run_note
+	                WHERE section = 'nothing-new')
+	HAVING count(*) > 0
+	UNION ALL
+	SELECT 6.7, 'Input rows rejected',
+	       CASE WHEN this_run = 0 THEN 'none in this run'
+	            ELSE this_run || CASE WHEN this_run = 1 THEN ' row'
+	                                  ELSE ' rows' END
+	                 || ' of this run''s inputs (' || files
+	                 || CASE WHEN files = 1 THEN ' file' ELSE ' files' END
+	                 || ') rejected, not ingested: the devices were judged '
+	                 || 'without them' END
+	       || CASE WHEN total > this_run
+	               THEN '; ' || (total - this_run)
+	                    || ' rejected by earlier runs' ELSE '' END
+	       || '; the Rejected sheet lists each with its file, line and '
+	       || 'reason'
+	  FROM rej WHERE total > 0
+	UNION ALL
 	SELECT 7, 'Newest report or check-in (UTC)',
 	       coalesce(ddm_iso(newest), 'none: no device has reported')
 	  FROM fresh
@@ -138,6 +221,26 @@ SELECT item, value FROM (
 	UNION ALL
 	SELECT 8, 'Evidence', 'inputs with SHA-256 on the About sheet; '
 	       || 'files checked by SHA256SUMS'
+	UNION ALL
+	SELECT 8.5, 'Rules (queries, templates)',
+	       CASE WHEN count(*) = 0
+	            THEN 'built in (' || (SELECT value FROM note
+	                                   WHERE name = 'version')
+	                 || '; no file overridden): SHA-256 of each on the '
+	                 || 'About sheet'
+	            ELSE count(*) || CASE WHEN count(*) = 1 THEN ' file'
+	                                  ELSE ' files' END
+	                 || ' from --queries or --templates, not the built-in '
+	                 || 'rules or layout: '
+	                 || (SELECT group_concat(name || ' (from ' || origin
+	                                         || ')', '; ')
+	                       FROM (SELECT name, origin FROM overridden
+	                              ORDER BY seq LIMIT 10))
+	                 || CASE WHEN count(*) > 10
+	                         THEN '; and ' || (count(*) - 10) || ' more'
+	                         ELSE '' END
+	                 || ' (About sheet: SHA-256)' END
+	  FROM overridden
 	UNION ALL
 	SELECT 9, 'Written by', value FROM note WHERE name = 'version')
  ORDER BY ord;

@@ -1,7 +1,7 @@
 -- summary-group: devices in scope per group (blueprint) with compliance,
 -- least compliant first.
 SELECT coalesce(nullif(grp, ''), '(no group)') AS "group",
-       count(*) AS devices,
+       count(*) AS devices_in_scope,
        sum(classification = 'compliant') AS compliant,
        sum(classification = 'past-deadline') AS past_deadline,
        sum(classification NOT IN ('compliant', 'past-deadline')) AS other_open,
@@ -10,4 +10,4 @@ SELECT coalesce(nullif(grp, ''), '(no group)') AS "group",
   FROM ev_final
  WHERE classification NOT IN ('no-target', 'out-of-scope')
  GROUP BY 1
- ORDER BY compliance_pct, devices DESC, 1;
+ ORDER BY compliance_pct, devices_in_scope DESC, 1;

@@ -5,7 +5,7 @@
 SELECT coalesce(platform, '(unknown)') AS platform, target_os_version,
        ddm_iso(min(deadline_utc)) AS earliest_deadline_utc,
        ddm_iso(max(deadline_utc)) AS latest_deadline_utc,
-       count(*) AS devices,
+       count(*) AS devices_in_scope,
        sum(classification = 'compliant') AS compliant,
        sum(classification = 'past-deadline') AS past_deadline,
        sum(classification NOT IN ('compliant', 'past-deadline')) AS other_open,

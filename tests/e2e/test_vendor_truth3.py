@@ -194,5 +194,5 @@ def test_patch_latency_of_a_staged_target_counts_devices_past_it(t):
         ("26.2", "C02STAGE002", "", "", "open")], got
     rows = [r for r in t.workbook()["Patch latency"].iter_rows(values_only=True)
             if r and r[0] == "Target"]
-    assert [r[:7] for r in rows] == [("Target", "macOS 26.1", 2, 1, 0, 0.7, 1.7),
-                                     ("Target", "macOS 26.2", 0, 2, 0, None, None)], rows
+    assert [r[:8] for r in rows] == [("Target", "macOS 26.1", 2, 1, 0, 0, 0.7, 1.7),
+                                     ("Target", "macOS 26.2", 0, 2, 0, 0, None, None)], rows

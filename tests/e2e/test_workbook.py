@@ -319,14 +319,15 @@ def test_patch_latency_against_hand_computed_case(t):
         row = summ[key]
         assert row[2] == len(dd) and row[3] == sum(1 for s in members if not lat[s][2]), row
         assert row[4] == 0, row  # compliant with no report saying when: none here
-        assert row[5:9] == (round(_nearest_rank(dd, 50), 1), round(_nearest_rank(dd, 90), 1),
+        assert row[5] == 0, row  # below target with no report of it: none here
+        assert row[6:10] == (round(_nearest_rank(dd, 50), 1), round(_nearest_rank(dd, 90), 1),
                             round(_nearest_rank(ds, 50), 1), round(_nearest_rank(ds, 90), 1)), row
 
     expect(("Target", "macOS 15.1"), ["D1", "D2", "D3", "D4"])
     expect(("Group", "A"), ["D1", "D2"])
     expect(("Group", "B"), ["D3", "D4"])
     # by hand, so the helper above is checked too: target median 2.0 days after the deadline
-    assert summ[("Target", "macOS 15.1")][5:9] == (2.0, 5.5, 6.4, 8.9)
+    assert summ[("Target", "macOS 15.1")][6:10] == (2.0, 5.5, 6.4, 8.9)
 
 
 def test_about_hashes_inputs_like_sha256sum(t):
