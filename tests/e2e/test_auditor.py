@@ -259,3 +259,33 @@ def test_about_names_a_header_only_input_in_words_beside_the_inputs(t):
     first_input = min(hits)
     assert all(s == "Run" or s == "Resource" for s in sections[:first_input]) \
         and sections[0] == "Run", sections
+
+
+def test_a_report_for_an_earlier_night_leaves_that_nights_trend_row_alone(t):
+    """The trend is the record of what each night saw.  An auditor's re-run
+    of 'report --as-of' for an earlier night, after the targets changed,
+    replaced that night's stored row with counts read against today's
+    targets: the trend then showed a night that never was, and the next
+    night's report carried it on."""
+    inv = t.write("inv.csv", "serial_number,platform,os_version,last_check_in\n"
+                  "E1,macOS,26.0,2026-11-20T08:00:00Z\n")
+    t1 = t.write("t1.csv", "platform,group,serial_number,target_os_version,"
+                 "target_build_version,target_local_datetime,details_url\n"
+                 "macOS,*,,26.1,,2026-11-30T12:00:00,\n")
+    t.ok("run", "--out", t.path("n1"), "--as-of", "2026-11-21T06:00:00Z", inv, t1)
+    t.ok("report", "--out", t.path("n2"), "--as-of", "2026-11-22T06:00:00Z")
+    # a new target, due before the first night: E1 was in progress that
+    # night, past deadline by today's targets
+    t2 = t.write("t2.csv", "platform,group,serial_number,target_os_version,"
+                 "target_build_version,target_local_datetime,details_url\n"
+                 "macOS,*,,26.1,,2026-11-20T12:00:00,\n")
+    t.ok("ingest", t2)
+    t.ok("report", "--out", t.path("again"), "--as-of", "2026-11-21T06:00:00Z")
+    assert [r["classification"] for r in t.csv("devices", where=t.path("again"))] == \
+        ["past-deadline"]
+    t.ok("report", "--out", t.path("n3"), "--as-of", "2026-11-23T06:00:00Z")
+    trend = t.csv("trend", where=t.path("n3"))
+    assert [(r["as_of"], r["in_progress"], r["past_deadline"]) for r in trend] == [
+        ("2026-11-21T06:00:00Z", "1", "0"),
+        ("2026-11-22T06:00:00Z", "1", "0"),
+        ("2026-11-23T06:00:00Z", "0", "1")], trend
