@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "rx.h"
+#include "sources/identity.h"
 #include "timeutil.h"
 #include "util.h"
 #include "version.h"
@@ -48,7 +49,9 @@ struct store_stmt {
  * user_version: the schema version this build writes.  A database with a
  * larger version was written by a newer build and is not touched. */
 #define STORE_APP_ID 1145326930 /* 0x44444d52, "DDMR" */
-#define STORE_SCHEMA_VERSION 2	/* 2: merged DDM sets one row per device */
+/* 2: merged DDM sets one row per device; 3: serials and learned ids as
+ * identity.c cleans them (migrate-identity.sql) */
+#define STORE_SCHEMA_VERSION 3
 #define STORE_STR_(x) #x
 #define STORE_STR(x) STORE_STR_(x)
 
@@ -271,6 +274,46 @@ static void fn_tz_valid(sqlite3_context *ctx, int argc, sqlite3_value **v)
 	sqlite3_result_int(ctx, z && *z && tz_is_valid(z));
 }
 
+/* ddm_serial(s): s as the device's identity (identity_serial), '' when
+ * nothing is left; NULL for NULL. */
+static void fn_serial(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const char *z = (const char *)sqlite3_value_text(v[0]);
+	char sn[512];
+	size_t n;
+
+	(void)argc;
+	if (!z) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	n = (size_t)sqlite3_value_bytes(v[0]);
+	if (n >= sizeof sn) { /* longer than any serial: kept as it is */
+		sqlite3_result_value(ctx, v[0]);
+		return;
+	}
+	n = identity_serial(z, n, sn, sizeof sn);
+	sqlite3_result_text(ctx, sn, (int)n, SQLITE_TRANSIENT);
+}
+
+/* ddm_placeholder(s): 1 when s, as ddm_serial gives it, is a placeholder
+ * serial (identity_placeholder), else 0. */
+static void fn_placeholder(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const char *z = (const char *)sqlite3_value_text(v[0]);
+	char sn[512];
+	size_t n;
+
+	(void)argc;
+	n = z ? (size_t)sqlite3_value_bytes(v[0]) : 0;
+	if (!z || n >= sizeof sn) {
+		sqlite3_result_int(ctx, 0);
+		return;
+	}
+	identity_serial(z, n, sn, sizeof sn);
+	sqlite3_result_int(ctx, identity_placeholder(sn));
+}
+
 /* ddm_iso(t): 'YYYY-MM-DDTHH:MM:SSZ' or NULL. */
 static void fn_iso(sqlite3_context *ctx, int argc, sqlite3_value **v)
 {
@@ -362,6 +405,8 @@ static int register_functions(sqlite3 *db)
 		{"ddm_wall_note", 2, fn_wall_note},
 		{"ddm_tz_valid", 1, fn_tz_valid},
 		{"ddm_iso", 1, fn_iso},
+		{"ddm_serial", 1, fn_serial},
+		{"ddm_placeholder", 1, fn_placeholder},
 		{"regexp", 2, fn_regexp},
 	};
 
@@ -795,6 +840,22 @@ static ddm_err migrate_ddm_item(store *s)
 	return err ? err : store_run_script(s, r, NULL, 0);
 }
 
+/* Schema version 3: the serials and learned ids an older build stored
+ * are made what this build stores (queries/migrate-identity.sql), once,
+ * in the open's transaction; version 3 then keeps an older build, which
+ * would store them as the export spelled them again, away. */
+static ddm_err migrate_identity(store *s)
+{
+	const resource *r;
+	int64_t schema = 0;
+	ddm_err err;
+
+	if (!query_int(s->db, "PRAGMA user_version", &schema) || schema >= 3)
+		return DDM_OK;
+	err = res_load("queries/migrate-identity.sql", &r);
+	return err ? err : store_run_script(s, r, NULL, 0);
+}
+
 static ddm_err run_migrations(store *s)
 {
 	const resource *r;
@@ -830,7 +891,8 @@ static ddm_err run_migrations(store *s)
 		}
 		sql = tail;
 	}
-	return migrate_ddm_item(s);
+	err = migrate_ddm_item(s);
+	return err ? err : migrate_identity(s);
 }
 
 /* One integer PRAGMA or query result; false when it cannot be read. */
