@@ -64,6 +64,9 @@ struct store {
 	 * run's "clean ..." line when it closed cleanly (see check_due). */
 	char prev_note[256];
 	int64_t checked; /* time of the last full check (0: never known) */
+	/* The schema version the database had when this run opened it (-1:
+	 * a new database), for the About sheet. */
+	int64_t schema_was;
 	store_stmt stmts[MAX_STMTS];
 	size_t nstmts;
 };
@@ -967,6 +970,63 @@ static ddm_err mark_ours(store *s)
 		"cannot mark database");
 }
 
+/* The schema version of the database as opened (0: made before the
+ * marker), or -1 when it holds nothing yet (a new database). */
+static int64_t schema_before(sqlite3 *db)
+{
+	int64_t objects = 0, schema = 0;
+
+	if (!query_int(db, "SELECT count(*) FROM sqlite_master", &objects) ||
+	    objects == 0)
+		return -1;
+	return query_int(db, "PRAGMA user_version", &schema) ? schema : 0;
+}
+
+/* An upgrade is remembered in table meta (key schema_N: when, from which
+ * version), so the About sheet of every later run can say
+ * that the history was written under older rules and migrated. */
+static ddm_err note_upgrade(store *s)
+{
+	char now[32], *sql;
+	ddm_err err;
+
+	if (s->schema_was < 0 || s->schema_was >= STORE_SCHEMA_VERSION)
+		return DDM_OK;
+	ts_format_utc((int64_t)time(NULL), now);
+	sql = sqlite3_mprintf(
+		"INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_%d', "
+		"'%q from schema version %lld');",
+		STORE_SCHEMA_VERSION, now, (long long)s->schema_was);
+	if (!sql)
+		return DDM_ERR_INTERNAL;
+	err = exec_simple(s, sql, "cannot mark database");
+	sqlite3_free(sql);
+	return err;
+}
+
+void store_schema_note(store *s, char *out, size_t cap)
+{
+	sqlite3_stmt *st;
+	size_t n;
+
+	n = (size_t)snprintf(out, cap, "%d", STORE_SCHEMA_VERSION);
+	if (s->schema_was < 0)
+		n += (size_t)snprintf(out + n, n < cap ? cap - n : 0,
+				      " (a new database)");
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT substr(key, 8), value FROM meta WHERE "
+			       "key GLOB 'schema_[0-9]*' ORDER BY "
+			       "CAST(substr(key, 8) AS INTEGER)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	while (n < cap && sqlite3_step(st) == SQLITE_ROW)
+		n += (size_t)snprintf(out + n, cap - n,
+				      "; upgraded to %s at %s",
+				      (const char *)sqlite3_column_text(st, 0),
+				      (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+}
+
 /* A database, journal or shared-memory file restored or made with a wider
  * mode is made private: history holds names and serials.  Links are not
  * followed (the names beside the database are not ours to chase). */
@@ -1110,6 +1170,7 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 	err = exec_simple(s, "BEGIN", "cannot begin transaction");
 	if (err)
 		goto out_close;
+	s->schema_was = schema_before(s->db);
 	err = store_run_script(s, schema, NULL, 0);
 	if (err)
 		goto out_close;
@@ -1123,6 +1184,8 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 	if (err)
 		goto out_close;
 	err = mark_ours(s);
+	if (!err)
+		err = note_upgrade(s);
 	if (!err)
 		err = exec_simple(s, "COMMIT", "cannot set up database");
 	if (err)

@@ -121,3 +121,24 @@ def test_serials_and_ids_an_older_build_stored_are_this_builds_at_upgrade(t):
     assert sql(t.db, "SELECT enrollment_id FROM enrollment") == ENR + "\n"
     # and an older build (schema version 2) now refuses the database
     assert sql(t.db, "PRAGMA user_version") == "3\n"
+
+
+def about(t, out):
+    rows = t.workbook(out)["About"].iter_rows(values_only=True)
+    return {r[1]: r[2] for r in rows if r and r[0] == "Run"}
+
+
+def test_about_says_the_database_was_upgraded(t):
+    # An auditor reading tonight's workbook could not tell that the
+    # history behind it was written by an older build under older rules
+    # and converted tonight: About named the tool's version only.
+    old_database(t)
+    t.ok("run", "--as-of", AS_OF, "--out", t.out, *night2(t))
+    schema = about(t, t.out)["Database schema version"]
+    assert schema.startswith("3; upgraded to 3 at 20") and "from schema version 2" in schema, schema
+    # the next night still says so; a database this build made says that
+    t.ok("report", "--as-of", AS_OF, "--out", t.path("next"))
+    assert about(t, t.path("next"))["Database schema version"] == schema
+    s, _, tg = night2(t)
+    t.ok("run", "--db", t.path("new.db"), "--as-of", AS_OF, "--out", t.path("new"), s, tg)
+    assert about(t, t.path("new"))["Database schema version"] == "3 (a new database)"
