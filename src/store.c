@@ -859,6 +859,24 @@ static ddm_err migrate_identity(store *s)
 	return err ? err : store_run_script(s, r, NULL, 0);
 }
 
+/* The first builds' source_file had no name_time and sha256 UNIQUE alone:
+ * remade once, ids kept (queries/migrate-source-file.sql). */
+static ddm_err migrate_source_file(store *s)
+{
+	const resource *r;
+	int64_t has = 1;
+	ddm_err err;
+
+	if (!query_int(s->db,
+		       "SELECT count(*) FROM pragma_table_info('source_file') "
+		       "WHERE name = 'name_time'",
+		       &has) ||
+	    has)
+		return DDM_OK;
+	err = res_load("queries/migrate-source-file.sql", &r);
+	return err ? err : store_run_script(s, r, NULL, 0);
+}
+
 static ddm_err run_migrations(store *s)
 {
 	const resource *r;
@@ -894,7 +912,9 @@ static ddm_err run_migrations(store *s)
 		}
 		sql = tail;
 	}
-	err = migrate_ddm_item(s);
+	err = migrate_source_file(s);
+	if (!err)
+		err = migrate_ddm_item(s);
 	return err ? err : migrate_identity(s);
 }
 

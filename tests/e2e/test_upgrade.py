@@ -142,3 +142,63 @@ def test_about_says_the_database_was_upgraded(t):
     s, _, tg = night2(t)
     t.ok("run", "--db", t.path("new.db"), "--as-of", AS_OF, "--out", t.path("new"), s, tg)
     assert about(t, t.path("new"))["Database schema version"] == "3 (a new database)"
+
+
+def test_a_database_of_the_first_builds_opens_and_keeps_its_history(t):
+    # The first builds (76ee979, 8285a43) kept source_file without
+    # name_time and with sha256 UNIQUE alone (`git show
+    # 8285a43:queries/schema.sql`).  This build refused to start on such a
+    # history: 'queries/store.sql:12:29: sql: no such column: name_time',
+    # no report written, night after night.  Now the table is remade once,
+    # ids kept, and a capture with the same bytes at another time is a
+    # second report, as in a database this build made.
+    first = t.write("s.csv", STATUS_HEADER
+                    + status("C02AAA0001", "Downloading", "2026-11-24T09:00:00Z", "m1", "15.0"))
+    t.ok("ingest", first)
+    con = sqlite3.connect(t.db)
+    con.executescript("""
+        CREATE TABLE old_sf (
+            id             INTEGER PRIMARY KEY,
+            sha256         TEXT NOT NULL UNIQUE,
+            path           TEXT NOT NULL,
+            kind           TEXT NOT NULL,
+            format         TEXT NOT NULL,
+            size           INTEGER NOT NULL,
+            rows_read      INTEGER NOT NULL DEFAULT 0,
+            rows_stored    INTEGER NOT NULL DEFAULT 0,
+            rows_duplicate INTEGER NOT NULL DEFAULT 0,
+            rows_rejected  INTEGER NOT NULL DEFAULT 0,
+            time_basis     TEXT NOT NULL DEFAULT 'content',
+            source_tz      TEXT,
+            ingested_at    INTEGER NOT NULL,
+            rows_skipped   INTEGER NOT NULL DEFAULT 0);
+        INSERT INTO old_sf SELECT id, sha256, path, kind, format, size, rows_read, rows_stored,
+               rows_duplicate, rows_rejected, time_basis, source_tz, ingested_at, rows_skipped
+          FROM source_file;
+        DROP TABLE source_file;
+        ALTER TABLE old_sf RENAME TO source_file;
+        PRAGMA user_version = 0;
+        PRAGMA application_id = 0;
+    """)
+    con.close()
+    rep = json.dumps({"StatusItems": {
+        "device": {"identifier": {"serial-number": "C02AAA0001"},
+                   "operating-system": {"version": "26.1"}},
+        "softwareupdate": {"install-state": "none"}}, "Errors": [], "FullReport": True})
+    d = t.path("captures")
+    for when in ("20261125-080000", "20261125-090000"):
+        t.write(f"captures/{ENR}.{when}.000001.status.json", rep)
+    tg = night2(t)[2]
+    r = t.run("run", "--as-of", AS_OF, "--out", t.out, d, tg)
+    assert r.rc == 0, r
+    fresh = t.path("fresh")
+    t.ok("run", "--db", t.path("fresh.db"), "--as-of", AS_OF, "--out", fresh, first, d, tg)
+    assert t.csv("devices") == t.csv("devices", fresh)
+    assert t.csv("summary") == t.csv("summary", fresh)
+    assert sql(t.db, "SELECT status, source_file FROM observation "
+                     "WHERE serial_number = 'C02AAA0001' ORDER BY reported_at") == \
+        "Downloading|1\nIdle|2\nIdle|3\n", sql(t.db, "SELECT * FROM observation")
+    assert sql(t.db, "SELECT id, path FROM source_file ORDER BY id").splitlines()[0] == "1|" + first
+    # feeding the first file again changes nothing: it is still known
+    r = t.run("ingest", first)
+    assert r.rc == 0 and "nothing new" in r.err, r
