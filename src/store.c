@@ -1002,6 +1002,82 @@ static int64_t schema_before(sqlite3 *db)
 	return query_int(db, "PRAGMA user_version", &schema) ? schema : 0;
 }
 
+/* Before a database of an older schema is converted, it is copied whole
+ * beside itself (DB.schema-N-YYYYMMDDTHHMMSSZ.bak, 0600, VACUUM INTO: a
+ * consistent copy of this run's snapshot), so nothing an older build
+ * stored is lost and the admin can go back to that build with that copy:
+ * the migration cleans serials, rejects placeholder rows and remakes
+ * tables, and an older build refuses the converted database.  A copy that
+ * cannot be written whole (full disk) stops the run before anything is
+ * converted. */
+static ddm_err backup_before_upgrade(store *s)
+{
+	char now[32], stamp[20];
+	char *bak, *tmp, *sql;
+	int fd, rc;
+	size_t j = 0;
+
+	if (s->schema_was < 0 || s->schema_was >= STORE_SCHEMA_VERSION)
+		return DDM_OK;
+	ts_format_utc((int64_t)time(NULL), now);
+	for (size_t i = 0; now[i] && j + 1 < sizeof stamp; i++)
+		if (now[i] != '-' && now[i] != ':')
+			stamp[j++] = now[i];
+	stamp[j] = '\0';
+	bak = xasprintf("%s.schema-%lld-%s.bak", s->real,
+			(long long)s->schema_was, stamp);
+	tmp = xasprintf("%s.tmp", bak);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd < 0) {
+		ddm_err err = diag_error(
+			errno == ENOSPC || errno == EIO ? DDM_ERR_IO
+							: DDM_ERR_CANTCREAT,
+			diag_q(tmp),
+			"cannot copy the database before upgrading it: %s",
+			strerror(errno));
+		free(tmp);
+		free(bak);
+		return err;
+	}
+	close(fd);
+	/* copied under a .tmp name, renamed once whole: a run killed while
+	 * copying leaves no partial copy under the backup's name */
+	sql = sqlite3_mprintf("VACUUM INTO %Q", tmp);
+	rc = sql ? sqlite3_exec(s->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
+	if (rc == SQLITE_OK && rename(tmp, bak) != 0) {
+		ddm_err err =
+			diag_error(DDM_ERR_IO, diag_q(bak),
+				   "cannot copy the database before "
+				   "upgrading it: %s; nothing was converted",
+				   strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		free(bak);
+		return err;
+	}
+	if (rc != SQLITE_OK) {
+		ddm_err err = diag_error(
+			store_err_of(sqlite3_extended_errcode(s->db)),
+			diag_q(bak),
+			"cannot copy the database before upgrading it: %s; "
+			"nothing was converted",
+			sqlite3_errmsg(s->db));
+		unlink(tmp);
+		free(tmp);
+		free(bak);
+		return err;
+	}
+	diag_note(diag_q(s->path),
+		  "database of schema version %lld copied to %s before it is "
+		  "upgraded to %d (an older build refuses it then)",
+		  (long long)s->schema_was, diag_q(bak), STORE_SCHEMA_VERSION);
+	free(tmp);
+	free(bak);
+	return DDM_OK;
+}
+
 /* An upgrade is remembered in table meta (key schema_N: when, from which
  * version), so the About sheet of every later run can say
  * that the history was written under older rules and migrated. */
@@ -1138,6 +1214,10 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 			goto out_close;
 		s->checked = (int64_t)time(NULL);
 	}
+	s->schema_was = schema_before(s->db);
+	err = backup_before_upgrade(s);
+	if (err)
+		goto out_close;
 	/* WAL, not the rollback journal, although WAL writes each page
 	 * twice (log, then checkpoint): a backup or a reader may hold the
 	 * database while a run writes, and the crash tests watch the log.
@@ -1190,7 +1270,6 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 	err = exec_simple(s, "BEGIN", "cannot begin transaction");
 	if (err)
 		goto out_close;
-	s->schema_was = schema_before(s->db);
 	err = store_run_script(s, schema, NULL, 0);
 	if (err)
 		goto out_close;

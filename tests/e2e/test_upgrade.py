@@ -202,3 +202,30 @@ def test_a_database_of_the_first_builds_opens_and_keeps_its_history(t):
     # feeding the first file again changes nothing: it is still known
     r = t.run("ingest", first)
     assert r.rc == 0 and "nothing new" in r.err, r
+
+
+def test_the_older_database_is_kept_whole_before_it_is_converted(t):
+    # The conversion renames serials, turns a placeholder's rows into
+    # rejected rows and an older build refuses the result: nothing kept
+    # what the older build had stored, nor a way back to that build.  Now
+    # the database is copied whole beside itself first (0600, like it),
+    # once, and the run says where.
+    import glob
+    import os
+    old_database(t)
+    before = sql(t.db, "SELECT * FROM observation ORDER BY 1, 2")
+    r = t.run("run", "--as-of", AS_OF, "--out", t.out, *night2(t))
+    assert r.rc == 0, r
+    baks = glob.glob(t.db + ".schema-2-*.bak")
+    assert len(baks) == 1 and baks[0] in r.err and "copied" in r.err, (baks, r)
+    assert os.stat(baks[0]).st_mode & 0o777 == 0o600
+    assert sql(baks[0], "PRAGMA user_version") == "2\n"
+    assert sql(baks[0], "SELECT * FROM observation ORDER BY 1, 2") == before
+    assert not glob.glob(t.db + "*.tmp")
+    # the next night copies nothing; --quiet says nothing on success
+    r = t.run("run", "--quiet", "--as-of", AS_OF, "--out", t.out, *night2(t))
+    assert r.rc == 0 and glob.glob(t.db + ".schema-*") == baks, r
+    # a new database has nothing to keep
+    s, _, tg = night2(t)
+    r = t.run("run", "--db", t.path("new.db"), "--as-of", AS_OF, "--out", t.path("n"), s, tg)
+    assert r.rc == 0 and not glob.glob(t.path("new.db") + ".schema-*") and "copied" not in r.err, r
