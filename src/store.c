@@ -1069,10 +1069,12 @@ static ddm_err backup_before_upgrade(store *s)
 		free(bak);
 		return err;
 	}
-	diag_note(diag_q(s->path),
-		  "database of schema version %lld copied to %s before it is "
-		  "upgraded to %d (an older build refuses it then)",
-		  (long long)s->schema_was, diag_q(bak), STORE_SCHEMA_VERSION);
+	/* printed with --quiet too: the upgrade may change answers (a Mac
+	 * counted twice is now once), and the copy takes disk space */
+	diag_alert(diag_q(s->path),
+		   "database of schema version %lld copied to %s before it is "
+		   "upgraded to %d (an older build refuses it then)",
+		   (long long)s->schema_was, diag_q(bak), STORE_SCHEMA_VERSION);
 	free(tmp);
 	free(bak);
 	return DDM_OK;
