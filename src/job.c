@@ -208,7 +208,7 @@ static ddm_err note_run(store *s, const job_opts *o, const char *by,
 	char started[32], last[32];
 
 	char as_of[32], now[32], d[3][32], cfg[700], zr[300], shown[120];
-	char maxrej[32];
+	char maxrej[32], schema[400];
 	ddm_err err = DDM_OK;
 
 	ts_format_utc(o->as_of, as_of);
@@ -223,6 +223,7 @@ static ddm_err note_run(store *s, const job_opts *o, const char *by,
 	snprintf(maxrej, sizeof maxrej, "%g%% of a file's rows",
 		 o->max_rejected);
 	snprintf(last, sizeof last, "%lld", (long long)last_file);
+	store_schema_note(s, schema, sizeof schema);
 	/* Every effective parameter, in the order About shows them. */
 	const struct {
 		const char *name, *value;
@@ -232,6 +233,7 @@ static ddm_err note_run(store *s, const job_opts *o, const char *by,
 		{"version", "ddmreport " DDMREPORT_VERSION},
 		{"command", o->command_line},
 		{"database", o->db},
+		{"database_schema", schema},
 		{"stuck_after", d[0]},
 		{"stale_after", d[1]},
 		{"due_within", d[2]},

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "rx.h"
+#include "sources/identity.h"
 #include "timeutil.h"
 #include "util.h"
 #include "version.h"
@@ -48,7 +49,9 @@ struct store_stmt {
  * user_version: the schema version this build writes.  A database with a
  * larger version was written by a newer build and is not touched. */
 #define STORE_APP_ID 1145326930 /* 0x44444d52, "DDMR" */
-#define STORE_SCHEMA_VERSION 2	/* 2: merged DDM sets one row per device */
+/* 2: merged DDM sets one row per device; 3: serials and learned ids as
+ * identity.c cleans them (migrate-identity.sql) */
+#define STORE_SCHEMA_VERSION 3
 #define STORE_STR_(x) #x
 #define STORE_STR(x) STORE_STR_(x)
 
@@ -61,6 +64,9 @@ struct store {
 	 * run's "clean ..." line when it closed cleanly (see check_due). */
 	char prev_note[256];
 	int64_t checked; /* time of the last full check (0: never known) */
+	/* The schema version the database had when this run opened it (-1:
+	 * a new database), for the About sheet. */
+	int64_t schema_was;
 	store_stmt stmts[MAX_STMTS];
 	size_t nstmts;
 };
@@ -271,6 +277,46 @@ static void fn_tz_valid(sqlite3_context *ctx, int argc, sqlite3_value **v)
 	sqlite3_result_int(ctx, z && *z && tz_is_valid(z));
 }
 
+/* ddm_serial(s): s as the device's identity (identity_serial), '' when
+ * nothing is left; NULL for NULL. */
+static void fn_serial(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const char *z = (const char *)sqlite3_value_text(v[0]);
+	char sn[512];
+	size_t n;
+
+	(void)argc;
+	if (!z) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	n = (size_t)sqlite3_value_bytes(v[0]);
+	if (n >= sizeof sn) { /* longer than any serial: kept as it is */
+		sqlite3_result_value(ctx, v[0]);
+		return;
+	}
+	n = identity_serial(z, n, sn, sizeof sn);
+	sqlite3_result_text(ctx, sn, (int)n, SQLITE_TRANSIENT);
+}
+
+/* ddm_placeholder(s): 1 when s, as ddm_serial gives it, is a placeholder
+ * serial (identity_placeholder), else 0. */
+static void fn_placeholder(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const char *z = (const char *)sqlite3_value_text(v[0]);
+	char sn[512];
+	size_t n;
+
+	(void)argc;
+	n = z ? (size_t)sqlite3_value_bytes(v[0]) : 0;
+	if (!z || n >= sizeof sn) {
+		sqlite3_result_int(ctx, 0);
+		return;
+	}
+	identity_serial(z, n, sn, sizeof sn);
+	sqlite3_result_int(ctx, identity_placeholder(sn));
+}
+
 /* ddm_iso(t): 'YYYY-MM-DDTHH:MM:SSZ' or NULL. */
 static void fn_iso(sqlite3_context *ctx, int argc, sqlite3_value **v)
 {
@@ -362,6 +408,8 @@ static int register_functions(sqlite3 *db)
 		{"ddm_wall_note", 2, fn_wall_note},
 		{"ddm_tz_valid", 1, fn_tz_valid},
 		{"ddm_iso", 1, fn_iso},
+		{"ddm_serial", 1, fn_serial},
+		{"ddm_placeholder", 1, fn_placeholder},
 		{"regexp", 2, fn_regexp},
 	};
 
@@ -795,6 +843,40 @@ static ddm_err migrate_ddm_item(store *s)
 	return err ? err : store_run_script(s, r, NULL, 0);
 }
 
+/* Schema version 3: the serials and learned ids an older build stored
+ * are made what this build stores (queries/migrate-identity.sql), once,
+ * in the open's transaction; version 3 then keeps an older build, which
+ * would store them as the export spelled them again, away. */
+static ddm_err migrate_identity(store *s)
+{
+	const resource *r;
+	int64_t schema = 0;
+	ddm_err err;
+
+	if (!query_int(s->db, "PRAGMA user_version", &schema) || schema >= 3)
+		return DDM_OK;
+	err = res_load("queries/migrate-identity.sql", &r);
+	return err ? err : store_run_script(s, r, NULL, 0);
+}
+
+/* The first builds' source_file had no name_time and sha256 UNIQUE alone:
+ * remade once, ids kept (queries/migrate-source-file.sql). */
+static ddm_err migrate_source_file(store *s)
+{
+	const resource *r;
+	int64_t has = 1;
+	ddm_err err;
+
+	if (!query_int(s->db,
+		       "SELECT count(*) FROM pragma_table_info('source_file') "
+		       "WHERE name = 'name_time'",
+		       &has) ||
+	    has)
+		return DDM_OK;
+	err = res_load("queries/migrate-source-file.sql", &r);
+	return err ? err : store_run_script(s, r, NULL, 0);
+}
+
 static ddm_err run_migrations(store *s)
 {
 	const resource *r;
@@ -830,7 +912,10 @@ static ddm_err run_migrations(store *s)
 		}
 		sql = tail;
 	}
-	return migrate_ddm_item(s);
+	err = migrate_source_file(s);
+	if (!err)
+		err = migrate_ddm_item(s);
+	return err ? err : migrate_identity(s);
 }
 
 /* One integer PRAGMA or query result; false when it cannot be read. */
@@ -903,6 +988,141 @@ static ddm_err mark_ours(store *s)
 				      "PRAGMA user_version = " STORE_STR(
 					      STORE_SCHEMA_VERSION) ";",
 		"cannot mark database");
+}
+
+/* The schema version of the database as opened (0: made before the
+ * marker), or -1 when it holds nothing yet (a new database). */
+static int64_t schema_before(sqlite3 *db)
+{
+	int64_t objects = 0, schema = 0;
+
+	if (!query_int(db, "SELECT count(*) FROM sqlite_master", &objects) ||
+	    objects == 0)
+		return -1;
+	return query_int(db, "PRAGMA user_version", &schema) ? schema : 0;
+}
+
+/* Before a database of an older schema is converted, it is copied whole
+ * beside itself (DB.schema-N-YYYYMMDDTHHMMSSZ.bak, 0600, VACUUM INTO: a
+ * consistent copy of this run's snapshot), so nothing an older build
+ * stored is lost and the admin can go back to that build with that copy:
+ * the migration cleans serials, rejects placeholder rows and remakes
+ * tables, and an older build refuses the converted database.  A copy that
+ * cannot be written whole (full disk) stops the run before anything is
+ * converted. */
+static ddm_err backup_before_upgrade(store *s)
+{
+	char now[32], stamp[20];
+	char *bak, *tmp, *sql;
+	int fd, rc;
+	size_t j = 0;
+
+	if (s->schema_was < 0 || s->schema_was >= STORE_SCHEMA_VERSION)
+		return DDM_OK;
+	ts_format_utc((int64_t)time(NULL), now);
+	for (size_t i = 0; now[i] && j + 1 < sizeof stamp; i++)
+		if (now[i] != '-' && now[i] != ':')
+			stamp[j++] = now[i];
+	stamp[j] = '\0';
+	bak = xasprintf("%s.schema-%lld-%s.bak", s->real,
+			(long long)s->schema_was, stamp);
+	tmp = xasprintf("%s.tmp", bak);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd < 0) {
+		ddm_err err = diag_error(
+			errno == ENOSPC || errno == EIO ? DDM_ERR_IO
+							: DDM_ERR_CANTCREAT,
+			diag_q(tmp),
+			"cannot copy the database before upgrading it: %s",
+			strerror(errno));
+		free(tmp);
+		free(bak);
+		return err;
+	}
+	close(fd);
+	/* copied under a .tmp name, renamed once whole: a run killed while
+	 * copying leaves no partial copy under the backup's name */
+	sql = sqlite3_mprintf("VACUUM INTO %Q", tmp);
+	rc = sql ? sqlite3_exec(s->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
+	if (rc == SQLITE_OK && rename(tmp, bak) != 0) {
+		ddm_err err =
+			diag_error(DDM_ERR_IO, diag_q(bak),
+				   "cannot copy the database before "
+				   "upgrading it: %s; nothing was converted",
+				   strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		free(bak);
+		return err;
+	}
+	if (rc != SQLITE_OK) {
+		ddm_err err = diag_error(
+			store_err_of(sqlite3_extended_errcode(s->db)),
+			diag_q(bak),
+			"cannot copy the database before upgrading it: %s; "
+			"nothing was converted",
+			sqlite3_errmsg(s->db));
+		unlink(tmp);
+		free(tmp);
+		free(bak);
+		return err;
+	}
+	/* printed with --quiet too: the upgrade may change answers (a Mac
+	 * counted twice is now once), and the copy takes disk space */
+	diag_alert(diag_q(s->path),
+		   "database of schema version %lld copied to %s before it is "
+		   "upgraded to %d (an older build refuses it then)",
+		   (long long)s->schema_was, diag_q(bak), STORE_SCHEMA_VERSION);
+	free(tmp);
+	free(bak);
+	return DDM_OK;
+}
+
+/* An upgrade is remembered in table meta (key schema_N: when, from which
+ * version), so the About sheet of every later run can say
+ * that the history was written under older rules and migrated. */
+static ddm_err note_upgrade(store *s)
+{
+	char now[32], *sql;
+	ddm_err err;
+
+	if (s->schema_was < 0 || s->schema_was >= STORE_SCHEMA_VERSION)
+		return DDM_OK;
+	ts_format_utc((int64_t)time(NULL), now);
+	sql = sqlite3_mprintf(
+		"INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_%d', "
+		"'%q from schema version %lld');",
+		STORE_SCHEMA_VERSION, now, (long long)s->schema_was);
+	if (!sql)
+		return DDM_ERR_INTERNAL;
+	err = exec_simple(s, sql, "cannot mark database");
+	sqlite3_free(sql);
+	return err;
+}
+
+void store_schema_note(store *s, char *out, size_t cap)
+{
+	sqlite3_stmt *st;
+	size_t n;
+
+	n = (size_t)snprintf(out, cap, "%d", STORE_SCHEMA_VERSION);
+	if (s->schema_was < 0)
+		n += (size_t)snprintf(out + n, n < cap ? cap - n : 0,
+				      " (a new database)");
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT substr(key, 8), value FROM meta WHERE "
+			       "key GLOB 'schema_[0-9]*' ORDER BY "
+			       "CAST(substr(key, 8) AS INTEGER)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return;
+	while (n < cap && sqlite3_step(st) == SQLITE_ROW)
+		n += (size_t)snprintf(out + n, cap - n,
+				      "; upgraded to %s at %s",
+				      (const char *)sqlite3_column_text(st, 0),
+				      (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
 }
 
 /* A database, journal or shared-memory file restored or made with a wider
@@ -996,6 +1216,10 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 			goto out_close;
 		s->checked = (int64_t)time(NULL);
 	}
+	s->schema_was = schema_before(s->db);
+	err = backup_before_upgrade(s);
+	if (err)
+		goto out_close;
 	/* WAL, not the rollback journal, although WAL writes each page
 	 * twice (log, then checkpoint): a backup or a reader may hold the
 	 * database while a run writes, and the crash tests watch the log.
@@ -1061,6 +1285,8 @@ ddm_err store_open(const char *path, int wait_seconds, store **out)
 	if (err)
 		goto out_close;
 	err = mark_ours(s);
+	if (!err)
+		err = note_upgrade(s);
 	if (!err)
 		err = exec_simple(s, "COMMIT", "cannot set up database");
 	if (err)

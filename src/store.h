@@ -195,6 +195,14 @@ ddm_err store_json_leaves(store *s, const char *doc, size_t len,
  */
 ddm_err store_secret(store *s, const char *name, char out[65]);
 
+/*
+ * The database's schema version for the About sheet, written to out (cap
+ * bytes): "3", with " (a new database)" when this run made it, and each
+ * upgrade an earlier or this run made ("; upgraded to 3 at TIME from
+ * schema version 2").
+ */
+void store_schema_note(store *s, char *out, size_t cap);
+
 /* Checks that every query resource prepares against the schema (used by
  * `--check`); reports each failure as origin:line:col. */
 ddm_err store_check(store *s, const resource *r);

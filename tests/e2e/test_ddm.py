@@ -396,7 +396,7 @@ def test_version_1_database_keeps_merging(t):
     t.ok("ingest", t.path("b.ndjson"))
     t.ok("ingest", "--db", old, t.path("b.ndjson"))
     assert sql(old, "SELECT count(*) FROM sqlite_master WHERE name = 'ddm_item'").strip() == "0"
-    assert sql(old, "PRAGMA user_version").strip() == "2"
+    assert sql(old, "PRAGMA user_version").strip() == "3"  # the current schema version
     assert _merged(old) == _merged(t.db)
     q = "SELECT * FROM observation ORDER BY serial_number, reported_at"
     assert sql(old, q) == sql(t.db, q)
