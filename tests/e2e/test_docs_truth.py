@@ -1,0 +1,316 @@
+"""The documentation tells the truth: README.md and the man page against the binary.
+
+A new admin knows the tool from README.md, `man ddmreport` and `--help`
+only.  These tests keep the parts of them that can be compared mechanically
+in step with what the tool does: the options and their defaults, the
+commands, the reports and their CSV columns, the exit codes, the config
+file example, the messages the docs quote and the man page's examples.
+(test_install.py checks the man page against --help one way; this file
+adds the README and the other direction.)
+"""
+import os
+import re
+import subprocess
+
+import test_install as inst
+from lib import BIN, ROOT, SAMPLES, SAMPLES_AS_OF, SAMPLE_INPUTS
+
+README = os.path.join(ROOT, "README.md")
+
+
+def readme():
+    with open(README, encoding="utf-8") as f:
+        return f.read()
+
+
+def readme_section(text, title):
+    """Body of the README section whose heading is `title` (any level), up
+    to the next heading of the same or a higher level."""
+    m = re.search(rf"^(#+) {re.escape(title)}\s*$", text, re.M)
+    assert m, f"README has no section {title!r}"
+    level, out, fenced = len(m.group(1)), [], False
+    for line in text[m.end():].splitlines(keepends=True):
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and re.match(rf"#{{1,{level}}} ", line):
+            break
+        out.append(line)
+    return "".join(out)
+
+
+def md_table(body, first_header):
+    """Rows (lists of cells) of the first Markdown table in body whose first
+    header cell is first_header."""
+    lines = body.splitlines()
+    for i, line in enumerate(lines):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells[0] == first_header:
+            rows = []
+            for row in lines[i + 2:]:
+                if not row.startswith("|"):
+                    break
+                rows.append([c.strip() for c in row.strip().strip("|").split("|")])
+            return rows
+    raise AssertionError(f"no table headed {first_header!r}")
+
+
+OPT = r"--[a-z][a-z-]*[a-z]"
+
+
+def readme_option_table():
+    """{option: (default cell, meaning cell)} of the README's option table."""
+    body = readme_section(readme(), "Commands and options")
+    out = {}
+    for cells in md_table(body, "option"):
+        for opt in re.findall(rf"`({OPT})", cells[0]):
+            out[opt] = (cells[1], cells[2])
+    return out
+
+
+def help_defaults(text):
+    """{option: default} as --help states it ('(default X' in its entry)."""
+    out, cur = {}, None
+    for line in text[text.index("options:"):text.index("durations:")].splitlines():
+        m = re.match(rf"^  ({OPT})", line)
+        if m:
+            cur = m.group(1)
+        if cur and cur not in out:
+            d = re.search(r"\(default ([^;,)\s]+)", line)
+            if d:
+                out[cur] = d.group(1)
+    return out
+
+
+def man_defaults():
+    """{option: first word after 'Default:'} of the man page's OPTIONS."""
+    body = inst.sections(inst.render(inst.MAN_SRC)[0])["OPTIONS"]
+    out, cur = {}, None
+    for line in body.splitlines():
+        m = re.match(rf"^ {{7}}({OPT})", line)
+        if m:
+            cur = m.group(1)
+            continue
+        d = re.search(r"Default:\s+(\S+?)[.,;]?(?:\s|$)", line)
+        if cur and d and cur not in out:
+            out[cur] = d.group(1)
+    return out
+
+
+def test_readme_option_table_is_the_options_of_help(t):
+    helped = set(inst.help_options(inst.help_text(t))) - {"--help", "--version"}
+    table = set(readme_option_table())
+    assert helped - table == set(), f"options of --help missing from the README's table: {sorted(helped - table)}"
+    assert table - helped == set(), f"README's option table names options --help does not know: {sorted(table - helped)}"
+
+
+def test_man_page_options_are_all_known_to_help(t):
+    helped = set(inst.help_options(inst.help_text(t)))
+    body = inst.sections(inst.render(inst.MAN_SRC)[0])["OPTIONS"]
+    tags = set(re.findall(rf"^ {{7}}({OPT})", body, re.M))
+    assert tags - helped == set(), f"the man page's OPTIONS lists options --help does not know: {sorted(tags - helped)}"
+    # and every option the binary accepts is accepted (no option documented but refused)
+    for opt in sorted(tags - {"--help", "--version"}):
+        r = t.run(opt, "--bogus-to-stop-here", db=False)
+        assert f"unknown option: {opt}\n" not in r.err, (opt, r)
+
+
+def test_defaults_agree_in_help_readme_and_man_page(t):
+    helped = help_defaults(inst.help_text(t))
+    for opt in ("--db", "--out", "--stuck-after", "--stale-after", "--due-within", "--source-tz",
+                "--max-rejected", "--wait"):
+        assert opt in helped, f"--help states no default for {opt}: {helped}"
+    table, man = readme_option_table(), man_defaults()
+    for opt, d in helped.items():
+        cell = table[opt][0]
+        first = re.match(r"`([^`]+)`|(\S+)", cell)
+        readme_d = first.group(1) or first.group(2)
+        assert readme_d == d, f"{opt}: --help says default {d}, README's table {cell!r}"
+        assert man.get(opt) == d, f"{opt}: --help says default {d}, the man page {man.get(opt)!r}"
+
+
+def test_defaults_are_the_ones_the_tool_uses(t):
+    """The About sheet's effective parameters of a run given no option are
+    the documented defaults."""
+    helped = help_defaults(inst.help_text(t))
+    assert helped["--db"] == "./ddmreport.db" and helped["--out"] == "./reports", helped
+    # no --db, no --out: both in the working folder (the tests run in t.tmp)
+    r = t.run("run", "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS, db=False)
+    assert r.rc == 0, r
+    assert os.path.exists(t.path("ddmreport.db")), os.listdir(t.tmp)
+    assert os.path.exists(t.path("reports", "ddmreport.xlsx")), os.listdir(t.tmp)
+    r = t.run("report", "--db", t.path("ddmreport.db"), "--as-of", SAMPLES_AS_OF, "--out", t.path("o2"),
+              db=False)
+    assert r.rc == 0, r
+    wb = t.workbook(t.path("o2"))
+    params = {row[1]: row[2] for row in wb["About"].iter_rows(values_only=True) if row[0] == "Run"}
+    dur = {"24h": "1d", "7d": "7d"}
+    assert params["Stuck after"] == dur[helped["--stuck-after"]], params
+    assert params["Not reporting after"] == dur[helped["--stale-after"]], params
+    assert params["Due soon within"] == dur[helped["--due-within"]], params
+    assert params["Zone of times without one"] == helped["--source-tz"], params
+    assert params["Most rejected rows per file"].startswith(helped["--max-rejected"] + " "), params
+    assert params["CSV profile"] == "excel", params
+    assert params["Strict"] == "no" and params["Redact personal data"] == "no", params
+
+
+def test_readme_commands_are_those_of_help(t):
+    text = inst.help_text(t)
+    helped = re.findall(r"^  ([a-z]+) ", text[text.index("commands:"):text.index("options:")], re.M)
+    body = readme_section(readme(), "Commands and options")
+    block = body[body.index("```"):body.index("```", body.index("```") + 3)]
+    listed = list(dict.fromkeys(re.findall(r"^ddmreport ([a-z]+)", block, re.M)))
+    assert listed == helped, f"README's command block {listed}, --help {helped}"
+
+
+def readme_report_columns():
+    """{report: [columns]} from the README's table of reports and columns;
+    '…' stands for device_name, user, group, as the README uses it."""
+    body = readme_section(readme(), "Reports")
+    out = {}
+    for name, cols in md_table(body, "report"):
+        name = re.match(r"`([a-z-]+)`", name).group(1)
+        cols = re.split(r" — | \(\+ ", cols)[0]
+        cols = re.sub(r"\([^()]*(?:\([^()]*\)[^()]*)*\)", "", cols)  # remarks in brackets
+        names = [c.strip() for c in cols.split(",")]
+        expanded = []
+        for c in names:
+            expanded += ["device_name", "user", "group"] if c == "…" else [c]
+        out[name] = expanded
+    return out
+
+
+def test_readme_reports_are_the_reports_of_list(t):
+    listed = [line.split()[0] for line in t.run("list", db=False).out.splitlines()]
+    documented = list(readme_report_columns())
+    assert documented == listed, f"README's reports {documented}, ddmreport list {listed}"
+
+
+def test_readme_columns_are_the_csv_headers(t):
+    r = t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS)
+    assert r.rc == 0, r
+    csvs = sorted(f[:-4] for f in os.listdir(t.out) if f.endswith(".csv"))
+    documented = readme_report_columns()
+    workbook_only = [n for n in documented if n not in csvs]
+    assert workbook_only == ["about", "inputs"], workbook_only
+    for name in csvs:
+        with open(os.path.join(t.out, name + ".csv"), encoding="utf-8-sig") as f:
+            header = f.readline().rstrip("\n").split(",")
+        assert documented[name] == header, \
+            f"{name}.csv: README lists\n{documented[name]}\nthe CSV's header is\n{header}"
+        if name not in ("summary", "trend", "rejected"):
+            assert header[0] == "serial_number", name  # "every device-level CSV starts with serial_number"
+
+
+def test_readme_exit_codes_are_those_of_help(t):
+    codes = inst.help_exit_codes(inst.help_text(t))
+    text = readme()
+    main = [c[0] for c in md_table(readme_section(text, "Exit codes"), "code")]
+    cron = [c[0] for c in md_table(readme_section(text, "Operating it safely"), "exit")]
+    assert main == codes, f"README's Exit codes {main}, --help {codes}"
+    assert cron == codes, f"README's exit codes for cron {cron}, --help {codes}"
+    order = re.search(r"the\s+more\s+severe\s+is\s+returned\s+\(([\d,\s]+),\s+from\s+most\s+to\s+least\)", text)
+    assert order, "README's order of exit codes"
+    order = re.split(r",\s+", order.group(1))
+    assert sorted(order, key=int) == [c for c in codes if c != "0"], order
+    man = inst.sections(inst.render(inst.MAN_SRC)[0])["EXIT STATUS"]
+    morder = re.search(r"the\s+more\s+severe\s+is\s+returned\s+\(([\d,\s]+),\s+from", man)
+    assert morder and re.split(r",\s+", morder.group(1)) == order, (morder, order)
+
+
+def config_with_paths(t, text):
+    """The config example with its paths moved into the test's folder."""
+    inputs = t.path("incoming")
+    subprocess.run(["cp", "-r", SAMPLES, inputs], check=True)
+    text = text.replace("/var/lib/ddmreport/history.db", t.db)
+    text = text.replace("/srv/reports/", t.path("reports") + "/")
+    text = text.replace("/srv/exports/incoming", inputs)
+    assert "/srv/" not in text and "/var/" not in text, text
+    return t.write("ddmreport.conf", text)
+
+
+def test_readme_config_example_runs(t):
+    body = readme_section(readme(), "Commands and options")
+    example = re.search(r"```ini\n(.*?)```", body, re.S).group(1)
+    conf = config_with_paths(t, example)
+    r = t.run("run", "--config", conf, "--as-of", SAMPLES_AS_OF, "--max-rejected", "5%", db=False)
+    # the example's fail-on = past-deadline,errors: the samples have both
+    assert r.rc == 1, r
+    assert "ddmreport: note: --fail-on: report past-deadline has" in r.err, r
+    assert "ddmreport: note: --fail-on: report errors has" in r.err, r
+    assert "warning" not in r.err, r  # quiet = yes
+    # out = .../{date}: the as-of date
+    day = t.path("reports", SAMPLES_AS_OF[:10])
+    assert os.path.exists(os.path.join(day, "ddmreport.xlsx")), os.listdir(t.path("reports"))
+    params = {row[1]: row[2] for row in t.workbook(day)["About"].iter_rows(values_only=True)
+              if row[0] == "Run"}
+    assert params["Default time zone"] == "Europe/Berlin", params
+    assert params["Config file"].startswith(conf), params
+
+
+def test_man_page_config_example_runs(t):
+    body = inst.sections(inst.render(inst.MAN_SRC)[0])["EXAMPLES"]
+    m = re.search(r"^( +)# /etc/ddmreport.conf\n((?:\1.*\n)+)", body, re.M)
+    assert m, body[:800]
+    example = "\n".join(line.strip() for line in m.group(0).splitlines()) + "\n"
+    conf = config_with_paths(t, example)
+    r = t.run("run", "--config", conf, "--as-of", SAMPLES_AS_OF, "--max-rejected", "5%", db=False)
+    assert r.rc == 0, r
+    assert r.err == "", r  # quiet = yes, nothing to explain
+    assert os.path.exists(t.path("reports", SAMPLES_AS_OF[:10], "ddmreport.xlsx"))
+
+
+def test_messages_the_readme_quotes_are_the_tools(t):
+    text = readme()
+    # the demo's counts in the first section
+    m = re.search(r"\(the Summary's first table: (\d+) past deadline, (\d+) compliant", text)
+    assert m, "README's demo counts"
+    r = t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, SAMPLES)
+    summary = {row["classification"]: row["devices"] for row in t.csv("summary")}
+    assert (summary["past-deadline"], summary["compliant"]) == m.groups(), (summary, m.groups())
+    # without --max-rejected 5%: exit 65 and the line the cron table quotes
+    assert r.rc == 65, r
+    quoted = re.search(r"`export\.csv:42: (2 of 150 rows rejected, )… \((the first: missing serial_number; )…\)`",
+                       text)
+    assert quoted, "README's quoted --max-rejected line"
+    line = [x for x in r.err.splitlines() if "rows rejected" in x]
+    assert len(line) == 1 and line[0].startswith("ddmreport: error: ") and "mdm-export-2026-11-25.csv:42: " in line[0], r
+    assert quoted.group(1) in line[0] and quoted.group(2) in line[0], line
+    # the --fail-on note
+    note = re.search(r"`(ddmreport: note: --fail-on: report past-deadline has) (\d+) rows`", text)
+    assert note and note.group(2) == summary["past-deadline"], note
+    r = t.run("report", "--out", t.path("o2"), "--as-of", SAMPLES_AS_OF, "--fail-on", "past-deadline")
+    assert r.rc == 1 and f"{note.group(1)} {note.group(2)} rows" in r.err.splitlines(), r
+    # no database here
+    assert "(`no database here`)" in text
+    r = t.run("report", "--db", t.path("none.db"), "--out", t.path("o3"), db=False)
+    assert r.rc == 66 and "no database here" in r.err, r
+    assert not os.path.exists(t.path("none.db")) and not os.path.exists(t.path("o3")), os.listdir(t.tmp)
+
+
+def test_man_page_examples_do_what_they_say(t):
+    body = inst.sections(inst.render(inst.MAN_SRC)[0])["EXAMPLES"]
+    t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS)
+    expected = [row["serial_number"] for row in t.csv("past-deadline")]
+    assert expected, "the samples have devices past their deadline"
+    pipe = "ddmreport report past-deadline --out - | tail -n +2 | cut -d, -f1"
+    assert pipe in body, body
+    cmd = pipe.replace("ddmreport report", f"{BIN} report --db {t.db} --as-of {SAMPLES_AS_OF}", 1)
+    p = subprocess.run(["sh", "-c", cmd], capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, LC_ALL="C", TZ="UTC"))
+    assert p.returncode == 0 and p.stderr == "", (p.returncode, p.stderr)
+    assert p.stdout.split() == expected, p.stdout[:500]
+    check = "ddmreport report --fail-on past-deadline,errors --quiet"
+    assert check in body, body
+    r = t.run("report", "--fail-on", "past-deadline,errors", "--quiet", "--as-of", SAMPLES_AS_OF,
+              "--out", t.path("o2"))
+    assert r.rc == 1, r
+    lines = r.err.splitlines()
+    assert lines and all(x.startswith("ddmreport: note: --fail-on: report ") for x in lines), r
+
+
+def test_man_page_has_no_words_run_together(t):
+    """An alternating macro (.BR, .IR ...) glues its arguments: prose given
+    to one renders as one long word ('anolderbuildrefuses...')."""
+    text = inst.render(inst.MAN_SRC)[0]
+    glued = re.findall(r"[A-Za-z][A-Za-z,.;:'\u2010-]{30,}", text)
+    assert not glued, f"words run together in the rendered man page: {glued}"
