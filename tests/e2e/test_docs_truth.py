@@ -314,3 +314,17 @@ def test_man_page_has_no_words_run_together(t):
     text = inst.render(inst.MAN_SRC)[0]
     glued = re.findall(r"[A-Za-z][A-Za-z,.;:'\u2010-]{30,}", text)
     assert not glued, f"words run together in the rendered man page: {glued}"
+
+
+def test_check_validates_an_input_format_as_the_readme_says(t):
+    """README, "Adding a vendor's CSV export": "Run `ddmreport check
+    --queries DIR` to validate, then ingest a sample."  A format file that
+    the ingest refuses must not pass check."""
+    t.write("q/formats/broken.fmt", "format broken\nkind status\nprority 40\n")
+    r = t.run("check", "--queries", t.path("q"))
+    assert r.rc != 0, f"check passed a format the ingest refuses: {r}"
+    assert "broken.fmt:3: unknown or malformed directive prority" in r.err, r
+    t.write("q2/formats/ddm-items.map", "only-one-word\n")
+    r = t.run("check", "--queries", t.path("q2"))
+    assert r.rc != 0 and "ddm-items.map" in r.err, f"check passed a broken ddm-items.map: {r}"
+
