@@ -328,3 +328,29 @@ def test_check_validates_an_input_format_as_the_readme_says(t):
     r = t.run("check", "--queries", t.path("q2"))
     assert r.rc != 0 and "ddm-items.map" in r.err, f"check passed a broken ddm-items.map: {r}"
 
+
+
+def test_readme_vendor_format_example_works(t):
+    """The README's Acme example, checked and ingested: its rules map the
+    vendor's words as the comments beside them say."""
+    text = readme_section(readme(), "Adding a vendor's CSV export")
+    fmt = re.search(r"```\n(.*?)```", text, re.S).group(1)
+    t.write("q/formats/acme.fmt", fmt)
+    r = t.run("check", "--queries", t.path("q"))
+    assert r.rc == 0 and r.err == "", r
+    header = re.match(r"# Acme MDM status export: (.+)", fmt).group(1)
+    data = t.write("acme.csv", header + "\n"
+                   "C02XK1ABJGH5,needs_reboot,2026-11-25T08:00:00Z,26.0,Eng\n"
+                   "C02XK1ABJGH6,fail_disk_full,2026-11-25T08:00:00Z,26.0,Eng\n"
+                   "C02XK1ABJGH7,Downloading,2026-11-25T08:00:00Z,26.0,Eng\n")
+    r = t.run("run", "--queries", t.path("q"), "--out", t.out, "--as-of", "2026-11-26T00:00:00Z", data)
+    assert r.rc == 0, r
+    rows = {row["serial_number"]: row for row in t.csv("devices")}
+    assert rows["C02XK1ABJGH5"]["status"] == "Installing", rows["C02XK1ABJGH5"]
+    assert rows["C02XK1ABJGH6"]["status"] == "Error", rows["C02XK1ABJGH6"]
+    assert rows["C02XK1ABJGH6"]["failure_reason"] == "disk_full", rows["C02XK1ABJGH6"]
+    assert rows["C02XK1ABJGH7"]["status"] == "Downloading", rows["C02XK1ABJGH7"]
+    assert rows["C02XK1ABJGH7"]["os_version"] == "26.0", rows["C02XK1ABJGH7"]
+    assert {row["group"] for row in rows.values()} == {"Eng"}, rows
+    cells = [str(c) for row in t.workbook()["Inputs"].iter_rows(values_only=True) for c in row if c]
+    assert "acme" in cells, cells
