@@ -354,3 +354,32 @@ def test_readme_vendor_format_example_works(t):
     assert {row["group"] for row in rows.values()} == {"Eng"}, rows
     cells = [str(c) for row in t.workbook()["Inputs"].iter_rows(values_only=True) for c in row if c]
     assert "acme" in cells, cells
+
+
+def test_tz_names_the_night_as_the_docs_say(t):
+    """TZ decides no deadline, but it is the server's day: the {date} of
+    --out and the night of a trend row (a later run of the same day
+    replaces it).  Two runs 23:30 and 00:30 UTC are two nights in UTC and
+    one evening in New York; the README and the man page must say so
+    rather than 'TZ changes nothing'."""
+    data = t.write("s.csv", "serial_number,status,reported_at,platform,os_version\n"
+                   "AAA1,Idle,2026-11-25T08:00:00Z,macOS,26.0\n")
+    nights = {}
+    for tz in ("UTC", "America/New_York"):
+        db = t.path(tz.replace("/", "_") + ".db")
+        out = t.path("o-" + tz.replace("/", "_"))
+        for as_of in ("2026-11-26T23:30:00Z", "2026-11-27T00:30:00Z"):
+            r = t.run("run", "--db", db, "--out", out + "/{date}", "--as-of", as_of, data,
+                      env={"TZ": tz}, db=False)
+            assert r.rc == 0, r
+        days = sorted(os.listdir(out))
+        nights[tz] = (days, [row["as_of"] for row in t.csv("trend", os.path.join(out, days[-1]))])
+    assert nights["UTC"] == (["2026-11-26", "2026-11-27"],
+                             ["2026-11-26T23:30:00Z", "2026-11-27T00:30:00Z"]), nights
+    assert nights["America/New_York"] == (["2026-11-26"], ["2026-11-27T00:30:00Z"]), nights
+    env = readme_section(readme(), "Exit codes")
+    assert "`TZ` changes nothing" not in env, "README says TZ changes nothing"
+    assert re.search(r"`TZ`.{0,300}`trend` row", env, re.S), "README's Environment does not say TZ names the trend's night"
+    man = inst.sections(inst.render(inst.MAN_SRC)[0])["ENVIRONMENT"]
+    assert "Not used for any decision or output" not in man, man
+    assert re.search(r"TZ\s.{0,300}trend\s+row", man, re.S), man
