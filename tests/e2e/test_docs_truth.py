@@ -383,3 +383,11 @@ def test_tz_names_the_night_as_the_docs_say(t):
     man = inst.sections(inst.render(inst.MAN_SRC)[0])["ENVIRONMENT"]
     assert "Not used for any decision or output" not in man, man
     assert re.search(r"TZ\s.{0,300}trend\s+row", man, re.S), man
+
+
+def test_make_targets_the_readme_names_exist(t):
+    with open(os.path.join(ROOT, "Makefile"), encoding="utf-8") as f:
+        targets = set(re.findall(r"^([a-z][a-z-]*):", f.read(), re.M))
+    named = set(re.findall(r"(?:`|^)make ([a-z][a-z-]*)", readme(), re.M))
+    assert {"demo", "test", "bench"} <= named, named
+    assert named <= targets, f"README names make targets the Makefile lacks: {sorted(named - targets)}"
