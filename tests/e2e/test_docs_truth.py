@@ -391,3 +391,37 @@ def test_make_targets_the_readme_names_exist(t):
     named = set(re.findall(r"(?:`|^)make ([a-z][a-z-]*)", readme(), re.M))
     assert {"demo", "test", "bench"} <= named, named
     assert named <= targets, f"README names make targets the Makefile lacks: {sorted(named - targets)}"
+
+
+def test_readme_envelope_example_is_read(t):
+    text = readme_section(readme(), "The NDJSON envelope")
+    line = re.search(r"```json\n(.*?)\n```", text, re.S).group(1)
+    data = t.write("env.ndjson", line + "\n")
+    r = t.run("run", "--out", t.out, "--as-of", "2026-11-26T00:00:00Z", data)
+    assert r.rc == 0 and r.err == "", r
+    (row,) = t.csv("devices")
+    assert (row["serial_number"], row["status"], row["last_seen"]) == \
+        ("C02XK1ABJGH5", "Downloading", "2026-11-25T08:12:03Z"), row
+
+
+def test_cron_lines_of_readme_and_man_page_run(t):
+    """The crontab line (README and man page) and the systemd ExecStart:
+    the same command; run on the samples it is quiet but for the one line
+    that explains its exit (the samples' 2 bad rows of 150 are over 1%)."""
+    cron = re.search(r"```cron\n(.*?)\n```", readme(), re.S).group(1)
+    man = inst.sections(inst.render(inst.MAN_SRC)[0])["EXAMPLES"]
+    assert cron.strip() in man, f"the man page's cron line differs from the README's: {cron}"
+    exec_start = re.search(r"ExecStart=(.*?)\n\n", man, re.S).group(1)
+    exec_start = re.sub(r"\\\n\s*", "", exec_start).split()
+    command = cron.split("&&", 1)[1].split()
+    assert command[0] == "./ddmreport" and exec_start[0].endswith("/ddmreport"), (command, exec_start)
+    assert command[1:] == exec_start[1:], (command, exec_start)
+    inputs = t.path("incoming")
+    subprocess.run(["cp", "-r", SAMPLES, inputs], check=True)
+    args = [a.replace("/var/lib/ddmreport/history.db", t.db).replace("/srv/reports/", t.path("reports") + "/")
+            .replace("/srv/exports/incoming/", inputs + "/") for a in command[1:]]
+    assert not [a for a in args if a.startswith(("/srv", "/var"))], args
+    r = t.run(*args, "--as-of", SAMPLES_AS_OF, db=False)
+    assert r.rc == 65, r
+    assert len(r.err.splitlines()) == 1 and "2 of 150 rows rejected" in r.err, r
+    assert os.path.exists(t.path("reports", SAMPLES_AS_OF[:10], "ddmreport.xlsx"))
