@@ -425,3 +425,48 @@ def test_cron_lines_of_readme_and_man_page_run(t):
     assert r.rc == 65, r
     assert len(r.err.splitlines()) == 1 and "2 of 150 rows rejected" in r.err, r
     assert os.path.exists(t.path("reports", SAMPLES_AS_OF[:10], "ddmreport.xlsx"))
+
+
+def test_config_file_rules_as_documented(t):
+    """README: relative paths from the working folder, not the config's;
+    '#' after a blank is a comment; input = used when the command line
+    names none; DDMREPORT_CONFIG; the command line overrides the file, and
+    a flag it sets is undone by running without it (--config /dev/null)."""
+    row = "serial_number,status,reported_at,platform,os_version\n{},Idle,2026-11-25T08:00:00Z,macOS,26.0\n"
+    t.write("work/a.csv", row.format("C1"))
+    t.write("work/b.csv", "serial_number,status,reported_at\n")  # no row: a warning, also under --quiet
+    t.write("work/c.csv", row.format("C3"))
+    conf = t.write("etc/c.conf", "db = h.db  # main\nout = outdir\t# a tab, then a comment\n"
+                   "input = a.csv\nquiet = yes\nstale-after = 2d\n")
+    work = t.path("work")
+
+    def run(*args, env=None):
+        cmd = [BIN, *args, "--as-of", "2026-11-26T00:00:00Z"]
+        e = dict(os.environ, LC_ALL="C", TZ="UTC", **(env or {}))
+        e.pop("DDMREPORT_DB", None)
+        if not env:
+            e.pop("DDMREPORT_CONFIG", None)
+        return subprocess.run(cmd, cwd=work, env=e, capture_output=True, text=True, timeout=120)
+
+    p = run("run", env={"DDMREPORT_CONFIG": conf})
+    assert p.returncode == 0 and p.stderr == "", p
+    assert sorted(os.listdir(work)) == ["a.csv", "b.csv", "c.csv", "h.db", "h.db.lock", "outdir"], os.listdir(work)
+    with open(os.path.join(work, "outdir", "devices.csv"), encoding="utf-8-sig") as f:
+        assert [r.split(",")[0] for r in f.read().split()[1:]] == ["C1"]
+    # inputs on the command line replace the config's; options override
+    p = run("run", "--config", conf, "--out", "o2", "c.csv")
+    assert p.returncode == 0, p
+    with open(os.path.join(work, "o2", "devices.csv"), encoding="utf-8-sig") as f:
+        assert [r.split(",")[0] for r in f.read().split()[1:]] == ["C1", "C3"]
+    # quiet = yes: b.csv's warning (an export of no device) is still printed, as --quiet says
+    p = run("run", "--config", conf, "b.csv")
+    assert p.returncode == 0 and "no row after the header" in p.stderr, p
+    # a flag the file sets: the way to undo it is to run without the file
+    p = run("run", "--config", conf, "--quiet=no", "c.csv")
+    assert p.returncode == 64, p
+    p = run("run", "--config", "/dev/null", "--db", "h.db", "--out", "o3", "c.csv", env={"DDMREPORT_CONFIG": conf})
+    assert p.returncode == 0 and "nothing new" in p.stderr, p  # not quiet: the warnings come back
+    readme_text = readme_section(readme(), "Commands and options")
+    assert "--config /dev/null" in readme_text, "README does not say how to undo a flag the config sets"
+    man = inst.sections(inst.render(inst.MAN_SRC)[0])["OPTIONS"]
+    assert "--config /dev/null" in man, "the man page does not say how to undo a flag the config sets"
