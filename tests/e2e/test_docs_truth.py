@@ -470,3 +470,33 @@ def test_config_file_rules_as_documented(t):
     assert "--config /dev/null" in readme_text, "README does not say how to undo a flag the config sets"
     man = inst.sections(inst.render(inst.MAN_SRC)[0])["OPTIONS"]
     assert "--config /dev/null" in man, "the man page does not say how to undo a flag the config sets"
+
+
+def test_quiet_lists_every_warning_it_keeps(t):
+    """--quiet keeps the warnings about answers that are not what they
+    seem (diag_alert in the source).  The README's --quiet entry quotes
+    each one's words; a new such warning must be documented there, and in
+    the man page and --help."""
+    calls = []
+    for d, _, fs in os.walk(os.path.join(ROOT, "src")):
+        for f in fs:
+            if f.endswith(".c") and f != "diag.c":
+                with open(os.path.join(d, f), encoding="utf-8") as fh:
+                    calls += re.findall(r"\bdiag_alert\(", fh.read())
+    row = readme_option_table()["--quiet"][1]
+    quoted = re.findall(r"\(`([^`]+)`", row)
+    assert len(quoted) == len(calls), \
+        f"--quiet keeps {len(calls)} kinds of warning (diag_alert), the README's --quiet entry quotes {quoted}"
+    src = ""
+    for d, _, fs in os.walk(os.path.join(ROOT, "src")):
+        for f in fs:
+            if f.endswith(".c"):
+                with open(os.path.join(d, f), encoding="utf-8") as fh:
+                    src += re.sub(r'"\s*\n\s*"', "", fh.read())
+    for q in quoted:
+        assert q in src, f"README quotes {q!r} for --quiet; no message of the source says it"
+    man = re.sub(r"\s+", " ", inst.sections(inst.render(inst.MAN_SRC)[0])["OPTIONS"])
+    help_ = re.sub(r"\s+", " ", inst.help_text(t))
+    for text, where in ((man, "man page"), (help_, "--help")):
+        entry = text[re.search(r"--quiet [Nn]o warnings", text).start():]
+        assert "upgrade" in entry[:600], f"the {where}'s --quiet does not name the upgrade's copy"
