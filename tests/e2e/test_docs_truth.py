@@ -500,3 +500,18 @@ def test_quiet_lists_every_warning_it_keeps(t):
     for text, where in ((man, "man page"), (help_, "--help")):
         entry = text[re.search(r"--quiet [Nn]o warnings", text).start():]
         assert "upgrade" in entry[:600], f"the {where}'s --quiet does not name the upgrade's copy"
+
+
+def test_readme_source_layout_names_every_source_file(t):
+    """The README's map of the source (## Building) names every .c file of
+    src/ and src/sources/, and only files that exist; its links point at
+    files of the repository."""
+    text = readme()
+    block = re.search(r"```\nsrc/main\.c.*?```", text, re.S).group(0)
+    named = set(re.findall(r"\b([a-z0-9_]+\.c)\b", block))
+    have = {f for d in ("src", os.path.join("src", "sources"))
+            for f in os.listdir(os.path.join(ROOT, d)) if f.endswith(".c")}
+    assert have - named == set(), f"source files missing from the README's layout: {sorted(have - named)}"
+    assert named - have == set(), f"README's layout names files that do not exist: {sorted(named - have)}"
+    links = [p for p in re.findall(r"\]\(([^)#\s]+)\)", text) if "://" not in p]
+    assert links and not [p for p in links if not os.path.exists(os.path.join(ROOT, p))], links
