@@ -515,3 +515,28 @@ def test_readme_source_layout_names_every_source_file(t):
     assert named - have == set(), f"README's layout names files that do not exist: {sorted(named - have)}"
     links = [p for p in re.findall(r"\]\(([^)#\s]+)\)", text) if "://" not in p]
     assert links and not [p for p in links if not os.path.exists(os.path.join(ROOT, p))], links
+
+
+def test_readme_classifications_are_the_tools(t):
+    """The README's table of classifications (in the order they apply) is
+    what summary.csv counts, the trend's columns and the Summary's
+    'Counting' order."""
+    documented = [row[0].strip("`") for row in md_table(readme_section(readme(), "What it decides"),
+                                                        "classification")]
+    man = re.sub(r"\s+", " ", inst.sections(inst.render(inst.MAN_SRC)[0])["DESCRIPTION"])
+    m = re.search(r"each device gets the first of these classifications that applies: (.*?)\. ", man)
+    assert m, man[:600]
+    in_man = re.findall(r"(?:^|, )([a-z-]+)", re.sub(r" \([^()]*\)", "", m.group(1)))
+    assert in_man == documented, (in_man, documented)
+    r = t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS)
+    assert r.rc == 0, r
+    counted = [row["classification"] for row in t.csv("summary")]
+    assert sorted(counted) == sorted(documented), (counted, documented)
+    with open(os.path.join(t.out, "trend.csv"), encoding="utf-8-sig") as f:
+        cols = f.readline().strip().split(",")
+    assert cols[2:-1] == [c.replace("-", "_") for c in counted], cols
+    wb = t.workbook()
+    counting = [str(r[1]) for r in wb["Summary"].iter_rows(values_only=True) if r[0] == "Counting"]
+    assert counting, "no Counting line on the Summary"
+    order = re.search(r"first classification that applies \(([^)]*)\)", counting[0])
+    assert order and [x.strip().replace(" ", "-") for x in order.group(1).split(",")] == documented, counting
