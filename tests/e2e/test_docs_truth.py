@@ -540,3 +540,19 @@ def test_readme_classifications_are_the_tools(t):
     assert counting, "no Counting line on the Summary"
     order = re.search(r"first classification that applies \(([^)]*)\)", counting[0])
     assert order and [x.strip().replace(" ", "-") for x in order.group(1).split(",")] == documented, counting
+
+
+def test_folder_walk_as_documented(t):
+    """README: folders are walked recursively in name order; .csv, .json,
+    .ndjson, .jsonl files are read (any case), hidden files and folders
+    skipped, other files ignored."""
+    row = "serial_number,status,reported_at\n{},Idle,2026-11-25T08:00:00Z\n"
+    t.write("in/.git/a.csv", row.format("H1"))
+    t.write("in/.b.csv", row.format("H2"))
+    t.write("in/sub/c.CSV", row.format("H3"))
+    t.write("in/sub/deep/d.csv", row.format("H4"))
+    t.write("in/notes.txt", row.format("H5"))
+    r = t.run("run", "--out", t.out, "--as-of", "2026-11-26T00:00:00Z", t.path("in"))
+    assert r.rc == 0, r
+    assert sorted(row["serial_number"] for row in t.csv("devices")) == ["H3", "H4"]
+    assert "(in any case" in readme() and "hidden\nfiles and folders skipped" in readme()
