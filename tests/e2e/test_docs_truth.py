@@ -556,3 +556,18 @@ def test_folder_walk_as_documented(t):
     assert r.rc == 0, r
     assert sorted(row["serial_number"] for row in t.csv("devices")) == ["H3", "H4"]
     assert "(in any case" in readme() and "hidden\nfiles and folders skipped" in readme()
+
+
+def test_strict_names_the_file_where_the_readme_says(t):
+    r = t.run("run", "--strict", "--out", t.out, "--as-of", SAMPLES_AS_OF, SAMPLES)
+    assert r.rc == 65 and "file not ingested (--strict)" in r.err, r
+    name = "mdm-export-2026-11-25.csv"
+    wb = t.workbook()
+
+    def cells(sheet):
+        return " ".join(str(c) for row in wb[sheet].iter_rows(values_only=True) for c in row if c)
+    assert name in cells("Summary") and name in cells("About"), "Summary and About name the file"
+    assert t.csv("rejected") == [], "rejected.csv holds no row of a file --strict rolled back"
+    assert "--strict rolled back" in cells("Rejected"), cells("Rejected")[:300]
+    row = readme_option_table()["--strict"][1]
+    assert "Rejected sheet)" not in row and "`rejected.csv` has none of them" in row, row
