@@ -571,3 +571,18 @@ def test_strict_names_the_file_where_the_readme_says(t):
     assert "--strict rolled back" in cells("Rejected"), cells("Rejected")[:300]
     row = readme_option_table()["--strict"][1]
     assert "Rejected sheet)" not in row and "`rejected.csv` has none of them" in row, row
+
+
+def test_usage_errors_exit_64_before_anything_is_opened(t):
+    """README's 64: unknown command, option or report name, a value an
+    option does not take, empty --db/--out; nothing was opened."""
+    for args in (["frobnicate"], ["report", "--bogus"], ["report", "nosuch"],
+                 ["report", "--fail-on", "nosuch"], ["report", "--default-tz", "Mars/Base"],
+                 ["report", "--stuck-after", "5x"], ["report", "--max-rejected", "150%"],
+                 ["report", "--db", ""], ["report", "--out", ""], ["report", "--as-of", "yesterday"]):
+        r = t.run(*args, "--out" if "--out" not in args else "--wait", t.out if "--out" not in args else "0")
+        assert r.rc == 64, (args, r)
+        assert r.err.startswith("ddmreport: error: "), (args, r)
+        assert not os.path.exists(t.db) and not os.path.exists(t.out), (args, os.listdir(t.tmp))
+    row = md_table(readme_section(readme(), "Exit codes"), "code")[2]
+    assert row[0] == "64" and "a value an option does not take" in row[1], row
