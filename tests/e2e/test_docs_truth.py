@@ -586,3 +586,26 @@ def test_usage_errors_exit_64_before_anything_is_opened(t):
         assert not os.path.exists(t.db) and not os.path.exists(t.out), (args, os.listdir(t.tmp))
     row = md_table(readme_section(readme(), "Exit codes"), "code")[2]
     assert row[0] == "64" and "a value an option does not take" in row[1], row
+
+
+def test_environment_variables_are_documented_alike(t):
+    """Every variable the source reads (getenv) is in the man page's
+    ENVIRONMENT and the README's Environment paragraph, and they name no
+    other.  USER is only the fallback of the About sheet's user@host when
+    the password database has no entry."""
+    read = set()
+    for d, _, fs in os.walk(os.path.join(ROOT, "src")):
+        for f in fs:
+            if f.endswith(".c"):
+                with open(os.path.join(d, f), encoding="utf-8") as fh:
+                    read |= set(re.findall(r'getenv\("([A-Z_]+)"\)', fh.read()))
+    read -= {"USER"}
+    man = inst.sections(inst.render(inst.MAN_SRC)[0])["ENVIRONMENT"]
+    in_man = set(re.findall(r"^ {7}([A-Z][A-Z_]+)", man, re.M)) | \
+        set(re.findall(r"^ {7}[A-Z_]+, ([A-Z][A-Z_]+)$", man, re.M))
+    assert in_man == read, f"man ENVIRONMENT {sorted(in_man)}, the source reads {sorted(read)}"
+    text = readme_section(readme(), "Exit codes")
+    para = text[text.index("Environment: "):]
+    para = para[:para.index("\n\n")]
+    in_readme = set(re.findall(r"`([A-Z][A-Z_]+)(?:=1)?`", para))
+    assert in_readme == read, f"README's Environment {sorted(in_readme)}, the source reads {sorted(read)}"
