@@ -609,3 +609,22 @@ def test_environment_variables_are_documented_alike(t):
     para = para[:para.index("\n\n")]
     in_readme = set(re.findall(r"`([A-Z][A-Z_]+)(?:=1)?`", para))
     assert in_readme == read, f"README's Environment {sorted(in_readme)}, the source reads {sorted(read)}"
+
+
+def test_report_name_writes_that_csv_alone(t):
+    """man: report NAME writes NAME.csv alone; the workbook is left as it
+    was, and a SHA256SUMS in the folder gets that file's new line."""
+    t.run("run", "--out", t.out, "--as-of", SAMPLES_AS_OF, *SAMPLE_INPUTS)
+    r = t.run("report", "errors", "--out", t.path("one"), "--as-of", SAMPLES_AS_OF)
+    assert r.rc == 0, r
+    assert os.listdir(t.path("one")) == ["errors.csv"], os.listdir(t.path("one"))
+    with open(os.path.join(t.out, "ddmreport.xlsx"), "rb") as f:
+        book = f.read()
+    r = t.run("report", "errors", "--out", t.out, "--as-of", "2026-11-27T12:00:00Z")
+    assert r.rc == 0, r
+    with open(os.path.join(t.out, "ddmreport.xlsx"), "rb") as f:
+        assert f.read() == book, "report NAME rewrote the workbook"
+    p = subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=t.out, capture_output=True, text=True)
+    assert p.returncode == 0, p
+    man = re.sub(r"\s+", " ", inst.sections(inst.render(inst.MAN_SRC)[0])["COMMANDS"])
+    assert "is written as NAME.csv alone" in man, man[:500]
