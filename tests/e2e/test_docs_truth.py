@@ -468,7 +468,7 @@ def test_config_file_rules_as_documented(t):
     assert p.returncode == 0 and "nothing new" in p.stderr, p  # not quiet: the warnings come back
     readme_text = readme_section(readme(), "Commands and options")
     assert "--config /dev/null" in readme_text, "README does not say how to undo a flag the config sets"
-    man = inst.sections(inst.render(inst.MAN_SRC)[0])["OPTIONS"]
+    man = re.sub(r"\s+", " ", inst.sections(inst.render(inst.MAN_SRC)[0])["OPTIONS"])
     assert "--config /dev/null" in man, "the man page does not say how to undo a flag the config sets"
 
 
