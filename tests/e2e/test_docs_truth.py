@@ -628,3 +628,22 @@ def test_report_name_writes_that_csv_alone(t):
     assert p.returncode == 0, p
     man = re.sub(r"\s+", " ", inst.sections(inst.render(inst.MAN_SRC)[0])["COMMANDS"])
     assert "is written as NAME.csv alone" in man, man[:500]
+
+
+def test_a_template_or_format_that_does_not_parse_exits_65_as_documented(t):
+    """README's 65: a format of --queries that does not parse stops the
+    ingest (run still writes the reports); a template, the reports."""
+    t.write("tb/errors.tmpl", "report errors\nfrobnicate x\n")
+    t.write("qb/formats/x.fmt", "format x\nprority 3\n")
+    data = os.path.join(SAMPLES, "status")
+    for cmd in ("check", "report"):
+        r = t.run(cmd, "--templates", t.path("tb"), "--out", t.out)
+        assert r.rc == 65 and "errors.tmpl:2: " in r.err, (cmd, r)
+        assert not os.path.exists(t.out), os.listdir(t.out)
+    r = t.run("check", "--queries", t.path("qb"))
+    assert r.rc == 65 and "x.fmt:2: " in r.err, r
+    r = t.run("run", "--queries", t.path("qb"), "--out", t.out, "--as-of", SAMPLES_AS_OF, data)
+    assert r.rc == 65 and "x.fmt:2: " in r.err, r
+    assert t.csv("devices") == [] and os.path.exists(os.path.join(t.out, "ddmreport.xlsx"))
+    row = md_table(readme_section(readme(), "Exit codes"), "code")[3]
+    assert row[0] == "65" and "a format stops the ingest" in row[1], row
