@@ -285,6 +285,20 @@ static ddm_err preload_reports(void)
 	return err;
 }
 
+/* check: the input formats (queries/formats/: *.fmt, words.map and
+ * ddm-items.map, built in or from --queries) load as the ingest loads
+ * them, so a format file the ingest would refuse fails check too. */
+static ddm_err check_formats(store *s, const job_opts *o)
+{
+	ingest_opts io = {o->strict, o->source_tz, o->max_rejected, o->as_of};
+	ingest *in;
+	ddm_err err = ingest_new(s, &io, &in);
+
+	if (err == DDM_OK)
+		ingest_free(in);
+	return err;
+}
+
 static ddm_err do_ingest(store *s, const job_opts *o)
 {
 	ingest_opts io = {o->strict, o->source_tz, o->max_rejected, o->as_of};
@@ -433,6 +447,8 @@ ddm_err job_run(const job_opts *o)
 		goto out_close;
 	if (o->cmd == CMD_CHECK) {
 		err = render_check(s);
+		if (err == DDM_OK)
+			err = check_formats(s, o);
 		goto out_close;
 	}
 	if (o->redact) {
