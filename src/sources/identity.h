@@ -25,7 +25,10 @@
  * around it (space, tab, CR, LF, the no-break space U+00A0) and without
  * the invisible characters a spreadsheet or a web page leaves anywhere in
  * it (zero-width space, non-joiner and joiner U+200B..U+200D, word joiner
- * U+2060, byte-order mark U+FEFF), ASCII upper-cased (Apple serials are
+ * U+2060, byte-order mark U+FEFF) and the bidirectional controls (marks
+ * U+200E, U+200F, U+061C; embeddings and overrides U+202A..U+202E;
+ * isolates U+2066..U+2069), which make a serial read as another one on a
+ * sheet, ASCII upper-cased (Apple serials are
  * upper-case letters and digits; exports vary).  Written NUL-terminated to
  * out (cut at cap - 1 bytes); returns its length, 0 when nothing is left.
  */
