@@ -56,3 +56,98 @@ def test_a_serial_of_only_bidi_controls_is_missing(t):
     assert r.rc == 0, r
     assert sql(t.db, "SELECT reason FROM rejected") == "missing serial_number\n"
     assert sql(t.db, "SELECT serial_number FROM device") == "C02AAA0001\n"
+
+
+def _checkin(message_type, udid, serial):
+    import base64
+    keys = [("MessageType", message_type), ("UDID", udid), ("Topic", "com.apple.mgmt.X"),
+            ("SerialNumber", serial)]
+    body = "".join("\t<key>%s</key>\n\t<string>%s</string>\n" % kv for kv in keys)
+    x = ('<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n%s</dict>\n'
+         '</plist>\n' % body)
+    return base64.b64encode(x.encode()).decode()
+
+
+def _deferred_then_swapped(t, swap):
+    """A DDM capture named by an enrollment id is read first and put off
+    (no input so far ties its id to a serial); the second input is a pipe
+    with the webhook log that names the Mac.  While ddmreport waits on the
+    pipe, swap(capture path) changes the capture, then the pipe is fed.
+    Returns (Result, capture path); the run must end on its own."""
+    import json
+    import subprocess
+    udid = "00008110-72488B810DFAFE39"
+    rep = {"StatusItems": {"softwareupdate": {"install-state": "downloading"},
+                           "device": {"operating-system": {"version": "15.0"}}},
+           "Errors": [], "FullReport": True}
+    cap = t.write("night/captures/%s.20261125-100000.000001.status.json" % udid,
+                  json.dumps(rep))
+    ev = {"topic": "mdm.Authenticate", "event_id": "x", "created_at": "2026-11-25T09:00:00Z",
+          "checkin_event": {"udid": udid, "enrollment_id": udid,
+                            "raw_payload": _checkin("Authenticate", udid, "C02AAA0009")}}
+    pipe = t.path("webhook.ndjson")
+    os.mkfifo(pipe)
+    cmd, env = t._command(("ingest", cap, pipe), None, True, True)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                         cwd=t.tmp)
+    # The input check opens the pipe without waiting; the ingest's own open
+    # waits for a writer (the kernel's wait_for_partner) once the capture
+    # was read and put off: only then is it swapped.
+    import time
+    deadline = time.time() + 60
+    while time.time() < deadline and p.poll() is None:
+        try:
+            with open("/proc/%d/wchan" % p.pid) as f:
+                if f.read().strip() == "wait_for_partner":
+                    break
+        except OSError:
+            break
+        time.sleep(0.02)
+    try:
+        with open(pipe, "w") as w:
+            swap(cap)
+            w.write(json.dumps(ev) + "\n")
+        out, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise AssertionError("ddmreport hung on the deferred file's second reading")
+    from lib import Result
+    return Result(p.returncode, out.decode("utf-8", "replace"),
+                  err.decode("utf-8", "replace")), cap
+
+
+def test_a_deferred_file_turned_into_a_fifo_does_not_hang_the_run(t):
+    # The incoming folder is writable by the export job (and whoever holds
+    # it): a capture replaced by a FIFO between its first reading and the
+    # second one blocked the nightly run for ever, waiting for a writer
+    # that never comes, and no report was written that night.
+    def to_fifo(cap):
+        os.unlink(cap)
+        os.mkfifo(cap)
+    r, cap = _deferred_then_swapped(t, to_fifo)
+    assert r.rc == 65, r
+    assert "regular file" in r.err and os.path.basename(cap) in r.err, r
+    # the pipe's own events were stored; nothing of the capture
+    assert sql(t.db, "SELECT count(*) FROM observation") == "0\n"
+
+
+def test_a_deferred_file_rewritten_between_its_readings_is_counted_once(t):
+    # The second reading is the one stored, with the hash of what it read:
+    # the first reading was rolled back, so nothing is counted twice.
+    import hashlib
+    import json
+
+    def rewrite(cap):
+        rep = json.load(open(cap))
+        rep["StatusItems"]["softwareupdate"]["install-state"] = "none"
+        rep["StatusItems"]["device"]["operating-system"]["version"] = "26.1"
+        with open(cap, "w") as f:
+            json.dump(rep, f)
+    r, cap = _deferred_then_swapped(t, rewrite)
+    assert r.rc == 0, r
+    assert sql(t.db, "SELECT serial_number, status_raw, os_version FROM observation") \
+        == "C02AAA0009|none|26.1\n"
+    digest = hashlib.sha256(open(cap, "rb").read()).hexdigest()
+    assert sql(t.db, "SELECT count(*) FROM source_file WHERE sha256 = '%s'" % digest) == "1\n"
+    assert sql(t.db, "SELECT count(*) FROM source_file") == "2\n"
