@@ -141,7 +141,7 @@ ddm_err identity_learn(store *s, const char *id, const char *serial,
 	store_stmt *st;
 	char sn[128], idu[IDENTITY_ID_MAX];
 
-	if (!id || !*id || !serial ||
+	if (!id || !*id || !serial || strlen(serial) > IDENTITY_SERIAL_MAX ||
 	    !identity_serial(serial, strlen(serial), sn, sizeof sn) ||
 	    identity_placeholder(sn))
 		return DDM_OK;

@@ -34,6 +34,11 @@
  */
 size_t identity_serial(const char *s, size_t len, char *out, size_t cap);
 
+/* The longest serial taken, in bytes as written (a CSV row with a longer
+ * one is rejected; a JSON report's is rejected too, never cut: two serials
+ * cut to the same bytes would be one device). */
+#define IDENTITY_SERIAL_MAX 127
+
 /*
  * Whether serial (as identity_serial wrote it) is a placeholder an export
  * writes where a device has no serial it knows (a virtual machine, a

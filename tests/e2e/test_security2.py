@@ -151,3 +151,27 @@ def test_a_deferred_file_rewritten_between_its_readings_is_counted_once(t):
     digest = hashlib.sha256(open(cap, "rb").read()).hexdigest()
     assert sql(t.db, "SELECT count(*) FROM source_file WHERE sha256 = '%s'" % digest) == "1\n"
     assert sql(t.db, "SELECT count(*) FROM source_file") == "2\n"
+
+
+def test_a_json_serial_longer_than_a_csv_may_hold_is_rejected_not_cut(t):
+    # A CSV row whose serial is over 127 bytes is rejected; a JSON report's
+    # was cut to its first 127 bytes in silence, so two reports of two
+    # different serials sharing those bytes were one device, whose answer
+    # was whichever came last (here compliant, hiding the one at 15.0).
+    import json
+
+    def env(sn, version, state, at):
+        rep = {"StatusItems": {"softwareupdate": {"install-state": state},
+                               "device": {"operating-system": {"version": version}}},
+               "Errors": [], "FullReport": True}
+        return json.dumps({"received_at": at, "serial_number": sn, "report": rep}) + "\n"
+    long1 = "C02AAA0001" + "X" * 130 + "1"
+    long2 = "C02AAA0001" + "X" * 130 + "2"
+    e = t.write("e.ndjson", env(long1, "15.0", "downloading", "2026-11-25T08:00:00Z")
+                + env(long2, "26.1", "none", "2026-11-25T09:00:00Z")
+                + env("C02AAA0003", "26.1", "none", "2026-11-25T09:00:00Z"))
+    r = t.run("run", "--max-rejected", "100%", "--as-of", AS_OF, "--out", t.out, e, targets(t))
+    assert r.rc == 0, r
+    assert set(devices(t)) == {"C02AAA0003"}, devices(t)
+    assert sql(t.db, "SELECT count(*) FROM rejected WHERE reason LIKE '%longer than 127 bytes%'") \
+        == "2\n", sql(t.db, "SELECT reason FROM rejected")
