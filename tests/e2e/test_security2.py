@@ -175,3 +175,49 @@ def test_a_json_serial_longer_than_a_csv_may_hold_is_rejected_not_cut(t):
     assert set(devices(t)) == {"C02AAA0003"}, devices(t)
     assert sql(t.db, "SELECT count(*) FROM rejected WHERE reason LIKE '%longer than 127 bytes%'") \
         == "2\n", sql(t.db, "SELECT reason FROM rejected")
+
+
+def _old_db(t):
+    """t.db as a schema version 2 database (test_upgrade's older build)."""
+    import test_upgrade
+    test_upgrade.old_database(t)
+    return test_upgrade.night2(t)
+
+
+def test_every_file_of_an_upgrade_night_is_private_under_umask_000(t):
+    # cron may run with a umask of 000: the copy kept before an upgrade
+    # holds every device, user and raw row, as the database does.
+    import glob
+    import stat
+    inputs = _old_db(t)
+    old = os.umask(0)
+    try:
+        r = t.run("run", "--as-of", AS_OF, "--out", t.path("out-{date}"), *inputs)
+    finally:
+        os.umask(old)
+    assert r.rc == 0, r
+    made = glob.glob(t.db + "*") + glob.glob(t.path("out-*")) + glob.glob(t.path("out-*", "*"))
+    assert any(p.endswith(".bak") for p in made) and any(p.endswith(".lock") for p in made), made
+    for p in made:
+        mode = stat.S_IMODE(os.lstat(p).st_mode)
+        assert mode & 0o007 == 0, (p, oct(mode))  # nothing for others
+        if p.startswith(t.db):
+            assert mode & 0o077 == 0, (p, oct(mode))  # the database's files: owner only
+
+
+def test_a_link_planted_at_the_upgrade_copys_temporary_name_is_not_written_through(t):
+    # The copy's temporary name (DB.schema-2-TIME.bak.tmp) can be guessed
+    # to the second: a link planted there must not make the run write the
+    # database's contents to the link's target.
+    import time
+    inputs = _old_db(t)
+    victim = t.write("victim.txt", "keep me\n")
+    now = int(time.time())
+    for s in range(now - 1, now + 30):
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(s))
+        os.symlink(victim, "%s.schema-2-%s.bak.tmp" % (t.db, stamp))
+    r = t.run("run", "--as-of", AS_OF, "--out", t.out, *inputs)
+    assert r.rc != 0 and "cannot copy the database" in r.err, r
+    assert open(victim).read() == "keep me\n"
+    # nothing was converted: the database is still the older build's
+    assert sql(t.db, "PRAGMA user_version") == "2\n"
