@@ -221,3 +221,49 @@ def test_a_link_planted_at_the_upgrade_copys_temporary_name_is_not_written_throu
     assert open(victim).read() == "keep me\n"
     # nothing was converted: the database is still the older build's
     assert sql(t.db, "PRAGMA user_version") == "2\n"
+
+
+HOSTILE_NAMES = ('=HYPERLINK("http:\\\\x","click").csv', "+cmd|' -C calc'!A0.csv", "-2+3.csv",
+                 "@SUM(1).csv", "a\nb=1+1.csv", "\tab.csv", " =1+2.csv")
+
+
+def test_file_names_that_look_like_formulas_stay_text_in_the_new_cells(t):
+    # Export names an attacker controls, dropped in the incoming folder and
+    # read by their relative names: they reach the Rejected sheet and
+    # rejected.csv (file), About's inputs and, on the next night, its
+    # 'Seen before' list.  Every such cell is text: a string cell in the
+    # workbook, a guarded field in the excel profile's CSV.
+    import csv
+    import glob
+    import openpyxl
+    from lib import STATUS_HEADER as H
+    for i, n in enumerate(HOSTILE_NAMES):
+        t.write(os.path.join("in", n), H + status("C02AAA%04d" % i, "Pass", "2026-11-25T10:00:00Z",
+                                                  "m", "26.1")
+                + status("", "Pass", "2026-11-25T10:00:00Z", "m", "26.1"))
+    for out in ("o1", "o2"):  # the second night: every file seen before
+        import subprocess
+        cmd, env = t._command(("run", "--db", t.db, "--max-rejected", "100%", "--as-of", AS_OF,
+                               "--out", t.path(out), "--") + HOSTILE_NAMES, None, True, True)
+        p = subprocess.run(cmd, cwd=t.path("in"), env=env, capture_output=True)
+        assert p.returncode == 0, p.stderr
+        seen = set()
+        wb = openpyxl.load_workbook(t.path(out, "ddmreport.xlsx"))
+        for ws in wb:
+            for row in ws.iter_rows():
+                for c in row:
+                    assert c.data_type != "f", (ws.title, c.coordinate, c.value)
+                    if c.value in HOSTILE_NAMES:
+                        assert c.data_type == "s"
+                        seen.add((ws.title, c.value))
+        assert {n for s, n in seen if s == "About"} == set(HOSTILE_NAMES), seen
+        assert {n for s, n in seen if s == "Rejected"} == set(HOSTILE_NAMES), seen
+        for f in glob.glob(t.path(out, "*.csv")):
+            with open(f, newline="", encoding="utf-8-sig") as fh:
+                for row in csv.reader(fh):
+                    for v in row:
+                        assert v[:1] not in ("\t", "\r", "\n") and \
+                            v.lstrip(" ")[:1] not in ("=", "+", "-", "@"), (f, v)
+        files = [r["file"] for r in t.csv("rejected", t.path(out))]
+        assert sorted(files) == sorted(n if n.startswith("a\n") else "'" + n
+                                       for n in HOSTILE_NAMES), files
