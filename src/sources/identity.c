@@ -39,7 +39,8 @@ static size_t invisible(const unsigned char *s, size_t len, bool blank)
 	return 0;
 }
 
-size_t identity_serial(const char *s, size_t len, char *out, size_t cap)
+/* identity_serial, and identity_group without the upper-casing. */
+static size_t clean(const char *s, size_t len, char *out, size_t cap, bool up)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t n = 0, k, end;
@@ -73,12 +74,22 @@ size_t identity_serial(const char *s, size_t len, char *out, size_t cap)
 			i += k;
 			continue;
 		}
-		out[n++] =
-			(char)(u[i] >= 'a' && u[i] <= 'z' ? u[i] - 32 : u[i]);
+		out[n++] = (char)(up && u[i] >= 'a' && u[i] <= 'z' ? u[i] - 32
+								   : u[i]);
 		i++;
 	}
 	out[n] = '\0';
 	return n;
+}
+
+size_t identity_serial(const char *s, size_t len, char *out, size_t cap)
+{
+	return clean(s, len, out, cap, true);
+}
+
+size_t identity_group(const char *s, size_t len, char *out, size_t cap)
+{
+	return clean(s, len, out, cap, false);
 }
 
 const char *identity_id(const char *id, char *out, size_t cap)

@@ -34,6 +34,12 @@
  */
 size_t identity_serial(const char *s, size_t len, char *out, size_t cap);
 
+/* A group name as targets match it: s[0..len) without the blanks around
+ * it and the invisible characters anywhere (as identity_serial drops
+ * them), its case kept (groups compare without case).  out has room for
+ * len + 1 bytes (cap); returns its length. */
+size_t identity_group(const char *s, size_t len, char *out, size_t cap);
+
 /* The longest serial taken, in bytes as written (a CSV row with a longer
  * one is rejected; a JSON report's is rejected too, never cut: two serials
  * cut to the same bytes would be one device). */

@@ -267,3 +267,28 @@ def test_file_names_that_look_like_formulas_stay_text_in_the_new_cells(t):
         files = [r["file"] for r in t.csv("rejected", t.path(out))]
         assert sorted(files) == sorted(n if n.startswith("a\n") else "'" + n
                                        for n in HOSTILE_NAMES), files
+
+
+def _status_group(serial, group):
+    return (f"{serial},Downloading,2026-11-25T10:00:00Z,m,,{group},macOS,,15.0"
+            + "," * 8 + "\n")
+
+
+def test_invisible_characters_in_a_group_do_not_lose_its_target(t):
+    # A group typed through a spreadsheet or copied from a web page ends
+    # with a zero-width space or a direction mark: the Mac at 15.0, past
+    # its group's 26.1 deadline, was 'no-target', on no action list.  The
+    # serial's invisible characters were dropped (31ae8ec), not the group's.
+    s = t.write("s.csv", STATUS_HEADER
+                + _status_group("C02AAA0001", "Engineering\u200b")
+                + _status_group("C02AAA0002", "Engineering" + LRM)
+                + _status_group("C02AAA0003", RLO + "Engi\u2060neering" + PDF)
+                + _status_group("C02AAA0004", "\ufeffEngineering\u00a0")
+                + _status_group("C02AAA0005", "Sales"))
+    tg = t.write("t.csv", TARGETS_HEADER + "macOS,Engineering\u200b,,26.1,,2026-11-20T10:00:00,\n")
+    t.ok("run", "--as-of", AS_OF, "--out", t.out, s, tg)
+    assert devices(t) == {"C02AAA0001": "past-deadline", "C02AAA0002": "past-deadline",
+                          "C02AAA0003": "past-deadline", "C02AAA0004": "past-deadline",
+                          "C02AAA0005": "no-target"}, devices(t)
+    groups = {r["group"] for r in t.csv("devices")}
+    assert groups == {"Engineering", "Sales"}, groups
