@@ -78,7 +78,10 @@ SELECT b.serial_number,
        coalesce(b.inv_device_name, o.device_name, b.device_name)
            AS device_name,
        coalesce(b.inv_user, o.user, b.user) AS user,
-       coalesce(b.inv_grp, o.grp, b.grp) AS grp,
+       -- without blanks around it or invisible characters (a
+       -- spreadsheet's zero-width space, a direction mark), as targets
+       -- match it: ddm_group
+       ddm_group(coalesce(b.inv_grp, o.grp, b.grp)) AS grp,
        -- a device's platform and model do not change: when its latest
        -- report has none (an incremental DDM report stored before the
        -- backlog that carried its device facts), its latest report with a
@@ -213,7 +216,7 @@ SELECT b.serial_number,
 -- (group names compare without case): a lookup reads a few rows.
 DROP TABLE IF EXISTS temp.ev_target;
 CREATE TEMP TABLE ev_target AS
-SELECT id, platform, grp, serial_number, target_os_version,
+SELECT id, platform, ddm_group(grp) AS grp, serial_number, target_os_version,
        target_build_version, target_local_datetime, declaration_id,
        enforcement_time_zone
   FROM target;

@@ -13,11 +13,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "csvin.h"
 #include "ddm.h"
@@ -1576,15 +1578,54 @@ static const char *sniff_kind(const unsigned char *h, size_t n)
 	return NULL;
 }
 
-static ddm_err open_input(const char *path, FILE **out, bool *json,
-			  bool *endless, const char **not_input)
+/*
+ * Opens a file a folder's walk found regular, or one put off to be read
+ * again (ingest_deferred), without waiting: the folder is writable by the
+ * export job, and a FIFO put in the file's place since it was looked at
+ * (or since its first reading) would block the run for ever on a writer
+ * that never comes.  Such a file is refused and not read.
+ */
+static FILE *open_regular(const char *path, ddm_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0) {
+		*err = diag_error(DDM_ERR_NOINPUT, diag_q(path),
+				  "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		*err = diag_error(DDM_ERR_DATA, diag_q(path),
+				  "not read: no longer a regular file (a FIFO "
+				  "or device was put in its place during the "
+				  "run)");
+		return NULL;
+	}
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	f = fdopen(fd, "rb");
+	if (!f) {
+		*err = diag_error(DDM_ERR_NOINPUT, diag_q(path),
+				  "cannot open: %s", strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
+static ddm_err open_input(const char *path, bool regular, FILE **out,
+			  bool *json, bool *endless, const char **not_input)
 {
 	static const cookie_io_functions_t io = {prefixed_read, NULL, NULL,
 						 prefixed_close};
-	FILE *f = fopen(path, "rb");
+	ddm_err refused = DDM_OK;
+	FILE *f = regular ? open_regular(path, &refused) : fopen(path, "rb");
 	struct stat st;
 	prefixed *p;
 
+	if (!f && refused)
+		return refused;
 	if (!f)
 		return diag_error(DDM_ERR_NOINPUT, diag_q(path),
 				  "cannot open: %s", strerror(errno));
@@ -1812,7 +1853,9 @@ static bool defer_file(ingest *in, const file_ctx *fc, bool json)
 	return true;
 }
 
-static ddm_err ingest_file(ingest *in, const char *path)
+/* regular: the path was found a regular file (a folder's walk, a file
+ * put off): it must still be one (open_regular). */
+static ddm_err ingest_file(ingest *in, const char *path, bool regular)
 {
 	FILE *f = NULL;
 	file_ctx fc = {.in = in, .path = path};
@@ -1822,7 +1865,8 @@ static ddm_err ingest_file(ingest *in, const char *path)
 	long long bytes = 0;
 	bool known = false, refuse = false;
 	bool json = false;
-	ddm_err err = open_input(path, &f, &json, &fc.endless, &fc.not_input);
+	ddm_err err = open_input(path, regular, &f, &json, &fc.endless,
+				 &fc.not_input);
 
 	if (err)
 		return err;
@@ -2015,7 +2059,7 @@ static ddm_err ingest_dir(ingest *in, const char *path, int depth)
 		if (S_ISDIR(st.st_mode))
 			err = ingest_dir(in, names[i], depth + 1);
 		else if (S_ISREG(st.st_mode) && wanted_in_dir(base))
-			err = ingest_file(in, names[i]);
+			err = ingest_file(in, names[i], true);
 		if (err != DDM_OK && err != DDM_ERR_DATA) {
 			worst = err;
 			for (; i < n; i++)
@@ -2047,7 +2091,7 @@ ddm_err ingest_deferred(ingest *in)
 
 	in->rereading = true;
 	for (i = 0; i < in->ndeferred; i++) {
-		ddm_err err = ingest_file(in, in->deferred[i]);
+		ddm_err err = ingest_file(in, in->deferred[i], true);
 
 		free(in->deferred[i]);
 		if (err != DDM_OK && err != DDM_ERR_DATA) {
@@ -2075,5 +2119,5 @@ ddm_err ingest_path(ingest *in, const char *path)
 				  "cannot open: %s", strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return ingest_dir(in, path, 0);
-	return ingest_file(in, path);
+	return ingest_file(in, path, false);
 }

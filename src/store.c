@@ -299,6 +299,39 @@ static void fn_serial(sqlite3_context *ctx, int argc, sqlite3_value **v)
 	sqlite3_result_text(ctx, sn, (int)n, SQLITE_TRANSIENT);
 }
 
+/* ddm_group(s): the group name s as targets match it (identity_group:
+ * without blanks around it or invisible characters), '' when nothing is
+ * left; NULL for NULL. */
+static void fn_group(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const unsigned char *z = sqlite3_value_text(v[0]);
+	size_t n;
+	char *out;
+	bool plain;
+
+	(void)argc;
+	if (!z) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	n = (size_t)sqlite3_value_bytes(v[0]);
+	/* the common case: printable ASCII, no blank at either end */
+	plain = n == 0 || (z[0] != ' ' && z[n - 1] != ' ');
+	for (size_t i = 0; plain && i < n; i++)
+		plain = z[i] >= 0x20 && z[i] < 0x7F;
+	if (plain) {
+		sqlite3_result_value(ctx, v[0]);
+		return;
+	}
+	out = sqlite3_malloc64(n + 1);
+	if (!out) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	n = identity_group((const char *)z, n, out, n + 1);
+	sqlite3_result_text(ctx, out, (int)n, sqlite3_free);
+}
+
 /* ddm_placeholder(s): 1 when s, as ddm_serial gives it, is a placeholder
  * serial (identity_placeholder), else 0. */
 static void fn_placeholder(sqlite3_context *ctx, int argc, sqlite3_value **v)
@@ -410,6 +443,7 @@ static int register_functions(sqlite3 *db)
 		{"ddm_iso", 1, fn_iso},
 		{"ddm_serial", 1, fn_serial},
 		{"ddm_placeholder", 1, fn_placeholder},
+		{"ddm_group", 1, fn_group},
 		{"regexp", 2, fn_regexp},
 	};
 

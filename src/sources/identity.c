@@ -26,17 +26,21 @@ static size_t invisible(const unsigned char *s, size_t len, bool blank)
 		return 1;
 	if (blank && len >= 2 && s[0] == 0xC2 && s[1] == 0xA0)
 		return 2;
-	if (len >= 3 && s[0] == 0xE2 && s[1] == 0x80 && s[2] >= 0x8B &&
-	    s[2] <= 0x8D)
-		return 3; /* U+200B..U+200D */
-	if (len >= 3 && s[0] == 0xE2 && s[1] == 0x81 && s[2] == 0xA0)
-		return 3; /* U+2060 */
+	if (len >= 2 && s[0] == 0xD8 && s[1] == 0x9C)
+		return 2; /* U+061C arabic letter mark */
+	if (len >= 3 && s[0] == 0xE2 && s[1] == 0x80 &&
+	    ((s[2] >= 0x8B && s[2] <= 0x8F) || (s[2] >= 0xAA && s[2] <= 0xAE)))
+		return 3; /* U+200B..U+200F, U+202A..U+202E */
+	if (len >= 3 && s[0] == 0xE2 && s[1] == 0x81 &&
+	    (s[2] == 0xA0 || (s[2] >= 0xA6 && s[2] <= 0xA9)))
+		return 3; /* U+2060, U+2066..U+2069 */
 	if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)
 		return 3; /* U+FEFF */
 	return 0;
 }
 
-size_t identity_serial(const char *s, size_t len, char *out, size_t cap)
+/* identity_serial, and identity_group without the upper-casing. */
+static size_t clean(const char *s, size_t len, char *out, size_t cap, bool up)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t n = 0, k, end;
@@ -52,7 +56,8 @@ size_t identity_serial(const char *s, size_t len, char *out, size_t cap)
 
 		/* what a blank or invisible character can end with */
 		if (c != ' ' && c != '\t' && c != '\r' && c != '\n' &&
-		    c != 0xA0 && c != 0xBF && (c < 0x8B || c > 0x8D))
+		    c != 0xA0 && c != 0xBF && c != 0x9C &&
+		    (c < 0x8B || c > 0x8F) && (c < 0xA6 || c > 0xAE))
 			break;
 		for (size_t b = 1; b <= 3 && b <= end && !back; b++)
 			if (invisible(u + end - b, b, true) == b)
@@ -62,19 +67,29 @@ size_t identity_serial(const char *s, size_t len, char *out, size_t cap)
 		end -= back;
 	}
 	for (size_t i = 0; i < end && n + 1 < cap;) {
-		/* the invisible characters are all three bytes from 0xE2 or
-		 * 0xEF: any other byte is copied at once */
-		if ((u[i] == 0xE2 || u[i] == 0xEF) &&
+		/* the invisible characters start with 0xD8, 0xE2 or 0xEF:
+		 * any other byte is copied at once */
+		if ((u[i] == 0xE2 || u[i] == 0xEF || u[i] == 0xD8) &&
 		    (k = invisible(u + i, end - i, false)) != 0) {
 			i += k;
 			continue;
 		}
-		out[n++] =
-			(char)(u[i] >= 'a' && u[i] <= 'z' ? u[i] - 32 : u[i]);
+		out[n++] = (char)(up && u[i] >= 'a' && u[i] <= 'z' ? u[i] - 32
+								   : u[i]);
 		i++;
 	}
 	out[n] = '\0';
 	return n;
+}
+
+size_t identity_serial(const char *s, size_t len, char *out, size_t cap)
+{
+	return clean(s, len, out, cap, true);
+}
+
+size_t identity_group(const char *s, size_t len, char *out, size_t cap)
+{
+	return clean(s, len, out, cap, false);
 }
 
 const char *identity_id(const char *id, char *out, size_t cap)
@@ -137,7 +152,7 @@ ddm_err identity_learn(store *s, const char *id, const char *serial,
 	store_stmt *st;
 	char sn[128], idu[IDENTITY_ID_MAX];
 
-	if (!id || !*id || !serial ||
+	if (!id || !*id || !serial || strlen(serial) > IDENTITY_SERIAL_MAX ||
 	    !identity_serial(serial, strlen(serial), sn, sizeof sn) ||
 	    identity_placeholder(sn))
 		return DDM_OK;

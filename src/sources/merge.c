@@ -569,6 +569,14 @@ static ddm_err identify(src_ctx *x, const report_items *r, const merge_meta *m,
 	ddm_err err;
 
 	serial[0] = '\0';
+	/* cut, two serials would be one device: rejected, as a CSV row's */
+	if ((own && strlen(own) > IDENTITY_SERIAL_MAX) ||
+	    (m->serial && strlen(m->serial) > IDENTITY_SERIAL_MAX)) {
+		snprintf(why, sizeof why,
+			 "report's serial number is longer than %d bytes",
+			 IDENTITY_SERIAL_MAX);
+		return src_reject(x, why);
+	}
 	/* a placeholder ("Not Available") is no serial: the ids decide */
 	if (own && identity_serial(own, strlen(own), serial, 128) &&
 	    identity_placeholder(serial))

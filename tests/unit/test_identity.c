@@ -46,6 +46,19 @@ static void test_serial(void)
 	CHECK_INT_EQ(identity_serial("", 0, (char[8]){0}, 8), 0);
 	/* other non-ASCII bytes stay as they are */
 	CHECK_STR_EQ(serial("C\xC3\xA9"), "C\xC3\xA9");
+	/* bidi controls: marks, overrides, isolates; a curly quote (E2 80 9C)
+	 * or an Arabic letter (D8 xx) beside them is kept */
+	CHECK_STR_EQ(serial("\xE2\x80\x8E"
+			    "C02X\xE2\x80\x8F"),
+		     "C02X");
+	CHECK_STR_EQ(serial("C0\xE2\x80\xAE"
+			    "2X\xE2\x80\xAC"),
+		     "C02X");
+	CHECK_STR_EQ(serial("\xE2\x81\xA6"
+			    "C02X\xE2\x81\xA9\xD8\x9C"),
+		     "C02X");
+	CHECK_STR_EQ(serial("C02X\xE2\x80\x9C"), "C02X\xE2\x80\x9C");
+	CHECK_STR_EQ(serial("C02X\xD8\xA7"), "C02X\xD8\xA7");
 	/* cut at cap - 1 */
 	{
 		char out[4];
