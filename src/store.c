@@ -853,64 +853,56 @@ static ddm_err quick_check(store *s)
 	return err;
 }
 
-/* Runs queries/migrate.sql one statement at a time; "duplicate column
- * name" means the column is already there and is not an error. */
 static bool query_int(sqlite3 *db, const char *sql, int64_t *out);
 
-/* Schema version 1 kept the merged DDM sets a row per field (ddm_item):
- * they are moved into ddm_state once, in the open's transaction.  Version
- * 2 is what keeps an older build, which would start an empty ddm_item,
- * away from a converted database. */
-static ddm_err migrate_ddm_item(store *s)
-{
-	const resource *r;
-	int64_t old = 0;
-	ddm_err err;
+/*
+ * The conversions an older database needs once, each a script run in the
+ * open's transaction when its query says it is due, in this order:
+ *   - the first builds' source_file had no name_time and sha256 UNIQUE
+ *     alone: remade, ids kept;
+ *   - schema version 1 kept the merged DDM sets a row per field
+ *     (ddm_item): moved into ddm_state; version 2 keeps an older build,
+ *     which would start an empty ddm_item, away;
+ *   - schema version 3: the serials and learned ids an older build stored
+ *     are made what this build stores; version 3 keeps an older build,
+ *     which would store them as the export spelled them again, away.
+ * A query that cannot be read leaves its script out.
+ */
+static const struct {
+	const char *due; /* one integer, non-zero when the script is due */
+	const char *script;
+} one_time[] = {
+	{"SELECT count(*) = 0 FROM pragma_table_info('source_file') "
+	 "WHERE name = 'name_time'",
+	 "queries/migrate-source-file.sql"},
+	{"SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+	 "AND name = 'ddm_item'",
+	 "queries/migrate-ddm-item.sql"},
+	{"SELECT user_version < 3 FROM pragma_user_version",
+	 "queries/migrate-identity.sql"},
+};
 
-	if (!query_int(s->db,
-		       "SELECT count(*) FROM sqlite_master WHERE type = "
-		       "'table' AND name = 'ddm_item'",
-		       &old) ||
-	    !old)
-		return DDM_OK;
-	err = res_load("queries/migrate-ddm-item.sql", &r);
-	return err ? err : store_run_script(s, r, NULL, 0);
+static ddm_err run_one_time(store *s)
+{
+	for (size_t i = 0; i < sizeof one_time / sizeof *one_time; i++) {
+		const resource *r;
+		int64_t due = 0;
+		ddm_err err;
+
+		if (!query_int(s->db, one_time[i].due, &due) || !due)
+			continue;
+		err = res_load(one_time[i].script, &r);
+		if (!err)
+			err = store_run_script(s, r, NULL, 0);
+		if (err)
+			return err;
+	}
+	return DDM_OK;
 }
 
-/* Schema version 3: the serials and learned ids an older build stored
- * are made what this build stores (queries/migrate-identity.sql), once,
- * in the open's transaction; version 3 then keeps an older build, which
- * would store them as the export spelled them again, away. */
-static ddm_err migrate_identity(store *s)
-{
-	const resource *r;
-	int64_t schema = 0;
-	ddm_err err;
-
-	if (!query_int(s->db, "PRAGMA user_version", &schema) || schema >= 3)
-		return DDM_OK;
-	err = res_load("queries/migrate-identity.sql", &r);
-	return err ? err : store_run_script(s, r, NULL, 0);
-}
-
-/* The first builds' source_file had no name_time and sha256 UNIQUE alone:
- * remade once, ids kept (queries/migrate-source-file.sql). */
-static ddm_err migrate_source_file(store *s)
-{
-	const resource *r;
-	int64_t has = 1;
-	ddm_err err;
-
-	if (!query_int(s->db,
-		       "SELECT count(*) FROM pragma_table_info('source_file') "
-		       "WHERE name = 'name_time'",
-		       &has) ||
-	    has)
-		return DDM_OK;
-	err = res_load("queries/migrate-source-file.sql", &r);
-	return err ? err : store_run_script(s, r, NULL, 0);
-}
-
+/* Runs queries/migrate.sql one statement at a time ("duplicate column
+ * name" means the column is already there and is not an error), then the
+ * one-time conversions. */
 static ddm_err run_migrations(store *s)
 {
 	const resource *r;
@@ -946,10 +938,7 @@ static ddm_err run_migrations(store *s)
 		}
 		sql = tail;
 	}
-	err = migrate_source_file(s);
-	if (!err)
-		err = migrate_ddm_item(s);
-	return err ? err : migrate_identity(s);
+	return run_one_time(s);
 }
 
 /* One integer PRAGMA or query result; false when it cannot be read. */

@@ -5,23 +5,12 @@ between its two readings."""
 import os
 
 from lib import INVENTORY_HEADER, STATUS_HEADER, TARGETS_HEADER, sql
+# the status row, 26.1 target and classification helpers of the serial tests
+from test_identity import devices, status, targets
 
 AS_OF = "2026-11-26T00:00:00Z"
 LRM, RLM, RLO, PDF, LRI, PDI, ALM = ("\u200e", "\u200f", "\u202e", "\u202c",
                                      "\u2066", "\u2069", "\u061c")
-
-
-def status(serial, st, when, name, os_version):
-    # serial,status,reported_at,device_name,user,group,platform,model,os_version
-    return f"{serial},{st},{when},{name},,,macOS,,{os_version}" + "," * 8 + "\n"
-
-
-def targets(t):
-    return t.write("t.csv", TARGETS_HEADER + "macOS,,,26.1,,2026-11-20T10:00:00,\n")
-
-
-def devices(t):
-    return {r["serial_number"]: r["classification"] for r in t.csv("devices")}
 
 
 def test_bidi_controls_in_a_serial_are_the_same_device(t):
