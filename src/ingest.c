@@ -70,7 +70,6 @@ struct ingest {
 	store_stmt *obs_base, *devices_of_file;		   /* store-owned */
 	store_stmt *stage_flush, *stage_clear;		   /* store-owned */
 	store_stmt *key_drop, *key_build, *dedupe;	   /* store-owned */
-	store_stmt *stage_index, *stage_unindex;	   /* store-owned */
 	store_stmt *file_begin, *file_known, *file_finish; /* store-owned */
 	store_stmt *untimed;				   /* store-owned */
 	store_stmt *devices_of_stage, *devices_of_bulk;	   /* store-owned */
@@ -156,15 +155,14 @@ static void resolve(stmt_params *sp, store_stmt *st)
 ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 {
 	ingest *in = xcalloc(1, sizeof *in);
-	store_stmt *st[20];
-	static const char *const names[20] = {
-		"obs_stage",	    "observation_base",	 "inventory",
-		"target",	    "rejected",		 "file_begin",
-		"file_known",	    "file_finish",	 "devices_of_file",
-		"obs_stage_flush",  "obs_stage_clear",	 "obs_append",
-		"obs_key_drop",	    "obs_key_build",	 "obs_dedupe",
-		"obs_stage_index",  "obs_stage_unindex", "device_untimed",
-		"devices_of_stage", "devices_of_bulk",
+	store_stmt *st[18];
+	static const char *const names[18] = {
+		"obs_stage",	   "observation_base", "inventory",
+		"target",	   "rejected",	       "file_begin",
+		"file_known",	   "file_finish",      "devices_of_file",
+		"obs_stage_flush", "obs_stage_clear",  "obs_append",
+		"obs_key_drop",	   "obs_key_build",    "obs_dedupe",
+		"device_untimed",  "devices_of_stage", "devices_of_bulk",
 	};
 	ddm_err err;
 
@@ -173,7 +171,7 @@ ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 	in->clock = (int64_t)time(NULL);
 	if (opts->as_of > in->clock)
 		in->clock = opts->as_of;
-	for (int i = 0; i < 20; i++) {
+	for (int i = 0; i < 18; i++) {
 		st[i] = store_stmt_get(s, names[i]);
 		if (!st[i]) {
 			free(in);
@@ -187,8 +185,6 @@ ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 	in->key_drop = st[12];
 	in->key_build = st[13];
 	in->dedupe = st[14];
-	in->stage_index = st[15];
-	in->stage_unindex = st[16];
 	in->obs_base = st[1];
 	in->devices_of_file = st[8];
 	resolve(&in->inv, st[2]);
@@ -197,9 +193,9 @@ ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 	in->file_begin = st[5];
 	in->file_known = st[6];
 	in->file_finish = st[7];
-	in->untimed = st[17];
-	in->devices_of_stage = st[18];
-	in->devices_of_bulk = st[19];
+	in->untimed = st[15];
+	in->devices_of_stage = st[16];
+	in->devices_of_bulk = st[17];
 	err = formats_load(&in->formats);
 	if (err) {
 		free(in);
@@ -794,9 +790,9 @@ static ddm_err row_status(file_ctx *fc, const csvin_record *rec)
  * duplicate.  Bulk: the rows are in observation already; the key index is
  * built over them (one sort of the keys), after dropping the later copies
  * of a report the file gives twice.  Else: the staged rows go into
- * observation in key order (one sort of the keys, then the rows read in
- * that order), so the index, large after many nights, is walked once from
- * start to end instead of at random.
+ * observation in key order (one sort of the whole rows), so the index,
+ * large after many nights, is walked once from start to end instead of at
+ * random.
  */
 static ddm_err flush_staged(file_ctx *fc)
 {
@@ -826,20 +822,20 @@ static ddm_err flush_staged(file_ctx *fc)
 	}
 	if (fc->staged == 0)
 		return DDM_OK;
-	err = store_stmt_run(in->stage_index, NULL, NULL);
-	if (!err)
-		err = store_stmt_run(in->stage_flush, &changes, NULL);
-	/* While obs_stage_key is there to read the serials from. */
-	if (!err && changes > 0)
-		err = store_stmt_run(in->devices_of_stage, NULL, NULL);
+	err = store_stmt_run(in->stage_flush, &changes, NULL);
+	if (!err && changes > 0) {
+		store_stmt *st = in->devices_of_stage;
+
+		store_bind_int(st, store_stmt_param(st, ":base"), fc->obs_base);
+		err = store_stmt_run(st, NULL, NULL);
+	}
 	if (err)
 		return err;
 	fc->devices_done = true;
 	fc->stored += changes;
 	fc->duplicate += fc->staged - changes;
 	fc->staged = 0;
-	err = store_stmt_run(in->stage_unindex, NULL, NULL);
-	return err ? err : store_stmt_run(in->stage_clear, NULL, NULL);
+	return store_stmt_run(in->stage_clear, NULL, NULL);
 }
 
 static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
@@ -1695,9 +1691,7 @@ static ddm_err begin_file(ingest *in, file_ctx *fc, const char *path)
 		return err;
 	fc->file_id = id;
 	/* Left over only if a failed file's rollback missed it. */
-	err = store_stmt_run(in->stage_unindex, NULL, NULL);
-	if (!err)
-		err = store_stmt_run(in->stage_clear, NULL, NULL);
+	err = store_stmt_run(in->stage_clear, NULL, NULL);
 	if (!err)
 		err = store_stmt_run(in->obs_base, NULL, &fc->obs_base);
 	return err;
