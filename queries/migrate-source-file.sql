@@ -4,9 +4,9 @@
 -- ('no such column: name_time'), and two captures with the same bytes at
 -- different times must be two reports.  SQLite cannot change a table's
 -- constraints in place: the table is made anew (schema.sql's definition,
--- with rows_skipped, which migrate.sql has added by now) and the rows
--- copied, ids kept (observation, device, target, rejected, enrollment and
--- os_release name them).  Run by src/store.c once, after migrate.sql,
+-- with rows_skipped and unresolved, which migrate.sql has added by now)
+-- and the rows copied, ids kept (observation, device, target, rejected,
+-- enrollment and os_release name them).  Run by src/store.c once, after migrate.sql,
 -- when source_file has no column name_time.
 
 CREATE TABLE source_file_new (
@@ -25,15 +25,16 @@ CREATE TABLE source_file_new (
 	source_tz      TEXT,
 	ingested_at    INTEGER NOT NULL,
 	rows_skipped   INTEGER NOT NULL DEFAULT 0,
+	unresolved     INTEGER NOT NULL DEFAULT 0,
 	UNIQUE (sha256, name_time)
 );
 INSERT INTO source_file_new (id, sha256, name_time, path, kind, format, size,
 			     rows_read, rows_stored, rows_duplicate,
 			     rows_rejected, time_basis, source_tz, ingested_at,
-			     rows_skipped)
+			     rows_skipped, unresolved)
 SELECT id, sha256, 0, path, kind, format, size, rows_read, rows_stored,
        rows_duplicate, rows_rejected, time_basis, source_tz, ingested_at,
-       rows_skipped
+       rows_skipped, unresolved
   FROM source_file ORDER BY id;
 DROP TABLE source_file;
 ALTER TABLE source_file_new RENAME TO source_file;

@@ -17,8 +17,25 @@ UPDATE source_file
        format = :format, size = :size,
        rows_read = :rows_read, rows_stored = :rows_stored,
        rows_duplicate = :rows_duplicate, rows_rejected = :rows_rejected,
-       time_basis = :time_basis, rows_skipped = coalesce(:rows_skipped, 0)
+       time_basis = :time_basis, rows_skipped = coalesce(:rows_skipped, 0),
+       unresolved = :unresolved
  WHERE id = :file;
+
+-- name: file_retry
+-- A file read before (:id, the same content) of which nothing was stored:
+-- every report was rejected because no input had tied its id to a serial
+-- (a night's DDM capture whose Mac the next night's webhook log names).
+-- Read again, it stored reports: this reading replaces that record
+-- (file_forget_rejected, file_forget), which nothing else refers to.
+SELECT id FROM source_file
+ WHERE id = :id AND rows_stored = 0 AND unresolved > 0
+   AND rows_rejected = unresolved;
+
+-- name: file_forget_rejected
+DELETE FROM rejected WHERE source_file = :id;
+
+-- name: file_forget
+DELETE FROM source_file WHERE id = :id;
 
 -- name: observation
 INSERT OR IGNORE INTO observation (

@@ -72,6 +72,7 @@ struct ingest {
 	store_stmt *key_drop, *key_build, *dedupe;	   /* store-owned */
 	store_stmt *file_begin, *file_known, *file_finish; /* store-owned */
 	store_stmt *untimed;				   /* store-owned */
+	store_stmt *file_retry, *forget_rejected, *forget; /* store-owned */
 	store_stmt *devices_of_stage, *devices_of_bulk;	   /* store-owned */
 	int64_t clock; /* the wall clock when the ingest began, or the
 			  run's --as-of when later (a rehearsal ahead) */
@@ -99,7 +100,8 @@ typedef struct file_ctx {
 	bool bulk;
 	bool kind_known;   /* bulk decided (at the first status row) */
 	bool devices_done; /* the stored rows' serials are registered */
-	ddm_err fatal;	   /* an error that stops this file */
+	bool retry; /* read before, nothing stored: every report unresolved */
+	ddm_err fatal; /* an error that stops this file */
 	bool header_bad;
 	bool skip_rest; /* a file read and skipped whole (KMFDDM's CSVs) */
 	char header_why[160]; /* why the header is bad, when not unrecognised */
@@ -155,14 +157,19 @@ static void resolve(stmt_params *sp, store_stmt *st)
 ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 {
 	ingest *in = xcalloc(1, sizeof *in);
-	store_stmt *st[18];
-	static const char *const names[18] = {
-		"obs_stage",	   "observation_base", "inventory",
-		"target",	   "rejected",	       "file_begin",
-		"file_known",	   "file_finish",      "devices_of_file",
-		"obs_stage_flush", "obs_stage_clear",  "obs_append",
-		"obs_key_drop",	   "obs_key_build",    "obs_dedupe",
-		"device_untimed",  "devices_of_stage", "devices_of_bulk",
+	store_stmt *st[21];
+	static const char *const names[21] = {
+		"obs_stage",	    "observation_base",
+		"inventory",	    "target",
+		"rejected",	    "file_begin",
+		"file_known",	    "file_finish",
+		"devices_of_file",  "obs_stage_flush",
+		"obs_stage_clear",  "obs_append",
+		"obs_key_drop",	    "obs_key_build",
+		"obs_dedupe",	    "device_untimed",
+		"devices_of_stage", "devices_of_bulk",
+		"file_retry",	    "file_forget_rejected",
+		"file_forget",
 	};
 	ddm_err err;
 
@@ -171,7 +178,7 @@ ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 	in->clock = (int64_t)time(NULL);
 	if (opts->as_of > in->clock)
 		in->clock = opts->as_of;
-	for (int i = 0; i < 18; i++) {
+	for (int i = 0; i < 21; i++) {
 		st[i] = store_stmt_get(s, names[i]);
 		if (!st[i]) {
 			free(in);
@@ -196,6 +203,9 @@ ddm_err ingest_new(store *s, const ingest_opts *opts, ingest **out)
 	in->untimed = st[15];
 	in->devices_of_stage = st[16];
 	in->devices_of_bulk = st[17];
+	in->file_retry = st[18];
+	in->forget_rejected = st[19];
+	in->forget = st[20];
 	err = formats_load(&in->formats);
 	if (err) {
 		free(in);
@@ -1278,6 +1288,42 @@ static ddm_err flush_targets(ingest *in, file_ctx *fc)
 	return err;
 }
 
+/*
+ * The same content was read before (record id) and stored nothing: every
+ * report was rejected because no input had tied its id to a serial.  This
+ * reading stored reports (the webhook log or inventory that names the
+ * device came since), so it replaces that record and its rejections,
+ * instead of being skipped as read before: a capture folder keeps each
+ * report once, and the report would be lost for good.
+ */
+static ddm_err retry_unresolved(ingest *in, file_ctx *fc, int64_t id,
+				bool *known)
+{
+	store_stmt *const st[3] = {in->file_retry, in->forget_rejected,
+				   in->forget};
+	int64_t again = 0;
+	ddm_err err = DDM_OK;
+
+	for (int i = 0; i < 3 && !err; i++) {
+		store_bind_int(st[i], store_stmt_param(st[i], ":id"), id);
+		err = store_stmt_run(st[i], NULL, i == 0 ? &again : NULL);
+		if (i == 0 && (again == 0 || fc->stored == 0)) {
+			/* nothing stored yet: worth reading after the
+			 * run's other inputs (defer_file) */
+			fc->retry = again != 0;
+			return err;
+		}
+	}
+	if (!err) {
+		*known = false;
+		diag_note(diag_q(fc->path),
+			  "read again: its reports named no known device when "
+			  "it was read before; %ld stored now",
+			  fc->stored);
+	}
+	return err;
+}
+
 static ddm_err finish_file(ingest *in, file_ctx *fc, const char *sha,
 			   long long size, bool *known)
 {
@@ -1303,7 +1349,9 @@ static ddm_err finish_file(ingest *in, file_ctx *fc, const char *sha,
 		return err;
 	*known = id != 0;
 	if (*known)
-		return DDM_OK;
+		err = retry_unresolved(in, fc, id, known);
+	if (err || *known)
+		return err;
 	st = in->file_finish;
 	store_bind_text(st, store_stmt_param(st, ":sha256"), sha, 64);
 	store_bind_int(st, store_stmt_param(st, ":name_time"), name_time);
@@ -1320,6 +1368,8 @@ static ddm_err finish_file(ingest *in, file_ctx *fc, const char *sha,
 			strlen(basis));
 	store_bind_int(st, store_stmt_param(st, ":rows_skipped"),
 		       fc->dc.skipped);
+	store_bind_int(st, store_stmt_param(st, ":unresolved"),
+		       fc->dc.unidentified);
 	store_bind_int(st, store_stmt_param(st, ":file"), fc->file_id);
 	err = store_stmt_run(st, NULL, NULL);
 	if (err || fc->stored == 0 || fc->devices_done)
@@ -1898,6 +1948,12 @@ static ddm_err ingest_file(ingest *in, const char *path, bool regular)
 		err = finish_file(in, &fc, hex, bytes, &known);
 	if (err)
 		goto out_rollback;
+	if (known && fc.retry && defer_file(in, &fc, json)) {
+		/* read before when nothing named its device: again after
+		 * the others, which may name it now */
+		store_rollback(in->store);
+		goto out_close;
+	}
 	if (known) {
 		store_rollback(in->store);
 		in->stats.files_known++;

@@ -206,6 +206,54 @@ def test_a_report_read_before_the_file_that_names_its_device(t):
     assert sql(t.db, "SELECT count(*) FROM source_file") == "4\n"
 
 
+def test_a_capture_rejected_one_night_is_read_when_its_device_is_known(t):
+    # The captures folder keeps every DDM status report; the webhook log
+    # that ties the enrollment to the Mac's serial arrives a night later
+    # (the Mac enrolled just before the log was cut).  Night 1 rejects the
+    # capture: no input names its device.  Night 2 was given the same
+    # capture beside the log, found it 'ingested before' and skipped it:
+    # the Mac's full report (Downloading 26.1, the only one it sent) was
+    # lost for good and the Mac stood in no list.  A file of which nothing
+    # was stored, every report rejected for an unknown id, is now read
+    # again when given again; its old rejection is replaced.
+    udid = "00008110-72488B810DFAFE39"
+    cap = "captures/%s.20261125-100000.000001.status.json" % udid
+    t.write("night1/" + cap, json.dumps(report("15.0", "downloading")))
+    r = t.run("ingest", t.path("night1"))
+    assert r.rc == 65 and "has not been seen with one" in r.err, r
+    assert sql(t.db, "SELECT count(*) FROM rejected") == "1\n"
+    t.write("night2/" + cap, json.dumps(report("15.0", "downloading")))
+    ev = {"topic": "mdm.Authenticate", "event_id": "x", "created_at": "2026-11-25T09:00:00Z",
+          "checkin_event": {"udid": udid, "enrollment_id": udid,
+                            "raw_payload": _checkin("Authenticate", udid, "C02AAA0009")}}
+    t.write("night2/webhook.ndjson", json.dumps(ev) + "\n")
+    inv = t.write("inv.csv", INVENTORY_HEADER + "C02AAA0009,m9,,,macOS,,,,\n")
+    t.ok("run", "--as-of", AS_OF, "--out", t.out, inv, t.path("night2"), targets(t))
+    assert devices(t) == {"C02AAA0009": "past-deadline"}, devices(t)
+    assert sql(t.db, "SELECT status_raw FROM observation") == "downloading\n"
+    # the old rejection is gone with the old record; the file is one record
+    assert sql(t.db, "SELECT count(*) FROM rejected") == "0\n"
+    assert sql(t.db, "SELECT count(*) FROM source_file WHERE path LIKE '%status.json'") == "1\n"
+    # a third night with the same files: read before, nothing changes
+    before = sql(t.db, "SELECT id, rows_stored FROM source_file ORDER BY 1")
+    t.ok("ingest", t.path("night2"))
+    assert sql(t.db, "SELECT id, rows_stored FROM source_file ORDER BY 1") == before
+
+
+def test_a_capture_still_unidentified_is_not_told_again(t):
+    # control: given again while its device is still unknown, the file is
+    # what it was (ingested before), its rejection stated once
+    udid = "00008110-72488B810DFAFE39"
+    cap = "captures/%s.20261125-100000.000001.status.json" % udid
+    t.write("n/" + cap, json.dumps(report("15.0", "downloading")))
+    r = t.run("ingest", t.path("n"))
+    assert r.rc == 65, r
+    r = t.run("ingest", t.path("n"))
+    assert r.rc == 0 and "has not been seen with one" not in r.err, r
+    assert sql(t.db, "SELECT count(*) FROM rejected") == "1\n"
+    assert sql(t.db, "SELECT count(*) FROM source_file") == "1\n"
+
+
 def test_jamf_statuses_read_before_the_inventory_that_lists_their_ids(t):
     # Jamf Pro's update statuses name devices by Jamf id; the inventory
     # export says which serial each id is.  In a folder where the statuses'
