@@ -11,17 +11,26 @@
 -- or unknown) has no latency to measure and is not listed; it is counted
 -- as 'below target, not measured', so that still open plus not measured
 -- are every device below its target, as the Summary counts them.
-WITH per AS (
+-- Groups compare without case, as on the Summary (summary-group.sql):
+-- one row per group, spelled as most of the fleet's devices spell it.
+WITH spelled AS (
+	SELECT lower(grp) AS k, grp,
+	       row_number() OVER (PARTITION BY lower(grp)
+	                          ORDER BY count(*) DESC, grp) AS rn
+	  FROM ev_final
+	 GROUP BY grp),
+per AS (
 	SELECT 1 AS ord, 'Target' AS breakdown,
 	       coalesce(platform, '(unknown)') || ' ' || target_os_version AS name,
 	       patched_at, (patched_at - deadline_utc) / 86400.0 AS dd,
 	       (patched_at - first_below) / 86400.0 AS ds, classification
 	  FROM ev_latency
 	UNION ALL
-	SELECT 2, 'Group', coalesce(nullif(grp, ''), '(no group)'),
+	SELECT 2, 'Group', coalesce(nullif(s.grp, ''), '(no group)'),
 	       patched_at, (patched_at - deadline_utc) / 86400.0,
 	       (patched_at - first_below) / 86400.0, classification
-	  FROM ev_latency),
+	  FROM ev_latency l
+	  LEFT JOIN spelled s ON s.k = lower(l.grp) AND s.rn = 1),
 -- Every device below its target now (in scope, with a target, not
 -- compliant): those ev_latency lists are its still-open rows (a listed
 -- device below its counted target is open, and ev_latency's other rows
@@ -40,8 +49,9 @@ below_now AS (
 	       n
 	  FROM below_cells
 	UNION ALL
-	SELECT 2, 'Group', coalesce(nullif(grp, ''), '(no group)'), n
-	  FROM below_cells),
+	SELECT 2, 'Group', coalesce(nullif(s.grp, ''), '(no group)'), n
+	  FROM below_cells c
+	  LEFT JOIN spelled s ON s.k = lower(c.grp) AND s.rn = 1),
 ranked AS (
 	SELECT ord, breakdown, name, dd, ds,
 	       row_number() OVER (PARTITION BY ord, name ORDER BY dd) AS rd,
