@@ -101,3 +101,36 @@ def test_group_spelled_in_two_cases_is_one_group_on_the_summary(t):
     assert {s: r["classification"] for s, r in da.items()} == \
         {s: r["classification"] for s, r in db_.items()}
     assert sum(r["group"] == "SALES" for r in db_.values()) > 0
+
+
+def test_one_target_version_written_two_ways_is_one_row(t):
+    # Versions compare numerically (26.1 == 26.1.0), so a group target
+    # written '26.1.0' beside the fleet's '26.1' gives every device the same
+    # answer; the Summary's "Compliance by target version" and the
+    # patch-latency table per target showed macOS '26.1.0' (42 devices,
+    # 61.9%) and '26.1' (121, 61.2%): two rows for one version.
+    import shutil
+    src = t.path("samples")
+    shutil.copytree(SAMPLES, src)
+    tg = os.path.join(src, "targets.csv")
+    with open(tg, encoding="utf-8") as f:
+        text = f.read()
+    assert "\nmacOS,Engineering,,26.1," in text
+    with open(tg, "w", encoding="utf-8") as f:
+        f.write(text.replace("\nmacOS,Engineering,,26.1,", "\nmacOS,Engineering,,26.1.0,"))
+    a = t.path("a")
+    b = t.path("b")
+    for db, out, where in ((t.path("a.db"), a, SAMPLES), (t.path("b.db"), b, src)):
+        r = t.run("run", "--db", db, "--out", out, "--as-of", SAMPLES_AS_OF,
+                  "--max-rejected", "5%", where)
+        assert r.rc == 0, r
+    wa, wb = t.workbook(a), t.workbook(b)
+    ta = _summary_table(wa, "Compliance by target version")
+    tb = _summary_table(wb, "Compliance by target version")
+    assert ta == tb, (ta, tb)
+    pa = [list(r[:10]) for r in wa["Patch latency"].iter_rows(values_only=True) if r[0] == "Target"]
+    pb = [list(r[:10]) for r in wb["Patch latency"].iter_rows(values_only=True) if r[0] == "Target"]
+    assert pa == pb, (pa, pb)
+    ca = collections.Counter(r["classification"] for r in t.csv("devices", where=a))
+    cb = collections.Counter(r["classification"] for r in t.csv("devices", where=b))
+    assert ca == cb
