@@ -2134,24 +2134,54 @@ void ingest_set_last(ingest *in)
 	in->last = true;
 }
 
+/*
+ * Reads the files put off again, in passes, until none is left.  A file
+ * that still names a device no input read so far ties to a serial is put
+ * off once more while a file of the queue was stored since it was last
+ * put off: the file that tells the serial may be later in the queue, or
+ * be one that needs, in its first lines, what another file tells (logs
+ * given newest first).  A pass that stores none leaves nothing to learn:
+ * then a file is read as final, its unknown reports rejected; so is the
+ * queue's last file when nothing of its pass was stored.  Each pass but
+ * the final stores a file, so the passes end.
+ */
 ddm_err ingest_deferred(ingest *in)
 {
 	ddm_err worst = DDM_OK;
-	size_t i;
+	bool stored = true; /* since each file of the queue was put off */
+	bool stop = false;
 
-	in->rereading = true;
-	for (i = 0; i < in->ndeferred; i++) {
-		ddm_err err = ingest_file(in, in->deferred[i], true);
+	in->last = false;
+	while (in->ndeferred > 0 && !stop) {
+		char **queue = in->deferred;
+		size_t n = in->ndeferred, i;
+		bool any = false; /* a file of this pass stored */
 
-		free(in->deferred[i]);
-		if (err != DDM_OK && err != DDM_ERR_DATA) {
-			worst = err;
-			i++;
-			break;
+		in->deferred = NULL;
+		in->ndeferred = 0;
+		for (i = 0; i < n; i++) {
+			size_t before = in->ndeferred;
+			ddm_err err;
+
+			in->rereading = !stored || (i + 1 == n && !any);
+			err = ingest_file(in, queue[i], true);
+			free(queue[i]);
+			if (in->ndeferred == before)
+				any = true;
+			if (err != DDM_OK && err != DDM_ERR_DATA) {
+				worst = err;
+				stop = true;
+				i++;
+				break;
+			}
+			worst = diag_worst(worst, err);
 		}
-		worst = diag_worst(worst, err);
+		for (; i < n; i++)
+			free(queue[i]);
+		free(queue);
+		stored = any;
 	}
-	for (; i < in->ndeferred; i++)
+	for (size_t i = 0; i < in->ndeferred; i++)
 		free(in->deferred[i]);
 	free(in->deferred);
 	in->deferred = NULL;

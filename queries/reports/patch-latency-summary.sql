@@ -11,17 +11,44 @@
 -- or unknown) has no latency to measure and is not listed; it is counted
 -- as 'below target, not measured', so that still open plus not measured
 -- are every device below its target, as the Summary counts them.
-WITH per AS (
+-- Groups compare without case, as on the Summary (summary-group.sql):
+-- one row per group, spelled as most of the fleet's devices spell it.
+WITH spelled AS (
+	SELECT lower(grp) AS k, grp,
+	       row_number() OVER (PARTITION BY lower(grp)
+	                          ORDER BY count(*) DESC, grp) AS rn
+	  FROM ev_final
+	 GROUP BY grp),
+-- Target versions compare numerically, as on the Summary
+-- (summary-target.sql): '26.1' and '26.1.0' are one row, shown in the
+-- shortest spelling.
+tv AS (
+	SELECT platform, target_os_version AS v
+	  FROM ev_final WHERE target_os_version IS NOT NULL
+	UNION
+	SELECT platform, target_os_version FROM ev_latency),
+canon AS (
+	SELECT a.platform, a.v,
+	       (SELECT b.v FROM tv b
+	         WHERE b.platform IS a.platform
+	           AND (b.v = a.v OR ddm_version_cmp(a.v, b.v) = 0)
+	         ORDER BY length(b.v), b.v LIMIT 1) AS shown
+	  FROM tv a),
+per AS (
 	SELECT 1 AS ord, 'Target' AS breakdown,
-	       coalesce(platform, '(unknown)') || ' ' || target_os_version AS name,
+	       coalesce(l.platform, '(unknown)') || ' '
+	           || coalesce(c.shown, l.target_os_version) AS name,
 	       patched_at, (patched_at - deadline_utc) / 86400.0 AS dd,
 	       (patched_at - first_below) / 86400.0 AS ds, classification
-	  FROM ev_latency
+	  FROM ev_latency l
+	  LEFT JOIN canon c ON c.platform IS l.platform
+	                   AND c.v = l.target_os_version
 	UNION ALL
-	SELECT 2, 'Group', coalesce(nullif(grp, ''), '(no group)'),
+	SELECT 2, 'Group', coalesce(nullif(s.grp, ''), '(no group)'),
 	       patched_at, (patched_at - deadline_utc) / 86400.0,
 	       (patched_at - first_below) / 86400.0, classification
-	  FROM ev_latency),
+	  FROM ev_latency l
+	  LEFT JOIN spelled s ON s.k = lower(l.grp) AND s.rn = 1),
 -- Every device below its target now (in scope, with a target, not
 -- compliant): those ev_latency lists are its still-open rows (a listed
 -- device below its counted target is open, and ev_latency's other rows
@@ -36,12 +63,16 @@ below_cells AS (
 	 GROUP BY platform, target_os_version, grp),
 below_now AS (
 	SELECT 1 AS ord, 'Target' AS breakdown,
-	       coalesce(platform, '(unknown)') || ' ' || target_os_version AS name,
+	       coalesce(b.platform, '(unknown)') || ' '
+	           || coalesce(c.shown, b.target_os_version) AS name,
 	       n
-	  FROM below_cells
+	  FROM below_cells b
+	  LEFT JOIN canon c ON c.platform IS b.platform
+	                   AND c.v = b.target_os_version
 	UNION ALL
-	SELECT 2, 'Group', coalesce(nullif(grp, ''), '(no group)'), n
-	  FROM below_cells),
+	SELECT 2, 'Group', coalesce(nullif(s.grp, ''), '(no group)'), n
+	  FROM below_cells c
+	  LEFT JOIN spelled s ON s.k = lower(c.grp) AND s.rn = 1),
 ranked AS (
 	SELECT ord, breakdown, name, dd, ds,
 	       row_number() OVER (PARTITION BY ord, name ORDER BY dd) AS rd,
