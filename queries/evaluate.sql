@@ -792,3 +792,26 @@ CREATE INDEX temp.ev_final_class ON ev_final(classification, platform, grp,
 -- The Devices list reads ev_final in serial order through this index (the
 -- rows are stored in that order already) instead of sorting every row.
 CREATE INDEX temp.ev_final_serial ON ev_final(serial_number);
+
+-- The groups as the Summary and the patch-latency summary count them: one
+-- group whatever the case of its name ("Sales" in one export, "sales" in
+-- another), as targets match it (COLLATE NOCASE, ASCII letters), shown
+-- in the spelling most devices in scope carry (the first in byte order
+-- on a tie), so the same fleet always shows the same name.  One row per
+-- exact spelling with its counts, read from the index above; the reports
+-- add these rows up by name.
+DROP TABLE IF EXISTS temp.ev_group;
+CREATE TEMP TABLE ev_group AS
+SELECT grp,
+       first_value(grp) OVER (PARTITION BY grp COLLATE NOCASE
+                              ORDER BY devices_in_scope DESC, grp) AS name,
+       devices_in_scope, compliant, past_deadline, other_open
+  FROM (SELECT grp, count(*) AS devices_in_scope,
+               sum(classification = 'compliant') AS compliant,
+               sum(classification = 'past-deadline') AS past_deadline,
+               sum(classification NOT IN ('compliant', 'past-deadline'))
+                   AS other_open
+          FROM ev_final
+         WHERE classification NOT IN ('no-target', 'out-of-scope')
+         GROUP BY grp);
+CREATE INDEX temp.ev_group_grp ON ev_group(grp);

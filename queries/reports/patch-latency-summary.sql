@@ -11,6 +11,8 @@
 -- or unknown) has no latency to measure and is not listed; it is counted
 -- as 'below target, not measured', so that still open plus not measured
 -- are every device below its target, as the Summary counts them.
+-- A group is one row whatever the case of its name, in the Summary's
+-- spelling (evaluate.sql's ev_group).
 WITH per AS (
 	SELECT 1 AS ord, 'Target' AS breakdown,
 	       coalesce(platform, '(unknown)') || ' ' || target_os_version AS name,
@@ -18,10 +20,11 @@ WITH per AS (
 	       (patched_at - first_below) / 86400.0 AS ds, classification
 	  FROM ev_latency
 	UNION ALL
-	SELECT 2, 'Group', coalesce(nullif(grp, ''), '(no group)'),
+	SELECT 2, 'Group',
+	       coalesce(nullif(coalesce(g.name, l.grp), ''), '(no group)'),
 	       patched_at, (patched_at - deadline_utc) / 86400.0,
 	       (patched_at - first_below) / 86400.0, classification
-	  FROM ev_latency),
+	  FROM ev_latency l LEFT JOIN ev_group g ON g.grp = l.grp),
 -- Every device below its target now (in scope, with a target, not
 -- compliant): those ev_latency lists are its still-open rows (a listed
 -- device below its counted target is open, and ev_latency's other rows
@@ -40,8 +43,9 @@ below_now AS (
 	       n
 	  FROM below_cells
 	UNION ALL
-	SELECT 2, 'Group', coalesce(nullif(grp, ''), '(no group)'), n
-	  FROM below_cells),
+	SELECT 2, 'Group',
+	       coalesce(nullif(coalesce(g.name, b.grp), ''), '(no group)'), n
+	  FROM below_cells b LEFT JOIN ev_group g ON g.grp = b.grp),
 ranked AS (
 	SELECT ord, breakdown, name, dd, ds,
 	       row_number() OVER (PARTITION BY ord, name ORDER BY dd) AS rd,
