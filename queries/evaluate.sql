@@ -47,7 +47,8 @@
 --
 -- 2. Current facts per device: inventory first, then its latest report.
 --    The OS version is the most recent one known from either source.
---    dev_zone is the device's own zone (inventory, status, --default-tz);
+--    dev_zone is the device's own zone (the newer of the inventory's and
+--    the latest report's, else --default-tz);
 --    step 3 decides which zone reads the deadline.
 --
 --    How the OS update is enforced: DDM enforces from macOS 14, iOS/iPadOS
@@ -130,11 +131,20 @@ SELECT b.serial_number,
             THEN v.reported_at
             WHEN b.inv_os_version IS NOT NULL THEN b.inv_os_at END
            AS os_version_at,
-       CASE WHEN ddm_tz_valid(b.time_zone) THEN b.time_zone
-            WHEN ddm_tz_valid(o.time_zone) THEN o.time_zone
+       -- the newest reading of the device's zone: the latest report's
+       -- when it is newer than the inventory's check-in (a Mac moved
+       -- from New York to Tokyo since the last inventory export), else
+       -- the inventory's (also when the inventory gives no check-in:
+       -- which is newer is unknown)
+       CASE WHEN ddm_tz_valid(o.time_zone)
+             AND (NOT ddm_tz_valid(b.time_zone)
+                  OR o.reported_at > b.last_check_in) THEN o.time_zone
+            WHEN ddm_tz_valid(b.time_zone) THEN b.time_zone
             WHEN ddm_tz_valid(:default_tz) THEN :default_tz END AS dev_zone,
-       CASE WHEN ddm_tz_valid(b.time_zone) THEN 'inventory'
-            WHEN ddm_tz_valid(o.time_zone) THEN 'status'
+       CASE WHEN ddm_tz_valid(o.time_zone)
+             AND (NOT ddm_tz_valid(b.time_zone)
+                  OR o.reported_at > b.last_check_in) THEN 'status'
+            WHEN ddm_tz_valid(b.time_zone) THEN 'inventory'
             WHEN ddm_tz_valid(:default_tz) THEN 'default'
             ELSE 'none' END AS dev_zone_source,
        CASE WHEN nullif(b.time_zone, '') IS NOT NULL

@@ -14,8 +14,8 @@ def status_row(serial, status, at, os_version="", tz="", platform="macOS", model
             f",,,{tz},,\n")
 
 
-def inv_row(serial, group="", tz="UTC", os_version="26.0"):
-    return f"{serial},,,{group},macOS,\"Mac15,3\",{tz},2026-11-26T08:00:00Z,{os_version}\n"
+def inv_row(serial, group="", tz="UTC", os_version="26.0", seen="2026-11-26T08:00:00Z"):
+    return f"{serial},,,{group},macOS,\"Mac15,3\",{tz},{seen},{os_version}\n"
 
 
 def tables(ws):
@@ -52,3 +52,29 @@ def test_a_group_spelt_in_two_cases_is_one_row_of_the_summary(t):
     groups = {r[1]: r for r in rows if r[0] == "Group"}
     assert list(groups) == ["Sales"], rows
     assert groups["Sales"][5] == 2, (head, rows)   # G2 and G3 below, not measured
+
+
+def test_the_newest_reading_of_a_devices_zone_reads_its_deadline(t):
+    # The inventory export of 20 Nov says K1 is in New York; its status
+    # report of 25 Nov, newer, says Asia/Tokyo (the Mac moved).  Its
+    # deadline, 17:00 on its own clock, is 08:00Z in Tokyo: at 09:00Z it
+    # is past.  Read in the inventory's older zone it was 22:00Z, "in
+    # progress" for 13 more hours.  K2 is the other way round: the
+    # inventory (26 Nov) is newer than the report (25 Nov) and counts.
+    inv = t.write("inv.csv", INVENTORY_HEADER +
+                  inv_row("K1", tz="America/New_York", seen="2026-11-20T08:00:00Z") +
+                  inv_row("K2", tz="Asia/Tokyo", seen="2026-11-26T08:00:00Z"))
+    st = t.write("status.csv", STATUS_HEADER +
+                 status_row("K1", "Pending", "2026-11-25T10:00:00Z", "26.0", "Asia/Tokyo") +
+                 status_row("K2", "Pending", "2026-11-25T10:00:00Z", "26.0",
+                            "America/New_York"))
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-26T17:00:00,\n")
+    t.ok("run", "--out", t.out, "--as-of", "2026-11-26T09:00:00Z", inv, st, tg)
+    d = {r["serial_number"]: r for r in t.csv("devices")}
+    assert (d["K1"]["time_zone"], d["K1"]["time_zone_source"], d["K1"]["deadline_utc"],
+            d["K1"]["classification"]) == \
+        ("Asia/Tokyo", "status", "2026-11-26T08:00:00Z", "past-deadline"), d["K1"]
+    assert (d["K2"]["time_zone"], d["K2"]["time_zone_source"], d["K2"]["deadline_utc"],
+            d["K2"]["classification"]) == \
+        ("Asia/Tokyo", "inventory", "2026-11-26T08:00:00Z", "past-deadline"), d["K2"]
+    assert [r["serial_number"] for r in t.csv("past-deadline")] == ["K1", "K2"]
