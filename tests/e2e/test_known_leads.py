@@ -1,6 +1,7 @@
 """Leads earlier sessions noticed and left alone, each checked as the user
 meets it: the Summary's by-group table, a device whose zone changed, Jamf's
 management ids, the workbook's table names and an empty report's table."""
+import json
 import re
 
 from lib import INVENTORY_HEADER, STATUS_HEADER, TARGETS_HEADER
@@ -78,3 +79,32 @@ def test_the_newest_reading_of_a_devices_zone_reads_its_deadline(t):
             d["K2"]["classification"]) == \
         ("Asia/Tokyo", "inventory", "2026-11-26T08:00:00Z", "past-deadline"), d["K2"]
     assert [r["serial_number"] for r in t.csv("past-deadline")] == ["K1", "K2"]
+
+
+def _jamf_items(mid, state="failed"):
+    return json.dumps({"clientManagementId": mid, "statusItems": [
+        {"key": "device.operating-system.version", "value": "26.0.1",
+         "lastUpdateTime": "2026-11-25T07:00:00Z"},
+        {"key": "softwareupdate.install-state", "value": state,
+         "lastUpdateTime": "2026-11-25T10:00:00Z"}]})
+
+
+def test_a_jamf_management_id_in_another_case_is_the_same_device(t):
+    # Jamf Pro's management id is a UUID (hexadecimal): the inventory
+    # export writes it lower case, a status-items file saved by another
+    # tool upper case (and the other way round).  Like UDIDs and
+    # enrollment ids, it names the same device in either case; the items
+    # were rejected with "no identity" and the Mac shown never reporting.
+    inv = t.write("inv.csv", "serial_number,management_id,platform,last_check_in\n"
+                  "C02MID0001,3f1c2b7a-9e4d-4c1b-8a6f-2d5e7b9c0a11,macOS,2026-11-25T08:00:00Z\n"
+                  "C02MID0002,7B9E4D2C-1A3F-4E5B-9C8D-0F1E2A3B4C22,macOS,2026-11-25T08:00:00Z\n")
+    a = t.write("a.json", _jamf_items("3F1C2B7A-9E4D-4C1B-8A6F-2D5E7B9C0A11"))
+    b = t.write("b.json", _jamf_items("7b9e4d2c-1a3f-4e5b-9c8d-0f1e2a3b4c22", "downloading"))
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-12-20T09:00:00,\n")
+    t.ok("run", "--out", t.out, "--as-of", AS_OF, inv, a, b, tg)
+    assert t.csv("rejected") == [], t.csv("rejected")
+    d = {r["serial_number"]: r for r in t.csv("devices")}
+    assert (d["C02MID0001"]["status"], d["C02MID0001"]["os_version"],
+            d["C02MID0001"]["last_seen"]) == ("Error", "26.0.1", "2026-11-25T10:00:00Z"), d
+    assert d["C02MID0002"]["status"] == "Downloading", d
+    assert sorted(d) == ["C02MID0001", "C02MID0002"], d
