@@ -108,3 +108,23 @@ def test_a_jamf_management_id_in_another_case_is_the_same_device(t):
             d["C02MID0001"]["last_seen"]) == ("Error", "26.0.1", "2026-11-25T10:00:00Z"), d
     assert d["C02MID0002"]["status"] == "Downloading", d
     assert sorted(d) == ["C02MID0001", "C02MID0002"], d
+
+
+def test_an_empty_reports_table_counts_no_device_and_the_sheet_says_why(t):
+    # A fleet with nothing past its deadline: the Past deadline sheet's
+    # table held one data row, "No device is past its deadline.", so a
+    # filter, COUNTA(T_past_deadline[Serial number]) or ROWS over the
+    # table's non-empty cells counted one device that does not exist.  The
+    # line belongs outside the table; the table's row is empty.
+    inv = t.write("inv.csv", INVENTORY_HEADER + inv_row("E1", os_version="26.1"))
+    tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-12-20T09:00:00,\n")
+    t.ok("run", "--out", t.out, "--as-of", AS_OF, inv, tg)
+    assert t.csv("past-deadline") == []
+    wb = t.workbook()
+    for sheet, table, why in (("Past deadline", "T_past_deadline", "No device is past its deadline."),
+                              ("Summary", "T_summary_worst", "None.")):
+        ws = wb[sheet]
+        head, rows = tables(ws)[table]
+        assert all(v is None for r in rows for v in r), (table, rows)
+        last = int(re.search(r"(\d+)$", ws.tables[table].ref).group(1))
+        assert ws.cell(row=last + 1, column=1).value == why, (sheet, ws.tables[table].ref)
