@@ -132,18 +132,21 @@ SELECT b.serial_number,
             WHEN b.inv_os_version IS NOT NULL THEN b.inv_os_at END
            AS os_version_at,
        -- the newest reading of the device's zone: the latest report's
-       -- when it is newer than the inventory's check-in (a Mac moved
-       -- from New York to Tokyo since the last inventory export), else
-       -- the inventory's (also when the inventory gives no check-in:
-       -- which is newer is unknown)
+       -- when it is newer than the inventory's check-in and says
+       -- another zone (a Mac moved from New York to Tokyo since the last
+       -- inventory export), else the inventory's (also when the
+       -- inventory gives no check-in: which is newer is unknown; and
+       -- when both say the same zone, the inventory is its source)
        CASE WHEN ddm_tz_valid(o.time_zone)
              AND (NOT ddm_tz_valid(b.time_zone)
-                  OR o.reported_at > b.last_check_in) THEN o.time_zone
+                  OR (o.reported_at > b.last_check_in
+                      AND o.time_zone <> b.time_zone)) THEN o.time_zone
             WHEN ddm_tz_valid(b.time_zone) THEN b.time_zone
             WHEN ddm_tz_valid(:default_tz) THEN :default_tz END AS dev_zone,
        CASE WHEN ddm_tz_valid(o.time_zone)
              AND (NOT ddm_tz_valid(b.time_zone)
-                  OR o.reported_at > b.last_check_in) THEN 'status'
+                  OR (o.reported_at > b.last_check_in
+                      AND o.time_zone <> b.time_zone)) THEN 'status'
             WHEN ddm_tz_valid(b.time_zone) THEN 'inventory'
             WHEN ddm_tz_valid(:default_tz) THEN 'default'
             ELSE 'none' END AS dev_zone_source,

@@ -64,11 +64,13 @@ def test_the_newest_reading_of_a_devices_zone_reads_its_deadline(t):
     # inventory (26 Nov) is newer than the report (25 Nov) and counts.
     inv = t.write("inv.csv", INVENTORY_HEADER +
                   inv_row("K1", tz="America/New_York", seen="2026-11-20T08:00:00Z") +
-                  inv_row("K2", tz="Asia/Tokyo", seen="2026-11-26T08:00:00Z"))
+                  inv_row("K2", tz="Asia/Tokyo", seen="2026-11-26T08:00:00Z") +
+                  inv_row("K3", tz="Asia/Tokyo", seen="2026-11-20T08:00:00Z"))
     st = t.write("status.csv", STATUS_HEADER +
                  status_row("K1", "Pending", "2026-11-25T10:00:00Z", "26.0", "Asia/Tokyo") +
                  status_row("K2", "Pending", "2026-11-25T10:00:00Z", "26.0",
-                            "America/New_York"))
+                            "America/New_York") +
+                 status_row("K3", "Pending", "2026-11-25T10:00:00Z", "26.0", "Asia/Tokyo"))
     tg = t.write("targets.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-11-26T17:00:00,\n")
     t.ok("run", "--out", t.out, "--as-of", "2026-11-26T09:00:00Z", inv, st, tg)
     d = {r["serial_number"]: r for r in t.csv("devices")}
@@ -78,7 +80,10 @@ def test_the_newest_reading_of_a_devices_zone_reads_its_deadline(t):
     assert (d["K2"]["time_zone"], d["K2"]["time_zone_source"], d["K2"]["deadline_utc"],
             d["K2"]["classification"]) == \
         ("Asia/Tokyo", "inventory", "2026-11-26T08:00:00Z", "past-deadline"), d["K2"]
-    assert [r["serial_number"] for r in t.csv("past-deadline")] == ["K1", "K2"]
+    # a newer report that says the same zone: still the inventory's reading
+    assert (d["K3"]["time_zone"], d["K3"]["time_zone_source"]) == \
+        ("Asia/Tokyo", "inventory"), d["K3"]
+    assert [r["serial_number"] for r in t.csv("past-deadline")] == ["K1", "K2", "K3"]
 
 
 def _jamf_items(mid, state="failed"):
