@@ -47,7 +47,8 @@
 --
 -- 2. Current facts per device: inventory first, then its latest report.
 --    The OS version is the most recent one known from either source.
---    dev_zone is the device's own zone (inventory, status, --default-tz);
+--    dev_zone is the device's own zone (the newer of the inventory's and
+--    the latest report's, else --default-tz);
 --    step 3 decides which zone reads the deadline.
 --
 --    How the OS update is enforced: DDM enforces from macOS 14, iOS/iPadOS
@@ -130,11 +131,23 @@ SELECT b.serial_number,
             THEN v.reported_at
             WHEN b.inv_os_version IS NOT NULL THEN b.inv_os_at END
            AS os_version_at,
-       CASE WHEN ddm_tz_valid(b.time_zone) THEN b.time_zone
-            WHEN ddm_tz_valid(o.time_zone) THEN o.time_zone
+       -- the newest reading of the device's zone: the latest report's
+       -- when it is newer than the inventory's check-in and says
+       -- another zone (a Mac moved from New York to Tokyo since the last
+       -- inventory export), else the inventory's (also when the
+       -- inventory gives no check-in: which is newer is unknown; and
+       -- when both say the same zone, the inventory is its source)
+       CASE WHEN ddm_tz_valid(o.time_zone)
+             AND (NOT ddm_tz_valid(b.time_zone)
+                  OR (o.reported_at > b.last_check_in
+                      AND o.time_zone <> b.time_zone)) THEN o.time_zone
+            WHEN ddm_tz_valid(b.time_zone) THEN b.time_zone
             WHEN ddm_tz_valid(:default_tz) THEN :default_tz END AS dev_zone,
-       CASE WHEN ddm_tz_valid(b.time_zone) THEN 'inventory'
-            WHEN ddm_tz_valid(o.time_zone) THEN 'status'
+       CASE WHEN ddm_tz_valid(o.time_zone)
+             AND (NOT ddm_tz_valid(b.time_zone)
+                  OR (o.reported_at > b.last_check_in
+                      AND o.time_zone <> b.time_zone)) THEN 'status'
+            WHEN ddm_tz_valid(b.time_zone) THEN 'inventory'
             WHEN ddm_tz_valid(:default_tz) THEN 'default'
             ELSE 'none' END AS dev_zone_source,
        CASE WHEN nullif(b.time_zone, '') IS NOT NULL
@@ -792,3 +805,26 @@ CREATE INDEX temp.ev_final_class ON ev_final(classification, platform, grp,
 -- The Devices list reads ev_final in serial order through this index (the
 -- rows are stored in that order already) instead of sorting every row.
 CREATE INDEX temp.ev_final_serial ON ev_final(serial_number);
+
+-- The groups as the Summary and the patch-latency summary count them: one
+-- group whatever the case of its name ("Sales" in one export, "sales" in
+-- another), as targets match it (COLLATE NOCASE, ASCII letters), shown
+-- in the spelling most devices in scope carry (the first in byte order
+-- on a tie), so the same fleet always shows the same name.  One row per
+-- exact spelling with its counts, read from the index above; the reports
+-- add these rows up by name.
+DROP TABLE IF EXISTS temp.ev_group;
+CREATE TEMP TABLE ev_group AS
+SELECT grp,
+       first_value(grp) OVER (PARTITION BY grp COLLATE NOCASE
+                              ORDER BY devices_in_scope DESC, grp) AS name,
+       devices_in_scope, compliant, past_deadline, other_open
+  FROM (SELECT grp, count(*) AS devices_in_scope,
+               sum(classification = 'compliant') AS compliant,
+               sum(classification = 'past-deadline') AS past_deadline,
+               sum(classification NOT IN ('compliant', 'past-deadline'))
+                   AS other_open
+          FROM ev_final
+         WHERE classification NOT IN ('no-target', 'out-of-scope')
+         GROUP BY grp);
+CREATE INDEX temp.ev_group_grp ON ev_group(grp);

@@ -449,7 +449,14 @@ SELECT serial_number FROM device WHERE jamf_mobile_device_id = :jamf_id
  ORDER BY serial_number LIMIT 1;
 
 -- name: management_serial
-SELECT serial_number FROM device WHERE management_id = :management_id
+-- A Jamf Pro management id is a UUID (hexadecimal): the inventory writes
+-- it lower case, another tool upper case; it is the same device in either
+-- (as identity_id reads UDIDs and enrollment ids).  Stored as the
+-- inventory wrote it, so it is looked up as written, upper- and
+-- lower-cased (ASCII), each through the index.
+SELECT serial_number FROM device
+ WHERE management_id IN (:management_id, upper(:management_id),
+                         lower(:management_id))
  ORDER BY serial_number LIMIT 1;
 
 -- name: meta_put

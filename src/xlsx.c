@@ -1033,16 +1033,20 @@ static ddm_err end_table(xlsx *x)
 	if (x->ncols == 0)
 		return DDM_OK;
 	if (x->trows == 0) {
-		/* A table needs a data row: it says why it is empty. */
+		/* A table needs a data row: an empty one, so that a filter or
+		 * COUNTA over the table counts no row; the line below the
+		 * table, outside it, says why it is empty. */
 		bool main = !x->part || !x->part->query;
 		const char *why = !main	     ? "None."
 				  : x->empty ? x->empty
 					     : "No rows.";
-		lxw_error e = put_text(x, x->row, 0, why, strlen(why), x->note);
+		lxw_error e;
 
+		last = x->row++;
+		e = put_text(x, x->row, 0, why, strlen(why), x->note);
 		if (e)
 			return lxw_fail(e, "note");
-		last = x->row++;
+		x->row++;
 	}
 	err = add_table(x, last);
 	if (err)

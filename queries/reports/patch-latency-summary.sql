@@ -11,18 +11,12 @@
 -- or unknown) has no latency to measure and is not listed; it is counted
 -- as 'below target, not measured', so that still open plus not measured
 -- are every device below its target, as the Summary counts them.
--- Groups compare without case, as on the Summary (summary-group.sql):
--- one row per group, spelled as most of the fleet's devices spell it.
-WITH spelled AS (
-	SELECT lower(grp) AS k, grp,
-	       row_number() OVER (PARTITION BY lower(grp)
-	                          ORDER BY count(*) DESC, grp) AS rn
-	  FROM ev_final
-	 GROUP BY grp),
+-- A group is one row whatever the case of its name, in the Summary's
+-- spelling (evaluate.sql's ev_group).
 -- Target versions compare numerically, as on the Summary
 -- (summary-target.sql): '26.1' and '26.1.0' are one row, shown in the
 -- shortest spelling.
-tv AS (
+WITH tv AS (
 	SELECT platform, target_os_version AS v
 	  FROM ev_final WHERE target_os_version IS NOT NULL
 	UNION
@@ -44,11 +38,11 @@ per AS (
 	  LEFT JOIN canon c ON c.platform IS l.platform
 	                   AND c.v = l.target_os_version
 	UNION ALL
-	SELECT 2, 'Group', coalesce(nullif(s.grp, ''), '(no group)'),
+	SELECT 2, 'Group',
+	       coalesce(nullif(coalesce(g.name, l.grp), ''), '(no group)'),
 	       patched_at, (patched_at - deadline_utc) / 86400.0,
 	       (patched_at - first_below) / 86400.0, classification
-	  FROM ev_latency l
-	  LEFT JOIN spelled s ON s.k = lower(l.grp) AND s.rn = 1),
+	  FROM ev_latency l LEFT JOIN ev_group g ON g.grp = l.grp),
 -- Every device below its target now (in scope, with a target, not
 -- compliant): those ev_latency lists are its still-open rows (a listed
 -- device below its counted target is open, and ev_latency's other rows
@@ -70,9 +64,9 @@ below_now AS (
 	  LEFT JOIN canon c ON c.platform IS b.platform
 	                   AND c.v = b.target_os_version
 	UNION ALL
-	SELECT 2, 'Group', coalesce(nullif(s.grp, ''), '(no group)'), n
-	  FROM below_cells c
-	  LEFT JOIN spelled s ON s.k = lower(c.grp) AND s.rn = 1),
+	SELECT 2, 'Group',
+	       coalesce(nullif(coalesce(g.name, b.grp), ''), '(no group)'), n
+	  FROM below_cells b LEFT JOIN ev_group g ON g.grp = b.grp),
 ranked AS (
 	SELECT ord, breakdown, name, dd, ds,
 	       row_number() OVER (PARTITION BY ord, name ORDER BY dd) AS rd,

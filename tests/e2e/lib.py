@@ -6,6 +6,7 @@ module; nothing here uses ddmreport's own code to check ddmreport.
 import csv
 import io
 import os
+import re
 import resource
 import shlex
 import shutil
@@ -141,6 +142,19 @@ class Case:
 
 def parse_csv(text):
     return list(csv.DictReader(io.StringIO(text)))
+
+
+def empty_sheet_line(ws):
+    """The line an empty report's sheet says why with: its table's one row
+    (a table needs one) is empty, so that COUNTA or a filter over the
+    table counts no device, and the line is the row below, outside it."""
+    (ref,) = ws.tables.values()
+    first, last = (int(x) for x in re.findall(r"\d+", ref.ref))
+    assert last == first + 1, ref.ref
+    assert all(c.value is None for c in ws[last]), [c.value for c in ws[last]]
+    below = [c.value for c in ws[last + 1]]
+    assert below[0] and all(v is None for v in below[1:]), below
+    return below[0]
 
 
 def sheet_rows(ws):

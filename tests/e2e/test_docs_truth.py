@@ -647,3 +647,29 @@ def test_a_template_or_format_that_does_not_parse_exits_65_as_documented(t):
     assert t.csv("devices") == [] and os.path.exists(os.path.join(t.out, "ddmreport.xlsx"))
     row = md_table(readme_section(readme(), "Exit codes"), "code")[3]
     assert row[0] == "65" and "a format stops the ingest" in row[1], row
+
+
+def test_workbook_table_names_are_the_ones_the_docs_give(t):
+    """A user writing formulas (=COUNTA(T_past_deadline[serial_number]))
+    takes the table names from the README: every name it quotes is a table
+    of the workbook, and every table is named by its rule (T_<report>, '-'
+    written '_'; else one the README quotes: a sheet of several tables)."""
+    m = re.search(r"\*\*Every report is an Excel table\*\*(.*?)\n- \*\*", readme(), re.S)
+    assert m, "README has no 'Every report is an Excel table' item"
+    quoted = set(re.findall(r"`(T_[A-Za-z0-9_]+)`", m.group(1)))
+    # a lowered sheet limit (max_rows) shows a continuation sheet's table
+    os.makedirs(t.path("tpl"))
+    with open(os.path.join(ROOT, "templates", "devices.tmpl"), encoding="utf-8") as f:
+        t.write("tpl/devices.tmpl", f.read() + "max_rows  120\n")
+    r = t.run("run", "--templates", t.path("tpl"), "--out", t.out, "--as-of", SAMPLES_AS_OF,
+              *SAMPLE_INPUTS)
+    assert r.rc == 0, r
+    reports = [line.split()[0] for line in t.run("list").out.splitlines() if line.strip()]
+    by_rule = {"T_" + n.replace("-", "_") for n in reports}
+    by_rule |= {f"T_devices_{k}" for k in range(3, 10)}
+    tables = {name for ws in t.workbook() for name in ws.tables}
+    assert quoted and quoted <= tables, (sorted(quoted - tables), sorted(tables))
+    assert tables <= by_rule | quoted, sorted(tables - by_rule - quoted)
+    man = re.sub(r"\s+", " ", inst.sections(inst.render(inst.MAN_SRC)[0])["WORKBOOK"])
+    for name in ("T_past_deadline", "T_summary_group"):
+        assert name in man, man[:600]
