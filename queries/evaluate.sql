@@ -828,3 +828,22 @@ SELECT grp,
          WHERE classification NOT IN ('no-target', 'out-of-scope')
          GROUP BY grp);
 CREATE INDEX temp.ev_group_grp ON ev_group(grp);
+
+-- The target versions as the Summary and the patch-latency summary name
+-- them: versions compare numerically, as the policy compares them ('26.1'
+-- and '26.1.0' are one target version), each shown in the shortest
+-- spelling (the first in byte order on a tie) among those the fleet's
+-- targets and its patch latency carry, so both tables name it alike.
+DROP TABLE IF EXISTS temp.ev_version;
+CREATE TEMP TABLE ev_version AS
+WITH tv AS (
+	SELECT platform, target_os_version AS v
+	  FROM ev_final WHERE target_os_version IS NOT NULL
+	UNION
+	SELECT platform, target_os_version FROM ev_latency)
+SELECT a.platform, a.v,
+       (SELECT b.v FROM tv b
+         WHERE b.platform IS a.platform
+           AND (b.v = a.v OR ddm_version_cmp(a.v, b.v) = 0)
+         ORDER BY length(b.v), b.v LIMIT 1) AS shown
+  FROM tv a;

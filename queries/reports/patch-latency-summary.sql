@@ -13,29 +13,17 @@
 -- are every device below its target, as the Summary counts them.
 -- A group is one row whatever the case of its name, in the Summary's
 -- spelling (evaluate.sql's ev_group).
--- Target versions compare numerically, as on the Summary
--- (summary-target.sql): '26.1' and '26.1.0' are one row, shown in the
--- shortest spelling.
-WITH tv AS (
-	SELECT platform, target_os_version AS v
-	  FROM ev_final WHERE target_os_version IS NOT NULL
-	UNION
-	SELECT platform, target_os_version FROM ev_latency),
-canon AS (
-	SELECT a.platform, a.v,
-	       (SELECT b.v FROM tv b
-	         WHERE b.platform IS a.platform
-	           AND (b.v = a.v OR ddm_version_cmp(a.v, b.v) = 0)
-	         ORDER BY length(b.v), b.v LIMIT 1) AS shown
-	  FROM tv a),
-per AS (
+-- Target versions compare numerically, as on the Summary: '26.1' and
+-- '26.1.0' are one row, in the Summary's spelling (evaluate.sql's
+-- ev_version).
+WITH per AS (
 	SELECT 1 AS ord, 'Target' AS breakdown,
 	       coalesce(l.platform, '(unknown)') || ' '
 	           || coalesce(c.shown, l.target_os_version) AS name,
 	       patched_at, (patched_at - deadline_utc) / 86400.0 AS dd,
 	       (patched_at - first_below) / 86400.0 AS ds, classification
 	  FROM ev_latency l
-	  LEFT JOIN canon c ON c.platform IS l.platform
+	  LEFT JOIN ev_version c ON c.platform IS l.platform
 	                   AND c.v = l.target_os_version
 	UNION ALL
 	SELECT 2, 'Group',
@@ -61,7 +49,7 @@ below_now AS (
 	           || coalesce(c.shown, b.target_os_version) AS name,
 	       n
 	  FROM below_cells b
-	  LEFT JOIN canon c ON c.platform IS b.platform
+	  LEFT JOIN ev_version c ON c.platform IS b.platform
 	                   AND c.v = b.target_os_version
 	UNION ALL
 	SELECT 2, 'Group',

@@ -3,17 +3,8 @@
 -- (up to 26 hours apart across zones, more across groups): the earliest
 -- and the latest of its devices are shown, never one as "the" deadline.
 -- Versions compare numerically, as the policy compares them: '26.1' and
--- '26.1.0' are one target version, shown in its shortest spelling.
-WITH tv AS (
-	SELECT DISTINCT platform, target_os_version AS v
-	  FROM ev_final WHERE target_os_version IS NOT NULL),
-canon AS (
-	SELECT a.platform, a.v,
-	       (SELECT b.v FROM tv b
-	         WHERE b.platform IS a.platform
-	           AND (b.v = a.v OR ddm_version_cmp(a.v, b.v) = 0)
-	         ORDER BY length(b.v), b.v LIMIT 1) AS shown
-	  FROM tv a)
+-- '26.1.0' are one target version, shown in its shortest spelling
+-- (evaluate.sql's ev_version).
 SELECT coalesce(e.platform, '(unknown)') AS platform,
        coalesce(c.shown, e.target_os_version) AS target_os_version,
        ddm_iso(min(deadline_utc)) AS earliest_deadline_utc,
@@ -25,7 +16,8 @@ SELECT coalesce(e.platform, '(unknown)') AS platform,
        round(1.0 * sum(classification = 'compliant') / count(*), 4)
            AS compliance_pct
   FROM ev_final e
-  LEFT JOIN canon c ON c.platform IS e.platform AND c.v = e.target_os_version
+  LEFT JOIN ev_version c ON c.platform IS e.platform
+                       AND c.v = e.target_os_version
  WHERE classification NOT IN ('no-target', 'out-of-scope')
  GROUP BY 1, 2
  ORDER BY 1, 3, 2;
