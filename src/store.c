@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "rx.h"
-#include "sources/identity.h"
+#include "ident.h"
 #include "timeutil.h"
 #include "util.h"
 #include "version.h"
