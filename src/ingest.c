@@ -1296,24 +1296,30 @@ static ddm_err flush_targets(ingest *in, file_ctx *fc)
  * instead of being skipped as read before: a capture folder keeps each
  * report once, and the report would be lost for good.
  */
+/* Runs st with :id bound to id; *first (when not NULL) its first value. */
+static ddm_err run_with_id(store_stmt *st, int64_t id, int64_t *first)
+{
+	store_bind_int(st, store_stmt_param(st, ":id"), id);
+	return store_stmt_run(st, NULL, first);
+}
+
 static ddm_err retry_unresolved(ingest *in, file_ctx *fc, int64_t id,
 				bool *known)
 {
-	store_stmt *const st[3] = {in->file_retry, in->forget_rejected,
-				   in->forget};
 	int64_t again = 0;
-	ddm_err err = DDM_OK;
+	ddm_err err = run_with_id(in->file_retry, id, &again);
 
-	for (int i = 0; i < 3 && !err; i++) {
-		store_bind_int(st[i], store_stmt_param(st[i], ":id"), id);
-		err = store_stmt_run(st[i], NULL, i == 0 ? &again : NULL);
-		if (i == 0 && (again == 0 || fc->stored == 0)) {
-			/* nothing stored yet: worth reading after the
-			 * run's other inputs (defer_file) */
-			fc->retry = again != 0;
-			return err;
-		}
+	if (err || again == 0)
+		return err;
+	if (fc->stored == 0) {
+		/* nothing stored yet: worth reading after the run's other
+		 * inputs (defer_file) */
+		fc->retry = true;
+		return DDM_OK;
 	}
+	err = run_with_id(in->forget_rejected, id, NULL);
+	if (!err)
+		err = run_with_id(in->forget, id, NULL);
 	if (!err) {
 		*known = false;
 		diag_note(diag_q(fc->path),
