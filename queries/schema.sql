@@ -183,7 +183,29 @@ CREATE TEMP TABLE IF NOT EXISTS ddm_stage (
 	keep          TEXT NOT NULL,
 	puts          BLOB NOT NULL,
 	source_file   INTEGER NOT NULL,
-	line          INTEGER NOT NULL
+	line          INTEGER NOT NULL,
+	seq           INTEGER NOT NULL  -- the report's place in the file
+);
+
+-- One file's DDM reports that named their device only by ids no input
+-- read so far ties to a serial (statements ddm_pending*): held until the
+-- file is read, as a later line of the same file may tie them (a webhook
+-- log whose device's first full report, or Authenticate, comes after its
+-- incremental reports).  Then staged with the serial found, in their
+-- place of the file (seq), or rejected as they were read.  ids: each id
+-- the report carries, NUL-terminated, in the order they are looked up.
+CREATE TEMP TABLE IF NOT EXISTS ddm_pending (
+	seq           INTEGER NOT NULL,
+	reported_at   INTEGER NOT NULL,
+	full          INTEGER NOT NULL,
+	keep          TEXT NOT NULL,
+	puts          BLOB NOT NULL,
+	source_file   INTEGER NOT NULL,
+	line          INTEGER NOT NULL,
+	ids           BLOB NOT NULL,
+	reason        TEXT NOT NULL,
+	raw           BLOB,
+	done          INTEGER NOT NULL DEFAULT 0
 );
 
 -- Enrollment ids (and UDIDs) seen in a report that carried a serial, so a

@@ -348,17 +348,39 @@ SELECT fullkey, type, atom FROM json_tree(:doc)
 -- One merged DDM report, kept until the file is read (src/sources/merge.c):
 -- the fields it puts, in order, and whether it is a full report.
 INSERT INTO temp.ddm_stage (serial_number, reported_at, full, keep, puts,
-                            source_file, line)
-VALUES (:serial_number, :reported_at, :full, :keep, :puts, :file, :line);
+                            source_file, line, seq)
+VALUES (:serial_number, :reported_at, :full, :keep, :puts, :file, :line,
+        :seq);
 
 -- name: ddm_stage_read
 -- The file's reports device by device, each device's in file order.
-SELECT serial_number, reported_at, full, keep, puts, source_file, line
+SELECT serial_number, reported_at, full, keep, puts, source_file, line, seq
   FROM temp.ddm_stage
- ORDER BY serial_number, rowid;
+ ORDER BY serial_number, seq;
 
 -- name: ddm_stage_clear
 DELETE FROM temp.ddm_stage;
+
+-- name: ddm_pending_put
+-- A report whose device is not known yet, held (temp.ddm_pending).
+INSERT INTO temp.ddm_pending (seq, reported_at, full, keep, puts,
+                              source_file, line, ids, reason, raw)
+VALUES (:seq, :reported_at, :full, :keep, :puts, :file, :line, :ids,
+        :reason, :raw);
+
+-- name: ddm_pending_read
+-- The held reports not tied yet, in file order.
+SELECT seq, reported_at, full, keep, puts, source_file, line, ids, reason,
+       raw, rowid
+  FROM temp.ddm_pending
+ WHERE NOT done
+ ORDER BY rowid;
+
+-- name: ddm_pending_done
+UPDATE temp.ddm_pending SET done = 1 WHERE rowid = :rowid;
+
+-- name: ddm_pending_clear
+DELETE FROM temp.ddm_pending;
 
 -- name: ddm_any
 -- 1 when some device has a merged set (0: a first load, nothing to read).

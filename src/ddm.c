@@ -67,9 +67,11 @@ ddm_err ddm_new(store *s, const formats *fs, const char *source_tz,
 	return DDM_OK;
 }
 
-ddm_err ddm_finish(ddm *d, ddm_counts *c)
+ddm_err ddm_finish(ddm *d, ddm_counts *c, ddm_reject_fn reject, void *rctx)
 {
-	return merge_finish(d->env.merge, c);
+	ddm_err err = merge_resolve(d->env.merge, c, reject, rctx);
+
+	return err ? err : merge_finish(d->env.merge, c);
 }
 
 void ddm_discard(ddm *d)

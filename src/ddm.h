@@ -43,9 +43,11 @@ ddm_err ddm_document(ddm *d, const ddm_file *f, const char *doc, size_t len,
 		     void *rctx);
 
 /* Once a file's documents are read: stores what ddm_document held back
- * (DDM reports are merged per device when the file ends) and counts it in
- * c.  Inside the caller's transaction; returns a database error only. */
-ddm_err ddm_finish(ddm *d, ddm_counts *c);
+ * (DDM reports are merged per device when the file ends; a report whose
+ * device a later line tied is stored for it, one still unknown is rejected
+ * now through reject) and counts it in c.  Inside the caller's
+ * transaction; returns a database error only. */
+ddm_err ddm_finish(ddm *d, ddm_counts *c, ddm_reject_fn reject, void *rctx);
 /* Forgets what ddm_document held back when the file is not stored. */
 void ddm_discard(ddm *d);
 

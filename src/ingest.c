@@ -1767,7 +1767,7 @@ static ddm_err read_json(ingest *in, file_ctx *fc, FILE *f, sha256_ctx *sha,
 	name_facts(in, fc->path, &fc->df);
 	err = jsonin_read(f, fc->path, &jcb, sha, bytes);
 	if (!err)
-		err = ddm_finish(in->ddm, &fc->dc);
+		err = ddm_finish(in->ddm, &fc->dc, json_reject, fc);
 	else
 		ddm_discard(in->ddm);
 	if (!err && fc->dc.paged_total > fc->dc.paged_listed) {

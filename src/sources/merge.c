@@ -92,7 +92,8 @@ struct merge {
 	int f_status, f_status_raw, f_platform, f_decl_errors, f_active_configs,
 		f_report_errors;
 	store_stmt *stage, *read, *clear, *state, *set, *obs, *any, *before,
-		*fwd; /* store-owned */
+		*fwd, *pend, *pend_read, *pend_done,
+		*pend_clear; /* store-owned */
 	int obs_param[NOBS];
 	int obs_fid[NOBS]; /* each observation field's index in names */
 	/* A report older than some of the set (it arrived after newer ones):
@@ -100,6 +101,8 @@ struct merge {
 	buf late[NOBS];
 	bool late_null[NOBS];
 	long pending; /* reports staged since the last merge_finish */
+	long held;    /* reports held in temp.ddm_pending (merge_resolve) */
+	int64_t seq;  /* the file's reports so far: each one's place */
 	buf mem;      /* staged reports held in memory (rec_hdr, strings) */
 	size_t *recs; /* each one's offset in mem */
 	size_t nrecs, caprecs;
@@ -263,8 +266,13 @@ ddm_err merge_new(store *s, const formats *fs, merge **out)
 	d->obs = store_stmt_get(s, "ddm_observation");
 	d->before = store_stmt_get(s, "ddm_observation_before");
 	d->fwd = store_stmt_get(s, "ddm_observation_forward");
+	d->pend = store_stmt_get(s, "ddm_pending_put");
+	d->pend_read = store_stmt_get(s, "ddm_pending_read");
+	d->pend_done = store_stmt_get(s, "ddm_pending_done");
+	d->pend_clear = store_stmt_get(s, "ddm_pending_clear");
 	if (!d->stage || !d->read || !d->clear || !d->state || !d->set ||
-	    !d->obs || !d->any || !d->before || !d->fwd) {
+	    !d->obs || !d->any || !d->before || !d->fwd || !d->pend ||
+	    !d->pend_read || !d->pend_done || !d->pend_clear) {
 		merge_free(d);
 		return DDM_ERR_INTERNAL;
 	}
@@ -557,22 +565,59 @@ static void upper(char *s)
  * seen with earlier.  When there is none the report is rejected and
  * serial is left empty.
  */
+/* The serial the first of ids (n of them, NULL or empty ones skipped)
+ * is tied to, by this file's reports (held) or the database, in serial
+ * (upper case); "" when none is. */
+static ddm_err find_serial(merge *d, const char *const *ids, size_t n,
+			   char serial[128])
+{
+	serial[0] = '\0';
+	for (size_t i = 0; i < n && !*serial; i++) {
+		const char *held;
+		bool found = false;
+		ddm_err err;
+
+		if (!ids[i] || !*ids[i])
+			continue;
+		held = learn_find(d, ids[i]);
+		if (held) {
+			snprintf(serial, 128, "%s", held);
+			break;
+		}
+		err = identity_find(d->store, ids[i], &d->tmp, &found);
+		if (err)
+			return err;
+		if (found)
+			snprintf(serial, 128, "%s", d->tmp.data);
+	}
+	upper(serial);
+	return DDM_OK;
+}
+
+/*
+ * The device the report is about, in serial: its own serial item, else the
+ * envelope's, else one its ids are tied to.  A report that names its
+ * device only by ids nothing ties yet is not rejected here: *hold is set
+ * and why says why it would be (merge_resolve decides at the file's end,
+ * when its later lines have been read).  Other reports without identity
+ * are rejected.
+ */
 static ddm_err identify(src_ctx *x, const report_items *r, const merge_meta *m,
-			char serial[128])
+			char serial[128], char why[300], bool *hold)
 {
 	merge *d = x->env->merge;
 	const char *own = field_val(d, r, "serial_number");
 	const char *udid = field_val(d, r, "udid");
 	const char *any = NULL, *placeholder = NULL;
-	bool found = false;
-	char why[300];
+	const char *ids[MERGE_MAX_IDS + 1];
 	ddm_err err;
 
+	*hold = false;
 	serial[0] = '\0';
 	/* cut, two serials would be one device: rejected, as a CSV row's */
 	if ((own && strlen(own) > IDENTITY_SERIAL_MAX) ||
 	    (m->serial && strlen(m->serial) > IDENTITY_SERIAL_MAX)) {
-		snprintf(why, sizeof why,
+		snprintf(why, 300,
 			 "report's serial number is longer than %d bytes",
 			 IDENTITY_SERIAL_MAX);
 		return src_reject(x, why);
@@ -585,54 +630,41 @@ static ddm_err identify(src_ctx *x, const report_items *r, const merge_meta *m,
 	    identity_serial(m->serial, strlen(m->serial), serial, 128) &&
 	    identity_placeholder(serial))
 		placeholder = m->serial, serial[0] = '\0';
-	for (int i = 0; i < MERGE_MAX_IDS + 1 && !*serial; i++) {
-		const char *id = i < MERGE_MAX_IDS ? m->ids[i] : udid, *held;
-
-		if (!id || !*id)
-			continue;
-		held = learn_find(d, id);
-		if (held) {
-			snprintf(serial, 128, "%s", held);
-			continue;
-		}
-		err = identity_find(d->store, id, &d->tmp, &found);
-		if (err)
-			return err;
-		if (found)
-			snprintf(serial, 128, "%s", d->tmp.data);
-	}
+	for (int i = 0; i < MERGE_MAX_IDS; i++)
+		ids[i] = m->ids[i];
+	ids[MERGE_MAX_IDS] = udid;
 	if (*serial) {
 		upper(serial);
 		return DDM_OK;
 	}
-	for (int i = 0; i < MERGE_MAX_IDS && !any; i++)
-		if (m->ids[i] && *m->ids[i])
-			any = m->ids[i];
-	if (!any && udid && *udid)
-		any = udid;
-	if (any)
-		x->c->unidentified++;
+	err = find_serial(d, ids, MERGE_MAX_IDS + 1, serial);
+	if (err || *serial)
+		return err;
+	for (int i = 0; i < MERGE_MAX_IDS + 1 && !any; i++)
+		if (ids[i] && *ids[i])
+			any = ids[i];
+	*hold = any != NULL;
 	if (any && placeholder)
-		snprintf(why, sizeof why,
+		snprintf(why, 300,
 			 "report's serial number '%s' is a placeholder and "
 			 "enrollment %s has not been seen with a serial",
 			 diag_q(placeholder), diag_q(any));
 	else if (placeholder)
-		snprintf(why, sizeof why,
+		snprintf(why, 300,
 			 "report's serial number '%s' is a placeholder, not a "
 			 "device's serial, and it has no enrollment id",
 			 diag_q(placeholder));
 	else if (any)
-		snprintf(why, sizeof why,
+		snprintf(why, 300,
 			 "report has no serial number and enrollment %s has "
 			 "not been seen with one",
 			 diag_q(any));
 	else
-		snprintf(why, sizeof why,
+		snprintf(why, 300,
 			 "report has no identity: no "
 			 "device.identifier.serial-number and no enrollment "
 			 "id");
-	return src_reject(x, why);
+	return *hold ? DDM_OK : src_reject(x, why);
 }
 
 /* Staged reports are held in memory up to this many bytes (a file of some
@@ -643,6 +675,7 @@ static ddm_err identify(src_ctx *x, const report_items *r, const merge_meta *m,
 /* A staged report: this header, then its serial, keep and puts. */
 typedef struct rec_hdr {
 	int64_t t, file, line;
+	int64_t seq; /* its place in the file (merge_resolve stages late) */
 	uint32_t slen, klen, plen;
 	int full;
 } rec_hdr;
@@ -665,6 +698,7 @@ static ddm_err spill(merge *d)
 		store_bind_text_ref(st, 5, p + h.slen + h.klen, h.plen);
 		store_bind_int(st, 6, h.file);
 		store_bind_int(st, 7, h.line);
+		store_bind_int(st, 8, h.seq);
 		err = store_stmt_exec(st);
 	}
 	d->nrecs = 0;
@@ -707,15 +741,14 @@ static bool other_key_has(const merge *d, const report_items *r, size_t k)
 	return false;
 }
 
-/* Stages the items the report carries for the device's merged set (see
- * the top of the file).  A full report first drops what is older, except
- * the device facts (device.* items) it does not carry: a full report that
- * leaves out the model does not make the model unknown. */
-static ddm_err apply(src_ctx *x, const char *serial, int64_t t,
-		     const report_items *r)
+/* The items the report carries for the device's merged set (see the top
+ * of the file), as a staged record's header h, keep (d->tmp) and puts
+ * (d->puts).  A full report first drops what is older, except the device
+ * facts (device.* items) it does not carry: a full report that leaves out
+ * the model does not make the model unknown. */
+static void prepare(src_ctx *x, int64_t t, const report_items *r, rec_hdr *h)
 {
 	merge *d = x->env->merge;
-	rec_hdr h;
 	const char *pv = field_val(d, r, "platform");
 	const char *platform =
 		pv ? memo_map(d, &d->platform, pv, formats_platform) : NULL;
@@ -767,14 +800,65 @@ static ddm_err apply(src_ctx *x, const char *serial, int64_t t,
 		    r->active.len ? r->active.data : NULL);
 	}
 	put(d, d->f_report_errors, r->enotes.len ? r->enotes.data : NULL);
-	h.t = t;
-	h.file = x->f->file_id;
-	h.line = x->line;
+	h->t = t;
+	h->file = x->f->file_id;
+	h->line = x->line;
+	h->seq = d->seq++;
+	h->slen = 0;
+	h->klen = (uint32_t)keep->len;
+	h->plen = (uint32_t)d->puts.len;
+	h->full = r->full;
+}
+
+/* Stages the report for the device serial. */
+static ddm_err apply(src_ctx *x, const char *serial, int64_t t,
+		     const report_items *r)
+{
+	merge *d = x->env->merge;
+	rec_hdr h;
+
+	prepare(x, t, r, &h);
 	h.slen = (uint32_t)strlen(serial);
-	h.klen = (uint32_t)keep->len;
-	h.plen = (uint32_t)d->puts.len;
-	h.full = r->full;
-	return stage(d, &h, serial, buf_cstr(keep), buf_cstr(&d->puts));
+	return stage(d, &h, serial, buf_cstr(&d->tmp), buf_cstr(&d->puts));
+}
+
+/* Holds the report for merge_resolve (temp.ddm_pending): why is the
+ * rejection it gets if the file ties none of its ids to a serial. */
+static ddm_err hold(src_ctx *x, int64_t t, const report_items *r,
+		    const merge_meta *m, const char *why)
+{
+	merge *d = x->env->merge;
+	store_stmt *st = d->pend;
+	buf ids = {0};
+	rec_hdr h;
+	ddm_err err;
+
+	prepare(x, t, r, &h);
+	for (int i = 0; i < MERGE_MAX_IDS + 1; i++) {
+		const char *id =
+			i < MERGE_MAX_IDS ? m->ids[i] : field_val(d, r, "udid");
+
+		if (id && *id)
+			buf_append(&ids, id, strlen(id) + 1);
+	}
+	store_bind_int(st, 1, h.seq);
+	store_bind_int(st, 2, h.t);
+	store_bind_int(st, 3, h.full);
+	store_bind_text_ref(st, 4, buf_cstr(&d->tmp), h.klen);
+	store_bind_blob_ref(st, 5, buf_cstr(&d->puts), h.plen);
+	store_bind_int(st, 6, h.file);
+	store_bind_int(st, 7, h.line);
+	store_bind_blob_ref(st, 8, ids.data ? ids.data : "", ids.len);
+	store_bind_text_ref(st, 9, why, strlen(why));
+	if (x->doc)
+		store_bind_blob_ref(st, 10, x->doc, x->len);
+	else
+		store_bind_null(st, 10);
+	err = store_stmt_exec(st);
+	buf_free(&ids);
+	if (!err)
+		d->held++;
+	return err;
 }
 
 /*
@@ -967,7 +1051,8 @@ static bool user_channel_id(const merge_meta *m)
 ddm_err merge_report(src_ctx *x, const flat_view *v, const merge_meta *m)
 {
 	report_items r;
-	char serial[128];
+	char serial[128], why[300];
+	bool held = false;
 	ddm_err err;
 
 	if (user_channel_id(m)) {
@@ -977,7 +1062,9 @@ ddm_err merge_report(src_ctx *x, const flat_view *v, const merge_meta *m)
 	if (src_future(x, m->t, &err))
 		return err;
 	collect(x->env->merge, v, m->full_default, &r);
-	err = identify(x, &r, m, serial);
+	err = identify(x, &r, m, serial, why, &held);
+	if (!err && held)
+		err = hold(x, m->t, &r, m, why);
 	if (!err && *serial)
 		err = apply(x, serial, m->t, &r);
 	if (!err && *serial)
@@ -1515,7 +1602,7 @@ static int rec_cmp(const void *a, const void *b)
 		return c;
 	if (hx.slen != hy.slen)
 		return hx.slen < hy.slen ? -1 : 1;
-	return (x > y) - (x < y);
+	return (hx.seq > hy.seq) - (hx.seq < hy.seq);
 }
 
 /* The staged reports all held in memory, sorted here. */
@@ -1555,6 +1642,7 @@ static ddm_err finish_from_table(merge *d, cursor *cu, ddm_counts *c)
 		h.full = store_stmt_col_int(st, 2) != 0;
 		h.file = store_stmt_col_int(st, 5);
 		h.line = store_stmt_col_int(st, 6);
+		h.seq = store_stmt_col_int(st, 7);
 		h.slen = (uint32_t)sl;
 		h.klen = keep ? (uint32_t)kl : 0;
 		h.plen = (uint32_t)pl;
@@ -1573,10 +1661,96 @@ static ddm_err finish_from_table(merge *d, cursor *cu, ddm_counts *c)
 void merge_discard(merge *d)
 {
 	learn_clear(d);
+	/* the held reports went with the file's transaction */
+	d->held = 0;
+	d->seq = 0;
 	d->pending = 0;
 	d->nrecs = 0;
 	buf_reset(&d->mem);
 	d->spilled = false;
+}
+
+/* One sweep of the held reports: each one whose ids are tied to a serial
+ * now is staged for it, in its place of the file, and teaches its other
+ * ids; *tied counts them. */
+static ddm_err resolve_sweep(merge *d, long *tied)
+{
+	store_stmt *st = d->pend_read;
+	int64_t *done = NULL;
+	size_t ndone = 0;
+	bool row = true;
+	ddm_err err;
+
+	*tied = 0;
+	while (!(err = store_stmt_step(st, &row)) && row) {
+		size_t kl = 0, pl = 0, il = 0, n = 0;
+		const char *keep = store_stmt_col_text(st, 3, &kl);
+		const char *puts = store_stmt_col_blob(st, 4, &pl);
+		const char *blob = store_stmt_col_blob(st, 7, &il);
+		const char *ids[MERGE_MAX_IDS + 1];
+		char serial[128];
+		rec_hdr h;
+
+		for (size_t at = 0; blob && at < il && n < MERGE_MAX_IDS + 1;
+		     at += strlen(blob + at) + 1)
+			ids[n++] = blob + at;
+		err = find_serial(d, ids, n, serial);
+		if (err || !*serial)
+			continue;
+		h.seq = store_stmt_col_int(st, 0);
+		h.t = store_stmt_col_int(st, 1);
+		h.full = store_stmt_col_int(st, 2) != 0;
+		h.file = store_stmt_col_int(st, 5);
+		h.line = store_stmt_col_int(st, 6);
+		h.slen = (uint32_t)strlen(serial);
+		h.klen = keep ? (uint32_t)kl : 0;
+		h.plen = (uint32_t)pl;
+		err = stage(d, &h, serial, keep ? keep : "", puts ? puts : "");
+		for (size_t i = 0; i < n && !err; i++)
+			err = learn(d, ids[i], serial, h.file);
+		if (err)
+			break;
+		done = xrealloc(done, (ndone + 1) * sizeof *done);
+		done[ndone++] = store_stmt_col_int(st, 10);
+	}
+	if (err)
+		store_stmt_reset(st);
+	for (size_t i = 0; i < ndone && !err; i++) {
+		store_bind_int(d->pend_done, 1, done[i]);
+		err = store_stmt_exec(d->pend_done);
+	}
+	free(done);
+	*tied = (long)ndone;
+	return err;
+}
+
+ddm_err merge_resolve(merge *d, ddm_counts *c, ddm_reject_fn rej, void *rctx)
+{
+	store_stmt *st = d->pend_read;
+	bool row = true;
+	long tied = 1;
+	ddm_err err = DDM_OK;
+
+	if (!d->held)
+		return DDM_OK;
+	/* a report tied in one sweep may tie an earlier one by its ids */
+	while (!err && tied > 0)
+		err = resolve_sweep(d, &tied);
+	while (!err && !(err = store_stmt_step(st, &row)) && row) {
+		size_t rl = 0;
+		const char *why = store_stmt_col_text(st, 8, NULL);
+		const char *raw = store_stmt_col_blob(st, 9, &rl);
+
+		c->unidentified++;
+		err = rej(rctx, store_stmt_col_int(st, 6), why ? why : "", raw,
+			  raw ? rl : 0);
+		if (err)
+			store_stmt_reset(st);
+	}
+	if (!err)
+		err = store_stmt_run(d->pend_clear, NULL, NULL);
+	d->held = 0;
+	return err;
 }
 
 ddm_err merge_finish(merge *d, ddm_counts *c)

@@ -51,6 +51,16 @@ ddm_err merge_report(src_ctx *x, const flat_view *v, const merge_meta *m);
  */
 ddm_err merge_finish(merge *m, ddm_counts *c);
 
+/*
+ * At a file's end, before its last merge_finish: the reports merge_report
+ * held because their ids were tied to no serial yet are staged for the
+ * serial a later line of the file tied them to, each in its place of the
+ * file; the others are rejected now through rej (their line, the reason
+ * they would have had when read, their document), counted in
+ * c->unidentified.  Returns a database error only.
+ */
+ddm_err merge_resolve(merge *m, ddm_counts *c, ddm_reject_fn rej, void *rctx);
+
 /* Writes the ids the reports taught (held until merge_finish, so that they
  * go in id order): before anything else reads or writes the enrollment
  * table. */

@@ -206,6 +206,53 @@ def test_a_report_read_before_the_file_that_names_its_device(t):
     assert sql(t.db, "SELECT count(*) FROM source_file") == "4\n"
 
 
+def _status_event(udid, at, rep):
+    import base64
+    data = base64.b64encode(json.dumps(rep).encode()).decode()
+    x = ('<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n'
+         '\t<key>Data</key>\n\t<data>%s</data>\n\t<key>Endpoint</key>\n\t<string>status</string>\n'
+         '\t<key>MessageType</key>\n\t<string>DeclarativeManagement</string>\n'
+         '\t<key>UDID</key>\n\t<string>%s</string>\n</dict>\n</plist>\n' % (data, udid))
+    return {"topic": "mdm.DeclarativeManagement", "event_id": "s" + at, "created_at": at,
+            "checkin_event": {"udid": udid,
+                              "raw_payload": base64.b64encode(x.encode()).decode()}}
+
+
+def test_a_webhook_log_that_names_its_device_in_a_later_line(t):
+    # A NanoMDM webhook log, the night's only input, begins with an iPad's
+    # incremental status reports (Downloading since 20 Nov, by enrollment id
+    # only: the log was cut after its Authenticate) and names the iPad's
+    # serial only in a later line, its next full report.  Those first
+    # reports were rejected ('has not been seen with one', exit 65) though
+    # the same file tied the id: the iPad's Downloading run began on
+    # 25 Nov, and it was not stuck.  A report is now held until its file
+    # is read; the reports before the line that names the device are its.
+    udid = "00008110-72488B810DFAFE39"
+    inc = {"StatusItems": {"softwareupdate": {"install-state": "downloading"}},
+           "Errors": [], "FullReport": False}
+    full = report("18.0", "downloading", serial="DMPAAA0009")
+    full["StatusItems"]["softwareupdate"]["pending-version"] = {"os-version": "26.1"}
+    lines = [_status_event(udid, "2026-11-20T09:00:00Z", inc),
+             _status_event(udid, "2026-11-22T09:00:00Z", inc),
+             _status_event(udid, "2026-11-25T09:00:00Z", full),
+             _status_event("00008110-000000000000AAAA", "2026-11-25T10:00:00Z", inc)]
+    log = t.write("webhook.ndjson", "".join(json.dumps(e) + "\n" for e in lines))
+    r = t.run("ingest", log)
+    # the last line's enrollment is named nowhere: still rejected, at its line
+    assert r.rc == 65, r
+    assert sql(t.db, "SELECT line, reason LIKE '%has not been seen with one' FROM rejected") \
+        == "4|1\n"
+    got = sql(t.db, "SELECT reported_at, status FROM observation ORDER BY 1")
+    assert got == "1795165200|Downloading\n1795338000|Downloading\n1795597200|Downloading\n", got
+    assert sql(t.db, "SELECT rows_stored, rows_rejected FROM source_file") == "3|1\n"
+    # Downloading since 20 Nov, not 25 Nov
+    t.ok("report", "--as-of", AS_OF, "--out", t.out)
+    import csv
+    with open(t.path("out", "devices.csv"), encoding="utf-8-sig") as f:
+        rows = {r["serial_number"]: r for r in csv.DictReader(f)}
+    assert rows["DMPAAA0009"]["status_since"] == "2026-11-20T09:00:00Z", rows
+
+
 def test_a_capture_rejected_one_night_is_read_when_its_device_is_known(t):
     # The captures folder keeps every DDM status report; the webhook log
     # that ties the enrollment to the Mac's serial arrives a night later
