@@ -307,8 +307,12 @@ static ddm_err do_ingest(store *s, const job_opts *o)
 	ddm_err worst = DDM_OK;
 	ddm_err err = ingest_new(s, &io, &in);
 
-	if (err)
+	if (!err)
+		err = store_first_load(s);
+	if (err) {
+		ingest_free(in);
 		return err;
+	}
 	for (int i = 0; i < o->ninputs; i++) {
 		if (i + 1 == o->ninputs)
 			ingest_set_last(in);
@@ -322,6 +326,9 @@ static ddm_err do_ingest(store *s, const job_opts *o)
 	/* the files read before the input that names their devices */
 	if (worst == DDM_OK || worst == DDM_ERR_DATA)
 		worst = diag_worst(worst, ingest_deferred(in));
+	err = store_first_load_end(s);
+	if (err)
+		worst = diag_worst(worst, err);
 	/* Every input already stored (same bytes): the export job stopped
 	 * and left last night's file, and the reports would repeat what is
 	 * stored as tonight's, exit 0.  Not an error (a folder may well hold

@@ -43,6 +43,11 @@ ddm_err store_open(const char *path, int wait_seconds, store **out);
 /* Closes the database and releases the lock.  Accepts NULL. */
 void store_close(store *s);
 
+/* Around an ingest's files: a database with no status report yet takes
+ * them in the rollback journal (written once), then is back in WAL. */
+ddm_err store_first_load(store *s);
+ddm_err store_first_load_end(store *s);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  Rollback never fails loudly. */
 ddm_err store_begin(store *s);
 ddm_err store_commit(store *s);

@@ -218,7 +218,7 @@ def test_kill_during_ingest_then_rerun_equals_clean_run(t):
     delays += [clean * rnd.uniform(0.05, 1.0) for _ in range(max(0, KILLS - 6))]
 
     def reset():
-        for f in ("k.db", "k.db-wal", "k.db-shm"):
+        for f in ("k.db", "k.db-wal", "k.db-shm", "k.db-journal"):
             if os.path.exists(t.path(f)):
                 os.unlink(t.path(f))
 
@@ -231,13 +231,30 @@ def test_kill_during_ingest_then_rerun_equals_clean_run(t):
         n_killed += kill_ingest(t, lambda p: time.monotonic() - start_t >= d)
         check_recovered(t, ref, f"after {d:.3f}s")
         reset()
-    # At the commit: SQLite writes the transaction's pages to the WAL only
+    # While the pages are written: a first load goes in the rollback
+    # journal (store_first_load), its pages into the database file while
+    # the journal is beside it (the cache spills them; the commit writes
+    # the rest and deletes the journal), so a file grown to near its clean
+    # size with a journal beside it is the load at its commit.
+    journal, final = t.path("k.db-journal"), os.path.getsize(t.path("c.db"))
+    for frac in (0.0, 0.5, 0.9):
+        n_killed += kill_ingest(t, lambda p: os.path.exists(journal) and
+                                os.path.getsize(t.path("k.db")) > final * frac)
+        check_recovered(t, ref, f"in the first load (file > {frac:.0%} of its size)")
+        reset()
+    # On a history: SQLite writes the transaction's pages to the WAL only
     # when it commits (the cache holds them until then), so a growing WAL
     # means the commit is under way.
+    write_status(t.path("k0.csv"), 50, devices=50, seed=7)
+    os.makedirs(t.path("ref0"))
+    shutil.copy(t.path("k0.csv"), t.path("ref0", "k0.csv"))
+    assert run(["ingest", "--db", "k.db", "k0.csv"], t.path("ref0"))[0] == 0
+    ref0 = reference(t, "ref0")
     for size in (1, 256 * 1024, 2 * 1024 * 1024):
+        assert run(["ingest", "--db", "k.db", "k0.csv"], t.tmp)[0] == 0
         n_killed += kill_ingest(t, lambda p: os.path.exists(wal) and
                                 os.path.getsize(wal) >= size)
-        check_recovered(t, ref, f"at commit (wal >= {size})")
+        check_recovered(t, ref0, f"at commit (wal >= {size})")
         reset()
     assert n_killed >= 4, f"only {n_killed} kills landed before the process ended"
 
