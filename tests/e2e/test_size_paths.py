@@ -43,3 +43,28 @@ def test_a_failure_count_past_2_53_reads_in_the_workbook_as_in_the_csv(t):
         got = {r["Serial number"]: r["Failures"] for r in sheet_dicts(wb[sheet])}
         assert str(got["A1"]) == big[0] and str(got["A2"]) == big[1], (sheet, got)
         assert got["A3"] == 7, (sheet, got)   # a plain count stays a number
+
+
+def test_a_ddm_failure_count_is_its_number_or_none_never_its_leading_digit(t):
+    # SQLite's CAST read the count's text by its leading digits: a count
+    # of 1e20 (past a 64-bit integer) showed as 1 failure, 3.5 as 3, and a
+    # negative count, which a CSV row is rejected for, was kept.  A count
+    # that is no whole number from 0 up is unknown: an empty cell, not a
+    # made-up one; whole numbers in any JSON form (1E3, 7.0) keep their value.
+    counts = {"K1": "1E3", "K2": "7.0", "K3": "1e20", "K4": "3.5", "K5": "-5",
+              "K6": "9007199254740993", "K7": "12"}
+    lines = []
+    for s, c in counts.items():
+        lines.append('{"received_at":"2026-11-25T10:00:00Z","serial_number":"%s","report":'
+                     '{"StatusItems":{"device":{"operating-system":{"version":"26.0",'
+                     '"family":"macOS"}},"softwareupdate":{"install-state":"failed",'
+                     '"failure-reason":{"count":%s,"reason":"disk"}}},"Errors":[],'
+                     '"FullReport":true}}' % (s, c))
+    nd = t.write("r.ndjson", "\n".join(lines) + "\n")
+    tg = t.write("t.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-12-20T09:00:00,\n")
+    t.ok("run", "--out", t.out, "--as-of", AS_OF, nd, tg)
+    got = {r["serial_number"]: r["failure_count"] for r in t.csv("errors")}
+    assert got == {"K1": "1000", "K2": "7", "K3": "", "K4": "", "K5": "",
+                   "K6": "9007199254740993", "K7": "12"}, got
+    rows = {r["Serial number"]: r["Failures"] for r in sheet_dicts(t.workbook()["Errors"])}
+    assert rows["K1"] == 1000 and rows["K3"] is None, rows
