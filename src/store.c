@@ -221,6 +221,34 @@ static void fn_version_ok(sqlite3_context *ctx, int argc, sqlite3_value **v)
 	sqlite3_result_int(ctx, a && version_parse(a, strlen(a), &ver));
 }
 
+/* ddm_count(v): a DDM report's failure count as an integer: a whole
+ * number from 0 up, as JSON may write it (7, 7.0, 7e0); NULL for anything
+ * else (3.5, -1, 1e20 past a 64-bit integer), which CAST AS INTEGER would
+ * read by its leading digits (1e20 as 1). */
+static void fn_count(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const char *a = (const char *)sqlite3_value_text(v[0]);
+	char *end;
+	long long n;
+	double d;
+
+	(void)argc;
+	if (!a || !*a || *a < '0' || *a > '9')
+		return;
+	errno = 0;
+	n = strtoll(a, &end, 10);
+	if (!*end && !errno) {
+		sqlite3_result_int64(ctx, n);
+		return;
+	}
+	errno = 0;
+	d = strtod(a, &end);
+	if (*end || errno || !(d >= 0 && d < 9223372036854775808.0) ||
+	    d != floor(d))
+		return;
+	sqlite3_result_int64(ctx, (sqlite3_int64)d);
+}
+
 /* ddm_wall(local): the wall time 'YYYY-MM-DDTHH:MM:SS' as seconds read as
  * UTC, or NULL. */
 static void fn_wall(sqlite3_context *ctx, int argc, sqlite3_value **v)
@@ -437,6 +465,7 @@ static int register_functions(sqlite3 *db)
 		{"ddm_version_cmp", 2, fn_version_cmp},
 		{"ddm_meets", 4, fn_meets},
 		{"ddm_version_ok", 1, fn_version_ok},
+		{"ddm_count", 1, fn_count},
 		{"ddm_wall", 1, fn_wall},
 		{"ddm_wall_to_utc", 2, fn_wall_to_utc},
 		{"ddm_wall_note", 2, fn_wall_note},

@@ -53,6 +53,8 @@
 #define MAX_URL 2079
 /* Characters of a cell (Excel's limit). */
 #define CELL_CHARS 32767
+/* The largest integer a cell's number (an IEEE double) holds exactly. */
+#define EXACT_INT 9007199254740992LL
 /* Widest fitted column, in characters. */
 #define MAX_WIDTH 60.0
 /* A template width caps a text column only above this (long free text
@@ -616,6 +618,16 @@ static lxw_error put_cell(xlsx *x, int c, const rowval *v)
 		fit(x, c, (double)strlen(x->blank[c]));
 		return put_text(x, x->row, c, x->blank[c], strlen(x->blank[c]),
 				NULL);
+	}
+	if (v->type == 'i' && (v->i > EXACT_INT || v->i < -EXACT_INT)) {
+		/* A number cell would show it rounded (9007199254740993 as
+		 * ...992), not as the CSV has it: its digits go in as text. */
+		char digits[24];
+		int n = snprintf(digits, sizeof digits, "%lld",
+				 (long long)v->i);
+
+		fit(x, c, (double)n);
+		return put_text(x, x->row, c, digits, (size_t)n, NULL);
 	}
 	if (num && ty == TT_INT)
 		return put_number(x, c, d, x->integer, 0);
