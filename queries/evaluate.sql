@@ -633,7 +633,11 @@ SELECT x.*,
                          -- them (12:00 in Tokyo comes before 09:00 in
                          -- New York)
                          CASE WHEN c.met = 0 THEN c.due END,
-                         c.tld DESC, c.lvl DESC, c.tov DESC, c.id
+                         -- deadlines equal: the highest version, in
+                         -- version order (26.10 after 26.9), the one
+                         -- the device must reach by then
+                         c.tld DESC, c.lvl DESC,
+                         c.tov COLLATE DDM_VERSION DESC, c.id
                 LIMIT 1) AS pick_id
           FROM (SELECT e.*,
                        e.dev_target_os_version IS NOT NULL

@@ -454,6 +454,28 @@ static int profile_cb(unsigned type, void *ctx, void *p, void *x)
 	return 0;
 }
 
+/* Collation DDM_VERSION: versions in version order (26.9 < 26.10, 26.1
+ * == 26.1.0 then by bytes), after anything that is not a version (in byte
+ * order): a total order, so ORDER BY picks the highest version, not the
+ * highest text. */
+static int coll_version(void *arg, int na, const void *a, int nb, const void *b)
+{
+	version va, vb;
+	bool oa = version_parse(a, (size_t)na, &va);
+	bool ob = version_parse(b, (size_t)nb, &vb);
+	int r;
+
+	(void)arg;
+	if (oa != ob)
+		return oa ? 1 : -1;
+	if (oa && (r = version_compare(&va, &vb)) != 0)
+		return r < 0 ? -1 : 1;
+	r = memcmp(a, b, (size_t)(na < nb ? na : nb));
+	if (r)
+		return r < 0 ? -1 : 1;
+	return (na > nb) - (na < nb);
+}
+
 static int register_functions(sqlite3 *db)
 {
 	const int det = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
@@ -484,7 +506,8 @@ static int register_functions(sqlite3 *db)
 		if (rc != SQLITE_OK)
 			return rc;
 	}
-	return SQLITE_OK;
+	return sqlite3_create_collation(db, "DDM_VERSION", SQLITE_UTF8, NULL,
+					coll_version);
 }
 
 /* ---- lock ------------------------------------------------------------- */

@@ -28,6 +28,7 @@ STUCK_AFTER = DAY        # defaults: --stuck-after 24h
 STALE_AFTER = 7 * DAY    # --stale-after 7d
 DUE_WITHIN = DAY         # --due-within 24h
 
+BAD_ZONES = ["Mars/Olympus", "EST5EDT6"]
 ZONES = ["America/New_York", "Europe/Berlin", "Asia/Kolkata", "Asia/Tokyo",
          "Australia/Lord_Howe", "America/St_Johns", "Pacific/Chatham",
          "Pacific/Kiritimati", "Pacific/Pago_Pago", "Europe/London",
@@ -45,7 +46,7 @@ DST_EDGES = [("America/New_York", "2026-03-08T02:30:00"), ("America/New_York", "
              ("Australia/Adelaide", "2026-10-04T02:30:00"), ("Australia/Adelaide", "2026-04-05T02:30:00"),
              ("America/Los_Angeles", "2027-03-14T02:00:00"), ("America/Los_Angeles", "2026-11-01T01:00:00"),
              ("Europe/London", "2027-03-28T01:30:00"), ("America/New_York", "2027-03-14T02:59:59")]
-TARGET_VERSIONS = ["26.0.1", "26.1", "26.1.0", "26.2", "26.1 (a)"]
+TARGET_VERSIONS = ["26.0.1", "26.1", "26.1.0", "26.2", "26.1 (a)", "26.10", "26.9"]
 STATUSES = ["Pending", "Downloading", "Downloading", "Downloading", "Cached",
             "Installing", "Pass", "Error", "Error", "Idle", "Incompatible",
             "Excluded", "Unknown"]
@@ -62,6 +63,13 @@ def vkey(v):
     while len(parts) > 1 and parts[-1] == 0:
         parts.pop()
     return (parts, m.group(2) or "")
+
+
+def is_date(v):
+    """A component with a leading zero, or of four digits after the first:
+    a spreadsheet's date, no version."""
+    comps = re.split(r"[.]", v.split(" ")[0])
+    return any((len(c) > 1 and c[0] == "0") or (i > 0 and len(c) >= 4) for i, c in enumerate(comps))
 
 
 def vcmp(a, b):
@@ -93,7 +101,7 @@ def with_extra(v, extra):
     return f"{v} {extra}" if extra else v
 
 
-def oracle(inv, status_rows, targets, as_of):
+def oracle(inv, status_rows, targets, as_of, default_tz=None):
     """Per serial: what the README says devices.csv holds."""
     out = {}
     serials = set(inv) | {r["serial"] for r in status_rows if r["at"] <= as_of}
@@ -126,19 +134,21 @@ def oracle(inv, status_rows, targets, as_of):
         os_version = max(readings, key=lambda x: x[0])[1] if readings else None
         # the zone: the latest report's when newer than the check-in and
         # another zone, else the inventory's, else the report's
-        rz = last["tz"] if last else ""
-        iz = i["tz"] if i else ""
+        rz = last["tz"] if last and last["tz"] not in BAD_ZONES else ""
+        iz = i["tz"] if i and i["tz"] not in BAD_ZONES else ""
         if rz and (not iz or (check_in is not None and last["at"] > check_in and rz != iz)):
             zone, zsrc = rz, "status"
         elif iz:
             zone, zsrc = iz, "inventory"
+        elif default_tz:
+            zone, zsrc = default_tz, "default"
         else:
             zone, zsrc = None, "none"
 
         def meets(tv):
             if os_version is None:
                 return status == "Pass" and not (last and last["tov"] and vcmp(last["tov"], tv) < 0)
-            return vcmp(os_version, tv) >= 0
+            return not is_date(os_version) and vcmp(os_version, tv) >= 0
 
         # configured targets: the highest scope with a candidate
         cands = []
@@ -154,10 +164,15 @@ def oracle(inv, status_rows, targets, as_of):
         best = None
         if cands:
             unmet = [t for t in cands if not meets(t["version"])]
+            # the earliest unmet deadline (the latest when all are met);
+            # of two due at once, the higher version: the one the device
+            # must reach by then
             if unmet:
-                best = min(unmet, key=lambda t: wall(t["deadline"]))
+                first = min(wall(t["deadline"]) for t in unmet)
+                best = max((t for t in unmet if wall(t["deadline"]) == first),
+                           key=lambda t: vkey(t["version"]))
             else:
-                best = max(cands, key=lambda t: wall(t["deadline"]))
+                best = max(cands, key=lambda t: (wall(t["deadline"]), vkey(t["version"])))
         # the device's own pending version: only while the device is below
         # it, not below the configured one, not above an unmet one due
         # before it
@@ -248,7 +263,8 @@ def fleet(seed, n=300, nights=6):
         zone = rnd.choice(ZONES + [""] * 3)
         if rnd.random() < 0.15:
             edges = [w for z, w in DST_EDGES if z == zone]
-            targets.append({"platform": p, "group": "", "serial": s,
+            targets.append({"platform": "iOS" if p == "iPadOS" and rnd.random() < 0.5 else p,
+                            "group": "", "serial": s,
                             "version": rnd.choice(TARGET_VERSIONS),
                             "deadline": rnd.choice(edges) if edges and rnd.random() < 0.5 else deadline(),
                             "scope": "serial"})
@@ -266,8 +282,12 @@ def fleet(seed, n=300, nights=6):
                 vi += 1
             at = base + night * DAY + rnd.randrange(0, DAY)
             os_v = versions[vi] if rnd.random() < 0.8 else ""
+            if os_v and rnd.random() < 0.03:
+                os_v = rnd.choice(["26.01.2026", "26.1.2026", "26.02"])
             extra = "(a)" if os_v and rnd.random() < 0.1 else ""
             tz = zone if rnd.random() < 0.6 else (rnd.choice(ZONES) if rnd.random() < 0.2 else "")
+            if rnd.random() < 0.03:
+                tz = rnd.choice(BAD_ZONES)
             pend = pending if pending and rnd.random() < 0.8 else None
             rows.append({"serial": s, "status": status, "at": at, "platform": p,
                          "os": os_v, "extra": extra, "tz": tz,
@@ -280,11 +300,26 @@ def fleet(seed, n=300, nights=6):
             if iv and rnd.random() < 0.1:
                 iv += " (a)"
             inv[s] = {"group": rnd.choice(GROUPS + [""]), "platform": p,
-                      "tz": zone if rnd.random() < 0.8 else rnd.choice(ZONES + [""]),
+                      "tz": zone if rnd.random() < 0.8 else rnd.choice(ZONES + [""] + BAD_ZONES),
                       "check_in": ci, "os": iv}
+    # a second targets file, ingested after the first: it states the
+    # targets now of every scope it names (platform + group without case,
+    # or the serial whatever its platform); the others keep theirs
+    def scope(x):
+        return ("serial", x["serial"]) if x["serial"] else (x["platform"], x["group"].lower())
+    later = []
+    for x in targets:
+        if rnd.random() < 0.3:
+            for _ in range(rnd.choice([1, 1, 2])):
+                later.append(dict(x, version=rnd.choice(TARGET_VERSIONS),
+                                  deadline=rnd.choice([x["deadline"], deadline()]),
+                                  group=rnd.choice([x["group"], x["group"].upper()])
+                                  if x["group"] != "*" else "*"))
+    named = {scope(x) for x in later}
+    final = [x for x in targets if scope(x) not in named] + later
     # some check-ins after the as-of (an earlier night reproduced); the
     # wall clock is later than every time written
-    return inv, rows, targets, as_of
+    return inv, rows, (targets, later, final), as_of
 
 
 SPELLINGS = {"Pass": ["Pass", "PASS", "passed", "Up-to-date", "compliant"],
@@ -324,11 +359,19 @@ def write_fleet(t, name, inv, rows, targets, seed=0):
                  "time_zone": i["tz"], "last_check_in": iso(i["check_in"]) if i["check_in"] else "",
                  "os_version": i["os"]}
         iv.append(",".join(cells.get(h, "") for h in ih) + "\n")
-    tg = ["platform,group,serial_number,target_os_version,target_local_datetime\n"]
-    for x in targets:
-        tg.append(",".join([x["platform"], x["group"], x["serial"], x["version"], x["deadline"]]) + "\n")
-    return [t.write(f"{name}/status.csv", "".join(st)), t.write(f"{name}/inventory.csv", "".join(iv)),
-            t.write(f"{name}/targets.csv", "".join(tg))]
+    tfiles = []
+    for k, part in enumerate(targets[:2]):
+        tg = ["platform,group,serial_number,target_os_version,target_local_datetime\n"]
+        for x in part:
+            tg.append(",".join([x["platform"], x["group"], x["serial"], x["version"], x["deadline"]]) + "\n")
+        tfiles.append(t.write(f"{name}/targets{k}.csv", "".join(tg)))
+    # the status rows in three overlapping exports, fed in any order
+    cut1, cut2 = sorted(rnd.randrange(len(st)) for _ in range(2))
+    parts = [st[1:cut2 + 1], st[max(1, cut1):]]
+    rnd.shuffle(parts)
+    sfiles = [t.write(f"{name}/status{k}.csv", STATUS_HEADER + "".join(part))
+              for k, part in enumerate(parts)]
+    return sfiles + [t.write(f"{name}/inventory.csv", "".join(iv))] + tfiles
 
 
 FIELDS = ("classification", "status", "status_since", "last_seen", "os_version",
@@ -338,19 +381,24 @@ FIELDS = ("classification", "status", "status_since", "last_seen", "os_version",
 
 def compare(t, seed, n=300):
     inv, rows, targets, as_of = fleet(seed, n)
+    default_tz = ZONES[seed % len(ZONES)] if seed % 3 == 0 else None
     files = write_fleet(t, f"s{seed}", inv, rows, targets, seed)
     out = t.path(f"out{seed}")
     r = t.run("run", "--db", t.path(f"s{seed}.db"), "--out", out, "--as-of", iso(as_of),
-              "--max-rejected", "100%", *files)
+              "--max-rejected", "100%", *(["--default-tz", default_tz] if default_tz else []),
+              *files)
     assert r.rc == 0, r
     got = {d["serial_number"]: d for d in t.csv("devices", where=out)}
-    want = oracle(inv, rows, targets, as_of)
+    want = oracle(inv, rows, targets[2], as_of, default_tz)
     diffs = []
     for s in sorted(set(got) | set(want)):
         if s not in got or s not in want:
             diffs.append((s, "listed by", "tool" if s in got else "oracle"))
             continue
         for f in FIELDS:
+            if f == "target_os_version" and got[s][f] and want[s][f] \
+                    and vcmp(got[s][f], want[s][f]) == 0:
+                continue  # 26.1 and 26.1.0 due at once: the same target
             if f in want[s] and got[s][f] != want[s][f]:
                 diffs.append((s, f, "tool", got[s][f], "oracle", want[s][f]))
     return diffs, len(want)
@@ -363,4 +411,24 @@ def _check(t, seeds):
 
 
 def test_oracle_random_fleets_agree(t):
-    _check(t, [1, 2, 3])
+    _check(t, [1, 2, 3, 17])
+
+
+def test_two_targets_due_at_once_the_higher_version_counts(t):
+    # Found by the oracle: of two staged targets of one scope due at the
+    # same time, the tool took the higher *text* ('26.9' > '26.10'), so a
+    # Mac below both showed target 26.9, and one reporting pending 26.9
+    # with its own earlier deadline was past that deadline, though
+    # installing 26.9 leaves it short of 26.10, whose deadline stands.
+    st = t.write("s.csv", STATUS_HEADER +
+                 "C02TIE000001,Downloading,2026-11-25T10:00:00Z,,,,macOS,,26.0,,,,,,UTC,,\n"
+                 "C02TIE000002,Downloading,2026-11-25T10:00:00Z,,,,macOS,,26.0,,,26.9,,"
+                 "2026-11-24T12:00:00,UTC,,\n")
+    tg = t.write("t.csv", "platform,group,target_os_version,target_local_datetime\n"
+                 "macOS,*,26.9,2026-11-28T12:00:00\nmacOS,*,26.10,2026-11-28T12:00:00\n")
+    t.ok("run", "--out", t.out, "--as-of", "2026-11-25T12:00:00Z", st, tg)
+    got = {d["serial_number"]: d for d in t.csv("devices")}
+    assert got["C02TIE000001"]["target_os_version"] == "26.10", got["C02TIE000001"]
+    assert got["C02TIE000002"]["target_os_version"] == "26.10", got["C02TIE000002"]
+    assert got["C02TIE000002"]["classification"] == "in-progress", got["C02TIE000002"]
+    assert got["C02TIE000002"]["deadline_utc"] == "2026-11-28T12:00:00Z", got["C02TIE000002"]
