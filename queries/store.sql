@@ -153,7 +153,8 @@ SELECT DISTINCT serial_number FROM observation;
 -- does not make an old version new.  A row whose check-in is older than
 -- the stored one (an export fed late, a second inventory a night behind)
 -- only fills what is unknown: it does not move the device back to its
--- former group, user, name, zone or Jamf ids.
+-- former group, user, name, zone or Jamf ids; an unknown version it
+-- fills is dated by that row's own reading.
 INSERT INTO device (serial_number, in_inventory, device_name, user, grp,
                     platform, model, time_zone, last_check_in, os_version,
                     os_version_at, source_file, jamf_id,
@@ -193,6 +194,8 @@ ON CONFLICT (serial_number) DO UPDATE SET
 		THEN coalesce(excluded.last_check_in, last_check_in)
 		ELSE last_check_in END,
 	os_version    = CASE
+		-- unknown: any row's version fills it, an older row's too
+		WHEN os_version IS NULL THEN excluded.os_version
 		WHEN coalesce(os_version_at, last_check_in) IS NULL
 		  OR coalesce(excluded.os_version_at,
 		              excluded.last_check_in) IS NULL
@@ -201,6 +204,13 @@ ON CONFLICT (serial_number) DO UPDATE SET
 		THEN coalesce(excluded.os_version, os_version)
 		ELSE os_version END,
 	os_version_at = CASE
+		-- an older row's version fills an unknown one, dated by when
+		-- that row read it: the stored check-in is the newer row's
+		WHEN os_version IS NULL AND excluded.os_version IS NOT NULL
+		THEN CASE WHEN excluded.last_check_in < last_check_in
+		          THEN coalesce(excluded.os_version_at,
+		                        excluded.last_check_in)
+		          ELSE excluded.os_version_at END
 		WHEN excluded.os_version IS NOT NULL
 		 AND (coalesce(os_version_at, last_check_in) IS NULL
 		      OR coalesce(excluded.os_version_at,

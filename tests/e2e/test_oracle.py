@@ -131,11 +131,15 @@ def oracle(inv, status_rows, targets, as_of, default_tz=None):
         readings = [(r["at"], with_extra(r["os"], r["extra"])) for r in reps if r["os"]]
         if i and i["os"] and check_in is not None:
             readings.append((check_in, i["os"]))
+        elif i and "late" in i and i["late"]["os"] and check_in is not None:
+            readings.append((i["late"]["check_in"], i["late"]["os"]))
         os_version = max(readings, key=lambda x: x[0])[1] if readings else None
         # the zone: the latest report's when newer than the check-in and
         # another zone, else the inventory's, else the report's
         rz = last["tz"] if last and last["tz"] not in BAD_ZONES else ""
         iz = i["tz"] if i and i["tz"] not in BAD_ZONES else ""
+        if i and not i["tz"] and "late" in i:
+            iz = i["late"]["tz"]  # unknown: the late row fills it
         if rz and (not iz or (check_in is not None and last["at"] > check_in and rz != iz)):
             zone, zsrc = rz, "status"
         elif iz:
@@ -302,6 +306,12 @@ def fleet(seed, n=300, nights=6):
             inv[s] = {"group": rnd.choice(GROUPS + [""]), "platform": p,
                       "tz": zone if rnd.random() < 0.8 else rnd.choice(ZONES + [""] + BAD_ZONES),
                       "check_in": ci, "os": iv}
+            # an older export's row, fed a night late: it fills only what
+            # is unknown, its version dated by its own check-in
+            if ci is not None and ci <= as_of and inv[s]["group"] and rnd.random() < 0.3:
+                inv[s]["late"] = {"group": rnd.choice(GROUPS), "tz": rnd.choice(ZONES),
+                                  "check_in": ci - rnd.randrange(HOUR, 3 * DAY),
+                                  "os": rnd.choice(versions + [""])}
     # a second targets file, ingested after the first: it states the
     # targets now of every scope it names (platform + group without case,
     # or the serial whatever its platform); the others keep theirs
@@ -371,7 +381,15 @@ def write_fleet(t, name, inv, rows, targets, seed=0):
     rnd.shuffle(parts)
     sfiles = [t.write(f"{name}/status{k}.csv", STATUS_HEADER + "".join(part))
               for k, part in enumerate(parts)]
-    return sfiles + [t.write(f"{name}/inventory.csv", "".join(iv))] + tfiles
+    late = [",".join(ih) + "\n"]
+    for s, i in inv.items():
+        if "late" in i:
+            x = i["late"]
+            cells = {"serial_number": s, "group": x["group"], "platform": i["platform"],
+                     "time_zone": x["tz"], "last_check_in": iso(x["check_in"]), "os_version": x["os"]}
+            late.append(",".join(cells.get(h, "") for h in ih) + "\n")
+    return sfiles + [t.write(f"{name}/inventory.csv", "".join(iv)),
+                     t.write(f"{name}/inventory-late.csv", "".join(late))] + tfiles
 
 
 FIELDS = ("classification", "status", "status_since", "last_seen", "os_version",
@@ -432,3 +450,28 @@ def test_two_targets_due_at_once_the_higher_version_counts(t):
     assert got["C02TIE000002"]["target_os_version"] == "26.10", got["C02TIE000002"]
     assert got["C02TIE000002"]["classification"] == "in-progress", got["C02TIE000002"]
     assert got["C02TIE000002"]["deadline_utc"] == "2026-11-28T12:00:00Z", got["C02TIE000002"]
+
+
+def test_a_late_inventory_fills_an_unknown_version_dated_by_its_own_reading(t):
+    # Found by the oracle: an inventory whose newer export had no OS
+    # version, then an export a night behind with one: the README says the
+    # older row fills what is unknown, its version counting by when it
+    # was read; the tool dropped it (a Mac on 26.1 was below its 26.1
+    # target, with no version).
+    inv = t.write("inv.csv", INVENTORY_HEADER +
+                  "C02LATE00001,,,Lab,macOS,,UTC,2026-11-22T08:00:00Z,\n"
+                  "C02LATE00002,,,Lab,macOS,,UTC,2026-11-22T08:00:00Z,\n")
+    late = t.write("late.csv", INVENTORY_HEADER +
+                   "C02LATE00001,,,Lab,macOS,,UTC,2026-11-20T08:00:00Z,26.1\n"
+                   "C02LATE00002,,,Lab,macOS,,UTC,2026-11-20T08:00:00Z,26.0\n")
+    # a report after that reading, before the newer check-in: it is newer
+    st = t.write("s.csv", STATUS_HEADER +
+                 "C02LATE00002,Pass,2026-11-21T08:00:00Z,,,,macOS,,26.1,,,,,,UTC,,\n")
+    tg = t.write("t.csv", "platform,group,target_os_version,target_local_datetime\n"
+                 "macOS,*,26.1,2026-11-24T12:00:00\n")
+    t.ok("run", "--out", t.out, "--as-of", "2026-11-25T12:00:00Z", inv, late, st, tg)
+    got = {d["serial_number"]: d for d in t.csv("devices")}
+    assert got["C02LATE00001"]["os_version"] == "26.1", got["C02LATE00001"]
+    assert got["C02LATE00001"]["classification"] == "compliant", got["C02LATE00001"]
+    assert got["C02LATE00002"]["os_version"] == "26.1", got["C02LATE00002"]
+    assert got["C02LATE00002"]["classification"] == "compliant", got["C02LATE00002"]
