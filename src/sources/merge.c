@@ -122,6 +122,7 @@ struct merge {
 	/* each field's slot (index + 1; 0: not looked up yet) while slots
 	 * stay where they are: observe's lookups by name were 1% */
 	size_t fslot[MAX_NAMES];
+	int rank[MAX_NAMES]; /* each name's place in byte order (slot_cmp) */
 	/* ids learned by the file's reports, not yet written (learn_*) */
 	buf lmem;      /* learned_hdr, id, NUL, serial, NUL each */
 	size_t *lrecs; /* each one's offset in lmem, in arrival order */
@@ -332,6 +333,11 @@ ddm_err merge_new(store *s, const formats *fs, merge **out)
 	for (size_t k = 0; k < d->nmap; k++)
 		if (d->map[k].fid < 0)
 			err = DDM_ERR_INTERNAL;
+	for (size_t i = 0; i < d->nnames; i++) {
+		d->rank[i] = 0;
+		for (size_t j = 0; j < d->nnames; j++)
+			d->rank[i] += strcmp(d->names[j], d->names[i]) < 0;
+	}
 	if (err || d->f_report_errors < 0) {
 		merge_free(d);
 		return diag_error(DDM_ERR_INTERNAL, "ddm-items.map",
@@ -515,10 +521,11 @@ typedef struct report_items {
 	buf enotes;		   /* owned: Errors[] notes */
 } report_items;
 
-static void items_free(report_items *r)
+static void items_free(const merge *d, report_items *r)
 {
-	for (size_t k = 0; k < MAX_MAP; k++)
-		buf_free(&r->list[k]);
+	for (size_t k = 0; k < d->nmap; k++) /* only "[]" entries have one */
+		if (d->map[k].list)
+			buf_free(&r->list[k]);
 	buf_free(&r->dnotes);
 	buf_free(&r->active);
 	buf_free(&r->enotes);
@@ -1008,17 +1015,21 @@ static void learn_clear(merge *d)
 ddm_err merge_flush_ids(merge *d)
 {
 	const char **order;
-	ddm_err err = DDM_OK;
+	identity_learner l;
+	ddm_err err;
 
 	if (!d->nl)
 		return DDM_OK;
+	err = identity_learner_get(d->store, &l);
+	if (err)
+		return err;
 	order = sorted_records(d->lmem.data, d->lrecs, d->nl, learn_cmp);
 	for (size_t i = 0; i < d->nl && !err; i++) {
 		learned_hdr h;
 		const char *id = order[i] + sizeof h;
 
 		memcpy(&h, order[i], sizeof h);
-		err = identity_learn(d->store, id, id + h.ilen + 1, h.file);
+		err = identity_learn_with(&l, id, id + h.ilen + 1, h.file);
 	}
 	free(order);
 	learn_clear(d);
@@ -1121,7 +1132,7 @@ ddm_err merge_report(src_ctx *x, const flat_view *v, const merge_meta *m)
 		err = apply(x, serial, m->t, &r);
 	if (!err && *serial)
 		err = remember_ids(x, serial, m, &r);
-	items_free(&r);
+	items_free(x->env->merge, &r);
 	return err;
 }
 
@@ -1217,8 +1228,8 @@ static bool dec_get(const unsigned char **p, const unsigned char *end,
 	return true;
 }
 
-/* Appends v in decimal, then a space. */
-static void dec_put(buf *b, int64_t v)
+/* v in decimal, then a space, at the start of out; its length. */
+static size_t dec_fmt(char out[24], int64_t v)
 {
 	char t[24];
 	size_t i = sizeof t;
@@ -1230,7 +1241,16 @@ static void dec_put(buf *b, int64_t v)
 	while ((u /= 10) != 0);
 	if (v < 0)
 		t[--i] = '-';
-	buf_append(b, t + i, sizeof t - i);
+	memcpy(out, t + i, sizeof t - i);
+	return sizeof t - i;
+}
+
+/* Appends v in decimal, then a space. */
+static void dec_put(buf *b, int64_t v)
+{
+	char t[24];
+
+	buf_append(b, t, dec_fmt(t, v));
 }
 
 /* The device's merged set as the database has it: one row, its fields
@@ -1278,13 +1298,19 @@ static ddm_err load_state(merge *d, const char *serial)
 	return err;
 }
 
-/* Fields in byte order of their names (then length). */
-static int slot_cmp(const void *a, const void *b)
+/* Fields in byte order of their names (then length); by their names'
+ * ranks when both have one (the same order, without the compares: the
+ * sort was 1.6% of a DDM ingest). */
+static int slot_cmp(const int *rank, const slot *x, const slot *y)
 {
-	const slot *x = a, *y = b;
-	size_t n = x->field.len < y->field.len ? x->field.len : y->field.len;
-	int c = memcmp(x->field.data, y->field.data, n);
+	size_t n;
+	int c;
 
+	if (x->fid >= 0 && y->fid >= 0)
+		return (rank[x->fid] > rank[y->fid]) -
+		       (rank[x->fid] < rank[y->fid]);
+	n = x->field.len < y->field.len ? x->field.len : y->field.len;
+	c = memcmp(x->field.data, y->field.data, n);
 	return c ? c
 		 : (x->field.len > y->field.len) -
 			       (x->field.len < y->field.len);
@@ -1296,6 +1322,9 @@ static ddm_err save_state(merge *d, const char *serial)
 {
 	store_stmt *st = d->set;
 	bool changed = false;
+	char tb[24], fb[24];
+	size_t tl = 0, fl = 0;
+	int64_t tv = 0, fv = 0;
 
 	for (size_t i = 0; i < d->nslots; i++)
 		if ((d->slots[i].present && d->slots[i].dirty) ||
@@ -1305,8 +1334,8 @@ static ddm_err save_state(merge *d, const char *serial)
 		return DDM_OK;
 	memset(d->fslot, 0, sizeof d->fslot);  /* the sort moves slots */
 	for (size_t j = 1; j < d->nslots; j++) /* a dozen: insertion */
-		for (size_t k = j;
-		     k > 0 && slot_cmp(&d->slots[k - 1], &d->slots[k]) > 0;
+		for (size_t k = j; k > 0 && slot_cmp(d->rank, &d->slots[k - 1],
+						     &d->slots[k]) > 0;
 		     k--) {
 			slot t = d->slots[k];
 
@@ -1319,8 +1348,14 @@ static ddm_err save_state(merge *d, const char *serial)
 
 		if (!x->present)
 			continue;
-		dec_put(&d->enc, x->t);
-		dec_put(&d->enc, x->file);
+		/* a device's fields mostly share their time and file: their
+		 * digits are the last field's (dec_put was 4%) */
+		if (!tl || x->t != tv)
+			tl = dec_fmt(tb, tv = x->t);
+		if (!fl || x->file != fv)
+			fl = dec_fmt(fb, fv = x->file);
+		buf_append(&d->enc, tb, tl);
+		buf_append(&d->enc, fb, fl);
 		dec_put(&d->enc, (int64_t)x->field.len);
 		dec_put(&d->enc, x->null ? -1 : (int64_t)x->value.len);
 		buf_append(&d->enc, x->field.data, x->field.len);
