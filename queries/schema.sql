@@ -175,12 +175,13 @@ CREATE TABLE IF NOT EXISTS ddm_state (
 -- report's fields are merged into ddm_state when the file ends, device by
 -- device, so the merged set and observation are written in key order
 -- rather than at random.  puts: the fields the report writes, in order
--- (merge.c encodes them); keep: a full report's device facts it keeps.
+-- (merge.c encodes them); keep: a full report's device facts it keeps
+-- (a byte each: the field's id in merge.c).
 CREATE TEMP TABLE IF NOT EXISTS ddm_stage (
 	serial_number TEXT NOT NULL,
 	reported_at   INTEGER NOT NULL,
 	full          INTEGER NOT NULL,
-	keep          TEXT NOT NULL,
+	keep          BLOB NOT NULL,
 	puts          BLOB NOT NULL,
 	source_file   INTEGER NOT NULL,
 	line          INTEGER NOT NULL,
@@ -198,7 +199,7 @@ CREATE TEMP TABLE IF NOT EXISTS ddm_pending (
 	seq           INTEGER NOT NULL,
 	reported_at   INTEGER NOT NULL,
 	full          INTEGER NOT NULL,
-	keep          TEXT NOT NULL,
+	keep          BLOB NOT NULL,
 	puts          BLOB NOT NULL,
 	source_file   INTEGER NOT NULL,
 	line          INTEGER NOT NULL,

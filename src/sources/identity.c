@@ -19,10 +19,21 @@ static void upper(buf *b)
 			b->data[i] = (char)(b->data[i] - 32);
 }
 
-ddm_err identity_learn(store *s, const char *id, const char *serial,
-		       int64_t file)
+ddm_err identity_learner_get(store *s, identity_learner *l)
 {
-	store_stmt *st;
+	l->st = store_stmt_get(s, "enrollment_put");
+	if (!l->st)
+		return DDM_ERR_INTERNAL;
+	l->id = store_stmt_param(l->st, ":enrollment_id");
+	l->serial = store_stmt_param(l->st, ":serial_number");
+	l->file = store_stmt_param(l->st, ":file");
+	return DDM_OK;
+}
+
+ddm_err identity_learn_with(const identity_learner *l, const char *id,
+			    const char *serial, int64_t file)
+{
+	store_stmt *st = l->st;
 	char sn[128], idu[IDENTITY_ID_MAX];
 
 	if (!id || !*id || !serial || strlen(serial) > IDENTITY_SERIAL_MAX ||
@@ -31,15 +42,22 @@ ddm_err identity_learn(store *s, const char *id, const char *serial,
 		return DDM_OK;
 	serial = sn;
 	id = identity_id(id, idu, sizeof idu);
-	st = store_stmt_get(s, "enrollment_put");
-	if (!st)
-		return DDM_ERR_INTERNAL;
-	store_bind_text(st, store_stmt_param(st, ":enrollment_id"), id,
-			strlen(id));
-	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
-			strlen(serial));
-	store_bind_int(st, store_stmt_param(st, ":file"), file);
+	store_bind_text(st, l->id, id, strlen(id));
+	store_bind_text(st, l->serial, serial, strlen(serial));
+	store_bind_int(st, l->file, file);
 	return store_stmt_run(st, NULL, NULL);
+}
+
+ddm_err identity_learn(store *s, const char *id, const char *serial,
+		       int64_t file)
+{
+	identity_learner l;
+
+	if (!id || !*id || !serial)
+		return DDM_OK;
+	return identity_learner_get(s, &l)
+		       ? DDM_ERR_INTERNAL
+		       : identity_learn_with(&l, id, serial, file);
 }
 
 static ddm_err lookup(store *s, const char *name, const char *param,

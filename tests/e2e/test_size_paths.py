@@ -147,13 +147,13 @@ def _ddm_file(t, name, pad, n=1500):
 
 
 def test_ddm_reports_past_the_in_memory_stage_give_the_same_answers(t):
-    # A file's staged reports pass 8 MiB and go through a temp table; the
+    # A file's staged reports pass 16 MiB and go through a temp table; the
     # same reports with short reasons stay in memory.  Every report but the
     # reasons' padding must read alike.
     import re
     tg = t.write("t.csv", TARGETS_HEADER + "macOS,*,,26.1,,2026-12-20T09:00:00,\n")
     got = []
-    for name, pad in (("small", 0), ("big", 14000)):
+    for name, pad in (("small", 0), ("big", 28000)):
         f = _ddm_file(t, name + ".ndjson", pad)
         out = t.path(name)
         t.ok("run", "--db", t.path(name + ".db"), "--out", out, "--as-of", AS_OF, f, tg)
