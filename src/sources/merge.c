@@ -129,9 +129,13 @@ struct merge {
 	size_t nl, capl;
 	size_t *lslot; /* hash of the ids: the latest one's index + 1 */
 	size_t nlslot; /* power of two, 0 until the first */
+	/* lslot holds the held ids: built at the first learn_find, then kept
+	 * up by learn (a file whose reports all carry their serial never
+	 * looks an id up: hashing its 100k ids was 3% of its ingest) */
+	bool lhashed;
 };
 
-static const char *learn_find(const merge *d, const char *id);
+static const char *learn_find(merge *d, const char *id);
 
 /* The index of field name in d->names, added when new. */
 static int intern(merge *d, const char *name)
@@ -961,9 +965,29 @@ static size_t learn_slot(const merge *d, const char *id)
 	return s;
 }
 
+/* Puts every held id in lslot (grown to hold twice as many), in arrival
+ * order: the latest of an id wins. */
+static void learn_rehash(merge *d)
+{
+	size_t want = d->nlslot ? d->nlslot : 4096;
+
+	while (2 * (d->nl + 1) > want)
+		want *= 2;
+	if (want != d->nlslot) {
+		free(d->lslot);
+		d->lslot = xcalloc(want, sizeof *d->lslot);
+		d->nlslot = want;
+	} else {
+		memset(d->lslot, 0, d->nlslot * sizeof *d->lslot);
+	}
+	for (size_t i = 0; i < d->nl; i++)
+		d->lslot[learn_slot(d, learned_id(d, i))] = i + 1;
+	d->lhashed = true;
+}
+
 /* The serial id (in any case) was last learned with in this file, or
  * NULL. */
-static const char *learn_find(const merge *d, const char *id)
+static const char *learn_find(merge *d, const char *id)
 {
 	size_t s, i;
 	learned_hdr h;
@@ -972,6 +996,8 @@ static const char *learn_find(const merge *d, const char *id)
 	if (!d->nl)
 		return NULL;
 	id = identity_id(id, idu, sizeof idu);
+	if (!d->lhashed)
+		learn_rehash(d);
 	s = learn_slot(d, id);
 	if (!d->lslot[s])
 		return NULL;
@@ -1008,8 +1034,7 @@ static void learn_clear(merge *d)
 {
 	d->nl = 0;
 	buf_reset(&d->lmem);
-	if (d->nlslot)
-		memset(d->lslot, 0, d->nlslot * sizeof *d->lslot);
+	d->lhashed = false; /* learn_rehash clears lslot */
 }
 
 ddm_err merge_flush_ids(merge *d)
@@ -1056,14 +1081,8 @@ static ddm_err learn(merge *d, const char *id, const char *serial, int64_t file)
 		d->capl = d->capl ? 2 * d->capl : 1024;
 		d->lrecs = xrealloc(d->lrecs, d->capl * sizeof *d->lrecs);
 	}
-	if (2 * (d->nl + 1) > d->nlslot) {
-		/* grow the hash and put every id back, the latest winning */
-		d->nlslot = d->nlslot ? 2 * d->nlslot : 4096;
-		free(d->lslot);
-		d->lslot = xcalloc(d->nlslot, sizeof *d->lslot);
-		for (size_t i = 0; i < d->nl; i++)
-			d->lslot[learn_slot(d, learned_id(d, i))] = i + 1;
-	}
+	if (d->lhashed && 2 * (d->nl + 1) > d->nlslot)
+		learn_rehash(d); /* grown; the id below goes in after */
 	h.file = file;
 	h.ilen = (uint32_t)strlen(id);
 	h.slen = (uint32_t)strlen(serial);
@@ -1072,8 +1091,10 @@ static ddm_err learn(merge *d, const char *id, const char *serial, int64_t file)
 	buf_append(&d->lmem, id, h.ilen + 1);
 	buf_append(&d->lmem, serial, h.slen + 1);
 	d->nl++;
-	s = learn_slot(d, id);
-	d->lslot[s] = d->nl;
+	if (d->lhashed) {
+		s = learn_slot(d, id);
+		d->lslot[s] = d->nl;
+	}
 	return DDM_OK;
 }
 
