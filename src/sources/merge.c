@@ -558,7 +558,7 @@ static void collect(const merge *d, const flat_view *v, bool full_default,
 	ipl = strlen(items);
 	for (size_t i = v->lo; i < v->hi; i++) {
 		const flat_leaf *lf = &v->f->v[i];
-		const char *p = lf->path + ipl;
+		const char *p = lf->path + ipl, *kp;
 		size_t pl, kl;
 
 		if (strncmp(lf->path, items, ipl) != 0)
@@ -571,11 +571,18 @@ static void collect(const merge *d, const flat_view *v, bool full_default,
 				has[k] = true;
 		if (!r->decl && under(p, pl, decl, sizeof decl - 1))
 			r->decl = true;
-		strip_index(p, key, sizeof key);
-		kl = strlen(key);
+		/* most paths have no index: compared as they are */
+		if (memchr(p, '[', pl)) {
+			strip_index(p, key, sizeof key);
+			kp = key;
+			kl = strlen(key);
+		} else {
+			kp = p;
+			kl = pl;
+		}
 		for (size_t k = 0; k < d->nmap; k++) {
 			if (d->map[k].klen != kl ||
-			    memcmp(d->map[k].key, key, kl) != 0)
+			    memcmp(d->map[k].key, kp, kl) != 0)
 				continue;
 			if (d->map[k].list) {
 				if (lf->val) {
@@ -1168,16 +1175,22 @@ static slot *slot_find(merge *d, const char *field, size_t len)
 	return NULL;
 }
 
+/* fslot's mark of a field the device has no slot for (replay's slot_new
+ * replaces it): most devices lack a few observation fields, looked up by
+ * name again for each report (1%). */
+#define NO_SLOT ((size_t)-1)
+
 /* The slot of field fid (of d->names), or NULL. */
 static slot *slot_fid(merge *d, int fid)
 {
 	slot *x;
 
+	if (d->fslot[fid] == NO_SLOT)
+		return NULL;
 	if (d->fslot[fid])
 		return &d->slots[d->fslot[fid] - 1];
 	x = slot_find(d, d->names[fid], strlen(d->names[fid]));
-	if (x)
-		d->fslot[fid] = (size_t)(x - d->slots) + 1;
+	d->fslot[fid] = x ? (size_t)(x - d->slots) + 1 : NO_SLOT;
 	return x;
 }
 
