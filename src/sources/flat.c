@@ -571,10 +571,16 @@ bool flat_next(const flat_view *v, const char *arr, size_t *pos,
 	       flat_view *elem, char *out, size_t cap)
 {
 	char want[512];
-	int wl = snprintf(want, sizeof want, "%s%s[", v->pre, arr);
+	size_t pl = strlen(v->pre), al = strlen(arr), wl = pl + al + 1;
 
-	if (wl < 0 || (size_t)wl >= sizeof want)
+	/* built by hand: snprintf was most of a recognise that finds no
+	 * array (two sources ask for "results" of every document) */
+	if (wl >= sizeof want)
 		return false;
+	memcpy(want, v->pre, pl);
+	memcpy(want + pl, arr, al);
+	want[wl - 1] = '[';
+	want[wl] = '\0';
 	for (size_t i = *pos; i < v->hi; i++) {
 		const char *p = v->f->v[i].path, *close;
 		size_t el, j;
