@@ -287,7 +287,7 @@ static bool pretty_start(const char *s, size_t len)
 static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 		      sha256_ctx *sha, long long *bytes)
 {
-	char *block = xmalloc(BLOCK);
+	char *block = xmalloc(BLOCK + 1); /* NUL after the bytes read */
 	buf line = {0};
 	long lineno = 1;
 	long long off = 0, line_off = 0, line_len = 0;
@@ -298,6 +298,7 @@ static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 	while (err == DDM_OK && (n = fread(block, 1, BLOCK, f)) > 0) {
 		size_t start = 0;
 
+		block[n] = '\0'; /* strspn in one() stops here at the latest */
 		if (sha)
 			sha256_update(sha, block, n);
 		*bytes += (long long)n;
@@ -319,18 +320,36 @@ static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 			start = 3, line_off = 3;
 		for (size_t i = start; i <= n && err == DDM_OK && !unread;
 		     i++) {
-			bool eol = i < n && block[i] == '\n';
+			const char *ld;
+			size_t ll;
+			bool eol;
 
-			if (i < n && !eol)
-				continue;
+			/* to the line's end at once, not byte by byte (the
+			 * loop was 3% of a DDM ingest) */
+			if (i < n) {
+				const char *nl = memchr(block + i, '\n', n - i);
+
+				i = nl ? (size_t)(nl - block) : n;
+			}
+			eol = i < n;
 			/* block[start..i) belongs to the current line */
 			line_len += (long long)(i - start);
 			if (!overlong && line_len > JSONIN_DOC_CAP) {
 				overlong = true;
 				buf_free(&line);
 			}
-			if (!overlong)
-				buf_append(&line, block + start, i - start);
+			/* a line whole in the block is read where it is; one
+			 * begun in the last block is put together in line */
+			if (eol && !overlong && !line.len) {
+				ld = block + start;
+				ll = i - start;
+			} else {
+				if (!overlong)
+					buf_append(&line, block + start,
+						   i - start);
+				ld = line.data ? line.data : "";
+				ll = line.len;
+			}
 			if (eol) {
 				if (overlong) {
 					char reason[160];
@@ -343,8 +362,7 @@ static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 						 JSONIN_DOC_CAP >> 20);
 					err = cb->bad(cb->ctx, lineno, line_off,
 						      reason);
-				} else if (!started &&
-					   pretty_start(line.data, line.len)) {
+				} else if (!started && pretty_start(ld, ll)) {
 					/* one document over many lines, too
 					 * big to hold: its lines are no
 					 * documents (a rejected row each) */
@@ -359,13 +377,10 @@ static ddm_err stream(FILE *f, const char *path, const jsonin_callbacks *cb,
 						"(NDJSON; "
 						"Jamf Pro pages one per line)");
 				} else {
-					err = one(cb,
-						  line.data ? line.data : "",
-						  line.len, lineno, line_off,
+					err = one(cb, ld, ll, lineno, line_off,
 						  true);
 				}
-				if (line.len &&
-				    strspn(line.data, " \t\r") < line.len)
+				if (ll && strspn(ld, " \t\r") < ll)
 					started = true;
 				buf_reset(&line);
 				overlong = false;

@@ -551,11 +551,14 @@ const char *flat_val(const flat_view *v, const char *name)
 bool flat_has(const flat_view *v, const char *name)
 {
 	size_t pl = strlen(v->pre), nl = strlen(name);
+	/* the first byte that can differ, tested before the calls: each
+	 * source's recognise scans every leaf here (4% of a DDM ingest) */
+	char c0 = pl ? v->pre[0] : name[0];
 
 	for (size_t i = v->lo; i < v->hi; i++) {
 		const char *p = v->f->v[i].path;
 
-		if (strncmp(p, v->pre, pl) == 0 &&
+		if ((p[0] == c0 || !c0) && strncmp(p, v->pre, pl) == 0 &&
 		    strncmp(p + pl, name, nl) == 0 &&
 		    (p[pl + nl] == '\0' || p[pl + nl] == '.' ||
 		     p[pl + nl] == '['))
@@ -568,15 +571,21 @@ bool flat_next(const flat_view *v, const char *arr, size_t *pos,
 	       flat_view *elem, char *out, size_t cap)
 {
 	char want[512];
-	int wl = snprintf(want, sizeof want, "%s%s[", v->pre, arr);
+	size_t pl = strlen(v->pre), al = strlen(arr), wl = pl + al + 1;
 
-	if (wl < 0 || (size_t)wl >= sizeof want)
+	/* built by hand: snprintf was most of a recognise that finds no
+	 * array (two sources ask for "results" of every document) */
+	if (wl >= sizeof want)
 		return false;
+	memcpy(want, v->pre, pl);
+	memcpy(want + pl, arr, al);
+	want[wl - 1] = '[';
+	want[wl] = '\0';
 	for (size_t i = *pos; i < v->hi; i++) {
 		const char *p = v->f->v[i].path, *close;
 		size_t el, j;
 
-		if (strncmp(p, want, (size_t)wl) != 0)
+		if (p[0] != want[0] || strncmp(p, want, (size_t)wl) != 0)
 			continue;
 		close = strchr(p + wl, ']');
 		if (!close)

@@ -129,9 +129,13 @@ struct merge {
 	size_t nl, capl;
 	size_t *lslot; /* hash of the ids: the latest one's index + 1 */
 	size_t nlslot; /* power of two, 0 until the first */
+	/* lslot holds the held ids: built at the first learn_find, then kept
+	 * up by learn (a file whose reports all carry their serial never
+	 * looks an id up: hashing its 100k ids was 3% of its ingest) */
+	bool lhashed;
 };
 
-static const char *learn_find(const merge *d, const char *id);
+static const char *learn_find(merge *d, const char *id);
 
 /* The index of field name in d->names, added when new. */
 static int intern(merge *d, const char *name)
@@ -554,7 +558,7 @@ static void collect(const merge *d, const flat_view *v, bool full_default,
 	ipl = strlen(items);
 	for (size_t i = v->lo; i < v->hi; i++) {
 		const flat_leaf *lf = &v->f->v[i];
-		const char *p = lf->path + ipl;
+		const char *p = lf->path + ipl, *kp;
 		size_t pl, kl;
 
 		if (strncmp(lf->path, items, ipl) != 0)
@@ -567,11 +571,18 @@ static void collect(const merge *d, const flat_view *v, bool full_default,
 				has[k] = true;
 		if (!r->decl && under(p, pl, decl, sizeof decl - 1))
 			r->decl = true;
-		strip_index(p, key, sizeof key);
-		kl = strlen(key);
+		/* most paths have no index: compared as they are */
+		if (memchr(p, '[', pl)) {
+			strip_index(p, key, sizeof key);
+			kp = key;
+			kl = strlen(key);
+		} else {
+			kp = p;
+			kl = pl;
+		}
 		for (size_t k = 0; k < d->nmap; k++) {
 			if (d->map[k].klen != kl ||
-			    memcmp(d->map[k].key, key, kl) != 0)
+			    memcmp(d->map[k].key, kp, kl) != 0)
 				continue;
 			if (d->map[k].list) {
 				if (lf->val) {
@@ -961,9 +972,29 @@ static size_t learn_slot(const merge *d, const char *id)
 	return s;
 }
 
+/* Puts every held id in lslot (grown to hold twice as many), in arrival
+ * order: the latest of an id wins. */
+static void learn_rehash(merge *d)
+{
+	size_t want = d->nlslot ? d->nlslot : 4096;
+
+	while (2 * (d->nl + 1) > want)
+		want *= 2;
+	if (want != d->nlslot) {
+		free(d->lslot);
+		d->lslot = xcalloc(want, sizeof *d->lslot);
+		d->nlslot = want;
+	} else {
+		memset(d->lslot, 0, d->nlslot * sizeof *d->lslot);
+	}
+	for (size_t i = 0; i < d->nl; i++)
+		d->lslot[learn_slot(d, learned_id(d, i))] = i + 1;
+	d->lhashed = true;
+}
+
 /* The serial id (in any case) was last learned with in this file, or
  * NULL. */
-static const char *learn_find(const merge *d, const char *id)
+static const char *learn_find(merge *d, const char *id)
 {
 	size_t s, i;
 	learned_hdr h;
@@ -972,6 +1003,8 @@ static const char *learn_find(const merge *d, const char *id)
 	if (!d->nl)
 		return NULL;
 	id = identity_id(id, idu, sizeof idu);
+	if (!d->lhashed)
+		learn_rehash(d);
 	s = learn_slot(d, id);
 	if (!d->lslot[s])
 		return NULL;
@@ -1008,8 +1041,7 @@ static void learn_clear(merge *d)
 {
 	d->nl = 0;
 	buf_reset(&d->lmem);
-	if (d->nlslot)
-		memset(d->lslot, 0, d->nlslot * sizeof *d->lslot);
+	d->lhashed = false; /* learn_rehash clears lslot */
 }
 
 ddm_err merge_flush_ids(merge *d)
@@ -1056,14 +1088,8 @@ static ddm_err learn(merge *d, const char *id, const char *serial, int64_t file)
 		d->capl = d->capl ? 2 * d->capl : 1024;
 		d->lrecs = xrealloc(d->lrecs, d->capl * sizeof *d->lrecs);
 	}
-	if (2 * (d->nl + 1) > d->nlslot) {
-		/* grow the hash and put every id back, the latest winning */
-		d->nlslot = d->nlslot ? 2 * d->nlslot : 4096;
-		free(d->lslot);
-		d->lslot = xcalloc(d->nlslot, sizeof *d->lslot);
-		for (size_t i = 0; i < d->nl; i++)
-			d->lslot[learn_slot(d, learned_id(d, i))] = i + 1;
-	}
+	if (d->lhashed && 2 * (d->nl + 1) > d->nlslot)
+		learn_rehash(d); /* grown; the id below goes in after */
 	h.file = file;
 	h.ilen = (uint32_t)strlen(id);
 	h.slen = (uint32_t)strlen(serial);
@@ -1072,8 +1098,10 @@ static ddm_err learn(merge *d, const char *id, const char *serial, int64_t file)
 	buf_append(&d->lmem, id, h.ilen + 1);
 	buf_append(&d->lmem, serial, h.slen + 1);
 	d->nl++;
-	s = learn_slot(d, id);
-	d->lslot[s] = d->nl;
+	if (d->lhashed) {
+		s = learn_slot(d, id);
+		d->lslot[s] = d->nl;
+	}
 	return DDM_OK;
 }
 
@@ -1147,16 +1175,22 @@ static slot *slot_find(merge *d, const char *field, size_t len)
 	return NULL;
 }
 
+/* fslot's mark of a field the device has no slot for (replay's slot_new
+ * replaces it): most devices lack a few observation fields, looked up by
+ * name again for each report (1%). */
+#define NO_SLOT ((size_t)-1)
+
 /* The slot of field fid (of d->names), or NULL. */
 static slot *slot_fid(merge *d, int fid)
 {
 	slot *x;
 
+	if (d->fslot[fid] == NO_SLOT)
+		return NULL;
 	if (d->fslot[fid])
 		return &d->slots[d->fslot[fid] - 1];
 	x = slot_find(d, d->names[fid], strlen(d->names[fid]));
-	if (x)
-		d->fslot[fid] = (size_t)(x - d->slots) + 1;
+	d->fslot[fid] = x ? (size_t)(x - d->slots) + 1 : NO_SLOT;
 	return x;
 }
 
