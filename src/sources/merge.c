@@ -1829,7 +1829,7 @@ static ddm_err resolve_sweep(merge *d, long *tied)
 {
 	store_stmt *st = d->pend_read;
 	int64_t *done = NULL;
-	size_t ndone = 0;
+	size_t ndone = 0, cap = 0;
 	bool row = true;
 	ddm_err err;
 
@@ -1862,7 +1862,10 @@ static ddm_err resolve_sweep(merge *d, long *tied)
 			err = learn(d, ids[i], serial, h.file);
 		if (err)
 			break;
-		done = xrealloc(done, (ndone + 1) * sizeof *done);
+		if (ndone == cap) {
+			cap = cap ? 2 * cap : 64;
+			done = xrealloc(done, cap * sizeof *done);
+		}
 		done[ndone++] = store_stmt_col_int(st, 10);
 	}
 	if (err)
