@@ -16,64 +16,39 @@
  * the end of each piece read (a field that ends inside a piece would
  * otherwise pass up to 64 KiB over).
  *
- * A regular file is read and parsed in a thread of its own while the
- * caller's thread runs the callbacks (which store the rows): the records
- * and bad-record notes are handed over in batches, in file order, two
- * batches at most in flight, so memory stays bounded (a batch holds whole
- * records: at most BATCH plus one record over the caps above).  Parsing
- * was about a third of a 1M-row ingest; the two now overlap.  A callback
- * that stops the read stops the reading thread at its next handover; the
- * bytes it read ahead are hashed and counted, so the caller's SHA-256 and
- * byte count still match the file's position (a refused file is hashed
- * on from there).  Anything else (a pipe, a terminal, a FIFO) is read in
+ * A regular file is read and parsed in a thread of its own (readahead.h)
+ * while the caller's thread runs the callbacks (which store the rows):
+ * parsing was about a third of a 1M-row ingest, and the two now overlap.
+ * A bad record's reason is always a static string, so it is handed over
+ * as a pointer.  Anything else (a pipe, a terminal, a FIFO) is read in
  * the caller's thread: it may never end, and a stop must not wait for it.
  */
 #include "csvin.h"
 
 #include <csv.h>
 #include <errno.h>
-#include <pthread.h>
-#include <stdalign.h>
 #include <sys/stat.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "readahead.h"
 #include "util.h"
 
 #define BLOCK (64 * 1024)
-/* A batch is handed over once it holds this many bytes. */
-#define BATCH (256 * 1024)
-
-/*
- * The hand-over between the reading thread (which fills `fill`) and the
- * caller's (which runs the callbacks on `ready`, then clears it).  A
- * batch is a sequence of events, each an ev_head, n field lengths, and
- * the n fields' bytes each with a NUL, padded to EV_ALIGN.
- */
-typedef struct handover {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	buf batches[2];
-	buf *fill;  /* the reading thread's */
-	buf *ready; /* handed over, its callbacks not all run yet */
-	bool done;  /* the reading thread handed over its last batch */
-	bool stop;  /* a callback stopped the read */
-} handover;
-
+/* An event handed over (readahead.h): a ev_head, then for a record its
+ * n field lengths and the n fields' bytes each with a NUL. */
 typedef struct ev_head {
 	long line;
 	size_t n;	    /* fields (a record) */
 	const char *reason; /* a bad record's reason (static), else NULL */
 } ev_head;
 
-#define EV_ALIGN alignof(max_align_t)
-
 typedef struct reader {
 	const csvin_callbacks *cb;
-	handover *ho; /* NULL: callbacks run here, as records are read */
-	buf data;     /* field bytes, each NUL-terminated */
+	readahead *ra; /* NULL: callbacks run here, as records are read */
+	buf data;      /* field bytes, each NUL-terminated */
 	size_t off[CSVIN_MAX_FIELDS]; /* field start offsets in data */
 	size_t len[CSVIN_MAX_FIELDS];
 	const char *ptr[CSVIN_MAX_FIELDS];
@@ -114,42 +89,17 @@ static void on_field(void *s, size_t len, void *ctx)
 	r->n++;
 }
 
-/*
- * Hands the filling batch over once the caller's thread has run the
- * callbacks of the one before (dropped once a callback stopped the read).
- * False once a callback stopped the read.
- */
-static bool hand_over(handover *h)
-{
-	bool go;
-
-	pthread_mutex_lock(&h->mu);
-	while (h->ready && !h->stop)
-		pthread_cond_wait(&h->cv, &h->mu);
-	go = !h->stop;
-	if (go && h->fill->len) {
-		h->ready = h->fill;
-		h->fill = h->fill == &h->batches[0] ? &h->batches[1]
-						    : &h->batches[0];
-		pthread_cond_broadcast(&h->cv);
-	}
-	pthread_mutex_unlock(&h->mu);
-	buf_reset(h->fill);
-	return go;
-}
-
 /* A record (reason NULL: the one in r) or a bad record at line: to the
  * callbacks now, or into the batch for the caller's thread.  Non-OK stops
  * the read. */
 static ddm_err emit(reader *r, long line, const char *reason)
 {
-	handover *h = r->ho;
 	ev_head e = {line, reason ? 0 : r->n, reason};
 	buf *b;
 
-	if (!h && reason)
+	if (!r->ra && reason)
 		return r->cb->bad(r->cb->ctx, line, reason);
-	if (!h) {
+	if (!r->ra) {
 		csvin_record rec;
 
 		for (size_t i = 0; i < r->n; i++)
@@ -160,50 +110,37 @@ static ddm_err emit(reader *r, long line, const char *reason)
 		rec.line = line;
 		return r->cb->record(r->cb->ctx, &rec);
 	}
-	b = h->fill;
+	b = readahead_event(r->ra);
 	buf_append(b, &e, sizeof e);
 	if (!reason) { /* the fields lie in r->data one after another */
 		buf_append(b, r->len, r->n * sizeof *r->len);
 		buf_append(b, r->data.data, r->data.len);
 	}
-	while (b->len % EV_ALIGN)
-		buf_putc(b, '\0');
-	if (b->len >= BATCH && !hand_over(h))
-		return DDM_ERR_DATA; /* the callback's own error is the caller's */
-	return DDM_OK;
+	/* stopped: the callback's own error is the caller's */
+	return readahead_put(r->ra) ? DDM_OK : DDM_ERR_DATA;
 }
 
-/* Runs the callbacks on the events of batch b, until one says stop. */
-static ddm_err play(const csvin_callbacks *cb, const buf *b)
+/* In the caller's thread: the callbacks on one event handed over. */
+static ddm_err play(void *ctx, const char *ev, size_t len)
 {
+	const csvin_callbacks *cb = ctx;
 	const char *ptr[CSVIN_MAX_FIELDS];
-	size_t at = 0;
-	ddm_err err = DDM_OK;
+	ev_head e;
+	const size_t *flen;
+	const char *d;
 
-	while (at < b->len && err == DDM_OK) {
-		ev_head e;
-
-		memcpy(&e, b->data + at, sizeof e);
-		at += sizeof e;
-		if (e.reason) {
-			err = cb->bad(cb->ctx, e.line, e.reason);
-		} else {
-			/* aligned: events start at EV_ALIGN, ev_head's size
-			 * is a multiple of size_t's */
-			const size_t *len = (const size_t *)(b->data + at);
-			const char *d = b->data + at + e.n * sizeof *len;
-			csvin_record rec = {ptr, len, e.n, e.line};
-
-			for (size_t i = 0; i < e.n; i++) {
-				ptr[i] = d;
-				d += len[i] + 1;
-			}
-			at = (size_t)(d - b->data);
-			err = cb->record(cb->ctx, &rec);
-		}
-		at = (at + EV_ALIGN - 1) / EV_ALIGN * EV_ALIGN;
+	(void)len;
+	memcpy(&e, ev, sizeof e);
+	if (e.reason)
+		return cb->bad(cb->ctx, e.line, e.reason);
+	/* aligned: ev_head's size is a multiple of size_t's */
+	flen = (const size_t *)(ev + sizeof e);
+	d = (const char *)(flen + e.n);
+	for (size_t i = 0; i < e.n; i++) {
+		ptr[i] = d;
+		d += flen[i] + 1;
 	}
-	return err;
+	return cb->record(cb->ctx, &(csvin_record){ptr, flen, e.n, e.line});
 }
 
 static void on_record(int term, void *ctx)
@@ -456,46 +393,13 @@ static void read_all(read_job *j)
 	buf_free(&r->data);
 }
 
-/* The reading thread: the whole file, then its last batch and done. */
-static void *read_thread(void *arg)
+/* The reading thread's part (readahead.h). */
+static void read_ahead(readahead *ra, void *arg)
 {
 	read_job *j = arg;
-	handover *h = j->r.ho;
 
+	j->r.ra = ra;
 	read_all(j);
-	hand_over(h);
-	pthread_mutex_lock(&h->mu);
-	h->done = true;
-	pthread_cond_broadcast(&h->cv);
-	pthread_mutex_unlock(&h->mu);
-	return NULL;
-}
-
-/* The caller's side: the callbacks on every batch handed over, in order,
- * until one says stop (later batches are dropped unread). */
-static ddm_err consume(handover *h, const csvin_callbacks *cb)
-{
-	ddm_err err = DDM_OK;
-
-	pthread_mutex_lock(&h->mu);
-	for (;;) {
-		buf *b;
-
-		while (!h->ready && !h->done)
-			pthread_cond_wait(&h->cv, &h->mu);
-		if (!h->ready)
-			break;
-		b = h->ready;
-		pthread_mutex_unlock(&h->mu);
-		if (err == DDM_OK)
-			err = play(cb, b);
-		pthread_mutex_lock(&h->mu);
-		h->stop = h->stop || err != DDM_OK;
-		h->ready = NULL;
-		pthread_cond_broadcast(&h->cv);
-	}
-	pthread_mutex_unlock(&h->mu);
-	return err;
 }
 
 ddm_err csvin_read(FILE *f, const char *path, const csvin_callbacks *cb,
@@ -505,25 +409,14 @@ ddm_err csvin_read(FILE *f, const char *path, const csvin_callbacks *cb,
 		      .f = f,
 		      .sha = sha,
 		      .bytes = bytes};
-	handover h = {.mu = PTHREAD_MUTEX_INITIALIZER,
-		      .cv = PTHREAD_COND_INITIALIZER};
+	readahead *ra = NULL;
 	struct stat st;
-	pthread_t t;
 	ddm_err err;
 
-	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
-		h.fill = &h.batches[0];
-		j.r.ho = &h;
-		if (pthread_create(&t, NULL, read_thread, &j) != 0)
-			j.r.ho = NULL;
-	}
-	if (j.r.ho) {
-		err = consume(&h, cb);
-		pthread_join(t, NULL);
-		buf_free(&h.batches[0]);
-		buf_free(&h.batches[1]);
-		pthread_cond_destroy(&h.cv);
-		pthread_mutex_destroy(&h.mu);
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+		ra = readahead_start(read_ahead, &j);
+	if (ra) {
+		err = readahead_play(ra, play, (void *)cb);
 	} else {
 		read_all(&j);
 		err = j.r.stop;
