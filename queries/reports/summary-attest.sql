@@ -35,23 +35,38 @@ unused AS (
 	                       WHERE name = 'last_input_before_run'), 0)
 	   AND rows_read > 0 AND rows_stored = 0 AND rows_duplicate = 0
 	   AND format NOT IN ('kmfddm-file-storage', 'ddm-sync-documents')),
-zones AS (
-	SELECT count(*) AS devices,
-	       coalesce(sum(time_zone_source IN ('inventory', 'status')), 0)
+-- One pass over the devices for both (the newest of all of them; the
+-- zones of those with a target, in scope): two passes were a second of
+-- a 1M-device report.
+scan AS MATERIALIZED (
+	SELECT count(*) FILTER (WHERE in_scope) AS devices,
+	       count(*) FILTER (WHERE in_scope
+	                          AND time_zone_source IN ('inventory', 'status'))
 	           AS known,
-	       coalesce(sum(time_zone_source = 'default'), 0) AS assumed,
-	       coalesce(sum(time_zone_source = 'none'), 0) AS no_zone,
-	       coalesce(sum(enforcement_mechanism = 'legacy'
-	                    AND time_zone_source = 'target'), 0) AS legacy_target,
-	       coalesce(sum(enforcement_mechanism = 'legacy'
-	                    AND time_zone_source <> 'target'), 0) AS legacy_own,
-	       coalesce(sum(classification = 'compliant'
-	                    AND os_version IS NULL), 0) AS pass_only
-	  FROM ev_final
-	 WHERE target_os_version IS NOT NULL
-	   AND classification <> 'out-of-scope'),
+	       count(*) FILTER (WHERE in_scope AND time_zone_source = 'default')
+	           AS assumed,
+	       count(*) FILTER (WHERE in_scope AND time_zone_source = 'none')
+	           AS no_zone,
+	       count(*) FILTER (WHERE in_scope
+	                          AND enforcement_mechanism = 'legacy'
+	                          AND time_zone_source = 'target')
+	           AS legacy_target,
+	       count(*) FILTER (WHERE in_scope
+	                          AND enforcement_mechanism = 'legacy'
+	                          AND time_zone_source <> 'target')
+	           AS legacy_own,
+	       count(*) FILTER (WHERE in_scope AND classification = 'compliant'
+	                          AND os_version IS NULL) AS pass_only,
+	       max(last_seen) AS newest
+	  FROM (SELECT *, target_os_version IS NOT NULL
+	                  AND classification <> 'out-of-scope' AS in_scope
+	          FROM ev_final)),
+zones AS (
+	SELECT devices, known, assumed, no_zone, legacy_target, legacy_own,
+	       pass_only
+	  FROM scan),
 fresh AS (
-	SELECT max(last_seen) AS newest FROM ev_final),
+	SELECT newest FROM scan),
 -- Rows rejected (the Rejected sheet's rows): by this run's inputs, and
 -- in all.
 rej AS (

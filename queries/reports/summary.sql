@@ -8,7 +8,10 @@ WITH class(classification, ord, meaning) AS (VALUES
 	('in-progress',       6, 'below target, deadline not yet near'),
 	('compliant',         7, 'at or above the target version'),
 	('no-target',         8, 'no enforcement target applies'),
-	('out-of-scope',      9, 'incompatible with or excluded from the update, or unenrolled'))
+	('out-of-scope',      9, 'incompatible with or excluded from the update, or unenrolled')),
+unversioned(n) AS MATERIALIZED (
+	SELECT count(*) FROM ev_final
+	 WHERE +classification = 'compliant' AND os_version IS NULL)
 SELECT c.classification,
        count(e.serial_number) AS devices,
        coalesce(sum(e.platform = 'macOS'), 0) AS macos,
@@ -22,14 +25,15 @@ SELECT c.classification,
                 0) AS other,
        -- A Pass with no OS version known is compliant on the MDM's word
        -- (the attestation's "Compliant without a known version"): the
-       -- meaning must not claim a version for those devices.  (With no
-       -- compliant device the LEFT JOIN row of NULLs is no such device.)
+       -- meaning must not claim a version for those devices.  Counted in
+       -- one pass over the rows (the unary + keeps the planner off the
+       -- classification index), so the join above reads only that index:
+       -- read beside it, os_version cost a lookup of every device's row
+       -- (4 s of a 1M-device report).
        c.meaning || CASE WHEN c.classification = 'compliant'
-                              AND sum(e.serial_number IS NOT NULL
-                                      AND e.os_version IS NULL) > 0
+                              AND (SELECT n FROM unversioned) > 0
                          THEN ', or Pass with no OS version known ('
-                              || sum(e.serial_number IS NOT NULL
-                                     AND e.os_version IS NULL)
+                              || (SELECT n FROM unversioned)
                               || ': the MDM''s word, see the attestation)'
                          ELSE '' END AS meaning
   FROM class c LEFT JOIN ev_final e ON e.classification = c.classification
