@@ -216,18 +216,14 @@ bool ts_parse_wall(const char *s, size_t len, int64_t *wall)
 	return true;
 }
 
-/*
- * Years outside 0..9999 cannot be written in this form (nor parsed back),
- * so they come out as the all-zero sentinel rather than as a wrong date.
- */
-bool ts_split(int64_t t, int f[6])
+/* The civil date and time of t (any int64_t): the year in *year, month
+ * .. second in f[1..5]. */
+static void civil(int64_t t, int64_t *year, int f[6])
 {
-	/* 0000-01-01T00:00:00 .. 9999-12-31T23:59:59 */
-	int64_t days, secs, era, doe, yoe, doy, mp, y;
+	int64_t days, secs, era, doe, yoe, doy, mp;
 
-	if (t < -62167219200 || t > 253402300799)
-		return false;
-	days = t >= 0 ? t / SECS_PER_DAY : -((-t - 1) / SECS_PER_DAY) - 1;
+	/* -(t + 1), not -t - 1: INT64_MIN has no negation */
+	days = t >= 0 ? t / SECS_PER_DAY : -(-(t + 1) / SECS_PER_DAY) - 1;
 	secs = t - days * SECS_PER_DAY;
 	/* H. Hinnant's civil_from_days */
 	days += 719468;
@@ -238,11 +234,25 @@ bool ts_split(int64_t t, int f[6])
 	mp = (5 * doy + 2) / 153;
 	f[2] = (int)(doy - (153 * mp + 2) / 5 + 1);
 	f[1] = (int)(mp < 10 ? mp + 3 : mp - 9);
-	y = yoe + era * 400 + (f[1] <= 2);
-	f[0] = (int)y;
+	*year = yoe + era * 400 + (f[1] <= 2);
 	f[3] = (int)(secs / 3600);
 	f[4] = (int)(secs / 60 % 60);
 	f[5] = (int)(secs % 60);
+}
+
+/*
+ * Years outside 0..9999 cannot be written as YYYY (nor parsed back, nor
+ * held by a spreadsheet date): false for those.
+ */
+bool ts_split(int64_t t, int f[6])
+{
+	int64_t y;
+
+	/* 0000-01-01T00:00:00 .. 9999-12-31T23:59:59 */
+	if (t < -62167219200 || t > 253402300799)
+		return false;
+	civil(t, &y, f);
+	f[0] = (int)y;
 	return true;
 }
 
@@ -253,16 +263,38 @@ static char *put2(char *p, int v)
 	return p + 2;
 }
 
-/* "YYYY-MM-DDTHH:MM:SS" and suffix; years outside 0000-9999 are all
- * zeros.  Digits by hand: a report formats a few million of these. */
+/* "YYYY-MM-DDTHH:MM:SS" and suffix.  A year outside 0000-9999 is written
+ * as ISO 8601's expanded years write it, signed and at least 4 digits
+ * (+10000-01-01T07:00:00Z, -0001-12-31T...): a deadline a device's zone
+ * pushes past 9999-12-31 in UTC reads as the far future it is, not as a
+ * year 0000 that looks long past.  Digits by hand: a report formats a
+ * few million of these. */
 static void format_tm(int64_t t, char buf[32], const char *suffix)
 {
-	int f[6] = {0, 0, 0, 0, 0, 0};
+	int f[6];
+	int64_t y;
 	char *p = buf;
 
-	(void)ts_split(t, f);
-	p = put2(p, f[0] / 100);
-	p = put2(p, f[0] % 100);
+	civil(t, &y, f);
+	if (y >= 0 && y <= 9999) {
+		p = put2(p, (int)y / 100);
+		p = put2(p, (int)y % 100);
+	} else {
+		/* |y| < 3e11 for any int64_t t: 12 digits at most */
+		char digits[24];
+		uint64_t u = y < 0 ? (uint64_t)(-(y + 1)) + 1 : (uint64_t)y;
+		int n = 0;
+
+		do {
+			digits[n++] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		while (n < 4)
+			digits[n++] = '0';
+		*p++ = y < 0 ? '-' : '+';
+		while (n)
+			*p++ = digits[--n];
+	}
 	*p++ = '-';
 	p = put2(p, f[1]);
 	*p++ = '-';

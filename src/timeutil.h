@@ -34,7 +34,9 @@ bool ts_parse_wall(const char *s, size_t len, int64_t *wall);
 /* t as UTC fields {year, month, day, hour, minute, second}; false (f
  * untouched) when the year is outside 0000-9999. */
 bool ts_split(int64_t t, int f[6]);
-/* Writes "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL) into buf. */
+/* Writes "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL) into buf; a year
+ * outside 0000-9999 signed and expanded ("+10000-01-01T07:00:00Z", at
+ * most 30 bytes). */
 void ts_format_utc(int64_t t, char buf[32]);
 /* How far an input's time may lie after the run's time: the clocks of two
  * hosts differ by seconds, at worst minutes.  Later than that, it cannot

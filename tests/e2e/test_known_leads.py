@@ -1,6 +1,8 @@
 """Leads earlier sessions noticed and left alone, each checked as the user
 meets it: the Summary's by-group table, a device whose zone changed, Jamf's
 management ids, the workbook's table names and an empty report's table."""
+import csv
+import io
 import json
 import re
 
@@ -133,3 +135,27 @@ def test_an_empty_reports_table_counts_no_device_and_the_sheet_says_why(t):
         assert all(v is None for r in rows for v in r), (table, rows)
         last = int(re.search(r"(\d+)$", ws.tables[table].ref).group(1))
         assert ws.cell(row=last + 1, column=1).value == why, (sheet, ws.tables[table].ref)
+
+
+def test_a_deadline_a_zone_pushes_past_year_9999_reads_as_that_future(t):
+    # 9999-12-31T23:00 in Los Angeles is 10000-01-01T07:00 UTC.  It read
+    # 0000-00-00T00:00:00Z, a year-zero date that looks long past, beside
+    # a device that is not past it.  Now ISO 8601's expanded year.
+    st = t.write("s.csv", STATUS_HEADER
+                 + "F1,Downloading,2026-11-26T10:00:00Z,,,,macOS,,26.0,,,26.1,,"
+                   "9999-12-31T23:00:00,America/Los_Angeles,,\n"
+                 + "F2,Downloading,2026-11-26T10:00:00Z,,,,macOS,,26.0,,,26.1,,"
+                   "9999-12-31T23:00:00,Pacific/Kiritimati,,\n")
+    t.ok("ingest", st)
+    r = t.ok("report", "devices", "--out", "-", "--as-of", AS_OF)
+    rows = {d["serial_number"]: d for d in csv.DictReader(io.StringIO(r.out))}
+    far, near = rows["F1"], rows["F2"]
+    assert far["classification"] == "in-progress", far
+    assert far["deadline_utc"] == far["deadline_earliest_utc"] == "+10000-01-01T07:00:00Z", far
+    assert near["deadline_utc"] == "9999-12-31T09:00:00Z", near
+    t.ok("report", "--out", t.out, "--as-of", AS_OF)
+    ws = t.workbook()["Devices"]
+    vals = list(ws.iter_rows(values_only=True))
+    head = vals[1]
+    cells = {v[0]: dict(zip(head, v)) for v in vals[2:] if v[0]}
+    assert cells["F1"]["Deadline (UTC)"] == "+10000-01-01T07:00:00Z", cells["F1"]

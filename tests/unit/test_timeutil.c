@@ -165,6 +165,24 @@ static void test_format(void)
 		}
 	}
 	CHECK(t >= 10000000000);
+	/* Past 0000-9999 (a deadline that a device's zone pushes out of
+	 * them): the signed expanded year, never a year-0000 sentinel that
+	 * reads as long past. */
+	ts_format_utc(253402300800, b);
+	CHECK_STR_EQ(b, "+10000-01-01T00:00:00Z");
+	ts_format_utc(253402300800 + 7 * 3600, b);
+	CHECK_STR_EQ(b, "+10000-01-01T07:00:00Z");
+	ts_format_utc(-62167219200, b);
+	CHECK_STR_EQ(b, "0000-01-01T00:00:00Z");
+	ts_format_utc(-62167219201, b);
+	CHECK_STR_EQ(b, "-0001-12-31T23:59:59Z");
+	ts_format_wall(253402300800, b);
+	CHECK_STR_EQ(b, "+10000-01-01T00:00:00");
+	/* the ends of int64_t: a year of 12 digits, inside the buffer */
+	ts_format_utc(INT64_MAX, b);
+	CHECK_STR_EQ(b, "+292277026596-12-04T15:30:07Z");
+	ts_format_utc(INT64_MIN, b);
+	CHECK_STR_EQ(b, "-292277022657-01-27T08:29:52Z");
 }
 
 static bool dur(const char *s, int64_t *out)
