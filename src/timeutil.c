@@ -222,9 +222,13 @@ static void civil(int64_t t, int64_t *year, int f[6])
 {
 	int64_t days, secs, era, doe, yoe, doy, mp;
 
-	/* -(t + 1), not -t - 1: INT64_MIN has no negation */
-	days = t >= 0 ? t / SECS_PER_DAY : -(-(t + 1) / SECS_PER_DAY) - 1;
-	secs = t - days * SECS_PER_DAY;
+	/* floor division without overflow at the ends of int64_t */
+	days = t / SECS_PER_DAY;
+	secs = t % SECS_PER_DAY;
+	if (secs < 0) {
+		secs += SECS_PER_DAY;
+		days--;
+	}
 	/* H. Hinnant's civil_from_days */
 	days += 719468;
 	era = (days >= 0 ? days : days - 146096) / 146097;
