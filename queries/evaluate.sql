@@ -234,7 +234,7 @@ SELECT id, platform, ddm_group(grp) AS grp, serial_number, target_os_version,
        enforcement_time_zone
   FROM target;
 CREATE INDEX temp.ev_target_serial ON ev_target(serial_number);
-CREATE INDEX temp.ev_target_group ON ev_target(platform, grp COLLATE NOCASE);
+CREATE INDEX temp.ev_target_group ON ev_target(platform, grp COLLATE DDM_GROUP);
 CREATE INDEX temp.ev_target_all ON ev_target(grp, serial_number);
 
 -- 4. Each device with its target and deadline (a device with no target
@@ -609,7 +609,7 @@ SELECT x.*,
                             FROM ev_target t
                            WHERE t.platform = y.platform
                              AND t.serial_number = ''
-                             AND t.grp = y.grp COLLATE NOCASE
+                             AND t.grp = y.grp COLLATE DDM_GROUP
                              AND t.grp <> '*'
                           UNION ALL
                           SELECT 1, t.id, t.declaration_id,
@@ -666,7 +666,7 @@ SELECT x.*,
                               SELECT 1 FROM ev_target t
                                WHERE t.platform = e.platform
                                  AND t.serial_number = ''
-                                 AND t.grp = e.grp COLLATE NOCASE
+                                 AND t.grp = e.grp COLLATE DDM_GROUP
                                  AND t.grp <> '*' AND t.declaration_id = '')
                             THEN 2 ELSE 1 END AS top
                   FROM ev_dev e) y
@@ -767,7 +767,7 @@ SELECT b.serial_number, b.device_name, b.grp, b.platform,
                                  AND f.platform IN ('iOS', 'iPadOS'))))
                     OR (f.target_scope = 'group' AND t.serial_number = ''
                         AND t.platform = f.platform
-                        AND t.grp = f.grp COLLATE NOCASE AND t.grp <> '*')
+                        AND t.grp = f.grp COLLATE DDM_GROUP AND t.grp <> '*')
                     OR (f.target_scope = 'all' AND t.grp = '*'
                         AND t.serial_number = ''
                         AND (t.platform = f.platform
@@ -812,15 +812,16 @@ CREATE INDEX temp.ev_final_serial ON ev_final(serial_number);
 
 -- The groups as the Summary and the patch-latency summary count them: one
 -- group whatever the case of its name ("Sales" in one export, "sales" in
--- another), as targets match it (COLLATE NOCASE, ASCII letters), shown
--- in the spelling most devices in scope carry (the first in byte order
+-- another, accented capitals too), as targets match it (COLLATE
+-- DDM_GROUP: Latin, Greek, Cyrillic letters in any case), shown in the
+-- spelling most devices in scope carry (the first in byte order
 -- on a tie), so the same fleet always shows the same name.  One row per
 -- exact spelling with its counts, read from the index above; the reports
 -- add these rows up by name.
 DROP TABLE IF EXISTS temp.ev_group;
 CREATE TEMP TABLE ev_group AS
 SELECT grp,
-       first_value(grp) OVER (PARTITION BY grp COLLATE NOCASE
+       first_value(grp) OVER (PARTITION BY grp COLLATE DDM_GROUP
                               ORDER BY devices_in_scope DESC, grp) AS name,
        devices_in_scope, compliant, past_deadline, other_open
   FROM (SELECT grp, count(*) AS devices_in_scope,

@@ -297,7 +297,7 @@ DELETE FROM target
                WHERE serial_number <> '' AND grp = ''))
         OR EXISTS (SELECT 1 FROM temp.target_in i
                     WHERE i.platform = target.platform
-                      AND i.grp = target.grp COLLATE NOCASE
+                      AND i.grp = target.grp COLLATE DDM_GROUP
                       AND i.serial_number = target.serial_number
                       AND i.declaration_id = target.declaration_id))
    AND NOT EXISTS (SELECT 1 FROM temp.target_in i

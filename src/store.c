@@ -476,6 +476,15 @@ static int coll_version(void *arg, int na, const void *a, int nb, const void *b)
 	return (na > nb) - (na < nb);
 }
 
+/* Collation DDM_GROUP: group names in any case (utf8_casecmp: "Sales"
+ * is "SALES", "\u00c9quipe" is "\u00e9QUIPE"), as targets reach their
+ * group's devices.  SQLite's NOCASE folds ASCII letters only. */
+static int coll_group(void *arg, int na, const void *a, int nb, const void *b)
+{
+	(void)arg;
+	return utf8_casecmp(a, (size_t)na, b, (size_t)nb);
+}
+
 static int register_functions(sqlite3 *db)
 {
 	const int det = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
@@ -498,16 +507,20 @@ static int register_functions(sqlite3 *db)
 		{"ddm_group", 1, fn_group},
 		{"regexp", 2, fn_regexp},
 	};
+	int rc;
 
 	for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
-		int rc = sqlite3_create_function(db, fns[i].name, fns[i].nargs,
-						 det, NULL, fns[i].fn, NULL,
-						 NULL);
+		rc = sqlite3_create_function(db, fns[i].name, fns[i].nargs, det,
+					     NULL, fns[i].fn, NULL, NULL);
 		if (rc != SQLITE_OK)
 			return rc;
 	}
-	return sqlite3_create_collation(db, "DDM_VERSION", SQLITE_UTF8, NULL,
-					coll_version);
+	rc = sqlite3_create_collation(db, "DDM_VERSION", SQLITE_UTF8, NULL,
+				      coll_version);
+	if (rc != SQLITE_OK)
+		return rc;
+	return sqlite3_create_collation(db, "DDM_GROUP", SQLITE_UTF8, NULL,
+					coll_group);
 }
 
 /* ---- lock ------------------------------------------------------------- */

@@ -356,3 +356,108 @@ int utf16_bom(const void *p, size_t n)
 		return 2;
 	return 0;
 }
+
+uint32_t case_fold(uint32_t cp)
+{
+	/* runs of pairs: the capital at an even (or odd) offset, its small
+	 * letter one after it */
+	static const struct {
+		uint16_t lo, hi, odd;
+	} pairs[] = {
+		{0x0100, 0x012F, 0}, {0x0132, 0x0137, 0}, {0x0139, 0x0148, 1},
+		{0x014A, 0x0177, 0}, {0x0179, 0x017E, 1}, {0x01CD, 0x01DC, 1},
+		{0x01DE, 0x01EF, 0}, {0x01F8, 0x021F, 0}, {0x0222, 0x0233, 0},
+		{0x0246, 0x024F, 0}, {0x0460, 0x0481, 0}, {0x048A, 0x04BF, 0},
+		{0x04C1, 0x04CE, 1}, {0x04D0, 0x04FF, 0},
+	};
+
+	if (cp < 0x80)
+		return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+	if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)
+		return cp + 32;
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+		if (cp >= pairs[i].lo && cp <= pairs[i].hi)
+			return (cp & 1) == pairs[i].odd ? cp + 1 : cp;
+	switch (cp) {
+	case 0xB5: /* micro sign */
+		return 0x3BC;
+	case 0x178: /* Y with diaeresis */
+		return 0xFF;
+	case 0x17F: /* long s */
+		return 's';
+	case 0x1C4: /* the DZ, LJ and NJ digraphs and their title case */
+	case 0x1C5:
+		return 0x1C6;
+	case 0x1C7:
+	case 0x1C8:
+		return 0x1C9;
+	case 0x1CA:
+	case 0x1CB:
+		return 0x1CC;
+	case 0x1F1:
+	case 0x1F2:
+		return 0x1F3;
+	case 0x386:
+		return 0x3AC;
+	case 0x38C:
+		return 0x3CC;
+	case 0x3C2: /* final sigma */
+		return 0x3C3;
+	case 0x4C0:
+		return 0x4CF;
+	case 0x1E9E: /* capital sharp s */
+		return 0xDF;
+	default:
+		break;
+	}
+	if (cp >= 0x388 && cp <= 0x38A)
+		return cp + 37;
+	if (cp >= 0x38E && cp <= 0x38F)
+		return cp + 63;
+	if ((cp >= 0x391 && cp <= 0x3A1) || (cp >= 0x3A3 && cp <= 0x3AB))
+		return cp + 32;
+	if (cp >= 0x400 && cp <= 0x40F)
+		return cp + 80;
+	if (cp >= 0x410 && cp <= 0x42F)
+		return cp + 32;
+	if (cp >= 0x531 && cp <= 0x556)
+		return cp + 48;
+	if (cp >= 0xFF21 && cp <= 0xFF3A)
+		return cp + 32;
+	return cp;
+}
+
+/* The next unit of s[*i..n) for utf8_casecmp: a folded code point, or a
+ * byte that is not well-formed UTF-8 as 0x110000 + the byte. */
+static uint32_t fold_next(const char *s, size_t n, size_t *i)
+{
+	const unsigned char *u = (const unsigned char *)s + *i;
+	uint32_t cp;
+	size_t bad, len;
+
+	if (*u < 0x80) {
+		(*i)++;
+		return *u >= 'A' && *u <= 'Z' ? *u + 32u : *u;
+	}
+	len = utf8_decode(u, n - *i, &cp, &bad);
+	if (!len) {
+		(*i)++;
+		return 0x110000u + *u;
+	}
+	*i += len;
+	return case_fold(cp);
+}
+
+int utf8_casecmp(const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t i = 0, j = 0;
+
+	while (i < na && j < nb) {
+		uint32_t x = fold_next(a, na, &i);
+		uint32_t y = fold_next(b, nb, &j);
+
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return (i < na) - (j < nb);
+}

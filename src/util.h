@@ -93,4 +93,14 @@ size_t utf16_to_utf8(utf16 *u, const unsigned char *s, size_t n, char *out);
 /* Writes code point cp as UTF-8 at o (1 to 4 bytes); returns how many. */
 size_t utf8_put(char *o, unsigned cp);
 
+/* Unicode's simple case folding of the Latin, Greek, Cyrillic and
+ * Armenian letters and the fullwidth Latin ones (what an organisation's
+ * group names are written in): the lower-case partner of cp, or cp. */
+uint32_t case_fold(uint32_t cp);
+/* Compares UTF-8 texts code point by code point after case_fold: < 0, 0
+ * or > 0, a total order ("\xc3\x89quipe" equals "\xc3\xa9QUIPE").  A
+ * byte that is not well-formed UTF-8 compares as itself, after every code
+ * point. */
+int utf8_casecmp(const char *a, size_t na, const char *b, size_t nb);
+
 #endif

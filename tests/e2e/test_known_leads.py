@@ -57,6 +57,38 @@ def test_a_group_spelt_in_two_cases_is_one_row_of_the_summary(t):
     assert groups["Sales"][5] == 2, (head, rows)   # G2 and G3 below, not measured
 
 
+
+def test_a_group_in_another_case_beyond_ascii_gets_its_target(t):
+    # A French, a German and a Russian office: the MDM spells the groups
+    # one way, the admin's targets file another.  Each group target
+    # reaches its devices whatever the case (SQLite's own NOCASE would
+    # match only ASCII letters, leaving these devices under the lax
+    # platform-wide target and calling them compliant).
+    inv = t.write("inv.csv", (INVENTORY_HEADER + "".join([
+        inv_row("F1", "\u00c9quipe Paris", os_version="26.0.1"),
+        inv_row("F2", "\u00c9QUIPE PARIS", os_version="26.0.1"),
+        inv_row("D1", "B\u00fcro M\u00fcnchen", os_version="26.0.1"),
+        inv_row("R1", "\u041e\u0442\u0434\u0435\u043b \u041c\u043e\u0441\u043a\u0432\u0430",
+                os_version="26.0.1")])).encode())
+    tg = t.write("targets.csv", (TARGETS_HEADER
+                 + "macOS,*,,26.0,,2026-11-20T09:00:00,\n"
+                 + "macOS,\u00e9quipe paris,,26.1,,2026-11-25T09:00:00,\n"
+                 + "macOS,B\u00dcRO M\u00dcNCHEN,,26.1,,2026-11-25T09:00:00,\n"
+                 + "macOS,\u041e\u0422\u0414\u0415\u041b \u041c\u041e\u0421\u041a\u0412\u0410,,"
+                   "26.1,,2026-11-25T09:00:00,\n").encode())
+    t.ok("run", "--out", t.out, "--as-of", AS_OF, inv, tg)
+    dev = {r["serial_number"]: r for r in t.csv("devices")}
+    for s in ("F1", "F2", "D1", "R1"):
+        assert dev[s]["classification"] == "past-deadline", dev[s]
+        assert dev[s]["target_os_version"] == "26.1", dev[s]
+        assert dev[s]["target_scope"] == "group", dev[s]
+    # the Summary counts the two spellings of the Paris group as one group
+    head, rows = tables(t.workbook()["Summary"])["T_summary_group"]
+    names = sorted(r[0] for r in rows)
+    assert len(names) == 3, rows
+    paris = [r for r in rows if r[0].lower() == "\u00e9quipe paris"]
+    assert len(paris) == 1 and paris[0][1] == 2, rows
+
 def test_the_newest_reading_of_a_devices_zone_reads_its_deadline(t):
     # The inventory export of 20 Nov says K1 is in New York; its status
     # report of 25 Nov, newer, says Asia/Tokyo (the Mac moved).  Its

@@ -170,6 +170,62 @@ static void test_utf8_decode(void)
 	}
 }
 
+/* Group names match in any case, beyond ASCII too; the order is total. */
+static void test_utf8_casecmp(void)
+{
+	static const struct {
+		const char *a, *b;
+		int want; /* sign */
+	} cases[] = {
+		{"Sales", "sALES", 0},
+		{"\xc3\x89quipe", "\xc3\xa9QUIPE", 0}, /* Équipe */
+		{"B\xc3\x9cRO", "b\xc3\xbcro", 0},     /* BÜRO */
+		{"\xc5\x81\xc3\x93"
+		 "D\xc5\xb9",
+		 "\xc5\x82\xc3\xb3"
+		 "d\xc5\xba",
+		 0}, /* ŁÓDŹ */
+		{"\xce\x9f\xce\x9c\xce\x91\xce\x94\xce\x91",
+		 "\xce\xbf\xce\xbc\xce\xb1\xce\xb4\xce\xb1", 0}, /* ΟΜΑΔΑ */
+		{"\xd0\x9e\xd1\x82\xd0\xb4\xd0\x95\xd0\x9b",
+		 "\xd0\xbe\xd1\x82\xd0\xb4\xd0\xb5\xd0\xbb", 0}, /* ОтдЕЛ */
+		{"\xd0\x81", "\xd1\x91", 0},			 /* Ё ё */
+		{"\xef\xbc\xa1", "\xef\xbd\x81", 0}, /* fullwidth A a */
+		{"STRA\xe1\xba\x9e"
+		 "E",
+		 "stra\xc3\x9f"
+		 "e",
+		 0},			      /* ẞ ß */
+		{"\xc3\x97", "\xc3\xb7", -1}, /* × and ÷ are no letters */
+		{"Sales", "Sales2", -1},
+		{"Sales2", "Sales", 1},
+		{"a", "B", -1},
+		{"\xc3\xa9", "f", 1},	 /* é after every ASCII letter */
+		{"\xff", "\xc3\xa9", 1}, /* a bad byte after code points */
+		{"\xff", "\xfe", 1},
+		{"\xc3", "\xc3", 0},
+		{"", "", 0},
+		{"", "a", -1},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int r = utf8_casecmp(cases[i].a, strlen(cases[i].a), cases[i].b,
+				     strlen(cases[i].b));
+		int sign = (r > 0) - (r < 0);
+		int back = utf8_casecmp(cases[i].b, strlen(cases[i].b),
+					cases[i].a, strlen(cases[i].a));
+
+		CHECK_MSG(sign == cases[i].want, "case %zu: %d, want %d", i,
+			  sign, cases[i].want);
+		CHECK_MSG(((back > 0) - (back < 0)) == -cases[i].want,
+			  "case %zu reversed: %d", i, back);
+	}
+	CHECK(case_fold(0x130) == 0x130); /* dotted I: no simple folding */
+	CHECK(case_fold(0x3A2) == 0x3A2); /* unassigned between Rho and Sigma */
+	CHECK(case_fold(0x1C5) == 0x1C6);
+	CHECK(case_fold(0x178) == 0xFF);
+}
+
 int main(void)
 {
 	test_buf();
@@ -177,5 +233,6 @@ int main(void)
 	test_ieq();
 	test_utf8_count_and_cut();
 	test_utf8_decode();
+	test_utf8_casecmp();
 	UNIT_END("util");
 }
