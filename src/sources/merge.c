@@ -558,7 +558,7 @@ static void collect(const merge *d, const flat_view *v, bool full_default,
 	ipl = strlen(items);
 	for (size_t i = v->lo; i < v->hi; i++) {
 		const flat_leaf *lf = &v->f->v[i];
-		const char *p = lf->path + ipl, *kp;
+		const char *p = lf->path + ipl, *kp, *val;
 		size_t pl, kl;
 
 		if (strncmp(lf->path, items, ipl) != 0)
@@ -580,19 +580,26 @@ static void collect(const merge *d, const flat_view *v, bool full_default,
 			kp = p;
 			kl = pl;
 		}
+		/* A JSON true or false is a word, not the 1 or 0 of json_tree's
+		 * atom: a failure count of true is no count of 1.  No mapped
+		 * item of Apple's schema is a boolean. */
+		val = lf->val;
+		if (lf->val && (strcmp(lf->type, "true") == 0 ||
+				strcmp(lf->type, "false") == 0))
+			val = lf->type;
 		for (size_t k = 0; k < d->nmap; k++) {
 			if (d->map[k].klen != kl ||
 			    memcmp(d->map[k].key, kp, kl) != 0)
 				continue;
 			if (d->map[k].list) {
-				if (lf->val) {
+				if (val) {
 					if (r->list[k].len)
 						buf_putc(&r->list[k], ',');
-					buf_puts(&r->list[k], lf->val);
+					buf_puts(&r->list[k], val);
 				}
 				r->vals[k] = buf_cstr(&r->list[k]);
 			} else {
-				r->vals[k] = lf->val;
+				r->vals[k] = val;
 			}
 			/* the whole item is present: all its fields */
 			has[d->map[k].item_id] = true;

@@ -1,4 +1,4 @@
-"""JSON edge cases the brief names: duplicate keys and out-of-range numbers."""
+"""JSON edge cases the brief names: duplicate keys, out-of-range numbers, booleans where Apple's schema has a number."""
 import json
 
 from lib import sql
@@ -36,3 +36,26 @@ def test_number_out_of_range_rejects_the_document(t):
         assert "number out of range" in row["reason"] and "failure-reason" in row["reason"], row
         assert row["line"] == "1"
     assert sql(t.db, "SELECT group_concat(serial_number) FROM observation").strip() == "BIGN1"
+
+
+def test_a_boolean_failure_count_is_no_count(t):
+    # Apple's schema: failure-reason.count is an integer.  A report that
+    # writes true there says no number of failures; json_tree's atom for
+    # true is 1, which the Errors report would have shown as one failure.
+    def doc(serial, count):
+        return json.dumps({"StatusItems": {
+            "device": {"identifier": {"serial-number": serial},
+                       "operating-system": {"version": "26.0"}},
+            "softwareupdate": {"install-state": "failed",
+                               "failure-reason": {"count": count, "reason": "Disk"}}},
+            "Errors": []})
+    _capture(t, "B1", doc("BOOL1", True))
+    _capture(t, "B2", doc("BOOL2", False))
+    _capture(t, "B3", doc("NUM3", 3))
+    r = t.run("run", "--out", t.out, "--as-of", "2026-11-21T00:00:00Z", t.path("caps"))
+    assert r.rc == 0, r
+    dev = {d["serial_number"]: d for d in t.csv("devices")}
+    assert (dev["BOOL1"]["failure_count"], dev["BOOL1"]["failure_reason"]) == ("", "Disk"), dev["BOOL1"]
+    assert dev["BOOL2"]["failure_count"] == "", dev["BOOL2"]
+    assert dev["NUM3"]["failure_count"] == "3", dev["NUM3"]
+    assert dev["BOOL1"]["status"] == "Error", dev["BOOL1"]
