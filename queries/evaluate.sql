@@ -111,6 +111,7 @@ SELECT b.serial_number,
        CASE WHEN b.unenrolled_at >= coalesce(o.reported_at, -9e18)
              AND b.unenrolled_at >= coalesce(b.last_check_in, -9e18)
             THEN b.unenrolled_at END AS unenrolled_at,
+       b.unenrolled_by,
        CASE WHEN v.os_version IS NOT NULL
              AND (b.inv_os_version IS NULL OR b.inv_os_at IS NULL
                   OR v.reported_at >= b.inv_os_at)
@@ -177,6 +178,7 @@ SELECT b.serial_number,
              d.untimed_status, d.untimed_status_raw,
              CASE WHEN d.unenrolled_at <= :as_of THEN d.unenrolled_at END
                  AS unenrolled_at,
+             d.unenrolled_by,
              (SELECT o.rowid FROM observation o
                WHERE o.serial_number = d.serial_number AND o.reported_at <= :as_of
                ORDER BY o.reported_at DESC LIMIT 1) AS last_rowid,
@@ -409,11 +411,16 @@ SELECT c.*,
                       ddm_iso(c.os_version_at) ||
                       '): counted by that version until one is read since; '
                  ELSE '' END ||
-            CASE WHEN c.unenrolled_at IS NOT NULL
-                 THEN 'unenrolled: the MDM''s CheckOut at ' ||
+            CASE WHEN c.unenrolled_at IS NULL THEN ''
+                 WHEN c.unenrolled_by = 'inventory'
+                 THEN 'unmanaged: the inventory said the MDM no longer ' ||
+                      'manages it at its check-in ' ||
                       ddm_iso(c.unenrolled_at) ||
                       ', nothing heard since; no update is enforced on it; '
-                 ELSE '' END ||
+                 ELSE 'unenrolled: the MDM''s CheckOut at ' ||
+                      ddm_iso(c.unenrolled_at) ||
+                      ', nothing heard since; no update is enforced on it; '
+                 END ||
             CASE WHEN c.classification = 'past-deadline'
                   AND c.first_report_after_deadline IS NULL
                   AND c.last_check_in >= c.deadline_utc
@@ -465,7 +472,7 @@ SELECT e.serial_number, e.device_name, e.user, e.grp, e.platform, e.model,
        e.declarations, e.dev_target_os_version, e.dev_target_build_version,
        e.dev_target_local_datetime, e.last_report, e.last_check_in,
        e.last_seen, e.os_version, e.os_version_at, e.build_version, e.dev_zone,
-       e.dev_zone_source, e.unenrolled_at,
+       e.dev_zone_source, e.unenrolled_at, e.unenrolled_by,
        e.zone_note, e.enforcement_mechanism,
        e.target_level, e.target_scope,
        e.target_os_version, e.target_build_version, e.details_url,

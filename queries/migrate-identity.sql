@@ -125,6 +125,8 @@ UPDATE device AS d SET
 	management_id = coalesce(d.management_id, o.management_id),
 	untimed_status = coalesce(d.untimed_status, o.untimed_status),
 	untimed_status_raw = coalesce(d.untimed_status_raw, o.untimed_status_raw),
+	unenrolled_by = CASE WHEN o.unenrolled_at >= coalesce(d.unenrolled_at, -9e18)
+			THEN o.unenrolled_by ELSE d.unenrolled_by END,
 	unenrolled_at = max(coalesce(d.unenrolled_at, o.unenrolled_at),
 			    coalesce(o.unenrolled_at, d.unenrolled_at))
   FROM (SELECT o.*, m.new,

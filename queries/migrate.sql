@@ -41,6 +41,10 @@ ALTER TABLE device ADD COLUMN os_version_at INTEGER;
 -- When the device last unenrolled (an MDM CheckOut: NanoMDM's webhook
 -- mdm.CheckOut); it is out of scope until heard from after that time.
 ALTER TABLE device ADD COLUMN unenrolled_at INTEGER;
+-- What said so: NULL or 'checkout' (the MDM's CheckOut), 'inventory' (an
+-- inventory row saying the MDM no longer manages the device, Jamf's
+-- Managed column: Unmanaged, dated by that row's check-in).
+ALTER TABLE device ADD COLUMN unenrolled_by TEXT;
 -- Of a file's rejected reports, those rejected because no input had yet
 -- tied their enrollment or Jamf id to a serial.  A file of which nothing
 -- was stored and every report was rejected so is read again when given

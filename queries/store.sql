@@ -158,13 +158,24 @@ SELECT DISTINCT serial_number FROM observation;
 INSERT INTO device (serial_number, in_inventory, device_name, user, grp,
                     platform, model, time_zone, last_check_in, os_version,
                     os_version_at, source_file, jamf_id,
-                    jamf_mobile_device_id, management_id)
+                    jamf_mobile_device_id, management_id, unenrolled_at,
+                    unenrolled_by)
 VALUES (:serial_number, 1, :device_name, :user, :grp, :platform, :model,
         :time_zone, :last_check_in, :os_version,
         CASE WHEN :os_version IS NOT NULL THEN :last_inventory_update END,
-        :file, :jamf_id, :jamf_mobile_device_id, :management_id)
+        :file, :jamf_id, :jamf_mobile_device_id, :management_id,
+        -- Unmanaged (Jamf's Managed column): the MDM let the device go;
+        -- out of scope from this check-in on, as after a CheckOut, until
+        -- it is heard from later (a later row saying Managed, a report)
+        CASE WHEN :managed = 0 THEN :last_check_in END,
+        CASE WHEN :managed = 0 THEN 'inventory' END)
 ON CONFLICT (serial_number) DO UPDATE SET
 	in_inventory  = 1,
+	unenrolled_by = CASE WHEN excluded.unenrolled_at
+	                          >= coalesce(unenrolled_at, -9e18)
+	                     THEN excluded.unenrolled_by ELSE unenrolled_by END,
+	unenrolled_at = max(coalesce(unenrolled_at, excluded.unenrolled_at),
+	                    coalesce(excluded.unenrolled_at, unenrolled_at)),
 	jamf_id = CASE WHEN excluded.last_check_in < last_check_in
 		THEN coalesce(jamf_id, excluded.jamf_id)
 		ELSE coalesce(excluded.jamf_id, jamf_id) END,
@@ -316,9 +327,12 @@ DELETE FROM temp.target_in;
 -- The device unenrolled (an MDM CheckOut) at :unenrolled_at; the latest
 -- such time is kept.  A device row is made if none exists yet (a report
 -- in the same file is stored after it).
-INSERT INTO device (serial_number, unenrolled_at)
-VALUES (:serial_number, :unenrolled_at)
+INSERT INTO device (serial_number, unenrolled_at, unenrolled_by)
+VALUES (:serial_number, :unenrolled_at, 'checkout')
 ON CONFLICT (serial_number) DO UPDATE SET
+	unenrolled_by = CASE WHEN excluded.unenrolled_at
+	                          >= coalesce(unenrolled_at, -9e18)
+	                     THEN 'checkout' ELSE unenrolled_by END,
 	unenrolled_at = max(coalesce(unenrolled_at, excluded.unenrolled_at),
 	                    excluded.unenrolled_at);
 

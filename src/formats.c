@@ -48,6 +48,7 @@ static const char *const field_names[F__COUNT] = {
 	"item_type",
 	"enforcement_time_zone",
 	"last_inventory_update",
+	"managed",
 };
 
 static const char *const kind_names[KIND__COUNT] = {"status", "inventory",

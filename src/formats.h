@@ -79,6 +79,7 @@ typedef enum field_id {
 	F_ITEM_TYPE,		 /* status: the vendor's kind of item */
 	F_ENFORCEMENT_TIME_ZONE, /* targets: zone of a legacy (pre-DDM) upgrade */
 	F_LAST_INVENTORY_UPDATE, /* inventory: when its OS version was read */
+	F_MANAGED, /* inventory: the MDM still manages it (Jamf's Managed) */
 	F__COUNT
 } field_id;
 

@@ -848,6 +848,23 @@ static ddm_err flush_staged(file_ctx *fc)
 	return store_stmt_run(in->stage_clear, NULL, NULL);
 }
 
+/* An inventory's word for whether the MDM manages the device: 1 (Jamf's
+ * Managed, true, yes, 1), 0 (Unmanaged, false, no, 0), any case; -1 for
+ * anything else. */
+static int managed_word(span v)
+{
+	static const char *const yes[] = {"managed", "true", "yes", "1"};
+	static const char *const no[] = {"unmanaged", "false", "no", "0"};
+
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+		if (utf8_casecmp(v.s, v.len, yes[i], strlen(yes[i])) == 0)
+			return 1;
+		if (utf8_casecmp(v.s, v.len, no[i], strlen(no[i])) == 0)
+			return 0;
+	}
+	return -1;
+}
+
 static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 {
 	ingest *in = fc->in;
@@ -855,6 +872,7 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 	span serial = get(fc, rec, F_SERIAL_NUMBER);
 	span check = get(fc, rec, F_LAST_CHECK_IN);
 	span inv_at = get(fc, rec, F_LAST_INVENTORY_UPDATE);
+	span managed = get(fc, rec, F_MANAGED);
 	char sn[128];
 	int64_t t = 0, inv_t = 0;
 	ddm_err err;
@@ -926,6 +944,28 @@ static ddm_err row_inventory(file_ctx *fc, const csvin_record *rec)
 		store_bind_int(sp->st, sp->last_check_in, t);
 	if (inv_at.s)
 		store_bind_int(sp->st, sp->p[F_LAST_INVENTORY_UPDATE], inv_t);
+	if (managed.s) {
+		int m = managed_word(managed);
+
+		if (m < 0) {
+			char why[200];
+
+			snprintf(why, sizeof why,
+				 "managed is not Managed or Unmanaged "
+				 "(true/false, yes/no, 1/0): %s",
+				 diag_qn(managed.s, managed.len));
+			return reject(fc, rec->line, why, rec);
+		}
+		/* Unmanaged from its check-in on: undated, the time the MDM
+		 * let the device go is unknown, and a guess would decide
+		 * whether its later reports bring it back. */
+		if (m == 0 && !check.s)
+			return reject(fc, rec->line,
+				      "managed is Unmanaged and last_check_in "
+				      "is empty: since when is unknown",
+				      rec);
+		store_bind_int(sp->st, sp->p[F_MANAGED], m);
+	}
 	store_bind_int(sp->st, sp->file, fc->file_id);
 	err = store_stmt_run(sp->st, NULL, NULL);
 	if (err == DDM_OK)
