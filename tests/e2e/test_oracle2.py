@@ -1,0 +1,339 @@
+"""A second differential oracle, on the ground test_oracle.py leaves out:
+legacy enforcement (devices below their platform's DDM floor, targets
+with or without `enforcement_time_zone`), DDM JSON status reports (NDJSON
+envelopes merged per device, later wins per item) and unenrolled devices
+(NanoMDM's `mdm.CheckOut`).  Each fleet is seeded and random; an
+independent Python reading of the README's rules predicts devices.csv
+(and due-soon.csv's user_notice), compared with what `ddmreport run`
+writes for the same inputs.
+"""
+import base64
+import json
+import random
+from zoneinfo import ZoneInfo
+
+from lib import STATUS_HEADER
+from test_oracle import (DAY, DUE_WITHIN, HOUR, STALE_AFTER, STUCK_AFTER, UTC,  # noqa: F401
+                         epoch, iso, vcmp, vkey, wall, wall_to_utc)
+
+ZONES = ["America/New_York", "Europe/Berlin", "Asia/Kolkata", "Asia/Tokyo",
+         "Pacific/Chatham", "Pacific/Kiritimati", "Pacific/Pago_Pago",
+         "America/Los_Angeles", "Australia/Adelaide", "America/St_Johns"]
+GROUPS = ["Engineering", "Sales", "Lab"]
+
+# Apple's schema of the enforcement declaration: DDM enforces from these
+# versions; watchOS has none (always the legacy way).
+FLOOR = {"macOS": "14", "iOS": "17", "iPadOS": "17", "tvOS": "18.4", "visionOS": "26"}
+LEGACY_PLATFORMS = {
+    "macOS": (["12.7.6", "13.6", "13.7.1", "13.7.8", "14.0", "14.7", "15.7", "26.0", "26.1"],
+              ["13.7.2", "13.7.8", "14.8", "15.7.2", "26.1", "26.2"]),
+    "iOS": (["15.8.4", "16.7.10", "16.7.12", "17.0", "18.7", "26.0", "26.1"],
+            ["16.7.12", "17.7", "18.7.2", "26.1", "26.2"]),
+    "iPadOS": (["16.7.10", "17.7", "26.0"], ["16.7.12", "26.1"]),
+    "tvOS": (["17.6", "18.3", "18.4", "26.1"], ["18.4", "26.1", "26.2"]),
+    "visionOS": (["2.4", "26.0", "26.1"], ["2.5", "26.1"]),
+    "watchOS": (["10.6", "11.5", "26.1"], ["11.6", "26.1"]),
+}
+LEGACY_STATUSES = ["Pending", "Downloading", "Downloading", "Cached", "Installing",
+                   "Pass", "Error", "Idle", "Unknown"]
+
+
+def mechanism(platform, os_version):
+    """ddm or legacy: below the platform's floor (watchOS: always);
+    a device whose version is unknown is taken as ddm."""
+    if platform == "watchOS":
+        return "legacy"
+    if not os_version or platform not in FLOOR:
+        return "ddm"
+    return "legacy" if vcmp(os_version, FLOOR[platform]) < 0 else "ddm"
+
+
+def instants(deadline, zone):
+    """(deadline_utc, deadline_earliest_utc) of a wall-clock deadline."""
+    if zone:
+        d = wall_to_utc(deadline, zone)
+        return d, d
+    w = int(wall(deadline).replace(tzinfo=UTC).timestamp())
+    return w + 12 * HOUR, w - 14 * HOUR
+
+
+def classify(as_of, status, below, d_utc, d_early, since, last_seen, unenrolled=False):
+    heard = last_seen is not None and last_seen > as_of - STALE_AFTER
+    if status in ("Incompatible", "Excluded") or unenrolled:
+        return "out-of-scope"
+    if not below:
+        return "compliant"
+    if as_of >= d_utc:
+        return "past-deadline"
+    if status == "Error":
+        return "error"
+    if status == "Downloading" and since <= as_of - STUCK_AFTER and heard:
+        return "stuck-downloading"
+    if not heard:
+        return "not-reporting"
+    if d_early <= as_of + DUE_WITHIN:
+        return "due-soon"
+    return "in-progress"
+
+
+def enforcement(mech, deadline_utc, report_times, check_in, as_of):
+    """past-deadline only: offline at the deadline, the OS's enforcement
+    hour (DDM only) or failed."""
+    after = [t for t in report_times if deadline_utc <= t <= as_of]
+    first = min(after) if after else None
+    if check_in is not None and check_in >= deadline_utc:
+        first = min(first, check_in) if first is not None else check_in
+    if first is None:
+        return "offline-at-deadline"
+    if mech == "ddm" and first > as_of - HOUR:
+        return "enforcement-hour"
+    return "enforcement-failed"
+
+
+def user_notice(mech, d_utc, as_of):
+    if mech != "ddm":
+        return ""
+    left = d_utc - as_of
+    return "daily" if left > DAY else "hourly" if left > HOUR else "final-hour"
+
+
+# --- 1. legacy enforcement ----------------------------------------------
+
+def legacy_oracle(inv, rows, targets, as_of):
+    out = {}
+    by_dev = {}
+    for r in rows:
+        if r["at"] <= as_of:
+            by_dev.setdefault(r["serial"], []).append(r)
+    for s in sorted(set(inv) | set(by_dev)):
+        i = inv.get(s)
+        reps = sorted(by_dev.get(s, []), key=lambda r: r["at"])
+        last = reps[-1] if reps else None
+        platform = (i and i["platform"]) or last["platform"]
+        group = i["group"] if i else ""
+        status = last["status"] if last else "Unknown"
+        since = None
+        if last:
+            since = last["at"]
+            for r in reversed(reps):
+                if r["status"] != status:
+                    break
+                since = r["at"]
+        check_in = i["check_in"] if i and i["check_in"] is not None and i["check_in"] <= as_of else None
+        seen = [t for t in (last and last["at"], check_in) if t is not None]
+        last_seen = max(seen) if seen else None
+        readings = [(r["at"], r["os"]) for r in reps if r["os"]]
+        if i and i["os"] and check_in is not None:
+            readings.append((check_in, i["os"]))
+        os_version = max(readings, key=lambda x: x[0])[1] if readings else None
+        rz = last["tz"] if last else ""
+        iz = i["tz"] if i else ""
+        if rz and (not iz or (check_in is not None and last["at"] > check_in and rz != iz)):
+            dzone, dsrc = rz, "status"
+        elif iz:
+            dzone, dsrc = iz, "inventory"
+        else:
+            dzone, dsrc = None, "none"
+        mech = mechanism(platform, os_version)
+
+        def meets(tv):
+            if os_version is None:
+                return status == "Pass"
+            return vcmp(os_version, tv) >= 0
+
+        def zone_of(t):
+            """The zone that reads a configured target's deadline: a legacy
+            device's target's enforcement zone, else the device's own."""
+            if mech == "legacy" and t.get("etz"):
+                return t["etz"], "target"
+            return dzone, dsrc
+
+        def due(t):
+            # a legacy device's targets compare as instants, each read in
+            # its own zone; a DDM device's as wall-clock times alike
+            if mech == "legacy":
+                return instants(t["deadline"], zone_of(t)[0])[0]
+            return int(wall(t["deadline"]).replace(tzinfo=UTC).timestamp())
+
+        cands = []
+        for pick in (lambda t: t["serial"] == s,
+                     lambda t: not t["serial"] and t["group"] != "*" and group
+                     and t["group"].lower() == group.lower() and t["platform"] == platform,
+                     lambda t: not t["serial"] and t["group"] == "*" and t["platform"] == platform):
+            cands = [t for t in targets if pick(t)]
+            if cands:
+                break
+        best = None
+        if cands:
+            unmet = [t for t in cands if not meets(t["version"])]
+            if unmet:
+                first = min(due(t) for t in unmet)
+                best = max((t for t in unmet if due(t) == first), key=lambda t: vkey(t["version"]))
+            else:
+                best = max(cands, key=lambda t: (wall(t["deadline"]), vkey(t["version"])))
+        row = {"classification": "", "enforcement_mechanism": mech, "enforcement": "",
+               "target_os_version": "", "deadline_utc": "", "deadline_earliest_utc": "",
+               "time_zone_source": dsrc, "time_zone": dzone or "", "os_version": os_version or "",
+               "status": status, "status_since": iso(since) if since else ""}
+        if best is None:
+            row["classification"] = "out-of-scope" if status in ("Incompatible", "Excluded") else "no-target"
+            out[s] = row
+            continue
+        zone, zsrc = zone_of(best)
+        d_utc, d_early = instants(best["deadline"], zone)
+        below = not meets(best["version"]) and status not in ("Incompatible", "Excluded")
+        cls = classify(as_of, status, below, d_utc, d_early, since, last_seen)
+        row.update(classification=cls, target_os_version=best["version"],
+                   deadline_utc=iso(d_utc), deadline_earliest_utc=iso(d_early),
+                   time_zone_source=zsrc, time_zone=zone or "")
+        if mech == "legacy":
+            row["note"] = ("deadline in the target's enforcement zone" if zsrc == "target"
+                           else "the target has no enforcement_time_zone, deadline in the device's zone")
+        if cls == "past-deadline":
+            row["enforcement"] = enforcement(mech, d_utc, [r["at"] for r in reps], check_in, as_of)
+        if below and as_of < d_utc and d_early <= as_of + DUE_WITHIN:
+            row["user_notice"] = user_notice(mech, d_utc, as_of)
+        out[s] = row
+    return out
+
+
+def legacy_fleet(seed, n=200, nights=5):
+    rnd = random.Random(seed)
+    base = epoch("2026-11-18T00:00:00Z") + rnd.randrange(0, 3 * DAY)
+    as_of = base + nights * DAY + rnd.randrange(-DAY, DAY)
+    near = dt_naive(as_of)
+
+    def deadline():
+        w = near + _td(rnd.randrange(-2 * DAY, 2 * DAY))
+        w = w.replace(minute=rnd.choice([0, 0, 30, w.minute]), second=0)
+        return w.strftime("%Y-%m-%dT%H:%M:%S")
+
+    def etz():
+        return rnd.choice(ZONES) if rnd.random() < 0.6 else ""
+
+    targets = []
+    for p, (_, tvs) in LEGACY_PLATFORMS.items():
+        for _ in range(rnd.choice([1, 1, 2, 3])):
+            targets.append({"platform": p, "group": "*", "serial": "", "version": rnd.choice(tvs),
+                            "deadline": deadline(), "etz": etz()})
+        for g in GROUPS:
+            for _ in range(rnd.choice([0, 0, 1, 2])):
+                targets.append({"platform": p, "group": g, "serial": "", "version": rnd.choice(tvs),
+                                "deadline": deadline(), "etz": etz()})
+    inv, rows = {}, []
+    for k in range(n):
+        s = f"C02LG{k:05d}"
+        p = rnd.choice(list(LEGACY_PLATFORMS))
+        versions, tvs = LEGACY_PLATFORMS[p]
+        vi = rnd.randrange(len(versions))
+        zone = rnd.choice(ZONES + [""])
+        if rnd.random() < 0.25:
+            for _ in range(rnd.choice([1, 2])):
+                z = etz()
+                d = deadline()
+                if rnd.random() < 0.5 and (z or zone):
+                    # due in the last two hours (read in the zone that
+                    # counts when the device is legacy): the enforcement
+                    # hour is the OS's, DDM devices' only
+                    import datetime as dt
+                    w = dt.datetime.fromtimestamp(as_of - rnd.randrange(0, 2 * HOUR),
+                                                  ZoneInfo(z or zone))
+                    d = w.strftime("%Y-%m-%dT%H:%M:00")
+                targets.append({"platform": p, "group": "", "serial": s, "version": rnd.choice(tvs),
+                                "deadline": d, "etz": z})
+        stop = rnd.choice([nights] * 5 + list(range(1, nights)))
+        status = rnd.choice(LEGACY_STATUSES)
+        for night in range(stop):
+            if rnd.random() < 0.2:
+                continue
+            if rnd.random() < 0.3:
+                status = rnd.choice(LEGACY_STATUSES)
+            if rnd.random() < 0.15 and vi + 1 < len(versions):
+                vi += 1
+            at = base + night * DAY + rnd.randrange(0, DAY)
+            rows.append({"serial": s, "status": status, "at": at, "platform": p,
+                         "os": versions[vi] if rnd.random() < 0.85 else "",
+                         "tz": zone if rnd.random() < 0.7 else rnd.choice(ZONES + ["", ""])})
+        if stop == nights and rnd.random() < 0.5:
+            # a report in the last hours: the enforcement hour, or not
+            rows.append({"serial": s, "status": status, "at": as_of - rnd.randrange(0, 3 * HOUR),
+                         "platform": p, "os": versions[vi], "tz": zone})
+        if rnd.random() < 0.85:
+            ci = base + rnd.randrange(0, nights * DAY + DAY) if rnd.random() < 0.85 else None
+            inv[s] = {"group": rnd.choice(GROUPS + [""]), "platform": p,
+                      "tz": zone if rnd.random() < 0.8 else rnd.choice(ZONES + [""]),
+                      "check_in": ci,
+                      "os": rnd.choice(versions) if ci is not None and rnd.random() < 0.6 else ""}
+    return inv, rows, targets, as_of
+
+
+def dt_naive(t):
+    import datetime as dt
+    return dt.datetime.fromtimestamp(t, UTC).replace(tzinfo=None)
+
+
+def _td(seconds):
+    import datetime as dt
+    return dt.timedelta(seconds=seconds)
+
+
+INV_HEADER = "serial_number,group,platform,time_zone,last_check_in,os_version\n"
+LEGACY_TARGETS_HEADER = ("platform,group,serial_number,target_os_version,target_local_datetime,"
+                         "enforcement_time_zone\n")
+
+
+def write_legacy(t, name, inv, rows, targets):
+    st = [STATUS_HEADER]
+    for r in rows:
+        st.append(",".join([r["serial"], r["status"], iso(r["at"]), "", "", "", r["platform"],
+                            "", r["os"], "", "", "", "", "", r["tz"], "", ""]) + "\n")
+    iv = [INV_HEADER] + [",".join([s, i["group"], i["platform"], i["tz"],
+                                   iso(i["check_in"]) if i["check_in"] is not None else "",
+                                   i["os"]]) + "\n" for s, i in inv.items()]
+    tg = [LEGACY_TARGETS_HEADER] + [",".join([x["platform"], x["group"], x["serial"], x["version"],
+                                              x["deadline"], x["etz"]]) + "\n" for x in targets]
+    return [t.write(f"{name}/status.csv", "".join(st)), t.write(f"{name}/inventory.csv", "".join(iv)),
+            t.write(f"{name}/targets.csv", "".join(tg))]
+
+
+LEGACY_FIELDS = ("classification", "enforcement_mechanism", "enforcement", "target_os_version",
+                 "deadline_utc", "deadline_earliest_utc", "time_zone_source", "time_zone",
+                 "os_version", "status", "status_since")
+
+
+def run_and_compare(t, name, files, want, as_of, fields):
+    out = t.path(f"out-{name}")
+    r = t.run("run", "--db", t.path(f"{name}.db"), "--out", out, "--as-of", iso(as_of),
+              "--max-rejected", "100%", *files)
+    assert r.rc == 0, r
+    got = {d["serial_number"]: d for d in t.csv("devices", where=out)}
+    notices = {d["serial_number"]: d["user_notice"] for d in t.csv("due-soon", where=out)}
+    diffs = []
+    for s in sorted(set(got) | set(want)):
+        if s not in got or s not in want:
+            diffs.append((s, "listed by", "tool" if s in got else "oracle"))
+            continue
+        for f in fields:
+            if f in want[s] and got[s][f] != want[s][f]:
+                diffs.append((s, f, "tool", got[s][f], "oracle", want[s][f]))
+        if "note" in want[s] and want[s]["note"] not in got[s]["notes"]:
+            diffs.append((s, "notes", "tool", got[s]["notes"], "oracle", want[s]["note"]))
+        if "note" not in want[s] and "legacy enforcement" in got[s]["notes"]:
+            diffs.append((s, "notes", "tool", got[s]["notes"], "oracle", "no legacy note"))
+        wn = want[s].get("user_notice")
+        if (s in notices) != (wn is not None) or (wn is not None and notices[s] != wn):
+            diffs.append((s, "due-soon user_notice", "tool", notices.get(s), "oracle", wn))
+    return diffs, got
+
+
+def test_oracle2_legacy_fleets_agree(t):
+    for seed in (5, 11, 23):
+        inv, rows, targets, as_of = legacy_fleet(seed)
+        files = write_legacy(t, f"lg{seed}", inv, rows, targets)
+        want = legacy_oracle(inv, rows, targets, as_of)
+        diffs, got = run_and_compare(t, f"lg{seed}", files, want, as_of, LEGACY_FIELDS)
+        assert not diffs, f"seed {seed}: {len(diffs)} differences, first: {diffs[:6]}"
+        # the fleet exercises what it is meant to
+        mechs = {(d["enforcement_mechanism"], d["time_zone_source"]) for d in got.values()
+                 if d["target_os_version"]}
+        assert ("legacy", "target") in mechs and ("legacy", "inventory") in mechs, mechs
