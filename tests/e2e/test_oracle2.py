@@ -171,6 +171,21 @@ def legacy_oracle(inv, rows, targets, as_of):
                 best = max((t for t in unmet if due(t) == first), key=lambda t: vkey(t["version"]))
             else:
                 best = max(cands, key=lambda t: (wall(t["deadline"]), vkey(t["version"])))
+        # the device's own pending version: only while the device is below
+        # it, not below the configured target, not above an unmet one due
+        # before it (a legacy device: the instants, its own deadline read
+        # in its own zone)
+        own = None
+        if last and last.get("tov"):
+            own = {"version": last["tov"], "deadline": last["tld"], "etz": "", "own": True}
+        if own and not meets(own["version"]):
+            if best is None or vcmp(own["version"], best["version"]) == 0:
+                best = own
+            elif vcmp(own["version"], best["version"]) > 0 and (
+                    meets(best["version"]) or due(best) >= due(own)):
+                best = own
+        elif own and best is None:
+            best = own
         row = {"classification": "", "enforcement_mechanism": mech, "enforcement": "",
                "target_os_version": "", "deadline_utc": "", "deadline_earliest_utc": "",
                "time_zone_source": dsrc, "time_zone": dzone or "", "os_version": os_version or "",
@@ -243,6 +258,7 @@ def legacy_fleet(seed, n=200, nights=5):
                                 "deadline": d, "etz": z})
         stop = rnd.choice([nights] * 5 + list(range(1, nights)))
         status = rnd.choice(LEGACY_STATUSES)
+        pending = (rnd.choice(tvs), deadline()) if rnd.random() < 0.15 else None
         for night in range(stop):
             if rnd.random() < 0.2:
                 continue
@@ -253,11 +269,13 @@ def legacy_fleet(seed, n=200, nights=5):
             at = base + night * DAY + rnd.randrange(0, DAY)
             rows.append({"serial": s, "status": status, "at": at, "platform": p,
                          "os": versions[vi] if rnd.random() < 0.85 else "",
-                         "tz": zone if rnd.random() < 0.7 else rnd.choice(ZONES + ["", ""])})
+                         "tz": zone if rnd.random() < 0.7 else rnd.choice(ZONES + ["", ""]),
+                         "tov": pending[0] if pending else "", "tld": pending[1] if pending else ""})
         if stop == nights and rnd.random() < 0.5:
             # a report in the last hours: the enforcement hour, or not
             rows.append({"serial": s, "status": status, "at": as_of - rnd.randrange(0, 3 * HOUR),
-                         "platform": p, "os": versions[vi], "tz": zone})
+                         "platform": p, "os": versions[vi], "tz": zone,
+                         "tov": pending[0] if pending else "", "tld": pending[1] if pending else ""})
         if rnd.random() < 0.85:
             ci = base + rnd.randrange(0, nights * DAY + DAY) if rnd.random() < 0.85 else None
             inv[s] = {"group": rnd.choice(GROUPS + [""]), "platform": p,
@@ -286,7 +304,7 @@ def write_legacy(t, name, inv, rows, targets):
     st = [STATUS_HEADER]
     for r in rows:
         st.append(",".join([r["serial"], r["status"], iso(r["at"]), "", "", "", r["platform"],
-                            "", r["os"], "", "", "", "", "", r["tz"], "", ""]) + "\n")
+                            "", r["os"], "", "", r["tov"], "", r["tld"], r["tz"], "", ""]) + "\n")
     iv = [INV_HEADER] + [",".join([s, i["group"], i["platform"], i["tz"],
                                    iso(i["check_in"]) if i["check_in"] is not None else "",
                                    i["os"]]) + "\n" for s, i in inv.items()]
@@ -337,3 +355,53 @@ def test_oracle2_legacy_fleets_agree(t):
         mechs = {(d["enforcement_mechanism"], d["time_zone_source"]) for d in got.values()
                  if d["target_os_version"]}
         assert ("legacy", "target") in mechs and ("legacy", "inventory") in mechs, mechs
+
+
+def test_a_device_s_own_pending_version_without_a_build_keeps_its_notes(t):
+    # Found by the oracle: a device below the pending version it reports
+    # itself, with no pending build (a status CSV's target_build_version
+    # left empty), lost every note: the supplemental-build sentence was
+    # built from that missing build, and one missing part emptied the
+    # whole notes column -- the legacy enforcement sentence, the no-zone
+    # rule, the default zone.
+    st = t.write("s.csv", STATUS_HEADER +
+                 "C02OWN000001,Downloading,2026-11-22T10:00:00Z,,,,iOS,,16.7.10,,,17.7,,"
+                 "2026-11-24T13:00:00,Asia/Kolkata,,\n"
+                 "C02OWN000002,Downloading,2026-11-22T10:00:00Z,,,,macOS,,26.0,,,26.1,,"
+                 "2026-11-28T13:00:00,,,\n")
+    t.ok("run", "--out", t.out, "--as-of", "2026-11-24T12:00:00Z", st)
+    got = {d["serial_number"]: d for d in t.csv("devices")}
+    legacy, nozone = got["C02OWN000001"], got["C02OWN000002"]
+    assert (legacy["target_scope"], legacy["enforcement_mechanism"]) == ("device", "legacy"), legacy
+    assert legacy["notes"] == ("legacy enforcement (OS below the DDM floor): the target has no "
+                               "enforcement_time_zone, deadline in the device's zone, no "
+                               "enforcement hour"), legacy
+    assert nozone["target_scope"] == "device", nozone
+    assert nozone["notes"] == ("no time zone: deadline_utc read as UTC-12 (certainly past), "
+                               "deadline_earliest_utc as UTC+14"), nozone
+
+
+def test_legacy_device_s_own_pending_version_against_a_target_compares_instants(t):
+    # Found by the oracle: an Apple TV on 18.3 (below tvOS 18.4, the DDM
+    # floor: legacy) reports pending 26.1 due 21:31 in its St. John's zone
+    # (01:01Z); the platform's 18.4 is due 16:00 in the target's
+    # enforcement zone, Pago Pago (03:00Z), after it.  The tool compared
+    # the two wall-clock times (16:00 before 21:31) and let the 18.4
+    # stand; read as instants, as a legacy device's targets are, 18.4 is
+    # not due before the device's own deadline, which counts.  Its twin
+    # with 18.4 due 20:00 New York time (01:00Z), before it, keeps 18.4.
+    st = t.write("s.csv", STATUS_HEADER + "".join(
+        f"{s},Installing,2026-11-26T05:41:37Z,,,,tvOS,,18.3,,,26.1,,2026-11-26T21:31:00,"
+        "America/St_Johns,,\n" for s in ("C02TV0000001", "C02TV0000002")))
+    tg = t.write("t.csv", LEGACY_TARGETS_HEADER +
+                 "tvOS,,C02TV0000001,18.4,2026-11-26T16:00:00,Pacific/Pago_Pago\n"
+                 "tvOS,,C02TV0000002,18.4,2026-11-26T20:00:00,America/New_York\n")
+    t.ok("run", "--out", t.out, "--as-of", "2026-11-26T08:31:07Z", st, tg)
+    got = {d["serial_number"]: d for d in t.csv("devices")}
+    a, b = got["C02TV0000001"], got["C02TV0000002"]
+    assert (a["enforcement_mechanism"], a["target_os_version"], a["target_scope"],
+            a["deadline_utc"], a["time_zone_source"]) == \
+        ("legacy", "26.1", "device", "2026-11-27T01:01:00Z", "status"), a
+    assert (b["enforcement_mechanism"], b["target_os_version"], b["target_scope"],
+            b["deadline_utc"], b["time_zone_source"]) == \
+        ("legacy", "18.4", "serial", "2026-11-27T01:00:00Z", "target"), b
