@@ -99,7 +99,9 @@ def user_notice(mech, d_utc, as_of):
 
 # --- 1. legacy enforcement ----------------------------------------------
 
-def legacy_oracle(inv, rows, targets, as_of):
+def legacy_oracle(inv, rows, targets, as_of, checkouts=None):
+    """Per serial, what devices.csv says.  CHECKOUTS: serial -> the times
+    of the MDM's CheckOut events (unenrolled until heard from again)."""
     out = {}
     by_dev = {}
     for r in rows:
@@ -135,6 +137,8 @@ def legacy_oracle(inv, rows, targets, as_of):
         else:
             dzone, dsrc = None, "none"
         mech = mechanism(platform, os_version)
+        gone = [c for c in (checkouts or {}).get(s, []) if c <= as_of]
+        unenrolled = max(gone) if gone and (last_seen is None or max(gone) >= last_seen) else None
 
         def meets(tv):
             if os_version is None:
@@ -189,15 +193,23 @@ def legacy_oracle(inv, rows, targets, as_of):
         row = {"classification": "", "enforcement_mechanism": mech, "enforcement": "",
                "target_os_version": "", "deadline_utc": "", "deadline_earliest_utc": "",
                "time_zone_source": dsrc, "time_zone": dzone or "", "os_version": os_version or "",
-               "status": status, "status_since": iso(since) if since else ""}
+               "status": status, "status_since": iso(since) if since else "",
+               "failure_count": str(last.get("fc", "")) if last else "",
+               "failure_reason": last.get("fr", "") if last else "",
+               "not_reporting": (last_seen is None or last_seen <= as_of - STALE_AFTER)
+               and unenrolled is None}
+        if unenrolled is not None:
+            row["unenrolled_note"] = f"unenrolled: the MDM's CheckOut at {iso(unenrolled)}"
         if best is None:
-            row["classification"] = "out-of-scope" if status in ("Incompatible", "Excluded") else "no-target"
+            row["classification"] = ("out-of-scope" if status in ("Incompatible", "Excluded")
+                                     or unenrolled is not None else "no-target")
             out[s] = row
             continue
         zone, zsrc = zone_of(best)
         d_utc, d_early = instants(best["deadline"], zone)
-        below = not meets(best["version"]) and status not in ("Incompatible", "Excluded")
-        cls = classify(as_of, status, below, d_utc, d_early, since, last_seen)
+        below = (not meets(best["version"]) and status not in ("Incompatible", "Excluded")
+                 and unenrolled is None)
+        cls = classify(as_of, status, below, d_utc, d_early, since, last_seen, unenrolled is not None)
         row.update(classification=cls, target_os_version=best["version"],
                    deadline_utc=iso(d_utc), deadline_earliest_utc=iso(d_early),
                    time_zone_source=zsrc, time_zone=zone or "")
@@ -326,6 +338,7 @@ def run_and_compare(t, name, files, want, as_of, fields):
     assert r.rc == 0, r
     got = {d["serial_number"]: d for d in t.csv("devices", where=out)}
     notices = {d["serial_number"]: d["user_notice"] for d in t.csv("due-soon", where=out)}
+    silent = {d["serial_number"] for d in t.csv("not-reporting", where=out)}
     diffs = []
     for s in sorted(set(got) | set(want)):
         if s not in got or s not in want:
@@ -338,6 +351,11 @@ def run_and_compare(t, name, files, want, as_of, fields):
             diffs.append((s, "notes", "tool", got[s]["notes"], "oracle", want[s]["note"]))
         if "note" not in want[s] and "legacy enforcement" in got[s]["notes"]:
             diffs.append((s, "notes", "tool", got[s]["notes"], "oracle", "no legacy note"))
+        un = want[s].get("unenrolled_note")
+        if (un is None) != ("unenrolled:" not in got[s]["notes"]) or (un and un not in got[s]["notes"]):
+            diffs.append((s, "notes", "tool", got[s]["notes"], "oracle", un))
+        if (s in silent) != want[s]["not_reporting"]:
+            diffs.append((s, "not-reporting list", "tool", s in silent, "oracle", want[s]["not_reporting"]))
         wn = want[s].get("user_notice")
         if (s in notices) != (wn is not None) or (wn is not None and notices[s] != wn):
             diffs.append((s, "due-soon user_notice", "tool", notices.get(s), "oracle", wn))
@@ -405,3 +423,193 @@ def test_legacy_device_s_own_pending_version_against_a_target_compares_instants(
     assert (b["enforcement_mechanism"], b["target_os_version"], b["target_scope"],
             b["deadline_utc"], b["time_zone_source"]) == \
         ("legacy", "18.4", "serial", "2026-11-27T01:00:00Z", "target"), b
+
+
+# --- 2. DDM status reports (NDJSON envelopes, captures) and 3. CheckOut ----
+
+DDM_PLATFORMS = {"macOS": (["13.7.1", "14.7", "15.7", "15.7.2", "26.0", "26.0.1", "26.1"],
+                           ["15.7.2", "26.0.1", "26.1", "26.2"]),
+                 "iOS": (["16.7.10", "17.7", "18.7", "26.0", "26.1"], ["18.7.2", "26.1", "26.2"])}
+INSTALL_STATES = {"none": "Idle", "waiting": "Pending", "downloading": "Downloading",
+                  "prepared": "Cached", "installing": "Installing", "failed": "Error"}
+DEVICE_FIELDS = ("os", "platform")
+
+
+def merge(reports):
+    """The README's merge, reports in time order: each item a report
+    carries replaces that item's fields (pending-version and failure-reason
+    whole); a full report drops every field not of `device.*` it does not
+    carry.  One observation of the merged state per report."""
+    state, obs = {}, []
+    for rep in reports:
+        items = rep["items"]
+        if rep["full"]:
+            state = {k: v for k, v in state.items() if k in DEVICE_FIELDS}
+        osys = items.get("device", {}).get("operating-system", {})
+        if "version" in osys:
+            state["os"] = osys["version"]
+        if "family" in osys:
+            state["platform"] = osys["family"]
+        su = items.get("softwareupdate", {})
+        if "install-state" in su:
+            state["status"] = INSTALL_STATES[su["install-state"]]
+        if "pending-version" in su:
+            pv = su["pending-version"]
+            state["tov"], state["tld"] = pv.get("os-version", ""), pv.get("target-local-date-time", "")
+        if "failure-reason" in su:
+            fr = su["failure-reason"]
+            state["fc"], state["fr"] = fr.get("count", ""), fr.get("reason", "")
+        obs.append({"serial": rep["serial"], "at": rep["at"], "status": state.get("status", "Unknown"),
+                    "platform": state.get("platform", ""), "os": state.get("os", ""), "tz": "",
+                    "tov": state.get("tov", ""), "tld": state.get("tld", "") if state.get("tov") else "",
+                    "fc": state.get("fc", ""), "fr": state.get("fr", "")})
+    return obs
+
+
+def ddm_fleet(seed, n=200, nights=5):
+    rnd = random.Random(seed)
+    base = epoch("2026-11-18T00:00:00Z") + rnd.randrange(0, 3 * DAY)
+    as_of = base + nights * DAY + rnd.randrange(-DAY, DAY)
+    near = dt_naive(as_of)
+
+    def deadline():
+        w = near + _td(rnd.randrange(-2 * DAY, 2 * DAY))
+        return w.replace(minute=rnd.choice([0, 30, w.minute]), second=0).strftime("%Y-%m-%dT%H:%M:%S")
+
+    targets = []
+    for p, (_, tvs) in DDM_PLATFORMS.items():
+        for _ in range(rnd.choice([1, 2])):
+            targets.append({"platform": p, "group": "*", "serial": "", "version": rnd.choice(tvs),
+                            "deadline": deadline(), "etz": rnd.choice(ZONES + [""])})
+        for g in GROUPS:
+            if rnd.random() < 0.5:
+                targets.append({"platform": p, "group": g, "serial": "", "version": rnd.choice(tvs),
+                                "deadline": deadline(), "etz": rnd.choice(ZONES + [""])})
+    inv, devices, checkouts = {}, [], {}
+    for k in range(n):
+        s = f"C02DD{k:05d}"
+        eid = "%08X-0000-4000-8000-%012X" % (seed, k)
+        p = rnd.choice(list(DDM_PLATFORMS))
+        versions, tvs = DDM_PLATFORMS[p]
+        vi = rnd.randrange(len(versions))
+        state = rnd.choice(list(INSTALL_STATES))
+        pending = None
+        reports = []
+        at = base + rnd.randrange(0, DAY // 2)
+        stop = base + rnd.choice([nights * DAY] * 4 + [k * DAY for k in range(1, nights)])
+        while at < min(stop, as_of + DAY):
+            first = not reports
+            full = first or rnd.random() < 0.2
+            items = {"device": {}, "softwareupdate": {}}
+            if first or rnd.random() < 0.3:
+                items["device"]["identifier"] = {"serial-number": s}
+            if rnd.random() < 0.15 and vi + 1 < len(versions):
+                vi += 1
+            if (full and rnd.random() < 0.9) or rnd.random() < 0.3:
+                items["device"]["operating-system"] = {"version": versions[vi]}
+                if rnd.random() < 0.7:
+                    items["device"]["operating-system"]["family"] = p
+            if rnd.random() < 0.4:
+                state = rnd.choice(list(INSTALL_STATES))
+            if (full and rnd.random() < 0.9) or rnd.random() < 0.6:
+                items["softwareupdate"]["install-state"] = state
+            if rnd.random() < 0.25:
+                if pending is None or rnd.random() < 0.3:
+                    pending = (rnd.choice(tvs), deadline()) if rnd.random() < 0.7 else ("", "")
+                pv = {"os-version": pending[0], "target-local-date-time": pending[1]}
+                if pending[0] and rnd.random() < 0.5:
+                    pv["build-version"] = "25B%d" % rnd.randrange(70, 90)
+                items["softwareupdate"]["pending-version"] = pv
+            if rnd.random() < 0.15:
+                items["softwareupdate"]["failure-reason"] = {
+                    "count": rnd.randrange(1, 5), "reason": rnd.choice(["Not enough space", "Network"]),
+                    "timestamp": iso(at)}
+            items = {k2: v for k2, v in items.items() if v}
+            reports.append({"serial": s, "eid": eid, "at": at, "full": full, "items": items})
+            at += rnd.randrange(HOUR, 2 * DAY)
+        # the reports after a split point go as capture files
+        split = rnd.randrange(len(reports) + 1)
+        for j, rep in enumerate(reports):
+            rep["capture"] = j >= split and j > 0
+        devices.append(reports)
+        if rnd.random() < 0.8:
+            ci = base + rnd.randrange(0, nights * DAY + DAY) if rnd.random() < 0.6 else None
+            inv[s] = {"group": rnd.choice(GROUPS + [""]), "platform": p,
+                      "tz": rnd.choice(ZONES + [""]), "check_in": ci,
+                      "os": rnd.choice(versions) if ci is not None and rnd.random() < 0.5 else ""}
+        if rnd.random() < 0.2:
+            # unenrolled: a CheckOut before, between or after its reports
+            times = [r["at"] for r in reports] or [base]
+            checkouts[s] = [rnd.choice(times) + rnd.choice([-HOUR, HOUR, 2 * DAY, 0])]
+    return inv, devices, targets, checkouts, as_of
+
+
+def _plist(message_type, udid, serial=None):
+    keys = [("MessageType", message_type), ("UDID", udid), ("Topic", "com.apple.mgmt.X")]
+    if serial:
+        keys.append(("SerialNumber", serial))
+    body = "".join("\t<key>%s</key>\n\t<string>%s</string>\n" % kv for kv in keys)
+    x = ('<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n%s</dict>\n'
+         '</plist>\n' % body)
+    return base64.b64encode(x.encode()).decode()
+
+
+def _nano(topic, at, udid, payload):
+    return json.dumps({"topic": topic, "event_id": f"e-{udid}-{at}", "created_at": iso(at),
+                       "checkin_event": {"udid": udid, "enrollment_id": udid,
+                                         "raw_payload": payload}}) + "\n"
+
+
+def write_ddm(t, name, inv, devices, targets, checkouts, base):
+    env = []
+    for reports in devices:
+        for rep in reports:
+            doc = {"StatusItems": rep["items"], "Errors": [], "FullReport": rep["full"]}
+            if rep["capture"]:
+                d = dt_naive(rep["at"])
+                t.write(f"{name}/captures/{rep['eid']}.{d.strftime('%Y%m%d-%H%M%S')}.000000.status.json",
+                        json.dumps(doc))
+            else:
+                env.append((rep["at"], json.dumps({"received_at": iso(rep["at"]), "enrollment_id": rep["eid"],
+                                                   "report": doc}) + "\n"))
+    env.sort()
+    hook = []
+    for reports in devices:
+        s, eid = reports[0]["serial"], reports[0]["eid"]
+        if s in checkouts:
+            hook.append(_nano("mdm.Authenticate", base - DAY, eid, _plist("Authenticate", eid, s)))
+            for c in checkouts[s]:
+                hook.append(_nano("mdm.CheckOut", c, eid, _plist("CheckOut", eid)))
+    iv = [INV_HEADER] + [",".join([s, i["group"], i["platform"], i["tz"],
+                                   iso(i["check_in"]) if i["check_in"] is not None else "",
+                                   i["os"]]) + "\n" for s, i in inv.items()]
+    tg = [LEGACY_TARGETS_HEADER] + [",".join([x["platform"], x["group"], x["serial"], x["version"],
+                                              x["deadline"], x["etz"]]) + "\n" for x in targets]
+    files = [t.write(f"{name}/inventory.csv", "".join(iv)), t.write(f"{name}/targets.csv", "".join(tg)),
+             t.write(f"{name}/envelopes.ndjson", "".join(x for _, x in env))]
+    if any(r["capture"] for reports in devices for r in reports):
+        files.append(t.path(f"{name}/captures"))
+    if hook:
+        files.append(t.write(f"{name}/webhook.ndjson", "".join(hook)))
+    return files
+
+
+DDM_FIELDS = LEGACY_FIELDS + ("failure_count", "failure_reason", "platform")
+
+
+def ddm_compare(t, seed):
+    inv, devices, targets, checkouts, as_of = ddm_fleet(seed)
+    base = min(r["at"] for reports in devices for r in reports)
+    files = write_ddm(t, f"dd{seed}", inv, devices, targets, checkouts, base)
+    rows = [o for reports in devices for o in merge(reports)]
+    want = legacy_oracle(inv, rows, targets, as_of, checkouts)
+    # a device whose reports are all after the as-of, and no inventory row:
+    # not a device yet
+    return run_and_compare(t, f"dd{seed}", files, want, as_of, DDM_FIELDS)
+
+
+def test_oracle2_ddm_reports_and_checkouts_agree(t):
+    for seed in (3, 8):
+        diffs, got = ddm_compare(t, seed)
+        assert not diffs, f"seed {seed}: {len(diffs)} differences, first: {diffs[:6]}"
+        assert sum(d["classification"] == "out-of-scope" for d in got.values()) > 5, got
