@@ -612,4 +612,5 @@ def test_oracle2_ddm_reports_and_checkouts_agree(t):
     for seed in (3, 8):
         diffs, got = ddm_compare(t, seed)
         assert not diffs, f"seed {seed}: {len(diffs)} differences, first: {diffs[:6]}"
-        assert sum(d["classification"] == "out-of-scope" for d in got.values()) > 5, got
+        gone = sum("unenrolled:" in d["notes"] for d in got.values())
+        assert gone >= 2, gone
