@@ -466,6 +466,41 @@ def merge(reports):
     return obs
 
 
+def _carried(items):
+    su, osys = items.get("softwareupdate", {}), items.get("device", {}).get("operating-system", {})
+    return {("su", k) for k in su} | {("os", k) for k in osys}
+
+
+def backlog(reports, j):
+    """Makes report j one a collector feeds late, after the newer ones, if
+    it can be: the README's history of a backlog is the one the device
+    reported (the merge in time order) for the items no newer report
+    carried again or dropped (a full report: the set keeps only the newest
+    report of an item and the newest full report, not which reports
+    between carried it) and, but for device facts, that the device had
+    reported before it (a value unknown before may have been dropped since
+    by a full report): the other items are left out of it."""
+    newer = set().union(*(_carried(r["items"]) for r in reports[j + 1:]))
+    full_since = any(r["full"] for r in reports[j + 1:])
+    before = merge(reports[:j])[-1]
+    items = reports[j]["items"]
+    su = items.get("softwareupdate", {})
+    osys = items.get("device", {}).get("operating-system", {})
+    for k in list(su):
+        if ("su", k) in newer or full_since or (k == "install-state" and before["status"] == "Unknown") \
+                or (k == "failure-reason" and before["fc"] == ""):
+            del su[k]
+    for k in list(osys):
+        if ("os", k) in newer:
+            del osys[k]
+    for part, key in (("softwareupdate", None), ("device", "operating-system")):
+        if key and key in items.get(part, {}) and not items[part][key]:
+            del items[part][key]
+        if part in items and not items[part]:
+            del items[part]
+    return bool(_carried(items))
+
+
 def ddm_fleet(seed, n=200, nights=5):
     rnd = random.Random(seed)
     base = epoch("2026-11-18T00:00:00Z") + rnd.randrange(0, 3 * DAY)
@@ -531,6 +566,10 @@ def ddm_fleet(seed, n=200, nights=5):
         split = rnd.randrange(len(reports) + 1)
         for j, rep in enumerate(reports):
             rep["capture"] = j >= split and j > 0
+            # a collector's backlog, fed after the newer reports: the
+            # history and the current state read as if fed in order
+            rep["late"] = (not rep["capture"] and j > 0 and not rep["full"]
+                           and rnd.random() < 0.2 and backlog(reports, j))
         devices.append(reports)
         if rnd.random() < 0.8:
             ci = base + rnd.randrange(0, nights * DAY + DAY) if rnd.random() < 0.6 else None
@@ -561,7 +600,7 @@ def _nano(topic, at, udid, payload):
 
 
 def write_ddm(t, name, inv, devices, targets, checkouts, base):
-    env = []
+    env, late = [], []
     for reports in devices:
         for rep in reports:
             doc = {"StatusItems": rep["items"], "Errors": [], "FullReport": rep["full"]}
@@ -570,7 +609,7 @@ def write_ddm(t, name, inv, devices, targets, checkouts, base):
                 t.write(f"{name}/captures/{rep['eid']}.{d.strftime('%Y%m%d-%H%M%S')}.000000.status.json",
                         json.dumps(doc))
             else:
-                env.append((rep["at"], json.dumps({"received_at": iso(rep["at"]), "enrollment_id": rep["eid"],
+                (late if rep["late"] else env).append((rep["at"], json.dumps({"received_at": iso(rep["at"]), "enrollment_id": rep["eid"],
                                                    "report": doc}) + "\n"))
     env.sort()
     hook = []
@@ -589,6 +628,8 @@ def write_ddm(t, name, inv, devices, targets, checkouts, base):
              t.write(f"{name}/envelopes.ndjson", "".join(x for _, x in env))]
     if any(r["capture"] for reports in devices for r in reports):
         files.append(t.path(f"{name}/captures"))
+    if late:
+        files.append(t.write(f"{name}/backlog.ndjson", "".join(x for _, x in sorted(late))))
     if hook:
         files.append(t.write(f"{name}/webhook.ndjson", "".join(hook)))
     return files
@@ -614,3 +655,72 @@ def test_oracle2_ddm_reports_and_checkouts_agree(t):
         assert not diffs, f"seed {seed}: {len(diffs)} differences, first: {diffs[:6]}"
         gone = sum("unenrolled:" in d["notes"] for d in got.values())
         assert gone >= 2, gone
+
+
+def _env_line(at, serial, items, full=False):
+    return json.dumps({"received_at": at, "serial_number": serial,
+                       "report": {"StatusItems": items, "Errors": [], "FullReport": full}}) + "\n"
+
+
+def test_a_backlog_s_install_state_is_the_device_s_latest_when_no_report_since_carried_one(t):
+    # Found by the oracle: a Mac downloading on Nov 20 reported "failed"
+    # (count 2) on Nov 22 and only its new OS build on Nov 23; the collector
+    # fed the Nov 22 report a night late, after the Nov 23 one.  The tool
+    # kept the Nov 23 observation as it was stored, Downloading, so the
+    # device's latest status hid its Error (and its failure count) though
+    # the device never reported a download since the failure: fed in time
+    # order the same reports say Error since Nov 22.
+    mac = {"device": {"operating-system": {"version": "26.0", "family": "macOS"}},
+           "softwareupdate": {"install-state": "downloading",
+                              "failure-reason": {"count": 1, "reason": "Network"}}}
+    first = t.write("a.ndjson", _env_line("2026-11-20T10:00:00Z", "C02BACKLOG1", mac, True) +
+                    _env_line("2026-11-23T10:00:00Z", "C02BACKLOG1",
+                              {"device": {"operating-system": {"version": "26.0.1"}}}))
+    late = t.write("b.ndjson", _env_line("2026-11-22T10:00:00Z", "C02BACKLOG1", {
+        "softwareupdate": {"install-state": "failed",
+                           "failure-reason": {"count": 2, "reason": "Not enough space"}}}))
+    tg = t.write("t.csv", LEGACY_TARGETS_HEADER + "macOS,*,,26.1,2026-11-28T12:00:00,\n")
+    t.ok("run", "--out", t.out, "--as-of", "2026-11-24T12:00:00Z", tg, first, late)
+    d = t.csv("devices")[0]
+    assert (d["classification"], d["status"], d["status_since"], d["os_version"],
+            d["failure_count"], d["failure_reason"]) == \
+        ("error", "Error", "2026-11-22T10:00:00Z", "26.0.1", "2", "Not enough space"), d
+    assert [x["serial_number"] for x in t.csv("errors")] == ["C02BACKLOG1"]
+
+
+def test_a_backlog_report_does_not_bring_back_what_a_newer_full_report_dropped(t):
+    # Found by the oracle: an iPhone reported pending 26.2 due Nov 24, then
+    # a full report on Nov 22 with no pending version (nothing pending any
+    # more).  An incremental report from Nov 21, fed late, repeating the
+    # pending version with an earlier deadline, set it again into the
+    # device's state and into the newer observations, which had none: the
+    # phone was past a deadline its own full report had withdrawn.  And a
+    # report fed late before a newer full report reads what the device had
+    # said by its time, not the state the full report left.
+    first = t.write("a.ndjson", "".join([
+        _env_line("2026-11-19T07:00:00Z", "C02BACKLOG2", {
+            "device": {"operating-system": {"version": "26.0", "family": "iOS"}},
+            "softwareupdate": {"install-state": "downloading",
+                               "failure-reason": {"count": 3, "reason": "Network"},
+                               "pending-version": {"os-version": "26.2",
+                                                   "target-local-date-time": "2026-11-24T05:30:00"}}},
+                  True),
+        _env_line("2026-11-22T15:00:00Z", "C02BACKLOG2",
+                  {"softwareupdate": {"install-state": "installing"}}, True),
+        _env_line("2026-11-23T09:00:00Z", "C02BACKLOG2",
+                  {"device": {"operating-system": {"version": "26.0"}}})]))
+    late = t.write("b.ndjson", _env_line("2026-11-21T03:00:00Z", "C02BACKLOG2", {
+        "softwareupdate": {"pending-version": {"os-version": "26.2",
+                                               "target-local-date-time": "2026-11-21T14:00:00"}}}))
+    t.ok("run", "--out", t.out, "--as-of", "2026-11-23T12:00:00Z", "--default-tz", "UTC", first, late)
+    d = t.csv("devices")[0]
+    assert (d["classification"], d["status"], d["target_os_version"], d["failure_count"]) == \
+        ("no-target", "Installing", "", ""), d
+    # as of Nov 21 (the late report's own observation): still its failure
+    # and its own deadline, then past
+    t.ok("report", "--out", t.path("o2"), "--as-of", "2026-11-21T15:00:00Z", "--default-tz", "UTC",
+         "devices")
+    d = t.csv("devices", where=t.path("o2"))[0]
+    assert (d["classification"], d["status"], d["target_os_version"], d["deadline_local"],
+            d["failure_count"], d["failure_reason"]) == \
+        ("past-deadline", "Downloading", "26.2", "2026-11-21T14:00:00", "3", "Network"), d
