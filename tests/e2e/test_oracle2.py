@@ -6,8 +6,28 @@ envelopes merged per device, later wins per item) and unenrolled devices
 independent Python reading of the README's rules predicts devices.csv
 (and due-soon.csv's user_notice), compared with what `ddmreport run`
 writes for the same inputs.
+
+Legacy fleets (status CSV, inventory, targets with `enforcement_time_zone`
+on some rows): macOS 12-26, iOS/iPadOS 15-26, tvOS around 18.4, visionOS 2
+and 26, watchOS; the mechanism (unknown version: ddm), the zone that
+reads the deadline and its source (`target`, else the device's own with
+a note), a legacy device's targets and its own pending version compared
+as instants, the enforcement (no enforcement hour for legacy), the
+user_notice (empty for legacy).
+
+DDM fleets: NDJSON envelopes (identified by the enrollment id learned
+from a first report with a serial), then capture files
+`<enrollment-id>.<YYYYMMDD-HHMMSS>.<usec>.status.json`, then a backlog of
+envelopes older than what was fed (only items no newer report carried
+again or dropped: see `backlog`), then a NanoMDM webhook log
+(Authenticate, CheckOut).  The oracle merges each device's reports in
+time order itself (`merge`): install states, pending versions (empty
+strings: none), failure reasons, full reports dropping all but device
+facts; then the same rules as the legacy fleets, plus the unenrolled
+case of out-of-scope, its note and the not-reporting list.
 """
 import base64
+import datetime as dt
 import json
 import random
 from zoneinfo import ZoneInfo
@@ -262,7 +282,6 @@ def legacy_fleet(seed, n=200, nights=5):
                     # due in the last two hours (read in the zone that
                     # counts when the device is legacy): the enforcement
                     # hour is the OS's, DDM devices' only
-                    import datetime as dt
                     w = dt.datetime.fromtimestamp(as_of - rnd.randrange(0, 2 * HOUR),
                                                   ZoneInfo(z or zone))
                     d = w.strftime("%Y-%m-%dT%H:%M:00")
@@ -298,12 +317,10 @@ def legacy_fleet(seed, n=200, nights=5):
 
 
 def dt_naive(t):
-    import datetime as dt
     return dt.datetime.fromtimestamp(t, UTC).replace(tzinfo=None)
 
 
 def _td(seconds):
-    import datetime as dt
     return dt.timedelta(seconds=seconds)
 
 
