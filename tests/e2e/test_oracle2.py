@@ -579,13 +579,17 @@ def ddm_fleet(seed, n=200, nights=5):
             items = {k2: v for k2, v in items.items() if v}
             reports.append({"serial": s, "eid": eid, "at": at, "full": full, "items": items})
             at += rnd.randrange(HOUR, 2 * DAY)
-        # the reports after a split point go as capture files
-        split = rnd.randrange(len(reports) + 1)
+        # the reports after a split point go as capture files; a device in
+        # four comes in NanoMDM's webhook log instead (DeclarativeManagement
+        # check-ins to the status endpoint)
+        hooked = rnd.random() < 0.25
+        split = len(reports) if hooked else rnd.randrange(len(reports) + 1)
         for j, rep in enumerate(reports):
+            rep["hook"] = hooked
             rep["capture"] = j >= split and j > 0
             # a collector's backlog, fed after the newer reports: the
             # history and the current state read as if fed in order
-            rep["late"] = (not rep["capture"] and j > 0 and not rep["full"]
+            rep["late"] = (not hooked and not rep["capture"] and j > 0 and not rep["full"]
                            and rnd.random() < 0.2 and backlog(reports, j))
         devices.append(reports)
         if rnd.random() < 0.8:
@@ -610,6 +614,15 @@ def _plist(message_type, udid, serial=None):
     return base64.b64encode(x.encode()).decode()
 
 
+def _dm_plist(udid, data):
+    x = ('<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0">\n<dict>\n'
+         '\t<key>Data</key>\n\t<data>%s</data>\n\t<key>Endpoint</key>\n\t<string>status</string>\n'
+         '\t<key>MessageType</key>\n\t<string>DeclarativeManagement</string>\n'
+         '\t<key>UDID</key>\n\t<string>%s</string>\n</dict>\n</plist>\n'
+         % (base64.b64encode(data.encode()).decode(), udid))
+    return base64.b64encode(x.encode()).decode()
+
+
 def _nano(topic, at, udid, payload):
     return json.dumps({"topic": topic, "event_id": f"e-{udid}-{at}", "created_at": iso(at),
                        "checkin_event": {"udid": udid, "enrollment_id": udid,
@@ -621,6 +634,8 @@ def write_ddm(t, name, inv, devices, targets, checkouts, base):
     for reports in devices:
         for rep in reports:
             doc = {"StatusItems": rep["items"], "Errors": [], "FullReport": rep["full"]}
+            if rep["hook"]:
+                continue
             if rep["capture"]:
                 d = dt_naive(rep["at"])
                 t.write(f"{name}/captures/{rep['eid']}.{d.strftime('%Y%m%d-%H%M%S')}.000000.status.json",
@@ -632,10 +647,17 @@ def write_ddm(t, name, inv, devices, targets, checkouts, base):
     hook = []
     for reports in devices:
         s, eid = reports[0]["serial"], reports[0]["eid"]
-        if s in checkouts:
-            hook.append(_nano("mdm.Authenticate", base - DAY, eid, _plist("Authenticate", eid, s)))
-            for c in checkouts[s]:
-                hook.append(_nano("mdm.CheckOut", c, eid, _plist("CheckOut", eid)))
+        if s in checkouts or reports[0]["hook"]:
+            hook.append((base - DAY, _nano("mdm.Authenticate", base - DAY, eid,
+                                           _plist("Authenticate", eid, s))))
+        for c in checkouts.get(s, []):
+            hook.append((c, _nano("mdm.CheckOut", c, eid, _plist("CheckOut", eid))))
+        for rep in reports:
+            if rep["hook"]:
+                doc = {"StatusItems": rep["items"], "Errors": [], "FullReport": rep["full"]}
+                hook.append((rep["at"], _nano("mdm.DeclarativeManagement", rep["at"], eid,
+                                              _dm_plist(eid, json.dumps(doc)))))
+    hook = [x for _, x in sorted(hook, key=lambda h: h[0])]
     iv = [INV_HEADER] + [",".join([s, i["group"], i["platform"], i["tz"],
                                    iso(i["check_in"]) if i["check_in"] is not None else "",
                                    i["os"]]) + "\n" for s, i in inv.items()]
