@@ -175,7 +175,11 @@ SELECT b.serial_number,
                   THEN coalesce(d.os_version_at, d.last_check_in) END
                  AS inv_os_at,
              d.untimed_status, d.untimed_status_raw,
-             CASE WHEN d.unenrolled_at <= :as_of THEN d.unenrolled_at END
+             -- a CheckOut counts until the device enrolled again
+             CASE WHEN d.unenrolled_at <= :as_of
+                   AND NOT coalesce(d.enrolled_at > d.unenrolled_at
+                                    AND d.enrolled_at <= :as_of, 0)
+                  THEN d.unenrolled_at END
                  AS unenrolled_at,
              (SELECT o.rowid FROM observation o
                WHERE o.serial_number = d.serial_number AND o.reported_at <= :as_of

@@ -126,7 +126,9 @@ UPDATE device AS d SET
 	untimed_status = coalesce(d.untimed_status, o.untimed_status),
 	untimed_status_raw = coalesce(d.untimed_status_raw, o.untimed_status_raw),
 	unenrolled_at = max(coalesce(d.unenrolled_at, o.unenrolled_at),
-			    coalesce(o.unenrolled_at, d.unenrolled_at))
+			    coalesce(o.unenrolled_at, d.unenrolled_at)),
+	enrolled_at = max(coalesce(d.enrolled_at, o.enrolled_at),
+			  coalesce(o.enrolled_at, d.enrolled_at))
   FROM (SELECT o.*, m.new,
 	       coalesce(o.last_check_in, -1) > coalesce(c.last_check_in, -1) AS n
 	  FROM device AS o JOIN mig_serial AS m ON m.old = o.serial_number

@@ -41,6 +41,10 @@ ALTER TABLE device ADD COLUMN os_version_at INTEGER;
 -- When the device last unenrolled (an MDM CheckOut: NanoMDM's webhook
 -- mdm.CheckOut); it is out of scope until heard from after that time.
 ALTER TABLE device ADD COLUMN unenrolled_at INTEGER;
+-- When the device was last known enrolled (NanoMDM's Authenticate,
+-- TokenUpdate or a command result): a CheckOut before it was undone by
+-- enrolling again.
+ALTER TABLE device ADD COLUMN enrolled_at INTEGER;
 -- Of a file's rejected reports, those rejected because no input had yet
 -- tied their enrollment or Jamf id to a serial.  A file of which nothing
 -- was stored and every report was rejected so is read again when given

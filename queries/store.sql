@@ -322,6 +322,18 @@ ON CONFLICT (serial_number) DO UPDATE SET
 	unenrolled_at = max(coalesce(unenrolled_at, excluded.unenrolled_at),
 	                    excluded.unenrolled_at);
 
+-- name: device_enrolled
+-- The device's channel checked in (NanoMDM's Authenticate, TokenUpdate or
+-- a command result) at :enrolled_at: it was enrolled then, and a CheckOut
+-- before that no longer counts; the latest such time is kept.  A device
+-- row is made if none exists yet (listed only once it is in an inventory
+-- or reported).
+INSERT INTO device (serial_number, enrolled_at)
+VALUES (:serial_number, :enrolled_at)
+ON CONFLICT (serial_number) DO UPDATE SET
+	enrolled_at = max(coalesce(enrolled_at, excluded.enrolled_at),
+	                  excluded.enrolled_at);
+
 -- name: device_untimed
 -- A status row without a time (Kandji's PENDING: the device never
 -- reported): the device is known, with that status, and no observation.

@@ -119,9 +119,10 @@ def user_notice(mech, d_utc, as_of):
 
 # --- 1. legacy enforcement ----------------------------------------------
 
-def legacy_oracle(inv, rows, targets, as_of, checkouts=None):
+def legacy_oracle(inv, rows, targets, as_of, checkouts=None, enrolls=None):
     """Per serial, what devices.csv says.  CHECKOUTS: serial -> the times
-    of the MDM's CheckOut events (unenrolled until heard from again)."""
+    of the MDM's CheckOut events (unenrolled until heard from again);
+    ENROLLS: the times of its Authenticate events (enrolled again)."""
     out = {}
     by_dev = {}
     for r in rows:
@@ -158,7 +159,9 @@ def legacy_oracle(inv, rows, targets, as_of, checkouts=None):
             dzone, dsrc = None, "none"
         mech = mechanism(platform, os_version)
         gone = [c for c in (checkouts or {}).get(s, []) if c <= as_of]
-        unenrolled = max(gone) if gone and (last_seen is None or max(gone) >= last_seen) else None
+        back = [a for a in (enrolls or {}).get(s, []) if a <= as_of]
+        unenrolled = max(gone) if gone and (last_seen is None or max(gone) >= last_seen) \
+            and not (back and max(back) > max(gone)) else None
 
         def meets(tv):
             if os_version is None:
@@ -601,6 +604,9 @@ def ddm_fleet(seed, n=200, nights=5):
             # unenrolled: a CheckOut before, between or after its reports
             times = [r["at"] for r in reports] or [base]
             checkouts[s] = [rnd.choice(times) + rnd.choice([-HOUR, HOUR, 2 * DAY, 0])]
+            if rnd.random() < 0.3:
+                # enrolled again (a new Authenticate), maybe after the as-of
+                checkouts[s].append(checkouts[s][0] + rnd.choice([HOUR, DAY, 3 * DAY]))
     return inv, devices, targets, checkouts, as_of
 
 
@@ -650,8 +656,11 @@ def write_ddm(t, name, inv, devices, targets, checkouts, base):
         if s in checkouts or reports[0]["hook"]:
             hook.append((base - DAY, _nano("mdm.Authenticate", base - DAY, eid,
                                            _plist("Authenticate", eid, s))))
-        for c in checkouts.get(s, []):
-            hook.append((c, _nano("mdm.CheckOut", c, eid, _plist("CheckOut", eid))))
+        for k, c in enumerate(checkouts.get(s, [])):
+            if k == 0:
+                hook.append((c, _nano("mdm.CheckOut", c, eid, _plist("CheckOut", eid))))
+            else:
+                hook.append((c, _nano("mdm.Authenticate", c, eid, _plist("Authenticate", eid, s))))
         for rep in reports:
             if rep["hook"]:
                 doc = {"StatusItems": rep["items"], "Errors": [], "FullReport": rep["full"]}
@@ -682,7 +691,9 @@ def ddm_compare(t, seed):
     base = min(r["at"] for reports in devices for r in reports)
     files = write_ddm(t, f"dd{seed}", inv, devices, targets, checkouts, base)
     rows = [o for reports in devices for o in merge(reports)]
-    want = legacy_oracle(inv, rows, targets, as_of, checkouts)
+    # checkouts[s]: the CheckOut, then an Authenticate enrolling it again
+    want = legacy_oracle(inv, rows, targets, as_of, {s: c[:1] for s, c in checkouts.items()},
+                         {s: c[1:] + [base - DAY] for s, c in checkouts.items()})
     # a device whose reports are all after the as-of, and no inventory row:
     # not a device yet
     return run_and_compare(t, f"dd{seed}", files, want, as_of, DDM_FIELDS)
@@ -763,3 +774,30 @@ def test_a_backlog_report_does_not_bring_back_what_a_newer_full_report_dropped(t
     assert (d["classification"], d["status"], d["target_os_version"], d["deadline_local"],
             d["failure_count"], d["failure_reason"]) == \
         ("past-deadline", "Downloading", "26.2", "2026-11-21T14:00:00", "3", "Network"), d
+
+
+def test_a_device_that_enrolled_again_after_its_checkout_is_back_in_scope(t):
+    # Found while extending the oracle to CheckOuts: a Mac whose MDM
+    # profile was removed on Nov 20 (mdm.CheckOut) and that enrolled again
+    # on Nov 21 (mdm.Authenticate, mdm.TokenUpdate) stayed out-of-scope,
+    # "unenrolled, nothing heard since", though it was enrolled and past
+    # its Nov 22 deadline: an update unenforced and unreported.
+    u = "AAAA0000-0000-4000-8000-000000000001"
+    hook = t.write("hook.ndjson", "".join([
+        _nano("mdm.Authenticate", epoch("2026-11-01T08:00:00Z"), u, _plist("Authenticate", u, "C02REENROL1")),
+        _nano("mdm.CheckOut", epoch("2026-11-20T08:00:00Z"), u, _plist("CheckOut", u)),
+        _nano("mdm.Authenticate", epoch("2026-11-21T08:00:00Z"), u, _plist("Authenticate", u, "C02REENROL1")),
+        _nano("mdm.TokenUpdate", epoch("2026-11-21T08:00:05Z"), u, _plist("TokenUpdate", u))]))
+    st = t.write("s.csv", STATUS_HEADER + "C02REENROL1,Downloading,2026-11-10T10:00:00Z,,,,macOS,,26.0,,,,,,"
+                 "UTC,,\n")
+    tg = t.write("t.csv", LEGACY_TARGETS_HEADER + "macOS,*,,26.1,2026-11-22T09:00:00,\n")
+    t.ok("run", "--out", t.out, "--as-of", "2026-11-24T12:00:00Z", st, tg, hook)
+    d = t.csv("devices")[0]
+    assert (d["classification"], d["enforcement"]) == ("past-deadline", "offline-at-deadline"), d
+    assert "unenrolled" not in d["notes"], d
+    assert [x["serial_number"] for x in t.csv("past-deadline")] == ["C02REENROL1"]
+    # between the CheckOut and the new enrolment it was out of scope
+    t.ok("report", "--out", t.path("o2"), "--as-of", "2026-11-20T12:00:00Z", "devices")
+    d = t.csv("devices", where=t.path("o2"))[0]
+    assert d["classification"] == "out-of-scope", d
+    assert "unenrolled: the MDM's CheckOut at 2026-11-20T08:00:00Z" in d["notes"], d
