@@ -176,7 +176,11 @@ SELECT b.serial_number,
                   THEN coalesce(d.os_version_at, d.last_check_in) END
                  AS inv_os_at,
              d.untimed_status, d.untimed_status_raw,
-             CASE WHEN d.unenrolled_at <= :as_of THEN d.unenrolled_at END
+             -- a CheckOut counts until the device enrolled again
+             CASE WHEN d.unenrolled_at <= :as_of
+                   AND NOT coalesce(d.enrolled_at > d.unenrolled_at
+                                    AND d.enrolled_at <= :as_of, 0)
+                  THEN d.unenrolled_at END
                  AS unenrolled_at,
              d.unenrolled_by,
              (SELECT o.rowid FROM observation o
@@ -371,7 +375,7 @@ SELECT c.*,
                  ELSE '' END ||
             coalesce(c.zone_note || '; ', '') ||
             CASE WHEN NOT c.below
-                   OR c.target_build_version NOT GLOB '*[0-9][a-z]'
+                   OR coalesce(c.target_build_version, '') NOT GLOB '*[0-9][a-z]'
                  THEN ''
                  WHEN c.target_build_version GLOB '[0-9]*[A-Z]5[0-9][0-9][0-9][a-z]*'
                   AND (c.build_version IS NULL
@@ -548,15 +552,32 @@ SELECT x.*,
                -- above an unmet one due before it (two declarations: the
                -- earliest deadline is processed first, and it stands
                -- though the device heads for the later version; of the
-               -- same version, the device's own deadline is the word)
+               -- same version, the device's own deadline is the word).
+               -- A legacy device compares the two as instants, as its
+               -- targets are compared: the configured one in its
+               -- enforcement zone, its own in the device's zone.
                coalesce(z.has_own AND NOT z.own_met
                           AND (p.id IS NULL
                                OR ddm_version_cmp(z.dev_target_os_version,
                                                   p.target_os_version) = 0
                                OR (ddm_version_cmp(z.dev_target_os_version,
                                                    p.target_os_version) > 0
-                                   AND (ddm_wall(p.target_local_datetime)
-                                          >= ddm_wall(z.dev_target_local_datetime)
+                                   AND (CASE WHEN z.enforcement_mechanism = 'legacy'
+                                             THEN coalesce(ddm_wall_to_utc(
+                                                    p.target_local_datetime,
+                                                    CASE WHEN ddm_tz_valid(p.enforcement_time_zone)
+                                                         THEN p.enforcement_time_zone
+                                                         ELSE z.dev_zone END),
+                                                    ddm_wall(p.target_local_datetime)
+                                                    + 12 * 3600)
+                                                  >= coalesce(ddm_wall_to_utc(
+                                                    z.dev_target_local_datetime,
+                                                    z.dev_zone),
+                                                    ddm_wall(z.dev_target_local_datetime)
+                                                    + 12 * 3600)
+                                             ELSE ddm_wall(p.target_local_datetime)
+                                                  >= ddm_wall(z.dev_target_local_datetime)
+                                        END
                                         OR coalesce(ddm_meets(
                                              z.os_version, z.build_version,
                                              p.target_os_version,

@@ -128,7 +128,9 @@ UPDATE device AS d SET
 	unenrolled_by = CASE WHEN o.unenrolled_at >= coalesce(d.unenrolled_at, -9e18)
 			THEN o.unenrolled_by ELSE d.unenrolled_by END,
 	unenrolled_at = max(coalesce(d.unenrolled_at, o.unenrolled_at),
-			    coalesce(o.unenrolled_at, d.unenrolled_at))
+			    coalesce(o.unenrolled_at, d.unenrolled_at)),
+	enrolled_at = max(coalesce(d.enrolled_at, o.enrolled_at),
+			  coalesce(o.enrolled_at, d.enrolled_at))
   FROM (SELECT o.*, m.new,
 	       coalesce(o.last_check_in, -1) > coalesce(c.last_check_in, -1) AS n
 	  FROM device AS o JOIN mig_serial AS m ON m.old = o.serial_number

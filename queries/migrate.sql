@@ -45,6 +45,10 @@ ALTER TABLE device ADD COLUMN unenrolled_at INTEGER;
 -- inventory row saying the MDM no longer manages the device, Jamf's
 -- Managed column: Unmanaged, dated by that row's check-in).
 ALTER TABLE device ADD COLUMN unenrolled_by TEXT;
+-- When the device was last known enrolled (NanoMDM's Authenticate,
+-- TokenUpdate or a command result): a CheckOut before it was undone by
+-- enrolling again.
+ALTER TABLE device ADD COLUMN enrolled_at INTEGER;
 -- Of a file's rejected reports, those rejected because no input had yet
 -- tied their enrollment or Jamf id to a serial.  A file of which nothing
 -- was stored and every report was rejected so is read again when given

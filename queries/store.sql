@@ -336,6 +336,18 @@ ON CONFLICT (serial_number) DO UPDATE SET
 	unenrolled_at = max(coalesce(unenrolled_at, excluded.unenrolled_at),
 	                    excluded.unenrolled_at);
 
+-- name: device_enrolled
+-- The device's channel checked in (NanoMDM's Authenticate, TokenUpdate or
+-- a command result) at :enrolled_at: it was enrolled then, and a CheckOut
+-- before that no longer counts; the latest such time is kept.  A device
+-- row is made if none exists yet (listed only once it is in an inventory
+-- or reported).
+INSERT INTO device (serial_number, enrolled_at)
+VALUES (:serial_number, :enrolled_at)
+ON CONFLICT (serial_number) DO UPDATE SET
+	enrolled_at = max(coalesce(enrolled_at, excluded.enrolled_at),
+	                  excluded.enrolled_at);
+
 -- name: device_untimed
 -- A status row without a time (Kandji's PENDING: the device never
 -- reported): the device is known, with that status, and no observation.
@@ -654,6 +666,116 @@ UPDATE observation SET
    AND ((:pending AND target_os_version IS NULL
          AND target_local_datetime IS NULL)
         OR (:decl AND declarations IS NULL));
+
+-- name: ddm_observation_forward_items
+-- A report that arrived after newer ones (merge.c, forward_items): a
+-- status item it carried that no newer report changed (:f_<field> 1; or
+-- dropped, a full report) was the device's through those newer reports
+-- too, so the newer observations that still show what the device had said
+-- before it (the value of its observation just before the report) get
+-- its value, up to the first newer one that shows another: a backlog's
+-- "failed" or "installing" is the device's latest install state when no
+-- report since carried one.  A value unknown before the report (NULL, or
+-- status Unknown) is not carried forward, but a device fact's (OS
+-- version, platform, model), which no full report drops: a newer full
+-- report may have dropped it.
+WITH b AS MATERIALIZED (
+	SELECT status, status_raw, os_version, build_version,
+	       extra_version, failure_count, failure_reason, platform,
+	       model, target_os_version, target_build_version, target_local_datetime
+	  FROM observation
+	 WHERE serial_number = :serial_number AND reported_at < :reported_at
+	 ORDER BY reported_at DESC LIMIT 1),
+-- per field, the first newer observation that shows another value than
+-- before (read before any row is updated)
+stop AS MATERIALIZED (
+	SELECT (SELECT min(p.reported_at) FROM observation p
+	         WHERE p.serial_number = :serial_number
+	           AND p.reported_at > :reported_at
+	           AND p.status IS NOT b.status) AS status,
+	       (SELECT min(p.reported_at) FROM observation p
+	         WHERE p.serial_number = :serial_number
+	           AND p.reported_at > :reported_at
+	           AND p.status_raw IS NOT b.status_raw) AS status_raw,
+	       (SELECT min(p.reported_at) FROM observation p
+	         WHERE p.serial_number = :serial_number
+	           AND p.reported_at > :reported_at
+	           AND p.os_version IS NOT b.os_version) AS os_version,
+	       (SELECT min(p.reported_at) FROM observation p
+	         WHERE p.serial_number = :serial_number
+	           AND p.reported_at > :reported_at
+	           AND p.build_version IS NOT b.build_version) AS build_version,
+	       (SELECT min(p.reported_at) FROM observation p
+	         WHERE p.serial_number = :serial_number
+	           AND p.reported_at > :reported_at
+	           AND p.extra_version IS NOT b.extra_version) AS extra_version,
+	       (SELECT min(p.reported_at) FROM observation p
+	         WHERE p.serial_number = :serial_number
+	           AND p.reported_at > :reported_at
+	           AND p.failure_count IS NOT b.failure_count) AS failure_count,
+	       (SELECT min(p.reported_at) FROM observation p
+	         WHERE p.serial_number = :serial_number
+	           AND p.reported_at > :reported_at
+	           AND p.failure_reason IS NOT b.failure_reason) AS failure_reason,
+	       (SELECT min(p.reported_at) FROM observation p
+	         WHERE p.serial_number = :serial_number
+	           AND p.reported_at > :reported_at
+	           AND p.platform IS NOT b.platform) AS platform,
+	       (SELECT min(p.reported_at) FROM observation p
+	         WHERE p.serial_number = :serial_number
+	           AND p.reported_at > :reported_at
+	           AND p.model IS NOT b.model) AS model,
+	       (SELECT min(p.reported_at) FROM observation p
+	         WHERE p.serial_number = :serial_number
+	           AND p.reported_at > :reported_at
+	           AND p.target_os_version IS NOT b.target_os_version) AS target_os_version,
+	       (SELECT min(p.reported_at) FROM observation p
+	         WHERE p.serial_number = :serial_number
+	           AND p.reported_at > :reported_at
+	           AND p.target_build_version IS NOT b.target_build_version) AS target_build_version,
+	       (SELECT min(p.reported_at) FROM observation p
+	         WHERE p.serial_number = :serial_number
+	           AND p.reported_at > :reported_at
+	           AND p.target_local_datetime IS NOT b.target_local_datetime) AS target_local_datetime
+	  FROM b)
+UPDATE OR IGNORE observation SET
+	status = CASE WHEN :f_status AND (SELECT status FROM b) IS NOT NULL AND (SELECT status FROM b) <> 'Unknown'
+	              AND reported_at < coalesce((SELECT status FROM stop), 9e18)
+	         THEN :status ELSE status END,
+	status_raw = CASE WHEN :f_status_raw AND (SELECT status_raw FROM b) IS NOT NULL
+	              AND reported_at < coalesce((SELECT status_raw FROM stop), 9e18)
+	         THEN :status_raw ELSE status_raw END,
+	os_version = CASE WHEN :f_os_version
+	              AND reported_at < coalesce((SELECT os_version FROM stop), 9e18)
+	         THEN :os_version ELSE os_version END,
+	build_version = CASE WHEN :f_build_version
+	              AND reported_at < coalesce((SELECT build_version FROM stop), 9e18)
+	         THEN :build_version ELSE build_version END,
+	extra_version = CASE WHEN :f_extra_version
+	              AND reported_at < coalesce((SELECT extra_version FROM stop), 9e18)
+	         THEN :extra_version ELSE extra_version END,
+	failure_count = CASE WHEN :f_failure_count AND (SELECT failure_count FROM b) IS NOT NULL
+	              AND reported_at < coalesce((SELECT failure_count FROM stop), 9e18)
+	         THEN :failure_count ELSE failure_count END,
+	failure_reason = CASE WHEN :f_failure_reason AND (SELECT failure_reason FROM b) IS NOT NULL
+	              AND reported_at < coalesce((SELECT failure_reason FROM stop), 9e18)
+	         THEN :failure_reason ELSE failure_reason END,
+	platform = CASE WHEN :f_platform
+	              AND reported_at < coalesce((SELECT platform FROM stop), 9e18)
+	         THEN :platform ELSE platform END,
+	model = CASE WHEN :f_model
+	              AND reported_at < coalesce((SELECT model FROM stop), 9e18)
+	         THEN :model ELSE model END,
+	target_os_version = CASE WHEN :f_target_os_version AND (SELECT target_os_version FROM b) IS NOT NULL
+	              AND reported_at < coalesce((SELECT target_os_version FROM stop), 9e18)
+	         THEN :target_os_version ELSE target_os_version END,
+	target_build_version = CASE WHEN :f_target_build_version AND (SELECT target_build_version FROM b) IS NOT NULL
+	              AND reported_at < coalesce((SELECT target_build_version FROM stop), 9e18)
+	         THEN :target_build_version ELSE target_build_version END,
+	target_local_datetime = CASE WHEN :f_target_local_datetime AND (SELECT target_local_datetime FROM b) IS NOT NULL
+	              AND reported_at < coalesce((SELECT target_local_datetime FROM stop), 9e18)
+	         THEN :target_local_datetime ELSE target_local_datetime END
+ WHERE serial_number = :serial_number AND reported_at > :reported_at;
 
 -- name: ddm_observation_before
 -- A device's observation just before :reported_at, as the fields of

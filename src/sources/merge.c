@@ -98,7 +98,7 @@ struct merge {
 		f_report_errors;
 	int f_serial, f_udid, f_model; /* -1 when the map has none */
 	store_stmt *stage, *read, *clear, *state, *set, *obs, *any, *before,
-		*fwd, *pend, *pend_read, *pend_done,
+		*fwd, *fwd_items, *pend, *pend_read, *pend_done,
 		*pend_clear; /* store-owned */
 	int obs_param[NOBS];
 	int obs_serial, obs_at, obs_file, obs_line; /* ddm_observation's */
@@ -281,13 +281,14 @@ ddm_err merge_new(store *s, const formats *fs, merge **out)
 	d->obs = store_stmt_get(s, "ddm_observation");
 	d->before = store_stmt_get(s, "ddm_observation_before");
 	d->fwd = store_stmt_get(s, "ddm_observation_forward");
+	d->fwd_items = store_stmt_get(s, "ddm_observation_forward_items");
 	d->pend = store_stmt_get(s, "ddm_pending_put");
 	d->pend_read = store_stmt_get(s, "ddm_pending_read");
 	d->pend_done = store_stmt_get(s, "ddm_pending_done");
 	d->pend_clear = store_stmt_get(s, "ddm_pending_clear");
 	if (!d->stage || !d->read || !d->clear || !d->state || !d->set ||
-	    !d->obs || !d->any || !d->before || !d->fwd || !d->pend ||
-	    !d->pend_read || !d->pend_done || !d->pend_clear) {
+	    !d->obs || !d->any || !d->before || !d->fwd || !d->fwd_items ||
+	    !d->pend || !d->pend_read || !d->pend_done || !d->pend_clear) {
 		merge_free(d);
 		return DDM_ERR_INTERNAL;
 	}
@@ -1458,12 +1459,30 @@ static bool kept(const char *keep, size_t klen, const slot *x)
 	return x->fid >= 0 && memchr(keep, x->fid, klen) != NULL;
 }
 
+/* The set's record of its newest full report (a field of no status item:
+ * its time, an empty value).  A full report drops what is older, so a
+ * report older than it, fed late, sets none of the fields it dropped. */
+#define FULL_MARK "@full-report"
+
+/* Whether field fid is a device fact (a device.* item's): a full report
+ * does not drop it when it leaves it out. */
+static bool device_fid(const merge *d, int fid)
+{
+	for (size_t k = 0; k < d->nmap; k++)
+		if (d->map[k].fid == fid && d->map[k].device_item)
+			return true;
+	return false;
+}
+
 /* One staged report applied to the loaded set. */
 static ddm_err replay(merge *d, int64_t t, bool full, const char *keep,
 		      size_t klen, const unsigned char *p, size_t n,
 		      int64_t file)
 {
-	if (full)
+	slot *m = slot_find(d, FULL_MARK, strlen(FULL_MARK));
+	int64_t full_t = m && m->present ? m->t : INT64_MIN;
+
+	if (full) {
 		for (size_t i = 0; i < d->nslots; i++) {
 			slot *x = &d->slots[i];
 
@@ -1472,6 +1491,13 @@ static ddm_err replay(merge *d, int64_t t, bool full, const char *keep,
 				x->dirty = false;
 			}
 		}
+		if (!m)
+			m = slot_new(d, FULL_MARK, strlen(FULL_MARK), -1);
+		if (!m->present || t >= m->t) {
+			slot_set(m, "", 0, t, file);
+			m->dirty = true;
+		}
+	}
 	unsigned fid;
 	uint32_t len;
 	const char *v;
@@ -1490,6 +1516,9 @@ static ddm_err replay(merge *d, int64_t t, bool full, const char *keep,
 			x = slot_new(d, name, strlen(name), (int)fid);
 			d->fslot[fid] = (size_t)(x - d->slots) + 1;
 		}
+		/* a newer full report dropped it (or set it since) */
+		if (t < full_t && !device_fid(d, (int)fid))
+			continue;
 		if (!x->present || t >= x->t) {
 			slot_set(x, v, len, t, file);
 			x->dirty = true;
@@ -1526,7 +1555,8 @@ static void late_set(merge *d, size_t i, const char *v, size_t len)
  * value when it carries the field; else the set's when that is no newer
  * than the report; else what the device's observation just before the
  * report said (a full report drops it, as replay does, unless it is a
- * device fact the report leaves out); else none.  So a history fed out of
+ * device fact the report leaves out; a newer full report that dropped it
+ * from the set does not); else none.  So a history fed out of
  * order reads as the device reported it: a report of "downloading" on
  * 26.0.1 stays one, though a newer report of 26.1 was stored first.
  */
@@ -1537,6 +1567,8 @@ static ddm_err observe_late(merge *d, const char *serial, int64_t t, bool full,
 	bool want[NOBS], carried[NOBS] = {false}, need = false, row = false,
 			 bad;
 	store_stmt *st = d->before;
+	const slot *m = slot_find(d, FULL_MARK, strlen(FULL_MARK));
+	int64_t full_t = m && m->present ? m->t : INT64_MIN;
 	unsigned fid;
 	uint32_t len;
 	const char *v;
@@ -1556,7 +1588,10 @@ static ddm_err observe_late(merge *d, const char *serial, int64_t t, bool full,
 		if (carried[i])
 			continue;
 		x = slot_fid(d, d->obs_fid[i]);
-		if (!x || !x->present)
+		if ((!x || !x->present) && !full && t < full_t)
+			want[i] = need =
+				true; /* a newer full report dropped it */
+		else if (!x || !x->present)
 			late_set(d, i, NULL, 0);
 		else if (x->t <= t)
 			late_set(d, i, x->null ? NULL : x->value.data,
@@ -1658,8 +1693,13 @@ static bool still_set(merge *d, size_t i, int64_t t, const unsigned char *p,
  * incremental reports leaves the device's latest observation without the
  * declaration and the deadline that decide its target.
  */
-static ddm_err forward(merge *d, const char *serial, int64_t t,
-		       const unsigned char *p, size_t n)
+static ddm_err forward_items(merge *d, const char *serial, int64_t t, bool full,
+			     const char *keep, size_t klen,
+			     const unsigned char *p, size_t n);
+
+static ddm_err forward(merge *d, const char *serial, int64_t t, bool full,
+		       const char *keep, size_t klen, const unsigned char *p,
+		       size_t n)
 {
 	static const char *const names[] = {
 		"target_os_version", "target_build_version",
@@ -1673,8 +1713,10 @@ static ddm_err forward(merge *d, const char *serial, int64_t t,
 		else if (strcmp(obs_fields[i], "active_configs") == 0)
 			decl = still_set(d, i, t, p, n);
 	}
-	if (!pending && !decl)
-		return DDM_OK;
+	ddm_err err = forward_items(d, serial, t, full, keep, klen, p, n);
+
+	if (err || (!pending && !decl))
+		return err;
 	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
 			strlen(serial));
 	store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
@@ -1696,6 +1738,79 @@ static ddm_err forward(merge *d, const char *serial, int64_t t,
 							d->late[i].len);
 			}
 	}
+	return store_stmt_run(st, NULL, NULL);
+}
+
+/*
+ * The other items a late report carried that no newer report changed
+ * (its install state, failure reason, OS version, platform, model, and a
+ * pending version that replaces one: ddm_observation_forward fills one
+ * where the newer observations have none) were
+ * the device's through the newer reports too: the newer observations that
+ * still show the value from before the report get the report's (store.sql,
+ * ddm_observation_forward_items).  Otherwise a backlog's "failed" or
+ * "installing" leaves the device's latest observation in the install state
+ * it had before, though the device never reported that state since.  A
+ * late full report's drop is forwarded alike: what it does not carry and
+ * no newer report set (but a device fact it leaves out) is gone.  An item
+ * a newer report carried too is left as the newer observations show it:
+ * the set knows only the newest report that carried it, not which of the
+ * reports between did.
+ */
+static ddm_err forward_items(merge *d, const char *serial, int64_t t, bool full,
+			     const char *keep, size_t klen,
+			     const unsigned char *p, size_t n)
+{
+	static const char *const names[] = {"status",
+					    "status_raw",
+					    "os_version",
+					    "build_version",
+					    "extra_version",
+					    "failure_count",
+					    "failure_reason",
+					    "platform",
+					    "model",
+					    "target_os_version",
+					    "target_build_version",
+					    "target_local_datetime"};
+	store_stmt *st = d->fwd_items;
+	bool any = false;
+
+	for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+		char pn[64];
+		bool on = false, gone = false;
+		size_t at = NOBS;
+		slot *x;
+
+		for (size_t i = 0; i < NOBS; i++)
+			if (strcmp(obs_fields[i], names[k]) == 0) {
+				int fid = d->obs_fid[i];
+
+				x = slot_fid(d, fid);
+				on = still_set(d, i, t, p, n);
+				gone = full && (!x || !x->present) &&
+				       !carries(p, n, fid) &&
+				       !(fid >= 0 && memchr(keep, fid, klen));
+				at = i;
+			}
+		any = any || on || gone;
+		snprintf(pn, sizeof pn, ":f_%s", names[k]);
+		store_bind_int(st, store_stmt_param(st, pn), on || gone);
+		snprintf(pn, sizeof pn, ":%s", names[k]);
+		if (on && at < NOBS && !d->late_null[at])
+			store_bind_text(st, store_stmt_param(st, pn),
+					d->late[at].data, d->late[at].len);
+		else if (strcmp(names[k], "status") == 0)
+			store_bind_text(st, store_stmt_param(st, pn), "Unknown",
+					7);
+		else
+			store_bind_null(st, store_stmt_param(st, pn));
+	}
+	if (!any)
+		return DDM_OK;
+	store_bind_text(st, store_stmt_param(st, ":serial_number"), serial,
+			strlen(serial));
+	store_bind_int(st, store_stmt_param(st, ":reported_at"), t);
 	return store_stmt_run(st, NULL, NULL);
 }
 
@@ -1736,7 +1851,8 @@ static ddm_err replay_one(merge *d, cursor *cu, const rec_hdr *h,
 	if (!err)
 		err = observe(d, cu->serial, h->t, h->file, h->line, late, c);
 	if (!err && late)
-		err = forward(d, cu->serial, h->t, puts, h->plen);
+		err = forward(d, cu->serial, h->t, h->full != 0, keep, h->klen,
+			      puts, h->plen);
 	return err;
 }
 

@@ -14,7 +14,9 @@
  *   - mdm.CheckOut: the device unenrolled (Apple's CheckOut message, sent
  *     when the MDM profile is removed).  Its time is stored with the
  *     device found by the event's ids; the evaluation takes the device out
- *     of scope until it is heard from again.
+ *     of scope until it is heard from again, or enrolls again: the latest
+ *     Authenticate, TokenUpdate or command result is kept as the time the
+ *     device was last known enrolled.
  *   - The user channel (ids.type User / Shared iPad / User Enrollment, or
  *     a plist with UserID / EnrollmentUserID) speaks for a user, not the
  *     device: its reports never change the device's state.
@@ -29,6 +31,7 @@
 #include "plist.h"
 #include "sources/identity.h"
 #include "sources/merge.h"
+#include "timeutil.h"
 
 static int recognise(const flat_view *v)
 {
@@ -105,6 +108,52 @@ static ddm_err learn(src_ctx *x, const flat_view *ev, const buf *pl,
 		err = identity_learn(x->env->store, e.id[i], serial,
 				     x->f->file_id);
 	ids_free(&e);
+	return err;
+}
+
+/* A check-in of the device channel (Authenticate, TokenUpdate, a command
+ * result): the device is enrolled at that time, so a CheckOut before it no
+ * longer takes it out of scope (it enrolled again).  SERIAL is the
+ * event's own, else the one its ids were learned with.  An event without
+ * a usable time, or of a device never identified, only teaches ids, as
+ * before. */
+static ddm_err enrolled(src_ctx *x, const flat_view *ev, const buf *pl,
+			const char *serial, const char *at)
+{
+	buf known = {0};
+	event_ids e = {{0}, {0}};
+	char why[200];
+	bool found = serial != NULL;
+	int64_t t;
+	store_stmt *st;
+	ddm_err err = DDM_OK;
+
+	if (!at || !src_time(x->env, at, &t) ||
+	    ts_future(t, x->env->run_time, "event time", why, sizeof why))
+		return DDM_OK;
+	if (!found) {
+		ids_of(ev, pl, &e);
+		for (size_t i = 0; i < EVENT_IDS && !found && !err; i++)
+			if (e.id[i] && *e.id[i])
+				err = identity_find(x->env->store, e.id[i],
+						    &known, &found);
+		serial = found ? buf_cstr(&known) : NULL;
+	}
+	if (!err && found) {
+		st = store_stmt_get(x->env->store, "device_enrolled");
+		if (!st) {
+			err = DDM_ERR_INTERNAL;
+		} else {
+			store_bind_text(st,
+					store_stmt_param(st, ":serial_number"),
+					serial, strlen(serial));
+			store_bind_int(st, store_stmt_param(st, ":enrolled_at"),
+				       t);
+			err = store_stmt_run(st, NULL, NULL);
+		}
+	}
+	ids_free(&e);
+	buf_free(&known);
 	return err;
 }
 
@@ -272,6 +321,8 @@ static ddm_err read(src_ctx *x, const flat_view *v)
 		serial = pval(&pl, "SerialNumber");
 		if (serial && !user_channel(&ev, &pl))
 			err = learn(x, &ev, &pl, serial);
+		if (!err && !user_channel(&ev, &pl))
+			err = enrolled(x, &ev, &pl, serial, at);
 		x->c->skipped++;
 		goto out;
 	}
