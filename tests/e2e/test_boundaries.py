@@ -86,3 +86,13 @@ def test_a_report_at_as_of_counts_and_one_a_second_later_does_not(t):
     assert dev["AT"]["last_seen"] == "2026-11-26T12:00:00Z", dev["AT"]
     assert dev["LATER"]["classification"] == "past-deadline", dev["LATER"]
     assert dev["LATER"]["last_seen"] == "2026-11-26T10:00:00Z", dev["LATER"]
+
+
+def test_durations_round_half_away_from_zero(t):
+    # 540 s past the deadline is 0.15 h: written 0.2 (as the README says),
+    # not 0.1 (0.15 is a little below itself in binary)
+    rows = [status("TIE", "Downloading", "2026-11-26T11:00:00Z")]
+    dev = run(t, rows, [target("TIE", "2026-11-26T11:51:00")])
+    assert dev["TIE"]["classification"] == "past-deadline", dev["TIE"]
+    (row,) = t.csv("past-deadline")
+    assert (row["hours_overdue"], row["days_overdue"]) == ("0.2", "0.0"), row
