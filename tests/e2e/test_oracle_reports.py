@@ -1,0 +1,198 @@
+"""The differential oracle of test_oracle, carried on to the detail
+reports: for seeded random fleets, every detail report (past-deadline,
+errors, stuck-downloading, not-reporting, due-soon) must list exactly the
+devices that meet its own criterion in the README's second table "report |
+lists every device that is" (not the devices of one classification), each
+with the device's one classification beside it, and each derived column
+(hours_overdue, days_overdue, enforcement, first_report_after_deadline,
+hours_left, user_notice, hours_in_status, days_in_status, days_silent,
+last_seen `never`) as the README words it, computed here from the
+oracle's per-device rows and the raw inputs.  The summary's counts per
+classification and platform, and the trend's row of this night, must be
+the oracle's counts.
+"""
+from lib import INVENTORY_HEADER, STATUS_HEADER, TARGETS_HEADER, sheet_rows
+from test_oracle import (DAY, DUE_WITHIN, HOUR, SPELLINGS, STALE_AFTER, STUCK_AFTER,
+                         ZONES, epoch, fleet, iso, oracle, write_fleet)
+
+CLASSES = ["past-deadline", "error", "stuck-downloading", "not-reporting", "due-soon",
+           "in-progress", "compliant", "no-target", "out-of-scope"]
+OUT_OF_RANGE = ("compliant", "out-of-scope", "no-target")
+
+
+def tenths(seconds, unit):
+    """SECONDS in UNIT to one decimal, a half rounded away from zero (the
+    README: "to one decimal"), in integers so no float decides a tie."""
+    n = seconds * 10
+    q, r = divmod(abs(n), unit)
+    q += 1 if 2 * r >= unit else 0
+    q = q if n >= 0 else -q
+    return "%s%d.%d" % ("-" if q < 0 else "", abs(q) // 10, abs(q) % 10)
+
+
+def expected_reports(inv, rows, targets, as_of, default_tz):
+    """Per report, serial -> the row the README says it holds."""
+    want = oracle(inv, rows, targets, as_of, default_tz)
+    reps = {}
+    for r in rows:
+        if r["at"] <= as_of:
+            reps.setdefault(r["serial"], []).append(r["at"])
+    out = {k: {} for k in ("past-deadline", "errors", "stuck-downloading",
+                           "not-reporting", "due-soon")}
+    for s, d in want.items():
+        below = d["classification"] not in OUT_OF_RANGE
+        last_seen = epoch(d["last_seen"]) if d["last_seen"] else None
+        heard = last_seen is not None and last_seen > as_of - STALE_AFTER
+        base = {"classification": d["classification"], "platform": d["platform"],
+                "os_version": d["os_version"], "target_os_version": d["target_os_version"]}
+        if below:
+            d_utc = epoch(d["deadline_utc"])
+            d_early = epoch(d["deadline_earliest_utc"])
+            since = epoch(d["status_since"]) if d["status_since"] else None
+            if as_of >= d_utc:
+                # enforcement: seen after the deadline (a report, or the
+                # inventory's check-in, the last one no earlier than the
+                # first); the enforcement hour: first seen < 60 min ago
+                first = min((t for t in reps.get(s, []) if t >= d_utc), default=None)
+                check_in = inv[s]["check_in"] if s in inv else None
+                if check_in is not None and not d_utc <= check_in <= as_of:
+                    check_in = None
+                seen = [t for t in (first, check_in) if t is not None]
+                if not seen:
+                    enforcement = "offline-at-deadline"
+                elif as_of - min(seen) < HOUR:   # every version here is above the DDM floor
+                    enforcement = "enforcement-hour"
+                else:
+                    enforcement = "enforcement-failed"
+                out["past-deadline"][s] = dict(
+                    base, deadline_utc=d["deadline_utc"], status=d["status"],
+                    last_seen=d["last_seen"], enforcement_mechanism="ddm",
+                    enforcement=enforcement,
+                    first_report_after_deadline=iso(first) if first is not None else "",
+                    hours_overdue=tenths(as_of - d_utc, HOUR),
+                    days_overdue=tenths(as_of - d_utc, DAY))
+            if d["status"] == "Error":
+                out["errors"][s] = dict(base, status_since=d["status_since"],
+                                        deadline_utc=d["deadline_utc"],
+                                        last_seen=d["last_seen"])
+            if d["status"] == "Downloading" and since <= as_of - STUCK_AFTER and heard:
+                out["stuck-downloading"][s] = dict(
+                    base, status_since=d["status_since"],
+                    hours_in_status=tenths(as_of - since, HOUR),
+                    days_in_status=tenths(as_of - since, DAY),
+                    deadline_utc=d["deadline_utc"], last_seen=d["last_seen"])
+            if as_of < d_utc and d_early <= as_of + DUE_WITHIN:
+                left = d_utc - as_of
+                out["due-soon"][s] = dict(
+                    base, deadline_utc=d["deadline_utc"],
+                    deadline_earliest_utc=d["deadline_earliest_utc"],
+                    hours_left=tenths(left, HOUR),
+                    user_notice="daily" if left > DAY else "hourly" if left > HOUR
+                    else "final-hour",
+                    status=d["status"], last_seen=d["last_seen"])
+        if not heard:
+            out["not-reporting"][s] = dict(
+                base, last_seen=d["last_seen"] or "never",
+                days_silent=tenths(as_of - last_seen, DAY) if last_seen is not None else "",
+                status=d["status"], deadline_utc=d["deadline_utc"])
+    return want, out
+
+
+def run_fleet(t, seed, n, shift=0, ingest=True):
+    """Runs ddmreport on fleet SEED as of its as-of minus SHIFT seconds
+    (the inputs ingested only when INGEST: a later night of the same
+    database); the oracle's devices and reports for that as-of."""
+    inv, rows, targets, as_of = fleet(seed, n)
+    as_of -= shift
+    default_tz = ZONES[seed % len(ZONES)] if seed % 3 == 0 else None
+    files = write_fleet(t, f"s{seed}", inv, rows, targets, seed) if ingest else []
+    out = t.path(f"out{seed}-{shift}")
+    r = t.run("run", "--db", t.path(f"s{seed}.db"), "--out", out, "--as-of", iso(as_of),
+              "--max-rejected", "100%", *(["--default-tz", default_tz] if default_tz else []),
+              *files)
+    assert r.rc == 0, r
+    want, reports = expected_reports(inv, rows, targets[2], as_of, default_tz)
+    return out, as_of, want, reports
+
+
+def counts_of(want):
+    """Per classification: devices, and per platform column of summary."""
+    col = {"macOS": "macos", "iOS": "ios", "iPadOS": "ipados"}
+    counts = {c: {"devices": 0, "macos": 0, "ios": 0, "ipados": 0, "other": 0} for c in CLASSES}
+    for d in want.values():
+        counts[d["classification"]]["devices"] += 1
+        counts[d["classification"]][col.get(d["platform"], "other")] += 1
+    return counts
+
+
+def trend_row(as_of, counts):
+    """The trend's row of a night: the counts, and compliant_pct the
+    compliant share of the devices with a target, in scope."""
+    row = {"as_of": iso(as_of), "devices": str(sum(c["devices"] for c in counts.values()))}
+    for c in CLASSES:
+        row[c.replace("-", "_")] = str(counts[c]["devices"])
+    scoped = int(row["devices"]) - counts["no-target"]["devices"] - counts["out-of-scope"]["devices"]
+    row["compliant_pct"] = tenths(100 * counts["compliant"]["devices"], scoped) if scoped else ""
+    return row
+
+
+def check_fleet(t, seed, n=250, shift=0, ingest=True):
+    out, as_of, want, reports = run_fleet(t, seed, n, shift, ingest)
+    diffs = []
+    for name, exp in reports.items():
+        got_rows = t.csv(name, where=out)
+        got = {g["serial_number"]: g for g in got_rows}
+        assert len(got) == len(got_rows), (seed, name, "a device listed twice")
+        for s in sorted(set(got) | set(exp)):
+            if s not in got or s not in exp:
+                diffs.append((name, s, "listed by", "tool" if s in got else "oracle",
+                              want[s]["classification"]))
+                continue
+            for f, v in exp[s].items():
+                if got[s][f] != v:
+                    diffs.append((name, s, f, "tool", got[s][f], "oracle", v))
+            if name == "errors":
+                # the vendor's word, whichever spelling it used
+                if got[s]["status_raw"] not in SPELLINGS["Error"]:
+                    diffs.append((name, s, "status_raw", got[s]["status_raw"]))
+    assert not diffs, f"seed {seed}: {len(diffs)} differences, first: {diffs[:6]}"
+    # the summary: each device once, per classification and platform
+    counts = counts_of(want)
+    summary = t.csv("summary", where=out)
+    assert [r["classification"] for r in summary] == CLASSES, summary
+    got = {r["classification"]: {k: int(r[k]) for k in counts["compliant"]} for r in summary}
+    assert got == counts, (seed, got, counts)
+    assert sum(c["devices"] for c in got.values()) == len(want)
+    # the trend's row of this night, last
+    assert t.csv("trend", where=out)[-1] == trend_row(as_of, counts)
+    return out, as_of, counts, {k: len(v) for k, v in reports.items()}
+
+
+def test_oracle_detail_reports_agree(t):
+    sizes = {}
+    for seed in (1, 2, 3, 17, 40):
+        for k, v in check_fleet(t, seed)[3].items():
+            sizes[k] = sizes.get(k, 0) + v
+    # every report was exercised, not compared empty
+    assert all(v >= 3 for v in sizes.values()), sizes
+
+
+SHEETS = {"past-deadline": "Past deadline", "errors": "Errors",
+          "stuck-downloading": "Stuck downloading", "not-reporting": "Not reporting",
+          "due-soon": "Due soon"}
+
+
+def test_oracle_detail_sheets_and_a_second_night(t):
+    # a night as of the day before, then the fleet's own night from the
+    # same database: each run's reports are the oracle's for its as-of,
+    # and the trend keeps both nights, oldest first
+    seed = 5
+    _, night1, counts1, _ = check_fleet(t, seed, shift=DAY)
+    out, night2, counts2, sizes = check_fleet(t, seed, ingest=False)
+    assert t.csv("trend", where=out) == [trend_row(night1, counts1), trend_row(night2, counts2)]
+    # the workbook's detail sheets list the rows of their CSV, one for one
+    wb = t.workbook(where=out)
+    for name, sheet in SHEETS.items():
+        _, rows = sheet_rows(wb[sheet])
+        assert [r[0] for r in rows] == [c["serial_number"] for c in t.csv(name, where=out)], name
+        assert len(rows) == sizes[name], (name, len(rows), sizes[name])
