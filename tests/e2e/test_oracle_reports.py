@@ -12,8 +12,10 @@ classification and platform, and the trend's row of this night, must be
 the oracle's counts.
 """
 from lib import INVENTORY_HEADER, STATUS_HEADER, TARGETS_HEADER, sheet_rows
-from test_oracle import (DAY, DUE_WITHIN, HOUR, SPELLINGS, STALE_AFTER, STUCK_AFTER,
-                         ZONES, epoch, fleet, iso, oracle, write_fleet)
+import contextlib
+
+import test_oracle
+from test_oracle import DAY, HOUR, SPELLINGS, ZONES, epoch, fleet, iso, oracle, write_fleet
 
 CLASSES = ["past-deadline", "error", "stuck-downloading", "not-reporting", "due-soon",
            "in-progress", "compliant", "no-target", "out-of-scope"]
@@ -30,8 +32,22 @@ def tenths(seconds, unit):
     return "%s%d.%d" % ("-" if q < 0 else "", abs(q) // 10, abs(q) % 10)
 
 
+@contextlib.contextmanager
+def windows(stuck, stale, due):
+    """The oracle's --stuck-after, --stale-after, --due-within (its
+    module's constants, the defaults) set to others for a while."""
+    keep = test_oracle.STUCK_AFTER, test_oracle.STALE_AFTER, test_oracle.DUE_WITHIN
+    test_oracle.STUCK_AFTER, test_oracle.STALE_AFTER, test_oracle.DUE_WITHIN = stuck, stale, due
+    try:
+        yield
+    finally:
+        test_oracle.STUCK_AFTER, test_oracle.STALE_AFTER, test_oracle.DUE_WITHIN = keep
+
+
 def expected_reports(inv, rows, targets, as_of, default_tz):
     """Per report, serial -> the row the README says it holds."""
+    STUCK_AFTER, STALE_AFTER, DUE_WITHIN = \
+        test_oracle.STUCK_AFTER, test_oracle.STALE_AFTER, test_oracle.DUE_WITHIN
     want = oracle(inv, rows, targets, as_of, default_tz)
     reps = {}
     for r in rows:
@@ -98,7 +114,7 @@ def expected_reports(inv, rows, targets, as_of, default_tz):
     return want, out
 
 
-def run_fleet(t, seed, n, shift=0, ingest=True):
+def run_fleet(t, seed, n, shift=0, ingest=True, options=()):
     """Runs ddmreport on fleet SEED as of its as-of minus SHIFT seconds
     (the inputs ingested only when INGEST: a later night of the same
     database); the oracle's devices and reports for that as-of."""
@@ -109,7 +125,7 @@ def run_fleet(t, seed, n, shift=0, ingest=True):
     out = t.path(f"out{seed}-{shift}")
     r = t.run("run", "--db", t.path(f"s{seed}.db"), "--out", out, "--as-of", iso(as_of),
               "--max-rejected", "100%", *(["--default-tz", default_tz] if default_tz else []),
-              *files)
+              *options, *files)
     assert r.rc == 0, r
     want, reports = expected_reports(inv, rows, targets[2], as_of, default_tz)
     return out, as_of, want, reports
@@ -136,8 +152,8 @@ def trend_row(as_of, counts):
     return row
 
 
-def check_fleet(t, seed, n=250, shift=0, ingest=True):
-    out, as_of, want, reports = run_fleet(t, seed, n, shift, ingest)
+def check_fleet(t, seed, n=250, shift=0, ingest=True, options=()):
+    out, as_of, want, reports = run_fleet(t, seed, n, shift, ingest, options)
     diffs = []
     for name, exp in reports.items():
         got_rows = t.csv(name, where=out)
@@ -196,3 +212,19 @@ def test_oracle_detail_sheets_and_a_second_night(t):
         _, rows = sheet_rows(wb[sheet])
         assert [r[0] for r in rows] == [c["serial_number"] for c in t.csv(name, where=out)], name
         assert len(rows) == sizes[name], (name, len(rows), sizes[name])
+
+
+def test_oracle_detail_reports_agree_with_other_windows(t):
+    # --stuck-after, --stale-after, --due-within away from their defaults
+    # (a stale limit shorter than the stuck one: a silent download is no
+    # longer stuck but not-reporting)
+    sizes = {}
+    for seed, (stuck, stale, due) in ((7, (3 * DAY, 2 * DAY, 2 * DAY)),
+                                      (8, (6 * HOUR, 4 * DAY, 3 * DAY)),
+                                      (9, (2 * DAY, DAY + HOUR, 90 * 60))):
+        opts = ("--stuck-after", f"{stuck}s", "--stale-after", f"{stale}s",
+                "--due-within", f"{due}s")
+        with windows(stuck, stale, due):
+            for k, v in check_fleet(t, seed, options=opts)[3].items():
+                sizes[k] = sizes.get(k, 0) + v
+    assert all(v >= 3 for v in sizes.values()), sizes
