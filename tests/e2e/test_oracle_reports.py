@@ -22,6 +22,14 @@ CLASSES = ["past-deadline", "error", "stuck-downloading", "not-reporting", "due-
 OUT_OF_RANGE = ("compliant", "out-of-scope", "no-target")
 
 
+def rounded(num, den, places):
+    """NUM / DEN to PLACES decimals, a half away from zero, as a float."""
+    n = num * 10 ** places
+    q, r = divmod(abs(n), den)
+    q += 1 if 2 * r >= den else 0
+    return (q if n >= 0 else -q) / 10 ** places
+
+
 def tenths(seconds, unit):
     """SECONDS in UNIT to one decimal, a half rounded away from zero (the
     README: "to one decimal"), in integers so no float decides a tie."""
@@ -56,6 +64,7 @@ def expected_reports(inv, rows, targets, as_of, default_tz):
     out = {k: {} for k in ("past-deadline", "errors", "stuck-downloading",
                            "not-reporting", "due-soon")}
     for s, d in want.items():
+        d["group"] = inv[s]["group"] if s in inv else ""
         below = d["classification"] not in OUT_OF_RANGE
         last_seen = epoch(d["last_seen"]) if d["last_seen"] else None
         heard = last_seen is not None and last_seen > as_of - STALE_AFTER
@@ -181,7 +190,73 @@ def check_fleet(t, seed, n=250, shift=0, ingest=True, options=()):
     assert sum(c["devices"] for c in got.values()) == len(want)
     # the trend's row of this night, last
     assert t.csv("trend", where=out)[-1] == trend_row(as_of, counts)
-    return out, as_of, counts, {k: len(v) for k, v in reports.items()}
+    sizes = {k: len(v) for k, v in reports.items()}
+    check_summary_sheet(t, out, as_of, want, counts, sizes, reports)
+    return out, as_of, counts, sizes
+
+
+LABEL = {"past-deadline": "Past deadline", "error": "Error",
+         "stuck-downloading": "Stuck downloading", "not-reporting": "Not reporting",
+         "due-soon": "Due soon", "in-progress": "In progress", "compliant": "Compliant",
+         "no-target": "No target", "out-of-scope": "Out of scope"}
+ENFORCEMENT = {"offline-at-deadline": "Offline at deadline",
+               "enforcement-hour": "In the enforcement hour",
+               "enforcement-failed": "Enforcement failed"}
+
+
+def summary_tables(ws):
+    """{table name: rows} of the Summary sheet, header row first."""
+    out = {}
+    for name, ref in ws.tables.items():
+        rows = [[c.value for c in row] for row in ws[ref]]
+        out[name] = rows
+    return out
+
+
+def compliance(rows):
+    """Per key: [in scope, compliant, past deadline, not yet compliant,
+    compliance] of (key, classification) pairs."""
+    out = {}
+    for key, cls in rows:
+        if cls in ("no-target", "out-of-scope"):
+            continue
+        o = out.setdefault(key, [0, 0, 0, 0])
+        o[0] += 1
+        o[1 if cls == "compliant" else 2 if cls == "past-deadline" else 3] += 1
+    return {k: v + [rounded(v[1], v[0], 4)] for k, v in out.items()}
+
+
+def check_summary_sheet(t, out, as_of, want, counts, sizes, reports):
+    """The workbook's Summary: headline figures (each beside its detail
+    sheet's row count), devices by classification and platform,
+    compliance by platform and by group, the 10 devices longest overdue."""
+    tables = summary_tables(t.workbook(where=out)["Summary"])
+    scope = len(want) - counts["no-target"]["devices"] - counts["out-of-scope"]["devices"]
+    listed = {"past-deadline": sizes["past-deadline"], "due-soon": sizes["due-soon"],
+              "stuck-downloading": sizes["stuck-downloading"], "error": sizes["errors"],
+              "not-reporting": sizes["not-reporting"]}
+    head = [["All devices", len(want), None, len(want)], ["Devices in scope", scope, None, None]]
+    for c in ("compliant", "past-deadline", "due-soon", "stuck-downloading", "error",
+              "not-reporting", "in-progress", "no-target", "out-of-scope"):
+        n = counts[c]["devices"]
+        head.append([{"error": "Errors"}.get(c, LABEL[c]), n,
+                     rounded(n, scope, 4) if scope and c not in ("no-target", "out-of-scope")
+                     else None, listed.get(c)])
+    assert tables["T_summary_headline"][1:] == head, (tables["T_summary_headline"], head)
+    main = [[LABEL[c]] + [counts[c][k] for k in ("devices", "macos", "ios", "ipados", "other")]
+            for c in CLASSES]
+    assert [r[:6] for r in tables["T_summary_main"][1:]] == main
+    plat = compliance((d["platform"], d["classification"]) for d in want.values())
+    assert {r[0]: r[1:] for r in tables["T_summary_platform"][1:]} == plat
+    grp = compliance((d["group"] or "(no group)", d["classification"]) for d in want.values())
+    got = [r for r in tables["T_summary_group"][1:]]
+    assert {r[0]: r[1:] for r in got} == grp
+    assert [r[0] for r in got] == sorted(grp, key=lambda g: (grp[g][4], -grp[g][0], g))
+    past = sorted(reports["past-deadline"].items(), key=lambda x: (x[1]["deadline_utc"], x[0]))
+    worst = [[s, want[s]["os_version"] or None, want[s]["target_os_version"],
+              float(tenths(as_of - epoch(r["deadline_utc"]), DAY)), ENFORCEMENT[r["enforcement"]]]
+             for s, r in past[:10]]
+    assert [[r[0], r[5], r[6], r[8], r[9]] for r in tables["T_summary_worst"][1:]] == worst
 
 
 def test_oracle_detail_reports_agree(t):
