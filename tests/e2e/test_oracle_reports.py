@@ -15,7 +15,8 @@ from lib import INVENTORY_HEADER, STATUS_HEADER, TARGETS_HEADER, sheet_rows
 import contextlib
 
 import test_oracle
-from test_oracle import DAY, HOUR, SPELLINGS, ZONES, epoch, fleet, iso, oracle, write_fleet
+from test_oracle import (DAY, HOUR, SPELLINGS, ZONES, epoch, fleet, iso, oracle, vkey,
+                         write_fleet)
 
 CLASSES = ["past-deadline", "error", "stuck-downloading", "not-reporting", "due-soon",
            "in-progress", "compliant", "no-target", "out-of-scope"]
@@ -252,6 +253,24 @@ def check_summary_sheet(t, out, as_of, want, counts, sizes, reports):
     got = [r for r in tables["T_summary_group"][1:]]
     assert {r[0]: r[1:] for r in got} == grp
     assert [r[0] for r in got] == sorted(grp, key=lambda g: (grp[g][4], -grp[g][0], g))
+    # per target version (26.1 and 26.1.0 one row): the earliest and the
+    # latest deadline of its devices
+    tv = {}
+    for d in want.values():
+        if d["classification"] not in ("no-target", "out-of-scope"):
+            k = (d["platform"], tuple(vkey(d["target_os_version"])[0]),
+                 vkey(d["target_os_version"])[1])
+            tv.setdefault(k, []).append(d)
+    exp = {}
+    for k, ds in tv.items():
+        c = compliance((k, d["classification"]) for d in ds)[k]
+        exp[k] = [min(d["deadline_utc"] for d in ds), max(d["deadline_utc"] for d in ds)] + c
+    got = {}
+    for r in tables["T_summary_target"][1:]:
+        k = (r[0], tuple(vkey(r[1])[0]), vkey(r[1])[1])
+        assert k not in got, ("one target version in two rows", r)
+        got[k] = [r[2].strftime("%Y-%m-%dT%H:%M:%SZ"), r[3].strftime("%Y-%m-%dT%H:%M:%SZ")] + r[4:]
+    assert got == exp
     past = sorted(reports["past-deadline"].items(), key=lambda x: (x[1]["deadline_utc"], x[0]))
     worst = [[s, want[s]["os_version"] or None, want[s]["target_os_version"],
               float(tenths(as_of - epoch(r["deadline_utc"]), DAY)), ENFORCEMENT[r["enforcement"]]]
@@ -281,6 +300,16 @@ def test_oracle_detail_sheets_and_a_second_night(t):
     _, night1, counts1, _ = check_fleet(t, seed, shift=DAY)
     out, night2, counts2, sizes = check_fleet(t, seed, ingest=False)
     assert t.csv("trend", where=out) == [trend_row(night1, counts1), trend_row(night2, counts2)]
+    # the night before reproduced: its reports are the oracle's for it,
+    # its trend ends with it, and it records no row (the trend keeps what
+    # each night saw)
+    again = check_fleet(t, seed, shift=DAY, ingest=False)[0]
+    assert t.csv("trend", where=again) == [trend_row(night1, counts1)]
+    # an hour later, the same day (in the server's zone, UTC here): its
+    # row replaces the night's (check_fleet has checked it is the last)
+    assert iso(night2)[:10] == iso(night2 + HOUR)[:10]
+    later = check_fleet(t, seed, shift=-HOUR, ingest=False)[0]
+    assert t.csv("trend", where=later)[:-1] == [trend_row(night1, counts1)]
     # the workbook's detail sheets list the rows of their CSV, one for one
     wb = t.workbook(where=out)
     for name, sheet in SHEETS.items():
