@@ -14,7 +14,7 @@ the oracle's counts.
 from lib import INVENTORY_HEADER, STATUS_HEADER, TARGETS_HEADER, sheet_rows
 import contextlib
 
-import test_oracle
+import test_oracle as oracle_module
 from test_oracle import (DAY, HOUR, SPELLINGS, ZONES, epoch, fleet, iso, oracle, vkey,
                          write_fleet)
 
@@ -45,18 +45,18 @@ def tenths(seconds, unit):
 def windows(stuck, stale, due):
     """The oracle's --stuck-after, --stale-after, --due-within (its
     module's constants, the defaults) set to others for a while."""
-    keep = test_oracle.STUCK_AFTER, test_oracle.STALE_AFTER, test_oracle.DUE_WITHIN
-    test_oracle.STUCK_AFTER, test_oracle.STALE_AFTER, test_oracle.DUE_WITHIN = stuck, stale, due
+    keep = oracle_module.STUCK_AFTER, oracle_module.STALE_AFTER, oracle_module.DUE_WITHIN
+    oracle_module.STUCK_AFTER, oracle_module.STALE_AFTER, oracle_module.DUE_WITHIN = stuck, stale, due
     try:
         yield
     finally:
-        test_oracle.STUCK_AFTER, test_oracle.STALE_AFTER, test_oracle.DUE_WITHIN = keep
+        oracle_module.STUCK_AFTER, oracle_module.STALE_AFTER, oracle_module.DUE_WITHIN = keep
 
 
 def expected_reports(inv, rows, targets, as_of, default_tz):
     """Per report, serial -> the row the README says it holds."""
     STUCK_AFTER, STALE_AFTER, DUE_WITHIN = \
-        test_oracle.STUCK_AFTER, test_oracle.STALE_AFTER, test_oracle.DUE_WITHIN
+        oracle_module.STUCK_AFTER, oracle_module.STALE_AFTER, oracle_module.DUE_WITHIN
     want = oracle(inv, rows, targets, as_of, default_tz)
     reps = {}
     for r in rows:
@@ -332,3 +332,55 @@ def test_oracle_detail_reports_agree_with_other_windows(t):
             for k, v in check_fleet(t, seed, options=opts)[3].items():
                 sizes[k] = sizes.get(k, 0) + v
     assert all(v >= 3 for v in sizes.values()), sizes
+
+
+def _status(serial, st, at, os_version="26.0", platform="macOS", tz="UTC"):
+    return f"{serial},{st},{at},,,,{platform},,{os_version},,,,,,{tz},,\n"
+
+
+def test_durations_round_to_one_decimal_and_user_notice_compares_seconds(t):
+    # The README: durations are exact seconds shown to one decimal, a
+    # half away from zero; user_notice compares the seconds.  So 59 and 61
+    # minutes left both show 1.0 hours, final-hour and hourly; 9 minutes
+    # (0.15 h, a tie) shows 0.2; 2 minutes 0.0; and past the deadline by
+    # 15 minutes (0.25 h) shows 0.3 hours overdue.
+    as_of = "2026-11-26T12:00:00Z"
+    st = t.write("s.csv", STATUS_HEADER + "".join(
+        _status(s, "Pending", "2026-11-26T11:30:00Z") for s in ("D1", "D2", "D3", "D4", "D5"))
+        + _status("D6", "Pending", "2026-11-16T10:48:00Z")
+        + _status("D7", "Pass", "2026-11-26T11:30:00Z", "26.1"))
+    tg = t.write("t.csv", TARGETS_HEADER +
+                 "macOS,,D1,26.1,,2026-11-26T12:59:00,\n"
+                 "macOS,,D2,26.1,,2026-11-26T13:01:00,\n"
+                 "macOS,,D3,26.1,,2026-11-26T12:09:00,\n"
+                 "macOS,,D4,26.1,,2026-11-26T12:02:00,\n"
+                 "macOS,,D5,26.1,,2026-11-26T11:45:00,\n"
+                 "macOS,,D6,26.1,,2026-11-27T13:00:00,\n"
+                 "macOS,,D7,26.1,,2026-11-27T13:00:00,\n")
+    t.ok("run", "--out", t.out, "--as-of", as_of, st, tg)
+    due = {r["serial_number"]: (r["hours_left"], r["user_notice"]) for r in t.csv("due-soon")}
+    assert due == {"D1": ("1.0", "final-hour"), "D2": ("1.0", "hourly"),
+                   "D3": ("0.2", "final-hour"), "D4": ("0.0", "final-hour")}, due
+    (past,) = t.csv("past-deadline")
+    assert (past["serial_number"], past["hours_overdue"], past["days_overdue"]) == \
+        ("D5", "0.3", "0.0"), past
+    # silent since Nov 16 10:48: 10.05 days, a tie, shows 10.1; D6's 25 h
+    # left are no notice (not-reporting outranks due-soon, and the
+    # deadline is not within the window)
+    (silent,) = t.csv("not-reporting")
+    assert (silent["serial_number"], silent["days_silent"], silent["classification"]) == \
+        ("D6", "10.1", "not-reporting"), silent
+    # compliant_pct: 1 of 7 in scope, 14.285... -> 14.3
+    (trend,) = t.csv("trend")
+    assert (trend["compliant"], trend["compliant_pct"]) == ("1", "14.3"), trend
+
+
+def test_compliant_pct_is_empty_with_no_device_in_scope(t):
+    # no target anywhere: no share to give (not 0 %, not 100 %)
+    st = t.write("s.csv", STATUS_HEADER + _status("N1", "Pending", "2026-11-25T11:00:00Z")
+                 + _status("N2", "Incompatible", "2026-11-25T11:00:00Z"))
+    inv = t.write("i.csv", INVENTORY_HEADER + "N3,,,,iOS,,UTC,2026-11-25T10:00:00Z,18.7\n")
+    t.ok("run", "--out", t.out, "--as-of", "2026-11-26T12:00:00Z", st, inv)
+    (trend,) = t.csv("trend")
+    assert (trend["devices"], trend["no_target"], trend["out_of_scope"],
+            trend["compliant_pct"]) == ("3", "2", "1", ""), trend
