@@ -136,8 +136,17 @@ def run_fleet(t, seed, n, shift=0, ingest=True, options=()):
     r = t.run("run", "--db", t.path(f"s{seed}.db"), "--out", out, "--as-of", iso(as_of),
               "--max-rejected", "100%", *(["--default-tz", default_tz] if default_tz else []),
               *options, *files)
-    assert r.rc == 0, r
     want, reports = expected_reports(inv, rows, targets[2], as_of, default_tz)
+    if "--fail-on" in options:
+        # --fail-on counts a report's rows, so by its criterion: one note
+        # per listed report with rows, exit 1 when any has
+        listed = options[options.index("--fail-on") + 1].split(",")
+        notes = sorted(line for line in r.err.splitlines() if "--fail-on" in line)
+        assert notes == sorted(f"ddmreport: note: --fail-on: report {n} has {len(reports[n])} rows"
+                               for n in listed if reports[n]), (notes, r)
+        assert r.rc == (1 if any(reports[n] for n in listed) else 0), r
+    else:
+        assert r.rc == 0, r
     return out, as_of, want, reports
 
 
@@ -280,8 +289,9 @@ def check_summary_sheet(t, out, as_of, want, counts, sizes, reports):
 
 def test_oracle_detail_reports_agree(t):
     sizes = {}
+    fail_on = ("--fail-on", "past-deadline,errors,stuck-downloading,not-reporting,due-soon")
     for seed in (1, 2, 3, 17, 40):
-        for k, v in check_fleet(t, seed)[3].items():
+        for k, v in check_fleet(t, seed, options=fail_on if seed % 2 else ())[3].items():
             sizes[k] = sizes.get(k, 0) + v
     # every report was exercised, not compared empty
     assert all(v >= 3 for v in sizes.values()), sizes
