@@ -171,6 +171,13 @@ def trend_row(as_of, counts):
     return row
 
 
+ORDER = {"past-deadline": lambda r: r["deadline_utc"],
+         "due-soon": lambda r: r["deadline_utc"],
+         "errors": lambda r: r["status_since"],
+         "stuck-downloading": lambda r: r["status_since"],
+         "not-reporting": lambda r: (r["last_seen"] != "never", r["last_seen"])}
+
+
 def check_fleet(t, seed, n=250, shift=0, ingest=True, options=()):
     out, as_of, want, reports = run_fleet(t, seed, n, shift, ingest, options)
     diffs = []
@@ -178,6 +185,10 @@ def check_fleet(t, seed, n=250, shift=0, ingest=True, options=()):
         got_rows = t.csv(name, where=out)
         got = {g["serial_number"]: g for g in got_rows}
         assert len(got) == len(got_rows), (seed, name, "a device listed twice")
+        if set(got) == set(exp):
+            # most urgent first (README, "Reports"); serial on a tie
+            order = sorted(exp, key=lambda x: (ORDER[name](exp[x]), x))
+            assert [g["serial_number"] for g in got_rows] == order, (seed, name)
         for s in sorted(set(got) | set(exp)):
             if s not in got or s not in exp:
                 diffs.append((name, s, "listed by", "tool" if s in got else "oracle",
