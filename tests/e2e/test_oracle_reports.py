@@ -201,6 +201,11 @@ def check_fleet(t, seed, n=250, shift=0, ingest=True, options=()):
                 # the vendor's word, whichever spelling it used
                 if got[s]["status_raw"] not in SPELLINGS["Error"]:
                     diffs.append((name, s, "status_raw", got[s]["status_raw"]))
+    # the Devices report says the same of each device's enforcement
+    for d in t.csv("devices", where=out):
+        e = reports["past-deadline"].get(d["serial_number"], {}).get("enforcement", "")
+        if d["enforcement"] != e:
+            diffs.append(("devices", d["serial_number"], "enforcement", d["enforcement"], e))
     assert not diffs, f"seed {seed}: {len(diffs)} differences, first: {diffs[:6]}"
     # the summary: each device once, per classification and platform
     counts = counts_of(want)
