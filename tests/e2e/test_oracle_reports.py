@@ -13,6 +13,8 @@ the oracle's counts.
 """
 from lib import INVENTORY_HEADER, STATUS_HEADER, TARGETS_HEADER, sheet_rows
 import contextlib
+import csv
+import datetime as dt
 
 import test_oracle as oracle_module
 from test_oracle import (DAY, HOUR, SPELLINGS, ZONES, epoch, fleet, iso, oracle, vkey,
@@ -98,9 +100,11 @@ def expected_reports(inv, rows, targets, as_of, default_tz):
                     hours_overdue=tenths(as_of - d_utc, HOUR),
                     days_overdue=tenths(as_of - d_utc, DAY))
             if d["status"] == "Error":
+                count, reason = failure(s, max(reps[s]))   # the latest report's
                 out["errors"][s] = dict(base, status_since=d["status_since"],
                                         deadline_utc=d["deadline_utc"],
-                                        last_seen=d["last_seen"])
+                                        last_seen=d["last_seen"],
+                                        failure_count=count, failure_reason=reason)
             if d["status"] == "Downloading" and since <= as_of - STUCK_AFTER and heard:
                 out["stuck-downloading"][s] = dict(
                     base, status_since=d["status_since"],
@@ -124,6 +128,30 @@ def expected_reports(inv, rows, targets, as_of, default_tz):
     return want, out
 
 
+def failure(serial, at):
+    """The failure count and reason the fleet's report of SERIAL at AT
+    carries: every report with a status of Error, some without either."""
+    k = (int(serial[-5:]) * 7 + at) % 11
+    return ("" if k == 0 else str(k), "" if k in (0, 1) else f"MDM code {k}, \"retry\" later")
+
+
+def fill_failures(files):
+    """Writes into each Error report of the fleet's status files its
+    failure count and reason (test_oracle's fleet leaves them empty)."""
+    for f in files:
+        if "/status" not in f:
+            continue
+        with open(f, newline="") as fh:
+            rows = list(csv.reader(fh))
+        for r in rows[1:]:
+            if r[1] in SPELLINGS["Error"]:
+                at = int(dt.datetime.fromisoformat(r[2].replace(" ", "T").replace("Z", "+00:00"))
+                         .timestamp())
+                r[15], r[16] = failure(r[0], at)
+        with open(f, "w", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
 def run_fleet(t, seed, n, shift=0, ingest=True, options=()):
     """Runs ddmreport on fleet SEED as of its as-of minus SHIFT seconds
     (the inputs ingested only when INGEST: a later night of the same
@@ -132,6 +160,8 @@ def run_fleet(t, seed, n, shift=0, ingest=True, options=()):
     as_of -= shift
     default_tz = ZONES[seed % len(ZONES)] if seed % 3 == 0 else None
     files = write_fleet(t, f"s{seed}", inv, rows, targets, seed) if ingest else []
+    if ingest:
+        fill_failures(files)
     out = t.path(f"out{seed}-{shift}")
     r = t.run("run", "--db", t.path(f"s{seed}.db"), "--out", out, "--as-of", iso(as_of),
               "--max-rejected", "100%", *(["--default-tz", default_tz] if default_tz else []),
