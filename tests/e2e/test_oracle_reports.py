@@ -11,7 +11,7 @@ oracle's per-device rows and the raw inputs.  The summary's counts per
 classification and platform, and the trend's row of this night, must be
 the oracle's counts.
 """
-from lib import INVENTORY_HEADER, STATUS_HEADER, TARGETS_HEADER, sheet_rows
+from lib import INVENTORY_HEADER, STATUS_HEADER, TARGETS_HEADER, parse_csv, sheet_rows
 import contextlib
 import csv
 import datetime as dt
@@ -366,6 +366,12 @@ def test_oracle_detail_sheets_and_a_second_night(t):
     assert iso(night2)[:10] == iso(night2 + HOUR)[:10]
     later = check_fleet(t, seed, shift=-HOUR, ingest=False)[0]
     assert t.csv("trend", where=later)[:-1] == [trend_row(night1, counts1)]
+    # `report NAME --out -` from the same database writes the same rows
+    for name in SHEETS:
+        r = t.run("report", name, "--db", t.path(f"s{seed}.db"), "--out", "-",
+                  "--as-of", iso(night2), db=False)
+        assert r.rc == 0, r
+        assert parse_csv(r.out) == t.csv(name, where=out), name
     # the workbook's detail sheets list the rows of their CSV, one for one
     wb = t.workbook(where=out)
     for name, sheet in SHEETS.items():
