@@ -11,10 +11,11 @@ oracle's per-device rows and the raw inputs.  The summary's counts per
 classification and platform, and the trend's row of this night, must be
 the oracle's counts.
 """
-from lib import INVENTORY_HEADER, STATUS_HEADER, TARGETS_HEADER, parse_csv, sheet_rows
+from lib import INVENTORY_HEADER, ROOT, STATUS_HEADER, TARGETS_HEADER, parse_csv, sheet_rows
 import contextlib
 import csv
 import datetime as dt
+import os
 
 import test_oracle as oracle_module
 from test_oracle import (DAY, HOUR, SPELLINGS, ZONES, epoch, fleet, iso, oracle, vkey,
@@ -372,12 +373,37 @@ def test_oracle_detail_sheets_and_a_second_night(t):
                   "--as-of", iso(night2), db=False)
         assert r.rc == 0, r
         assert parse_csv(r.out) == t.csv(name, where=out), name
-    # the workbook's detail sheets list the rows of their CSV, one for one
+    # the workbook's detail sheets list the rows of their CSV, one for one,
+    # every cell saying what the CSV's does (numbers as numbers, times as
+    # date cells, machine values as their labels)
     wb = t.workbook(where=out)
+    labels = {}
+    with open(os.path.join(ROOT, "templates", "labels.map")) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                col, val, label = line.split(None, 2)
+                labels[(col, val)] = label.strip()
     for name, sheet in SHEETS.items():
         _, rows = sheet_rows(wb[sheet])
-        assert [r[0] for r in rows] == [c["serial_number"] for c in t.csv(name, where=out)], name
+        csv_rows = t.csv(name, where=out)
+        assert [r[0] for r in rows] == [c["serial_number"] for c in csv_rows], name
         assert len(rows) == sizes[name], (name, len(rows), sizes[name])
+        with open(os.path.join(ROOT, "templates", f"{name}.tmpl")) as f:
+            lines = f.read().splitlines()
+        cols = [line.split()[1:4] for line in lines if line.startswith("col ")]
+        # `blank COLUMN TEXT`: what the sheet shows for an empty value
+        blank = dict(line.split(None, 2)[1:] for line in lines if line.startswith("blank "))
+        for srow, crow in zip(rows, csv_rows):
+            for (col, _, kind), cell in zip(cols, srow):
+                v = crow[col] or blank.get(col, "")
+                if kind in ("number", "int"):
+                    want = float(v) if v else None
+                elif kind in ("datetime", "local") and isinstance(cell, dt.datetime):
+                    want = v.rstrip("Z")
+                    cell = cell.strftime("%Y-%m-%dT%H:%M:%S")
+                else:
+                    want = labels.get((col, v), v) or None
+                assert cell == want, (name, crow["serial_number"], col, cell, v)
 
 
 def test_oracle_detail_reports_agree_with_other_windows(t):
