@@ -173,7 +173,8 @@ def run_fleet(t, seed, n, shift=0, ingest=True, options=()):
         # per listed report with rows, exit 1 when any has
         listed = options[options.index("--fail-on") + 1].split(",")
         notes = sorted(line for line in r.err.splitlines() if "--fail-on" in line)
-        assert notes == sorted(f"ddmreport: note: --fail-on: report {n} has {len(reports[n])} rows"
+        assert notes == sorted(f"ddmreport: note: --fail-on: report {n} has {len(reports[n])} "
+                               + ("row" if len(reports[n]) == 1 else "rows")
                                for n in listed if reports[n]), (notes, r)
         assert r.rc == (1 if any(reports[n] for n in listed) else 0), r
     else:
@@ -226,6 +227,8 @@ def check_fleet(t, seed, n=250, shift=0, ingest=True, options=()):
                               want[s]["classification"]))
                 continue
             for f, v in exp[s].items():
+                if f == "target_os_version" and got[s][f] and v and vkey(got[s][f]) == vkey(v):
+                    continue  # 26.1 and 26.1.0 due at once: the same target (as test_oracle)
                 if got[s][f] != v:
                     diffs.append((name, s, f, "tool", got[s][f], "oracle", v))
             if name == "errors":
@@ -328,10 +331,10 @@ def check_summary_sheet(t, out, as_of, want, counts, sizes, reports):
         got[k] = [r[2].strftime("%Y-%m-%dT%H:%M:%SZ"), r[3].strftime("%Y-%m-%dT%H:%M:%SZ")] + r[4:]
     assert got == exp
     past = sorted(reports["past-deadline"].items(), key=lambda x: (x[1]["deadline_utc"], x[0]))
-    worst = [[s, want[s]["os_version"] or None, want[s]["target_os_version"],
+    worst = [[s, want[s]["os_version"] or None, vkey(want[s]["target_os_version"]),
               float(tenths(as_of - epoch(r["deadline_utc"]), DAY)), ENFORCEMENT[r["enforcement"]]]
              for s, r in past[:10]]
-    assert [[r[0], r[5], r[6], r[8], r[9]] for r in tables["T_summary_worst"][1:]] == worst
+    assert [[r[0], r[5], vkey(r[6]), r[8], r[9]] for r in tables["T_summary_worst"][1:]] == worst
 
 
 def test_oracle_detail_reports_agree(t):
