@@ -3,27 +3,30 @@ reports: for seeded random fleets, every detail report (past-deadline,
 errors, stuck-downloading, not-reporting, due-soon) must list exactly the
 devices that meet its own criterion in the README's second table "report |
 lists every device that is" (not the devices of one classification), each
-with the device's one classification beside it, and each derived column
-(hours_overdue, days_overdue, enforcement, first_report_after_deadline,
-hours_left, user_notice, hours_in_status, days_in_status, days_silent,
-last_seen `never`) as the README words it, computed here from the
-oracle's per-device rows and the raw inputs.  The summary's counts per
-classification and platform, and the trend's row of this night, must be
-the oracle's counts.
+with the device's one classification beside it, in the README's order, and
+each derived column (hours_overdue, days_overdue, enforcement,
+first_report_after_deadline, hours_left, user_notice, hours_in_status,
+days_in_status, days_silent, last_seen `never`, the latest report's
+failure count and reason) as the README words it, computed here from the
+oracle's per-device rows and the raw inputs; with the default windows and
+others.  The summary's counts per classification and platform, the trend's
+row of each night (compliant_pct as the README defines it), the Summary
+sheet's tables, --fail-on's notes, `report NAME --out -` and the workbook's
+detail sheets must say the same.
 """
-from lib import INVENTORY_HEADER, ROOT, STATUS_HEADER, TARGETS_HEADER, parse_csv, sheet_rows
 import contextlib
 import csv
 import datetime as dt
 import os
 
 import test_oracle as oracle_module
+from lib import INVENTORY_HEADER, ROOT, STATUS_HEADER, TARGETS_HEADER, parse_csv, sheet_rows
 from test_oracle import (DAY, HOUR, SPELLINGS, ZONES, epoch, fleet, iso, oracle, vkey,
                          write_fleet)
 
 CLASSES = ["past-deadline", "error", "stuck-downloading", "not-reporting", "due-soon",
            "in-progress", "compliant", "no-target", "out-of-scope"]
-OUT_OF_RANGE = ("compliant", "out-of-scope", "no-target")
+NOT_BELOW = ("compliant", "out-of-scope", "no-target")   # in scope, with a target, below it: the rest
 
 
 def rounded(num, den, places):
@@ -69,7 +72,7 @@ def expected_reports(inv, rows, targets, as_of, default_tz):
                            "not-reporting", "due-soon")}
     for s, d in want.items():
         d["group"] = inv[s]["group"] if s in inv else ""
-        below = d["classification"] not in OUT_OF_RANGE
+        below = d["classification"] not in NOT_BELOW
         last_seen = epoch(d["last_seen"]) if d["last_seen"] else None
         heard = last_seen is not None and last_seen > as_of - STALE_AFTER
         base = {"classification": d["classification"], "platform": d["platform"],
@@ -94,7 +97,8 @@ def expected_reports(inv, rows, targets, as_of, default_tz):
                 else:
                     enforcement = "enforcement-failed"
                 out["past-deadline"][s] = dict(
-                    base, deadline_utc=d["deadline_utc"], status=d["status"],
+                    base, deadline_utc=d["deadline_utc"], time_zone=d["time_zone"],
+                    deadline_earliest_utc=d["deadline_earliest_utc"], status=d["status"],
                     last_seen=d["last_seen"], enforcement_mechanism="ddm",
                     enforcement=enforcement,
                     first_report_after_deadline=iso(first) if first is not None else "",
@@ -115,7 +119,7 @@ def expected_reports(inv, rows, targets, as_of, default_tz):
             if as_of < d_utc and d_early <= as_of + DUE_WITHIN:
                 left = d_utc - as_of
                 out["due-soon"][s] = dict(
-                    base, deadline_utc=d["deadline_utc"],
+                    base, deadline_utc=d["deadline_utc"], time_zone=d["time_zone"],
                     deadline_earliest_utc=d["deadline_earliest_utc"],
                     hours_left=tenths(left, HOUR),
                     user_notice="daily" if left > DAY else "hourly" if left > HOUR
