@@ -26,7 +26,8 @@ from test_oracle import (DAY, HOUR, SPELLINGS, ZONES, epoch, fleet, iso, oracle,
 
 CLASSES = ["past-deadline", "error", "stuck-downloading", "not-reporting", "due-soon",
            "in-progress", "compliant", "no-target", "out-of-scope"]
-NOT_BELOW = ("compliant", "out-of-scope", "no-target")   # in scope, with a target, below it: the rest
+# the rest are in scope, with a target, below it
+NOT_BELOW = ("compliant", "out-of-scope", "no-target")
 
 
 def rounded(num, den, places):
@@ -51,12 +52,13 @@ def tenths(seconds, unit):
 def windows(stuck, stale, due):
     """The oracle's --stuck-after, --stale-after, --due-within (its
     module's constants, the defaults) set to others for a while."""
-    keep = oracle_module.STUCK_AFTER, oracle_module.STALE_AFTER, oracle_module.DUE_WITHIN
-    oracle_module.STUCK_AFTER, oracle_module.STALE_AFTER, oracle_module.DUE_WITHIN = stuck, stale, due
+    m = oracle_module
+    keep = m.STUCK_AFTER, m.STALE_AFTER, m.DUE_WITHIN
+    m.STUCK_AFTER, m.STALE_AFTER, m.DUE_WITHIN = stuck, stale, due
     try:
         yield
     finally:
-        oracle_module.STUCK_AFTER, oracle_module.STALE_AFTER, oracle_module.DUE_WITHIN = keep
+        m.STUCK_AFTER, m.STALE_AFTER, m.DUE_WITHIN = keep
 
 
 def expected_reports(inv, rows, targets, as_of, default_tz):
@@ -202,7 +204,8 @@ def trend_row(as_of, counts):
     row = {"as_of": iso(as_of), "devices": str(sum(c["devices"] for c in counts.values()))}
     for c in CLASSES:
         row[c.replace("-", "_")] = str(counts[c]["devices"])
-    scoped = int(row["devices"]) - counts["no-target"]["devices"] - counts["out-of-scope"]["devices"]
+    scoped = (int(row["devices"]) - counts["no-target"]["devices"]
+              - counts["out-of-scope"]["devices"])
     row["compliant_pct"] = tenths(100 * counts["compliant"]["devices"], scoped) if scoped else ""
     return row
 
