@@ -206,8 +206,6 @@ def oracle(inv, status_rows, targets, as_of, default_tz=None):
                 w = int(wall(target["deadline"]).replace(tzinfo=UTC).timestamp())
                 d_utc, d_early = w + 12 * HOUR, w - 14 * HOUR
             row["deadline_utc"], row["deadline_earliest_utc"] = iso(d_utc), iso(d_early)
-            # instants for the detail reports' oracle (test_oracle_reports)
-            row["_d_utc"], row["_d_early"] = d_utc, d_early
             row["time_zone_source"] = zsrc
             row["time_zone"] = zone or ""
             heard = last_seen is not None and last_seen > as_of - STALE_AFTER
@@ -230,9 +228,6 @@ def oracle(inv, status_rows, targets, as_of, default_tz=None):
         else:
             cls = "out-of-scope" if status in ("Incompatible", "Excluded") else "no-target"
         row["classification"] = cls
-        row["_below"] = target is not None and status not in ("Incompatible", "Excluded") \
-            and not meets(target["version"])
-        row["_since"], row["_last_seen"] = since, last_seen
         out[s] = row
     return out
 
