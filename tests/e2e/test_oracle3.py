@@ -27,7 +27,7 @@ import json
 import random
 
 from test_oracle import DAY, HOUR, iso, vcmp  # noqa: F401
-from test_oracle2 import (DDM_FIELDS, DDM_PLATFORMS, GROUPS, INSTALL_STATES, ZONES, _td, dt_naive,
+from test_oracle2 import (DDM_FIELDS, DDM_PLATFORMS, GROUPS, INSTALL_STATES, ZONES, _td, dt_naive, merge,
                           epoch, legacy_oracle, run_and_compare)
 
 JAMF_INV_HEADER = "serial_number,group,platform,time_zone,last_check_in,os_version,management_id\n"
@@ -63,9 +63,19 @@ def declaration_targets(rnd, near, ids):
         if k % 2 == 0:
             files.append({"id": did, "version": v, "deadline": _deadline(rnd, near), "platform": "",
                           "group": "*", "serial": ""})
+            if rnd.random() < 0.5:
+                # a new version of the declaration (same Identifier), served
+                # later: it takes the old one's deadline away
+                files.append(dict(files[-1], version=rnd.choice(DDM_PLATFORMS[platform][1]),
+                                  deadline=_deadline(rnd, near)))
         else:
             rows.append({"id": did, "version": v, "deadline": _deadline(rnd, near), "platform": platform,
                          "group": rnd.choice(["*"] + GROUPS), "serial": ""})
+            for _ in range(rnd.choice([0, 2])):
+                # scoped to one device too
+                rows.append(dict(rows[-1], group="", serial=f"C02JI{rnd.randrange(150):05d}",
+                                 version=rnd.choice(DDM_PLATFORMS[platform][1]),
+                                 deadline=_deadline(rnd, near)))
     return files, rows
 
 
@@ -141,6 +151,12 @@ def jamf_fleet(seed, n=150, nights=5, with_decls=False):
                         "{reason=[declaration], declaration-id=%s}" % rnd.choice(ids), t)
                 elif "softwareupdate.install-reason" in items:
                     del items["softwareupdate.install-reason"]
+            elif rnd.random() < 0.1:
+                # the device's full report listed no declarations (nothing
+                # active): its other items were updated then too
+                items.pop("management.declarations.configurations", None)
+                items.pop("softwareupdate.install-reason", None)
+                items["softwareupdate.install-state"] = (items["softwareupdate.install-state"][0], t)
             polled = max(x[1] for x in items.values())
             # the serial item: left out of some responses of a device the
             # inventory names by its management id
@@ -228,7 +244,7 @@ def write_jamf(t, name, inv, devices, targets, dfiles, drows, seed):
                                         i["os"], i["mid"]]) + "\n" for s, i in inv.items()]
     tg = [TARGETS_HEADER] + [",".join([x["platform"], x["group"], x["serial"], x["version"],
                                        x["deadline"], ""]) + "\n" for x in targets]
-    tg += [",".join([x["platform"], x["group"], "", x["version"], x["deadline"], x["id"]]) + "\n"
+    tg += [",".join([x["platform"], x["group"], x["serial"], x["version"], x["deadline"], x["id"]]) + "\n"
            for x in drows]
     for k, d in enumerate(dfiles):
         files.append(t.write(f"{name}/decl{k}.json", json.dumps({
@@ -239,15 +255,18 @@ def write_jamf(t, name, inv, devices, targets, dfiles, drows, seed):
         + files
 
 
-def applicable(active, platform, group, dfiles, drows):
+def applicable(serial, active, platform, group, dfiles, drows):
     """The declaration targets a device's active declarations bring."""
     out = []
-    for d in dfiles + drows:
+    newest = {d["id"]: d for d in dfiles}
+    for d in list(newest.values()) + drows:
         if d["id"] not in active:
             continue
         if d["platform"] and d["platform"] != platform:
             continue
-        if d["group"] != "*" and (not group or d["group"].lower() != group.lower()):
+        if d["serial"] and d["serial"] != serial:
+            continue
+        if not d["serial"] and d["group"] != "*" and (not group or d["group"].lower() != group.lower()):
             continue
         out.append({"platform": d["platform"], "group": d["group"], "serial": "", "version": d["version"],
                     "deadline": d["deadline"], "etz": "", "decl": d["id"]})
@@ -264,7 +283,7 @@ def jamf_compare(t, seed, with_decls):
         if obs:
             i = inv.get(dev["serial"])
             platform = (i and i["platform"]) or obs[-1]["platform"]
-            decls[dev["serial"]] = applicable(obs[-1]["active"], platform, i["group"] if i else "",
+            decls[dev["serial"]] = applicable(dev["serial"], obs[-1]["active"], platform, i["group"] if i else "",
                                               dfiles, drows)
     want = legacy_oracle(inv, rows, targets, as_of, decls=decls)
     diffs, got = run_and_compare(t, f"ji{seed}", files, want, as_of, DDM_FIELDS)
@@ -286,3 +305,279 @@ def test_oracle3_enforcement_declarations_agree(t):
         won = sum(1 for s, d in got.items() if any(
             x["version"] == d["target_os_version"] for x in decls.get(s, [])))
         assert won >= 10, won
+
+
+# --- 3. KMFDDM: status values, the storage folder, user channels ---------
+
+def _decl_items(rnd, ids):
+    """A raw report's management.declarations (JSON, as the device sends
+    it) naming some of IDS active or not."""
+    conf = [{"identifier": did, "active": rnd.random() < 0.7, "valid": "valid",
+             "server-token": "%x" % rnd.getrandbits(32)} for did in rnd.sample(ids, rnd.randrange(0, 3))]
+    conf.append({"identifier": "com.example.passcode", "active": True, "valid": "valid",
+                 "server-token": "1"})
+    rnd.shuffle(conf)
+    return {"activations": [], "assets": [], "management": [], "configurations": conf}
+
+
+def kmf_fleet(seed, n=120, nights=5):
+    """Devices report through KMFDDM: half in KMFDDM's status values
+    (the API's JSON, values as strings, a `timestamp` per value or, the
+    file backend, none: each report a file, its time the file's mtime;
+    a device's reports in one of the two, else the file that names it
+    comes after its reports and is read again last, after newer reports
+    of other devices: see README), the others in its storage
+    folder walked each night (`<enrollment-id>/status.last.json`, its time
+    the file's mtime; the enforcement declarations served,
+    `declaration.<id>.json`, beside them).  Some devices' users report
+    too, under `<enrollment-id>:<user-id>`: Mac serial, another OS
+    version, full reports with no softwareupdate item."""
+    rnd = random.Random(seed)
+    base = epoch("2026-11-18T00:00:00Z") + rnd.randrange(0, 3 * DAY)
+    as_of = base + nights * DAY + rnd.randrange(-DAY, DAY)
+    near = dt_naive(as_of)
+    targets = []
+    for p, (_, tvs) in DDM_PLATFORMS.items():
+        for _ in range(rnd.choice([0, 1, 2])):
+            targets.append({"platform": p, "group": "*", "serial": "", "version": rnd.choice(tvs),
+                            "deadline": _deadline(rnd, near), "etz": ""})
+        for g in GROUPS:
+            if rnd.random() < 0.4:
+                targets.append({"platform": p, "group": g, "serial": "", "version": rnd.choice(tvs),
+                                "deadline": _deadline(rnd, near), "etz": ""})
+    ids = [f"com.example.kmf.{seed}-{k}" for k in range(4)]
+    decl = {did: {"id": did, "version": rnd.choice(DDM_PLATFORMS["macOS"][1] + ["26.1", "26.2"]),
+                  "deadline": _deadline(rnd, near), "platform": "", "group": "*", "serial": ""}
+            for did in ids}
+    inv, devices = {}, []
+    for k in range(n):
+        s = f"C02KM{k:05d}"
+        eid = "%08X-%04X-4000-8000-%012X" % (seed, k, rnd.getrandbits(40))
+        p = rnd.choice(list(DDM_PLATFORMS))
+        versions, tvs = DDM_PLATFORMS[p]
+        vi = rnd.randrange(len(versions))
+        mode = rnd.choice(["values", "values", "mtime", "storage", "storage", "storage"])
+        if rnd.random() < 0.8:
+            ci = base + rnd.randrange(0, nights * DAY + DAY) if rnd.random() < 0.6 else None
+            inv[s] = {"group": rnd.choice(GROUPS + [""]), "platform": p, "tz": rnd.choice(ZONES + [""]),
+                      "check_in": ci, "mid": "",
+                      "os": rnd.choice(versions) if ci is not None and rnd.random() < 0.5 else ""}
+        state, pending, reports = rnd.choice(list(INSTALL_STATES)), None, []
+        at = base + rnd.randrange(0, DAY // 2)
+        stop = base + rnd.choice([nights * DAY] * 4 + [j * DAY for j in range(1, nights)])
+        while at < min(stop, as_of + DAY):
+            first = not reports
+            # KMFDDM's status values say nothing of FullReport: each
+            # enrollment's values are one incremental report
+            full = (first or rnd.random() < 0.3) and mode == "storage"
+            items = {"device": {}, "softwareupdate": {}}
+            if first or rnd.random() < 0.3:
+                items["device"]["identifier"] = {"serial-number": s}
+            if rnd.random() < 0.15 and vi + 1 < len(versions):
+                vi += 1
+            if (full and rnd.random() < 0.9) or rnd.random() < 0.3:
+                items["device"]["operating-system"] = {"version": versions[vi]}
+                if rnd.random() < 0.7:
+                    items["device"]["operating-system"]["family"] = p
+            if rnd.random() < 0.4:
+                state = rnd.choice(list(INSTALL_STATES))
+            if (full and rnd.random() < 0.9) or rnd.random() < 0.6:
+                items["softwareupdate"]["install-state"] = state
+            if rnd.random() < 0.25:
+                if pending is None or rnd.random() < 0.3:
+                    pending = (rnd.choice(tvs), _deadline(rnd, near)) if rnd.random() < 0.7 else ("", "")
+                items["softwareupdate"]["pending-version"] = {"os-version": pending[0],
+                                                              "target-local-date-time": pending[1]}
+            if rnd.random() < 0.15:
+                items["softwareupdate"]["failure-reason"] = {
+                    "count": rnd.randrange(1, 5), "reason": rnd.choice(REASONS), "timestamp": iso(at)}
+            if rnd.random() < 0.15:
+                items["softwareupdate"]["install-reason"] = {"reason": ["declaration"],
+                                                             "declaration-id": rnd.choice(ids)}
+            if mode == "storage" and ((full and rnd.random() < 0.7) or rnd.random() < 0.2):
+                # KMFDDM's status values never carry them (it reads them
+                # into its declaration statuses)
+                items["management"] = {"declarations": _decl_items(rnd, ids)}
+            items = {k2: v for k2, v in items.items() if v}
+            if items or mode == "storage":
+                # (KMFDDM keeps no values of a report that has none)
+                reports.append({"serial": s, "eid": eid, "at": at, "full": full, "items": items})
+            at += rnd.randrange(HOUR, 2 * DAY)
+        if mode == "storage":
+            # each night's walk sees the device's last report by then
+            fed, seen = [], set()
+            for night in range(nights + 1):
+                walk = base + night * DAY + 22 * HOUR
+                by = [r for r in reports if r["at"] <= walk]
+                if by and id(by[-1]) not in seen:
+                    seen.add(id(by[-1]))
+                    fed.append(dict(by[-1], night=night))
+            reports = fed
+        if reports:
+            reports[0]["items"].setdefault("device", {})["identifier"] = {"serial-number": s}
+        users = []
+        if rnd.random() < 0.3:
+            for _ in range(rnd.randrange(1, 4)):
+                users.append({"eid": f"{eid}:{rnd.randrange(501, 510)}:".rstrip(":"),
+                              "at": base + rnd.randrange(0, nights * DAY), "full": True,
+                              "items": {"device": {"identifier": {"serial-number": s.lower()},
+                                                   "operating-system": {"version": rnd.choice(versions),
+                                                                        "family": p}}}})
+        devices.append({"serial": s, "eid": eid, "mode": mode, "platform": p, "reports": reports,
+                        "users": users})
+    return inv, devices, targets, list(decl.values()), as_of, base
+
+
+def _values(items, at):
+    """KMFDDM's status values of a report: one per leaf, as strings."""
+    out = []
+
+    def walk(prefix, v):
+        if isinstance(v, dict):
+            for key, sub in v.items():
+                walk(f"{prefix}.{key}", sub)
+        elif isinstance(v, list):
+            for sub in v:
+                walk(prefix, sub)
+        else:
+            val = "true" if v is True else "false" if v is False else str(v)
+            out.append({"path": prefix, "value": val} if at is None else
+                       {"path": prefix, "value": val, "timestamp": iso(at), "status_id": "%x" % at})
+    walk(".StatusItems", items)
+    return out
+
+
+def write_kmf(t, name, inv, devices, targets, decls, seed):
+    import os
+    rnd = random.Random(seed * 5 + 3)
+    lines, files = [], []
+    for dev in devices:
+        for rep in dev["reports"] + [dict(u, mode="user") for u in dev["users"]]:
+            if dev["mode"] != "storage" or (rep.get("mode") == "user" and rnd.random() < 0.5):
+                if dev["mode"] == "mtime":
+                    # the file backend: no timestamp, the file's mtime
+                    p = t.write(f"{name}/values-mtime/{len(files)}.json",
+                                json.dumps({rep["eid"]: _values(rep["items"], None)}))
+                    os.utime(p, (rep["at"], rep["at"]))
+                    files.append((rep["at"], p))
+                else:
+                    lines.append((rep["at"], json.dumps({rep["eid"]: _values(rep["items"], rep["at"])})
+                                  + "\n"))
+    out = []
+    iv = [JAMF_INV_HEADER] + [",".join([s, i["group"], i["platform"], i["tz"],
+                                        iso(i["check_in"]) if i["check_in"] is not None else "",
+                                        i["os"], ""]) + "\n" for s, i in inv.items()]
+    tg = [TARGETS_HEADER] + [",".join([x["platform"], x["group"], x["serial"], x["version"],
+                                       x["deadline"], ""]) + "\n" for x in targets]
+    out += [t.write(f"{name}/inventory.csv", "".join(iv)), t.write(f"{name}/targets.csv", "".join(tg))]
+    out.append(t.write(f"{name}/status-values.ndjson", "".join(x for _, x in sorted(lines))))
+    out += [p for _, p in sorted(files)]
+    nights = sorted({r["night"] for d in devices if d["mode"] == "storage" for r in d["reports"]})
+    for night in nights:
+        root = f"{name}/storage{night}"
+        for d in decls:
+            t.write(f"{root}/declaration.{d['id']}.json", json.dumps({
+                "Type": ENFORCEMENT, "Identifier": d["id"], "ServerToken": "x",
+                "Payload": {"TargetOSVersion": d["version"], "TargetLocalDateTime": d["deadline"]}}))
+        for dev in devices:
+            reps = [r for r in dev["reports"] if dev["mode"] == "storage" and r["night"] <= night]
+            walk = [(reps[-1]["eid"], reps[-1])] if reps else []
+            walk += [(u["eid"], u) for u in dev["users"] if u["at"] <= reps[-1]["at"]] if reps else []
+            for eid, rep in walk:
+                p = t.write(f"{root}/{eid}/status.last.json", json.dumps(
+                    {"StatusItems": rep["items"], "Errors": [], "FullReport": rep["full"]}, indent=2))
+                os.utime(p, (rep["at"], rep["at"]))
+                t.write(f"{root}/{eid}/tokens.json", json.dumps(
+                    {"SyncTokens": {"DeclarationsToken": "5d41", "Timestamp": iso(rep["at"])}}))
+                t.write(f"{root}/{eid}/status.values.csv",
+                        ".StatusItems.device.identifier.serial-number,object,string,%s\n" % dev["serial"])
+        out.append(t.path(root))
+    return out
+
+
+def kmf_observations(reports):
+    """oracle2's merge, plus the active declarations: the configurations
+    a report lists (replaced whole when it carries management.declarations)
+    and the install reason's declaration-id, both dropped by a full report
+    that does not carry them."""
+    obs = merge(reports)
+    conf, ir = set(), ""
+    for rep, o in zip(reports, obs):
+        items = rep["items"]
+        if rep["full"]:
+            conf, ir = set(), ""
+        if "management" in items:
+            conf = {c["identifier"] for c in items["management"]["declarations"]["configurations"]
+                    if c["active"]}
+        if "install-reason" in items.get("softwareupdate", {}):
+            ir = items["softwareupdate"]["install-reason"].get("declaration-id", "")
+        o["active"] = conf | ({ir} if ir else set())
+    return obs
+
+
+def kmf_compare(t, seed):
+    inv, devices, targets, decls, as_of, _ = kmf_fleet(seed)
+    files = write_kmf(t, f"km{seed}", inv, devices, targets, decls, seed)
+    rows, active = [], {}
+    for dev in devices:
+        obs = [o for o in kmf_observations(dev["reports"]) if o["at"] <= as_of]
+        rows += obs
+        if obs:
+            i = inv.get(dev["serial"])
+            platform = (i and i["platform"]) or obs[-1]["platform"]
+            active[dev["serial"]] = applicable(dev["serial"], obs[-1]["active"], platform,
+                                               i["group"] if i else "", decls, [])
+    want = legacy_oracle(inv, rows, targets, as_of, decls=active)
+    diffs, got = run_and_compare(t, f"km{seed}", files, want, as_of, DDM_FIELDS)
+    return diffs, got, active
+
+
+def test_oracle3_kmfddm_and_user_channels_agree(t):
+    for seed in (2, 17):
+        diffs, got, active = kmf_compare(t, seed)
+        assert not diffs, f"seed {seed}: {len(diffs)} differences, first: {diffs[:6]}"
+        won = sum(1 for s, d in got.items() if any(
+            x["version"] == d["target_os_version"] for x in active.get(s, [])))
+        assert won >= 5, won
+
+
+def test_same_bytes_in_another_status_last_json_or_at_another_mtime_is_another_report(t):
+    # Found by the oracle: a file was known by its bytes alone (a capture
+    # also by the time in its name), but a KMFDDM status.last.json takes
+    # its time from its mtime and its device from its folder.  A Mac that
+    # reported "failed" and then, the next night, "downloading" again
+    # wrote the same bytes as its first night's report: the third night's
+    # walk skipped it as a file fed again, and the Mac stayed in Error
+    # since the failure.  And two devices that sent the same incremental
+    # report (nothing in it names them) were one file: the second one's
+    # report was never read.
+    import os
+    down = json.dumps({"StatusItems": {"softwareupdate": {"install-state": "downloading"}},
+                       "Errors": [], "FullReport": False})
+    failed = json.dumps({"StatusItems": {"softwareupdate": {"install-state": "failed"}},
+                         "Errors": [], "FullReport": False})
+    a, b = "0A0A0A0A-0000-4000-8000-00000000000A", "0B0B0B0B-0000-4000-8000-00000000000B"
+    walks = []
+    for night, (ra, rb) in enumerate([(None, None), (down, down), (failed, None), (down, None)]):
+        for eid, body, s in ((a, ra, "C02SAMEA0001"), (b, rb, "C02SAMEB0001")):
+            if body is None:
+                body = json.dumps({"StatusItems": {"device": {
+                    "identifier": {"serial-number": s},
+                    "operating-system": {"version": "26.0", "family": "macOS"}},
+                    "softwareupdate": {"install-state": "none"}}, "Errors": [], "FullReport": True})
+                if night:
+                    continue
+            p = t.write(f"walk{night}/{eid}/status.last.json", body)
+            at = epoch("2026-11-20T10:00:00Z") + night * DAY + (60 if eid == b else 0)
+            os.utime(p, (at, at))
+        walks.append(t.path(f"walk{night}"))
+    tg = t.write("t.csv", TARGETS_HEADER + "macOS,*,,26.1,2026-11-30T12:00:00,\n")
+    t.ok("run", "--out", t.out, "--as-of", "2026-11-24T12:00:00Z", "--default-tz", "UTC", tg, *walks)
+    got = {d["serial_number"]: d for d in t.csv("devices")}
+    assert (got["C02SAMEA0001"]["status"], got["C02SAMEA0001"]["status_since"]) == \
+        ("Downloading", "2026-11-23T10:00:00Z"), got["C02SAMEA0001"]
+    assert (got["C02SAMEB0001"]["status"], got["C02SAMEB0001"]["status_since"]) == \
+        ("Downloading", "2026-11-21T10:01:00Z"), got["C02SAMEB0001"]
+    # the same walk fed again is still a file fed again
+    r = t.run("ingest", "--db", t.db, walks[3])
+    assert r.rc == 0 and "nothing new" in (r.out + r.err).lower(), r
