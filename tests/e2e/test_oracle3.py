@@ -122,7 +122,7 @@ def jamf_fleet(seed, n=150, nights=5, with_decls=False):
                 items["device.operating-system.version"] = (versions[vi], t)
                 if rnd.random() < 0.6:
                     items["device.operating-system.family"] = (p, t)
-                items["device.identifier.serial-number"] = (s, t)
+                items["device.identifier.serial-number"] = (s.lower() if rnd.random() < 0.3 else s, t)
             if "softwareupdate.install-state" not in items or rnd.random() < 0.5:
                 items["softwareupdate.install-state"] = (rnd.choice(list(INSTALL_STATES)), t)
             if rnd.random() < 0.25:
@@ -451,9 +451,18 @@ def write_kmf(t, name, inv, devices, targets, decls, seed):
     import os
     rnd = random.Random(seed * 5 + 3)
     lines, files = [], []
+    env = []
     for dev in devices:
         for rep in dev["reports"] + [dict(u, mode="user") for u in dev["users"]]:
-            if dev["mode"] != "storage" or (rep.get("mode") == "user" and rnd.random() < 0.5):
+            way = rnd.choice(["values", "envelope", "capture"]) if rep.get("mode") == "user" else ""
+            doc = {"StatusItems": rep["items"], "Errors": [], "FullReport": rep["full"]}
+            if way == "envelope":
+                env.append((rep["at"], json.dumps({"received_at": iso(rep["at"]), "enrollment_id": rep["eid"],
+                                                   "report": doc}) + "\n"))
+            elif way == "capture":
+                t.write(f"{name}/captures/{rep['eid']}.{dt_naive(rep['at']).strftime('%Y%m%d-%H%M%S')}"
+                        ".000000.status.json", json.dumps(doc))
+            elif dev["mode"] != "storage" or way == "values":
                 if dev["mode"] == "mtime":
                     # the file backend: no timestamp, the file's mtime
                     p = t.write(f"{name}/values-mtime/{len(files)}.json",
@@ -472,6 +481,10 @@ def write_kmf(t, name, inv, devices, targets, decls, seed):
     out += [t.write(f"{name}/inventory.csv", "".join(iv)), t.write(f"{name}/targets.csv", "".join(tg))]
     out.append(t.write(f"{name}/status-values.ndjson", "".join(x for _, x in sorted(lines))))
     out += [p for _, p in sorted(files)]
+    if env:
+        out.append(t.write(f"{name}/user-envelopes.ndjson", "".join(x for _, x in sorted(env))))
+    if os.path.isdir(t.path(f"{name}/captures")):
+        out.append(t.path(f"{name}/captures"))
     nights = sorted({r["night"] for d in devices if d["mode"] == "storage" for r in d["reports"]})
     for night in nights:
         root = f"{name}/storage{night}"
