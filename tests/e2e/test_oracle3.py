@@ -500,10 +500,12 @@ def write_kmf(t, name, inv, devices, targets, decls, seed):
                 p = t.write(f"{root}/{eid}/status.last.json", json.dumps(
                     {"StatusItems": rep["items"], "Errors": [], "FullReport": rep["full"]}, indent=2))
                 os.utime(p, (rep["at"], rep["at"]))
-                t.write(f"{root}/{eid}/tokens.json", json.dumps(
-                    {"SyncTokens": {"DeclarationsToken": "5d41", "Timestamp": iso(rep["at"])}}))
-                t.write(f"{root}/{eid}/status.values.csv",
-                        ".StatusItems.device.identifier.serial-number,object,string,%s\n" % dev["serial"])
+                if ord(eid[-1]) % 3 == 0:
+                    # KMFDDM's own files beside it: skipped
+                    t.write(f"{root}/{eid}/tokens.json", json.dumps(
+                        {"SyncTokens": {"DeclarationsToken": "5d41", "Timestamp": iso(rep["at"])}}))
+                    t.write(f"{root}/{eid}/status.values.csv",
+                            ".StatusItems.device.identifier.serial-number,object,string,%s\n" % dev["serial"])
         out.append(t.path(root))
     return out
 
@@ -594,3 +596,48 @@ def test_same_bytes_in_another_status_last_json_or_at_another_mtime_is_another_r
     # the same walk fed again is still a file fed again
     r = t.run("ingest", "--db", t.db, walks[3])
     assert r.rc == 0 and "nothing new" in (r.out + r.err).lower(), r
+
+
+def test_active_declarations_are_the_merged_status_s_and_status_values_bring_only_the_install_reason(t):
+    # What the README now says of "lists as active": a Mac's full report
+    # lists declaration A active; its next, incremental report does not
+    # carry management.declarations, and A still applies (26.1 due Nov 22,
+    # before its group's 26.2: past its deadline).  A second Mac's full
+    # report without the item drops A, keeping the declaration its own
+    # install reason names (B).  A third reports through KMFDDM's status
+    # values, where no declaration list ever comes: only its install
+    # reason's declaration (B) applies.
+    mac = {"device": {"operating-system": {"version": "26.0", "family": "macOS"}},
+           "softwareupdate": {"install-state": "downloading"}}
+    confs = {"management": {"declarations": {"configurations": [
+        {"identifier": "com.example.A", "active": True, "valid": "valid", "server-token": "1"}]}}}
+    reason = {"install-reason": {"reason": ["declaration"], "declaration-id": "com.example.B"}}
+    env = "".join(json.dumps({"received_at": at, "serial_number": s, "report": {
+        "StatusItems": items, "Errors": [], "FullReport": full}}) + "\n" for at, s, items, full in [
+        ("2026-11-20T10:00:00Z", "C02DECLM0001", dict(mac, **confs), True),
+        ("2026-11-21T10:00:00Z", "C02DECLM0001", {"softwareupdate": {"install-state": "installing"}}, False),
+        ("2026-11-20T10:00:00Z", "C02DECLM0002", dict(mac, **confs), True),
+        ("2026-11-21T10:00:00Z", "C02DECLM0002", {
+            "device": mac["device"], "softwareupdate": dict(mac["softwareupdate"], **reason)}, True)])
+    values = {"0C0C0C0C-0000-4000-8000-00000000000C": [
+        {"path": ".StatusItems.device.identifier.serial-number", "value": "C02DECLM0003",
+         "timestamp": "2026-11-21T10:00:00Z"},
+        {"path": ".StatusItems.device.operating-system.version", "value": "26.0",
+         "timestamp": "2026-11-21T10:00:00Z"},
+        {"path": ".StatusItems.device.operating-system.family", "value": "macOS",
+         "timestamp": "2026-11-21T10:00:00Z"},
+        {"path": ".StatusItems.softwareupdate.install-reason.reason", "value": "declaration",
+         "timestamp": "2026-11-21T10:00:00Z"},
+        {"path": ".StatusItems.softwareupdate.install-reason.declaration-id", "value": "com.example.B",
+         "timestamp": "2026-11-21T10:00:00Z"}]}
+    decls = [t.write(f"{i}.json", json.dumps({"Type": ENFORCEMENT, "Identifier": f"com.example.{i}",
+                                              "Payload": {"TargetOSVersion": v, "TargetLocalDateTime": d}}))
+             for i, v, d in (("A", "26.1", "2026-11-22T12:00:00"), ("B", "26.0.1", "2026-11-23T12:00:00"))]
+    tg = t.write("t.csv", TARGETS_HEADER + "macOS,*,,26.2,2026-11-30T12:00:00,\n")
+    t.ok("run", "--out", t.out, "--as-of", "2026-11-24T12:00:00Z", "--default-tz", "UTC", tg, *decls,
+         t.write("e.ndjson", env), t.write("v.json", json.dumps(values)))
+    got = {d["serial_number"]: (d["classification"], d["target_os_version"], d["deadline_utc"])
+           for d in t.csv("devices")}
+    assert got == {"C02DECLM0001": ("past-deadline", "26.1", "2026-11-22T12:00:00Z"),
+                   "C02DECLM0002": ("past-deadline", "26.0.1", "2026-11-23T12:00:00Z"),
+                   "C02DECLM0003": ("past-deadline", "26.0.1", "2026-11-23T12:00:00Z")}, got
