@@ -641,3 +641,35 @@ def test_active_declarations_are_the_merged_status_s_and_status_values_bring_onl
     assert got == {"C02DECLM0001": ("past-deadline", "26.1", "2026-11-22T12:00:00Z"),
                    "C02DECLM0002": ("past-deadline", "26.0.1", "2026-11-23T12:00:00Z"),
                    "C02DECLM0003": ("past-deadline", "26.0.1", "2026-11-23T12:00:00Z")}, got
+
+
+def test_kmfddm_status_values_a_path_with_many_values_counts_its_newest(t):
+    # Found reading KMFDDM's MySQL storage for the oracle: status_values
+    # keeps one row per value a path has ever had (UNIQUE on enrollment,
+    # path and value), listed by when each was first seen, `timestamp`
+    # the last time it was.  A Mac downloading on Nov 18, failed on Nov
+    # 20 and downloading again on Nov 22 is listed downloading (Nov 22),
+    # failed (Nov 20): the tool kept the value listed last and said
+    # Error, though the Mac said downloading last.  Its OS version, 26.0
+    # then 26.0.1, and a pending version that went 26.1 -> 26.2 -> 26.1
+    # likewise: the newest timestamp counts.
+    e = "0E0E0E0E-0000-4000-8000-00000000000E"
+    vals = [(".StatusItems.device.identifier.serial-number", "C02NEWEST001", "2026-11-22T10:00:00Z"),
+            (".StatusItems.device.operating-system.family", "macOS", "2026-11-22T10:00:00Z"),
+            (".StatusItems.softwareupdate.install-state", "downloading", "2026-11-22T10:00:00Z"),
+            (".StatusItems.device.operating-system.version", "26.0", "2026-11-19T10:00:00Z"),
+            (".StatusItems.softwareupdate.pending-version.os-version", "26.1", "2026-11-22T10:00:00Z"),
+            (".StatusItems.softwareupdate.pending-version.target-local-date-time", "2026-11-23T12:00:00",
+             "2026-11-19T10:00:00Z"),
+            (".StatusItems.softwareupdate.install-state", "failed", "2026-11-20T10:00:00Z"),
+            (".StatusItems.device.operating-system.version", "26.0.1", "2026-11-22T10:00:00Z"),
+            (".StatusItems.softwareupdate.pending-version.os-version", "26.2", "2026-11-20T10:00:00Z"),
+            (".StatusItems.softwareupdate.pending-version.target-local-date-time", "2026-11-30T12:00:00",
+             "2026-11-22T10:00:00Z")]
+    v = t.write("v.json", json.dumps({e: [{"path": p, "value": x, "timestamp": ts, "status_id": "s"}
+                                          for p, x, ts in vals]}))
+    t.ok("run", "--out", t.out, "--as-of", "2026-11-24T12:00:00Z", "--default-tz", "UTC", v)
+    d = t.csv("devices")[0]
+    assert (d["status"], d["os_version"], d["target_os_version"], d["deadline_utc"], d["classification"],
+            d["last_seen"]) == ("Downloading", "26.0.1", "26.1", "2026-11-30T12:00:00Z", "stuck-downloading",
+                                "2026-11-22T10:00:00Z"), d
