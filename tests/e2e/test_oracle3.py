@@ -21,7 +21,12 @@ declaration with `declaration_id`) and declaration JSON files.  An active
 declaration competes with the winning scope's targets, whatever their
 scope (README, *Targets*).
 
-KMFDDM and user channels: see the third fleet.
+KMFDDM and user channels: devices reporting through KMFDDM's status
+values (per report, or polled from its MySQL storage with every value a
+path ever had) and its storage folder walked nightly (status.last.json
+by mtime and folder, declarations beside them, KMFDDM's own files), with
+user-channel reports (`<device id>:<user id>`: status values, storage
+folders, envelopes, captures) that must never change a device.
 """
 import json
 import random
@@ -324,6 +329,8 @@ def kmf_fleet(seed, n=120, nights=5):
     """Devices report through KMFDDM: half in KMFDDM's status values
     (the API's JSON, values as strings, a `timestamp` per value or, the
     file backend, none: each report a file, its time the file's mtime;
+    or polled nightly from its MySQL storage, every value a path ever had
+    listed first seen first, stamped when last seen;
     a device's reports in one of the two, else the file that names it
     comes after its reports and is read again last, after newer reports
     of other devices: see README), the others in its storage
@@ -356,7 +363,7 @@ def kmf_fleet(seed, n=120, nights=5):
         p = rnd.choice(list(DDM_PLATFORMS))
         versions, tvs = DDM_PLATFORMS[p]
         vi = rnd.randrange(len(versions))
-        mode = rnd.choice(["values", "values", "mtime", "storage", "storage", "storage"])
+        mode = rnd.choice(["values", "accum", "mtime", "storage", "storage", "storage"])
         if rnd.random() < 0.8:
             ci = base + rnd.randrange(0, nights * DAY + DAY) if rnd.random() < 0.6 else None
             inv[s] = {"group": rnd.choice(GROUPS + [""]), "platform": p, "tz": rnd.choice(ZONES + [""]),
@@ -403,6 +410,18 @@ def kmf_fleet(seed, n=120, nights=5):
                 # (KMFDDM keeps no values of a report that has none)
                 reports.append({"serial": s, "eid": eid, "at": at, "full": full, "items": items})
             at += rnd.randrange(HOUR, 2 * DAY)
+        if mode == "accum":
+            # KMFDDM's MySQL storage polled each night: every value each
+            # path has had, first seen first, stamped when last seen; the
+            # poll reads as the device's merged state then
+            fed = []
+            for night in range(nights + 1):
+                walk = base + night * DAY + 22 * HOUR
+                by = [r for r in reports if r["at"] <= walk]
+                if by and (not fed or fed[-1]["at"] != by[-1]["at"]):
+                    fed.append({"serial": s, "eid": eid, "at": by[-1]["at"], "full": False,
+                                "items": _merged(by), "night": night, "seen": by})
+            reports = fed
         if mode == "storage":
             # each night's walk sees the device's last report by then
             fed, seen = [], set()
@@ -426,6 +445,38 @@ def kmf_fleet(seed, n=120, nights=5):
         devices.append({"serial": s, "eid": eid, "mode": mode, "platform": p, "reports": reports,
                         "users": users})
     return inv, devices, targets, list(decl.values()), as_of, base
+
+
+def _merged(reports):
+    """Incremental reports merged leaf by leaf (later wins)."""
+    out = {}
+
+    def put(d, src):
+        for k, v in src.items():
+            if isinstance(v, dict):
+                put(d.setdefault(k, {}), v)
+            else:
+                d[k] = v
+    for r in reports:
+        put(out, r["items"])
+    return out
+
+
+def _accumulated(reports):
+    """KMFDDM's status values of a device's reports: one per (path,
+    value) ever seen, first seen first, `timestamp` the last time."""
+    rows = {}
+    for r in reports:
+        for v in _values(r["items"], r["at"]):
+            key = (v["path"], v["value"])
+            if key in rows:
+                rows[key]["timestamp"] = v["timestamp"]
+            else:
+                rows[key] = dict(v, first=r["at"])
+    out = sorted(rows.values(), key=lambda v: v["first"])
+    for v in out:
+        del v["first"]
+    return out
 
 
 def _values(items, at):
@@ -462,6 +513,8 @@ def write_kmf(t, name, inv, devices, targets, decls, seed):
             elif way == "capture":
                 t.write(f"{name}/captures/{rep['eid']}.{dt_naive(rep['at']).strftime('%Y%m%d-%H%M%S')}"
                         ".000000.status.json", json.dumps(doc))
+            elif dev["mode"] == "accum" and not way:
+                continue
             elif dev["mode"] != "storage" or way == "values":
                 if dev["mode"] == "mtime":
                     # the file backend: no timestamp, the file's mtime
@@ -472,6 +525,11 @@ def write_kmf(t, name, inv, devices, targets, decls, seed):
                 else:
                     lines.append((rep["at"], json.dumps({rep["eid"]: _values(rep["items"], rep["at"])})
                                   + "\n"))
+    polls = {}
+    for dev in devices:
+        if dev["mode"] == "accum":
+            for rep in dev["reports"]:
+                polls.setdefault(rep["night"], {})[rep["eid"]] = _accumulated(rep["seen"])
     out = []
     iv = [JAMF_INV_HEADER] + [",".join([s, i["group"], i["platform"], i["tz"],
                                         iso(i["check_in"]) if i["check_in"] is not None else "",
@@ -481,6 +539,8 @@ def write_kmf(t, name, inv, devices, targets, decls, seed):
     out += [t.write(f"{name}/inventory.csv", "".join(iv)), t.write(f"{name}/targets.csv", "".join(tg))]
     out.append(t.write(f"{name}/status-values.ndjson", "".join(x for _, x in sorted(lines))))
     out += [p for _, p in sorted(files)]
+    for night in sorted(polls):
+        out.append(t.write(f"{name}/status-values-night{night}.json", json.dumps(polls[night], indent=1)))
     if env:
         out.append(t.write(f"{name}/user-envelopes.ndjson", "".join(x for _, x in sorted(env))))
     if os.path.isdir(t.path(f"{name}/captures")):
