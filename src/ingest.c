@@ -11,6 +11,7 @@
 #define _GNU_SOURCE /* fopencookie */
 #include "ingest.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1370,6 +1371,34 @@ static ddm_err retry_unresolved(ingest *in, file_ctx *fc, int64_t id,
 	return err;
 }
 
+/*
+ * What, beside its bytes, makes a file's reports the reports they are: a
+ * capture's time is in its name, a KMFDDM status.last.json's (or a status
+ * values file's without timestamps) is its modification time, and the
+ * device is the enrollment id of its name or folder.  The same bytes at
+ * another time, or of another device, are another report: a Mac that
+ * reports "downloading" again after a failure, or two devices sending the
+ * same incremental report, are not a file fed again.  0 when the bytes
+ * alone count; else the time, with a hash of the enrollment id (any case)
+ * above its 32 bits.
+ */
+static int64_t report_key(const file_ctx *fc)
+{
+	uint64_t t = 0, h = 2166136261u;
+
+	if (fc->df.name_time_ok)
+		t = (uint64_t)fc->df.name_time;
+	else if (fc->dc.time_basis && strcmp(fc->dc.time_basis, "mtime") == 0)
+		t = (uint64_t)fc->df.mtime;
+	if (!t || !fc->df.enrollment)
+		return (int64_t)t;
+	for (const char *c = fc->df.enrollment; *c; c++)
+		h = ((h ^ (uint64_t)(unsigned char)tolower((unsigned char)*c)) *
+		     16777619u) &
+		    0x7fffffffu;
+	return (int64_t)((t & 0xffffffffu) | (h << 32));
+}
+
 static ddm_err finish_file(ingest *in, file_ctx *fc, const char *sha,
 			   long long size, bool *known)
 {
@@ -1383,9 +1412,7 @@ static ddm_err finish_file(ingest *in, file_ctx *fc, const char *sha,
 			   : fc->dc.targets ? "targets"
 					    : "status";
 	const char *basis = fc->dc.time_basis ? fc->dc.time_basis : "content";
-	/* A capture's time is in its name: same bytes, another time, is
-	 * another report. */
-	int64_t name_time = fc->df.name_time_ok ? fc->df.name_time : 0;
+	int64_t name_time = report_key(fc);
 	ddm_err err;
 
 	store_bind_text(st, store_stmt_param(st, ":sha256"), sha, 64);

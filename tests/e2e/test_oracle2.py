@@ -119,10 +119,12 @@ def user_notice(mech, d_utc, as_of):
 
 # --- 1. legacy enforcement ----------------------------------------------
 
-def legacy_oracle(inv, rows, targets, as_of, checkouts=None, enrolls=None):
+def legacy_oracle(inv, rows, targets, as_of, checkouts=None, enrolls=None, decls=None):
     """Per serial, what devices.csv says.  CHECKOUTS: serial -> the times
     of the MDM's CheckOut events (unenrolled until heard from again);
-    ENROLLS: the times of its Authenticate events (enrolled again)."""
+    ENROLLS: the times of its Authenticate events (enrolled again);
+    DECLS: the declaration targets its latest report lists as active
+    (they compete with the winning scope's targets)."""
     out = {}
     by_dev = {}
     for r in rows:
@@ -190,6 +192,7 @@ def legacy_oracle(inv, rows, targets, as_of, checkouts=None, enrolls=None):
             cands = [t for t in targets if pick(t)]
             if cands:
                 break
+        cands = cands + (decls or {}).get(s, [])
         best = None
         if cands:
             unmet = [t for t in cands if not meets(t["version"])]
