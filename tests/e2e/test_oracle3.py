@@ -84,8 +84,9 @@ def declaration_targets(rnd, near, ids):
     return files, rows
 
 
-def jamf_fleet(seed, n=150, nights=5, with_decls=False):
-    rnd = random.Random(seed)
+def _fleet_start(rnd, nights):
+    """A DDM fleet's first night, its as-of (its wall clock too) and its
+    platform-wide and group targets due around then."""
     base = epoch("2026-11-18T00:00:00Z") + rnd.randrange(0, 3 * DAY)
     as_of = base + nights * DAY + rnd.randrange(-DAY, DAY)
     near = dt_naive(as_of)
@@ -98,6 +99,12 @@ def jamf_fleet(seed, n=150, nights=5, with_decls=False):
             if rnd.random() < 0.4:
                 targets.append({"platform": p, "group": g, "serial": "", "version": rnd.choice(tvs),
                                 "deadline": _deadline(rnd, near), "etz": ""})
+    return base, as_of, near, targets
+
+
+def jamf_fleet(seed, n=150, nights=5, with_decls=False):
+    rnd = random.Random(seed)
+    base, as_of, near, targets = _fleet_start(rnd, nights)
     ids = [f"com.example.sw-update.{seed}-{k}" for k in range(6)] if with_decls else []
     dfiles, drows = declaration_targets(rnd, near, ids)
     inv, devices = {}, []
@@ -340,18 +347,7 @@ def kmf_fleet(seed, n=120, nights=5):
     too, under `<enrollment-id>:<user-id>`: Mac serial, another OS
     version, full reports with no softwareupdate item."""
     rnd = random.Random(seed)
-    base = epoch("2026-11-18T00:00:00Z") + rnd.randrange(0, 3 * DAY)
-    as_of = base + nights * DAY + rnd.randrange(-DAY, DAY)
-    near = dt_naive(as_of)
-    targets = []
-    for p, (_, tvs) in DDM_PLATFORMS.items():
-        for _ in range(rnd.choice([0, 1, 2])):
-            targets.append({"platform": p, "group": "*", "serial": "", "version": rnd.choice(tvs),
-                            "deadline": _deadline(rnd, near), "etz": ""})
-        for g in GROUPS:
-            if rnd.random() < 0.4:
-                targets.append({"platform": p, "group": g, "serial": "", "version": rnd.choice(tvs),
-                                "deadline": _deadline(rnd, near), "etz": ""})
+    base, as_of, near, targets = _fleet_start(rnd, nights)
     ids = [f"com.example.kmf.{seed}-{k}" for k in range(4)]
     decl = {did: {"id": did, "version": rnd.choice(DDM_PLATFORMS["macOS"][1] + ["26.1", "26.2"]),
                   "deadline": _deadline(rnd, near), "platform": "", "group": "*", "serial": ""}
