@@ -30,6 +30,8 @@
 --   ddm_wall_to_utc(t, z)  that local time in zone z as an instant; DST
 --                          overlap -> earlier instant, gap -> moved forward
 --   ddm_wall_note(t, z)    'dst-gap' / 'dst-overlap' when that rule applied
+--   ddm_deadline(t, z...)  when deadline t has certainly passed: in the
+--                          first known zone of z..., else read as UTC-12
 --   ddm_tz_valid(z)        1 for a known IANA zone
 
 -- 1. Every device known as of :as_of, with (the rowids of) its latest
@@ -563,18 +565,11 @@ SELECT x.*,
                                OR (ddm_version_cmp(z.dev_target_os_version,
                                                    p.target_os_version) > 0
                                    AND (CASE WHEN z.enforcement_mechanism = 'legacy'
-                                             THEN coalesce(ddm_wall_to_utc(
-                                                    p.target_local_datetime,
-                                                    CASE WHEN ddm_tz_valid(p.enforcement_time_zone)
-                                                         THEN p.enforcement_time_zone
-                                                         ELSE z.dev_zone END),
-                                                    ddm_wall(p.target_local_datetime)
-                                                    + 12 * 3600)
-                                                  >= coalesce(ddm_wall_to_utc(
-                                                    z.dev_target_local_datetime,
-                                                    z.dev_zone),
-                                                    ddm_wall(z.dev_target_local_datetime)
-                                                    + 12 * 3600)
+                                             THEN ddm_deadline(p.target_local_datetime,
+                                                               p.enforcement_time_zone,
+                                                               z.dev_zone)
+                                                  >= ddm_deadline(z.dev_target_local_datetime,
+                                                                  z.dev_zone)
                                              ELSE ddm_wall(p.target_local_datetime)
                                                   >= ddm_wall(z.dev_target_local_datetime)
                                         END
@@ -613,10 +608,7 @@ SELECT x.*,
                                 OR (c.did = '' AND c.lvl < y.top)
                               THEN c.lvl ELSE 9 END AS rank,
                          CASE WHEN y.enforcement_mechanism = 'legacy'
-                              THEN coalesce(ddm_wall_to_utc(c.tld,
-                                     CASE WHEN ddm_tz_valid(c.etz)
-                                          THEN c.etz ELSE y.dev_zone END),
-                                     ddm_wall(c.tld) + 12 * 3600)
+                              THEN ddm_deadline(c.tld, c.etz, y.dev_zone)
                               ELSE c.tld END AS due
                     FROM (SELECT 3 AS lvl, t.id, t.declaration_id AS did,
                                  t.target_os_version AS tov,
@@ -773,13 +765,9 @@ SELECT b.serial_number, b.device_name, b.grp, b.platform,
                 SELECT f.serial_number, f.device_name, f.grp, f.platform,
                        t.target_os_version, t.target_build_version,
                        CASE WHEN f.enforcement_mechanism = 'legacy'
-                            THEN min(coalesce(ddm_wall_to_utc(
-                                   t.target_local_datetime,
-                                   CASE WHEN ddm_tz_valid(t.enforcement_time_zone)
-                                        THEN t.enforcement_time_zone
-                                        ELSE f.dev_zone END),
-                                   ddm_wall(t.target_local_datetime)
-                                   + 12 * 3600))
+                            THEN min(ddm_deadline(t.target_local_datetime,
+                                                  t.enforcement_time_zone,
+                                                  f.dev_zone))
                             WHEN f.time_zone IS NOT NULL
                             THEN ddm_wall_to_utc(min(t.target_local_datetime),
                                                  f.time_zone)

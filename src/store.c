@@ -278,6 +278,33 @@ static void fn_wall_to_utc(sqlite3_context *ctx, int argc, sqlite3_value **v)
 		sqlite3_result_int64(ctx, t);
 }
 
+/* ddm_deadline(local, zone, ...): the instant a wall-clock deadline has
+ * certainly passed: in the first of the zones that is a known IANA zone
+ * (a legacy target's enforcement zone, then the device's), else, with no
+ * zone or a time no zone converts, its UTC-12 reading; NULL for a bad
+ * wall time. */
+static void fn_deadline(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const char *s = (const char *)sqlite3_value_text(v[0]);
+	int64_t w, t;
+
+	if (!s || !ts_parse_wall(s, strlen(s), &w)) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *z = (const char *)sqlite3_value_text(v[i]);
+
+		if (z && *z && tz_is_valid(z)) {
+			if (!tz_wall_to_utc(z, w, &t, NULL))
+				break;
+			sqlite3_result_int64(ctx, t);
+			return;
+		}
+	}
+	sqlite3_result_int64(ctx, w + 12 * 3600);
+}
+
 /* ddm_wall_note(local, zone): 'gap', 'ambiguous' or NULL for the DST rule
  * applied while converting. */
 static void fn_wall_note(sqlite3_context *ctx, int argc, sqlite3_value **v)
@@ -499,6 +526,7 @@ static int register_functions(sqlite3 *db)
 		{"ddm_count", 1, fn_count},
 		{"ddm_wall", 1, fn_wall},
 		{"ddm_wall_to_utc", 2, fn_wall_to_utc},
+		{"ddm_deadline", -1, fn_deadline},
 		{"ddm_wall_note", 2, fn_wall_note},
 		{"ddm_tz_valid", 1, fn_tz_valid},
 		{"ddm_iso", 1, fn_iso},

@@ -111,6 +111,24 @@ static ddm_err learn(src_ctx *x, const flat_view *ev, const buf *pl,
 	return err;
 }
 
+/* The serial an event's ids (of the event, then of its plist) were
+ * learned with, into serial; found false when none was. */
+static ddm_err find_device(src_ctx *x, const flat_view *ev, const buf *pl,
+			   buf *serial, bool *found)
+{
+	event_ids e;
+	ddm_err err = DDM_OK;
+
+	*found = false;
+	ids_of(ev, pl, &e);
+	for (size_t i = 0; i < EVENT_IDS && !*found && !err; i++)
+		if (e.id[i] && *e.id[i])
+			err = identity_find(x->env->store, e.id[i], serial,
+					    found);
+	ids_free(&e);
+	return err;
+}
+
 /* A check-in of the device channel (Authenticate, TokenUpdate, a command
  * result): the device is enrolled at that time, so a CheckOut before it no
  * longer takes it out of scope (it enrolled again).  SERIAL is the
@@ -121,7 +139,6 @@ static ddm_err enrolled(src_ctx *x, const flat_view *ev, const buf *pl,
 			const char *serial, const char *at)
 {
 	buf known = {0};
-	event_ids e = {{0}, {0}};
 	char why[200];
 	bool found = serial != NULL;
 	int64_t t;
@@ -132,11 +149,7 @@ static ddm_err enrolled(src_ctx *x, const flat_view *ev, const buf *pl,
 	    ts_future(t, x->env->run_time, "event time", why, sizeof why))
 		return DDM_OK;
 	if (!found) {
-		ids_of(ev, pl, &e);
-		for (size_t i = 0; i < EVENT_IDS && !found && !err; i++)
-			if (e.id[i] && *e.id[i])
-				err = identity_find(x->env->store, e.id[i],
-						    &known, &found);
+		err = find_device(x, ev, pl, &known, &found);
 		serial = found ? buf_cstr(&known) : NULL;
 	}
 	if (!err && found) {
@@ -152,7 +165,6 @@ static ddm_err enrolled(src_ctx *x, const flat_view *ev, const buf *pl,
 			err = store_stmt_run(st, NULL, NULL);
 		}
 	}
-	ids_free(&e);
 	buf_free(&known);
 	return err;
 }
@@ -164,7 +176,6 @@ static ddm_err checkout(src_ctx *x, const flat_view *ev, const char *raw,
 			const char *at)
 {
 	buf pl = {0}, serial = {0};
-	event_ids e = {{0}, {0}};
 	char why[300];
 	bool found = false;
 	int64_t t;
@@ -188,11 +199,7 @@ static ddm_err checkout(src_ctx *x, const flat_view *ev, const char *raw,
 		x->c->skipped++;
 		goto out;
 	}
-	ids_of(ev, &pl, &e);
-	for (size_t i = 0; i < EVENT_IDS && !found && !err; i++)
-		if (e.id[i] && *e.id[i])
-			err = identity_find(x->env->store, e.id[i], &serial,
-					    &found);
+	err = find_device(x, ev, &pl, &serial, &found);
 	if (err)
 		goto out;
 	if (!found) {
@@ -209,7 +216,6 @@ static ddm_err checkout(src_ctx *x, const flat_view *ev, const char *raw,
 	store_bind_int(st, store_stmt_param(st, ":unenrolled_at"), t);
 	err = src_store(x, st);
 out:
-	ids_free(&e);
 	buf_free(&pl);
 	buf_free(&serial);
 	return err;
